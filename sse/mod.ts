@@ -1,0 +1,18 @@
+// Copyright 2026 the serverpush authors. MIT license.
+
+/**
+ * Server-Sent Events: the `text/event-stream` codec as Web Streams, a
+ * `Response` adapter for `Deno.serve`, and a fetch-based client.
+ *
+ * @example Encode a message
+ * ```ts
+ * import { encodeSse } from "@serverpush/serverpush/sse";
+ * import { strictEqual } from "node:assert/strict";
+ *
+ * strictEqual(encodeSse({ event: "tick", data: "1" }), "event: tick\ndata: 1\n\n");
+ * ```
+ *
+ * @module
+ */
+
+export * from "./encode.ts";
