@@ -16,3 +16,6 @@
  */
 
 export * from "./encode.ts";
+export * from "./response.ts";
+export * from "./push_queue.ts";
+export * from "./last_event_id.ts";

@@ -8,3 +8,11 @@
  */
 
 export type * from "./compressor.ts";
+export * from "./accept_key.ts";
+export * from "./handshake_error.ts";
+export * from "./server_handshake.ts";
+export * from "./check_origin.ts";
+export * from "./client_handshake.ts";
+export * from "./deflate_negotiation.ts";
+export * from "./deflate_limiter.ts";
+export * from "./permessage_deflate.ts";

@@ -1,0 +1,147 @@
+// Copyright 2026 the serverpush authors. MIT license.
+
+/**
+ * The serverpush demo server: a web page whose panels are fed by server
+ * push. Run it with `deno task example` and open the printed URL.
+ *
+ * - `GET /` and a few static files from `examples/public/`: the page.
+ * - `GET /sse`: the demo feed as Server-Sent Events, with `Last-Event-ID`
+ *   replay ({@linkcode handleSse}).
+ *
+ * `PORT` sets the port (default 8000; `0` picks a free one).
+ *
+ * @module
+ */
+
+import { createDemoFeed, type DemoFeed } from "./demo/feed.ts";
+import { handleSse } from "./demo/sse_route.ts";
+import { servePublicFile } from "./demo/static.ts";
+
+/** Options for {@linkcode startDemo}. */
+export interface StartDemoOptions {
+  /**
+   * Port to listen on; `0` picks a free one.
+   *
+   * @default {8000}
+   */
+  port?: number;
+  /**
+   * Address to listen on.
+   *
+   * @default {"127.0.0.1"}
+   */
+  hostname?: string;
+  /**
+   * The event feed to serve. Pass the same feed to a restarted server to
+   * keep the event ids and the replay ring; the caller then starts and stops
+   * it. By default the demo creates a feed, starts it and stops it on
+   * shutdown.
+   *
+   * @default {undefined}
+   */
+  feed?: DemoFeed;
+  /**
+   * Reconnection delay sent to `EventSource` clients, in milliseconds.
+   *
+   * @default {500}
+   */
+  retryMs?: number;
+}
+
+/** A running demo server. See {@linkcode startDemo}. */
+export interface Demo {
+  /** The HTTP server. */
+  readonly server: Deno.HttpServer<Deno.NetAddr>;
+  /** The page's URL, e.g. `http://127.0.0.1:8000/`. */
+  readonly url: string;
+  /** The port the server listens on. */
+  readonly port: number;
+  /** The event feed being served. */
+  readonly feed: DemoFeed;
+  /**
+   * Stops accepting connections, ends every open stream and waits for the
+   * server to finish; stops the feed too if the demo created it.
+   */
+  shutdown(): Promise<void>;
+  /** Same as {@linkcode Demo.shutdown}. */
+  [Symbol.asyncDispose](): Promise<void>;
+}
+
+/**
+ * Starts the demo server.
+ *
+ * @param options Port, hostname, feed and retry delay.
+ * @returns The running demo.
+ *
+ * @example Start on a free port, fetch the page, stop
+ * ```ts
+ * import { startDemo } from "./server.ts";
+ * import { strictEqual } from "node:assert/strict";
+ *
+ * await using demo = startDemo({ port: 0 });
+ * const response = await fetch(demo.url);
+ * strictEqual(response.status, 200);
+ * await response.body?.cancel();
+ * ```
+ */
+export function startDemo(options: StartDemoOptions = {}): Demo {
+  const { port = 8000, hostname = "127.0.0.1", retryMs = 500 } = options;
+  const ownFeed = options.feed === undefined;
+  const feed = options.feed ?? createDemoFeed();
+  if (ownFeed) feed.start();
+  const streams = new AbortController();
+
+  async function handler(request: Request): Promise<Response> {
+    const { pathname } = new URL(request.url);
+    if (request.method !== "GET" && request.method !== "HEAD") {
+      return new Response("Method Not Allowed", {
+        status: 405,
+        headers: { allow: "GET, HEAD" },
+      });
+    }
+    if (pathname === "/sse") {
+      return handleSse(request, feed, { retryMs, signal: streams.signal });
+    }
+    return await servePublicFile(pathname) ??
+      new Response("Not Found", { status: 404 });
+  }
+
+  const server = Deno.serve({ port, hostname, onListen(): void {} }, handler);
+  const url = `http://${hostname}:${server.addr.port}/`;
+  let closing: Promise<void> | undefined;
+
+  function shutdown(): Promise<void> {
+    closing ??= (async () => {
+      // Stop listening first, so a reconnecting client is refused instead of
+      // landing on a server that is going away; then end the open streams,
+      // which the graceful shutdown would otherwise wait for forever.
+      const done = server.shutdown();
+      streams.abort();
+      if (ownFeed) feed.stop();
+      await done;
+    })();
+    return closing;
+  }
+
+  return {
+    server,
+    url,
+    port: server.addr.port,
+    feed,
+    shutdown,
+    [Symbol.asyncDispose]: shutdown,
+  };
+}
+
+if (import.meta.main) {
+  const portText = Deno.env.get("PORT") ?? "8000";
+  const port = Number(portText);
+  if (!/^\d{1,5}$/.test(portText) || port > 65535) {
+    throw new RangeError(
+      `Cannot start demo: PORT "${portText.slice(0, 20)}" is not a port number`,
+    );
+  }
+  const demo = startDemo({ port });
+  // deno-lint-ignore no-console
+  console.log(`serverpush demo: ${demo.url}`);
+}

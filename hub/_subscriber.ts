@@ -1,0 +1,229 @@
+// Copyright 2026 the serverpush authors. MIT license.
+// This module is browser compatible.
+
+import type { HubBackend } from "./backend.ts";
+import { encodedOnce } from "./encoded_once.ts";
+import type {
+  HubDataMessage,
+  HubMessage,
+  HubResetMessage,
+  HubResetReason,
+} from "./message.ts";
+import { dataByteLength, quote } from "./_validate.ts";
+
+/** Messages fetched from the backend per replay read. */
+const PAGE_SIZE = 128;
+
+/** What to do when a subscriber's queue is full. */
+export type QueuePolicy = "close" | "drop-oldest";
+
+export interface SubscriberOptions {
+  topic: string;
+  backend: HubBackend;
+  /** Replay after this id first; `undefined` means live only. */
+  since: string | undefined;
+  maxQueuedMessages: number;
+  queuePolicy: QueuePolicy;
+  /** Called once when the subscriber ends, however it ends. */
+  onEnd: () => void;
+}
+
+/** One subscription: a pull-based stream over a bounded queue. */
+export interface Subscriber {
+  readonly stream: ReadableStream<HubMessage>;
+  /** Takes one live message from the topic's fan-out. */
+  push(message: HubDataMessage): void;
+  /** Closes the stream and releases the subscriber. */
+  end(): void;
+  /** Live messages waiting to be read. */
+  queuedMessages(): number;
+  /** Payload bytes of the live messages waiting to be read. */
+  queuedBytes(): number;
+}
+
+function reset(topic: string, reason: HubResetReason): HubResetMessage {
+  return Object.freeze({ kind: "reset", topic, reason });
+}
+
+function byteLength(message: HubDataMessage): number {
+  return encodedOnce(message, dataByteLength);
+}
+
+/**
+ * Creates a subscriber.
+ *
+ * Live messages go into a queue bounded by `maxQueuedMessages`. With `since`,
+ * the subscriber first replays from the backend, one page per empty page
+ * buffer, while live messages queue up; replay ends when a page reaches the
+ * oldest queued live message (or the end of the log), and queued messages the
+ * replay already delivered are dropped. While replaying, a full queue under
+ * "drop-oldest" drops silently: replay reads the dropped messages from the
+ * backend, since they are older than the queue's head.
+ */
+export function createSubscriber(options: SubscriberOptions): Subscriber {
+  const { topic, backend, maxQueuedMessages, queuePolicy, onEnd } = options;
+  let controller: ReadableStreamDefaultController<HubMessage>;
+  let live: (HubDataMessage | undefined)[] = [];
+  let head = 0;
+  let bytes = 0;
+  let page: HubMessage[] = [];
+  let pageHead = 0;
+  let replaying = options.since !== undefined;
+  let cursor = options.since;
+  let replayDrops = 0;
+  let gap = false;
+  let waiting = false;
+  let ended = false;
+
+  function liveLength(): number {
+    return live.length - head;
+  }
+
+  function shiftLive(): HubDataMessage {
+    const message = live[head]!;
+    live[head] = undefined;
+    head++;
+    bytes -= byteLength(message);
+    if (head >= 1024 && head * 2 >= live.length) {
+      live = live.slice(head);
+      head = 0;
+    }
+    return message;
+  }
+
+  function release(): boolean {
+    if (ended) return false;
+    ended = true;
+    live = [];
+    head = 0;
+    bytes = 0;
+    page = [];
+    pageHead = 0;
+    onEnd();
+    return true;
+  }
+
+  function deliverLive(): boolean {
+    if (liveLength() === 0) return false;
+    if (gap) {
+      gap = false;
+      controller.enqueue(reset(topic, "dropped"));
+    } else {
+      controller.enqueue(shiftLive());
+    }
+    return true;
+  }
+
+  function finishReplay(): void {
+    replaying = false;
+    if (cursor === undefined) return;
+    while (liveLength() > 0 && backend.compare(live[head]!.id, cursor) <= 0) {
+      shiftLive();
+    }
+  }
+
+  async function fill(): Promise<void> {
+    const drops = replayDrops;
+    const result = await backend.read(
+      topic,
+      cursor === undefined
+        ? { limit: PAGE_SIZE }
+        : { since: cursor, limit: PAGE_SIZE },
+    );
+    if (ended) return;
+    if (result.reset !== undefined) {
+      page.push(reset(topic, result.reset));
+      cursor = undefined;
+    }
+    const first = liveLength() > 0 ? live[head]! : undefined;
+    let reachedLive = false;
+    for (const message of result.messages) {
+      if (first !== undefined && backend.compare(message.id, first.id) >= 0) {
+        reachedLive = true;
+        break;
+      }
+      page.push(message);
+      cursor = message.id;
+    }
+    if (
+      reachedLive ||
+      (result.messages.length < PAGE_SIZE && drops === replayDrops)
+    ) {
+      finishReplay();
+    }
+  }
+
+  async function pull(): Promise<void> {
+    try {
+      while (!ended) {
+        if (pageHead < page.length) {
+          const message = page[pageHead++]!;
+          if (pageHead === page.length) {
+            page = [];
+            pageHead = 0;
+          }
+          controller.enqueue(message);
+          return;
+        }
+        if (replaying) {
+          await fill();
+          continue;
+        }
+        if (!deliverLive()) waiting = true;
+        return;
+      }
+    } catch (error) {
+      release();
+      throw error;
+    }
+  }
+
+  const stream = new ReadableStream<HubMessage>({
+    start(c): void {
+      controller = c;
+    },
+    pull,
+    cancel(): void {
+      release();
+    },
+  }, { highWaterMark: 0 });
+
+  return {
+    stream,
+    push(message: HubDataMessage): void {
+      if (ended) return;
+      live.push(message);
+      bytes += byteLength(message);
+      if (liveLength() > maxQueuedMessages) {
+        if (queuePolicy === "close") {
+          const queued = liveLength();
+          release();
+          controller.error(
+            new RangeError(
+              `Cannot deliver message to subscriber of topic ${
+                quote(topic)
+              }: ${queued} messages queued, which exceeds maxQueuedMessages of ${maxQueuedMessages}`,
+            ),
+          );
+          return;
+        }
+        shiftLive();
+        if (replaying) replayDrops++;
+        else gap = true;
+      }
+      if (waiting && !replaying) {
+        waiting = false;
+        deliverLive();
+      }
+    },
+    end(): void {
+      if (release()) controller.close();
+    },
+    queuedMessages(): number {
+      return liveLength();
+    },
+    queuedBytes(): number {
+      return bytes;
+    },
+  };
+}

@@ -1,0 +1,156 @@
+// Copyright 2026 the serverpush authors. MIT license.
+// This module is browser compatible.
+
+import type { HubDataMessage, HubPublishMessage } from "./message.ts";
+
+/**
+ * Options for {@linkcode HubBackend.read}.
+ *
+ * @example Read at most two messages after an id
+ * ```ts
+ * import { createMemoryBackend, type HubReadOptions } from "@serverpush/serverpush/hub";
+ * import { deepStrictEqual } from "node:assert/strict";
+ *
+ * const backend = createMemoryBackend();
+ * const first = await backend.append("t", { data: "a" });
+ * await backend.append("t", { data: "b" });
+ * await backend.append("t", { data: "c" });
+ * const options: HubReadOptions = { since: first.id, limit: 2 };
+ * const { messages } = await backend.read("t", options);
+ * deepStrictEqual(messages.map((m) => m.data), ["b", "c"]);
+ * ```
+ */
+export interface HubReadOptions {
+  /**
+   * Return only messages after this id. Without it, read from the oldest
+   * retained message.
+   */
+  since?: string;
+  /** Largest number of messages to return, a positive integer. */
+  limit: number;
+}
+
+/**
+ * Messages read from the replay window, and whether some are missing.
+ *
+ * @example See that history was trimmed
+ * ```ts
+ * import { Hub, type HubHistory } from "@serverpush/serverpush/hub";
+ * import { deepStrictEqual } from "node:assert/strict";
+ *
+ * const hub = new Hub({ replay: { maxMessages: 2 } });
+ * const first = await hub.publish("t", { data: "1" });
+ * await hub.publish("t", { data: "2" });
+ * await hub.publish("t", { data: "3" });
+ * await hub.publish("t", { data: "4" });
+ * const history: HubHistory = await hub.history("t", { since: first });
+ * deepStrictEqual(history.reset, "window-exceeded");
+ * deepStrictEqual(history.messages.map((m) => m.data), ["3", "4"]);
+ * await hub.close();
+ * ```
+ */
+export interface HubHistory {
+  /** Messages in id order, oldest first. */
+  messages: HubDataMessage[];
+  /**
+   * Present when messages after `since` cannot be delivered: `since` is
+   * unknown or they were trimmed. `messages` then starts at the oldest
+   * retained message instead.
+   */
+  reset?: "unknown-id" | "window-exceeded";
+}
+
+/**
+ * Where a {@linkcode Hub} stores messages and learns about new ones: an
+ * append-only log per topic with a bounded replay window.
+ *
+ * The contract is small so that other stores can implement it. The embedded
+ * default is {@linkcode createMemoryBackend}. A Redis Streams backend maps it
+ * as: `append` is `XADD topic MAXLEN ~ n * event .. data ..` (the id is the
+ * one `XADD` returns); `read` is `XRANGE topic (since + COUNT limit`, with a
+ * gap when `since` is older than `XINFO STREAM`'s `max-deleted-entry-id`;
+ * `watch` is one `XREAD BLOCK` loop per topic, started from the last id the
+ * backend had seen; `compare` orders `ms-seq` ids numerically.
+ *
+ * Rules every backend follows:
+ *
+ * - Ids are strictly increasing within a topic, in the order `append` was
+ *   called, and `compare` orders them. A backend that forgets its history
+ *   (an in-memory one after a restart) puts something in its ids that lets
+ *   `read` report an id from before the restart as `"unknown-id"` instead of
+ *   mistaking it for a newer one.
+ * - `watch` delivers, in id order, every message appended after its start
+ *   point, and that start point is no later than the state any `read` issued
+ *   after `watch` returned observes. The hub relies on this to join replay
+ *   and live delivery without a gap.
+ * - `read` never skips silently: when messages after `since` were trimmed, or
+ *   `since` is not an id it issued, it says so in
+ *   {@linkcode HubHistory.reset} and returns the window from its start.
+ *
+ * @example Wrap a backend to count appends
+ * ```ts
+ * import {
+ *   createMemoryBackend,
+ *   Hub,
+ *   type HubBackend,
+ * } from "@serverpush/serverpush/hub";
+ * import { strictEqual } from "node:assert/strict";
+ *
+ * const inner = createMemoryBackend();
+ * let appends = 0;
+ * const backend: HubBackend = {
+ *   append(topic, message) {
+ *     appends++;
+ *     return inner.append(topic, message);
+ *   },
+ *   read: (topic, options) => inner.read(topic, options),
+ *   watch: (topic, onMessage) => inner.watch(topic, onMessage),
+ *   compare: (a, b) => inner.compare(a, b),
+ * };
+ * const hub = new Hub({ backend });
+ * await hub.publish("t", { data: "x" });
+ * strictEqual(appends, 1);
+ * await hub.close();
+ * ```
+ */
+export interface HubBackend {
+  /**
+   * Stores a message and resolves with it as subscribers will see it,
+   * including its new id.
+   *
+   * @param topic A validated topic name.
+   * @param message The message; bytes are already a private copy.
+   * @returns The stored message.
+   */
+  append(topic: string, message: HubPublishMessage): Promise<HubDataMessage>;
+  /**
+   * Reads retained messages after `options.since`, oldest first.
+   *
+   * @param topic A validated topic name.
+   * @param options Where to start and how many to return.
+   * @returns The messages and, if some are missing, why.
+   */
+  read(topic: string, options: HubReadOptions): Promise<HubHistory>;
+  /**
+   * Calls `onMessage` with every message appended to `topic` from now on, in
+   * id order, until the returned function is called. `onMessage` must not
+   * throw.
+   *
+   * @param topic A validated topic name.
+   * @param onMessage Called once per new message.
+   * @returns A function that stops the watch; calling it again does nothing.
+   */
+  watch(
+    topic: string,
+    onMessage: (message: HubDataMessage) => void,
+  ): () => void;
+  /**
+   * Orders two ids this backend issued.
+   *
+   * @param a An id from a message of this backend.
+   * @param b Another such id.
+   * @returns A negative number if `a` is older, zero if equal, positive if
+   * newer.
+   */
+  compare(a: string, b: string): number;
+}

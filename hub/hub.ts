@@ -1,0 +1,588 @@
+// Copyright 2026 the serverpush authors. MIT license.
+// This module is browser compatible.
+
+import type { HubBackend, HubHistory } from "./backend.ts";
+import { createMemoryBackend } from "./memory_backend.ts";
+import type { HubMessage, HubPublishMessage } from "./message.ts";
+import { createSubscriber, type Subscriber } from "./_subscriber.ts";
+import { checkPublishMessage, checkTopic, quote } from "./_validate.ts";
+
+/**
+ * What happens when a subscriber's queue is full: `"close"` errors its
+ * stream with a `RangeError`; `"drop-oldest"` discards the oldest queued
+ * message and delivers a {@linkcode HubResetMessage} with reason
+ * `"dropped"` before the next one.
+ *
+ * @example Choose a policy
+ * ```ts
+ * import { Hub, type HubQueuePolicy } from "@serverpush/serverpush/hub";
+ * import { strictEqual } from "node:assert/strict";
+ *
+ * const queuePolicy: HubQueuePolicy = "drop-oldest";
+ * const hub = new Hub({ queuePolicy });
+ * strictEqual(hub.stats().subscribers, 0);
+ * await hub.close();
+ * ```
+ */
+export type HubQueuePolicy = "close" | "drop-oldest";
+
+/**
+ * Replay window of the default in-memory backend.
+ *
+ * @example Keep 50 messages per topic for 10 seconds
+ * ```ts
+ * import { Hub, type HubReplayOptions } from "@serverpush/serverpush/hub";
+ * import { strictEqual } from "node:assert/strict";
+ *
+ * const replay: HubReplayOptions = { maxMessages: 50, maxAgeMs: 10_000 };
+ * const hub = new Hub({ replay });
+ * await hub.publish("t", { data: "x" });
+ * strictEqual((await hub.history("t")).messages.length, 1);
+ * await hub.close();
+ * ```
+ */
+export interface HubReplayOptions {
+  /** Messages kept per topic. @default {1000} */
+  maxMessages?: number;
+  /** Milliseconds a message is kept. @default {Infinity} */
+  maxAgeMs?: number;
+}
+
+/**
+ * Options for {@linkcode Hub}.
+ *
+ * @example Cut off subscribers that fall 100 messages behind
+ * ```ts
+ * import { Hub, type HubOptions } from "@serverpush/serverpush/hub";
+ * import { strictEqual } from "node:assert/strict";
+ *
+ * const options: HubOptions = { maxQueuedMessages: 100, queuePolicy: "close" };
+ * const hub = new Hub(options);
+ * strictEqual(hub.stats().topics.length, 0);
+ * await hub.close();
+ * ```
+ */
+export interface HubOptions {
+  /**
+   * Where messages are stored. When given, configure its window on the
+   * backend itself; `replay` and `now` are then not allowed. Without it, the
+   * hub creates an in-memory backend ({@linkcode createMemoryBackend}) from
+   * `replay` and `now`.
+   */
+  backend?: HubBackend;
+  /** Replay window of the default in-memory backend. */
+  replay?: HubReplayOptions;
+  /** Clock of the default in-memory backend; tests pass a fake. @default {Date.now} */
+  now?: () => number;
+  /**
+   * Live messages queued per subscriber before `queuePolicy` applies.
+   *
+   * @default {1000}
+   */
+  maxQueuedMessages?: number;
+  /** What happens when a subscriber's queue is full. @default {"close"} */
+  queuePolicy?: HubQueuePolicy;
+  /**
+   * Largest payload accepted by {@linkcode Hub.publish}, in bytes (UTF-8
+   * for strings).
+   *
+   * @default {1048576}
+   */
+  maxMessageBytes?: number;
+}
+
+/**
+ * Options for {@linkcode Hub.subscribe}.
+ *
+ * @example Resume after an id, stop on abort
+ * ```ts
+ * import { Hub, type HubSubscribeOptions } from "@serverpush/serverpush/hub";
+ * import { strictEqual } from "node:assert/strict";
+ *
+ * const hub = new Hub();
+ * const since = await hub.publish("t", { data: "seen" });
+ * await hub.publish("t", { data: "missed" });
+ * const controller = new AbortController();
+ * const options: HubSubscribeOptions = { since, signal: controller.signal };
+ * const reader = hub.subscribe("t", options).getReader();
+ * strictEqual((await reader.read()).value?.kind, "message");
+ * controller.abort();
+ * strictEqual((await reader.read()).done, true);
+ * await hub.close();
+ * ```
+ */
+export interface HubSubscribeOptions {
+  /**
+   * Last id the subscriber has seen, for example the SSE `Last-Event-ID`.
+   * Without it, the subscription is live only.
+   */
+  since?: string;
+  /** Aborting ends (closes) the stream and releases the subscription. */
+  signal?: AbortSignal;
+}
+
+/**
+ * Options for {@linkcode Hub.history}.
+ *
+ * @example Page through history
+ * ```ts
+ * import { Hub, type HubHistoryOptions } from "@serverpush/serverpush/hub";
+ * import { deepStrictEqual } from "node:assert/strict";
+ *
+ * const hub = new Hub();
+ * for (const data of ["a", "b", "c"]) await hub.publish("t", { data });
+ * const first = await hub.history("t", { limit: 2 });
+ * const options: HubHistoryOptions = { since: first.messages[1]!.id, limit: 2 };
+ * const second = await hub.history("t", options);
+ * deepStrictEqual(second.messages.map((m) => m.data), ["c"]);
+ * await hub.close();
+ * ```
+ */
+export interface HubHistoryOptions {
+  /** Return only messages after this id. Without it, from the window's start. */
+  since?: string;
+  /** Largest number of messages to return. @default {1000} */
+  limit?: number;
+}
+
+/**
+ * Subscriptions of one topic, from {@linkcode Hub.stats}.
+ *
+ * @example Read one topic's counts
+ * ```ts
+ * import { Hub, type HubTopicStats } from "@serverpush/serverpush/hub";
+ * import { deepStrictEqual } from "node:assert/strict";
+ *
+ * const hub = new Hub();
+ * hub.subscribe("t");
+ * await hub.publish("t", { data: "abc" });
+ * const stats: HubTopicStats = hub.stats().topics[0]!;
+ * deepStrictEqual(stats, {
+ *   topic: "t",
+ *   subscribers: 1,
+ *   queuedMessages: 1,
+ *   queuedBytes: 3,
+ *   largestQueue: 1,
+ * });
+ * await hub.close();
+ * ```
+ */
+export interface HubTopicStats {
+  /** The topic name. */
+  topic: string;
+  /** Open subscription streams. */
+  subscribers: number;
+  /** Live messages waiting in all its subscribers' queues. */
+  queuedMessages: number;
+  /** Payload bytes of those messages (a message queued twice counts twice). */
+  queuedBytes: number;
+  /** Length of the longest single subscriber queue. */
+  largestQueue: number;
+}
+
+/**
+ * A snapshot of a {@linkcode Hub}'s subscriptions and queues.
+ *
+ * Queues count live messages only; a subscriber that is replaying also holds
+ * up to one page (128 messages) read from the backend. Topics appear while
+ * they have subscribers; what the backend retains is its own business.
+ *
+ * @example Count subscribers
+ * ```ts
+ * import { Hub, type HubStats } from "@serverpush/serverpush/hub";
+ * import { strictEqual } from "node:assert/strict";
+ *
+ * const hub = new Hub();
+ * hub.subscribe("a");
+ * hub.subscribe("a");
+ * hub.subscribe("b");
+ * const stats: HubStats = hub.stats();
+ * strictEqual(stats.subscribers, 3);
+ * strictEqual(stats.topics.length, 2);
+ * await hub.close();
+ * ```
+ */
+export interface HubStats {
+  /** One entry per topic with subscribers, sorted by name. */
+  topics: HubTopicStats[];
+  /** Open subscription streams over all topics. */
+  subscribers: number;
+  /** Live messages queued over all subscribers. */
+  queuedMessages: number;
+  /** Payload bytes queued over all subscribers. */
+  queuedBytes: number;
+}
+
+interface TopicState {
+  subscribers: Set<Subscriber>;
+  unwatch: () => void;
+}
+
+function checkPositiveInteger(name: string, value: number): void {
+  if (!Number.isSafeInteger(value) || value <= 0) {
+    throw new RangeError(
+      `Cannot create hub: ${name} is ${value}, expected a positive integer`,
+    );
+  }
+}
+
+/**
+ * Topics, publish / subscribe, message ids and a replay window, fanned out
+ * to bounded subscriber queues.
+ *
+ * A message published to a topic gets an id from the backend and reaches
+ * every subscriber of the topic as the same frozen object (so transports can
+ * serialize it once, see {@linkcode hubMessageToSse}). Subscribing with
+ * `since` replays what the window still holds after that id, then continues
+ * live, with no gap and no duplicate. When the window cannot cover `since`,
+ * the stream starts with a {@linkcode HubResetMessage} and then replays the
+ * whole window: the hub never skips silently.
+ *
+ * Each subscriber has its own queue bounded by `maxQueuedMessages`, so a slow
+ * reader never slows the others or grows memory without bound.
+ *
+ * Topic names are 1 to 128 characters of `A-Z a-z 0-9 . _ ~ : / -`.
+ *
+ * @example Publish and subscribe
+ * ```ts
+ * import { Hub } from "@serverpush/serverpush/hub";
+ * import { strictEqual } from "node:assert/strict";
+ *
+ * const hub = new Hub();
+ * const reader = hub.subscribe("news").getReader();
+ * const id = await hub.publish("news", { data: "hello" });
+ * const { value } = await reader.read();
+ * strictEqual(value?.kind === "message" && value.id, id);
+ * await hub.close();
+ * ```
+ *
+ * @example Resume after a reconnect
+ * ```ts
+ * import { Hub } from "@serverpush/serverpush/hub";
+ * import { deepStrictEqual } from "node:assert/strict";
+ *
+ * const hub = new Hub();
+ * const lastSeen = await hub.publish("news", { data: "1" });
+ * await hub.publish("news", { data: "2" });
+ * await hub.publish("news", { data: "3" });
+ * const reader = hub.subscribe("news", { since: lastSeen }).getReader();
+ * const data = [];
+ * for (let i = 0; i < 2; i++) {
+ *   const { value } = await reader.read();
+ *   if (value?.kind === "message") data.push(value.data);
+ * }
+ * deepStrictEqual(data, ["2", "3"]);
+ * await hub.close();
+ * ```
+ */
+export class Hub {
+  #backend: HubBackend;
+  #maxQueuedMessages: number;
+  #queuePolicy: HubQueuePolicy;
+  #maxMessageBytes: number;
+  #topics: Map<string, TopicState> = new Map();
+  #closed = false;
+
+  /**
+   * Creates a hub.
+   *
+   * @param options Backend, replay window and queue limits.
+   * @throws {TypeError} If `backend` is given together with `replay` or
+   * `now`, or `queuePolicy` is unknown.
+   * @throws {RangeError} If a limit is not a positive integer.
+   */
+  constructor(options: HubOptions = {}) {
+    const {
+      backend,
+      replay,
+      now,
+      maxQueuedMessages = 1000,
+      queuePolicy = "close",
+      maxMessageBytes = 1_048_576,
+    } = options;
+    if (backend !== undefined && (replay !== undefined || now !== undefined)) {
+      throw new TypeError(
+        "Cannot create hub: replay and now configure the default backend, set them on the given backend instead",
+      );
+    }
+    if (queuePolicy !== "close" && queuePolicy !== "drop-oldest") {
+      throw new TypeError(
+        `Cannot create hub: queuePolicy is ${
+          quote(queuePolicy)
+        }, expected "close" or "drop-oldest"`,
+      );
+    }
+    checkPositiveInteger("maxQueuedMessages", maxQueuedMessages);
+    checkPositiveInteger("maxMessageBytes", maxMessageBytes);
+    this.#backend = backend ?? createMemoryBackend({
+      ...replay,
+      ...(now === undefined ? {} : { now }),
+    });
+    this.#maxQueuedMessages = maxQueuedMessages;
+    this.#queuePolicy = queuePolicy;
+    this.#maxMessageBytes = maxMessageBytes;
+  }
+
+  /**
+   * Publishes a message to a topic and resolves with its id once the backend
+   * stored it and every local subscriber has it queued.
+   *
+   * Calls are ordered as made: messages published without awaiting in
+   * between get increasing ids in call order. `Uint8Array` data is copied.
+   *
+   * @param topic The topic name.
+   * @param message The event type and payload.
+   * @returns The message's id.
+   * @throws {TypeError} (as a rejection) If the topic name or the message is
+   * invalid.
+   * @throws {RangeError} (as a rejection) If the data exceeds
+   * `maxMessageBytes`.
+   * @throws {Error} (as a rejection) If the hub is closed.
+   *
+   * @example Ids increase in call order
+   * ```ts
+   * import { Hub } from "@serverpush/serverpush/hub";
+   * import { deepStrictEqual } from "node:assert/strict";
+   *
+   * const hub = new Hub();
+   * const ids = await Promise.all([
+   *   hub.publish("t", { data: "a" }),
+   *   hub.publish("t", { data: "b" }),
+   * ]);
+   * const { messages } = await hub.history("t");
+   * deepStrictEqual(messages.map((m) => m.id), ids);
+   * await hub.close();
+   * ```
+   */
+  async publish(topic: string, message: HubPublishMessage): Promise<string> {
+    checkTopic("publish to", topic);
+    if (this.#closed) {
+      throw new Error(
+        `Cannot publish to topic ${quote(topic)}: the hub is closed`,
+      );
+    }
+    const checked = checkPublishMessage(topic, message, this.#maxMessageBytes);
+    // No await before this call, so appends happen in call order.
+    return (await this.#backend.append(topic, checked)).id;
+  }
+
+  /**
+   * Subscribes to a topic.
+   *
+   * Without `since`, the stream yields messages published from now on. With
+   * `since`, it first yields every retained message after that id, then
+   * live messages, in id order, with no gap and no duplicate between the
+   * two. If the window cannot cover `since` (the id is unknown, malformed,
+   * from another backend epoch, or messages after it were trimmed), the
+   * stream starts with a {@linkcode HubResetMessage}, then yields the whole
+   * retained window and continues live.
+   *
+   * The stream is pull-based: messages wait in this subscriber's queue,
+   * bounded by `maxQueuedMessages` and handled by `queuePolicy` when full.
+   * Cancelling the stream or aborting `signal` releases the subscription;
+   * {@linkcode Hub.close} closes it.
+   *
+   * @param topic The topic name.
+   * @param options Where to resume and when to stop.
+   * @returns A stream of messages and gap signals.
+   * @throws {TypeError} If the topic name is invalid or `since` is not a
+   * string.
+   * @throws {Error} If the hub is closed.
+   *
+   * @example A subscriber that reads too slowly is cut off
+   * ```ts
+   * import { Hub } from "@serverpush/serverpush/hub";
+   * import { rejects } from "node:assert/strict";
+   *
+   * const hub = new Hub({ maxQueuedMessages: 2 });
+   * const reader = hub.subscribe("t").getReader();
+   * for (const data of ["1", "2", "3"]) await hub.publish("t", { data });
+   * await rejects(reader.read(), RangeError);
+   * await hub.close();
+   * ```
+   */
+  subscribe(
+    topic: string,
+    options: HubSubscribeOptions = {},
+  ): ReadableStream<HubMessage> {
+    checkTopic("subscribe to", topic);
+    const { since, signal } = options;
+    if (since !== undefined && typeof since !== "string") {
+      throw new TypeError(
+        `Cannot subscribe to topic ${quote(topic)}: since is not a string`,
+      );
+    }
+    if (this.#closed) {
+      throw new Error(
+        `Cannot subscribe to topic ${quote(topic)}: the hub is closed`,
+      );
+    }
+    let state = this.#topics.get(topic);
+    if (state === undefined) {
+      const subscribers = new Set<Subscriber>();
+      state = {
+        subscribers,
+        unwatch: this.#backend.watch(topic, (message) => {
+          for (const subscriber of subscribers) subscriber.push(message);
+        }),
+      };
+      this.#topics.set(topic, state);
+    }
+    const topicState = state;
+    const onAbort = (): void => subscriber.end();
+    const subscriber = createSubscriber({
+      topic,
+      backend: this.#backend,
+      since,
+      maxQueuedMessages: this.#maxQueuedMessages,
+      queuePolicy: this.#queuePolicy,
+      onEnd: () => {
+        signal?.removeEventListener("abort", onAbort);
+        topicState.subscribers.delete(subscriber);
+        if (
+          topicState.subscribers.size === 0 &&
+          this.#topics.get(topic) === topicState
+        ) {
+          this.#topics.delete(topic);
+          topicState.unwatch();
+        }
+      },
+    });
+    topicState.subscribers.add(subscriber);
+    if (signal !== undefined) {
+      if (signal.aborted) subscriber.end();
+      else signal.addEventListener("abort", onAbort, { once: true });
+    }
+    return subscriber.stream;
+  }
+
+  /**
+   * Reads retained messages of a topic, oldest first.
+   *
+   * This is what a polling transport serves: pass the last id the client
+   * has as `since`, then the last returned id next time. `reset` says when
+   * messages after `since` cannot be returned; `messages` then starts at the
+   * oldest retained message.
+   *
+   * @param topic The topic name.
+   * @param options Where to start and how many to return.
+   * @returns The messages and, if some are missing, why.
+   * @throws {TypeError} (as a rejection) If the topic name is invalid.
+   * @throws {RangeError} (as a rejection) If `limit` is not a positive
+   * integer.
+   *
+   * @example Read the last messages of a topic
+   * ```ts
+   * import { Hub } from "@serverpush/serverpush/hub";
+   * import { deepStrictEqual } from "node:assert/strict";
+   *
+   * const hub = new Hub();
+   * await hub.publish("t", { data: "a" });
+   * await hub.publish("t", { data: "b" });
+   * const history = await hub.history("t");
+   * deepStrictEqual(history.messages.map((m) => m.data), ["a", "b"]);
+   * deepStrictEqual(history.reset, undefined);
+   * await hub.close();
+   * ```
+   */
+  async history(
+    topic: string,
+    options: HubHistoryOptions = {},
+  ): Promise<HubHistory> {
+    checkTopic("read history of", topic);
+    const { since, limit = 1000 } = options;
+    if (since !== undefined && typeof since !== "string") {
+      throw new TypeError(
+        `Cannot read history of topic ${quote(topic)}: since is not a string`,
+      );
+    }
+    if (!Number.isSafeInteger(limit) || limit <= 0) {
+      throw new RangeError(
+        `Cannot read history of topic ${
+          quote(topic)
+        }: limit is ${limit}, expected a positive integer`,
+      );
+    }
+    return await this.#backend.read(
+      topic,
+      since === undefined ? { limit } : { since, limit },
+    );
+  }
+
+  /**
+   * Counts subscriptions and queued messages, per topic and in total.
+   *
+   * @returns A snapshot.
+   *
+   * @example Watch a queue grow
+   * ```ts
+   * import { Hub } from "@serverpush/serverpush/hub";
+   * import { strictEqual } from "node:assert/strict";
+   *
+   * const hub = new Hub();
+   * hub.subscribe("t");
+   * await hub.publish("t", { data: "x" });
+   * await hub.publish("t", { data: "y" });
+   * strictEqual(hub.stats().queuedMessages, 2);
+   * await hub.close();
+   * ```
+   */
+  stats(): HubStats {
+    const topics: HubTopicStats[] = [];
+    let subscribers = 0;
+    let queuedMessages = 0;
+    let queuedBytes = 0;
+    for (const [topic, state] of this.#topics) {
+      const entry: HubTopicStats = {
+        topic,
+        subscribers: state.subscribers.size,
+        queuedMessages: 0,
+        queuedBytes: 0,
+        largestQueue: 0,
+      };
+      for (const subscriber of state.subscribers) {
+        const queued = subscriber.queuedMessages();
+        entry.queuedMessages += queued;
+        entry.queuedBytes += subscriber.queuedBytes();
+        entry.largestQueue = Math.max(entry.largestQueue, queued);
+      }
+      topics.push(entry);
+      subscribers += entry.subscribers;
+      queuedMessages += entry.queuedMessages;
+      queuedBytes += entry.queuedBytes;
+    }
+    topics.sort((a, b) => (a.topic < b.topic ? -1 : a.topic > b.topic ? 1 : 0));
+    return { topics, subscribers, queuedMessages, queuedBytes };
+  }
+
+  /**
+   * Closes every subscription stream (messages still queued are discarded;
+   * a client resumes them with `since`) and makes further
+   * {@linkcode Hub.publish} and {@linkcode Hub.subscribe} calls fail. Calling
+   * it again does nothing. A backend passed in options is not closed.
+   *
+   * @returns A promise that resolves once every stream is closed.
+   *
+   * @example Close ends subscriptions
+   * ```ts
+   * import { Hub } from "@serverpush/serverpush/hub";
+   * import { rejects, strictEqual } from "node:assert/strict";
+   *
+   * const hub = new Hub();
+   * const reader = hub.subscribe("t").getReader();
+   * await hub.close();
+   * strictEqual((await reader.read()).done, true);
+   * await rejects(hub.publish("t", { data: "late" }), /the hub is closed/);
+   * ```
+   */
+  close(): Promise<void> {
+    this.#closed = true;
+    const states = [...this.#topics.values()];
+    this.#topics.clear();
+    for (const state of states) {
+      state.unwatch();
+      for (const subscriber of [...state.subscribers]) subscriber.end();
+    }
+    return Promise.resolve();
+  }
+}

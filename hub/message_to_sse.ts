@@ -1,0 +1,81 @@
+// Copyright 2026 the serverpush authors. MIT license.
+// This module is browser compatible.
+
+import { encodeSse } from "../sse/encode.ts";
+import { encodeBase64 } from "./_base64.ts";
+import { encodedOnce } from "./encoded_once.ts";
+import type { HubMessage } from "./message.ts";
+
+const encoder = new TextEncoder();
+
+/** The SSE event type that carries a {@linkcode HubResetMessage}. */
+const RESET_EVENT = "serverpush-reset";
+
+function toSse(message: HubMessage): Uint8Array {
+  if (message.kind === "reset") {
+    return encoder.encode(
+      encodeSse({ event: RESET_EVENT, data: message.reason }),
+    );
+  }
+  const data = typeof message.data === "string"
+    ? message.data
+    : encodeBase64(message.data);
+  return encoder.encode(
+    encodeSse(
+      message.event === undefined
+        ? { id: message.id, data }
+        : { event: message.event, id: message.id, data },
+    ),
+  );
+}
+
+/**
+ * Serializes a {@linkcode HubMessage} as one `text/event-stream` event, once
+ * per message object (see {@linkcode encodedOnce}): every subscriber of a
+ * broadcast gets the identical `Uint8Array`.
+ *
+ * A published message becomes `event` (when given), `id` and `data` lines,
+ * so the browser's `EventSource` sends the id back as `Last-Event-ID` when it
+ * reconnects. `Uint8Array` data goes out base64-encoded (standard alphabet,
+ * padded), since an event stream carries text only; publish text as a
+ * string. A reset becomes an event of type `serverpush-reset` whose data is
+ * the {@linkcode HubResetReason}, with no `id` line, so the client's last
+ * event id stays where it was.
+ *
+ * @param message The message to encode.
+ * @returns The event's bytes; read-only, shared by every caller.
+ *
+ * @example Encode a published message
+ * ```ts
+ * import { Hub, hubMessageToSse } from "@serverpush/serverpush/hub";
+ * import { strictEqual } from "node:assert/strict";
+ *
+ * const hub = new Hub();
+ * const a = hub.subscribe("t").getReader();
+ * const b = hub.subscribe("t").getReader();
+ * const id = await hub.publish("t", { event: "tick", data: "1" });
+ * const bytesA = hubMessageToSse((await a.read()).value!);
+ * const bytesB = hubMessageToSse((await b.read()).value!);
+ * strictEqual(bytesA, bytesB);
+ * strictEqual(
+ *   new TextDecoder().decode(bytesA),
+ *   `event: tick\nid: ${id}\ndata: 1\n\n`,
+ * );
+ * await hub.close();
+ * ```
+ *
+ * @example Encode a reset
+ * ```ts
+ * import { hubMessageToSse } from "@serverpush/serverpush/hub";
+ * import { strictEqual } from "node:assert/strict";
+ *
+ * const bytes = hubMessageToSse({ kind: "reset", topic: "t", reason: "dropped" });
+ * strictEqual(
+ *   new TextDecoder().decode(bytes),
+ *   "event: serverpush-reset\ndata: dropped\n\n",
+ * );
+ * ```
+ */
+export function hubMessageToSse(message: HubMessage): Uint8Array {
+  return encodedOnce(message, toSse);
+}

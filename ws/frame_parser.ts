@@ -1,0 +1,405 @@
+// Copyright 2026 the serverpush authors. MIT license.
+// This module is browser compatible.
+
+import type { WsFrame } from "./frame.ts";
+import { xorMask } from "./_mask.ts";
+import { WsProtocolError } from "./protocol_error.ts";
+
+/**
+ * Default {@linkcode WsFrameParserOptions.maxFrameBytes}: 16 MiB plus 64 KiB.
+ * The 64 KiB of headroom lets a 16 MiB message through even when an
+ * extension makes it slightly bigger on the wire (deflate adds 5 bytes per
+ * 64 KiB block of incompressible data, about 1.3 KiB per 16 MiB).
+ */
+const DEFAULT_MAX_FRAME_BYTES = 16 * 1024 * 1024 + 64 * 1024;
+
+/** Bytes allocated up front for a frame whose payload arrives in pieces. */
+const INITIAL_BODY_BYTES = 64 * 1024;
+
+/** Options for {@linkcode createFrameParser}. */
+export interface WsFrameParserOptions {
+  /**
+   * Which end of the connection this parser runs on. A server requires every
+   * frame to be masked; a client requires no frame to be.
+   */
+  role: "client" | "server";
+  /**
+   * Largest frame payload accepted, in bytes. A frame whose header announces
+   * more fails with close code 1009 before any of its payload is buffered.
+   * The default is 16 MiB plus 64 KiB, so a 16 MiB message still fits when
+   * an extension such as permessage-deflate makes it slightly bigger.
+   *
+   * @default {16842752}
+   */
+  maxFrameBytes?: number;
+  /**
+   * Accept RSV1 on the first frame of a text or binary message: set this
+   * when permessage-deflate (RFC 7692) has been negotiated.
+   *
+   * @default {false}
+   */
+  allowRsv1?: boolean;
+}
+
+/**
+ * A push parser for WebSocket frames, made by {@linkcode createFrameParser}.
+ */
+export interface WsFrameParser {
+  /**
+   * Parses the next bytes of the stream, calling `onFrame` once for every
+   * frame they complete, in order.
+   *
+   * @throws {WsProtocolError} When the bytes break RFC 6455; the frames
+   * before the offending one have been delivered. The parser then stays
+   * failed: every later call throws the same error.
+   */
+  push(chunk: Uint8Array): void;
+  /**
+   * Declares the end of the input.
+   *
+   * @throws {WsProtocolError} With code `"unexpected-end"` if the input
+   * stopped inside a frame.
+   */
+  end(): void;
+}
+
+function protocolError(
+  message: string,
+  code: ConstructorParameters<typeof WsProtocolError>[1]["code"],
+): WsProtocolError {
+  return new WsProtocolError(`Cannot decode frame: ${message}`, { code });
+}
+
+/**
+ * Creates the pure, synchronous WebSocket frame parser that
+ * {@linkcode WsFrameDecoderStream} wraps: bytes in, {@linkcode WsFrame}s out
+ * through a callback.
+ *
+ * The parser checks everything RFC 6455 section 5 says about a single
+ * frame (masking direction, reserved bits and opcodes, control frame rules,
+ * length encoding, `maxFrameBytes`) from the header, as soon as the bytes
+ * that decide it have arrived, and throws a {@linkcode WsProtocolError}.
+ *
+ * Payload ownership: an unmasked payload that arrives inside one chunk is a
+ * view into that chunk (no copy). A masked payload is unmasked into new
+ * memory, once, so the pushed chunk is never modified; masked payloads of
+ * one chunk share one allocation. A payload that arrives in pieces is copied
+ * into its own buffer, which grows as the bytes arrive (so a header that
+ * announces a large frame does not allocate it all at once). Buffering is
+ * linear in the bytes received. The parser keeps no reference to a chunk
+ * after `push` returns, except through the payload views it handed out.
+ *
+ * @param onFrame Called with every complete frame, payload unmasked.
+ * @param options The role and the limits.
+ * @returns The parser.
+ *
+ * @example Parse two frames from one chunk
+ * ```ts
+ * import { createFrameParser, type WsFrame } from "@serverpush/serverpush/ws";
+ * import { deepStrictEqual } from "node:assert/strict";
+ *
+ * const frames: WsFrame[] = [];
+ * const parser = createFrameParser((frame) => frames.push(frame), { role: "client" });
+ * parser.push(new Uint8Array([0x81, 0x02, 0x48, 0x69, 0x89, 0x00]));
+ * parser.end();
+ * deepStrictEqual(frames.map((f) => [f.opcode, f.payload.length]), [[1, 2], [9, 0]]);
+ * ```
+ */
+export function createFrameParser(
+  onFrame: (frame: WsFrame) => void,
+  options: WsFrameParserOptions,
+): WsFrameParser {
+  const role = options.role;
+  if (role !== "client" && role !== "server") {
+    throw new TypeError(
+      `Cannot create frame parser: role "${
+        String(role).slice(0, 20)
+      }" is neither "client" nor "server"`,
+    );
+  }
+  const expectMask = role === "server";
+  const maxFrameBytes = options.maxFrameBytes ?? DEFAULT_MAX_FRAME_BYTES;
+  if (!(maxFrameBytes >= 0)) {
+    throw new RangeError(
+      `Cannot create frame parser: maxFrameBytes ${maxFrameBytes} is not a non-negative number`,
+    );
+  }
+  const allowRsv1 = options.allowRsv1 ?? false;
+
+  let failure: unknown = undefined;
+  let failed = false;
+
+  // State of a frame split across chunks. headLen > 0 means one is open.
+  const head = new Uint8Array(14);
+  let headLen = 0;
+  let headNeed = 2; // header bytes, known once the first two arrived
+  let lengthEnd = 2; // header bytes up to the end of the length field
+  let payloadLength = 0;
+  let headerDone = false;
+  let body: Uint8Array | undefined;
+  let bodyLen = 0;
+
+  /** Validates the first two header bytes. */
+  function checkStart(b0: number, b1: number): void {
+    const opcode = b0 & 0x0f;
+    if ((b0 & 0x70) !== 0) {
+      if ((b0 & 0x30) !== 0) {
+        throw protocolError(
+          `${(b0 & 0x20) !== 0 ? "RSV2" : "RSV3"} is set and no extension allows it`,
+          "reserved-bits",
+        );
+      }
+      if (!allowRsv1) {
+        throw protocolError(
+          "RSV1 is set and no extension allows it",
+          "reserved-bits",
+        );
+      }
+      if (opcode !== 1 && opcode !== 2) {
+        throw protocolError(
+          `RSV1 is set on a frame with opcode ${opcode}, not on the first frame of a message`,
+          "reserved-bits",
+        );
+      }
+    }
+    if (opcode >= 8) {
+      if (opcode > 10) {
+        throw protocolError(`opcode ${opcode} is reserved`, "reserved-opcode");
+      }
+      if ((b0 & 0x80) === 0) {
+        throw protocolError(
+          `control frame with opcode ${opcode} has FIN clear`,
+          "fragmented-control-frame",
+        );
+      }
+      if ((b1 & 0x7f) > 125) {
+        throw protocolError(
+          `control frame with opcode ${opcode} is longer than 125 bytes`,
+          "control-frame-too-long",
+        );
+      }
+    } else if (opcode > 2) {
+      throw protocolError(`opcode ${opcode} is reserved`, "reserved-opcode");
+    }
+    if (((b1 & 0x80) !== 0) !== expectMask) {
+      throw expectMask
+        ? protocolError(
+          "a client sent an unmasked frame",
+          "unmasked-frame",
+        )
+        : protocolError("a server sent a masked frame", "masked-frame");
+    }
+  }
+
+  /** Validates a 64-bit length given as two 32-bit halves. */
+  function length64(hi: number, lo: number): number {
+    if (hi >= 0x80000000) {
+      throw protocolError(
+        "the 64-bit payload length has its most significant bit set",
+        "invalid-length",
+      );
+    }
+    return hi * 0x100000000 + lo;
+  }
+
+  function checkLength(length: number): void {
+    if (length > maxFrameBytes) {
+      throw new WsProtocolError(
+        `Cannot decode frame: payload of ${length} bytes exceeds maxFrameBytes of ${maxFrameBytes}`,
+        { code: "frame-too-large" },
+      );
+    }
+  }
+
+  function emit(
+    b0: number,
+    payload: Uint8Array,
+    mask: Uint8Array | undefined,
+  ): void {
+    const fin = (b0 & 0x80) !== 0;
+    const rsv1 = (b0 & 0x40) !== 0;
+    const opcode = b0 & 0x0f;
+    onFrame(
+      mask === undefined
+        ? { fin, rsv1, rsv2: false, rsv3: false, opcode, payload }
+        : { fin, rsv1, rsv2: false, rsv3: false, opcode, payload, mask },
+    );
+  }
+
+  /**
+   * Feeds bytes of a frame that is split across chunks, from `pos`.
+   * Returns the position after the bytes it used; the frame is complete
+   * when `headLen` is back to 0.
+   */
+  function feedPartial(chunk: Uint8Array, pos: number): number {
+    const len = chunk.length;
+    while (!headerDone) {
+      if (pos >= len) return pos;
+      head[headLen++] = chunk[pos++]!;
+      if (headLen === 2) {
+        const b1 = head[1]!;
+        checkStart(head[0]!, b1);
+        const len7 = b1 & 0x7f;
+        lengthEnd = len7 === 126 ? 4 : len7 === 127 ? 10 : 2;
+        headNeed = lengthEnd + ((b1 & 0x80) !== 0 ? 4 : 0);
+      }
+      if (headLen === lengthEnd) {
+        const len7 = head[1]! & 0x7f;
+        payloadLength = len7 === 126
+          ? (head[2]! << 8) | head[3]!
+          : len7 === 127
+          ? length64(
+            ((head[2]! << 24) | (head[3]! << 16) | (head[4]! << 8) |
+              head[5]!) >>> 0,
+            ((head[6]! << 24) | (head[7]! << 16) | (head[8]! << 8) |
+              head[9]!) >>> 0,
+          )
+          : len7;
+        checkLength(payloadLength);
+      }
+      if (headLen === headNeed) {
+        headerDone = true;
+        bodyLen = 0;
+        body = undefined;
+      }
+    }
+    const take = Math.min(len - pos, payloadLength - bodyLen);
+    if (take > 0) {
+      const needed = bodyLen + take;
+      if (body === undefined || needed > body.length) {
+        const grown = new Uint8Array(
+          Math.min(
+            payloadLength,
+            Math.max(needed, body === undefined ? INITIAL_BODY_BYTES : body.length * 2),
+          ),
+        );
+        if (body !== undefined) grown.set(body.subarray(0, bodyLen));
+        body = grown;
+      }
+      body.set(chunk.subarray(pos, pos + take), bodyLen);
+      bodyLen = needed;
+      pos += take;
+    }
+    if (bodyLen === payloadLength) {
+      const payload = body ?? new Uint8Array(0);
+      let mask: Uint8Array | undefined;
+      if (headNeed > lengthEnd) {
+        mask = head.slice(lengthEnd, headNeed);
+        xorMask(payload, 0, payloadLength, mask);
+      }
+      const b0 = head[0]!;
+      headLen = 0;
+      headerDone = false;
+      body = undefined;
+      emit(b0, payload, mask);
+    }
+    return pos;
+  }
+
+  function pushChunk(chunk: Uint8Array): void {
+    const len = chunk.length;
+    let pos = 0;
+    if (headLen > 0) {
+      pos = feedPartial(chunk, 0);
+      if (headLen > 0) return;
+    }
+    // Masked payloads of this chunk are unmasked into one shared slab.
+    let slab: Uint8Array | undefined;
+    let slabPos = 0;
+    while (pos < len) {
+      const avail = len - pos;
+      if (avail < 2) {
+        feedPartial(chunk, pos);
+        return;
+      }
+      const b0 = chunk[pos]!;
+      const b1 = chunk[pos + 1]!;
+      checkStart(b0, b1);
+      let length = b1 & 0x7f;
+      let start = pos + 2;
+      if (length === 126) {
+        if (avail < 4) {
+          feedPartial(chunk, pos);
+          return;
+        }
+        length = (chunk[pos + 2]! << 8) | chunk[pos + 3]!;
+        start += 2;
+      } else if (length === 127) {
+        if (avail < 10) {
+          feedPartial(chunk, pos);
+          return;
+        }
+        length = length64(
+          ((chunk[pos + 2]! << 24) | (chunk[pos + 3]! << 16) |
+            (chunk[pos + 4]! << 8) | chunk[pos + 5]!) >>> 0,
+          ((chunk[pos + 6]! << 24) | (chunk[pos + 7]! << 16) |
+            (chunk[pos + 8]! << 8) | chunk[pos + 9]!) >>> 0,
+        );
+        start += 8;
+      }
+      checkLength(length);
+      const masked = (b1 & 0x80) !== 0;
+      if (masked) start += 4;
+      const end = start + length;
+      if (end > len) {
+        feedPartial(chunk, pos);
+        return;
+      }
+      pos = end;
+      if (!masked) {
+        emit(b0, chunk.subarray(start, end), undefined);
+        continue;
+      }
+      const mask = chunk.subarray(start - 4, start);
+      let payload: Uint8Array;
+      if (length === 0) {
+        payload = chunk.subarray(start, start);
+      } else {
+        if (slab === undefined) {
+          // Enough for every payload left in the chunk.
+          slab = new Uint8Array(len - start);
+          slabPos = 0;
+        }
+        payload = slab.subarray(slabPos, slabPos + length);
+        slabPos += length;
+        if (length < 16) {
+          for (let i = 0; i < length; i++) {
+            payload[i] = chunk[start + i]! ^ mask[i & 3]!;
+          }
+        } else {
+          payload.set(chunk.subarray(start, end));
+          xorMask(payload, 0, length, mask);
+        }
+      }
+      emit(b0, payload, mask);
+    }
+  }
+
+  return {
+    push(chunk: Uint8Array): void {
+      if (failed) throw failure;
+      try {
+        pushChunk(chunk);
+      } catch (error) {
+        failed = true;
+        failure = error;
+        throw error;
+      }
+    },
+    end(): void {
+      if (failed) throw failure;
+      if (headLen > 0) {
+        failed = true;
+        failure = new WsProtocolError(
+          `Cannot decode frame: input ended ${
+            headerDone
+              ? `after ${bodyLen} of ${payloadLength} payload bytes`
+              : `after ${headLen} header bytes`
+          }`,
+          { code: "unexpected-end" },
+        );
+        throw failure;
+      }
+    },
+  };
+}
