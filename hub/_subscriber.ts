@@ -56,9 +56,11 @@ function byteLength(message: HubDataMessage): number {
  * the subscriber first replays from the backend, one page per empty page
  * buffer, while live messages queue up; replay ends when a page reaches the
  * oldest queued live message (or the end of the log), and queued messages the
- * replay already delivered are dropped. While replaying, a full queue under
- * "drop-oldest" drops silently: replay reads the dropped messages from the
- * backend, since they are older than the queue's head.
+ * replay already delivered are dropped, as are late live messages up to the
+ * last replayed id (a backend's watch may lag behind its reads). While
+ * replaying, a full queue under "drop-oldest" drops silently: replay reads
+ * the dropped messages from the backend, since they are older than the
+ * queue's head.
  */
 export function createSubscriber(options: SubscriberOptions): Subscriber {
   const { topic, backend, maxQueuedMessages, queuePolicy, onEnd } = options;
@@ -71,6 +73,8 @@ export function createSubscriber(options: SubscriberOptions): Subscriber {
   let replaying = options.since !== undefined;
   let cursor = options.since;
   let replayDrops = 0;
+  /** After a replay: live messages not newer than this were replayed. */
+  let floor: string | undefined;
   let gap = false;
   let waiting = false;
   let ended = false;
@@ -117,9 +121,11 @@ export function createSubscriber(options: SubscriberOptions): Subscriber {
   function finishReplay(): void {
     replaying = false;
     if (cursor === undefined) return;
+    // A backend's watch may lag behind its reads: drop what was replayed.
     while (liveLength() > 0 && backend.compare(live[head]!.id, cursor) <= 0) {
       shiftLive();
     }
+    if (liveLength() === 0) floor = cursor;
   }
 
   async function fill(): Promise<void> {
@@ -192,6 +198,10 @@ export function createSubscriber(options: SubscriberOptions): Subscriber {
     stream,
     push(message: HubDataMessage): void {
       if (ended) return;
+      if (floor !== undefined) {
+        if (backend.compare(message.id, floor) <= 0) return;
+        floor = undefined;
+      }
       live.push(message);
       bytes += byteLength(message);
       if (liveLength() > maxQueuedMessages) {

@@ -325,7 +325,8 @@ export class Hub {
 
   /**
    * Publishes a message to a topic and resolves with its id once the backend
-   * stored it and every local subscriber has it queued.
+   * stored it. With the in-memory backend, every subscriber of this hub has
+   * it queued by then; other backends deliver through their watch.
    *
    * Calls are ordered as made: messages published without awaiting in
    * between get increasing ids in call order. `Uint8Array` data is copied.
@@ -379,6 +380,9 @@ export class Hub {
    *
    * The stream is pull-based: messages wait in this subscriber's queue,
    * bounded by `maxQueuedMessages` and handled by `queuePolicy` when full.
+   * Live messages that arrive during a replay queue up too; if the queue
+   * fills then, `"close"` still applies, while `"drop-oldest"` drops them
+   * without a reset, because the replay reads them from the backend.
    * Cancelling the stream or aborting `signal` releases the subscription;
    * {@linkcode Hub.close} closes it.
    *

@@ -18,7 +18,7 @@ export type SseClientBody =
   | string
   | Blob
   | ArrayBuffer
-  | Uint8Array
+  | Uint8Array<ArrayBuffer>
   | FormData
   | URLSearchParams;
 
@@ -108,6 +108,16 @@ export interface SseClientInit {
   maxQueuedEvents?: number;
 }
 
+/** Events an {@linkcode SseClient} fires, by type, as for `EventSource`. */
+export interface SseClientEventMap {
+  /** The connection is established. */
+  open: Event;
+  /** An event with no or an empty type arrived. */
+  message: MessageEvent<string>;
+  /** The connection failed or is being reestablished. */
+  error: Event;
+}
+
 /** State of an {@linkcode SseClient}: connecting, open or closed. */
 export type SseClientReadyState = 0 | 1 | 2;
 
@@ -174,8 +184,8 @@ function checkDelay(name: string, value: number): void {
  * const client = new SseClient(`http://127.0.0.1:${server.addr.port}/`);
  * const seen: string[] = [];
  * client.onmessage = (event) => seen.push(event.data);
- * const bye = new Promise<MessageEvent>((resolve) =>
- *   client.addEventListener("bye", (event) => resolve(event as MessageEvent))
+ * const bye = new Promise<MessageEvent<string>>((resolve) =>
+ *   client.addEventListener("bye", resolve, { once: true })
  * );
  * deepStrictEqual((await bye).data, "see you");
  * deepStrictEqual(seen, ["hello"]);
@@ -233,9 +243,12 @@ export class SseClient extends EventTarget {
     message: ((event: MessageEvent<string>) => unknown) | null;
     error: ((event: Event) => unknown) | null;
   } = { open: null, message: null, error: null };
-  #handlerListeners: Partial<Record<"open" | "message" | "error", EventListener>> = {};
+  #handlerListeners: Partial<
+    Record<"open" | "message" | "error", EventListener>
+  > = {};
 
   #init: SseClientInit;
+  #headers: Headers;
   #fetch: SseClientFetch;
   #credentials: RequestCredentials;
   #reconnectionTime: number;
@@ -256,8 +269,10 @@ export class SseClient extends EventTarget {
    * document's base URL where there is one.
    * @param init Request and reconnection options.
    * @throws {SyntaxError} If `url` cannot be parsed.
-   * @throws {RangeError} If `retry` or `maxRetry` is negative, or
-   * `maxQueuedEvents` is not a positive integer.
+   * @throws {RangeError} If `retry` or `maxRetry` is negative,
+   * `maxEventBytes` is not a non-negative integer, or `maxQueuedEvents` is
+   * not a positive integer.
+   * @throws {TypeError} If `headers` is not valid.
    */
   constructor(url: string | URL, init: SseClientInit = {}) {
     super();
@@ -290,6 +305,17 @@ export class SseClient extends EventTarget {
         `Cannot create SSE client: maxQueuedEvents ${this.#maxQueuedEvents} is not a positive integer`,
       );
     }
+    const maxEventBytes = init.maxEventBytes;
+    if (
+      maxEventBytes !== undefined &&
+      (!(maxEventBytes >= 0) ||
+        (maxEventBytes !== Infinity && !Number.isSafeInteger(maxEventBytes)))
+    ) {
+      throw new RangeError(
+        `Cannot create SSE client: maxEventBytes ${maxEventBytes} is not a non-negative integer`,
+      );
+    }
+    this.#headers = new Headers(init.headers);
     this.#lastEventId = init.lastEventId ?? "";
     if (init.signal?.aborted) {
       this.#readyState = 2;
@@ -329,6 +355,112 @@ export class SseClient extends EventTarget {
   }
   set onerror(handler: ((event: Event) => unknown) | null) {
     this.#setHandler("error", handler);
+  }
+
+  /**
+   * Adds a listener, as on any `EventTarget`. Events named by the server
+   * (`event: tick`) arrive as `MessageEvent`s of that type.
+   *
+   * @param type Event type: `open`, `message`, `error`, or a named event.
+   * @param listener The function or object to call.
+   * @param options Listener options, as for `EventTarget`.
+   *
+   * @example Listen for a named event
+   * ```ts
+   * import { SseClient } from "@serverpush/serverpush/sse";
+   * import { strictEqual } from "node:assert/strict";
+   *
+   * const client = new SseClient("http://example.test/events", {
+   *   fetch: () =>
+   *     Promise.resolve(new Response("event: tick\ndata: 1\n\n", {
+   *       headers: { "content-type": "text/event-stream" },
+   *     })),
+   * });
+   * const tick = await new Promise<MessageEvent<string>>((resolve) =>
+   *   client.addEventListener("tick", resolve, { once: true })
+   * );
+   * strictEqual(tick.data, "1");
+   * client.close();
+   * ```
+   */
+  override addEventListener<K extends keyof SseClientEventMap>(
+    type: K,
+    listener: (this: SseClient, event: SseClientEventMap[K]) => unknown,
+    options?: boolean | AddEventListenerOptions,
+  ): void;
+  /**
+   * Adds a listener for a named event, which arrives as a `MessageEvent`.
+   *
+   * @param type Event type, as named by the server's `event:` field.
+   * @param listener The function or object to call.
+   * @param options Listener options, as for `EventTarget`.
+   */
+  override addEventListener(
+    type: string,
+    listener:
+      | ((this: SseClient, event: MessageEvent<string>) => unknown)
+      | EventListenerObject
+      | null,
+    options?: boolean | AddEventListenerOptions,
+  ): void;
+  override addEventListener(
+    type: string,
+    listener: EventListenerOrEventListenerObject | null,
+    options?: boolean | AddEventListenerOptions,
+  ): void {
+    super.addEventListener(type, listener, options);
+  }
+
+  /**
+   * Removes a listener added with {@linkcode SseClient.addEventListener}.
+   *
+   * @param type Event type the listener was added for.
+   * @param listener The listener to remove.
+   * @param options Listener options; `capture` must match.
+   *
+   * @example Stop listening
+   * ```ts
+   * import { SseClient } from "@serverpush/serverpush/sse";
+   * import { strictEqual } from "node:assert/strict";
+   *
+   * const client = new SseClient("http://example.test/events", {
+   *   fetch: () => new Promise(() => {}),
+   * });
+   * let calls = 0;
+   * const listener = () => calls++;
+   * client.addEventListener("open", listener);
+   * client.removeEventListener("open", listener);
+   * client.dispatchEvent(new Event("open"));
+   * strictEqual(calls, 0);
+   * client.close();
+   * ```
+   */
+  override removeEventListener<K extends keyof SseClientEventMap>(
+    type: K,
+    listener: (this: SseClient, event: SseClientEventMap[K]) => unknown,
+    options?: boolean | EventListenerOptions,
+  ): void;
+  /**
+   * Removes a listener for a named event.
+   *
+   * @param type Event type the listener was added for.
+   * @param listener The listener to remove.
+   * @param options Listener options; `capture` must match.
+   */
+  override removeEventListener(
+    type: string,
+    listener:
+      | ((this: SseClient, event: MessageEvent<string>) => unknown)
+      | EventListenerObject
+      | null,
+    options?: boolean | EventListenerOptions,
+  ): void;
+  override removeEventListener(
+    type: string,
+    listener: EventListenerOrEventListenerObject | null,
+    options?: boolean | EventListenerOptions,
+  ): void {
+    super.removeEventListener(type, listener, options);
   }
 
   /**
@@ -450,6 +582,11 @@ export class SseClient extends EventTarget {
     this.addEventListener(type, added);
   }
 
+  /** Whether the client is closed; a method, so TypeScript does not narrow. */
+  #closed(): boolean {
+    return this.#readyState === 2;
+  }
+
   #stop(): void {
     this.#init.signal?.removeEventListener("abort", this.#onSignalAbort);
     this.#abort.abort();
@@ -529,12 +666,12 @@ export class SseClient extends EventTarget {
     try {
       while (this.#readyState !== 2) {
         const opened = await this.#connect();
-        if (this.#readyState === 2) return;
+        if (this.#closed()) return;
         this.#failures = opened ? 0 : this.#failures + 1;
         // Reestablish the connection.
         this.#readyState = 0;
         this.dispatchEvent(new Event("error"));
-        if (this.#readyState !== 0) return;
+        if (this.#closed()) return;
         await this.#sleep(this.#delay());
       }
     } catch (error) {
@@ -549,7 +686,7 @@ export class SseClient extends EventTarget {
    */
   async #connect(): Promise<boolean> {
     const init = this.#init;
-    const headers = new Headers(init.headers);
+    const headers = new Headers(this.#headers);
     headers.set("accept", EVENT_STREAM_ESSENCE);
     headers.set("cache-control", "no-store");
     if (this.#lastEventId === "") headers.delete("last-event-id");
@@ -573,7 +710,7 @@ export class SseClient extends EventTarget {
       // A network error: reconnect (the loop checks for close()).
       return false;
     }
-    if (this.#readyState === 2) {
+    if (this.#closed()) {
       await response.body?.cancel();
       return false;
     }
@@ -595,7 +732,7 @@ export class SseClient extends EventTarget {
     this.#readyState = 1;
     this.#failures = 0;
     this.dispatchEvent(new Event("open"));
-    if (this.#readyState !== 1 || response.body === null) {
+    if (this.#closed() || response.body === null) {
       await response.body?.cancel();
       return true;
     }
@@ -614,8 +751,11 @@ export class SseClient extends EventTarget {
     try {
       while (true) {
         const { done, value } = await reader.read();
-        if (done || this.#readyState === 2) break;
+        if (done || this.#closed()) break;
         this.#lastEventId = value.lastEventId;
+        // Iterators first, so a listener that closes the client still lets
+        // them have this event.
+        this.#deliver(value);
         this.dispatchEvent(
           new MessageEvent(value.type, {
             data: value.data,
@@ -623,11 +763,10 @@ export class SseClient extends EventTarget {
             origin,
           }),
         );
-        this.#deliver(value);
       }
       this.#lastEventId = decoder.lastEventId;
     } catch (error) {
-      if (this.#readyState === 2) return true;
+      if (this.#closed()) return true;
       if (error instanceof RangeError) {
         this.#fail(error);
         return true;

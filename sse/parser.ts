@@ -93,10 +93,10 @@ function utf8Length(text: string): number {
   return bytes;
 }
 
-/** True if `text` between `start` and `end` is one or more ASCII digits. */
-function isDigits(text: string, start: number, end: number): boolean {
-  if (start === end) return false;
-  for (let i = start; i < end; i++) {
+/** True if `text` is one or more ASCII digits. */
+function isDigits(text: string): boolean {
+  if (text.length === 0) return false;
+  for (let i = 0; i < text.length; i++) {
     const c = text.charCodeAt(i);
     if (c < 48 || c > 57) return false;
   }
@@ -146,194 +146,264 @@ export function createSseParser(
   callbacks: SseParserCallbacks,
   options: SseParserOptions = {},
 ): SseParser {
-  const onEvent = callbacks.onEvent;
-  const onRetry = callbacks.onRetry;
-  const onComment = callbacks.onComment;
-  const maxEventBytes = options.maxEventBytes ?? DEFAULT_MAX_EVENT_BYTES;
-  if (
-    !(maxEventBytes >= 0) ||
-    (maxEventBytes !== Infinity && !Number.isSafeInteger(maxEventBytes))
-  ) {
-    throw new RangeError(
-      `Cannot create SSE parser: maxEventBytes ${maxEventBytes} is not a non-negative integer`,
-    );
-  }
-  // A string holds at most 3 UTF-8 bytes per UTF-16 code unit, so sizes
-  // under this need no exact count.
-  const cheapLimit = Math.floor(maxEventBytes / 3);
+  return new Parser(callbacks, options);
+}
 
-  let decoder: TextDecoder | undefined;
-  let atStart = true;
-  let failure: RangeError | undefined;
+// The parser is a class, not a closure, for speed: its methods are shared by
+// every instance, so the optimizing compiler can inline them into `#parse`
+// once and keep that code when the next stream makes a new parser.
+class Parser implements SseParser {
+  #onEvent: (event: SseEvent) => void;
+  #onRetry: ((ms: number) => void) | undefined;
+  #onComment: ((text: string) => void) | undefined;
+  #maxEventBytes: number;
+  // A string holds at most 3 UTF-8 bytes per UTF-16 code unit, so an event
+  // of fewer code units than this needs no exact count.
+  #cheapLimit: number;
 
-  let lastEventId = options.lastEventId ?? "";
-  let retry: number | undefined;
-  let idBuffer = lastEventId;
-  let type = "";
-  // The latest non-empty event type, matched in place when it repeats.
-  let lastType = "";
-  // The data buffer: `data` while it holds one line, `dataParts` after that.
-  let data = "";
-  let dataCount = 0;
-  const dataParts: string[] = [];
+  #decoder: TextDecoder | undefined = undefined;
+  #atStart = true;
+  #failure: RangeError | undefined = undefined;
+
+  #lastEventId: string;
+  #retry: number | undefined = undefined;
+  #idBuffer: string;
+  #type = "";
+  // The data buffer: `#data` while it holds one line, `#dataParts` after.
+  #data = "";
+  #dataCount = 0;
+  #dataParts: string[] = [];
   // Size of the data buffer in code units, counting one LF per line.
-  let dataSize = 0;
+  #dataSize = 0;
   // A line whose end has not arrived yet, in pieces; joined once it ends.
-  const lineParts: string[] = [];
-  let lineSize = 0;
+  #lineParts: string[] = [];
+  #lineSize = 0;
   // The previous chunk ended in CR: a LF starting the next one ends no line.
-  let skipLF = false;
+  #skipLF = false;
 
-  // Exact UTF-8 sizes, counted only once an event passes `cheapLimit`, and
+  // Exact UTF-8 sizes, counted only once an event passes `#cheapLimit`, and
   // each piece at most once, so that counting stays linear.
-  let countedDataBytes = 0;
-  let countedDataLines = 0;
-  let countedLineBytes = 0;
-  let countedLineParts = 0;
+  #countedDataBytes = 0;
+  #countedDataLines = 0;
+  #countedLineBytes = 0;
+  #countedLineParts = 0;
 
-  function checkSize(): void {
-    while (countedDataLines < dataCount) {
-      const part = dataCount === 1 ? data : dataParts[countedDataLines]!;
-      countedDataBytes += utf8Length(part) + 1;
-      countedDataLines++;
+  constructor(callbacks: SseParserCallbacks, options: SseParserOptions) {
+    const maxEventBytes = options.maxEventBytes ?? DEFAULT_MAX_EVENT_BYTES;
+    if (
+      !(maxEventBytes >= 0) ||
+      (maxEventBytes !== Infinity && !Number.isSafeInteger(maxEventBytes))
+    ) {
+      throw new RangeError(
+        `Cannot create SSE parser: maxEventBytes ${maxEventBytes} is not a non-negative integer`,
+      );
     }
-    while (countedLineParts < lineParts.length) {
-      countedLineBytes += utf8Length(lineParts[countedLineParts]!);
-      countedLineParts++;
-    }
-    const bytes = countedDataBytes + countedLineBytes;
-    if (bytes > maxEventBytes) fail(bytes);
+    this.#onEvent = callbacks.onEvent;
+    this.#onRetry = callbacks.onRetry;
+    this.#onComment = callbacks.onComment;
+    this.#maxEventBytes = maxEventBytes;
+    this.#cheapLimit = Math.floor(maxEventBytes / 3);
+    this.#lastEventId = options.lastEventId ?? "";
+    this.#idBuffer = this.#lastEventId;
   }
 
-  function fail(bytes: number): never {
-    failure = new RangeError(
-      `Cannot decode event: buffered ${bytes} bytes, which exceeds maxEventBytes of ${maxEventBytes}`,
-    );
-    resetStream();
-    throw failure;
+  get lastEventId(): string {
+    return this.#lastEventId;
   }
 
-  function appendData(value: string): void {
-    if (dataCount === 0) {
-      data = value;
+  get retry(): number | undefined {
+    return this.#retry;
+  }
+
+  feed(chunk: Uint8Array | string): void {
+    if (this.#failure !== undefined) throw this.#failure;
+    let text: string;
+    if (typeof chunk === "string") {
+      text = chunk;
+      if (this.#decoder !== undefined) {
+        // A string ends any UTF-8 sequence the bytes before it left open.
+        text = this.#decoder.decode() + text;
+        this.#decoder = undefined;
+      }
     } else {
-      if (dataCount === 1) dataParts.push(data);
-      dataParts.push(value);
+      this.#decoder ??= new TextDecoder("utf-8", { ignoreBOM: true });
+      text = this.#decoder.decode(chunk, STREAM);
     }
-    dataCount++;
-    dataSize += value.length + 1;
-    if (dataSize + lineSize > cheapLimit) checkSize();
+    if (text.length === 0) return;
+    if (this.#atStart) {
+      this.#atStart = false;
+      if (text.charCodeAt(0) === 0xfeff) {
+        if (text.length === 1) return;
+        text = text.slice(1);
+      }
+    }
+    this.#parse(text);
   }
 
-  function dispatch(): void {
-    lastEventId = idBuffer;
-    if (dataCount === 0) {
-      type = "";
-      return;
+  end(): void {
+    if (this.#failure !== undefined) throw this.#failure;
+    this.#reset();
+  }
+
+  #reset(): void {
+    this.#decoder = undefined;
+    this.#atStart = true;
+    this.#idBuffer = this.#lastEventId;
+    this.#type = "";
+    this.#data = "";
+    this.#dataCount = 0;
+    this.#dataParts.length = 0;
+    this.#dataSize = 0;
+    this.#lineParts.length = 0;
+    this.#lineSize = 0;
+    this.#skipLF = false;
+    this.#countedDataBytes = 0;
+    this.#countedDataLines = 0;
+    this.#countedLineBytes = 0;
+    this.#countedLineParts = 0;
+  }
+
+  #checkSize(): void {
+    const dataParts = this.#dataParts;
+    const lineParts = this.#lineParts;
+    while (this.#countedDataLines < this.#dataCount) {
+      const part = this.#dataCount === 1
+        ? this.#data
+        : dataParts[this.#countedDataLines]!;
+      this.#countedDataBytes += utf8Length(part) + 1;
+      this.#countedDataLines++;
     }
-    let value = data;
-    if (dataCount !== 1) {
-      value = dataParts.join("\n");
-      dataParts.length = 0;
+    while (this.#countedLineParts < lineParts.length) {
+      this.#countedLineBytes += utf8Length(lineParts[this.#countedLineParts]!);
+      this.#countedLineParts++;
     }
-    const event: SseEvent = {
+    const bytes = this.#countedDataBytes + this.#countedLineBytes;
+    if (bytes > this.#maxEventBytes) {
+      this.#failure = new RangeError(
+        `Cannot decode event: buffered ${bytes} bytes, which exceeds maxEventBytes of ${this.#maxEventBytes}`,
+      );
+      this.#reset();
+      throw this.#failure;
+    }
+  }
+
+  #appendData(value: string): void {
+    if (this.#dataCount === 0) {
+      this.#data = value;
+    } else {
+      if (this.#dataCount === 1) this.#dataParts.push(this.#data);
+      this.#dataParts.push(value);
+    }
+    this.#dataCount++;
+    this.#dataSize += value.length + 1;
+    if (this.#dataSize + this.#lineSize > this.#cheapLimit) this.#checkSize();
+  }
+
+  #dispatch(): void {
+    const lastEventId = this.#idBuffer;
+    this.#lastEventId = lastEventId;
+    const count = this.#dataCount;
+    const type = this.#type;
+    this.#type = "";
+    if (count === 0) return;
+    let data = this.#data;
+    if (count !== 1) {
+      data = this.#dataParts.join("\n");
+      this.#dataParts.length = 0;
+    }
+    this.#data = "";
+    this.#dataCount = 0;
+    this.#dataSize = 0;
+    this.#countedDataBytes = 0;
+    this.#countedDataLines = 0;
+    this.#onEvent({
       type: type === "" ? "message" : type,
-      data: value,
-      lastEventId: idBuffer,
-    };
-    data = "";
-    dataCount = 0;
-    dataSize = 0;
-    countedDataBytes = 0;
-    countedDataLines = 0;
-    type = "";
-    onEvent(event);
+      data,
+      lastEventId,
+    });
   }
 
-  function field(name: string, value: string): void {
+  #field(name: string, value: string): void {
     switch (name) {
       case "data":
-        appendData(value);
+        this.#appendData(value);
         break;
       case "event":
-        type = value;
+        this.#type = value;
         break;
       case "id":
-        if (value.indexOf("\0") === -1) idBuffer = value;
+        if (value.indexOf("\0") === -1) this.#idBuffer = value;
         break;
       case "retry":
-        if (isDigits(value, 0, value.length)) {
-          retry = Number(value);
-          onRetry?.(retry);
+        if (isDigits(value)) {
+          const ms = Number(value);
+          this.#retry = ms;
+          this.#onRetry?.(ms);
         }
         break;
     }
   }
 
-  // Handles the non-empty line `text[start, end)`. The character at `end` is
-  // a line terminator or past the end of `text`, so peeking at it is safe.
-  function line(text: string, start: number, end: number): void {
-    if (start === end) {
-      dispatch();
+  // Handles the line `text[start, end)`. Reads no character at or past
+  // `end`: an out-of-bounds `charCodeAt` would deoptimize the caller.
+  #line(text: string, start: number, end: number): void {
+    const n = end - start;
+    if (n === 0) {
+      this.#dispatch();
       return;
     }
     const c = text.charCodeAt(start);
     if (c === 100) {
       // "data:" or "data"
       if (
+        n >= 4 &&
         text.charCodeAt(start + 1) === 97 &&
         text.charCodeAt(start + 2) === 116 &&
-        text.charCodeAt(start + 3) === 97
+        text.charCodeAt(start + 3) === 97 &&
+        (n === 4 || text.charCodeAt(start + 4) === COLON)
       ) {
-        const c4 = start + 4 === end ? COLON : text.charCodeAt(start + 4);
-        if (c4 === COLON) {
-          const from = text.charCodeAt(start + 5) === SPACE && start + 5 < end
-            ? start + 6
-            : start + 5;
-          appendData(from >= end ? "" : text.slice(from, end));
-          return;
-        }
+        let from = start + 5;
+        if (from < end && text.charCodeAt(from) === SPACE) from++;
+        this.#appendData(from >= end ? "" : text.slice(from, end));
+        return;
       }
     } else if (c === 105) {
       // "id:" or "id"
-      if (text.charCodeAt(start + 1) === 100) {
-        const c2 = start + 2 === end ? COLON : text.charCodeAt(start + 2);
-        if (c2 === COLON) {
-          const from = text.charCodeAt(start + 3) === SPACE && start + 3 < end
-            ? start + 4
-            : start + 3;
-          if (from >= end) {
-            idBuffer = "";
-          } else {
-            const value = text.slice(from, end);
-            if (value.indexOf("\0") === -1) idBuffer = value;
-          }
-          return;
+      if (
+        n >= 2 &&
+        text.charCodeAt(start + 1) === 100 &&
+        (n === 2 || text.charCodeAt(start + 2) === COLON)
+      ) {
+        let from = start + 3;
+        if (from < end && text.charCodeAt(from) === SPACE) from++;
+        if (from >= end) {
+          this.#idBuffer = "";
+        } else {
+          const value = text.slice(from, end);
+          if (value.indexOf("\0") === -1) this.#idBuffer = value;
         }
+        return;
       }
     } else if (c === 101) {
       // "event:" or "event"
       if (
+        n >= 5 &&
         text.charCodeAt(start + 1) === 118 &&
         text.charCodeAt(start + 2) === 101 &&
         text.charCodeAt(start + 3) === 110 &&
-        text.charCodeAt(start + 4) === 116
+        text.charCodeAt(start + 4) === 116 &&
+        (n === 5 || text.charCodeAt(start + 5) === COLON)
       ) {
-        const c5 = start + 5 === end ? COLON : text.charCodeAt(start + 5);
-        if (c5 === COLON) {
-          const from = text.charCodeAt(start + 6) === SPACE && start + 6 < end
-            ? start + 7
-            : start + 6;
-          type = from >= end ? "" : text.slice(from, end);
-          if (type !== "") lastType = type;
-          return;
-        }
+        let from = start + 6;
+        if (from < end && text.charCodeAt(from) === SPACE) from++;
+        this.#type = from >= end ? "" : text.slice(from, end);
+        return;
       }
     } else if (c === COLON) {
+      const onComment = this.#onComment;
       if (onComment !== undefined) {
-        const from = text.charCodeAt(start + 1) === SPACE && start + 1 < end
-          ? start + 2
-          : start + 1;
+        let from = start + 1;
+        if (from < end && text.charCodeAt(from) === SPACE) from++;
         onComment(from >= end ? "" : text.slice(from, end));
       }
       return;
@@ -341,40 +411,44 @@ export function createSseParser(
     const whole = text.slice(start, end);
     const colon = whole.indexOf(":");
     if (colon === -1) {
-      field(whole, "");
+      this.#field(whole, "");
     } else {
-      const from = whole.charCodeAt(colon + 1) === SPACE ? colon + 2 : colon + 1;
-      field(whole.slice(0, colon), whole.slice(from));
+      let from = colon + 1;
+      if (from < whole.length && whole.charCodeAt(from) === SPACE) from++;
+      this.#field(whole.slice(0, colon), whole.slice(from));
     }
   }
 
   // Finishes the line held back from earlier chunks with the start of
   // `text`. Returns where parsing goes on in `text`, or -1 if `text` ends
   // first.
-  function finishLine(text: string, pos: number): number {
+  #finishLine(text: string, pos: number): number {
     const length = text.length;
+    const lineParts = this.#lineParts;
     const lf = text.indexOf("\n", pos);
     const cr = text.indexOf("\r", pos);
     const end = cr === -1 ? lf : lf === -1 ? cr : cr < lf ? cr : lf;
     if (end === -1) {
       if (pos < length) {
         lineParts.push(pos === 0 ? text : text.slice(pos));
-        lineSize += length - pos;
-        if (dataSize + lineSize > cheapLimit) checkSize();
+        this.#lineSize += length - pos;
+        if (this.#dataSize + this.#lineSize > this.#cheapLimit) {
+          this.#checkSize();
+        }
       }
       return -1;
     }
     if (end > pos) lineParts.push(text.slice(pos, end));
     const whole = lineParts.length === 1 ? lineParts[0]! : lineParts.join("");
     lineParts.length = 0;
-    lineSize = 0;
-    countedLineBytes = 0;
-    countedLineParts = 0;
-    line(whole, 0, whole.length);
+    this.#lineSize = 0;
+    this.#countedLineBytes = 0;
+    this.#countedLineParts = 0;
+    this.#line(whole, 0, whole.length);
     pos = end + 1;
     if (end === cr) {
       if (pos === length) {
-        skipLF = true;
+        this.#skipLF = true;
         return -1;
       }
       if (text.charCodeAt(pos) === LF) pos++;
@@ -382,32 +456,33 @@ export function createSseParser(
     return pos;
   }
 
-  function parse(text: string): void {
+  #parse(text: string): void {
     const length = text.length;
     let pos = 0;
-    if (skipLF) {
-      skipLF = false;
+    if (this.#skipLF) {
+      this.#skipLF = false;
       if (text.charCodeAt(0) === LF) pos = 1;
     }
-    if (lineParts.length !== 0) {
-      pos = finishLine(text, pos);
+    if (this.#lineParts.length !== 0) {
+      pos = this.#finishLine(text, pos);
       if (pos === -1) return;
     }
     let cr = text.indexOf("\r", pos);
     let lf = -2;
     if (cr === -1) {
       // Fast path: no CR in the rest of the chunk, so every line ends at LF.
-      // The line's start decides how to find its end: a blank line needs no
-      // search, and an `event` line repeating the previous type is matched
-      // in place.
+      // A blank line needs no search, and an `id` is scanned in the same
+      // loop that checks it for NUL.
       while (pos < length) {
         const c = text.charCodeAt(pos);
         if (c === LF) {
-          dispatch();
+          this.#dispatch();
           pos++;
           continue;
         }
-        if (
+        if (pos + 7 >= length) {
+          // Too close to the end to peek at a field name: take the slow way.
+        } else if (
           c === 100 &&
           text.charCodeAt(pos + 1) === 97 &&
           text.charCodeAt(pos + 2) === 116 &&
@@ -417,11 +492,10 @@ export function createSseParser(
           const from = text.charCodeAt(pos + 5) === SPACE ? pos + 6 : pos + 5;
           lf = text.indexOf("\n", from);
           if (lf === -1) break;
-          appendData(lf === from ? "" : text.slice(from, lf));
+          this.#appendData(lf === from ? "" : text.slice(from, lf));
           pos = lf + 1;
           continue;
-        }
-        if (
+        } else if (
           c === 101 &&
           text.charCodeAt(pos + 1) === 118 &&
           text.charCodeAt(pos + 2) === 101 &&
@@ -430,32 +504,38 @@ export function createSseParser(
           text.charCodeAt(pos + 5) === COLON
         ) {
           const from = text.charCodeAt(pos + 6) === SPACE ? pos + 7 : pos + 6;
-          const previous = lastType;
-          const n = previous.length;
-          if (n !== 0 && text.charCodeAt(from + n) === LF) {
-            let k = 0;
-            while (k < n && text.charCodeAt(from + k) === previous.charCodeAt(k)) {
-              k++;
-            }
-            if (k === n) {
-              type = previous;
-              pos = from + n + 1;
-              continue;
-            }
-          }
           lf = text.indexOf("\n", from);
           if (lf === -1) break;
           if (lf === from) {
-            type = "";
+            this.#type = "";
           } else {
-            type = lastType = text.slice(from, lf);
+            this.#type = text.slice(from, lf);
           }
           pos = lf + 1;
           continue;
+        } else if (
+          c === 105 &&
+          text.charCodeAt(pos + 1) === 100 &&
+          text.charCodeAt(pos + 2) === COLON
+        ) {
+          const from = text.charCodeAt(pos + 3) === SPACE ? pos + 4 : pos + 3;
+          const stop = from + 32 < length ? from + 32 : length;
+          let i = from;
+          let nul = false;
+          let ch = 0;
+          while (i < stop && (ch = text.charCodeAt(i)) !== LF) {
+            if (ch === 0) nul = true;
+            i++;
+          }
+          if (i < stop) {
+            if (!nul) this.#idBuffer = i === from ? "" : text.slice(from, i);
+            pos = i + 1;
+            continue;
+          }
         }
         lf = text.indexOf("\n", pos);
         if (lf === -1) break;
-        line(text, pos, lf);
+        this.#line(text, pos, lf);
         pos = lf + 1;
       }
     } else {
@@ -464,19 +544,19 @@ export function createSseParser(
         let end: number;
         if (c === LF || c === CR) {
           end = pos;
-          dispatch();
+          this.#dispatch();
         } else {
           if (lf !== -1 && lf < pos) lf = text.indexOf("\n", pos);
           if (cr !== -1 && cr < pos) cr = text.indexOf("\r", pos);
           if (cr !== -1 && (lf === -1 || cr < lf)) end = cr;
           else if (lf !== -1) end = lf;
           else break;
-          line(text, pos, end);
+          this.#line(text, pos, end);
         }
         pos = end + 1;
         if (text.charCodeAt(end) === CR) {
           if (pos === length) {
-            skipLF = true;
+            this.#skipLF = true;
             return;
           }
           if (text.charCodeAt(pos) === LF) pos++;
@@ -484,64 +564,11 @@ export function createSseParser(
       }
     }
     if (pos < length) {
-      lineParts.push(pos === 0 ? text : text.slice(pos));
-      lineSize = length - pos;
-      if (dataSize + lineSize > cheapLimit) checkSize();
+      this.#lineParts.push(pos === 0 ? text : text.slice(pos));
+      this.#lineSize = length - pos;
+      if (this.#dataSize + this.#lineSize > this.#cheapLimit) {
+        this.#checkSize();
+      }
     }
   }
-
-  function resetStream(): void {
-    decoder = undefined;
-    atStart = true;
-    idBuffer = lastEventId;
-    type = "";
-    data = "";
-    dataCount = 0;
-    dataParts.length = 0;
-    dataSize = 0;
-    lineParts.length = 0;
-    lineSize = 0;
-    skipLF = false;
-    countedDataBytes = 0;
-    countedDataLines = 0;
-    countedLineBytes = 0;
-    countedLineParts = 0;
-  }
-
-  return {
-    feed(chunk: Uint8Array | string): void {
-      if (failure !== undefined) throw failure;
-      let text: string;
-      if (typeof chunk === "string") {
-        text = chunk;
-        if (decoder !== undefined) {
-          // A string ends any UTF-8 sequence the bytes before it left open.
-          text = decoder.decode() + text;
-          decoder = undefined;
-        }
-      } else {
-        decoder ??= new TextDecoder("utf-8", { ignoreBOM: true });
-        text = decoder.decode(chunk, STREAM);
-      }
-      if (text.length === 0) return;
-      if (atStart) {
-        atStart = false;
-        if (text.charCodeAt(0) === 0xfeff) {
-          if (text.length === 1) return;
-          text = text.slice(1);
-        }
-      }
-      parse(text);
-    },
-    end(): void {
-      if (failure !== undefined) throw failure;
-      resetStream();
-    },
-    get lastEventId(): string {
-      return lastEventId;
-    },
-    get retry(): number | undefined {
-      return retry;
-    },
-  };
 }

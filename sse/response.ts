@@ -101,14 +101,15 @@ function reportLater(error: unknown): void {
  * (`TypeError` or `RangeError` from {@linkcode encodeSse}) errors the body and
  * cancels the source; an error thrown by the source errors the body.
  *
- * @param source The messages to send, as an async iterable (an async
- * generator, say) or a stream (the `readable` of `createSsePushQueue`).
+ * @param source The messages to send: an async iterable (an async
+ * generator, say), a stream (the `readable` of `createSsePushQueue`), or a
+ * plain iterable such as an array's `values()`.
  * @param options Keep-alive, `retry`, extra headers and an abort signal.
  * @returns A response whose body streams the messages.
  * @throws {RangeError} If `retry` is not a non-negative integer or
  * `keepAlive` is not a non-negative number.
  * @throws {TypeError} If `headers` holds a refused header, or `source` is not
- * async iterable.
+ * iterable.
  *
  * @example Serve a stream of events
  * ```ts
@@ -132,7 +133,10 @@ function reportLater(error: unknown): void {
  * ```
  */
 export function sseResponse(
-  source: AsyncIterable<SseMessage> | ReadableStream<SseMessage>,
+  source:
+    | AsyncIterable<SseMessage>
+    | Iterable<SseMessage>
+    | ReadableStream<SseMessage>,
   options: SseResponseOptions = {},
 ): Response {
   const keepAlive = options.keepAlive ?? 15000;
@@ -160,16 +164,27 @@ export function sseResponse(
     cancelSource = (reason) => reader.cancel(reason);
   } else if (
     source !== null && typeof source === "object" &&
-    typeof source[Symbol.asyncIterator] === "function"
+    typeof (source as AsyncIterable<SseMessage>)[Symbol.asyncIterator] ===
+      "function"
   ) {
-    const iterator = source[Symbol.asyncIterator]();
+    const iterator = (source as AsyncIterable<SseMessage>)
+      [Symbol.asyncIterator]();
     next = () => iterator.next();
     cancelSource = async () => {
       await iterator.return?.();
     };
+  } else if (
+    source !== null && typeof source === "object" &&
+    typeof (source as Iterable<SseMessage>)[Symbol.iterator] === "function"
+  ) {
+    const iterator = (source as Iterable<SseMessage>)[Symbol.iterator]();
+    next = async () => iterator.next();
+    cancelSource = async () => {
+      iterator.return?.();
+    };
   } else {
     throw new TypeError(
-      "Cannot create SSE response: source is not a ReadableStream or an async iterable",
+      "Cannot create SSE response: source is not a ReadableStream or an iterable",
     );
   }
 

@@ -145,7 +145,9 @@ export function createFrameParser(
     if ((b0 & 0x70) !== 0) {
       if ((b0 & 0x30) !== 0) {
         throw protocolError(
-          `${(b0 & 0x20) !== 0 ? "RSV2" : "RSV3"} is set and no extension allows it`,
+          `${
+            (b0 & 0x20) !== 0 ? "RSV2" : "RSV3"
+          } is set and no extension allows it`,
           "reserved-bits",
         );
       }
@@ -270,7 +272,10 @@ export function createFrameParser(
         const grown = new Uint8Array(
           Math.min(
             payloadLength,
-            Math.max(needed, body === undefined ? INITIAL_BODY_BYTES : body.length * 2),
+            Math.max(
+              needed,
+              body === undefined ? INITIAL_BODY_BYTES : body.length * 2,
+            ),
           ),
         );
         if (body !== undefined) grown.set(body.subarray(0, bodyLen));

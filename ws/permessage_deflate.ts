@@ -213,20 +213,21 @@ export function createPermessageDeflate(
       deflateChunks.push(chunk);
       deflateBytes += chunk.length;
     });
-    stream.on("error", (error: unknown) => {
-      // The stream is unusable; the next message opens a new one.
-      if (deflate === stream) deflate = undefined;
-      deflateChunks = [];
-      deflateBytes = 0;
-      const pending = deflatePending;
-      deflatePending = undefined;
-      pending?.reject(
-        new TypeError("Cannot compress message: zlib failed", {
-          cause: error,
-        }),
-      );
-    });
+    stream.on("error", (error: unknown) => failDeflate(stream, error));
     return stream;
+  }
+
+  function failDeflate(stream: DeflateRaw, error: unknown): void {
+    // The stream is unusable; the next message opens a new one.
+    if (deflate !== stream) return;
+    deflate = undefined;
+    deflateChunks = [];
+    deflateBytes = 0;
+    const pending = deflatePending;
+    deflatePending = undefined;
+    pending?.reject(
+      new TypeError("Cannot compress message: zlib failed", { cause: error }),
+    );
   }
 
   function compressNow(payload: Uint8Array): Promise<Uint8Array> {
@@ -241,6 +242,11 @@ export function createPermessageDeflate(
       stream.write(payload);
       stream.flush(constants.Z_SYNC_FLUSH, () => {
         if (deflatePending !== pending) return; // failed or closed meanwhile
+        if (stream.destroyed) {
+          // zlib failed; the callback can come before the "error" event.
+          failDeflate(stream, stream.errored);
+          return;
+        }
         deflatePending = undefined;
         const out = concat(deflateChunks, deflateBytes);
         deflateChunks = [];
@@ -300,12 +306,7 @@ export function createPermessageDeflate(
       if (inflate === stream) inflateEnded = true;
     });
     stream.on("error", (error: unknown) => {
-      if (inflate !== stream) return;
-      failInflate(
-        new SyntaxError("Cannot decompress message: invalid deflate data", {
-          cause: error,
-        }),
-      );
+      if (inflate === stream) failInflate(invalidData(error));
     });
     return stream;
   }
@@ -332,6 +333,11 @@ export function createPermessageDeflate(
       if (fin) stream.write(TRAILER);
       stream.flush(constants.Z_SYNC_FLUSH, () => {
         if (inflatePending !== pending) return; // failed or closed meanwhile
+        if (stream.destroyed) {
+          // zlib failed; the callback can come before the "error" event.
+          failInflate(invalidData(stream.errored));
+          return;
+        }
         inflatePending = undefined;
         const out = concat(inflateChunks, inflateBytes);
         inflateChunks = [];
@@ -385,6 +391,12 @@ export function createPermessageDeflate(
       decompressing?.reject(closedError("decompress"));
     },
   };
+}
+
+function invalidData(cause: unknown): SyntaxError {
+  return new SyntaxError("Cannot decompress message: invalid deflate data", {
+    cause,
+  });
 }
 
 function closedError(verb: string): TypeError {

@@ -64,3 +64,22 @@ export function range(from: number, to: number): string[] {
   for (let i = from; i <= to; i++) out.push(String(i));
   return out;
 }
+
+/** A backend whose watch delivers only when the test calls `flush()`. */
+export function laggingBackend(
+  inner: HubBackend,
+): { backend: HubBackend; flush: () => void } {
+  const pending: [(message: HubDataMessage) => void, HubDataMessage][] = [];
+  return {
+    backend: {
+      append: (topic, message) => inner.append(topic, message),
+      read: (topic, options) => inner.read(topic, options),
+      watch: (topic, onMessage) =>
+        inner.watch(topic, (message) => pending.push([onMessage, message])),
+      compare: (a, b) => inner.compare(a, b),
+    },
+    flush(): void {
+      for (const [onMessage, message] of pending.splice(0)) onMessage(message);
+    },
+  };
+}

@@ -14,7 +14,14 @@ import {
   hubMessageToJson,
   hubMessageToSse,
 } from "../../hub/mod.ts";
-import { dataOnly, hookedBackend, range, summary, take } from "./_helpers.ts";
+import {
+  dataOnly,
+  hookedBackend,
+  laggingBackend,
+  range,
+  summary,
+  take,
+} from "./_helpers.ts";
 
 Deno.test("Hub delivers concurrent publishes in call order with increasing ids", async () => {
   const backend = createMemoryBackend();
@@ -94,37 +101,83 @@ Deno.test("Hub subscribe during a tight publish loop is gap-free and duplicate-f
 
 Deno.test("Hub joins replay and live without a gap when messages arrive during a read", async (t) => {
   for (const side of ["before", "after"] as const) {
-    await t.step(
-      `messages published ${side} the backend snapshot`,
-      async () => {
-        let next = 1;
-        let reads = 0;
-        const publishSome = async (): Promise<void> => {
-          if (++reads > 6) return;
-          for (let i = 0; i < 40; i++) {
-            await hub.publish("t", { data: String(next++) });
+    for (const initial of [100, 300]) {
+      await t.step(
+        `${initial} retained, published ${side} the snapshot`,
+        async () => {
+          let next = 1;
+          let reads = 0;
+          const publishSome = async (): Promise<void> => {
+            // The first two backend reads race with 40 publishes each.
+            if (++reads > 2) return;
+            for (let i = 0; i < 40; i++) {
+              await hub.publish("t", { data: String(next++) });
+            }
+          };
+          const hub = new Hub({
+            backend: hookedBackend(createMemoryBackend(), {
+              [side]: publishSome,
+            }),
+          });
+          const ids: string[] = [];
+          while (next <= initial) {
+            ids.push(await hub.publish("t", { data: String(next++) }));
           }
-        };
-        const hub = new Hub({
-          backend: hookedBackend(createMemoryBackend(), {
-            [side]: publishSome,
-          }),
-        });
-        const ids: string[] = [];
-        for (; next <= 300;) {
-          ids.push(await hub.publish("t", { data: String(next++) }));
-        }
-        const reader = hub.subscribe("t", { since: ids[9]! }).getReader();
-        // Six reads publish 40 messages each: 300 + 240 in total.
-        const got = summary(await take(reader, 530));
-        assertEquals(got, range(11, 540));
-        await hub.publish("t", { data: "541" });
-        assertEquals(summary(await take(reader, 1)), ["541"]);
-        strictEqual(hub.stats().queuedMessages, 0);
-        await hub.close();
-      },
-    );
+          const reader = hub.subscribe("t", { since: ids[9]! }).getReader();
+          const got: string[] = [];
+          while (got.at(-1) !== "end") {
+            got.push(...summary(await take(reader, 1)));
+            // Once the replay is over, no more reads happen: end the test.
+            if (got.length === next - 11) {
+              await hub.publish("t", { data: "end" });
+            }
+          }
+          // At least one batch really raced with a read.
+          ok(next - 1 >= initial + 40);
+          assertEquals(got, [...range(11, next - 1), "end"]);
+          strictEqual(hub.stats().queuedMessages, 0);
+          await hub.close();
+        },
+      );
+    }
   }
+});
+
+Deno.test("Hub delivers no duplicate when the backend's watch lags behind its reads", async () => {
+  const { backend, flush } = laggingBackend(createMemoryBackend());
+  const hub = new Hub({ backend });
+  const ids: string[] = [];
+  for (const data of range(1, 20)) ids.push(await hub.publish("t", { data }));
+  const reader = hub.subscribe("t", { since: ids[4]! }).getReader();
+  // Published after subscribing, but the watch has not delivered them yet:
+  // the replay reads them from the backend first.
+  for (const data of range(21, 25)) await hub.publish("t", { data });
+  const got = summary(await take(reader, 20));
+  for (const data of range(26, 30)) await hub.publish("t", { data });
+  flush();
+  got.push(...summary(await take(reader, 5)));
+  assertEquals(got, range(6, 30));
+  strictEqual(hub.stats().queuedMessages, 0);
+  await hub.close();
+});
+
+Deno.test("Hub deduplicates lagging live messages queued before the replay ends", async () => {
+  const { backend, flush } = laggingBackend(createMemoryBackend());
+  const hub = new Hub({ backend });
+  const ids: string[] = [];
+  for (const data of range(1, 120)) ids.push(await hub.publish("t", { data }));
+  const reader = hub.subscribe("t", { since: ids[0]! }).getReader();
+  for (const data of range(121, 130)) await hub.publish("t", { data });
+  // The first page holds 2..129, read before the watch delivers 121..130.
+  const got = summary(await take(reader, 1));
+  flush();
+  got.push(...summary(await take(reader, 128)));
+  await hub.publish("t", { data: "131" });
+  flush();
+  got.push(...summary(await take(reader, 1)));
+  assertEquals(got, range(2, 131));
+  strictEqual(hub.stats().queuedMessages, 0);
+  await hub.close();
 });
 
 Deno.test("Hub signals a reset when since is older than the window, then replays the window", async () => {
@@ -418,14 +471,20 @@ Deno.test("Hub close ends every stream and rejects further publishes", async () 
 
 Deno.test("Hub close ends a stream that is in the middle of a replay", async () => {
   let release: (() => void) | undefined;
+  const entered = Promise.withResolvers<void>();
   const backend = hookedBackend(createMemoryBackend(), {
-    before: () => new Promise<void>((resolve) => (release = resolve)),
+    before: () =>
+      new Promise<void>((resolve) => {
+        release = resolve;
+        entered.resolve();
+      }),
   });
   const hub = new Hub({ backend });
   const first = await hub.publish("t", { data: "1" });
   await hub.publish("t", { data: "2" });
   const reader = hub.subscribe("t", { since: first }).getReader();
   const read = reader.read();
+  await entered.promise;
   await hub.close();
   strictEqual((await read).done, true);
   release!();

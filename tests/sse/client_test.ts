@@ -143,8 +143,8 @@ Deno.test("SseClient dispatches named events to their own listeners", async () =
   ]);
   const client = new SseClient(s.url);
   const seen: string[] = [];
-  client.addEventListener("tick", (e) => seen.push(`tick ${(e as MessageEvent).data}`));
-  client.addEventListener("message", (e) => seen.push(`message ${(e as MessageEvent).data}`));
+  client.addEventListener("tick", (e) => seen.push(`tick ${e.data}`));
+  client.addEventListener("message", (e) => seen.push(`message ${e.data}`));
   await within(nextEvent(client, "tock"), "the tock event");
   deepStrictEqual(seen, ["tick 1", "message plain"]);
   client.close();
@@ -329,7 +329,10 @@ Deno.test("SseClient fails the connection without reconnecting", async (t) => {
     ],
     [
       "content type text/plain",
-      () => new Response("data: x\n\n", { headers: { "content-type": "text/plain" } }),
+      () =>
+        new Response("data: x\n\n", {
+          headers: { "content-type": "text/plain" },
+        }),
       true,
     ],
     ["no content type", () => new Response(new Blob(["data: x\n\n"])), true],
@@ -346,7 +349,10 @@ Deno.test("SseClient fails the connection without reconnecting", async (t) => {
       await closed(client);
       strictEqual(client.readyState, SseClient.CLOSED);
       if (iteratorThrows) await rejects(iterator.next(), TypeError);
-      else deepStrictEqual(await iterator.next(), { done: true, value: undefined });
+      else {deepStrictEqual(await iterator.next(), {
+          done: true,
+          value: undefined,
+        });}
       // Long enough for several reconnections at 10 ms, had there been any.
       await delay(100);
       strictEqual(s.requests.length, 1);
@@ -360,10 +366,12 @@ Deno.test("SseClient accepts a content type with parameters and any case", async
   await using s = scripted([() =>
     new Response("data: x\n\n", {
       headers: { "content-type": "Text/Event-Stream ; charset=utf-8" },
-    })
-  ]);
+    })]);
   const client = new SseClient(s.url);
-  strictEqual((await within(nextEvent(client, "message"), "a message")).data, "x");
+  strictEqual(
+    (await within(nextEvent(client, "message"), "a message")).data,
+    "x",
+  );
   client.close();
 });
 
@@ -512,7 +520,7 @@ Deno.test("SseClient iteration ends when the client is closed", async () => {
   const client = new SseClient(s.url);
   const data: string[] = [];
   client.addEventListener("message", (event) => {
-    if ((event as MessageEvent).data === "b") client.close();
+    if (event.data === "b") client.close();
   });
   for await (const event of client) data.push(event.data);
   deepStrictEqual(data, ["a", "b"]);

@@ -125,6 +125,14 @@ Deno.test("sseResponse accepts a ReadableStream source", async () => {
   strictEqual(await response.text(), "data: a\n\ndata: b\n\n");
 });
 
+Deno.test("sseResponse accepts a plain iterable source", async () => {
+  await using s = serve(() =>
+    sseResponse([{ data: "a" }, { event: "e", data: "b" }].values())
+  );
+  const response = await fetch(s.url);
+  strictEqual(await response.text(), "data: a\n\nevent: e\ndata: b\n\n");
+});
+
 Deno.test("sseResponse sends retry before the first message", async () => {
   await using s = serve(() =>
     sseResponse(messages([{ data: "a" }]), { retry: 0 })
