@@ -19,3 +19,7 @@ export * from "./encode.ts";
 export * from "./response.ts";
 export * from "./push_queue.ts";
 export * from "./last_event_id.ts";
+export * from "./parser.ts";
+export * from "./decoder_stream.ts";
+export * from "./encoder_stream.ts";
+export * from "./client.ts";

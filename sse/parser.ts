@@ -1,6 +1,8 @@
 // Copyright 2026 the serverpush authors. MIT license.
 // This module is browser compatible.
 
+import { incompleteTail, isContinuation, sequenceLength } from "./_utf8.ts";
+
 /**
  * One event dispatched from a `text/event-stream`: the fields a browser puts
  * on the `MessageEvent` it fires.
@@ -81,7 +83,8 @@ const LF = 10;
 const CR = 13;
 const SPACE = 32;
 const COLON = 58;
-const STREAM: TextDecodeOptions = Object.freeze({ stream: true });
+// Used only for whole decode calls, which keep no state between calls.
+const UTF8 = new TextDecoder("utf-8", { ignoreBOM: true });
 
 /** Size of `text` encoded as UTF-8 (a surrogate counts 2, a pair 4). */
 function utf8Length(text: string): number {
@@ -161,7 +164,8 @@ class Parser implements SseParser {
   // of fewer code units than this needs no exact count.
   #cheapLimit: number;
 
-  #decoder: TextDecoder | undefined = undefined;
+  // Bytes of a UTF-8 sequence that the next chunk may finish.
+  #tail: number[] = [];
   #atStart = true;
   #failure: RangeError | undefined = undefined;
 
@@ -217,18 +221,59 @@ class Parser implements SseParser {
 
   feed(chunk: Uint8Array | string): void {
     if (this.#failure !== undefined) throw this.#failure;
-    let text: string;
     if (typeof chunk === "string") {
-      text = chunk;
-      if (this.#decoder !== undefined) {
-        // A string ends any UTF-8 sequence the bytes before it left open.
-        text = this.#decoder.decode() + text;
-        this.#decoder = undefined;
+      if (this.#tail.length !== 0) {
+        // A string ends the UTF-8 sequence the bytes before it left open.
+        this.#tail.length = 0;
+        this.#text("\uFFFD");
       }
+      this.#text(chunk);
     } else {
-      this.#decoder ??= new TextDecoder("utf-8", { ignoreBOM: true });
-      text = this.#decoder.decode(chunk, STREAM);
+      this.#decode(chunk);
     }
+  }
+
+  // Decodes `bytes` as the next part of a UTF-8 stream. Bytes that may
+  // start a sequence finished by the next chunk are held in `#tail`, so a
+  // plain `decode` call on the rest gives what a streaming decoder would.
+  #decode(bytes: Uint8Array): void {
+    const length = bytes.length;
+    const tail = this.#tail;
+    let start = 0;
+    if (tail.length !== 0) {
+      const lead = tail[0]!;
+      const need = sequenceLength(lead);
+      while (
+        tail.length < need && start < length &&
+        isContinuation(lead, tail.length, bytes[start]!)
+      ) {
+        tail.push(bytes[start]!);
+        start++;
+      }
+      if (tail.length === need) {
+        const text = UTF8.decode(Uint8Array.from(tail));
+        tail.length = 0;
+        this.#text(text);
+      } else if (start < length) {
+        // The sequence broke off: one U+FFFD stands for what it had.
+        tail.length = 0;
+        this.#text("\uFFFD");
+      } else {
+        return;
+      }
+    }
+    const cut = length - incompleteTail(bytes, start, length);
+    for (let i = cut; i < length; i++) tail.push(bytes[i]!);
+    if (cut > start) {
+      this.#text(
+        UTF8.decode(
+          start === 0 && cut === length ? bytes : bytes.subarray(start, cut),
+        ),
+      );
+    }
+  }
+
+  #text(text: string): void {
     if (text.length === 0) return;
     if (this.#atStart) {
       this.#atStart = false;
@@ -246,7 +291,7 @@ class Parser implements SseParser {
   }
 
   #reset(): void {
-    this.#decoder = undefined;
+    this.#tail.length = 0;
     this.#atStart = true;
     this.#idBuffer = this.#lastEventId;
     this.#type = "";
@@ -519,19 +564,16 @@ class Parser implements SseParser {
           text.charCodeAt(pos + 2) === COLON
         ) {
           const from = text.charCodeAt(pos + 3) === SPACE ? pos + 4 : pos + 3;
-          const stop = from + 32 < length ? from + 32 : length;
-          let i = from;
-          let nul = false;
-          let ch = 0;
-          while (i < stop && (ch = text.charCodeAt(i)) !== LF) {
-            if (ch === 0) nul = true;
-            i++;
+          lf = text.indexOf("\n", from);
+          if (lf === -1) break;
+          if (lf === from) {
+            this.#idBuffer = "";
+          } else {
+            const value = text.slice(from, lf);
+            if (value.indexOf("\0") === -1) this.#idBuffer = value;
           }
-          if (i < stop) {
-            if (!nul) this.#idBuffer = i === from ? "" : text.slice(from, i);
-            pos = i + 1;
-            continue;
-          }
+          pos = lf + 1;
+          continue;
         }
         lf = text.indexOf("\n", pos);
         if (lf === -1) break;

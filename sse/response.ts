@@ -178,10 +178,11 @@ export function sseResponse(
     typeof (source as Iterable<SseMessage>)[Symbol.iterator] === "function"
   ) {
     const iterator = (source as Iterable<SseMessage>)[Symbol.iterator]();
-    next = async () => iterator.next();
-    cancelSource = async () => {
-      iterator.return?.();
-    };
+    next = () => Promise.resolve().then(() => iterator.next());
+    cancelSource = () =>
+      Promise.resolve().then(() => {
+        iterator.return?.();
+      });
   } else {
     throw new TypeError(
       "Cannot create SSE response: source is not a ReadableStream or an iterable",

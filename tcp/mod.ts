@@ -5,3 +5,6 @@
  *
  * @module
  */
+export * from "./nul_delimited_mode.ts";
+export * from "./nul_delimited_encoder_stream.ts";
+export * from "./nul_delimited_decoder_stream.ts";

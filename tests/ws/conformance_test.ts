@@ -1,0 +1,150 @@
+// Copyright 2026 the serverpush authors. MIT license.
+// Runs tests/testdata/ws_conformance.json (cases modelled on the Autobahn
+// Testsuite categories) through WsFrameDecoderStream → WsMessageDecoderStream.
+
+import { deepStrictEqual, ok, strictEqual } from "node:assert/strict";
+import { type WsMessage, WsProtocolError } from "../../ws/mod.ts";
+import { type Chunking, chunkings } from "../_chunks.ts";
+import cases from "../testdata/ws_conformance.json" with { type: "json" };
+import { createRleCompressor } from "./_fake_compressor.ts";
+import { concatBytes, decodeMessages, fromHex } from "./_helpers.ts";
+
+type Input = string | { head: string; fill: string; bytes: number };
+type Expected =
+  | { type: "text" | "binary"; fill: string; bytes: number }
+  | { type: "text"; data: string }
+  | { type: "binary" | "ping" | "pong"; hex: string }
+  | { type: "close"; code: number; reason: string };
+
+interface Case {
+  name: string;
+  role: "client" | "server";
+  options?: {
+    maxFrameBytes?: number;
+    maxMessageBytes?: number;
+    compressor?: string;
+  };
+  input: Input[];
+  expect: {
+    messages: Expected[];
+    error?: { code: string; closeCode: number };
+  };
+}
+
+/** Inputs up to this size run every chunking; larger ones a sample. */
+const FULL_SPLIT_LIMIT = 4096;
+/** Inputs up to this size are still fed one byte at a time. */
+const BYTE_BY_BYTE_LIMIT = 70_000;
+
+function inputBytes(input: Input[]): Uint8Array {
+  return concatBytes(input.map((run) => {
+    if (typeof run === "string") return fromHex(run);
+    const head = fromHex(run.head);
+    const pattern = fromHex(run.fill);
+    const out = new Uint8Array(head.length + run.bytes);
+    out.set(head);
+    for (let i = 0; i < run.bytes; i++) {
+      out[head.length + i] = pattern[i % pattern.length]!;
+    }
+    return out;
+  }));
+}
+
+function expectedMessage(m: Expected): WsMessage {
+  if ("fill" in m) {
+    const data = new Uint8Array(m.bytes).fill(parseInt(m.fill, 16));
+    return m.type === "text"
+      ? { type: "text", data: new TextDecoder().decode(data) }
+      : { type: "binary", data };
+  }
+  switch (m.type) {
+    case "text":
+      return { type: "text", data: m.data };
+    case "close":
+      return { type: "close", code: m.code, reason: m.reason };
+    default:
+      return { type: m.type, data: fromHex(m.hex) };
+  }
+}
+
+/** Full chunkings for small inputs; a deterministic sample for large ones. */
+function* chunkingsFor(bytes: Uint8Array): Generator<Chunking> {
+  if (bytes.length <= FULL_SPLIT_LIMIT) {
+    yield* chunkings(bytes);
+    return;
+  }
+  yield { name: "whole", chunks: [bytes] };
+  if (bytes.length <= BYTE_BY_BYTE_LIMIT) {
+    yield {
+      name: "byte by byte",
+      chunks: Array.from(bytes, (_, i) => bytes.subarray(i, i + 1)),
+    };
+  } else {
+    console.log(
+      `    (${bytes.length} bytes: byte-by-byte feeding skipped, too slow through two streams; 1000-byte chunks instead)`,
+    );
+    const chunks: Uint8Array[] = [];
+    for (let i = 0; i < bytes.length; i += 1000) {
+      chunks.push(bytes.subarray(i, i + 1000));
+    }
+    yield { name: "1000-byte chunks", chunks };
+  }
+  // Split points: every header byte of the first frame, 48 spread evenly,
+  // and the last bytes.
+  const points = new Set<number>();
+  for (let i = 1; i <= 16; i++) points.add(i);
+  for (let k = 1; k < 48; k++) points.add(Math.floor((bytes.length * k) / 48));
+  for (let i = 1; i <= 4; i++) points.add(bytes.length - i);
+  for (const i of [...points].sort((a, b) => a - b)) {
+    yield {
+      name: `split at ${i}`,
+      chunks: [bytes.subarray(0, i), bytes.subarray(i)],
+    };
+  }
+}
+
+Deno.test("WsFrameDecoderStream and WsMessageDecoderStream pass the conformance table", async (t) => {
+  for (const c of cases as Case[]) {
+    await t.step(c.name, async () => {
+      const bytes = inputBytes(c.input);
+      const expected = c.expect.messages.map(expectedMessage);
+      const options = c.options ?? {};
+      if (bytes.length > FULL_SPLIT_LIMIT) {
+        console.log(
+          `    (${bytes.length} bytes: split at sampled indices, not all ${
+            bytes.length - 1
+          })`,
+        );
+      }
+      for (const { name, chunks } of chunkingsFor(bytes)) {
+        const { items, error } = await decodeMessages(chunks, {
+          role: c.role,
+          ...(options.maxFrameBytes === undefined
+            ? {}
+            : { maxFrameBytes: options.maxFrameBytes }),
+          ...(options.maxMessageBytes === undefined
+            ? {}
+            : { maxMessageBytes: options.maxMessageBytes }),
+          ...(options.compressor === "rle"
+            ? { compressor: createRleCompressor() }
+            : {}),
+        });
+        deepStrictEqual(items, expected, `messages, fed ${name}`);
+        if (c.expect.error === undefined) {
+          strictEqual(error, undefined, `no error, fed ${name}`);
+        } else {
+          ok(
+            error instanceof WsProtocolError,
+            `fed ${name}: expected WsProtocolError, got ${error}`,
+          );
+          strictEqual(error.code, c.expect.error.code, `code, fed ${name}`);
+          strictEqual(
+            error.closeCode,
+            c.expect.error.closeCode,
+            `closeCode, fed ${name}`,
+          );
+        }
+      }
+    });
+  }
+});
