@@ -8,3 +8,4 @@
 export * from "./nul_delimited_mode.ts";
 export * from "./nul_delimited_encoder_stream.ts";
 export * from "./nul_delimited_decoder_stream.ts";
+export * from "./serve_tcp_push.ts";

@@ -30,3 +30,4 @@ export * from "./message_encoder_stream.ts";
 export * from "./is_valid_close_code.ts";
 export * from "./encode_close_payload.ts";
 export * from "./parse_close_payload.ts";
+export type * from "./connection.ts";

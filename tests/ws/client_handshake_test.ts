@@ -47,6 +47,14 @@ Deno.test("createClientHandshake makes a fresh 16-byte key every time", () => {
   strictEqual(a.headers.has("sec-websocket-extensions"), false);
 });
 
+Deno.test("createClientHandshake accepts a single protocol as a string", () => {
+  const handshake = createClientHandshake("ws://localhost/", {
+    protocols: "chat",
+  });
+  deepStrictEqual(handshake.protocols, ["chat"]);
+  strictEqual(handshake.headers.get("sec-websocket-protocol"), "chat");
+});
+
 Deno.test("createClientHandshake maps schemes and keeps http and https", async (t) => {
   for (
     const [input, expected] of [
