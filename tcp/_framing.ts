@@ -28,8 +28,7 @@ export function checkFraming(
   action: string,
   options: { mode?: NulDelimitedMode; maxMessageBytes?: number },
 ): Framing {
-  const { mode = "nul", maxMessageBytes = DEFAULT_MAX_MESSAGE_BYTES } =
-    options;
+  const { mode = "nul", maxMessageBytes = DEFAULT_MAX_MESSAGE_BYTES } = options;
   if (mode !== "nul" && mode !== "line") {
     throw new TypeError(
       `Cannot ${action}: mode is ${
@@ -100,7 +99,7 @@ export interface SplitterOptions extends Framing {
 export interface Splitter {
   /** Feeds bytes; calls `onMessage` for every complete message. */
   push(chunk: Uint8Array): void;
-  /** Emits the bytes after the last delimiter, if any, as a last message. */
+  /** Throws a SyntaxError if bytes after the last delimiter are left. */
   flush(): void;
 }
 
@@ -179,7 +178,11 @@ export function createSplitter(
       parts.push(rest.slice());
     },
     flush(): void {
-      if (size > 0) emit(new Uint8Array(0));
+      if (size > 0) {
+        throw new SyntaxError(
+          `Cannot decode message: the input ended ${size} bytes into a message, before its delimiter`,
+        );
+      }
     },
   };
 }

@@ -61,9 +61,10 @@ export interface NulDelimitedDecoderStreamOptions {
  *   `fatal` is set. A byte order mark is kept as U+FEFF: in a stream of
  *   messages it is content, not a signature.
  * - Empty messages (two delimiters in a row) are emitted as `""`.
- * - Bytes after the last delimiter when the input ends are emitted as a last
- *   message (like a last line without a newline); nothing is emitted if there
- *   are none.
+ * - Every message ends with its delimiter, even the last one (the encoder
+ *   always writes it). Bytes after the last delimiter when the input ends are
+ *   a message cut off, for example by a dropped connection: the stream errors
+ *   with a `SyntaxError` after emitting every complete message.
  *
  * @example Decode XMLSocket messages that arrive in pieces
  * ```ts

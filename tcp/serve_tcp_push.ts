@@ -148,7 +148,8 @@ export interface ServeTcpPushOptions {
    * Milliseconds the relay holds back a new connection's id while waiting
    * for a possible policy request, which a Flash player sends as soon as it
    * connects. Any other byte from the client ends the wait at once. Ignored
-   * when `policy` is `false`.
+   * when `policy` is `false`. With `0`, ids go out at once and policy
+   * requests are not answered (they are ignored like any unknown message).
    *
    * @default {100}
    */
@@ -711,7 +712,10 @@ export function serveTcpPush(
         c.lastActivity = performance.now();
         const chunk = buffer.subarray(0, n);
         if (c.held) {
-          const length = Math.min(chunk.length, POLICY_REQUEST.length - matched);
+          const length = Math.min(
+            chunk.length,
+            POLICY_REQUEST.length - matched,
+          );
           let same = true;
           for (let i = 0; i < length && same; i++) {
             same = chunk[i] === POLICY_REQUEST[matched + i];

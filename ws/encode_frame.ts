@@ -2,6 +2,7 @@
 // This module is browser compatible.
 
 import type { WsFrame } from "./frame.ts";
+import { checkFrame, headerLength, writeHeader } from "./_frame_header.ts";
 import { xorMask } from "./_mask.ts";
 
 /** Options for {@linkcode encodeFrame}. */
@@ -50,30 +51,9 @@ export function encodeFrame(
   frame: WsFrame,
   options?: EncodeFrameOptions,
 ): Uint8Array {
-  const opcode = frame.opcode;
+  checkFrame(frame, "encode frame");
   const payload = frame.payload;
   const length = payload.length;
-  if (opcode >= 8) {
-    if (opcode !== 8 && opcode !== 9 && opcode !== 10) {
-      throw new RangeError(
-        `Cannot encode frame: opcode ${opcode} is not a defined opcode`,
-      );
-    }
-    if (!frame.fin) {
-      throw new RangeError(
-        `Cannot encode frame: control frame with opcode ${opcode} must have fin set`,
-      );
-    }
-    if (length > 125) {
-      throw new RangeError(
-        `Cannot encode frame: control frame payload of ${length} bytes exceeds 125 bytes`,
-      );
-    }
-  } else if (opcode !== 0 && opcode !== 1 && opcode !== 2) {
-    throw new RangeError(
-      `Cannot encode frame: opcode ${opcode} is not a defined opcode`,
-    );
-  }
 
   const option = options?.mask;
   let mask: Uint8Array | undefined;
@@ -90,37 +70,10 @@ export function encodeFrame(
     );
   }
 
-  const lengthBytes = length > 0xffff ? 8 : length > 125 ? 2 : 0;
-  const start = 2 + lengthBytes + (mask === undefined ? 0 : 4);
+  const start = headerLength(length, mask !== undefined);
   const out = new Uint8Array(start + length);
-  out[0] = (frame.fin ? 0x80 : 0) | (frame.rsv1 ? 0x40 : 0) |
-    (frame.rsv2 ? 0x20 : 0) | (frame.rsv3 ? 0x10 : 0) | opcode;
-  const maskBit = mask === undefined ? 0 : 0x80;
-  if (lengthBytes === 0) {
-    out[1] = maskBit | length;
-  } else if (lengthBytes === 2) {
-    out[1] = maskBit | 126;
-    out[2] = length >>> 8;
-    out[3] = length & 0xff;
-  } else {
-    out[1] = maskBit | 127;
-    const hi = Math.floor(length / 0x100000000);
-    out[2] = hi >>> 24;
-    out[3] = (hi >>> 16) & 0xff;
-    out[4] = (hi >>> 8) & 0xff;
-    out[5] = hi & 0xff;
-    out[6] = length >>> 24;
-    out[7] = (length >>> 16) & 0xff;
-    out[8] = (length >>> 8) & 0xff;
-    out[9] = length & 0xff;
-  }
+  writeHeader(out, frame, length, mask);
   if (length > 0) out.set(payload, start);
-  if (mask !== undefined) {
-    out[start - 4] = mask[0]!;
-    out[start - 3] = mask[1]!;
-    out[start - 2] = mask[2]!;
-    out[start - 1] = mask[3]!;
-    xorMask(out, start, start + length, mask);
-  }
+  if (mask !== undefined) xorMask(out, start, start + length, mask);
   return out;
 }

@@ -21,6 +21,7 @@ export * from "./close_code.ts";
 export * from "./protocol_error.ts";
 export * from "./frame.ts";
 export * from "./encode_frame.ts";
+export * from "./encode_frame_header.ts";
 export * from "./frame_parser.ts";
 export * from "./frame_encoder_stream.ts";
 export * from "./frame_decoder_stream.ts";

@@ -2,6 +2,8 @@
 // Helpers for the SSE decoder tests: run input through the parser or the
 // stream and collect everything the user can observe.
 
+import { deepStrictEqual } from "node:assert/strict";
+import { chunkings } from "../_chunks.ts";
 import { SseDecoderStream } from "../../sse/decoder_stream.ts";
 import {
   createSseParser,
@@ -111,4 +113,34 @@ export function only(
 /** A `message` event, the commonest shape in these tests. */
 export function message(data: string, lastEventId = ""): SseEvent {
   return { type: "message", data, lastEventId };
+}
+
+/**
+ * Asserts that the parser gives `expected` for `input` fed whole, one byte
+ * at a time and split in two at every index.
+ */
+export function assertParsesEveryWay(
+  input: Uint8Array | string,
+  expected: Decoded,
+  options?: SseParserOptions,
+): void {
+  const bytes = typeof input === "string" ? utf8(input) : input;
+  for (const { name, chunks } of chunkings(bytes)) {
+    deepStrictEqual(parse(chunks, options), expected, name);
+  }
+}
+
+/**
+ * Asserts that {@linkcode SseDecoderStream} gives `expected` for `input` fed
+ * whole, one byte at a time and split in two at every index.
+ */
+export async function assertDecodesEveryWay(
+  input: Uint8Array | string,
+  expected: Decoded,
+  options?: { maxEventBytes?: number; lastEventId?: string },
+): Promise<void> {
+  const bytes = typeof input === "string" ? utf8(input) : input;
+  for (const { name, chunks } of chunkings(bytes)) {
+    deepStrictEqual(await decode(chunks, options), expected, name);
+  }
 }

@@ -9,10 +9,10 @@ import { Receiver, Sender } from "ws";
 import {
   encodeFrame,
   Opcode,
-  type WsFrame,
   WsFrameEncoderStream,
   type WsMessage,
   WsMessageEncoderStream,
+  WsProtocolError,
 } from "../../ws/mod.ts";
 import { concatBytes, decodeMessages, fromHex, prng } from "./_helpers.ts";
 
@@ -42,7 +42,7 @@ interface WsReceiver {
   on(event: "conclude", listener: (code: number, reason: Buffer) => void): void;
   on(event: "error", listener: (error: Error) => void): void;
   write(chunk: Buffer): boolean;
-  end(callback: () => void): void;
+  end(callback: (error?: Error | null) => void): void;
 }
 
 const ReceiverClass = Receiver as new (
@@ -75,7 +75,6 @@ function wsReceive(
 ): Promise<{ messages: WsMessage[]; error: Error | undefined }> {
   const receiver = new ReceiverClass({ isServer });
   const messages: WsMessage[] = [];
-  let error: Error | undefined;
   receiver.on("message", (data, isBinary) => {
     messages.push(
       isBinary
@@ -94,13 +93,23 @@ function wsReceive(
   receiver.on("conclude", (code, reason) => {
     messages.push({ type: "close", code, reason: reason.toString("utf8") });
   });
-  receiver.on("error", (e) => {
-    error = e;
-  });
+  // The error also reaches end()'s callback, which reports it.
+  receiver.on("error", () => {});
   return new Promise((resolve) => {
     for (const chunk of bytes) receiver.write(Buffer.from(chunk));
-    receiver.end(() => resolve({ messages, error }));
+    receiver.end((error) => resolve({ messages, error: error ?? undefined }));
   });
+}
+
+/** The close code ws attaches to its protocol errors. */
+function wsStatusCode(error: Error | undefined): unknown {
+  if (error === undefined) return undefined;
+  const key = Object.getOwnPropertySymbols(error).find((s) =>
+    s.description === "status-code"
+  );
+  return key === undefined
+    ? undefined
+    : (error as unknown as Record<symbol, unknown>)[key];
 }
 
 Deno.test("encodeFrame matches ws Sender.frame byte for byte", () => {
@@ -229,22 +238,33 @@ Deno.test("our decoders accept what ws Sender writes, in both roles", async (t) 
   }
 });
 
-Deno.test("ws Receiver and our decoder both reject an unmasked frame sent to a server", async () => {
-  const bytes = encodeFrame(
-    {
-      fin: true,
-      rsv1: false,
-      rsv2: false,
-      rsv3: false,
-      opcode: Opcode.Text,
-      payload: new Uint8Array(1),
-    } satisfies WsFrame,
-  );
-  const theirs = await wsReceive([bytes], true);
-  strictEqual(
-    (theirs.error as Error & { [k: symbol]: unknown }) instanceof RangeError,
-    true,
-  );
-  const ours = await decodeMessages([bytes], { role: "server" });
-  strictEqual((ours.error as { closeCode: number }).closeCode, 1002);
+Deno.test("ws Receiver and our decoder agree on the close code for broken input", async (t) => {
+  const cases: [string, boolean, string][] = [
+    ["unmasked frame to a server", true, "810141"],
+    ["masked frame to a client", false, "8181aabbccdd41"],
+    ["reserved opcode", false, "8300"],
+    ["RSV2 set", false, "a100"],
+    ["ping over 125 bytes", false, "897e007e" + "00".repeat(126)],
+    ["fragmented ping", false, "0900"],
+    ["continuation without a message", false, "8000"],
+    ["text while a message is open", false, "0100" + "8100"],
+    ["invalid UTF-8", false, "8102c0af"],
+    ["1-byte close payload", false, "880103"],
+    ["invalid close code", false, "880203ed"],
+    ["invalid close reason", false, "880403e8c0af"],
+  ];
+  for (const [name, isServer, hex] of cases) {
+    await t.step(name, async () => {
+      const bytes = fromHex(hex);
+      const theirs = await wsReceive([bytes], isServer);
+      const ours = await decodeMessages([bytes], {
+        role: isServer ? "server" : "client",
+      });
+      strictEqual(ours.error instanceof WsProtocolError, true);
+      strictEqual(
+        wsStatusCode(theirs.error),
+        (ours.error as WsProtocolError).closeCode,
+      );
+    });
+  }
 });

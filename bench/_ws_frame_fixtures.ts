@@ -1,0 +1,110 @@
+// Copyright 2026 the serverpush authors. MIT license.
+// Seeded, deterministic WebSocket frame batches for the frame codec
+// benchmarks (checked by tests/bench/ws_frame_fixtures_test.ts).
+
+import { encodeFrame, type WsFrame } from "../ws/mod.ts";
+
+/** A batch of binary frames, all with the same payload size. */
+export interface FrameBatch {
+  /** Payload bytes per frame. */
+  size: number;
+  /** Frames in the batch. */
+  count: number;
+  /** Whether the frames are masked (sent by a client). */
+  masked: boolean;
+  /** The frames, as an encoder gets them (no mask). */
+  frames: WsFrame[];
+  /** The batch on the wire, every frame back to back. */
+  bytes: Uint8Array;
+  /** Where each payload starts in `bytes`. */
+  payloadOffsets: number[];
+  /** Each frame's masking key, when masked. */
+  keys: Uint8Array[];
+}
+
+/** Payload sizes benchmarked, with the frames per batch for each. */
+export const BATCH_SHAPES: readonly { size: number; count: number }[] = [
+  { size: 16, count: 16_384 },
+  { size: 125, count: 4_096 },
+  { size: 1024, count: 1_024 },
+  { size: 65_536, count: 16 },
+  { size: 1_048_576, count: 2 },
+];
+
+/** Mulberry32. */
+function prng(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+/** Builds `count` binary frames of `size` random bytes each. */
+export function makeFrameBatch(
+  options: { size: number; count: number; masked: boolean; seed: number },
+): FrameBatch {
+  const { size, count, masked, seed } = options;
+  const random = prng(seed);
+  const frames: WsFrame[] = [];
+  const parts: Uint8Array[] = [];
+  const keys: Uint8Array[] = [];
+  const payloadOffsets: number[] = [];
+  let total = 0;
+  for (let i = 0; i < count; i++) {
+    const payload = new Uint8Array(size);
+    for (let j = 0; j < size; j += 4) {
+      const word = (random() * 0x100000000) >>> 0;
+      payload[j] = word;
+      if (j + 1 < size) payload[j + 1] = word >>> 8;
+      if (j + 2 < size) payload[j + 2] = word >>> 16;
+      if (j + 3 < size) payload[j + 3] = word >>> 24;
+    }
+    const frame: WsFrame = {
+      fin: true,
+      rsv1: false,
+      rsv2: false,
+      rsv3: false,
+      opcode: 2,
+      payload,
+    };
+    frames.push(frame);
+    const key = Uint8Array.from(
+      { length: 4 },
+      () => Math.floor(random() * 256),
+    );
+    const bytes = encodeFrame(frame, { mask: masked ? key : false });
+    if (masked) keys.push(key);
+    payloadOffsets.push(total + bytes.length - size);
+    parts.push(bytes);
+    total += bytes.length;
+  }
+  const bytes = new Uint8Array(total);
+  let offset = 0;
+  for (const part of parts) {
+    bytes.set(part, offset);
+    offset += part.length;
+  }
+  return { size, count, masked, frames, bytes, payloadOffsets, keys };
+}
+
+/** One batch per shape and masking, seeded by position. */
+export function makeAllBatches(): FrameBatch[] {
+  const batches: FrameBatch[] = [];
+  BATCH_SHAPES.forEach(({ size, count }, i) => {
+    for (const masked of [true, false]) {
+      batches.push(
+        makeFrameBatch({
+          size,
+          count,
+          masked,
+          seed: 100 + i * 2 + (masked ? 1 : 0),
+        }),
+      );
+    }
+  });
+  return batches;
+}
