@@ -5,9 +5,9 @@
 // of frames it handled, so a report can check that it did the work.
 
 import {
+  createFrameEncoder,
   createFrameParser,
   encodeFrame,
-  encodeFrameHeader,
   type WsFrame,
   WsFrameDecoderStream,
   WsFrameEncoderStream,
@@ -34,18 +34,20 @@ async function drain<T>(stream: ReadableStream<T>): Promise<number> {
 function wsReceive(peer: WsPeer, batch: FrameBatch): Candidate {
   // ws unmasks in place, so it gets its own copy of the bytes.
   const input = bufferOf(batch.bytes.slice());
+  // One receiver per candidate, like one per connection.
+  let count = 0;
+  const receiver = new peer.Receiver({ isServer: batch.masked });
+  receiver.on("message", () => {
+    count++;
+  });
+  receiver.on("error", (error) => {
+    throw error;
+  });
   return {
     name: `ws Receiver (${peer.variant})`,
     ...(peer.variant === "pure JS" ? { baseline: true } : {}),
     run(): number {
-      let count = 0;
-      const receiver = new peer.Receiver({ isServer: batch.masked });
-      receiver.on("message", () => {
-        count++;
-      });
-      receiver.on("error", (error) => {
-        throw error;
-      });
+      count = 0;
       receiver.write(input);
       return count;
     },
@@ -59,16 +61,17 @@ export function decodeCandidates(
 ): Candidate[] {
   const role = batch.masked ? "server" : "client";
   const { bytes, payloadOffsets, keys, size, count } = batch;
+  // One parser per candidate, like one per connection.
+  let frames = 0;
+  const parser = createFrameParser(() => {
+    frames++;
+  }, { role });
   const candidates: Candidate[] = [
     {
       name: "ours: createFrameParser (core)",
       run(): number {
-        let frames = 0;
-        const parser = createFrameParser(() => {
-          frames++;
-        }, { role });
+        frames = 0;
         parser.push(bytes);
-        parser.end();
         return frames;
       },
     },
@@ -156,48 +159,49 @@ export function encodeCandidates(
   const frames: WsFrame[] = batch.frames;
   const key = new Uint8Array([0x37, 0xfa, 0x21, 0x3d]);
   const candidates: Candidate[] = [];
+  const role = batch.masked ? "client" : "server";
+  // One encoder per candidate, like one per connection.
+  const encoder = createFrameEncoder({ role });
+  candidates.push({
+    name: batch.masked
+      ? "ours: createFrameEncoder (core, fresh keys)"
+      : "ours: createFrameEncoder (core, one buffer)",
+    run(): number {
+      let n = 0;
+      for (const frame of frames) n += encoder.encode(frame).length > 0 ? 1 : 0;
+      return n;
+    },
+  });
   if (batch.masked) {
-    candidates.push(
-      {
-        name: "ours: encodeFrame, given key",
-        run(): number {
-          let n = 0;
-          for (const frame of frames) {
-            n += encodeFrame(frame, { mask: key }).length > 0 ? 1 : 0;
-          }
-          return n;
-        },
+    candidates.push({
+      name: "ours: encodeFrame, given key",
+      run(): number {
+        let n = 0;
+        for (const frame of frames) {
+          n += encodeFrame(frame, { mask: key }).length > 0 ? 1 : 0;
+        }
+        return n;
       },
-      {
-        name: "ours: encodeFrame, mask: true",
-        run(): number {
-          let n = 0;
-          for (const frame of frames) {
-            n += encodeFrame(frame, { mask: true }).length > 0 ? 1 : 0;
-          }
-          return n;
-        },
-      },
-    );
+    });
   } else {
     candidates.push(
       {
-        name: "ours: encodeFrame (one buffer, copies)",
+        name: "ours: encoder.encodeHeader + payload view",
+        run(): number {
+          let n = 0;
+          for (const frame of frames) {
+            const list = [encoder.encodeHeader(frame), frame.payload];
+            n += list.length > 0 ? 1 : 0;
+          }
+          return n;
+        },
+      },
+      {
+        name: "ours: encodeFrame",
         run(): number {
           let n = 0;
           for (const frame of frames) {
             n += encodeFrame(frame, { mask: false }).length > 0 ? 1 : 0;
-          }
-          return n;
-        },
-      },
-      {
-        name: "ours: encodeFrameHeader + payload view",
-        run(): number {
-          let n = 0;
-          for (const frame of frames) {
-            const list = [encodeFrameHeader(frame), frame.payload];
-            n += list.length > 0 ? 1 : 0;
           }
           return n;
         },

@@ -33,6 +33,12 @@ export interface Subscriber {
   readonly stream: ReadableStream<HubMessage>;
   /** Takes one live message from the topic's fan-out. */
   push(message: HubDataMessage): void;
+  /**
+   * Handles a gap in the topic's fan-out: live messages may be missing after
+   * `after`. Queued live messages are dropped and the subscriber replays
+   * from the last id it took for delivery (or `after`, if none).
+   */
+  resync(after: string): void;
   /** Closes the stream and releases the subscriber. */
   end(): void;
   /** Live messages waiting to be read. */
@@ -72,6 +78,8 @@ export function createSubscriber(options: SubscriberOptions): Subscriber {
   let pageHead = 0;
   let replaying = options.since !== undefined;
   let cursor = options.since;
+  /** Last id taken for delivery (page or live): where a resync resumes. */
+  let position = options.since;
   let replayDrops = 0;
   /** After a replay: live messages not newer than this were replayed. */
   let floor: string | undefined;
@@ -113,7 +121,9 @@ export function createSubscriber(options: SubscriberOptions): Subscriber {
       gap = false;
       controller.enqueue(reset(topic, "dropped"));
     } else {
-      controller.enqueue(shiftLive());
+      const message = shiftLive();
+      position = message.id;
+      controller.enqueue(message);
     }
     return true;
   }
@@ -130,6 +140,7 @@ export function createSubscriber(options: SubscriberOptions): Subscriber {
 
   async function fill(): Promise<void> {
     const drops = replayDrops;
+    console.log("fill", cursor);
     const result = await backend.read(
       topic,
       cursor === undefined
@@ -137,9 +148,11 @@ export function createSubscriber(options: SubscriberOptions): Subscriber {
         : { since: cursor, limit: PAGE_SIZE },
     );
     if (ended) return;
+    console.log("fill result", result.reset, result.messages.length);
     if (result.reset !== undefined) {
       page.push(reset(topic, result.reset));
       cursor = undefined;
+      position = undefined;
     }
     const first = liveLength() > 0 ? live[head]! : undefined;
     let reachedLive = false;
@@ -150,6 +163,7 @@ export function createSubscriber(options: SubscriberOptions): Subscriber {
       }
       page.push(message);
       cursor = message.id;
+      position = message.id;
     }
     if (
       reachedLive ||
@@ -159,7 +173,14 @@ export function createSubscriber(options: SubscriberOptions): Subscriber {
     }
   }
 
-  async function pull(): Promise<void> {
+  /** Runs one pull at a time: a resync may start one on its own. */
+  let pulls: Promise<void> = Promise.resolve();
+  function pull(): Promise<void> {
+    pulls = pulls.then(pullOnce);
+    return pulls;
+  }
+
+  async function pullOnce(): Promise<void> {
     try {
       while (!ended) {
         if (pageHead < page.length) {
@@ -224,6 +245,26 @@ export function createSubscriber(options: SubscriberOptions): Subscriber {
       if (waiting && !replaying) {
         waiting = false;
         deliverLive();
+      }
+    },
+    resync(after: string): void {
+      console.log("resync", after, ended, replaying, position, waiting);
+      if (ended) return;
+      // Queued live messages may be followed by the gap: read them again.
+      live = [];
+      head = 0;
+      bytes = 0;
+      gap = false;
+      floor = undefined;
+      // A replay in progress must not stop at a short page read before the
+      // gap: count this like a drop.
+      replayDrops++;
+      if (replaying) return;
+      replaying = true;
+      cursor = position ?? after;
+      if (waiting) {
+        waiting = false;
+        pull().catch((error) => controller.error(error));
       }
     },
     end(): void {

@@ -61,16 +61,59 @@ export interface HubHistory {
 }
 
 /**
+ * Options for {@linkcode HubBackend.watch}.
+ *
+ * A backend whose watch may miss messages (a networked store such as Redis:
+ * its history can be trimmed before the watch reads it, or the store can lose
+ * data in a restart) calls `onGap` before it delivers anything after the
+ * gap. The {@linkcode Hub} then replays every subscriber of the topic from
+ * the last id that subscriber received, through {@linkcode HubBackend.read}:
+ * a subscriber gets a {@linkcode HubResetMessage} only when `read` says that
+ * messages are really gone, and nothing twice.
+ *
+ * @example Report gaps of a wrapped backend
+ * ```ts
+ * import {
+ *   createMemoryBackend,
+ *   type HubBackend,
+ *   type HubWatchOptions,
+ * } from "@serverpush/serverpush/hub";
+ * import { strictEqual } from "node:assert/strict";
+ *
+ * const inner = createMemoryBackend();
+ * const gaps: string[] = [];
+ * const options: HubWatchOptions = { onGap: (after) => gaps.push(after) };
+ * const backend: HubBackend = inner;
+ * const unwatch = backend.watch("t", () => {}, options);
+ * await backend.append("t", { data: "x" });
+ * unwatch();
+ * strictEqual(gaps.length, 0); // the in-memory backend never has a gap
+ * ```
+ */
+export interface HubWatchOptions {
+  /**
+   * Called when messages appended after the watch started may not have been
+   * delivered. Everything up to and including `after` was delivered (or was
+   * appended before the watch started); what follows `after` may be
+   * incomplete. Delivery then continues with newer messages. Must not throw.
+   *
+   * @default {undefined}
+   */
+  onGap?: (after: string) => void;
+}
+
+/**
  * Where a {@linkcode Hub} stores messages and learns about new ones: an
  * append-only log per topic with a bounded replay window.
  *
  * The contract is small so that other stores can implement it. The embedded
- * default is {@linkcode createMemoryBackend}. A Redis Streams backend maps it
- * as: `append` is `XADD topic MAXLEN ~ n * event .. data ..` (the id is the
- * one `XADD` returns); `read` is `XRANGE topic (since + COUNT limit`, with a
- * gap when `since` is older than `XINFO STREAM`'s `max-deleted-entry-id`;
- * `watch` is one `XREAD BLOCK` loop per topic, started from the last id the
- * backend had seen; `compare` orders `ms-seq` ids numerically.
+ * default is {@linkcode createMemoryBackend}; the Redis Streams backend
+ * (`createRedisBackend` in `@serverpush/serverpush/hub/redis`) maps it as:
+ * `append` is `XADD topic MAXLEN ~ n * data ..` (the id is the one `XADD`
+ * returns); `read` is `XRANGE topic since + COUNT limit`, checked against
+ * `XINFO STREAM` when `since` is no longer there; `watch` is one
+ * `XREAD BLOCK` loop per backend over all watched topics; `compare` orders
+ * `ms-seq` ids numerically.
  *
  * Rules every backend follows:
  *
@@ -82,7 +125,10 @@ export interface HubHistory {
  * - `watch` delivers, in id order, every message appended after its start
  *   point, and that start point is no later than the state any `read` issued
  *   after `watch` returned observes. The hub relies on this to join replay
- *   and live delivery without a gap.
+ *   and live delivery without a gap. A backend that cannot keep this promise
+ *   (messages were trimmed before its watch read them, its store lost data,
+ *   its connection broke) says so through {@linkcode HubWatchOptions.onGap}
+ *   before it delivers anything after the gap.
  * - `read` never skips silently: when messages after `since` were trimmed, or
  *   `since` is not an id it issued, it says so in
  *   {@linkcode HubHistory.reset} and returns the window from its start.
@@ -138,11 +184,14 @@ export interface HubBackend {
    *
    * @param topic A validated topic name.
    * @param onMessage Called once per new message.
+   * @param options Where to report a gap in delivery. A backend that never
+   * has one (the in-memory backend) may ignore it.
    * @returns A function that stops the watch; calling it again does nothing.
    */
   watch(
     topic: string,
     onMessage: (message: HubDataMessage) => void,
+    options?: HubWatchOptions,
   ): () => void;
   /**
    * Orders two ids this backend issued.

@@ -383,6 +383,10 @@ export class Hub {
    * Live messages that arrive during a replay queue up too; if the queue
    * fills then, `"close"` still applies, while `"drop-oldest"` drops them
    * without a reset, because the replay reads them from the backend.
+   * When the backend reports a gap in its live delivery (see
+   * {@linkcode HubWatchOptions.onGap}), the subscriber drops its queued live
+   * messages and replays again from the last message it took, so it gets a
+   * reset only if the backend no longer holds what it missed.
    * Cancelling the stream or aborting `signal` releases the subscription;
    * {@linkcode Hub.close} closes it.
    *
@@ -428,6 +432,10 @@ export class Hub {
         subscribers,
         unwatch: this.#backend.watch(topic, (message) => {
           for (const subscriber of subscribers) subscriber.push(message);
+        }, {
+          onGap: (after) => {
+            for (const subscriber of subscribers) subscriber.resync(after);
+          },
         }),
       };
       this.#topics.set(topic, state);

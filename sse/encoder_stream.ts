@@ -103,43 +103,47 @@ export class SseEncoderStream extends TransformStream<SseMessage, Uint8Array> {
       },
     }, { highWaterMark: 0 });
 
-    super({
-      start(controller): void {
-        sink = controller;
-      },
-      transform(message): Promise<void> | void {
-        let text: string;
-        try {
-          text = encodeSse(message);
-        } catch (error) {
-          source.error(error);
-          throw error;
-        }
-        pending.push(text);
-        pendingSize += text.length;
-        const pull = wanted;
-        if (pull !== undefined) {
+    super(
+      {
+        start(controller): void {
+          sink = controller;
+        },
+        transform(message): Promise<void> | void {
+          let text: string;
+          try {
+            text = encodeSse(message);
+          } catch (error) {
+            source.error(error);
+            throw error;
+          }
+          pending.push(text);
+          pendingSize += text.length;
+          const pull = wanted;
+          if (pull !== undefined) {
+            wanted = undefined;
+            deliver();
+            pull();
+          } else if (pendingSize > PENDING_HIGH_WATER_MARK) {
+            return new Promise((resolve, reject) => {
+              room = { resolve, reject };
+            });
+          }
+        },
+        flush(): void {
+          if (pendingSize !== 0) deliver();
+          source.close();
+          wanted?.();
           wanted = undefined;
-          deliver();
-          pull();
-        } else if (pendingSize > PENDING_HIGH_WATER_MARK) {
-          return new Promise((resolve, reject) => {
-            room = { resolve, reject };
-          });
-        }
+        },
+        cancel(reason): void {
+          source.error(reason);
+          wanted?.();
+          wanted = undefined;
+        },
       },
-      flush(): void {
-        if (pendingSize !== 0) deliver();
-        source.close();
-        wanted?.();
-        wanted = undefined;
-      },
-      cancel(reason): void {
-        source.error(reason);
-        wanted?.();
-        wanted = undefined;
-      },
-    }, undefined, { highWaterMark: 1 });
+      undefined,
+      { highWaterMark: 1 },
+    );
 
     Object.defineProperty(this, "readable", {
       value: readable,

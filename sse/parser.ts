@@ -589,7 +589,7 @@ class Parser implements SseParser {
           this.#dispatch();
         } else {
           if (lf !== -1 && lf < pos) lf = text.indexOf("\n", pos);
-          if (cr !== -1 && cr < pos - 1) cr = text.indexOf("\r", pos);
+          if (cr !== -1 && cr < pos) cr = text.indexOf("\r", pos);
           if (cr !== -1 && (lf === -1 || cr < lf)) end = cr;
           else if (lf !== -1) end = lf;
           else break;

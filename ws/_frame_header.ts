@@ -37,13 +37,17 @@ export function headerLength(length: number, masked: boolean): number {
   return 2 + (length > 0xffff ? 8 : length > 125 ? 2 : 0) + (masked ? 4 : 0);
 }
 
-/** Writes the header at the start of `out`, masking key included. */
+/**
+ * Writes the header at the start of `out`, with the masking key at
+ * `mask[maskOffset..]` if there is one. Returns the header's length.
+ */
 export function writeHeader(
   out: Uint8Array,
   frame: WsFrame,
   length: number,
   mask: Uint8Array | undefined,
-): void {
+  maskOffset = 0,
+): number {
   out[0] = (frame.fin ? 0x80 : 0) | (frame.rsv1 ? 0x40 : 0) |
     (frame.rsv2 ? 0x20 : 0) | (frame.rsv3 ? 0x10 : 0) | frame.opcode;
   const maskBit = mask === undefined ? 0 : 0x80;
@@ -68,10 +72,10 @@ export function writeHeader(
     out[9] = length & 0xff;
     end = 10;
   }
-  if (mask !== undefined) {
-    out[end] = mask[0]!;
-    out[end + 1] = mask[1]!;
-    out[end + 2] = mask[2]!;
-    out[end + 3] = mask[3]!;
-  }
+  if (mask === undefined) return end;
+  out[end] = mask[maskOffset]!;
+  out[end + 1] = mask[maskOffset + 1]!;
+  out[end + 2] = mask[maskOffset + 2]!;
+  out[end + 3] = mask[maskOffset + 3]!;
+  return end + 4;
 }

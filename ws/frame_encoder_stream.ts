@@ -2,7 +2,7 @@
 // This module is browser compatible.
 
 import type { WsFrame } from "./frame.ts";
-import { encodeFrame } from "./encode_frame.ts";
+import { createFrameEncoder } from "./frame_encoder.ts";
 
 /** Options for {@linkcode WsFrameEncoderStream}. */
 export interface WsFrameEncoderStreamOptions {
@@ -13,17 +13,15 @@ export interface WsFrameEncoderStreamOptions {
   role: "client" | "server";
 }
 
-/** Random bytes drawn at once for masking keys (256 keys). */
-const KEY_POOL_BYTES = 1024;
-
 /**
  * Turns {@linkcode WsFrame}s into wire bytes, one chunk per frame.
  *
- * With `role: "client"` every frame is masked with a fresh key from
- * `crypto.getRandomValues` (drawn 256 keys at a time), whatever its `mask`
- * says; with `role: "server"` no frame is masked. Payloads are never
- * modified. A frame {@linkcode encodeFrame} rejects errors the stream with
- * its `RangeError`.
+ * This is {@linkcode createFrameEncoder} as a stream. With `role: "client"`
+ * every frame is masked with a fresh key from `crypto.getRandomValues`,
+ * whatever its `mask` says; with `role: "server"` no frame is masked.
+ * Payloads are never modified; small frames share buffers (see
+ * {@linkcode createFrameEncoder}). A frame {@linkcode encodeFrame} rejects
+ * errors the stream with its `RangeError`.
  *
  * @example Encode a text frame as a server
  * ```ts
@@ -45,33 +43,10 @@ export class WsFrameEncoderStream extends TransformStream<WsFrame, Uint8Array> {
    * @param options Which end of the connection this is.
    */
   constructor(options: WsFrameEncoderStreamOptions) {
-    const role = options.role;
-    if (role !== "client" && role !== "server") {
-      throw new TypeError(
-        `Cannot create frame encoder: role "${
-          String(role).slice(0, 20)
-        }" is neither "client" nor "server"`,
-      );
-    }
-    if (role === "server") {
-      super({
-        transform(frame, controller): void {
-          controller.enqueue(encodeFrame(frame, { mask: false }));
-        },
-      });
-      return;
-    }
-    let pool = new Uint8Array(0);
-    let next = 0;
+    const encoder = createFrameEncoder(options);
     super({
       transform(frame, controller): void {
-        if (next === pool.length) {
-          pool = crypto.getRandomValues(new Uint8Array(KEY_POOL_BYTES));
-          next = 0;
-        }
-        const mask = pool.subarray(next, next + 4);
-        next += 4;
-        controller.enqueue(encodeFrame(frame, { mask }));
+        controller.enqueue(encoder.encode(frame));
       },
     });
   }

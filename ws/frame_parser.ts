@@ -2,7 +2,7 @@
 // This module is browser compatible.
 
 import type { WsFrame } from "./frame.ts";
-import { xorMask } from "./_mask.ts";
+import { xorMask, xorWords } from "./_mask.ts";
 import { WsProtocolError } from "./protocol_error.ts";
 
 /**
@@ -12,6 +12,13 @@ import { WsProtocolError } from "./protocol_error.ts";
  * 64 KiB block of incompressible data, about 1.3 KiB per 16 MiB).
  */
 const DEFAULT_MAX_FRAME_BYTES = 16 * 1024 * 1024 + 64 * 1024;
+
+/** Payloads this long are unmasked with a copy and an aligned word pass. */
+const WORD_COPY_BYTES = 64;
+/** Masked payloads this long get a buffer of their own. */
+const OWN_BUFFER_BYTES = 4096;
+/** Size of the buffers that smaller masked payloads share. */
+const SLAB_BYTES = 64 * 1024;
 
 /** Bytes allocated up front for a frame whose payload arrives in pieces. */
 const INITIAL_BODY_BYTES = 64 * 1024;
@@ -82,12 +89,13 @@ function protocolError(
  *
  * Payload ownership: an unmasked payload that arrives inside one chunk is a
  * view into that chunk (no copy). A masked payload is unmasked into new
- * memory, once, so the pushed chunk is never modified; masked payloads of
- * one chunk share one allocation. A payload that arrives in pieces is copied
- * into its own buffer, which grows as the bytes arrive (so a header that
- * announces a large frame does not allocate it all at once). Buffering is
- * linear in the bytes received. The parser keeps no reference to a chunk
- * after `push` returns, except through the payload views it handed out.
+ * memory, in one pass that also copies it, so the pushed chunk is never
+ * modified: payloads under 4 KiB share 64 KiB buffers, larger ones get their
+ * own. A payload that arrives in pieces is copied into its own buffer, which
+ * grows as the bytes arrive (so a header that announces a large frame does
+ * not allocate it all at once). Buffering is linear in the bytes received.
+ * The parser keeps no reference to a chunk after `push` returns, except
+ * through the payload views it handed out.
  *
  * @param onFrame Called with every complete frame, payload unmasked.
  * @param options The role and the limits.
@@ -125,12 +133,13 @@ export function createFrameParser(
     );
   }
   const allowRsv1 = options.allowRsv1 ?? false;
+  const littleEndian = new Uint8Array(new Uint32Array([1]).buffer)[0] === 1;
 
   let failure: unknown = undefined;
   let failed = false;
 
   // State of a frame split across chunks. headLen > 0 means one is open.
-  const head = new Uint8Array(14);
+  let head: Uint8Array | undefined;
   let headLen = 0;
   let headNeed = 2; // header bytes, known once the first two arrived
   let lengthEnd = 2; // header bytes up to the end of the length field
@@ -235,6 +244,7 @@ export function createFrameParser(
    */
   function feedPartial(chunk: Uint8Array, pos: number): number {
     const len = chunk.length;
+    head ??= new Uint8Array(14);
     while (!headerDone) {
       if (pos >= len) return pos;
       head[headLen++] = chunk[pos++]!;
@@ -308,8 +318,15 @@ export function createFrameParser(
       pos = feedPartial(chunk, 0);
       if (headLen > 0) return;
     }
-    // Masked payloads of this chunk are unmasked into one shared slab.
+    // Views are made with the constructor: cheaper than subarray().
+    const buffer = chunk.buffer;
+    const base = chunk.byteOffset;
+    // Masked payloads of this chunk are unmasked into one shared slab,
+    // through DataViews made once per chunk.
     let slab: Uint8Array | undefined;
+    let slabView: DataView | undefined;
+    let slab32: Uint32Array | undefined;
+    let chunkView: DataView | undefined;
     let slabPos = 0;
     while (pos < len) {
       const avail = len - pos;
@@ -352,30 +369,69 @@ export function createFrameParser(
       }
       pos = end;
       if (!masked) {
-        emit(b0, chunk.subarray(start, end), undefined);
+        emit(b0, new Uint8Array(buffer, base + start, length), undefined);
         continue;
       }
-      const mask = chunk.subarray(start - 4, start);
-      let payload: Uint8Array;
+      const mask = new Uint8Array(buffer, base + start - 4, 4);
       if (length === 0) {
-        payload = chunk.subarray(start, start);
-      } else {
-        if (slab === undefined) {
-          // Enough for every payload left in the chunk.
-          slab = new Uint8Array(len - start);
-          slabPos = 0;
+        emit(b0, new Uint8Array(buffer, base + start, 0), mask);
+        continue;
+      }
+      if (length >= OWN_BUFFER_BYTES) {
+        // A large payload gets its own buffer (and memory the allocator can
+        // recycle); copy, then XOR in place.
+        const payload = new Uint8Array(length);
+        payload.set(new Uint8Array(buffer, base + start, length));
+        xorMask(payload, 0, length, mask);
+        emit(b0, payload, mask);
+        continue;
+      }
+      if (slab === undefined || slabPos + length > slab.length) {
+        // Small payloads share a slab, each starting on a 4-byte boundary.
+        slab = new Uint8Array(Math.min(len - start + 4, SLAB_BYTES));
+        slabPos = 0;
+        slabView = undefined;
+        slab32 = undefined;
+      }
+      const payload = new Uint8Array(slab.buffer, slabPos, length);
+      const m0 = chunk[start - 4]!, m1 = chunk[start - 3]!;
+      const m2 = chunk[start - 2]!, m3 = chunk[start - 1]!;
+      let i = 0;
+      if (length >= WORD_COPY_BYTES) {
+        // Copy, then XOR in place 32 bits at a time through an aligned view.
+        slab.set(new Uint8Array(buffer, base + start, length), slabPos);
+        slab32 ??= new Uint32Array(slab.buffer, 0, slab.length >>> 2);
+        const word = littleEndian
+          ? m0 | (m1 << 8) | (m2 << 16) | (m3 << 24)
+          : (m0 << 24) | (m1 << 16) | (m2 << 8) | m3;
+        const first = slabPos >>> 2;
+        xorWords(slab32, first, first + (length >>> 2), word);
+        i = length & ~3;
+        for (; i < length; i++) {
+          const k = i & 3;
+          slab[slabPos + i]! ^= k === 0 ? m0 : k === 1 ? m1 : k === 2 ? m2 : m3;
         }
-        payload = slab.subarray(slabPos, slabPos + length);
-        slabPos += length;
-        if (length < 16) {
-          for (let i = 0; i < length; i++) {
-            payload[i] = chunk[start + i]! ^ mask[i & 3]!;
+      } else {
+        if (length >= 8) {
+          slabView ??= new DataView(slab.buffer);
+          chunkView ??= new DataView(buffer, base, len);
+          const word = m0 | (m1 << 8) | (m2 << 16) | (m3 << 24);
+          const stop = length & ~3;
+          for (; i < stop; i += 4) {
+            slabView.setInt32(
+              slabPos + i,
+              chunkView.getInt32(start + i, true) ^ word,
+              true,
+            );
           }
-        } else {
-          payload.set(chunk.subarray(start, end));
-          xorMask(payload, 0, length, mask);
+        }
+        for (; i < length; i++) {
+          const k = i & 3;
+          slab[slabPos + i] = chunk[start + i]! ^
+            (k === 0 ? m0 : k === 1 ? m1 : k === 2 ? m2 : m3);
         }
       }
+      slabPos = (slabPos + length + 3) & ~3;
       emit(b0, payload, mask);
     }
   }

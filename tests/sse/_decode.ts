@@ -74,7 +74,7 @@ export function parse(
 
 /** Pipes `chunks` through one {@linkcode SseDecoderStream}. */
 export async function decode(
-  chunks: Iterable<Uint8Array | string>,
+  chunks: Iterable<Uint8Array | string> | AsyncIterable<Uint8Array | string>,
   options: { maxEventBytes?: number; lastEventId?: string } = {},
 ): Promise<Decoded> {
   const retries: number[] = [];
@@ -142,5 +142,22 @@ export async function assertDecodesEveryWay(
   const bytes = typeof input === "string" ? utf8(input) : input;
   for (const { name, chunks } of chunkings(bytes)) {
     deepStrictEqual(await decode(chunks, options), expected, name);
+  }
+}
+
+/**
+ * Ways to cut `text` into string chunks: whole, one code unit at a time, and
+ * in two at every index (a surrogate pair may be cut, as a caller could).
+ */
+export function* textChunkings(
+  text: string,
+): Generator<{ name: string; chunks: string[] }> {
+  yield { name: "whole", chunks: [text] };
+  yield { name: "one code unit at a time", chunks: [...text.split("")] };
+  for (let i = 1; i < text.length; i++) {
+    yield {
+      name: `split at ${i}`,
+      chunks: [text.slice(0, i), text.slice(i)],
+    };
   }
 }

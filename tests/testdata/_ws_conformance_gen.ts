@@ -1,4 +1,5 @@
 // Copyright 2026 the serverpush authors. MIT license.
+// deno-lint-ignore-file no-console -- says where it wrote
 // Writes tests/testdata/ws_conformance.json: WebSocket conformance cases for
 // the frame and message decoders, modelled on the case categories of the
 // Autobahn|Testsuite (1 framing, 2 ping/pong, 3 reserved bits, 4 opcodes,
@@ -991,8 +992,10 @@ const KIB = 1024, MIB = 1024 * 1024;
   });
 });
 for (
-  const [i, [fragment, total]] of [[64, 64 * KIB], [1024, MIB], [64 * KIB, MIB]]
-    .entries()
+  const [i, [fragment, total]] of ([[64, 64 * KIB], [1024, MIB], [
+    64 * KIB,
+    MIB,
+  ]] as [number, number][]).entries()
 ) {
   const input: Input[] = [];
   for (let off = 0; off < total; off += fragment) {

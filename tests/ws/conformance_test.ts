@@ -1,4 +1,5 @@
 // Copyright 2026 the serverpush authors. MIT license.
+// deno-lint-ignore-file no-console -- prints why large inputs are sampled
 // Runs tests/testdata/ws_conformance.json (cases modelled on the Autobahn
 // Testsuite categories) through WsFrameDecoderStream → WsMessageDecoderStream.
 

@@ -56,10 +56,10 @@ Deno.test("WsFrameDecoderStream delivers the frames before a bad one even to a s
 Deno.test("WsFrameDecoderStream cancels its source at once on a protocol error", async () => {
   let cancelled: unknown;
   const source = new ReadableStream<Uint8Array>({
-    start(controller) {
+    start(controller): void {
       controller.enqueue(fromHex("8201aa" + "8201bb" + "8300"));
     },
-    cancel(reason) {
+    cancel(reason): void {
       cancelled = reason;
     },
   });

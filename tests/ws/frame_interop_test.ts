@@ -7,6 +7,7 @@ import { Buffer } from "node:buffer";
 import { deepStrictEqual, strictEqual } from "node:assert/strict";
 import { Receiver, Sender } from "ws";
 import {
+  createFrameEncoder,
   encodeFrame,
   Opcode,
   WsFrameEncoderStream,
@@ -143,6 +144,32 @@ Deno.test("encodeFrame matches ws Sender.frame byte for byte", () => {
               theirs,
               `opcode ${opcode}, ${size} bytes, fin ${fin}, rsv1 ${rsv1}, key ${key}`,
             );
+            if (key === undefined) {
+              // Unmasked, ws writes the header and hands the payload back.
+              const frame = {
+                fin,
+                rsv1,
+                rsv2: false,
+                rsv3: false,
+                opcode,
+                payload,
+              };
+              const [header] = senderFrame(Buffer.from(payload), {
+                fin,
+                rsv1,
+                opcode,
+                mask: false,
+                readOnly: true,
+              });
+              deepStrictEqual(
+                createFrameEncoder({ role: "server" }).encodeHeader(frame),
+                new Uint8Array(
+                  header!.buffer,
+                  header!.byteOffset,
+                  header!.length,
+                ),
+              );
+            }
             compared++;
           }
         }

@@ -23,7 +23,10 @@ function parseAll(
   return frames;
 }
 
-function isProtocolError(code: string, closeCode: number) {
+function isProtocolError(
+  code: string,
+  closeCode: number,
+): (error: unknown) => boolean {
   return (error: unknown): boolean => {
     ok(error instanceof WsProtocolError, `not a WsProtocolError: ${error}`);
     strictEqual(error.code, code);
@@ -223,7 +226,25 @@ Deno.test("createFrameParser unmasks correctly at every size and alignment", () 
   const random = prng(11);
   const key = fromHex("5a6b7c8d");
   for (
-    const size of [0, 1, 3, 4, 15, 16, 17, 31, 125, 8191, 8192, 8193, 70001]
+    const size of [
+      0,
+      1,
+      3,
+      4,
+      15,
+      16,
+      17,
+      31,
+      63,
+      64,
+      125,
+      4095,
+      4096,
+      8191,
+      8192,
+      8193,
+      70001,
+    ]
   ) {
     const payload = Uint8Array.from(
       { length: size },

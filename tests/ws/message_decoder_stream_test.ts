@@ -131,7 +131,7 @@ Deno.test("WsMessageDecoderStream passes maxMessageBytes to the compressor and m
   const compressor: WsCompressor = {
     threshold: 0,
     compress: (payload) => Promise.resolve(payload),
-    decompress(_fragment, _fin, maxBytes) {
+    decompress(_fragment, _fin, maxBytes): Promise<Uint8Array> {
       seen.push(maxBytes);
       return Promise.reject(new RangeError("too big"));
     },

@@ -7,7 +7,10 @@ import {
   WsProtocolError,
 } from "../../ws/mod.ts";
 
-function rejectsWith(code: string, closeCode: number) {
+function rejectsWith(
+  code: string,
+  closeCode: number,
+): (error: unknown) => boolean {
   return (error: unknown): boolean => {
     ok(error instanceof WsProtocolError);
     strictEqual(error.code, code);

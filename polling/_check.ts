@@ -1,0 +1,24 @@
+// Copyright 2026 the serverpush authors. MIT license.
+// This module is browser compatible.
+
+/** Throws unless `value` is a positive safe integer. */
+export function checkPositiveInteger(
+  what: string,
+  name: string,
+  value: number,
+): void {
+  if (!Number.isSafeInteger(value) || value <= 0) {
+    throw new RangeError(
+      `Cannot ${what}: ${name} is ${value}, expected a positive integer`,
+    );
+  }
+}
+
+/** Throws unless `value` is a finite number of milliseconds, 0 or more. */
+export function checkDuration(what: string, name: string, value: number): void {
+  if (typeof value !== "number" || !Number.isFinite(value) || value < 0) {
+    throw new RangeError(
+      `Cannot ${what}: ${name} is ${value}, expected a finite number of milliseconds`,
+    );
+  }
+}

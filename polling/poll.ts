@@ -1,0 +1,88 @@
+// Copyright 2026 the serverpush authors. MIT license.
+// This module is browser compatible.
+
+import { checkPositiveInteger } from "./_check.ts";
+import { readCursor } from "./_cursor.ts";
+import { formatEnvelope, jsonResponse, readBatch } from "./_envelope.ts";
+import type { PollingSource } from "./source.ts";
+
+/**
+ * Options for {@linkcode poll}.
+ *
+ * @example Answer with at most 10 messages
+ * ```ts
+ * import { Hub } from "@serverpush/serverpush/hub";
+ * import { hubSource, poll, type PollOptions } from "@serverpush/serverpush/polling";
+ * import { strictEqual } from "node:assert/strict";
+ *
+ * const hub = new Hub();
+ * for (let i = 0; i < 12; i++) await hub.publish("t", { data: `${i}` });
+ * const options: PollOptions = { maxBatch: 10 };
+ * const response = await poll(new Request("http://localhost/"), hubSource(hub, "t"), options);
+ * const envelope = await response.json();
+ * strictEqual(envelope.messages.length, 10);
+ * strictEqual(envelope.more, true);
+ * await hub.close();
+ * ```
+ */
+export interface PollOptions {
+  /**
+   * Largest number of messages in one response; `more: true` in the
+   * envelope says that others are waiting.
+   *
+   * @default {100}
+   */
+  maxBatch?: number;
+}
+
+/**
+ * Answers a short-polling request at once with what came after its cursor,
+ * as a JSON {@linkcode PollingEnvelope}.
+ *
+ * The cursor is the `cursor` query parameter, else the `Last-Event-ID`
+ * header. Without one, the batch starts at the oldest retained message. A
+ * cursor older than the replay window, or unknown (for example from before a
+ * restart), gets `"reset": true` and the retained window from its start. A
+ * cursor longer than 1024 characters gets a `400`. The response is
+ * `application/json` with `cache-control: no-store`. The request method is
+ * not checked.
+ *
+ * @param request The client's request.
+ * @param source The topic to serve, for example {@linkcode hubSource}.
+ * @param options The batch size.
+ * @returns The response.
+ * @throws {RangeError} (as a rejection) If `maxBatch` is not a positive
+ * integer.
+ * @throws {Error} (as a rejection) If the source fails to read.
+ *
+ * @example Poll twice, passing the cursor back
+ * ```ts
+ * import { Hub } from "@serverpush/serverpush/hub";
+ * import { hubSource, poll } from "@serverpush/serverpush/polling";
+ * import { deepStrictEqual } from "node:assert/strict";
+ *
+ * const hub = new Hub();
+ * const source = hubSource(hub, "news");
+ * await hub.publish("news", { data: "one" });
+ * const first = await (await poll(new Request("http://localhost/poll"), source)).json();
+ * const id = await hub.publish("news", { event: "story", data: "two" });
+ * const url = `http://localhost/poll?cursor=${encodeURIComponent(first.cursor)}`;
+ * deepStrictEqual(await (await poll(new Request(url), source)).json(), {
+ *   cursor: id,
+ *   messages: [{ id, event: "story", data: "two" }],
+ * });
+ * await hub.close();
+ * ```
+ */
+export async function poll(
+  request: Request,
+  source: PollingSource,
+  options: PollOptions = {},
+): Promise<Response> {
+  const { maxBatch = 100 } = options;
+  checkPositiveInteger("poll", "maxBatch", maxBatch);
+  const cursor = readCursor(request, new URL(request.url), "poll");
+  if (cursor instanceof Response) return cursor;
+  const history = await readBatch(source, cursor, maxBatch);
+  return jsonResponse(formatEnvelope(cursor, history, maxBatch));
+}

@@ -1,0 +1,102 @@
+// Copyright 2026 the serverpush authors. MIT license.
+// This module is browser compatible.
+
+import type { HubHistory } from "../hub/backend.ts";
+import type { Hub } from "../hub/hub.ts";
+import type { HubMessage } from "../hub/message.ts";
+
+/**
+ * Where a polling transport reads one topic: its replay window and its live
+ * messages. {@linkcode hubSource} makes one from a {@linkcode Hub} topic;
+ * anything else that keeps ordered, replayable messages can implement it.
+ *
+ * @example A source over a hub topic, written out by hand
+ * ```ts
+ * import { Hub } from "@serverpush/serverpush/hub";
+ * import { poll, type PollingSource } from "@serverpush/serverpush/polling";
+ * import { strictEqual } from "node:assert/strict";
+ *
+ * const hub = new Hub();
+ * const source: PollingSource = {
+ *   history: (since, limit) =>
+ *     hub.history("news", since === undefined ? { limit } : { since, limit }),
+ *   subscribe: (since, signal) =>
+ *     hub.subscribe("news", since === undefined ? { signal } : { since, signal }),
+ * };
+ * await hub.publish("news", { data: "hello" });
+ * const response = await poll(new Request("http://localhost/"), source);
+ * strictEqual((await response.json()).messages[0].data, "hello");
+ * await hub.close();
+ * ```
+ */
+export interface PollingSource {
+  /**
+   * Reads retained messages after `since`, oldest first, as
+   * {@linkcode Hub.history} does: without `since`, from the oldest retained
+   * message; when messages after `since` cannot be returned, `reset` says why
+   * and `messages` starts at the oldest retained message.
+   *
+   * @param since The last id the client has, if any.
+   * @param limit The largest number of messages to return.
+   * @returns The messages and, if some are missing, why.
+   */
+  history(since: string | undefined, limit: number): Promise<HubHistory>;
+  /**
+   * Subscribes as {@linkcode Hub.subscribe} does: with `since`, the messages
+   * after it (or a reset and the whole window), then live messages; without
+   * it, live messages only. Aborting `signal` or cancelling the stream must
+   * release the subscription.
+   *
+   * @param since The last id the client has, if any.
+   * @param signal Ends the subscription when aborted.
+   * @returns The subscription stream.
+   */
+  subscribe(
+    since: string | undefined,
+    signal: AbortSignal,
+  ): ReadableStream<HubMessage>;
+}
+
+/**
+ * Makes a {@linkcode PollingSource} that serves one topic of a
+ * {@linkcode Hub}.
+ *
+ * @param hub The hub.
+ * @param topic The topic name (checked by the hub on every call).
+ * @returns The source.
+ *
+ * @example Serve a topic by short polling
+ * ```ts
+ * import { Hub } from "@serverpush/serverpush/hub";
+ * import { hubSource, poll } from "@serverpush/serverpush/polling";
+ * import { deepStrictEqual } from "node:assert/strict";
+ *
+ * const hub = new Hub();
+ * const id = await hub.publish("news", { data: "hello" });
+ * const response = await poll(new Request("http://localhost/"), hubSource(hub, "news"));
+ * deepStrictEqual(await response.json(), {
+ *   cursor: id,
+ *   messages: [{ id, data: "hello" }],
+ * });
+ * await hub.close();
+ * ```
+ */
+export function hubSource(hub: Hub, topic: string): PollingSource {
+  return {
+    history(since: string | undefined, limit: number): Promise<HubHistory> {
+      return hub.history(
+        topic,
+        since === undefined ? { limit } : { since, limit },
+      );
+    },
+    subscribe(
+      since: string | undefined,
+      signal: AbortSignal,
+    ): ReadableStream<HubMessage> {
+      return hub.subscribe(
+        topic,
+        since === undefined ? { signal } : { since, signal },
+      );
+    },
+  };
+}

@@ -1,0 +1,131 @@
+// Copyright 2026 the serverpush authors. MIT license.
+
+import { deepStrictEqual, ok, rejects, strictEqual } from "node:assert/strict";
+import { hubSource, poll, type PollingEnvelope } from "../../polling/mod.ts";
+import { openHub, publishAll } from "./_helpers.ts";
+
+function at(cursor?: string): Request {
+  const url = new URL("http://localhost/poll");
+  if (cursor !== undefined) url.searchParams.set("cursor", cursor);
+  return new Request(url);
+}
+
+async function envelope(response: Response): Promise<PollingEnvelope> {
+  strictEqual(response.status, 200);
+  strictEqual(
+    response.headers.get("content-type"),
+    "application/json; charset=utf-8",
+  );
+  strictEqual(response.headers.get("cache-control"), "no-store");
+  return await response.json();
+}
+
+Deno.test("poll answers at once with the messages after the cursor", async () => {
+  await using hub = openHub();
+  const [seen, a, b] = await publishAll(hub, "t", ["0", "a", "b"]);
+  deepStrictEqual(await envelope(await poll(at(seen), hubSource(hub, "t"))), {
+    cursor: b,
+    messages: [{ id: a, data: "a" }, { id: b, data: "b" }],
+  });
+});
+
+Deno.test("poll answers at once with an empty batch and the same cursor when nothing is new", async () => {
+  await using hub = openHub();
+  const [seen] = await publishAll(hub, "t", ["0"]);
+  deepStrictEqual(await envelope(await poll(at(seen), hubSource(hub, "t"))), {
+    cursor: seen,
+    messages: [],
+  });
+  strictEqual(hub.stats().subscribers, 0);
+});
+
+Deno.test("poll without a cursor starts at the oldest retained message, or answers null", async () => {
+  await using hub = openHub();
+  deepStrictEqual(await envelope(await poll(at(), hubSource(hub, "t"))), {
+    cursor: null,
+    messages: [],
+  });
+  const [a] = await publishAll(hub, "t", ["a"]);
+  deepStrictEqual(await envelope(await poll(at(), hubSource(hub, "t"))), {
+    cursor: a,
+    messages: [{ id: a, data: "a" }],
+  });
+});
+
+Deno.test("poll pages through a backlog with maxBatch, losing and repeating nothing", async () => {
+  await using hub = openHub();
+  const data = Array.from({ length: 7 }, (_, i) => `m${i}`);
+  await publishAll(hub, "t", data);
+  const received: string[] = [];
+  let cursor: string | null = null;
+  let more = true;
+  while (more) {
+    const result: PollingEnvelope = await envelope(
+      await poll(at(cursor ?? undefined), hubSource(hub, "t"), { maxBatch: 3 }),
+    );
+    ok(result.messages.length <= 3);
+    received.push(...result.messages.map((m) => m.data));
+    cursor = result.cursor;
+    more = result.more === true;
+  }
+  deepStrictEqual(received, data);
+});
+
+Deno.test("poll signals a reset for a trimmed or unknown cursor", async (t) => {
+  await using hub = openHub({ replay: { maxMessages: 1 } });
+  const [first, , third] = await publishAll(hub, "t", ["1", "2", "3"]);
+  await t.step("trimmed", async () => {
+    deepStrictEqual(
+      await envelope(await poll(at(first), hubSource(hub, "t"))),
+      {
+        cursor: third,
+        messages: [{ id: third, data: "3" }],
+        reset: true,
+        reason: "window-exceeded",
+      },
+    );
+  });
+  await t.step("unknown", async () => {
+    deepStrictEqual(
+      await envelope(await poll(at("bogus"), hubSource(hub, "t"))),
+      {
+        cursor: third,
+        messages: [{ id: third, data: "3" }],
+        reset: true,
+        reason: "unknown-id",
+      },
+    );
+  });
+});
+
+Deno.test("poll reads the cursor from Last-Event-ID when the query has none", async () => {
+  await using hub = openHub();
+  const [seen, id] = await publishAll(hub, "t", ["1", "2"]);
+  const request = new Request("http://localhost/", {
+    headers: { "last-event-id": seen! },
+  });
+  deepStrictEqual(
+    (await envelope(await poll(request, hubSource(hub, "t")))).messages,
+    [{ id, data: "2" }],
+  );
+});
+
+Deno.test("poll answers 400 to a cursor longer than 1024 characters", async () => {
+  await using hub = openHub();
+  const response = await poll(at("x".repeat(2000)), hubSource(hub, "t"));
+  strictEqual(response.status, 400);
+  strictEqual(
+    response.headers.get("content-type"),
+    "text/plain; charset=utf-8",
+  );
+  ok(
+    (await response.text()).startsWith(
+      "Cannot poll: cursor is 2000 characters long",
+    ),
+  );
+});
+
+Deno.test("poll rejects a maxBatch that is not a positive integer", async () => {
+  await using hub = openHub();
+  await rejects(poll(at(), hubSource(hub, "t"), { maxBatch: 1.5 }), RangeError);
+});

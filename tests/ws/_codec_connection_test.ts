@@ -1,0 +1,378 @@
+// Copyright 2026 the serverpush authors. MIT license.
+
+import {
+  deepStrictEqual as assertEquals,
+  ok,
+  rejects,
+  strictEqual,
+} from "node:assert/strict";
+import { codecConnection } from "../../ws/_codec_connection.ts";
+import { createPermessageDeflate, type DeflateParams } from "../../ws/mod.ts";
+import { closeOf, duplexPair, rawPeer } from "./_duplex.ts";
+
+const text = new TextEncoder();
+const utf8 = new TextDecoder();
+
+Deno.test("codecConnection answers a ping with a pong carrying the same data", async () => {
+  const { a, b } = duplexPair();
+  const server = codecConnection(a, { role: "server" });
+  const client = rawPeer(b, "client");
+  await client.send({ opcode: 9, payload: text.encode("hi") });
+  const pong = await client.next();
+  strictEqual(pong?.opcode, 10);
+  strictEqual(utf8.decode(pong.payload), "hi");
+  await client.sendClose(1000);
+  assertEquals(closeOf(await client.next()), [1000, ""]);
+  await client.close();
+  await server.closed;
+});
+
+Deno.test("codecConnection delivers text as strings and binary as bytes, in order", async () => {
+  const { a, b } = duplexPair();
+  const server = codecConnection(a, { role: "server" });
+  const client = rawPeer(b, "client");
+  await client.send({ opcode: 1, payload: text.encode("héllo") });
+  await client.send({ opcode: 2, payload: new Uint8Array([1, 2, 3]) });
+  await client.send({ opcode: 1, fin: false, payload: text.encode("ab") });
+  await client.send({ opcode: 0, payload: text.encode("cd") });
+  await client.sendClose(1000);
+  const received = await Array.fromAsync(server);
+  assertEquals(received, ["héllo", new Uint8Array([1, 2, 3]), "abcd"]);
+  await client.close();
+  assertEquals(await server.closed, {
+    code: 1000,
+    reason: "",
+    wasClean: true,
+  });
+});
+
+Deno.test("codecConnection answers the peer's close with its code and reports it", async () => {
+  const { a, b } = duplexPair();
+  const server = codecConnection(a, { role: "server" });
+  const client = rawPeer(b, "client");
+  await client.sendClose(4001, "bye");
+  assertEquals(closeOf(await client.next()), [4001, ""]);
+  // Our sending direction ends after the close frame.
+  strictEqual(await client.next(), undefined);
+  await client.close();
+  assertEquals(await server.closed, {
+    code: 4001,
+    reason: "bye",
+    wasClean: true,
+  });
+});
+
+Deno.test("codecConnection answers a close without a code with an empty close", async () => {
+  const { a, b } = duplexPair();
+  const server = codecConnection(a, { role: "server" });
+  const client = rawPeer(b, "client");
+  await client.sendClose();
+  assertEquals(closeOf(await client.next()), [1005, ""]);
+  await client.close();
+  strictEqual((await server.closed).code, 1005);
+});
+
+Deno.test("codecConnection close() completes the handshake when the peer answers", async () => {
+  const { a, b } = duplexPair();
+  const server = codecConnection(a, { role: "server" });
+  const client = rawPeer(b, "client");
+  const closing = server.close(1000, "done");
+  assertEquals(closeOf(await client.next()), [1000, "done"]);
+  await client.sendClose(1000, "ok");
+  await client.close();
+  await closing;
+  assertEquals(await server.closed, {
+    code: 1000,
+    reason: "ok",
+    wasClean: true,
+  });
+});
+
+Deno.test("codecConnection close() drops the connection with 1006 after closeTimeout", async () => {
+  const { a, b } = duplexPair();
+  const server = codecConnection(a, { role: "server", closeTimeout: 20 });
+  const client = rawPeer(b, "client");
+  const closing = server.close(1001);
+  assertEquals(closeOf(await client.next()), [1001, ""]);
+  // The peer never answers; the transport is dropped.
+  strictEqual(await client.next(), undefined);
+  await closing;
+  assertEquals(await server.closed, {
+    code: 1006,
+    reason: "",
+    wasClean: false,
+  });
+  await client.close();
+});
+
+Deno.test("codecConnection close() rejects a code that may not be sent", async () => {
+  const { a, b } = duplexPair();
+  const server = codecConnection(a, { role: "server" });
+  const client = rawPeer(b, "client");
+  await rejects(server.close(1005), RangeError);
+  await rejects(server.close(undefined, "why"), TypeError);
+  await rejects(server.close(1000, "x".repeat(124)), RangeError);
+  const closing = server.close(1000);
+  assertEquals(closeOf(await client.next()), [1000, ""]);
+  await client.sendClose(1000);
+  await closing;
+  await client.close();
+});
+
+Deno.test("codecConnection sends the close code of a protocol error", async (t) => {
+  const cases: [string, Uint8Array, number][] = [
+    // An unmasked frame from a client.
+    ["unmasked frame", new Uint8Array([0x81, 0x01, 0x41]), 1002],
+    // A reserved opcode (3), masked.
+    ["reserved opcode", new Uint8Array([0x83, 0x80, 1, 2, 3, 4]), 1002],
+    // Invalid UTF-8 (0xff) masked with a zero key.
+    ["invalid UTF-8", new Uint8Array([0x81, 0x81, 0, 0, 0, 0, 0xff]), 1007],
+  ];
+  for (const [name, bytes, code] of cases) {
+    await t.step(name, async () => {
+      const { a, b } = duplexPair();
+      const server = codecConnection(a, { role: "server" });
+      const client = rawPeer(b, "client");
+      await client.write(bytes);
+      const [sent, reason] = closeOf(await client.next());
+      strictEqual(sent, code);
+      ok(reason.startsWith("Cannot decode"), reason);
+      await client.close();
+      const closed = await server.closed;
+      strictEqual(closed.code, code);
+      strictEqual(closed.wasClean, false);
+    });
+  }
+});
+
+Deno.test("codecConnection closes with 1009 on a message over maxMessageBytes", async () => {
+  const { a, b } = duplexPair();
+  const server = codecConnection(a, { role: "server", maxMessageBytes: 10 });
+  const client = rawPeer(b, "client");
+  await client.send({ opcode: 2, payload: new Uint8Array(10) });
+  await client.send({ opcode: 2, fin: false, payload: new Uint8Array(6) });
+  await client.send({ opcode: 0, payload: new Uint8Array(6) });
+  strictEqual(closeOf(await client.next())[0], 1009);
+  await client.close();
+  strictEqual((await server.closed).code, 1009);
+  // The message within the limit was delivered.
+  assertEquals(await Array.fromAsync(server), [new Uint8Array(10)]);
+});
+
+Deno.test("codecConnection reports 1006 when the stream ends without a close frame", async () => {
+  const { a, b } = duplexPair();
+  const server = codecConnection(a, { role: "server" });
+  const client = rawPeer(b, "client");
+  await client.send({ opcode: 1, payload: text.encode("x") });
+  await client.end();
+  assertEquals(await Array.fromAsync(server), ["x"]);
+  assertEquals(await server.closed, {
+    code: 1006,
+    reason: "",
+    wasClean: false,
+  });
+  await client.close();
+});
+
+Deno.test("codecConnection sends pings on the heartbeat and closes with 1001 without an answer", async () => {
+  const { a, b } = duplexPair();
+  const server = codecConnection(a, {
+    role: "server",
+    heartbeat: { interval: 5, timeout: 5 },
+  });
+  const client = rawPeer(b, "client");
+  strictEqual((await client.next())?.opcode, 9);
+  strictEqual(closeOf(await client.next())[0], 1001);
+  const closed = await server.closed;
+  strictEqual(closed.code, 1001);
+  strictEqual(closed.wasClean, false);
+  await client.close();
+});
+
+Deno.test("codecConnection keeps pinging while the peer answers", async () => {
+  const { a, b } = duplexPair();
+  const server = codecConnection(a, {
+    role: "server",
+    heartbeat: { interval: 5, timeout: 60_000 },
+  });
+  const client = rawPeer(b, "client");
+  for (let i = 0; i < 3; i++) {
+    const ping = await client.next();
+    strictEqual(ping?.opcode, 9);
+    await client.send({ opcode: 10, payload: ping.payload });
+  }
+  const closing = server.close(1000);
+  // Pings may still be in flight before the close frame.
+  let frame = await client.next();
+  while (frame?.opcode === 9) frame = await client.next();
+  assertEquals(closeOf(frame), [1000, ""]);
+  await client.sendClose(1000);
+  await closing;
+  strictEqual((await server.closed).wasClean, true);
+  await client.close();
+});
+
+Deno.test("codecConnection masks every frame as a client", async () => {
+  const { a, b } = duplexPair();
+  const connection = codecConnection(a, { role: "client" });
+  // A server-role decoder refuses unmasked frames.
+  const server = rawPeer(b, "server");
+  await connection.send("hello");
+  await connection.send(new Uint8Array([9, 8]));
+  const first = await server.next();
+  ok(first?.mask !== undefined);
+  strictEqual(utf8.decode(first.payload), "hello");
+  assertEquals((await server.next())?.payload, new Uint8Array([9, 8]));
+  const closing = connection.close(1000);
+  assertEquals(closeOf(await server.next()), [1000, ""]);
+  await server.sendClose(1000);
+  await server.close();
+  await closing;
+  strictEqual((await connection.closed).wasClean, true);
+});
+
+Deno.test("codecConnection decodes the bytes given as head before the stream", async () => {
+  const { a, b } = duplexPair();
+  const { encodeFrame } = await import("../../ws/mod.ts");
+  const head = encodeFrame({
+    fin: true,
+    rsv1: false,
+    rsv2: false,
+    rsv3: false,
+    opcode: 1,
+    payload: text.encode("early"),
+  }, { mask: true });
+  const server = codecConnection(a, { role: "server", head });
+  const client = rawPeer(b, "client");
+  await client.send({ opcode: 1, payload: text.encode("late") });
+  await client.sendClose(1000);
+  assertEquals(await Array.fromAsync(server), ["early", "late"]);
+  await client.close();
+  await server.closed;
+});
+
+Deno.test("codecConnection send() rejects once the connection is closing", async () => {
+  const { a, b } = duplexPair();
+  const server = codecConnection(a, { role: "server" });
+  const client = rawPeer(b, "client");
+  const closing = server.close(1000);
+  await rejects(
+    server.send("late"),
+    (error) =>
+      error instanceof DOMException && error.name === "InvalidStateError",
+  );
+  assertEquals(closeOf(await client.next()), [1000, ""]);
+  await client.sendClose(1000);
+  await client.close();
+  await closing;
+});
+
+Deno.test("codecConnection cancelling the readable closes with 1000", async () => {
+  const { a, b } = duplexPair();
+  const server = codecConnection(a, { role: "server" });
+  const client = rawPeer(b, "client");
+  await client.send({ opcode: 1, payload: text.encode("one") });
+  for await (const message of server) {
+    strictEqual(message, "one");
+    break;
+  }
+  assertEquals(closeOf(await client.next()), [1000, ""]);
+  await client.sendClose(1000);
+  await client.close();
+  strictEqual((await server.closed).code, 1000);
+});
+
+Deno.test("codecConnection send() waits while bufferedAmount exceeds maxBufferedBytes", async () => {
+  // 4 KiB of room in the transport, and a peer that never reads.
+  const { a, b } = duplexPair(4096);
+  const server = codecConnection(a, {
+    role: "server",
+    maxBufferedBytes: 10_000,
+    closeTimeout: 10,
+  });
+  const message = new Uint8Array(3000);
+  let pending: Promise<void> | undefined;
+  let sent = 0;
+  for (; sent < 100; sent++) {
+    const send = server.send(message);
+    const settled = await Promise.race([
+      send.then(() => true),
+      new Promise<false>((resolve) => setTimeout(() => resolve(false), 0)),
+    ]);
+    if (!settled) {
+      pending = send;
+      break;
+    }
+  }
+  ok(pending !== undefined, "send() never waited");
+  ok(server.bufferedAmount > 10_000);
+  ok(server.bufferedAmount <= 10_000 + message.length);
+  // The peer reads: everything drains and the pending send resolves.
+  const client = rawPeer(b, "client");
+  for (let i = 0; i <= sent; i++) {
+    strictEqual((await client.next())?.payload.length, 3000);
+  }
+  await pending;
+  strictEqual(server.bufferedAmount, 0);
+  await client.sendClose(1000);
+  await closeOf(await client.next());
+  await client.close();
+  await server.closed;
+});
+
+const DEFLATE: DeflateParams = {
+  serverNoContextTakeover: false,
+  clientNoContextTakeover: false,
+  serverMaxWindowBits: 15,
+  clientMaxWindowBits: 15,
+};
+
+Deno.test("codecConnection compresses and decompresses with permessage-deflate", async (t) => {
+  for (
+    const params of [DEFLATE, {
+      ...DEFLATE,
+      serverNoContextTakeover: true,
+      clientNoContextTakeover: true,
+    }]
+  ) {
+    await t.step(
+      params.serverNoContextTakeover ? "no context takeover" : "takeover",
+      async () => {
+        const pair = duplexPair();
+        const server = codecConnection(pair.a, {
+          role: "server",
+          compressor: createPermessageDeflate(params, { role: "server" }),
+          extensions: "permessage-deflate",
+        });
+        const client = codecConnection(pair.b, {
+          role: "client",
+          compressor: createPermessageDeflate(params, { role: "client" }),
+        });
+        const big = "serverpush ".repeat(10_000);
+        await client.send(big);
+        await client.send("small");
+        const reader = server.readable.getReader();
+        strictEqual((await reader.read()).value, big);
+        strictEqual((await reader.read()).value, "small");
+        await server.send(big);
+        await server.send(text.encode(big));
+        const back = client.readable.getReader();
+        strictEqual((await back.read()).value, big);
+        assertEquals((await back.read()).value, text.encode(big));
+        // Far fewer bytes than the 110 KB of each big message went over.
+        ok(pair.aWritten < 10_000, `server wrote ${pair.aWritten}`);
+        ok(pair.bWritten < 10_000, `client wrote ${pair.bWritten}`);
+        strictEqual(server.extensions, "permessage-deflate");
+        reader.releaseLock();
+        back.releaseLock();
+        await client.close(1000);
+        assertEquals(await server.closed, {
+          code: 1000,
+          reason: "",
+          wasClean: true,
+        });
+        strictEqual((await client.closed).wasClean, true);
+      },
+    );
+  }
+});

@@ -1,0 +1,377 @@
+// Copyright 2026 the serverpush authors. MIT license.
+// acceptWebSocket on a real Deno.serve, against Deno's WebSocket client and
+// the `ws` client from npm: each cell of the interop matrix is a test.
+import { deepStrictEqual, ok, rejects, strictEqual } from "node:assert/strict";
+import WsWebSocket from "ws";
+import {
+  acceptWebSocket,
+  type AcceptWebSocketOptions,
+  jsonCodec,
+  type WsCloseInfo,
+  type WsConnection,
+} from "../../ws/mod.ts";
+
+/** A Deno.serve running acceptWebSocket and a handler per connection. */
+interface TestServer {
+  url: string;
+  /** Connections in the order they were accepted. */
+  accepted: WsConnection[];
+  /** Resolves with the nth accepted connection (0-based). */
+  connection(index: number): Promise<WsConnection>;
+  /** Errors the handlers ended with, in order. */
+  handlerErrors: unknown[];
+  shutdown(): Promise<void>;
+  [Symbol.asyncDispose](): Promise<void>;
+}
+
+function startServer(
+  options: AcceptWebSocketOptions,
+  handle: (connection: WsConnection) => Promise<void>,
+): TestServer {
+  const accepted: WsConnection[] = [];
+  const waiters: ((c: WsConnection) => void)[] = [];
+  const handlers: Promise<void>[] = [];
+  const handlerErrors: unknown[] = [];
+  const server = Deno.serve(
+    { port: 0, hostname: "127.0.0.1", onListen(): void {} },
+    async (request, info) => {
+      const { response, connection } = await acceptWebSocket(request, {
+        ...options,
+        remoteAddr: info.remoteAddr,
+      });
+      if (connection !== undefined) {
+        accepted.push(connection);
+        for (const wake of waiters.splice(0)) wake(connection);
+        handlers.push(
+          handle(connection).catch((error) => void handlerErrors.push(error)),
+        );
+      }
+      return response;
+    },
+  );
+  async function shutdown(): Promise<void> {
+    await server.shutdown();
+    await Promise.all(accepted.map((c) => c.closed));
+    await Promise.all(handlers);
+  }
+  return {
+    url: `ws://127.0.0.1:${server.addr.port}/`,
+    accepted,
+    handlerErrors,
+    async connection(index: number): Promise<WsConnection> {
+      while (accepted[index] === undefined) {
+        await new Promise<WsConnection>((resolve) => waiters.push(resolve));
+      }
+      return accepted[index]!;
+    },
+    shutdown,
+    [Symbol.asyncDispose]: shutdown,
+  };
+}
+
+async function echo(connection: WsConnection): Promise<void> {
+  for await (const message of connection) await connection.send(message);
+}
+
+async function idle(connection: WsConnection): Promise<void> {
+  await connection.closed;
+}
+
+/** The same few operations on either client. */
+interface TestClient {
+  readonly protocol: string;
+  send(data: string | Uint8Array): void;
+  /** The next message: text as a string, binary as bytes. */
+  next(): Promise<string | Uint8Array>;
+  close(code?: number, reason?: string): void;
+  readonly closed: Promise<{ code: number; reason: string }>;
+  readonly opened: Promise<void>;
+}
+
+/** Buffers messages and hands them out in order. */
+function inbox(): {
+  push(message: string | Uint8Array): void;
+  next(): Promise<string | Uint8Array>;
+} {
+  const messages: (string | Uint8Array)[] = [];
+  const waiters: ((m: string | Uint8Array) => void)[] = [];
+  return {
+    push(message): void {
+      const waiter = waiters.shift();
+      if (waiter) waiter(message);
+      else messages.push(message);
+    },
+    next(): Promise<string | Uint8Array> {
+      const message = messages.shift();
+      if (message !== undefined) return Promise.resolve(message);
+      return new Promise((resolve) => waiters.push(resolve));
+    },
+  };
+}
+
+function denoClient(url: string, protocols: string[] = []): TestClient {
+  const socket = new WebSocket(url, protocols);
+  socket.binaryType = "arraybuffer";
+  const box = inbox();
+  socket.onmessage = (event) =>
+    box.push(
+      typeof event.data === "string" ? event.data : new Uint8Array(event.data),
+    );
+  const closed = new Promise<{ code: number; reason: string }>((resolve) => {
+    socket.onclose = (event) =>
+      resolve({ code: event.code, reason: event.reason });
+  });
+  const opened = new Promise<void>((resolve) => socket.onopen = () => resolve());
+  return {
+    get protocol(): string {
+      return socket.protocol;
+    },
+    send: (data) => socket.send(data),
+    next: box.next,
+    close: (code, reason) => socket.close(code, reason),
+    closed,
+    opened,
+  };
+}
+
+function wsClient(
+  url: string,
+  protocols: string[] = [],
+  options: { autoPong?: boolean; onPing?: () => void } = {},
+): TestClient {
+  const socket = new WsWebSocket(url, protocols, {
+    autoPong: options.autoPong ?? true,
+  });
+  const box = inbox();
+  socket.on("message", (data: Uint8Array, isBinary: boolean) =>
+    box.push(
+      isBinary ? new Uint8Array(data) : new TextDecoder().decode(data),
+    ));
+  if (options.onPing) socket.on("ping", options.onPing);
+  // A failed test can leave the socket to error; "close" still follows.
+  socket.on("error", () => {});
+  const closed = new Promise<{ code: number; reason: string }>((resolve) => {
+    socket.on(
+      "close",
+      (code: number, reason: Uint8Array) =>
+        resolve({ code, reason: new TextDecoder().decode(reason) }),
+    );
+  });
+  const opened = new Promise<void>((resolve) => socket.on("open", resolve));
+  return {
+    get protocol(): string {
+      return socket.protocol;
+    },
+    send: (data) => socket.send(data),
+    next: box.next,
+    close: (code, reason) => socket.close(code, reason),
+    closed,
+    opened,
+  };
+}
+
+const CLIENTS: [
+  name: string,
+  connect: (url: string, protocols?: string[]) => TestClient,
+][] = [
+  ["Deno's WebSocket", denoClient],
+  ["the ws client", wsClient],
+];
+
+for (const [clientName, connect] of CLIENTS) {
+  Deno.test(`acceptWebSocket echoes text and binary with ${clientName}`, async () => {
+    await using server = startServer({}, echo);
+    const client = connect(server.url);
+    await client.opened;
+    client.send("héllo");
+    client.send(new Uint8Array([0, 1, 2, 255]));
+    client.send("");
+    strictEqual(await client.next(), "héllo");
+    deepStrictEqual(await client.next(), new Uint8Array([0, 1, 2, 255]));
+    strictEqual(await client.next(), "");
+    client.close(1000);
+    await client.closed;
+  });
+
+  Deno.test(`acceptWebSocket reports the chosen subprotocol on both sides with ${clientName}`, async () => {
+    await using server = startServer({ protocols: ["chat.v1", "chat.v2"] }, idle);
+    const client = connect(server.url, ["other", "chat.v2", "chat.v1"]);
+    await client.opened;
+    strictEqual(client.protocol, "chat.v1");
+    strictEqual((await server.connection(0)).protocol, "chat.v1");
+    client.close(1000);
+    await client.closed;
+  });
+
+  Deno.test(`acceptWebSocket reports the client's close code and reason with ${clientName}`, async () => {
+    await using server = startServer({}, idle);
+    const client = connect(server.url);
+    await client.opened;
+    client.close(4001, "bye");
+    deepStrictEqual(await (await server.connection(0)).closed, {
+      code: 4001,
+      reason: "bye",
+      wasClean: true,
+    });
+    strictEqual((await client.closed).code, 4001);
+  });
+
+  Deno.test(`acceptWebSocket delivers the server's close code and reason with ${clientName}`, async () => {
+    await using server = startServer(
+      {},
+      (connection) => connection.close(4002, "server says bye"),
+    );
+    const client = connect(server.url);
+    deepStrictEqual(await client.closed, {
+      code: 4002,
+      reason: "server says bye",
+    });
+    strictEqual((await (await server.connection(0)).closed).code, 4002);
+  });
+
+  Deno.test(`acceptWebSocket closes with 1009 on a message over maxMessageBytes with ${clientName}`, async () => {
+    await using server = startServer({ maxMessageBytes: 16 }, echo);
+    const client = connect(server.url);
+    await client.opened;
+    client.send("x".repeat(16));
+    strictEqual(await client.next(), "x".repeat(16));
+    client.send(new Uint8Array(17));
+    const info = await client.closed;
+    strictEqual(info.code, 1009);
+    strictEqual(
+      info.reason,
+      "Cannot receive message: it exceeds maxMessageBytes of 16",
+    );
+    strictEqual((await (await server.connection(0)).closed).code, 1009);
+  });
+
+  Deno.test(`acceptWebSocket with jsonCodec closes with 1007 on bad JSON with ${clientName}`, async () => {
+    const seen: unknown[] = [];
+    await using server = startServer({}, async () => {});
+    // The codec layer over the accepted connection, as `codec` would build.
+    const client = connect(server.url);
+    await client.opened;
+    const { withCodec } = await import("../../ws/mod.ts");
+    const typed = withCodec(await server.connection(0), jsonCodec());
+    const reading = (async () => {
+      for await (const value of typed) seen.push(value);
+    })();
+    client.send('{"ok":true}');
+    client.send("{not json");
+    const info = await client.closed;
+    strictEqual(info.code, 1007);
+    await reading;
+    deepStrictEqual(seen, [{ ok: true }]);
+    strictEqual((await typed.closed).code, 1007);
+  });
+}
+
+Deno.test("acceptWebSocket with a codec closes with 1003 on binary to a JSON codec", async () => {
+  const seen: unknown[] = [];
+  const closes: WsCloseInfo[] = [];
+  const server = Deno.serve(
+    { port: 0, hostname: "127.0.0.1", onListen(): void {} },
+    async (request) => {
+      const { response, connection } = await acceptWebSocket(request, {
+        codec: jsonCodec(),
+      });
+      if (connection) {
+        (async () => {
+          for await (const value of connection) {
+            seen.push(value);
+            await connection.send({ echo: value });
+          }
+          closes.push(await connection.closed);
+        })();
+      }
+      return response;
+    },
+  );
+  const client = denoClient(`ws://127.0.0.1:${server.addr.port}/`);
+  await client.opened;
+  client.send('{"n":1}');
+  strictEqual(await client.next(), '{"echo":{"n":1}}');
+  client.send(new Uint8Array([1]));
+  const info = await client.closed;
+  strictEqual(info.code, 1003);
+  await server.shutdown();
+  deepStrictEqual(seen, [{ n: 1 }]);
+  strictEqual(closes[0]?.code, 1003);
+});
+
+Deno.test("acceptWebSocket heartbeat closes a peer that never answers pings with 1001", async () => {
+  let pings = 0;
+  await using server = startServer({ heartbeat: { interval: 100 } }, idle);
+  const client = wsClient(server.url, [], {
+    autoPong: false,
+    onPing: () => pings++,
+  });
+  const info = await (await server.connection(0)).closed;
+  deepStrictEqual(info, {
+    code: 1001,
+    reason: "No response from ping frame.",
+    wasClean: false,
+  });
+  strictEqual((await client.closed).code, 1001);
+  ok(pings >= 1);
+});
+
+Deno.test("acceptWebSocket reports the peer's address", async () => {
+  await using server = startServer({}, idle);
+  const client = denoClient(server.url);
+  await client.opened;
+  strictEqual((await server.connection(0)).remoteAddr?.hostname, "127.0.0.1");
+  client.close(1000);
+  await client.closed;
+});
+
+Deno.test("acceptWebSocket send() to a client that never reads stays within maxBufferedBytes plus one message", async () => {
+  const maxBufferedBytes = 256 * 1024;
+  const chunk = new Uint8Array(64 * 1024);
+  const total = 1024; // 64 MiB: far more than the kernel's socket buffers
+  let completed = 0;
+  let highest = 0;
+  let ended: unknown;
+  const blocked = Promise.withResolvers<void>();
+  await using server = startServer({ maxBufferedBytes }, async (connection) => {
+    try {
+      for (let i = 0; i < total; i++) {
+        const sent = connection.send(chunk);
+        // Right after handing over: at most the limit plus this message.
+        highest = Math.max(highest, connection.bufferedAmount);
+        if (connection.bufferedAmount > maxBufferedBytes) blocked.resolve();
+        await sent;
+        completed++;
+        ok(connection.bufferedAmount <= maxBufferedBytes);
+      }
+    } catch (error) {
+      ended = error;
+    }
+  });
+
+  // A client that completes the handshake by hand and then never reads.
+  const port = Number(new URL(server.url).port);
+  const conn = await Deno.connect({ hostname: "127.0.0.1", port });
+  await conn.write(
+    new TextEncoder().encode(
+      "GET / HTTP/1.1\r\nHost: 127.0.0.1\r\nUpgrade: websocket\r\n" +
+        "Connection: Upgrade\r\nSec-WebSocket-Version: 13\r\n" +
+        "Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n\r\n",
+    ),
+  );
+  // The producer is now waiting on a send(): the socket's buffer passed the
+  // limit because the peer's kernel buffers filled up.
+  await blocked.promise;
+  conn.close();
+  const connection = await server.connection(0);
+  await connection.closed;
+  await server.shutdown();
+
+  ok(completed < total, `all ${total} sends completed`);
+  ok(
+    highest <= maxBufferedBytes + chunk.byteLength,
+    `bufferedAmount reached ${highest}`,
+  );
+  ok(ended instanceof DOMException && ended.name === "InvalidStateError");
+  await rejects(connection.send("after"), { name: "InvalidStateError" });
+});

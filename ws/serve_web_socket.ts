@@ -1,0 +1,612 @@
+// Copyright 2026 the serverpush authors. MIT license.
+// The codec engine's server: a WebSocket server on raw TCP (or TLS) with
+// serverpush's own handshake and codec. The only file of this engine's
+// server that names Deno.
+
+import type { AcceptWebSocketOptions } from "./accept_web_socket.ts";
+import { admitUpgrade } from "./admit_upgrade.ts";
+import { codecConnection } from "./_codec_connection.ts";
+import type { WsCodec, WsConnection } from "./connection.ts";
+import { createDeflateLimiter } from "./deflate_limiter.ts";
+import type { DeflateOptions } from "./deflate_negotiation.ts";
+import type { HeartbeatOptions } from "./heartbeat.ts";
+import { resolveHeartbeat } from "./_heartbeat.ts";
+import {
+  createHttp1HeadReader,
+  DEFAULT_MAX_HEAD_BYTES,
+  http1ErrorStatus,
+  parseHttp1RequestHead,
+  serializeHttp1ResponseHead,
+} from "./_http1.ts";
+import {
+  createPermessageDeflate,
+  type PermessageDeflateOptions,
+} from "./permessage_deflate.ts";
+import {
+  checkConnectionOptions,
+  fitCloseReason,
+} from "./_socket_connection.ts";
+import { type TypedWsConnection, withCodec } from "./typed_connection.ts";
+
+/** Default time for a client to send its whole request head, in ms. */
+const DEFAULT_HANDSHAKE_TIMEOUT = 10_000;
+/** Longest wait for a refused client to stop sending, in ms. */
+const MAX_LINGER_MS = 1_000;
+
+/**
+ * permessage-deflate settings of {@linkcode serveWebSocket}: what to
+ * negotiate ({@linkcode DeflateOptions}) and how to compress
+ * ({@linkcode PermessageDeflateOptions} without the role).
+ */
+export interface ServeWebSocketDeflateOptions
+  extends DeflateOptions, Omit<PermessageDeflateOptions, "role"> {}
+
+/** Where {@linkcode serveWebSocket} asks its `listen` function to listen. */
+export interface ServeWebSocketListenOptions {
+  /** The interface to bind. */
+  hostname: string;
+  /** The port; 0 picks a free one. */
+  port: number;
+  /** PEM certificate chain, when serving TLS. */
+  cert?: string;
+  /** PEM private key, when serving TLS. */
+  key?: string;
+}
+
+/**
+ * Options for {@linkcode serveWebSocket}: the policy options of
+ * {@linkcode acceptWebSocket} (`origins`, `authorize`, `protocols`, the
+ * limits, `heartbeat`, `closeTimeout`), plus the listener, the handshake
+ * bounds and permessage-deflate.
+ */
+export interface ServeWebSocketOptions
+  extends Omit<AcceptWebSocketOptions, "upgrade" | "remoteAddr"> {
+  /**
+   * The TCP port to listen on; 0 picks a free one (read it from
+   * {@linkcode WebSocketServer.addr}).
+   *
+   * @default {0}
+   */
+  port?: number;
+  /**
+   * The interface to listen on.
+   *
+   * @default {"127.0.0.1"}
+   */
+  hostname?: string;
+  /**
+   * PEM certificate chain: with `key`, the server speaks TLS (`wss:`).
+   *
+   * @default {undefined}
+   */
+  cert?: string;
+  /**
+   * PEM private key for `cert`.
+   *
+   * @default {undefined}
+   */
+  key?: string;
+  /**
+   * Called once the server listens.
+   *
+   * @default {undefined}
+   */
+  onListen?: (addr: Deno.NetAddr) => void;
+  /**
+   * Aborting it shuts the server down, as {@linkcode WebSocketServer.shutdown}.
+   *
+   * @default {undefined}
+   */
+  signal?: AbortSignal;
+  /**
+   * Largest message accepted, in bytes (after decompression); a bigger one
+   * closes the connection with 1009 as soon as the frame that crosses the
+   * limit arrives, before it is buffered.
+   *
+   * @default {16777216}
+   */
+  maxMessageBytes?: number;
+  /**
+   * Received messages the handler has not read yet (each counts its size
+   * plus 64 bytes) above which the connection stops reading from the
+   * network, so the client is slowed down by TCP instead of growing memory.
+   *
+   * @default {16777216}
+   */
+  maxUnreadBytes?: number;
+  /**
+   * Ping a quiet client and close with 1001 if it does not answer:
+   * `{ interval, timeout }` in milliseconds, a number (the interval), or
+   * `false` for none. A ping goes out once nothing has arrived for an
+   * interval (checked every interval); the connection closes when nothing
+   * arrives within `timeout` of it.
+   *
+   * @default {{ interval: 30000, timeout: 30000 }}
+   */
+  heartbeat?: HeartbeatOptions | number | false;
+  /**
+   * permessage-deflate (RFC 7692): `true` for the defaults, settings, or
+   * `false` to refuse it. The server's connections share one
+   * {@linkcode DeflateLimiter} (10 operations at a time) unless `limiter`
+   * gives another.
+   *
+   * @default {true}
+   */
+  deflate?: boolean | ServeWebSocketDeflateOptions;
+  /**
+   * Milliseconds a client has, from connecting, to send its whole request
+   * head (the TLS handshake included); slower clients are disconnected, so
+   * a slow-loris client cannot hold a connection.
+   *
+   * @default {10000}
+   */
+  handshakeTimeout?: number;
+  /**
+   * Largest request head (request line and headers), in bytes; a bigger one
+   * is answered with 431.
+   *
+   * @default {8192}
+   */
+  maxHeadBytes?: number;
+  /**
+   * Receives what the handler throws (the connection is then closed with
+   * 1011) and failures to accept connections. Network errors of single
+   * clients during the handshake are not reported.
+   *
+   * @default {undefined}
+   */
+  onError?: (error: unknown) => void;
+  /**
+   * Stand-in for `Deno.listen` / `Deno.listenTls`; unit tests pass a fake.
+   *
+   * @default {Deno.listen, or Deno.listenTls when cert and key are given}
+   */
+  listen?: (options: ServeWebSocketListenOptions) => Deno.Listener;
+}
+
+/**
+ * Options for {@linkcode serveWebSocket} with a codec: the handler's
+ * connection then yields and takes application values.
+ *
+ * @typeParam T The application's message type.
+ */
+export interface ServeTypedWebSocketOptions<T> extends ServeWebSocketOptions {
+  /**
+   * Encodes and decodes messages (see {@linkcode withCodec}); a message it
+   * cannot decode closes with 1007, or 1003 for the wrong frame type.
+   */
+  codec: WsCodec<T>;
+}
+
+/** A running {@linkcode serveWebSocket} server. */
+export interface WebSocketServer extends AsyncDisposable {
+  /** The address the server listens on. */
+  readonly addr: Deno.NetAddr;
+  /** Open WebSocket connections. */
+  readonly connections: number;
+  /**
+   * Stops listening, drops handshakes in progress, closes every connection
+   * with 1001 and resolves once they are closed and their handlers have
+   * returned.
+   */
+  shutdown(): Promise<void>;
+  /** Resolves once the server has shut down. */
+  readonly finished: Promise<void>;
+}
+
+/** Called for each accepted connection. */
+type Handler<C> = (connection: C, request: Request) => void | Promise<void>;
+
+function defaultListen(options: ServeWebSocketListenOptions): Deno.Listener {
+  const { hostname, port, cert, key } = options;
+  if (cert !== undefined && key !== undefined) {
+    return Deno.listenTls({ hostname, port, cert, key });
+  }
+  return Deno.listen({ hostname, port, transport: "tcp" });
+}
+
+function isClosedError(error: unknown): boolean {
+  return error instanceof Deno.errors.BadResource ||
+    error instanceof Deno.errors.Interrupted;
+}
+
+function sleep(ms: number): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, ms));
+}
+
+/**
+ * Serves WebSockets on raw TCP (or TLS) with serverpush's codec engine:
+ * its own HTTP/1.1 handshake and RFC 6455 codec over `Deno.listen`, with
+ * permessage-deflate (which Deno's own server does not offer).
+ *
+ * Each connection goes through the same policy as
+ * {@linkcode acceptWebSocket} ({@linkcode admitUpgrade}): a request that is
+ * not an upgrade gets 426 with `Upgrade: websocket`, a malformed handshake
+ * 400 with the reason, a refused `Origin` or `authorize` 403 (or
+ * `authorize`'s own response). A request head over `maxHeadBytes` gets 431,
+ * and a client that has not sent its whole head within `handshakeTimeout`
+ * is disconnected. The handler runs once the `101` is sent; when it throws,
+ * the connection closes with 1011 and `onError` sees the error.
+ *
+ * @param options Listener, policy, limits, heartbeat and deflate.
+ * @param handler Runs for each connection, with the upgrade request.
+ * @returns The running server.
+ * @throws {RangeError} If a limit or the heartbeat is out of range.
+ * @throws {Deno.errors.AddrInUse} And other errors of `Deno.listen`.
+ *
+ * @example An echo server, and a client
+ * ```ts
+ * import { connectWebSocket, serveWebSocket } from "@serverpush/serverpush/ws";
+ * import { strictEqual } from "node:assert/strict";
+ *
+ * const server = serveWebSocket({}, async (connection) => {
+ *   for await (const message of connection) await connection.send(message);
+ * });
+ * const client = await connectWebSocket(`ws://127.0.0.1:${server.addr.port}/`);
+ * await client.send("hello");
+ * for await (const message of client) {
+ *   strictEqual(message, "hello");
+ *   break; // closes the client with 1000
+ * }
+ * await client.closed;
+ * await server.shutdown();
+ * ```
+ */
+export function serveWebSocket(
+  options: ServeWebSocketOptions,
+  handler: Handler<WsConnection>,
+): WebSocketServer;
+/**
+ * Serves WebSockets on raw TCP whose messages go through a codec:
+ * `for await` yields values and `send(value)` takes them. Otherwise the
+ * same as the overload without `codec`.
+ *
+ * @typeParam T The application's message type.
+ * @param options The codec, and the options of the overload without it.
+ * @param handler Runs for each connection, with the upgrade request.
+ * @returns The running server.
+ * @throws {RangeError} If a limit or the heartbeat is out of range.
+ *
+ * @example A JSON server
+ * ```ts
+ * import { connectWebSocket, jsonCodec, serveWebSocket } from "@serverpush/serverpush/ws";
+ * import { deepStrictEqual } from "node:assert/strict";
+ *
+ * const server = serveWebSocket({ codec: jsonCodec() }, async (connection) => {
+ *   await connection.send({ hello: "world" });
+ * });
+ * const client = await connectWebSocket(`ws://127.0.0.1:${server.addr.port}/`);
+ * for await (const message of client) {
+ *   deepStrictEqual(JSON.parse(message as string), { hello: "world" });
+ *   break;
+ * }
+ * await client.closed;
+ * await server.shutdown();
+ * ```
+ */
+export function serveWebSocket<T>(
+  options: ServeTypedWebSocketOptions<T>,
+  handler: Handler<TypedWsConnection<T>>,
+): WebSocketServer;
+export function serveWebSocket<T>(
+  options: ServeWebSocketOptions & { codec?: WsCodec<T> },
+  handler: Handler<WsConnection> | Handler<TypedWsConnection<T>>,
+): WebSocketServer {
+  const heartbeat = resolveHeartbeat(options.heartbeat);
+  checkConnectionOptions(options);
+  const handshakeTimeout = options.handshakeTimeout ??
+    DEFAULT_HANDSHAKE_TIMEOUT;
+  if (!(handshakeTimeout > 0 && handshakeTimeout < 2 ** 31)) {
+    throw new RangeError(
+      `Cannot serve WebSocket: handshakeTimeout ${handshakeTimeout} is not a positive number of milliseconds`,
+    );
+  }
+  const maxHeadBytes = options.maxHeadBytes ?? DEFAULT_MAX_HEAD_BYTES;
+  // Validates maxHeadBytes up front.
+  createHttp1HeadReader({ maxHeadBytes });
+  const deflate = options.deflate ?? true;
+  const deflateOptions: ServeWebSocketDeflateOptions | undefined =
+    deflate === false ? undefined : deflate === true ? {} : deflate;
+  const limiter = deflateOptions?.limiter ?? createDeflateLimiter();
+  const onError = options.onError;
+  const codec = options.codec;
+  const tls = options.cert !== undefined && options.key !== undefined;
+  if ((options.cert === undefined) !== (options.key === undefined)) {
+    throw new TypeError(
+      "Cannot serve WebSocket: cert and key must be given together",
+    );
+  }
+
+  const listen = options.listen ?? defaultListen;
+  const listener = listen({
+    hostname: options.hostname ?? "127.0.0.1",
+    port: options.port ?? 0,
+    ...(tls ? { cert: options.cert!, key: options.key! } : {}),
+  });
+  const addr = listener.addr as Deno.NetAddr;
+
+  const handshakes = new Set<Deno.Conn>();
+  const connections = new Set<WsConnection>();
+  const tasks = new Set<Promise<void>>();
+  let stopping = false;
+  let shutdownPromise: Promise<void> | undefined;
+  const finished = Promise.withResolvers<void>();
+
+  function report(error: unknown): void {
+    onError?.(error);
+  }
+
+  function track(task: Promise<void>): void {
+    tasks.add(task);
+    task.finally(() => tasks.delete(task));
+  }
+
+  async function acceptLoop(): Promise<void> {
+    let delay = 5;
+    while (!stopping) {
+      let conn: Deno.Conn;
+      try {
+        conn = await listener.accept();
+      } catch (error) {
+        if (stopping || isClosedError(error)) return;
+        // Out of file descriptors and the like: wait, then try again.
+        report(error);
+        await sleep(delay);
+        delay = Math.min(delay * 2, 1000);
+        continue;
+      }
+      delay = 5;
+      if (stopping) {
+        closeQuietly(conn);
+        return;
+      }
+      track(handle(conn));
+    }
+  }
+
+  async function handle(conn: Deno.Conn): Promise<void> {
+    handshakes.add(conn);
+    const reader = conn.readable.getReader();
+    const headReader = createHttp1HeadReader({ maxHeadBytes });
+    let timedOut = false;
+    const timer = setTimeout(() => {
+      timedOut = true;
+      handshakes.delete(conn);
+      closeQuietly(conn);
+    }, handshakeTimeout);
+    let request: Request;
+    let rest: Uint8Array;
+    try {
+      let split;
+      while (split === undefined) {
+        const { done, value } = await reader.read();
+        if (done) {
+          clearTimeout(timer);
+          handshakes.delete(conn);
+          closeQuietly(conn);
+          return;
+        }
+        split = headReader.push(value);
+      }
+      clearTimeout(timer);
+      request = parseHttp1RequestHead(split.head, {
+        scheme: tls ? "https" : "http",
+      });
+      rest = split.rest;
+    } catch (error) {
+      clearTimeout(timer);
+      if (timedOut) return;
+      const status = http1ErrorStatus(error);
+      if (status === undefined) {
+        // The client went away or reset the connection mid-head: nothing
+        // to answer and nobody to tell.
+        handshakes.delete(conn);
+        closeQuietly(conn);
+        return;
+      }
+      await refuse(
+        conn,
+        reader,
+        new Response((error as Error).message, {
+          status,
+          headers: { "content-type": "text/plain; charset=utf-8" },
+        }),
+      );
+      return;
+    }
+
+    let admission;
+    try {
+      admission = await admitUpgrade(request, {
+        ...(options.origins === undefined ? {} : { origins: options.origins }),
+        ...(options.authorize === undefined
+          ? {}
+          : { authorize: options.authorize }),
+        ...(options.protocols === undefined
+          ? {}
+          : { protocols: options.protocols }),
+        deflate: deflateOptions === undefined ? false : deflateOptions,
+      });
+    } catch (error) {
+      report(error);
+      await refuse(
+        conn,
+        reader,
+        new Response("Cannot accept WebSocket upgrade: internal error", {
+          status: 500,
+        }),
+      );
+      return;
+    }
+    if (admission instanceof Response) {
+      await refuse(conn, reader, admission);
+      return;
+    }
+    if (stopping) {
+      handshakes.delete(conn);
+      closeQuietly(conn);
+      return;
+    }
+
+    const writer = conn.writable.getWriter();
+    try {
+      await writer.write(
+        serializeHttp1ResponseHead({ status: 101, headers: admission.headers }),
+      );
+    } catch {
+      // The client went away before the 101 was written.
+      handshakes.delete(conn);
+      closeQuietly(conn);
+      return;
+    }
+    writer.releaseLock();
+    reader.releaseLock();
+    handshakes.delete(conn);
+    setNoDelay(conn);
+
+    const remote = conn.remoteAddr as Deno.NetAddr;
+    const connection = codecConnection(conn, {
+      role: "server",
+      head: rest,
+      protocol: admission.protocol,
+      extensions: admission.extensions,
+      ...(admission.deflate === undefined ? {} : {
+        compressor: createPermessageDeflate(admission.deflate, {
+          ...deflateOptions,
+          role: "server",
+          limiter,
+        }),
+      }),
+      ...(options.maxMessageBytes === undefined
+        ? {}
+        : { maxMessageBytes: options.maxMessageBytes }),
+      ...(options.maxBufferedBytes === undefined
+        ? {}
+        : { maxBufferedBytes: options.maxBufferedBytes }),
+      ...(options.maxUnreadBytes === undefined
+        ? {}
+        : { maxUnreadBytes: options.maxUnreadBytes }),
+      ...(options.closeTimeout === undefined
+        ? {}
+        : { closeTimeout: options.closeTimeout }),
+      ...(heartbeat === undefined ? {} : { heartbeat }),
+      remoteAddr: { hostname: remote.hostname, port: remote.port },
+    });
+    connections.add(connection);
+    const closed = connection.closed.then(() => {
+      connections.delete(connection);
+    });
+    if (stopping) void connection.close(1001).catch(report);
+    try {
+      if (codec === undefined) {
+        await (handler as Handler<WsConnection>)(connection, request);
+      } else {
+        await (handler as Handler<TypedWsConnection<T>>)(
+          withCodec(connection, codec),
+          request,
+        );
+      }
+    } catch (error) {
+      report(error);
+      await connection.close(
+        1011,
+        fitCloseReason("Cannot handle connection: the handler failed"),
+      ).catch(report);
+    }
+    await closed;
+  }
+
+  /** Sends `response` with `Connection: close`, then closes gracefully. */
+  async function refuse(
+    conn: Deno.Conn,
+    reader: ReadableStreamDefaultReader<Uint8Array>,
+    response: Response,
+  ): Promise<void> {
+    try {
+      const body = new Uint8Array(await response.arrayBuffer());
+      const headers = new Headers(response.headers);
+      headers.delete("transfer-encoding");
+      headers.set("content-length", String(body.length));
+      headers.set("connection", "close");
+      const head = serializeHttp1ResponseHead({
+        status: response.status,
+        statusText: response.statusText,
+        headers,
+      });
+      const writer = conn.writable.getWriter();
+      await writer.write(head);
+      if (body.length > 0) await writer.write(body);
+      writer.releaseLock();
+      // Half-close, then read what the client still sends for a moment, so
+      // the response is not lost to a TCP reset.
+      await conn.closeWrite();
+      const linger = setTimeout(
+        () => reader.cancel().catch(report),
+        Math.min(MAX_LINGER_MS, handshakeTimeout),
+      );
+      try {
+        while (!(await reader.read()).done) {
+          // Discard.
+        }
+      } finally {
+        clearTimeout(linger);
+      }
+    } catch (error) {
+      // The client went away first, or the response was unusable.
+      if (!isClosedError(error) && !(error instanceof Deno.errors.ConnectionReset)) {
+        report(error);
+      }
+    } finally {
+      handshakes.delete(conn);
+      closeQuietly(conn);
+    }
+  }
+
+  function shutdown(): Promise<void> {
+    shutdownPromise ??= (async () => {
+      stopping = true;
+      closeQuietly(listener);
+      for (const conn of handshakes) closeQuietly(conn);
+      handshakes.clear();
+      await Promise.all(
+        [...connections].map((connection) =>
+          connection.close(1001).catch(report)
+        ),
+      );
+      await looping;
+      while (tasks.size > 0) await Promise.allSettled([...tasks]);
+      finished.resolve();
+    })();
+    return shutdownPromise;
+  }
+
+  const signal = options.signal;
+  if (signal?.aborted) void shutdown();
+  signal?.addEventListener("abort", () => void shutdown(), { once: true });
+  const looping = acceptLoop();
+  options.onListen?.(addr);
+
+  return {
+    addr,
+    get connections(): number {
+      return connections.size;
+    },
+    shutdown,
+    finished: finished.promise,
+    [Symbol.asyncDispose]: shutdown,
+  };
+}
+
+function setNoDelay(conn: Deno.Conn): void {
+  const tcp = conn as Partial<Deno.TcpConn>;
+  if (typeof tcp.setNoDelay === "function") tcp.setNoDelay(true);
+}
+
+function closeQuietly(resource: { close(): void }): void {
+  try {
+    resource.close();
+  } catch (error) {
+    // Already closed (cancelling a Deno connection's readable closes it).
+    if (!isClosedError(error)) throw error;
+  }
+}
