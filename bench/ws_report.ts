@@ -62,7 +62,9 @@ async function measure(
   }
   const samples: number[][] = candidates.map(() => []);
   for (let round = 0; round < ROUNDS; round++) {
-    for (let i = 0; i < candidates.length; i++) {
+    // Rotate the order, so no candidate always runs first after a switch.
+    for (let k = 0; k < candidates.length; k++) {
+      const i = (k + round) % candidates.length;
       samples[i]!.push(await timeIterations(candidates[i]!, iterations[i]!));
     }
   }

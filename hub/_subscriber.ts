@@ -140,7 +140,6 @@ export function createSubscriber(options: SubscriberOptions): Subscriber {
 
   async function fill(): Promise<void> {
     const drops = replayDrops;
-    console.log("fill", cursor);
     const result = await backend.read(
       topic,
       cursor === undefined
@@ -148,7 +147,6 @@ export function createSubscriber(options: SubscriberOptions): Subscriber {
         : { since: cursor, limit: PAGE_SIZE },
     );
     if (ended) return;
-    console.log("fill result", result.reset, result.messages.length);
     if (result.reset !== undefined) {
       page.push(reset(topic, result.reset));
       cursor = undefined;
@@ -248,20 +246,31 @@ export function createSubscriber(options: SubscriberOptions): Subscriber {
       }
     },
     resync(after: string): void {
-      console.log("resync", after, ended, replaying, position, waiting);
       if (ended) return;
-      // Queued live messages may be followed by the gap: read them again.
-      live = [];
-      head = 0;
-      bytes = 0;
-      gap = false;
       floor = undefined;
-      // A replay in progress must not stop at a short page read before the
-      // gap: count this like a drop.
-      replayDrops++;
-      if (replaying) return;
+      if (replaying) {
+        // The replay reads on from its cursor until it reaches the live
+        // queue: drop the queue, which may now be followed by the gap, and
+        // keep a short page read before the gap from ending the replay.
+        live = [];
+        head = 0;
+        bytes = 0;
+        replayDrops++;
+        return;
+      }
+      // Queued live messages precede the gap: deliver them first (after the
+      // pending drop reset, if any), then replay what follows them.
+      if (gap) page.push(reset(topic, "dropped"));
+      gap = false;
+      let last: string | undefined;
+      while (liveLength() > 0) {
+        const message = shiftLive();
+        page.push(message);
+        last = message.id;
+        position = last;
+      }
       replaying = true;
-      cursor = position ?? after;
+      cursor = last ?? position ?? after;
       if (waiting) {
         waiting = false;
         pull().catch((error) => controller.error(error));

@@ -41,7 +41,7 @@ import {
   ErrorReply,
   RESP_TYPES,
   SocketClosedUnexpectedlyError,
-} from "npm:redis@6.3.1";
+} from "npm:@redis/client@6.3.1";
 import type {
   HubBackend,
   HubHistory,
@@ -511,7 +511,9 @@ export function createRedisBackend(
       }),
     );
   });
-  loopClient.on("ready", () => {
+  // "connect" (not "ready"): replies to commands queued while offline can
+  // arrive before "ready" is emitted.
+  loopClient.on("connect", () => {
     loopEpoch++;
   });
   // Connection failures are retried and reported through "error" events.
@@ -621,7 +623,6 @@ export function createRedisBackend(
   // ---- live delivery --------------------------------------------------
 
   function deliverGap(state: TopicState, after: string): void {
-    console.log("gap", state.topic, after, state.watchers.size);
     for (const watcher of state.watchers) {
       try {
         watcher.onGap?.(after);

@@ -27,8 +27,18 @@ function truncate(value: string): string {
   return value.length > 20 ? `${value.slice(0, 20)}...` : value;
 }
 
+/** True if `value` has no CR, LF or NUL. */
+function isSingleLine(value: string): boolean {
+  if (value.length > 32) return !BAD_SINGLE_LINE_REGEXP.test(value);
+  for (let i = 0; i < value.length; i++) {
+    const c = value.charCodeAt(i);
+    if (c === 10 || c === 13 || c === 0) return false;
+  }
+  return true;
+}
+
 function checkSingleLine(name: "event" | "id", value: string): void {
-  if (BAD_SINGLE_LINE_REGEXP.test(value)) {
+  if (!isSingleLine(value)) {
     throw new TypeError(
       `Cannot encode SSE ${name}: "${
         truncate(JSON.stringify(value))
@@ -37,12 +47,17 @@ function checkSingleLine(name: "event" | "id", value: string): void {
   }
 }
 
-function appendLines(out: string, prefix: string, value: string): string {
-  if (!LINE_BREAK_REGEXP.test(value)) return `${out}${prefix}${value}\n`;
-  for (const line of value.split(LINE_BREAK_REGEXP)) {
-    out += `${prefix}${line}\n`;
+/**
+ * `value` as `prefix` lines, split on CRLF, CR and LF; `joiner` is LF and
+ * `prefix`.
+ */
+function lines(prefix: string, joiner: string, value: string): string {
+  const hasCR = value.indexOf("\r") !== -1;
+  if (!hasCR) {
+    if (value.indexOf("\n") === -1) return `${prefix}${value}\n`;
+    return `${prefix}${value.replaceAll("\n", joiner)}\n`;
   }
-  return out;
+  return `${prefix}${value.split(LINE_BREAK_REGEXP).join(joiner)}\n`;
 }
 
 /**
@@ -71,16 +86,19 @@ function appendLines(out: string, prefix: string, value: string): string {
  */
 export function encodeSse(message: SseMessage): string {
   let out = "";
-  const { comment, event, id, retry, data } = message;
-  if (comment !== undefined) out = appendLines(out, ": ", comment);
+  const comment = message.comment;
+  if (comment !== undefined) out = lines(": ", "\n: ", comment);
+  const event = message.event;
   if (event !== undefined) {
     checkSingleLine("event", event);
     out += `event: ${event}\n`;
   }
+  const id = message.id;
   if (id !== undefined) {
     checkSingleLine("id", id);
     out += `id: ${id}\n`;
   }
+  const retry = message.retry;
   if (retry !== undefined) {
     if (!Number.isSafeInteger(retry) || retry < 0) {
       throw new RangeError(
@@ -89,6 +107,7 @@ export function encodeSse(message: SseMessage): string {
     }
     out += `retry: ${retry}\n`;
   }
-  if (data !== undefined) out = appendLines(out, "data: ", data);
+  const data = message.data;
+  if (data !== undefined) out += lines("data: ", "\ndata: ", data);
   return `${out}\n`;
 }

@@ -173,10 +173,9 @@ class Parser implements SseParser {
   #retry: number | undefined = undefined;
   #idBuffer: string;
   #type = "";
-  // The data buffer: `#data` while it holds one line, `#dataParts` after.
+  // The data buffer, less its last LF, and how many lines it holds.
   #data = "";
   #dataCount = 0;
-  #dataParts: string[] = [];
   // Size of the data buffer in code units, counting one LF per line.
   #dataSize = 0;
   // A line whose end has not arrived yet, in pieces; joined once it ends.
@@ -297,7 +296,6 @@ class Parser implements SseParser {
     this.#type = "";
     this.#data = "";
     this.#dataCount = 0;
-    this.#dataParts.length = 0;
     this.#dataSize = 0;
     this.#lineParts.length = 0;
     this.#lineSize = 0;
@@ -309,15 +307,14 @@ class Parser implements SseParser {
   }
 
   #checkSize(): void {
-    const dataParts = this.#dataParts;
-    const lineParts = this.#lineParts;
-    while (this.#countedDataLines < this.#dataCount) {
-      const part = this.#dataCount === 1
-        ? this.#data
-        : dataParts[this.#countedDataLines]!;
-      this.#countedDataBytes += utf8Length(part) + 1;
-      this.#countedDataLines++;
+    if (this.#countedDataLines !== this.#dataCount) {
+      // The data buffer holds one LF per line; `#data` has one less.
+      this.#countedDataBytes = this.#dataCount === 0
+        ? 0
+        : utf8Length(this.#data) + 1;
+      this.#countedDataLines = this.#dataCount;
     }
+    const lineParts = this.#lineParts;
     while (this.#countedLineParts < lineParts.length) {
       this.#countedLineBytes += utf8Length(lineParts[this.#countedLineParts]!);
       this.#countedLineParts++;
@@ -333,15 +330,20 @@ class Parser implements SseParser {
   }
 
   #appendData(value: string): void {
-    if (this.#dataCount === 0) {
-      this.#data = value;
-    } else {
-      if (this.#dataCount === 1) this.#dataParts.push(this.#data);
-      this.#dataParts.push(value);
-    }
-    this.#dataCount++;
+    const count = this.#dataCount;
+    // Joining as we go builds a rope (a tree of strings) in every major
+    // engine, which is flattened once, when the data is first read; the
+    // buffer is never searched, so this stays linear.
+    this.#data = count === 0 ? value : `${this.#data}\n${value}`;
+    this.#dataCount = count + 1;
     this.#dataSize += value.length + 1;
-    if (this.#dataSize + this.#lineSize > this.#cheapLimit) this.#checkSize();
+    if (this.#dataSize + this.#lineSize > this.#cheapLimit) {
+      if (this.#countedDataLines === count) {
+        this.#countedDataBytes += utf8Length(value) + 1;
+        this.#countedDataLines = count + 1;
+      }
+      this.#checkSize();
+    }
   }
 
   #dispatch(): void {
@@ -351,11 +353,7 @@ class Parser implements SseParser {
     const type = this.#type;
     this.#type = "";
     if (count === 0) return;
-    let data = this.#data;
-    if (count !== 1) {
-      data = this.#dataParts.join("\n");
-      this.#dataParts.length = 0;
-    }
+    const data = this.#data;
     this.#data = "";
     this.#dataCount = 0;
     this.#dataSize = 0;

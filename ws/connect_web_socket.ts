@@ -235,10 +235,7 @@ function isRetryable(error: unknown): boolean {
     error instanceof Deno.errors.BadResource ||
     error instanceof Deno.errors.AddrNotAvailable ||
     error instanceof Deno.errors.NotFound ||
-    error instanceof Deno.errors.HostUnreachable ||
-    error instanceof Deno.errors.NetworkUnreachable ||
-    error instanceof Deno.errors.InvalidData ||
-    error instanceof SyntaxError;
+    error instanceof Deno.errors.InvalidData;
 }
 
 /** Runs `attempt` under a timeout and the caller's signal. */

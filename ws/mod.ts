@@ -38,3 +38,5 @@ export * from "./typed_connection.ts";
 export * from "./json_codec.ts";
 export type * from "./heartbeat.ts";
 export * from "./accept_web_socket.ts";
+export * from "./serve_web_socket.ts";
+export * from "./connect_web_socket.ts";

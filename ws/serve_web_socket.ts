@@ -553,7 +553,9 @@ export function serveWebSocket<T>(
       }
     } catch (error) {
       // The client went away first, or the response was unusable.
-      if (!isClosedError(error) && !(error instanceof Deno.errors.ConnectionReset)) {
+      if (
+        !isClosedError(error) && !(error instanceof Deno.errors.ConnectionReset)
+      ) {
         report(error);
       }
     } finally {

@@ -53,8 +53,50 @@ export function hookedBackend(inner: HubBackend, hooks: ReadHooks): HubBackend {
       await hooks.after?.();
       return result;
     },
-    watch: (topic, onMessage) => inner.watch(topic, onMessage),
+    watch: (topic, onMessage, options) =>
+      inner.watch(topic, onMessage, options),
     compare: (a, b) => inner.compare(a, b),
+  };
+}
+
+/**
+ * A backend whose watch skips messages while `skip(true)` is in force, like
+ * a networked watch that fell behind a trimmed log; `gap()` then reports it
+ * to every watcher, after the last id each one was given.
+ */
+export function gappingBackend(
+  inner: HubBackend,
+): { backend: HubBackend; skip: (on: boolean) => void; gap: () => void } {
+  let skipping = false;
+  const watchers = new Set<{ last: string; onGap?: (after: string) => void }>();
+  return {
+    backend: {
+      append: (topic, message) => inner.append(topic, message),
+      read: (topic, options) => inner.read(topic, options),
+      watch(topic, onMessage, options): () => void {
+        const watcher: { last: string; onGap?: (after: string) => void } = {
+          last: "",
+        };
+        if (options?.onGap !== undefined) watcher.onGap = options.onGap;
+        watchers.add(watcher);
+        const unwatch = inner.watch(topic, (message) => {
+          if (skipping) return;
+          watcher.last = message.id;
+          onMessage(message);
+        });
+        return () => {
+          watchers.delete(watcher);
+          unwatch();
+        };
+      },
+      compare: (a, b) => inner.compare(a, b),
+    },
+    skip(on: boolean): void {
+      skipping = on;
+    },
+    gap(): void {
+      for (const watcher of watchers) watcher.onGap?.(watcher.last);
+    },
   };
 }
 

@@ -16,6 +16,7 @@ import {
 } from "../../hub/mod.ts";
 import {
   dataOnly,
+  gappingBackend,
   hookedBackend,
   laggingBackend,
   range,
@@ -678,4 +679,85 @@ Deno.test("Hub constructor rejects conflicting or invalid options", () => {
     TypeError,
   );
   throws(() => new Hub({ replay: { maxMessages: -1 } }), RangeError);
+});
+
+Deno.test("Hub replays what a backend's watch skipped once the backend reports the gap", async () => {
+  const { backend, skip, gap } = gappingBackend(createMemoryBackend());
+  const hub = new Hub({ backend });
+  const reader = hub.subscribe("t").getReader();
+  await hub.publish("t", { data: "1" });
+  await hub.publish("t", { data: "2" }); // queued, not read yet
+  skip(true);
+  await hub.publish("t", { data: "3" });
+  skip(false);
+  gap();
+  await hub.publish("t", { data: "4" });
+  assertEquals(summary(await take(reader, 4)), ["1", "2", "3", "4"]);
+  await hub.publish("t", { data: "5" });
+  assertEquals(summary(await take(reader, 1)), ["5"]);
+  await hub.close();
+});
+
+Deno.test("Hub answers a pending read after a reported gap", async () => {
+  const { backend, skip, gap } = gappingBackend(createMemoryBackend());
+  const hub = new Hub({ backend });
+  const reader = hub.subscribe("t").getReader();
+  await hub.publish("t", { data: "1" });
+  await take(reader, 1);
+  const pending = reader.read();
+  skip(true);
+  await hub.publish("t", { data: "2" });
+  skip(false);
+  gap();
+  const { value } = await pending;
+  strictEqual(value?.kind === "message" && value.data, "2");
+  await hub.close();
+});
+
+Deno.test("Hub resets a subscriber when messages after a reported gap were trimmed", async () => {
+  const { backend, skip, gap } = gappingBackend(
+    createMemoryBackend({ maxMessages: 2 }),
+  );
+  const hub = new Hub({ backend });
+  const reader = hub.subscribe("t").getReader();
+  await hub.publish("t", { data: "1" });
+  assertEquals(summary(await take(reader, 1)), ["1"]);
+  skip(true);
+  for (const data of ["2", "3", "4", "5"]) await hub.publish("t", { data });
+  skip(false);
+  gap();
+  await hub.publish("t", { data: "6" });
+  assertEquals(summary(await take(reader, 3)), [
+    "reset:window-exceeded",
+    "5",
+    "6",
+  ]);
+  await hub.close();
+});
+
+Deno.test("Hub handles a gap reported while a subscriber replays", async () => {
+  const inner = createMemoryBackend();
+  let hold: Promise<void> | undefined;
+  const { backend: gapping, skip, gap } = gappingBackend(inner);
+  const backend = hookedBackend(gapping, { after: () => hold });
+  const hub = new Hub({ backend });
+  const since = await hub.publish("t", { data: "0" });
+  await hub.publish("t", { data: "1" });
+  let release!: () => void;
+  hold = new Promise((resolve) => release = resolve);
+  const reader = hub.subscribe("t", { since }).getReader();
+  const first = reader.read(); // the replay's read is held after its snapshot
+  await hub.publish("t", { data: "2" }); // queued live
+  skip(true);
+  await hub.publish("t", { data: "3" });
+  skip(false);
+  gap();
+  await hub.publish("t", { data: "4" });
+  hold = undefined;
+  release();
+  assertEquals(summary([(await first).value!]), ["1"]);
+  assertEquals(summary(await take(reader, 3)), ["2", "3", "4"]);
+  await hub.publish("t", { data: "5" });
+  assertEquals(summary(await take(reader, 1)), ["5"]);
+  await hub.close();
 });
