@@ -7,6 +7,9 @@
  * - `GET /` and a few static files from `examples/public/`: the page.
  * - `GET /sse`: the demo feed as Server-Sent Events, with `Last-Event-ID`
  *   replay ({@linkcode handleSse}).
+ * - `GET /ws/chat`: a chat room over WebSocket ({@linkcode createChatRoom}).
+ * - `GET /ws/binary`: a binary echo over WebSocket, for the canvas round
+ *   trip ({@linkcode handleBinaryEcho}).
  *
  * `PORT` sets the port (default 8000; `0` picks a free one).
  *
@@ -16,6 +19,8 @@
 import { createDemoFeed, type DemoFeed } from "./demo/feed.ts";
 import { handleSse } from "./demo/sse_route.ts";
 import { servePublicFile } from "./demo/static.ts";
+import { type ChatRoom, createChatRoom } from "./demo/ws_chat.ts";
+import { handleBinaryEcho } from "./demo/ws_binary.ts";
 
 /** Options for {@linkcode startDemo}. */
 export interface StartDemoOptions {
@@ -58,6 +63,8 @@ export interface Demo {
   readonly port: number;
   /** The event feed being served. */
   readonly feed: DemoFeed;
+  /** The WebSocket chat room at `/ws/chat`. */
+  readonly chat: ChatRoom;
   /**
    * Stops accepting connections, ends every open stream and waits for the
    * server to finish; stops the feed too if the demo created it.
@@ -90,6 +97,7 @@ export function startDemo(options: StartDemoOptions = {}): Demo {
   const feed = options.feed ?? createDemoFeed();
   if (ownFeed) feed.start();
   const streams = new AbortController();
+  const chat = createChatRoom();
 
   async function handler(request: Request): Promise<Response> {
     const { pathname } = new URL(request.url);
@@ -102,6 +110,8 @@ export function startDemo(options: StartDemoOptions = {}): Demo {
     if (pathname === "/sse") {
       return handleSse(request, feed, { retryMs, signal: streams.signal });
     }
+    if (pathname === "/ws/chat") return await chat.accept(request);
+    if (pathname === "/ws/binary") return await handleBinaryEcho(request);
     return await servePublicFile(pathname) ??
       new Response("Not Found", { status: 404 });
   }
@@ -117,6 +127,7 @@ export function startDemo(options: StartDemoOptions = {}): Demo {
       // which the graceful shutdown would otherwise wait for forever.
       const done = server.shutdown();
       streams.abort();
+      await chat.close();
       if (ownFeed) feed.stop();
       await done;
     })();
@@ -128,6 +139,7 @@ export function startDemo(options: StartDemoOptions = {}): Demo {
     url,
     port: server.addr.port,
     feed,
+    chat,
     shutdown,
     [Symbol.asyncDispose]: shutdown,
   };

@@ -67,6 +67,11 @@ function byteLength(message: HubDataMessage): number {
  * replaying, a full queue under "drop-oldest" drops silently: replay reads
  * the dropped messages from the backend, since they are older than the
  * queue's head.
+ *
+ * When the backend reports a gap in its watch, `resync` replays again from
+ * the last id taken for delivery (queued live messages, which precede the
+ * gap, are delivered first), so the backend's read decides whether anything
+ * is really missing.
  */
 export function createSubscriber(options: SubscriberOptions): Subscriber {
   const { topic, backend, maxQueuedMessages, queuePolicy, onEnd } = options;

@@ -6,8 +6,11 @@
  * history per topic and a client can reconnect to any instance.
  *
  * This entry is separate from `@serverpush/serverpush/hub` because it loads
- * the one optional dependency of the package, the npm `redis` client
- * (node-redis); an application that never imports it never loads it.
+ * the one optional dependency of the package, node-redis's client (npm
+ * `@redis/client`, the client of the npm `redis` package without its
+ * modules); an application that never imports this entry never loads it.
+ * It needs Redis 5 or later (Streams); 7.0 or later is recommended (see
+ * {@linkcode createRedisBackend}).
  *
  * @example Two instances share one history
  * ```ts ignore
@@ -330,8 +333,9 @@ function parseInfo(reply: unknown): StreamInfo {
  * before Redis restarted without persistence) is `"unknown-id"`; an id
  * older than the oldest retained entry of a trimmed stream is
  * `"window-exceeded"` (also when `since` was exactly the newest trimmed
- * entry, which Redis cannot tell apart). Redis 7.0 or later is needed for
- * the `"unknown-id"` case; Redis 6 reports `"window-exceeded"` instead.
+ * entry, which Redis cannot tell apart). Redis 7.0 or later is needed to
+ * tell an id from before the stream's history began; Redis 5 and 6 report
+ * it as `"window-exceeded"`.
  *
  * **Live delivery.** One loop per backend runs `XREAD BLOCK blockMs COUNT
  * batch STREAMS k1 k2 ... id1 id2 ...` over every topic that has watchers,
@@ -361,7 +365,14 @@ function parseInfo(reply: unknown): StreamInfo {
  * last message it received and gets a {@linkcode HubResetMessage} only if
  * messages are really gone.
  *
- * Redis Cluster is not supported (one `XREAD` spans every topic's key).
+ * **Limits.** Redis Cluster is not supported (one `XREAD` spans every
+ * topic's key). The loop looks for trimmed messages only when a read
+ * returns a full `batch` (with fewer new messages than that, none can have
+ * been trimmed while at least `maxLen` are kept), and then conservatively:
+ * if the last id it delivered is gone too, it reports a gap even when the
+ * next message happens to follow it. It does not notice a stream deleted by
+ * hand (`DEL`, `FLUSHALL`) without a restart of Redis, nor a Redis whose
+ * clock went back across a restart (new ids lower than delivered ones).
  *
  * @param options Connection, key prefix, window size, loop and fault
  * settings.
@@ -480,6 +491,8 @@ export function createRedisBackend(
   let unblockTimer: ReturnType<typeof setTimeout> | undefined;
   let backoffTimer: ReturnType<typeof setTimeout> | undefined;
   let backoffDone: (() => void) | undefined;
+  /** Commands Redis refused to run (CLIENT, INFO): not tried again. */
+  const refused = new Set<string>();
 
   function report(error: Error): void {
     if (closed || onError === undefined) return;
@@ -689,7 +702,8 @@ export function createRedisBackend(
       },
       (error) => {
         unblockPending = false;
-        // The loop still wakes after blockMs.
+        // The loop still wakes after blockMs; stop trying if refused.
+        if (error instanceof ErrorReply) loopClientId = undefined;
         report(
           new Error(
             `Cannot wake the Redis read loop: ${asError(error).message}`,
@@ -702,15 +716,40 @@ export function createRedisBackend(
     );
   }
 
+  /**
+   * Sends a command of the loop connection that Redis may refuse (an ACL
+   * without CLIENT or INFO): resolves with `undefined` then, once reported.
+   */
+  async function optional(args: string[]): Promise<unknown> {
+    try {
+      return await loopClient.sendCommand(args);
+    } catch (error) {
+      if (!(error instanceof ErrorReply)) throw error;
+      if (!refused.has(args[0]!)) {
+        refused.add(args[0]!);
+        report(
+          new Error(
+            `Cannot use ${args.join(" ")} on Redis: ${error.message}`,
+            { cause: error },
+          ),
+        );
+      }
+      return undefined;
+    }
+  }
+
   /** Learns the loop connection's id and whether Redis restarted. */
   async function verify(): Promise<void> {
     const epoch = loopEpoch;
     const [id, serverInfo] = await Promise.all([
-      loopClient.sendCommand(["CLIENT", "ID"]),
-      loopClient.sendCommand(["INFO", "server"]),
+      optional(["CLIENT", "ID"]),
+      optional(["INFO", "server"]),
     ]);
-    loopClientId = String(id);
-    const current = RUN_ID_REGEXP.exec(text(serverInfo))?.[1];
+    // Without an id, a new topic waits for the XREAD in flight to time out.
+    loopClientId = id === undefined ? undefined : String(id);
+    const current = serverInfo === undefined
+      ? runId
+      : RUN_ID_REGEXP.exec(text(serverInfo))?.[1];
     if (runId !== undefined && current !== runId) {
       // A restarted Redis may have lost what the loop had not read yet.
       for (const state of topics.values()) {

@@ -39,10 +39,10 @@ export interface SseParserCallbacks {
 /** Options for {@linkcode createSseParser}. */
 export interface SseParserOptions {
   /**
-   * Largest event the parser buffers, in bytes. It bounds the event's data
-   * buffer (every `data` value plus one LF each) together with any line held
-   * back because its end has not arrived yet, both measured as UTF-8. Going
-   * past it throws a `RangeError`. `Infinity` turns the limit off.
+   * Largest event the parser buffers, in bytes: the event's data buffer
+   * (each `data` value plus one LF) plus the line held back while its end
+   * has not arrived (counted whole, field name included), measured as UTF-8.
+   * Going past it throws a `RangeError`. `Infinity` turns the limit off.
    *
    * @default {16777216}
    */
@@ -463,13 +463,12 @@ class Parser implements SseParser {
   }
 
   // Finishes the line held back from earlier chunks with the start of
-  // `text`. Returns where parsing goes on in `text`, or -1 if `text` ends
-  // first.
-  #finishLine(text: string, pos: number): number {
+  // `text`; `cr` is the first CR at or after `pos`. Returns where parsing
+  // goes on in `text`, or -1 if `text` ends first.
+  #finishLine(text: string, pos: number, cr: number): number {
     const length = text.length;
     const lineParts = this.#lineParts;
     const lf = text.indexOf("\n", pos);
-    const cr = text.indexOf("\r", pos);
     const end = cr === -1 ? lf : lf === -1 ? cr : cr < lf ? cr : lf;
     if (end === -1) {
       if (pos < length) {
@@ -506,11 +505,12 @@ class Parser implements SseParser {
       this.#skipLF = false;
       if (text.charCodeAt(0) === LF) pos = 1;
     }
-    if (this.#lineParts.length !== 0) {
-      pos = this.#finishLine(text, pos);
-      if (pos === -1) return;
-    }
     let cr = text.indexOf("\r", pos);
+    if (this.#lineParts.length !== 0) {
+      pos = this.#finishLine(text, pos, cr);
+      if (pos === -1) return;
+      if (cr !== -1 && cr < pos) cr = text.indexOf("\r", pos);
+    }
     let lf = -2;
     if (cr === -1) {
       // Fast path: no CR in the rest of the chunk, so every line ends at LF.

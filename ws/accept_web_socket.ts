@@ -15,14 +15,16 @@ import { type TypedWsConnection, withCodec } from "./typed_connection.ts";
 
 /**
  * The shape of `Deno.upgradeWebSocket`, so a test can pass a fake to
- * {@linkcode AcceptWebSocketOptions.upgrade}.
+ * {@linkcode AcceptWebSocketOptions.upgrade}. {@linkcode acceptWebSocket}
+ * passes only `idleTimeout` (seconds, `0` for none; the heartbeat), and sets
+ * `Sec-WebSocket-Protocol` on the returned response itself.
  *
  * @example A fake that records what it was asked
  * ```ts
  * import type { UpgradeWebSocket } from "@serverpush/serverpush/ws";
  * import { strictEqual } from "node:assert/strict";
  *
- * const calls: { protocol?: string; idleTimeout?: number }[] = [];
+ * const calls: { idleTimeout?: number }[] = [];
  * const upgrade: UpgradeWebSocket = (_request, options) => {
  *   calls.push(options);
  *   return {
@@ -36,7 +38,7 @@ import { type TypedWsConnection, withCodec } from "./typed_connection.ts";
  */
 export type UpgradeWebSocket = (
   request: Request,
-  options: { protocol?: string; idleTimeout?: number },
+  options: { idleTimeout?: number },
 ) => { response: Response; socket: WebSocket };
 
 /** Options for {@linkcode acceptWebSocket}. */
@@ -61,7 +63,9 @@ export interface AcceptWebSocketOptions {
   authorize?: AuthorizeUpgrade;
   /**
    * Subprotocols this server speaks, most preferred first; the first one
-   * the client offered is chosen and reported as `connection.protocol`.
+   * the client offered is chosen, answered in `Sec-WebSocket-Protocol` and
+   * reported as `connection.protocol`. None is answered when none matches
+   * (a browser then fails the connection if it offered any).
    *
    * @default {[]}
    */
@@ -299,14 +303,18 @@ export async function acceptWebSocket<T>(
 
   const upgrade = options.upgrade ?? Deno.upgradeWebSocket;
   const { response, socket } = upgrade(request, {
-    // Deno throws for a protocol the client did not offer: only pass the
-    // one chosen from the offer. Its server-side socket.protocol reads ""
-    // either way, so the connection reports the chosen one itself.
-    ...(admission.protocol === "" ? {} : { protocol: admission.protocol }),
     idleTimeout: heartbeat === undefined
       ? 0
       : (heartbeat.interval + heartbeat.timeout) / 1000,
   });
+  // The chosen subprotocol goes on the 101 response here rather than through
+  // Deno's `protocol` option: Deno looks for it in the offer split on exactly
+  // ", " and throws when a client writes "a,b" (the `ws` client does). Deno's
+  // server-side socket.protocol reads "" either way, so the connection
+  // reports the chosen one itself.
+  if (admission.protocol !== "") {
+    response.headers.set("sec-websocket-protocol", admission.protocol);
+  }
   connectionOptions.protocol = admission.protocol;
   connectionOptions.extensions = "";
   const connection = socketConnection(socket, connectionOptions);

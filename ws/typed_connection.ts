@@ -59,8 +59,8 @@ function messageOf(error: unknown): string {
  * Puts a {@linkcode WsCodec} on a connection: incoming messages are decoded
  * into values, and `send(value)` encodes them.
  *
- * A message that `decode` refuses never reaches the application and never
- * throws into it: the connection closes with the error's `closeCode` (see
+ * Messages are decoded as the application reads them. A message that
+ * `decode` refuses never reaches the application and never throws into it: the connection closes with the error's `closeCode` (see
  * {@linkcode WsDecodeError}; 1003 for the wrong frame type) or 1007, the
  * reason is the error's message (cut to 123 bytes), `readable` ends, and
  * `closed` reports that code and reason. So one client sending garbage

@@ -26,6 +26,8 @@ export const PUBLIC_FILES: Readonly<Record<string, string>> = Object.freeze({
   "/quotes.js": "quotes.js",
   "/dashboard.js": "dashboard.js",
   "/sparkline.js": "sparkline.js",
+  "/chat.js": "chat.js",
+  "/binary.js": "binary.js",
   "/favicon.svg": "favicon.svg",
 });
 

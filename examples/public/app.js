@@ -4,6 +4,8 @@
 import { trackConnection } from "./connection.js";
 import { quotesTable } from "./quotes.js";
 import { dashboard } from "./dashboard.js";
+import { connectChat } from "./chat.js";
+import { connectBinary } from "./binary.js";
 
 function connectSse(section) {
   const conn = trackConnection(section, "sse");
@@ -53,3 +55,5 @@ function connectSse(section) {
 }
 
 connectSse(document.getElementById("sse"));
+connectChat(document.getElementById("websocket"));
+connectBinary(document.getElementById("websocket"));

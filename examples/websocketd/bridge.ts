@@ -115,7 +115,10 @@ export function exitCloseFrame(
   if (status.signal !== null) {
     return { code: 1011, reason: `signal ${status.signal}` };
   }
-  return { code: status.code === 0 ? 1000 : 1011, reason: `exit ${status.code}` };
+  return {
+    code: status.code === 0 ? 1000 : 1011,
+    reason: `exit ${status.code}`,
+  };
 }
 
 /**
@@ -284,7 +287,8 @@ export function bridgeProcess(
       return decoder.decode(line.subarray(0, end));
     }
 
-    const tooLong = `Cannot send line: it exceeds maxLineBytes of ${maxLineBytes}`;
+    const tooLong =
+      `Cannot send line: it exceeds maxLineBytes of ${maxLineBytes}`;
     try {
       while (!stopping) {
         const { value, done } = await stdout.read();
@@ -314,7 +318,9 @@ export function bridgeProcess(
           await connection.send(line);
         }
       }
-      if (!stopping && partBytes > 0) await connection.send(takeLine(new Uint8Array()));
+      if (!stopping && partBytes > 0) {
+        await connection.send(takeLine(new Uint8Array()));
+      }
     } catch {
       // send() rejects once the connection is closing or closed, and the
       // stdout read rejects once stop() cancelled it: the close path runs.

@@ -57,7 +57,7 @@ function instances(): {
   const opened: { hub: Hub; backend: RedisBackend }[] = [];
   const errors: Error[] = [];
   return {
-    open(options) {
+    open(options): { hub: Hub; backend: RedisBackend } {
       const backend = createRedisBackend({
         onError: (error) => errors.push(error),
         ...options,
@@ -67,7 +67,7 @@ function instances(): {
       return instance;
     },
     errors,
-    async close() {
+    async close(): Promise<void> {
       for (const { hub, backend } of opened) {
         await hub.close();
         await backend.close();
@@ -479,6 +479,39 @@ redisTest(
 );
 
 redisTest(
+  "createRedisBackend bounds the publishes waiting for Redis",
+  async (redis) => {
+    const all = instances();
+    const { hub } = all.open({ url: redis.url, maxPendingCommands: 5 });
+    await hub.history("t", { limit: 1 }); // connected
+    redis.pause();
+    const waiting = Array.from(
+      { length: 5 },
+      (_, i) => hub.publish("t", { data: String(i) }),
+    );
+    await delay(50); // written, unanswered
+    for (let i = 5; i < 8; i++) {
+      // Rejected at once, while Redis is still paused.
+      await rejects(
+        hub.publish("t", { data: String(i) }),
+        /^Error: Cannot publish to topic "t": 5 commands are already waiting for Redis$/,
+      );
+    }
+    redis.resume();
+    await Promise.all(waiting);
+    const history = await hub.history("t");
+    assertEquals(history.messages.map((m) => m.data), [
+      "0",
+      "1",
+      "2",
+      "3",
+      "4",
+    ]);
+    await all.close();
+  },
+);
+
+redisTest(
   "createRedisBackend fails publishes clearly while Redis is down, then reconnects and resets subscribers",
   async (redis) => {
     const all = instances();
@@ -555,7 +588,7 @@ async function openEvents(
   const reader = response.body!.pipeThrough(new TextDecoderStream())
     .pipeThrough(new EventSourceParserStream()).getReader();
   return {
-    events(count) {
+    events(count): Promise<EventSourceMessage[]> {
       return within(
         (async () => {
           const out: EventSourceMessage[] = [];
@@ -569,7 +602,9 @@ async function openEvents(
         10_000,
       );
     },
-    close: () => reader.cancel(),
+    close(): Promise<void> {
+      return reader.cancel();
+    },
   };
 }
 

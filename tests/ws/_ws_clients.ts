@@ -101,16 +101,15 @@ export function wsClient(
         resolve({ code, reason: new TextDecoder().decode(reason) }),
     );
   });
-  const status = new Promise<number>((resolve) => {
-    socket.on(
-      "unexpected-response",
-      (request: { destroy(): void }, response: { statusCode: number }) => {
-        resolve(response.statusCode);
-        request.destroy();
-      },
-    );
+  const status = new Promise<number>((resolve, reject) => {
     socket.on("upgrade", () => resolve(101));
+    socket.on("error", (error: Error) => {
+      const match = /Unexpected server response: (\d+)/.exec(error.message);
+      if (match) resolve(Number(match[1]));
+      else reject(error);
+    });
   });
+  status.catch(() => {});
   const opened = new Promise<void>((resolve, reject) => {
     socket.on("open", resolve);
     socket.on("error", reject);
@@ -145,7 +144,6 @@ export interface RawClient {
 /** Connects a raw TCP client to `port` on loopback. */
 export async function rawClient(port: number): Promise<RawClient> {
   const conn = await Deno.connect({ hostname: "127.0.0.1", port });
-  const decoder = new TextDecoder("latin1");
   let seen = "";
   let closed = false;
   async function readChunk(): Promise<boolean> {
@@ -158,7 +156,7 @@ export async function rawClient(port: number): Promise<RawClient> {
       throw error;
     }
     if (n === null) return false;
-    seen += decoder.decode(buffer.subarray(0, n));
+    seen += bytesToString(buffer.subarray(0, n));
     return true;
   }
   return {
@@ -204,4 +202,13 @@ export function upgradeHead(port: number, extra: string[] = []): string {
     "",
     "",
   ].join("\r\n");
+}
+
+/** Bytes as a string of the same char codes (what "latin1" would mean). */
+export function bytesToString(bytes: Uint8Array): string {
+  let out = "";
+  for (let i = 0; i < bytes.length; i += 4096) {
+    out += String.fromCharCode(...bytes.subarray(i, i + 4096));
+  }
+  return out;
 }

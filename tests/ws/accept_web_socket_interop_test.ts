@@ -121,7 +121,10 @@ function denoClient(url: string, protocols: string[] = []): TestClient {
     socket.onclose = (event) =>
       resolve({ code: event.code, reason: event.reason });
   });
-  const opened = new Promise<void>((resolve) => socket.onopen = () => resolve());
+  const opened = new Promise<void>((resolve, reject) => {
+    socket.onopen = () => resolve();
+    socket.onerror = () => reject(new Error("Cannot open WebSocket"));
+  });
   return {
     get protocol(): string {
       return socket.protocol;
@@ -157,7 +160,11 @@ function wsClient(
         resolve({ code, reason: new TextDecoder().decode(reason) }),
     );
   });
-  const opened = new Promise<void>((resolve) => socket.on("open", resolve));
+  const opened = new Promise<void>((resolve, reject) => {
+    socket.on("open", resolve);
+    socket.on("close", () => reject(new Error("Cannot open WebSocket")));
+  });
+  opened.catch(() => {}); // a test that expects a refusal awaits `closed`
   return {
     get protocol(): string {
       return socket.protocol;
@@ -359,9 +366,19 @@ Deno.test("acceptWebSocket send() to a client that never reads stays within maxB
         "Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n\r\n",
     ),
   );
-  // The producer is now waiting on a send(): the socket's buffer passed the
-  // limit because the peer's kernel buffers filled up.
+  // The producer is waiting on a send(); wait until it stops making progress
+  // at all (the peer's kernel buffers are full). Timing only decides how
+  // long this waits, not whether the assertions below hold.
   await blocked.promise;
+  for (let last = -1; completed !== last;) {
+    last = completed;
+    await new Promise((resolve) => setTimeout(resolve, 200));
+  }
+  strictEqual(ended, undefined);
+  ok(completed < total, `all ${total} sends completed`);
+  const stuck = (await server.connection(0)).bufferedAmount;
+  ok(stuck > maxBufferedBytes, `bufferedAmount ${stuck} while stuck`);
+  ok(stuck <= maxBufferedBytes + chunk.byteLength);
   conn.close();
   const connection = await server.connection(0);
   await connection.closed;
@@ -372,6 +389,7 @@ Deno.test("acceptWebSocket send() to a client that never reads stays within maxB
     highest <= maxBufferedBytes + chunk.byteLength,
     `bufferedAmount reached ${highest}`,
   );
-  ok(ended instanceof DOMException && ended.name === "InvalidStateError");
+  const error = ended as unknown; // narrowed to undefined above
+  ok(error instanceof DOMException && error.name === "InvalidStateError");
   await rejects(connection.send("after"), { name: "InvalidStateError" });
 });
