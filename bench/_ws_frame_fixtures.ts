@@ -16,10 +16,31 @@ export interface FrameBatch {
   frames: WsFrame[];
   /** The batch on the wire, every frame back to back. */
   bytes: Uint8Array;
+  /**
+   * `bytes` cut into {@linkcode READ_CHUNK_BYTES} views, the way a socket
+   * delivers them: frames of 64 KiB and up are split across chunks.
+   */
+  chunks: Uint8Array[];
   /** Where each payload starts in `bytes`. */
   payloadOffsets: number[];
   /** Each frame's masking key, when masked. */
   keys: Uint8Array[];
+}
+
+/**
+ * Bytes per chunk fed to the decoders: the most one socket read delivers in
+ * Deno (`Deno.Conn.readable` reads 64 KiB at a time) and in Node (libuv
+ * reads into 64 KiB buffers).
+ */
+export const READ_CHUNK_BYTES = 64 * 1024;
+
+/** Cuts `bytes` into views of at most `size` bytes. */
+export function chunksOf(bytes: Uint8Array, size: number): Uint8Array[] {
+  const chunks: Uint8Array[] = [];
+  for (let at = 0; at < bytes.length; at += size) {
+    chunks.push(bytes.subarray(at, Math.min(at + size, bytes.length)));
+  }
+  return chunks;
 }
 
 /** Payload sizes benchmarked, with the frames per batch for each. */
@@ -88,7 +109,16 @@ export function makeFrameBatch(
     bytes.set(part, offset);
     offset += part.length;
   }
-  return { size, count, masked, frames, bytes, payloadOffsets, keys };
+  return {
+    size,
+    count,
+    masked,
+    frames,
+    bytes,
+    chunks: chunksOf(bytes, READ_CHUNK_BYTES),
+    payloadOffsets,
+    keys,
+  };
 }
 
 /** One batch per shape and masking, seeded by position. */

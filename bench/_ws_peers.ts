@@ -27,6 +27,8 @@ export interface WsFrameOptions {
   opcode: number;
   mask: boolean;
   readOnly: boolean;
+  /** Writes the masking key into `mask`; without it ws draws a fresh one. */
+  generateMask?: (mask: Uint8Array) => void;
 }
 
 /** One loaded copy of ws. */

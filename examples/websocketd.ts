@@ -25,9 +25,13 @@
  * - `--kill-grace-ms N` (default 2000): SIGTERM to SIGKILL delay;
  * - `--quiet-stderr`: discard the command's stderr (default: inherit).
  *
- * The connection closes with 1000 `exit 0` when the command succeeds, 1011
- * `exit <code>` or `signal <name>` otherwise; binary messages close it with
- * 1003. Closing the connection stops the command (SIGTERM, then SIGKILL).
+ * A text message is written to stdin followed by LF, so a message holding
+ * line feeds becomes several lines; a binary message closes with 1003. Each
+ * stdout line (split on LF, a CR before it dropped, invalid UTF-8 replaced
+ * by U+FFFD) is one text message; stdout is not read while the client is
+ * slow. The connection closes with 1000 `exit 0` when the command succeeds,
+ * 1011 `exit <code>` or `signal <name>` otherwise. Closing the connection
+ * stops the command (stdin closed, SIGTERM, then SIGKILL).
  * Prints `listening on <port>` once ready; SIGINT or SIGTERM stop every
  * command and the server.
  *
@@ -158,4 +162,8 @@ if (import.meta.main) {
   Deno.addSignalListener("SIGINT", stop);
   Deno.addSignalListener("SIGTERM", stop);
   await websocketd.server.finished;
+  // Exit explicitly: in Deno 2.9.6, when a server-side socket closes while
+  // a client message crosses its close frame, the socket reports code 0 and
+  // something of it keeps the process alive after server.shutdown().
+  Deno.exit(0);
 }

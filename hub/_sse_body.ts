@@ -62,6 +62,8 @@ export interface HubSseBodyOptions {
   retry: number | undefined;
   /** Sends keep-alive comments, when given. */
   sweeper: KeepAliveSweeper | undefined;
+  /** Called once when the body ends, however it ends. */
+  onEnd: () => void;
 }
 
 /** An SSE body and a way to end it from the server side. */
@@ -83,7 +85,7 @@ export function hubSseBody(
   subscription: ReadableStream<HubMessage>,
   options: HubSseBodyOptions,
 ): HubSseBody {
-  const { retry, sweeper } = options;
+  const { retry, sweeper, onEnd } = options;
   const reader = subscription.getReader();
   let controller!: ReadableStreamDefaultController<Uint8Array>;
   let finished = false;
@@ -105,6 +107,7 @@ export function hubSseBody(
     if (finished) return false;
     finished = true;
     sweeper?.delete(entry);
+    onEnd();
     return true;
   }
 

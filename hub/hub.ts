@@ -2,6 +2,11 @@
 // This module is browser compatible.
 
 import type { HubBackend, HubHistory } from "./backend.ts";
+import {
+  createHubHandler,
+  type HubHandler,
+  type HubHandlerOptions,
+} from "./handler.ts";
 import { createMemoryBackend } from "./memory_backend.ts";
 import type { HubMessage, HubPublishMessage } from "./message.ts";
 import { createSubscriber, type Subscriber } from "./_subscriber.ts";
@@ -565,6 +570,35 @@ export class Hub {
     }
     topics.sort((a, b) => (a.topic < b.topic ? -1 : a.topic > b.topic ? 1 : 0));
     return { topics, subscribers, queuedMessages, queuedBytes };
+  }
+
+  /**
+   * Makes a request handler for `Deno.serve` that serves this hub's topics
+   * over every transport: Server-Sent Events, WebSocket (one topic, or
+   * several with the `serverpush.v1` subprotocol), `POST` to publish, and
+   * the polling transports. See {@linkcode createHubHandler}, which it
+   * calls, for the routes, authorization and limits.
+   *
+   * @param options Routing, authorization, limits and transport options.
+   * @returns The handler.
+   * @throws {RangeError} If a limit is out of range.
+   * @throws {TypeError} If `prefix` does not start with `/`.
+   *
+   * @example Serve topics at `/hub/:topic`
+   * ```ts
+   * import { Hub } from "@serverpush/serverpush/hub";
+   * import { strictEqual } from "node:assert/strict";
+   *
+   * const hub = new Hub();
+   * const handler = hub.handler({ prefix: "/hub" });
+   * const response = await handler(new Request("http://localhost/hub/news?transport=poll"));
+   * strictEqual(response.status, 200);
+   * strictEqual((await response.json()).messages.length, 0);
+   * await hub.close();
+   * ```
+   */
+  handler(options: HubHandlerOptions = {}): HubHandler {
+    return createHubHandler(this, options);
   }
 
   /**

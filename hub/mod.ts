@@ -41,3 +41,4 @@ export * from "./memory_backend.ts";
 export * from "./message.ts";
 export * from "./message_to_json.ts";
 export * from "./message_to_sse.ts";
+export * from "./handler.ts";

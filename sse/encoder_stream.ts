@@ -62,11 +62,13 @@ export class SseEncoderStream extends TransformStream<SseMessage, Uint8Array> {
   constructor() {
     // Design: a `TransformStream` gives its transformer no signal when the
     // reader pulls, and writes queued behind backpressure reach the
-    // transformer one at a time, so it cannot join them. This class
+    // transformer one at a time, so it cannot join them. (Flushing from a
+    // microtask does not help: queued writes reach `transform` a few
+    // microtask turns apart, after such a flush has run.) This class
     // therefore keeps its own pull-driven `readable` (an own property that
     // shadows the inherited getter): `transform` appends encoded text to
     // `pending`, and each pull takes all of it as one chunk. The inner
-    // readable is never read; its high-water mark of 1 keeps it from ever
+    // readable gets no chunks; its high-water mark of 1 keeps it from ever
     // holding writes back.
     const pending: string[] = [];
     let pendingSize = 0;
@@ -100,6 +102,8 @@ export class SseEncoderStream extends TransformStream<SseMessage, Uint8Array> {
         sink.error(reason);
         room?.reject(reason);
         room = undefined;
+        wanted?.();
+        wanted = undefined;
       },
     }, { highWaterMark: 0 });
 
@@ -135,16 +139,19 @@ export class SseEncoderStream extends TransformStream<SseMessage, Uint8Array> {
           wanted?.();
           wanted = undefined;
         },
-        cancel(reason): void {
-          source.error(reason);
-          wanted?.();
-          wanted = undefined;
-        },
       },
       undefined,
       { highWaterMark: 1 },
     );
 
+    // Aborting the writable side errors the inner readable with the
+    // reason; pass it on. (Watching the inner readable also works in
+    // runtimes whose transformers have no `cancel` hook yet.)
+    this.readable.getReader().closed.catch((reason: unknown) => {
+      source.error(reason);
+      wanted?.();
+      wanted = undefined;
+    });
     Object.defineProperty(this, "readable", {
       value: readable,
       enumerable: true,

@@ -145,8 +145,9 @@ export function exitCloseFrame(
  * @param command The program to run.
  * @param options Arguments, environment, limits, shutdown signal.
  * @returns The running bridge.
- * @throws {Deno.errors.NotFound} If the command cannot be started (the
- * connection is then closed with 1011).
+ * @throws {Deno.errors.NotFound} If the command cannot be started.
+ * @throws {RangeError} If `maxLineBytes` or `killGraceMs` is out of range.
+ * In both cases the connection is closed with 1011 "Cannot start command".
  *
  * @example Bridge a greeter
  * ```ts ignore
@@ -169,19 +170,18 @@ export function bridgeProcess(
 ): ProcessBridge {
   const maxLineBytes = options.maxLineBytes ?? DEFAULT_MAX_LINE_BYTES;
   const killGraceMs = options.killGraceMs ?? DEFAULT_KILL_GRACE_MS;
-  if (!(maxLineBytes >= 0)) {
-    throw new RangeError(
-      `Cannot bridge process: maxLineBytes ${maxLineBytes} is not a non-negative number`,
-    );
-  }
-  if (!(killGraceMs >= 0 && killGraceMs < 2 ** 31)) {
-    throw new RangeError(
-      `Cannot bridge process: killGraceMs ${killGraceMs} is not a number of milliseconds below 2 ** 31`,
-    );
-  }
-
   let child: Deno.ChildProcess;
   try {
+    if (!(maxLineBytes >= 0)) {
+      throw new RangeError(
+        `Cannot bridge process: maxLineBytes ${maxLineBytes} is not a non-negative number`,
+      );
+    }
+    if (!(killGraceMs >= 0 && killGraceMs < 2 ** 31)) {
+      throw new RangeError(
+        `Cannot bridge process: killGraceMs ${killGraceMs} is not a number of milliseconds below 2 ** 31`,
+      );
+    }
     child = new Deno.Command(command, {
       args: [...(options.args ?? [])],
       ...(options.env === undefined ? {} : { env: options.env }),

@@ -1,6 +1,12 @@
 // Copyright 2026 the serverpush authors. MIT license.
 
-import { deepStrictEqual, ok, strictEqual, throws } from "node:assert/strict";
+import {
+  deepStrictEqual,
+  ok,
+  rejects,
+  strictEqual,
+  throws,
+} from "node:assert/strict";
 import type { WsCloseInfo, WsConnection } from "@serverpush/serverpush/ws";
 import {
   serveWebsocketd,
@@ -219,8 +225,10 @@ Deno.test("websocketd refuses connections beyond maxProcesses with 503", async (
   const first = connect(server.url);
   await first.opened;
 
+  // A WebSocket cannot see the status: the connection just does not open.
   const refused = connect(server.url);
-  strictEqual((await refused.closed).code, 1006);
+  await rejects(refused.opened);
+  await refused.closed;
   const response = await fetch(`http://127.0.0.1:${server.port}/`);
   strictEqual(response.status, 503);
   strictEqual(response.headers.get("retry-after"), "1");
@@ -263,6 +271,20 @@ Deno.test("websocketd closes with 1003 on a binary message", async () => {
   client.socket.send(new Uint8Array([1, 2, 3]));
   strictEqual((await client.closed).code, 1003);
   await server.bridges[0]!.finished;
+});
+
+Deno.test("websocketd closes with 1011 when the command cannot start", async () => {
+  const errors: unknown[] = [];
+  await using server = start({
+    command: "/nonexistent/websocketd-command",
+    onError: (error) => errors.push(error),
+  });
+  const client = connect(server.url);
+  const closed = await client.closed;
+  strictEqual(closed.code, 1011);
+  strictEqual(closed.reason, "Cannot start command");
+  ok(errors[0] instanceof Deno.errors.NotFound);
+  strictEqual(server.processes, 0);
 });
 
 Deno.test("bridgeProcess stops reading stdout while a send() waits", async () => {

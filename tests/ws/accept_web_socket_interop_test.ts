@@ -7,6 +7,7 @@ import {
   acceptWebSocket,
   type AcceptWebSocketOptions,
   jsonCodec,
+  withCodec,
   type WsCloseInfo,
   type WsConnection,
 } from "../../ws/mod.ts";
@@ -201,7 +202,10 @@ for (const [clientName, connect] of CLIENTS) {
   });
 
   Deno.test(`acceptWebSocket reports the chosen subprotocol on both sides with ${clientName}`, async () => {
-    await using server = startServer({ protocols: ["chat.v1", "chat.v2"] }, idle);
+    await using server = startServer(
+      { protocols: ["chat.v1", "chat.v2"] },
+      idle,
+    );
     const client = connect(server.url, ["other", "chat.v2", "chat.v1"]);
     await client.opened;
     strictEqual(client.protocol, "chat.v1");
@@ -258,7 +262,6 @@ for (const [clientName, connect] of CLIENTS) {
     // The codec layer over the accepted connection, as `codec` would build.
     const client = connect(server.url);
     await client.opened;
-    const { withCodec } = await import("../../ws/mod.ts");
     const typed = withCodec(await server.connection(0), jsonCodec());
     const reading = (async () => {
       for await (const value of typed) seen.push(value);
