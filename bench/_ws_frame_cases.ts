@@ -1,9 +1,18 @@
 // Copyright 2026 the serverpush authors. MIT license.
-// The candidates the frame codec benchmarks compare, shared by
+// The candidates the frame codec benchmarks run, and the like-for-like
+// comparisons between ours and npm:ws that the report prints, shared by
 // bench/ws_bench.ts (deno bench) and bench/ws_report.ts (side by side).
-// Each candidate processes one whole batch per call and returns the number
-// of frames it handled, so a report can check that it did the work.
+//
+// Every candidate processes one whole batch per call and returns the bytes
+// it produced, which the report checks before timing: a decoder returns the
+// payload bytes it delivered (so every frame's payload reached the callback
+// or the reader), an encoder the wire bytes it produced (equal to the
+// batch's own wire bytes, so both sides wrote the same header forms).
+//
+// What makes each comparison fair is written next to it below; the report's
+// header comment says which ones the README quotes.
 
+import { Buffer } from "node:buffer";
 import {
   createFrameEncoder,
   createFrameParser,
@@ -13,99 +22,219 @@ import {
   WsFrameEncoderStream,
 } from "../ws/mod.ts";
 import type { FrameBatch } from "./_ws_frame_fixtures.ts";
-import { bufferOf, type WsPeer, type WsPeers } from "./_ws_peers.ts";
+import {
+  bufferOf,
+  type WsFrameOptions,
+  type WsPeer,
+  type WsPeers,
+} from "./_ws_peers.ts";
 
 /** One way of decoding or encoding a batch. */
 export interface Candidate {
   name: string;
-  /** The reference that ratios are computed against. */
-  baseline?: boolean;
-  /** Processes the batch once; returns the frames handled. */
+  /** Processes the batch once; returns the bytes it produced. */
   run(): number | Promise<number>;
 }
 
-async function drain<T>(stream: ReadableStream<T>): Promise<number> {
-  let count = 0;
-  const reader = stream.getReader();
-  while (!(await reader.read()).done) count++;
-  return count;
+/** Ours against ws doing the same work; the report prints the ratio. */
+export interface Comparison {
+  /** Short label: a column of the report's summary. */
+  label: string;
+  /** Whether the README quotes this comparison for its direction. */
+  primary: boolean;
+  ours: Candidate;
+  /** ws on its pure-JS path: the reference of the targets. */
+  ws: Candidate;
+  /** ws with bufferutil's native masking, when it loaded. */
+  wsNative: Candidate | undefined;
 }
 
-function wsReceive(peer: WsPeer, batch: FrameBatch): Candidate {
-  // ws unmasks in place, so it gets its own copy of the bytes.
-  const input = bufferOf(batch.bytes.slice());
-  // One receiver per candidate, like one per connection.
-  let count = 0;
+/** Everything measured for one batch and direction. */
+export interface Cases {
+  /** Every candidate once (comparisons share some), floors last. */
+  candidates: Candidate[];
+  comparisons: Comparison[];
+  /** What `run()` must return. */
+  expectedBytes: number;
+}
+
+async function drainFrames(stream: ReadableStream<WsFrame>): Promise<number> {
+  let bytes = 0;
+  const reader = stream.getReader();
+  for (;;) {
+    const { done, value } = await reader.read();
+    if (done) return bytes;
+    bytes += value.payload.length;
+  }
+}
+
+async function drainBytes(stream: ReadableStream<Uint8Array>): Promise<number> {
+  let bytes = 0;
+  const reader = stream.getReader();
+  for (;;) {
+    const { done, value } = await reader.read();
+    if (done) return bytes;
+    bytes += value.length;
+  }
+}
+
+/** ws's chunks: views of a private copy, since ws unmasks in place. */
+function wsChunks(batch: FrameBatch): Buffer[] {
+  const copy = batch.bytes.slice();
+  let at = 0;
+  return batch.chunks.map((chunk) => {
+    const view = bufferOf(copy.subarray(at, at + chunk.length));
+    at += chunk.length;
+    return view;
+  });
+}
+
+/** A long-lived ws Receiver (one per connection) fed the batch's chunks. */
+function wsReceiverWrite(peer: WsPeer, batch: FrameBatch): Candidate {
+  const chunks = wsChunks(batch);
+  let bytes = 0;
   const receiver = new peer.Receiver({ isServer: batch.masked });
-  receiver.on("message", () => {
-    count++;
+  receiver.on("message", (data) => {
+    bytes += data.length;
   });
   receiver.on("error", (error) => {
     throw error;
   });
   return {
-    name: `ws Receiver (${peer.variant})`,
-    ...(peer.variant === "pure JS" ? { baseline: true } : {}),
+    name: `ws: Receiver.write, one receiver (${peer.variant})`,
     run(): number {
-      count = 0;
-      receiver.write(input);
-      return count;
+      bytes = 0;
+      for (const chunk of chunks) receiver.write(chunk);
+      return bytes;
     },
   };
 }
 
-/** Decoding candidates for a batch. */
-export function decodeCandidates(
-  batch: FrameBatch,
-  peers: WsPeers,
-): Candidate[] {
+/** A new ws Receiver per batch, as per connection setup. */
+function wsNewReceiver(peer: WsPeer, batch: FrameBatch): Candidate {
+  const chunks = wsChunks(batch);
+  return {
+    name: `ws: new Receiver per batch + write (${peer.variant})`,
+    run(): number {
+      let bytes = 0;
+      const receiver = new peer.Receiver({ isServer: batch.masked });
+      receiver.on("message", (data) => {
+        bytes += data.length;
+      });
+      receiver.on("error", (error) => {
+        throw error;
+      });
+      for (const chunk of chunks) receiver.write(chunk);
+      return bytes;
+    },
+  };
+}
+
+/**
+ * Decoding cases for a batch. Both sides get the same chunks (the batch cut
+ * into 64 KiB socket reads, so large frames arrive split) and hand every
+ * frame's payload to the caller: ws through its "message" event (binary
+ * frames of one fragment, so no concatenation), ours through the parser's
+ * callback or the stream's reader. ws unmasks in place in the chunk; ours
+ * never modifies a chunk, so it unmasks into new memory (more work).
+ */
+export function decodeCases(batch: FrameBatch, peers: WsPeers): Cases {
   const role = batch.masked ? "server" : "client";
-  const { bytes, payloadOffsets, keys, size, count } = batch;
-  // One parser per candidate, like one per connection.
-  let frames = 0;
-  const parser = createFrameParser(() => {
-    frames++;
+  const { bytes, chunks, payloadOffsets, keys, size, count } = batch;
+
+  // One parser, like one per connection.
+  let parsed = 0;
+  const parser = createFrameParser((frame) => {
+    parsed += frame.payload.length;
   }, { role });
-  const candidates: Candidate[] = [
+  const core: Candidate = {
+    name: "ours: createFrameParser push, one parser (core)",
+    run(): number {
+      parsed = 0;
+      for (const chunk of chunks) parser.push(chunk);
+      return parsed;
+    },
+  };
+
+  // One stream, like one per connection: write the chunks, read the frames.
+  const stream = new WsFrameDecoderStream({ role });
+  const writer = stream.writable.getWriter();
+  const reader = stream.readable.getReader();
+  const longLived: Candidate = {
+    name: "ours: WsFrameDecoderStream write + read, one stream",
+    async run(): Promise<number> {
+      let last: Promise<void> | undefined;
+      for (const chunk of chunks) last = writer.write(chunk);
+      let bytes = 0;
+      for (let i = 0; i < count; i++) {
+        bytes += (await reader.read()).value!.payload.length;
+      }
+      await last;
+      return bytes;
+    },
+  };
+
+  const perBatch: Candidate = {
+    name: "ours: new WsFrameDecoderStream per batch + pipeThrough",
+    run(): Promise<number> {
+      return drainFrames(
+        ReadableStream.from(chunks).pipeThrough(
+          new WsFrameDecoderStream({ role }),
+        ),
+      );
+    },
+  };
+
+  const wsWrite = wsReceiverWrite(peers.pure, batch);
+  const wsWriteNative = peers.bufferutil &&
+    wsReceiverWrite(peers.bufferutil, batch);
+  const wsNew = wsNewReceiver(peers.pure, batch);
+  const wsNewNative = peers.bufferutil &&
+    wsNewReceiver(peers.bufferutil, batch);
+
+  const comparisons: Comparison[] = [
     {
-      name: "ours: createFrameParser (core)",
-      run(): number {
-        frames = 0;
-        parser.push(bytes);
-        return frames;
-      },
+      label: "core",
+      primary: true,
+      ours: core,
+      ws: wsWrite,
+      wsNative: wsWriteNative,
     },
     {
-      name: "ours: WsFrameDecoderStream",
-      run(): Promise<number> {
-        return drain(
-          ReadableStream.from([bytes]).pipeThrough(
-            new WsFrameDecoderStream({ role }),
-          ),
-        );
-      },
+      label: "stream",
+      primary: false,
+      ours: longLived,
+      ws: wsWrite,
+      wsNative: wsWriteNative,
     },
-    wsReceive(peers.pure, batch),
+    {
+      label: "stream, new per batch",
+      primary: false,
+      ours: perBatch,
+      ws: wsNew,
+      wsNative: wsNewNative,
+    },
   ];
-  if (peers.bufferutil) candidates.push(wsReceive(peers.bufferutil, batch));
+
+  let floor: Candidate;
   if (batch.masked) {
     const scratch = bytes.slice();
-    candidates.push({
-      name: "floor: XOR byte loop, in place",
+    floor = {
+      name: "floor: XOR byte loop in place, one buffer",
       run(): number {
         for (let f = 0; f < count; f++) {
           const start = payloadOffsets[f]!;
           const key = keys[f]!;
           for (let i = 0; i < size; i++) scratch[start + i]! ^= key[i & 3]!;
         }
-        return count;
+        return count * size;
       },
-    });
+    };
   } else {
-    candidates.push({
-      name: "floor: walk headers, payload views",
+    floor = {
+      name: "floor: walk headers, payload views, one buffer",
       run(): number {
-        let frames = 0;
+        let total = 0;
         let pos = 0;
         while (pos < bytes.length) {
           let length = bytes[pos + 1]! & 0x7f;
@@ -119,134 +248,296 @@ export function decodeCandidates(
               bytes[pos + 9]!) >>> 0;
             start += 8;
           }
-          if (bytes.subarray(start, start + length).length === length) frames++;
+          total += new Uint8Array(
+            bytes.buffer,
+            bytes.byteOffset + start,
+            length,
+          ).length;
           pos = start + length;
         }
-        return frames;
+        return total;
       },
-    });
+    };
   }
-  return candidates;
+
+  const candidates = [core, longLived, perBatch, wsWrite, wsNew];
+  if (wsWriteNative) candidates.push(wsWriteNative);
+  if (wsNewNative) candidates.push(wsNewNative);
+  candidates.push(floor);
+  return { candidates, comparisons, expectedBytes: count * size };
 }
 
-function wsFrame(peer: WsPeer, batch: FrameBatch): Candidate {
+/** ws's Sender.frame over the batch; returns the wire bytes of the lists. */
+function wsFrame(
+  peer: WsPeer,
+  batch: FrameBatch,
+  name: string,
+  options: WsFrameOptions,
+): Candidate {
   const payloads = batch.frames.map((f) => bufferOf(f.payload));
+  const frame = peer.frame;
+  return {
+    name: `ws: ${name} (${peer.variant})`,
+    run(): number {
+      let bytes = 0;
+      for (const payload of payloads) {
+        const list = frame(payload, options);
+        bytes += list[0]!.length + (list.length > 1 ? list[1]!.length : 0);
+      }
+      return bytes;
+    },
+  };
+}
+
+/** ws's Sender.frame joined into one buffer, as a caller would. */
+function wsFrameConcat(peer: WsPeer, batch: FrameBatch): Candidate {
+  const payloads = batch.frames.map((f) => bufferOf(f.payload));
+  const frame = peer.frame;
   const options = {
     fin: true,
     rsv1: false,
     opcode: 2,
-    mask: batch.masked,
+    mask: false,
     readOnly: true,
   };
   return {
-    name: `ws Sender.frame (${peer.variant})`,
-    ...(peer.variant === "pure JS" ? { baseline: true } : {}),
+    name: `ws: Sender.frame + Buffer.concat, one buffer (${peer.variant})`,
     run(): number {
-      let n = 0;
+      let bytes = 0;
       for (const payload of payloads) {
-        n += peer.frame(payload, options).length > 0 ? 1 : 0;
+        const list = frame(payload, options);
+        const header = list[0]!;
+        bytes += Buffer.concat(list, header.length + payload.length).length;
       }
-      return n;
+      return bytes;
     },
   };
 }
 
-/** Encoding candidates for a batch. */
-export function encodeCandidates(
-  batch: FrameBatch,
-  peers: WsPeers,
-): Candidate[] {
+/**
+ * Encoding cases for a batch. Both sides encode the same payloads as final
+ * binary frames and never modify them (ws's `readOnly: true`).
+ *
+ * Masked (client role): ws's Sender.frame masks into one new buffer holding
+ * header and payload, with a fresh key from a pool of random bytes; so does
+ * our encoder. With a given key, ws gets it through `generateMask`.
+ *
+ * Unmasked (server role): ws's Sender.frame returns `[header, payload]`,
+ * the payload not copied, and its caller writes both; our zero-copy path is
+ * `encodeHeader` (the caller writes the header, then the payload). For one
+ * contiguous buffer on both sides, ws's list is joined with Buffer.concat.
+ */
+export function encodeCases(batch: FrameBatch, peers: WsPeers): Cases {
   const frames: WsFrame[] = batch.frames;
-  const key = new Uint8Array([0x37, 0xfa, 0x21, 0x3d]);
-  const candidates: Candidate[] = [];
   const role = batch.masked ? "client" : "server";
+  const key = new Uint8Array([0x37, 0xfa, 0x21, 0x3d]);
+  const comparisons: Comparison[] = [];
+  const candidates: Candidate[] = [];
   // One encoder per candidate, like one per connection.
   const encoder = createFrameEncoder({ role });
-  candidates.push({
-    name: batch.masked
-      ? "ours: createFrameEncoder (core, fresh keys)"
-      : "ours: createFrameEncoder (core, one buffer)",
-    run(): number {
-      let n = 0;
-      for (const frame of frames) n += encoder.encode(frame).length > 0 ? 1 : 0;
-      return n;
-    },
-  });
-  if (batch.masked) {
-    candidates.push({
-      name: "ours: encodeFrame, given key",
-      run(): number {
-        let n = 0;
-        for (const frame of frames) {
-          n += encodeFrame(frame, { mask: key }).length > 0 ? 1 : 0;
-        }
-        return n;
-      },
-    });
-  } else {
-    candidates.push(
-      {
-        name: "ours: encoder.encodeHeader + payload view",
-        run(): number {
-          let n = 0;
-          for (const frame of frames) {
-            const list = [encoder.encodeHeader(frame), frame.payload];
-            n += list.length > 0 ? 1 : 0;
-          }
-          return n;
-        },
-      },
-      {
-        name: "ours: encodeFrame",
-        run(): number {
-          let n = 0;
-          for (const frame of frames) {
-            n += encodeFrame(frame, { mask: false }).length > 0 ? 1 : 0;
-          }
-          return n;
-        },
-      },
-    );
-  }
-  candidates.push({
-    name: "ours: WsFrameEncoderStream",
+  const native = peers.bufferutil;
+
+  const stream: Candidate = {
+    name: "ours: new WsFrameEncoderStream per batch + pipeThrough",
     run(): Promise<number> {
-      return drain(
+      return drainBytes(
         ReadableStream.from(frames).pipeThrough(
-          new WsFrameEncoderStream({
-            role: batch.masked ? "client" : "server",
-          }),
+          new WsFrameEncoderStream({ role }),
         ),
       );
     },
-  });
-  candidates.push(wsFrame(peers.pure, batch));
-  if (peers.bufferutil) candidates.push(wsFrame(peers.bufferutil, batch));
+  };
+
   if (batch.masked) {
-    candidates.push({
-      name: "floor: copy + XOR byte loop",
+    const fresh = {
+      fin: true,
+      rsv1: false,
+      opcode: 2,
+      mask: true,
+      readOnly: true,
+    };
+    const given = {
+      ...fresh,
+      generateMask(mask: Uint8Array): void {
+        mask[0] = key[0]!;
+        mask[1] = key[1]!;
+        mask[2] = key[2]!;
+        mask[3] = key[3]!;
+      },
+    };
+    const wsFresh = wsFrame(
+      peers.pure,
+      batch,
+      "Sender.frame, fresh keys, one buffer",
+      fresh,
+    );
+    const wsFreshNative = native &&
+      wsFrame(native, batch, "Sender.frame, fresh keys, one buffer", fresh);
+    const wsGiven = wsFrame(
+      peers.pure,
+      batch,
+      "Sender.frame, given key, one buffer",
+      given,
+    );
+    const wsGivenNative = native &&
+      wsFrame(native, batch, "Sender.frame, given key, one buffer", given);
+    const core: Candidate = {
+      name: "ours: createFrameEncoder encode, fresh keys, one buffer (core)",
       run(): number {
+        let bytes = 0;
+        for (const frame of frames) bytes += encoder.encode(frame).length;
+        return bytes;
+      },
+    };
+    const givenKey: Candidate = {
+      name: "ours: encodeFrame, given key, one buffer",
+      run(): number {
+        let bytes = 0;
+        for (const frame of frames) {
+          bytes += encodeFrame(frame, { mask: key }).length;
+        }
+        return bytes;
+      },
+    };
+    comparisons.push(
+      {
+        label: "fresh keys",
+        primary: true,
+        ours: core,
+        ws: wsFresh,
+        wsNative: wsFreshNative,
+      },
+      {
+        label: "given key",
+        primary: false,
+        ours: givenKey,
+        ws: wsGiven,
+        wsNative: wsGivenNative,
+      },
+      {
+        label: "stream",
+        primary: false,
+        ours: stream,
+        ws: wsFresh,
+        wsNative: wsFreshNative,
+      },
+    );
+    candidates.push(core, givenKey, stream, wsFresh, wsGiven);
+    if (wsFreshNative) candidates.push(wsFreshNative);
+    if (wsGivenNative) candidates.push(wsGivenNative);
+    candidates.push({
+      name: "floor: new buffer + XOR byte loop",
+      run(): number {
+        let bytes = 0;
         for (const frame of frames) {
           const payload = frame.payload;
           const out = new Uint8Array(payload.length + 6);
           for (let i = 0; i < payload.length; i++) {
             out[6 + i] = payload[i]! ^ key[i & 3]!;
           }
+          bytes += out.length;
         }
-        return frames.length;
+        return bytes;
       },
     });
   } else {
-    candidates.push({
-      name: "floor: copy",
+    const options = {
+      fin: true,
+      rsv1: false,
+      opcode: 2,
+      mask: false,
+      readOnly: true,
+    };
+    const wsList = wsFrame(
+      peers.pure,
+      batch,
+      "Sender.frame, [header, payload]",
+      options,
+    );
+    const wsListNative = native &&
+      wsFrame(native, batch, "Sender.frame, [header, payload]", options);
+    const wsJoined = wsFrameConcat(peers.pure, batch);
+    const wsJoinedNative = native && wsFrameConcat(native, batch);
+    const header: Candidate = {
+      name: "ours: createFrameEncoder encodeHeader + payload (core)",
       run(): number {
+        let bytes = 0;
+        for (const frame of frames) {
+          bytes += encoder.encodeHeader(frame).length + frame.payload.length;
+        }
+        return bytes;
+      },
+    };
+    const joined: Candidate = {
+      name: "ours: createFrameEncoder encode, one buffer",
+      run(): number {
+        let bytes = 0;
+        for (const frame of frames) bytes += encoder.encode(frame).length;
+        return bytes;
+      },
+    };
+    const encodeFrameJoined: Candidate = {
+      name: "ours: encodeFrame, one buffer",
+      run(): number {
+        let bytes = 0;
+        for (const frame of frames) {
+          bytes += encodeFrame(frame, { mask: false }).length;
+        }
+        return bytes;
+      },
+    };
+    comparisons.push(
+      {
+        label: "header + payload",
+        primary: true,
+        ours: header,
+        ws: wsList,
+        wsNative: wsListNative,
+      },
+      {
+        label: "one buffer",
+        primary: false,
+        ours: joined,
+        ws: wsJoined,
+        wsNative: wsJoinedNative,
+      },
+      {
+        label: "encodeFrame, one buffer",
+        primary: false,
+        ours: encodeFrameJoined,
+        ws: wsJoined,
+        wsNative: wsJoinedNative,
+      },
+      {
+        label: "stream",
+        primary: false,
+        ours: stream,
+        ws: wsJoined,
+        wsNative: wsJoinedNative,
+      },
+    );
+    candidates.push(
+      header,
+      joined,
+      encodeFrameJoined,
+      stream,
+      wsList,
+      wsJoined,
+    );
+    if (wsListNative) candidates.push(wsListNative);
+    if (wsJoinedNative) candidates.push(wsJoinedNative);
+    candidates.push({
+      name: "floor: new buffer + copy",
+      run(): number {
+        let bytes = 0;
         for (const frame of frames) {
           const out = new Uint8Array(frame.payload.length + 10);
           out.set(frame.payload, 10);
+          bytes += out.length;
         }
-        return frames.length;
+        return bytes;
       },
     });
   }
-  return candidates;
+  return { candidates, comparisons, expectedBytes: batch.bytes.length };
 }

@@ -24,9 +24,17 @@ export interface WsCloseInfo {
  * network instead of growing memory.
  */
 export interface WsConnection extends AsyncIterable<string | Uint8Array> {
-  /** Incoming messages; ends when the connection closes. */
+  /**
+   * Incoming messages; ends (without erroring) when the connection closes,
+   * and `closed` says how. Cancelling it closes the connection with 1000.
+   */
   readonly readable: ReadableStream<string | Uint8Array>;
-  /** Sends one message; resolves when the data is handed over and buffered bytes are under the limit. */
+  /**
+   * Sends one message; resolves when the data is handed over and buffered
+   * bytes are under the limit. Rejects with an `InvalidStateError`
+   * `DOMException` once the connection is closing or closed; that rejection
+   * is marked handled, so a `send()` nobody awaits cannot crash a server.
+   */
   send(data: WsSendData): Promise<void>;
   /** Starts (or completes) the close handshake; resolves once the connection is closed. */
   close(code?: number, reason?: string): Promise<void>;

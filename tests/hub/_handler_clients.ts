@@ -3,7 +3,7 @@
 // reader, a WebSocket with a message queue, and a raw HTTP request for the
 // answers a WebSocket client cannot see (the status of a refused upgrade).
 
-import { type SseEvent, SseDecoderStream } from "../../sse/mod.ts";
+import { SseDecoderStream, type SseEvent } from "../../sse/mod.ts";
 
 /** A `Deno.serve` server on a free loopback port. */
 export interface HubTestServer extends AsyncDisposable {

@@ -1,0 +1,802 @@
+// Copyright 2026 the serverpush authors. MIT license.
+
+import {
+  deepStrictEqual,
+  match,
+  notStrictEqual,
+  ok,
+  rejects,
+  strictEqual,
+} from "node:assert/strict";
+import {
+  createHubHandler,
+  Hub,
+  type HubDataMessage,
+  hubMessageToSse,
+} from "../../hub/mod.ts";
+import {
+  openEvents,
+  openSocket,
+  serveHub,
+  upgradeStatus,
+  within,
+} from "./_handler_clients.ts";
+
+const SSE = { accept: "text/event-stream" } as const;
+
+/** Publishes `data` in order and returns the ids. */
+async function publishAll(
+  hub: Hub,
+  topic: string,
+  data: string[],
+): Promise<string[]> {
+  const ids: string[] = [];
+  for (const each of data) ids.push(await hub.publish(topic, { data: each }));
+  return ids;
+}
+
+Deno.test("createHubHandler serves SSE events that carry their ids, then resumes after Last-Event-ID without loss or duplicate", async () => {
+  const hub = new Hub();
+  await using server = serveHub(hub.handler({ prefix: "/hub" }));
+  const url = `${server.origin}/hub/news`;
+
+  const first = await openEvents(url);
+  strictEqual(
+    first.response.headers.get("content-type"),
+    "text/event-stream; charset=utf-8",
+  );
+  strictEqual(first.response.headers.get("cache-control"), "no-cache");
+  const ids = await publishAll(hub, "news", ["a", "b"]);
+  const seen = await first.events.take(2);
+  deepStrictEqual(
+    seen.map((e) => [e.lastEventId, e.data]),
+    [[ids[0], "a"], [ids[1], "b"]],
+  );
+  await first.events.cancel();
+
+  // Published while the client is away.
+  const missed = await publishAll(hub, "news", ["c", "d"]);
+  const second = await openEvents(url, { "last-event-id": ids[1]! });
+  const live = hub.publish("news", { event: "story", data: "e" });
+  const resumed = await second.events.take(3);
+  deepStrictEqual(
+    resumed.map((e) => [e.lastEventId, e.type, e.data]),
+    [
+      [missed[0], "message", "c"],
+      [missed[1], "message", "d"],
+      [await live, "story", "e"],
+    ],
+  );
+  await second.events.cancel();
+  await hub.close();
+});
+
+Deno.test("createHubHandler sends the gap signal over SSE for an unknown id and for an id older than the window", async () => {
+  const hub = new Hub({ replay: { maxMessages: 2 } });
+  await using server = serveHub(hub.handler());
+  const ids = await publishAll(hub, "t", ["1", "2", "3", "4"]);
+
+  const unknown = await openEvents(`${server.origin}/t`, {
+    "last-event-id": "from-before-a-restart",
+  });
+  deepStrictEqual(
+    (await unknown.events.take(3)).map((e) => [e.type, e.data]),
+    [["serverpush-reset", "unknown-id"], ["message", "3"], [
+      "message",
+      "4",
+    ]],
+  );
+  await unknown.events.cancel();
+
+  const old = await openEvents(`${server.origin}/t?lastEventId=${ids[0]}`);
+  const events = await old.events.take(3);
+  deepStrictEqual(
+    events.map((e) => [e.type, e.data, e.lastEventId]),
+    [
+      // The reset has no id: the client's last event id stays as it was.
+      ["serverpush-reset", "window-exceeded", ids[0]],
+      ["message", "3", ids[2]],
+      ["message", "4", ids[3]],
+    ],
+  );
+  await old.events.cancel();
+  await hub.close();
+});
+
+Deno.test("createHubHandler sends retry first and keep-alive comments on a silent SSE stream", async () => {
+  const hub = new Hub();
+  const handler = createHubHandler(hub, { keepAlive: 20, retry: 1500 });
+  const response = await handler(
+    new Request("http://localhost/quiet", { headers: SSE }),
+  );
+  const reader = response.body!.pipeThrough(new TextDecoderStream())
+    .getReader();
+  let text = "";
+  while (!text.includes(":\n\n")) {
+    const { value, done } = await within(reader.read(), "a keep-alive");
+    if (done) break;
+    text += value;
+  }
+  ok(text.startsWith("retry: 1500\n\n"), JSON.stringify(text));
+  ok(text.includes(":\n\n"), JSON.stringify(text));
+  await reader.cancel();
+  strictEqual(hub.stats().subscribers, 0);
+  await hub.close();
+});
+
+Deno.test("createHubHandler enqueues the same encoded bytes object in every SSE stream of a broadcast", async () => {
+  const hub = new Hub();
+  const handler = createHubHandler(hub, { keepAlive: false });
+  const request = (): Request =>
+    new Request("http://localhost/fanout", { headers: SSE });
+  const a = (await handler(request())).body!.getReader();
+  const b = (await handler(request())).body!.getReader();
+  const probe = hub.subscribe("fanout").getReader();
+  await hub.publish("fanout", { data: "once" });
+  const [chunkA, chunkB, message] = await Promise.all([
+    a.read(),
+    b.read(),
+    probe.read(),
+  ]);
+  // One Uint8Array, shared: the message was encoded once for both streams.
+  strictEqual(chunkA.value, chunkB.value);
+  strictEqual(chunkA.value, hubMessageToSse(message.value!));
+  strictEqual(
+    new TextDecoder().decode(chunkA.value),
+    `id: ${(message.value as HubDataMessage).id}\ndata: once\n\n`,
+  );
+  await a.cancel();
+  await b.cancel();
+  await probe.cancel();
+  await hub.close();
+});
+
+Deno.test("createHubHandler cuts off an SSE stream that never reads while another keeps receiving", async () => {
+  const hub = new Hub({ maxQueuedMessages: 4 });
+  const handler = createHubHandler(hub, { keepAlive: false });
+  await using server = serveHub(handler);
+  const reading = await openEvents(`${server.origin}/busy`);
+  // Nobody ever reads this body.
+  const stalled = await handler(
+    new Request("http://localhost/busy", { headers: SSE }),
+  );
+  strictEqual(hub.stats().subscribers, 2);
+
+  const data = Array.from({ length: 20 }, (_, i) => `m${i}`);
+  const received: string[] = [];
+  for (const each of data) {
+    await hub.publish("busy", { data: each });
+    received.push((await reading.events.take(1))[0]!.data);
+  }
+  deepStrictEqual(received, data);
+  // The stalled stream overflowed its queue and was released.
+  strictEqual(hub.stats().subscribers, 1);
+  await rejects(
+    stalled.body!.getReader().read(),
+    /exceeds maxQueuedMessages of 4/,
+  );
+  await reading.events.cancel();
+  await hub.close();
+});
+
+Deno.test("createHubHandler sends a topic's messages to a WebSocket as JSON text frames", async () => {
+  const hub = new Hub();
+  await using server = serveHub(hub.handler({ prefix: "/hub" }));
+  const socket = openSocket(`${server.origin}/hub/prices`);
+  await socket.opened;
+  strictEqual(socket.socket.protocol, "");
+  const first = await hub.publish("prices", { data: "42" });
+  const second = await hub.publish("prices", {
+    event: "raw",
+    data: new Uint8Array([1, 2, 3]),
+  });
+  deepStrictEqual(await socket.next(), { id: first, data: "42" });
+  deepStrictEqual(await socket.next(), {
+    id: second,
+    event: "raw",
+    data: "AQID",
+    encoding: "base64",
+  });
+  await socket.close();
+  await hub.close();
+});
+
+Deno.test("createHubHandler replays a WebSocket topic after ?since= and signals a gap", async () => {
+  const hub = new Hub({ replay: { maxMessages: 3 } });
+  await using server = serveHub(hub.handler());
+  const ids = await publishAll(hub, "log", ["1", "2", "3"]);
+
+  const resumed = openSocket(`${server.origin}/log?since=${ids[0]}`);
+  deepStrictEqual(await resumed.next(), { id: ids[1], data: "2" });
+  deepStrictEqual(await resumed.next(), { id: ids[2], data: "3" });
+  await resumed.close();
+
+  const unknown = openSocket(`${server.origin}/log?since=nope`);
+  deepStrictEqual(await unknown.next(), { reset: "unknown-id" });
+  deepStrictEqual(await unknown.next(), { id: ids[0], data: "1" });
+  await unknown.close();
+  await hub.close();
+});
+
+Deno.test("createHubHandler lets a WebSocket client publish only with allowPublish and authorizePublish", async (t) => {
+  const hub = new Hub();
+  const publishable = createHubHandler(hub, {
+    allowPublish: true,
+    authorizePublish: (_request, topic) => topic === "chat",
+  });
+  const closed = createHubHandler(hub, {
+    authorizePublish: () => true,
+  });
+  await using open = serveHub(publishable);
+  await using shut = serveHub(closed);
+
+  await t.step("allowed: the message reaches subscribers", async () => {
+    const reader = openSocket(`${open.origin}/chat`);
+    const writer = openSocket(`${open.origin}/chat`);
+    await Promise.all([reader.opened, writer.opened]);
+    writer.send({ event: "say", data: "hello" });
+    const got = await reader.next();
+    strictEqual(got.data, "hello");
+    strictEqual(got.event, "say");
+    deepStrictEqual(await writer.next(), got);
+    const { messages } = await hub.history("chat");
+    strictEqual(messages.at(-1)!.id, got.id);
+    await reader.close();
+    await writer.close();
+  });
+
+  await t.step("authorizePublish refuses another topic", async () => {
+    const socket = openSocket(`${open.origin}/news`);
+    socket.send({ data: "spam" });
+    deepStrictEqual(await socket.next(), {
+      error: "unauthorized",
+      message: 'Cannot publish to topic "news": not authorized',
+    });
+    strictEqual((await hub.history("news")).messages.length, 0);
+    await socket.close();
+  });
+
+  await t.step("without allowPublish nothing is published", async () => {
+    const socket = openSocket(`${shut.origin}/chat`);
+    socket.send({ data: "hello" });
+    strictEqual((await socket.next()).error, "publish-disabled");
+    socket.send("not json");
+    strictEqual((await socket.next()).error, "invalid-json");
+    await socket.close();
+  });
+  await hub.close();
+});
+
+Deno.test("createHubHandler answers POST with 403 by default and 201 with the id when authorized", async () => {
+  const hub = new Hub();
+  await using refusing = serveHub(hub.handler({ prefix: "/hub" }));
+  const denied = await fetch(`${refusing.origin}/hub/news`, {
+    method: "POST",
+    body: "hello",
+  });
+  strictEqual(denied.status, 403);
+  await denied.body?.cancel();
+  strictEqual((await hub.history("news")).messages.length, 0);
+
+  await using server = serveHub(hub.handler({
+    prefix: "/hub",
+    authorizePublish: (request) =>
+      request.headers.get("authorization") === "Bearer ok",
+  }));
+  const auth = { authorization: "Bearer ok" };
+  const text = await fetch(`${server.origin}/hub/news?event=story`, {
+    method: "POST",
+    headers: { ...auth, "content-type": "text/plain" },
+    body: "héllo",
+  });
+  strictEqual(text.status, 201);
+  const { id } = await text.json();
+  const bytes = await fetch(`${server.origin}/hub/news`, {
+    method: "POST",
+    headers: {
+      ...auth,
+      "content-type": "application/octet-stream",
+      "x-event": "blob",
+    },
+    body: new Uint8Array([0, 255]),
+  });
+  strictEqual(bytes.status, 201);
+  await bytes.body?.cancel();
+  const { messages } = await hub.history("news");
+  deepStrictEqual(messages.map((m) => [m.event, m.data]), [
+    ["story", "héllo"],
+    ["blob", new Uint8Array([0, 255])],
+  ]);
+  strictEqual(messages[0]!.id, id);
+
+  const noToken = await fetch(`${server.origin}/hub/news`, {
+    method: "POST",
+    body: "x",
+  });
+  strictEqual(noToken.status, 403);
+  await noToken.body?.cancel();
+  await hub.close();
+});
+
+Deno.test("createHubHandler refuses a POST body over maxPublishBytes with 413 and a bad event with 400", async () => {
+  const hub = new Hub();
+  await using server = serveHub(hub.handler({
+    authorizePublish: () => true,
+    maxPublishBytes: 16,
+  }));
+  const declared = await fetch(`${server.origin}/t`, {
+    method: "POST",
+    body: "x".repeat(17),
+  });
+  strictEqual(declared.status, 413);
+  match(await declared.text(), /exceeds maxPublishBytes of 16/);
+  // Without a content-length: the limit holds while the body streams in.
+  const streamed = await fetch(`${server.origin}/t`, {
+    method: "POST",
+    body: ReadableStream.from([new Uint8Array(10), new Uint8Array(10)]),
+  });
+  strictEqual(streamed.status, 413);
+  await streamed.body?.cancel();
+  const badEvent = await fetch(`${server.origin}/t`, {
+    method: "POST",
+    headers: { "x-event": "a\tb" },
+    body: "ok",
+  });
+  strictEqual(badEvent.status, 201);
+  await badEvent.body?.cancel();
+  const withNewline = await fetch(`${server.origin}/t?event=a%0Ab`, {
+    method: "POST",
+    body: "ok",
+  });
+  strictEqual(withNewline.status, 400);
+  await withNewline.body?.cancel();
+  const notUtf8 = await fetch(`${server.origin}/t`, {
+    method: "POST",
+    headers: { "content-type": "text/plain" },
+    body: new Uint8Array([0xff]),
+  });
+  strictEqual(notUtf8.status, 400);
+  await notUtf8.body?.cancel();
+  strictEqual((await hub.history("t")).messages.length, 1);
+  await hub.close();
+});
+
+Deno.test("createHubHandler checks authorizeSubscribe on every transport", async (t) => {
+  const hub = new Hub();
+  const asked: string[] = [];
+  const handler = createHubHandler(hub, {
+    authorizeSubscribe(request, topic): boolean | Response {
+      asked.push(new URL(request.url).searchParams.get("transport") ?? topic);
+      if (topic === "teapot") return new Response("no", { status: 418 });
+      return topic !== "secret";
+    },
+  });
+  await using server = serveHub(handler);
+
+  for (
+    const [name, query] of [
+      ["longpoll", "?transport=longpoll"],
+      ["poll", "?transport=poll"],
+      ["iframe", "?transport=iframe&callback=onPush"],
+      ["sse", "?transport=sse"],
+    ]
+  ) {
+    await t.step(name, async () => {
+      const response = await fetch(`${server.origin}/secret${query}`);
+      strictEqual(response.status, 403);
+      await response.body?.cancel();
+    });
+  }
+  await t.step("EventSource request", async () => {
+    const response = await fetch(`${server.origin}/secret`, { headers: SSE });
+    strictEqual(response.status, 403);
+    await response.body?.cancel();
+    const teapot = await fetch(`${server.origin}/teapot`, { headers: SSE });
+    strictEqual(teapot.status, 418);
+    await teapot.body?.cancel();
+  });
+  await t.step("WebSocket upgrade", async () => {
+    strictEqual(await upgradeStatus(server.port, "/secret"), 403);
+  });
+  await t.step("serverpush.v1 subscribe", async () => {
+    const socket = openSocket(server.origin, "serverpush.v1");
+    socket.send({ type: "subscribe", topic: "secret" });
+    deepStrictEqual(await socket.next(), {
+      type: "error",
+      code: "unauthorized",
+      message: 'Cannot subscribe to topic "secret": not authorized',
+      topic: "secret",
+    });
+    await socket.close();
+  });
+  deepStrictEqual(asked, [
+    "longpoll",
+    "poll",
+    "iframe",
+    "sse",
+    "secret",
+    "teapot",
+    "secret",
+    "secret",
+  ]);
+  strictEqual(hub.stats().subscribers, 0);
+  await hub.close();
+});
+
+Deno.test("createHubHandler refuses a foreign Origin with 403 on WebSocket upgrades and POST", async () => {
+  const hub = new Hub();
+  await using server = serveHub(
+    hub.handler({ authorizePublish: () => true }),
+  );
+  const foreign = { origin: "http://evil.example" };
+  strictEqual(await upgradeStatus(server.port, "/t", foreign), 403);
+  strictEqual(
+    await upgradeStatus(server.port, "/t", { origin: server.origin }),
+    101,
+  );
+  const post = await fetch(`${server.origin}/t`, {
+    method: "POST",
+    headers: foreign,
+    body: "x",
+  });
+  strictEqual(post.status, 403);
+  await post.body?.cancel();
+  strictEqual((await hub.history("t")).messages.length, 0);
+
+  await using allowing = serveHub(hub.handler({
+    origins: ["http://evil.example"],
+    authorizePublish: () => true,
+  }));
+  strictEqual(await upgradeStatus(allowing.port, "/t", foreign), 101);
+  await hub.close();
+});
+
+Deno.test("createHubHandler multiplexes topics over one serverpush.v1 WebSocket", async () => {
+  const hub = new Hub();
+  await using server = serveHub(hub.handler({
+    prefix: "/hub",
+    allowPublish: true,
+    authorizePublish: () => true,
+  }));
+  const before = await hub.publish("b", { data: "old" });
+  const missed = await hub.publish("b", { data: "missed" });
+  const socket = openSocket(`${server.origin}/hub`, ["other", "serverpush.v1"]);
+  await socket.opened;
+  strictEqual(socket.socket.protocol, "serverpush.v1");
+
+  socket.send({ type: "subscribe", topic: "a" });
+  deepStrictEqual(await socket.next(), { type: "subscribed", topic: "a" });
+  socket.send({ type: "subscribe", topic: "b", since: before });
+  deepStrictEqual(await socket.next(), { type: "subscribed", topic: "b" });
+  deepStrictEqual(await socket.next(), {
+    type: "message",
+    topic: "b",
+    id: missed,
+    data: "missed",
+  });
+
+  const a1 = await hub.publish("a", { event: "x", data: "1" });
+  deepStrictEqual(await socket.next(), {
+    type: "message",
+    topic: "a",
+    id: a1,
+    event: "x",
+    data: "1",
+  });
+
+  socket.send({ type: "unsubscribe", topic: "a" });
+  deepStrictEqual(await socket.next(), { type: "unsubscribed", topic: "a" });
+  await hub.publish("a", { data: "not for us" });
+
+  socket.send({ type: "publish", topic: "b", event: "say", data: "hi" });
+  const replies = [await socket.next(), await socket.next()];
+  const published = replies.find((r) => r.type === "published")!;
+  const delivered = replies.find((r) => r.type === "message")!;
+  strictEqual(published.topic, "b");
+  deepStrictEqual(delivered, {
+    type: "message",
+    topic: "b",
+    id: published.id,
+    event: "say",
+    data: "hi",
+  });
+  strictEqual(socket.pending, 0);
+  strictEqual(hub.stats().subscribers, 1);
+  await socket.close();
+  await hub.close();
+});
+
+Deno.test("createHubHandler signals a gap over serverpush.v1", async () => {
+  const hub = new Hub({ replay: { maxMessages: 1 } });
+  await using server = serveHub(hub.handler());
+  const [first, , last] = await publishAll(hub, "t", ["1", "2", "3"]);
+  const socket = openSocket(server.origin, "serverpush.v1");
+  socket.send({ type: "subscribe", topic: "t", since: first });
+  deepStrictEqual(await socket.next(), { type: "subscribed", topic: "t" });
+  deepStrictEqual(await socket.next(), {
+    type: "reset",
+    topic: "t",
+    reason: "window-exceeded",
+  });
+  deepStrictEqual(await socket.next(), {
+    type: "message",
+    topic: "t",
+    id: last,
+    data: "3",
+  });
+  await socket.close();
+  await hub.close();
+});
+
+Deno.test("createHubHandler answers bad serverpush.v1 messages with errors and keeps the connection usable", async (t) => {
+  const hub = new Hub();
+  await using server = serveHub(hub.handler({ maxSubscriptions: 1 }));
+  const socket = openSocket(server.origin, "serverpush.v1");
+  const cases: [string, unknown, Record<string, unknown>][] = [
+    ["invalid JSON", "{nope", {
+      code: "invalid-json",
+      message: "Cannot parse message: it is not valid JSON",
+    }],
+    ["not an object", "[1]", {
+      code: "invalid-message",
+      message: "Cannot read message: it is not a JSON object",
+    }],
+    ["unknown type", { type: "dance" }, {
+      code: "unknown-type",
+      message:
+        'Cannot handle message: type "dance" is not subscribe, unsubscribe or publish',
+    }],
+    ["bad topic", { type: "subscribe", topic: "no spaces" }, {
+      code: "invalid-topic",
+      message:
+        'Cannot subscribe to topic "no spaces": a topic is 1 to 128 characters of A-Z a-z 0-9 . _ ~ : / -',
+    }],
+    ["bad since", { type: "subscribe", topic: "t", since: 5 }, {
+      code: "invalid-message",
+      message:
+        'Cannot subscribe to topic "t": since is not a string of at most 1024 characters',
+      topic: "t",
+    }],
+    ["not subscribed", { type: "unsubscribe", topic: "t" }, {
+      code: "not-subscribed",
+      message:
+        'Cannot unsubscribe from topic "t": this connection is not subscribed to it',
+      topic: "t",
+    }],
+    ["publish not enabled", { type: "publish", topic: "t", data: "x" }, {
+      code: "publish-disabled",
+      message:
+        'Cannot publish to topic "t": publishing over WebSocket is not enabled',
+      topic: "t",
+    }],
+  ];
+  for (const [name, sent, expected] of cases) {
+    await t.step(name, async () => {
+      socket.send(sent);
+      deepStrictEqual(await socket.next(), { type: "error", ...expected });
+    });
+  }
+  await t.step("still usable", async () => {
+    socket.send({ type: "subscribe", topic: "t" });
+    deepStrictEqual(await socket.next(), { type: "subscribed", topic: "t" });
+    socket.send({ type: "subscribe", topic: "t" });
+    strictEqual((await socket.next()).code, "already-subscribed");
+    socket.send({ type: "subscribe", topic: "u" });
+    strictEqual((await socket.next()).code, "too-many-subscriptions");
+    const id = await hub.publish("t", { data: "works" });
+    deepStrictEqual(await socket.next(), {
+      type: "message",
+      topic: "t",
+      id,
+      data: "works",
+    });
+  });
+  await socket.close();
+  await hub.close();
+});
+
+Deno.test("createHubHandler closes a serverpush.v1 WebSocket with 1008 after maxClientErrors bad messages in a row", async () => {
+  const hub = new Hub();
+  await using server = serveHub(hub.handler({ maxClientErrors: 3 }));
+  const socket = openSocket(server.origin, "serverpush.v1");
+  socket.send("bad");
+  socket.send({ type: "subscribe", topic: "ok" });
+  for (let i = 0; i < 3; i++) socket.send("bad");
+  strictEqual((await socket.next()).code, "invalid-json");
+  deepStrictEqual(await socket.next(), { type: "subscribed", topic: "ok" });
+  // The good message reset the count: three more errors, then the close.
+  for (let i = 0; i < 3; i++) {
+    strictEqual((await socket.next()).code, "invalid-json");
+  }
+  deepStrictEqual(await within(socket.closed, "the close"), {
+    code: 1008,
+    reason: "Cannot continue: too many invalid messages",
+  });
+  strictEqual(hub.stats().subscribers, 0);
+  await hub.close();
+});
+
+Deno.test("createHubHandler closes a serverpush.v1 WebSocket with 1003 on a binary message", async () => {
+  const hub = new Hub();
+  await using server = serveHub(hub.handler());
+  const socket = openSocket(server.origin, "serverpush.v1");
+  await socket.opened;
+  socket.socket.send(new Uint8Array([1, 2, 3]));
+  deepStrictEqual(await within(socket.closed, "the close"), {
+    code: 1003,
+    reason: "Cannot accept message: serverpush.v1 takes text messages only",
+  });
+  await hub.close();
+});
+
+Deno.test("createHubHandler serves the polling transports of a topic", async (t) => {
+  const hub = new Hub();
+  await using server = serveHub(hub.handler({ prefix: "/hub" }));
+  const url = `${server.origin}/hub/feed`;
+  const first = await hub.publish("feed", { data: "one" });
+
+  await t.step("poll", async () => {
+    const response = await fetch(`${url}?transport=poll`);
+    deepStrictEqual(await response.json(), {
+      cursor: first,
+      messages: [{ id: first, data: "one" }],
+    });
+  });
+  await t.step("longpoll", async () => {
+    const pending = fetch(`${url}?transport=longpoll&cursor=${first}`);
+    // The request is held until the next message.
+    let second: string | undefined;
+    while (second === undefined) {
+      await new Promise((resolve) => setTimeout(resolve, 10));
+      if (hub.stats().subscribers > 0) {
+        second = await hub.publish("feed", { data: "two" });
+      }
+    }
+    deepStrictEqual(await (await within(pending, "long poll")).json(), {
+      cursor: second,
+      messages: [{ id: second, data: "two" }],
+    });
+  });
+  await t.step("iframe", async () => {
+    const response = await fetch(
+      `${url}?transport=iframe&callback=onPush&cursor=${first}`,
+    );
+    match(response.headers.get("content-type")!, /^text\/html/);
+    const reader = response.body!.pipeThrough(new TextDecoderStream())
+      .getReader();
+    let text = "";
+    while (!text.includes('"data":"two"')) {
+      const { value, done } = await within(reader.read(), "the script");
+      if (done) break;
+      text += value;
+    }
+    match(text, /<script>parent\.onPush\(\{"id":"[^"]+","data":"two"\}\);/);
+    await reader.cancel();
+  });
+  await hub.close();
+});
+
+Deno.test("createHubHandler answers routing errors with 400, 404, 405 and 406", async (t) => {
+  const hub = new Hub();
+  const handler = createHubHandler(hub, { prefix: "/hub" });
+  const cases: [string, RequestInit, number, string | null][] = [
+    ["/hub/t?transport=carrier-pigeon", {}, 400, null],
+    ["/hub/no%20spaces", { headers: SSE }, 400, null],
+    ["/hub/%E0%A4%A", { headers: SSE }, 400, null],
+    ["/hub/", { headers: SSE }, 404, null],
+    ["/elsewhere/t", { headers: SSE }, 404, null],
+    ["/hub/t", { method: "PUT" }, 405, "GET, POST"],
+    ["/hub/t?transport=poll", { method: "POST" }, 405, "GET"],
+    ["/hub/t", {}, 406, null],
+  ];
+  for (const [path, init, status, allow] of cases) {
+    await t.step(`${init.method ?? "GET"} ${path}`, async () => {
+      const response = await handler(
+        new Request(`http://localhost${path}`, init),
+      );
+      strictEqual(response.status, status);
+      strictEqual(response.headers.get("allow"), allow);
+      match(await response.text(), /^Cannot /);
+    });
+  }
+  strictEqual(hub.stats().subscribers, 0);
+  await hub.close();
+});
+
+Deno.test("createHubHandler takes the topic from options.topic", async () => {
+  const hub = new Hub();
+  const handler = createHubHandler(hub, {
+    topic: (request) =>
+      new URL(request.url).searchParams.get("room") ?? undefined,
+    authorizePublish: () => true,
+  });
+  const response = await handler(
+    new Request("http://localhost/anything?room=lobby", {
+      method: "POST",
+      body: "hi",
+    }),
+  );
+  strictEqual(response.status, 201);
+  await response.body?.cancel();
+  strictEqual((await hub.history("lobby")).messages[0]!.data, "hi");
+  const none = await handler(
+    new Request("http://localhost/", { headers: SSE }),
+  );
+  strictEqual(none.status, 404);
+  await none.body?.cancel();
+  await hub.close();
+});
+
+Deno.test("createHubHandler ends SSE streams and closes WebSockets with 1001 when its signal aborts", async () => {
+  const hub = new Hub();
+  const shutdown = new AbortController();
+  const handler = hub.handler({ signal: shutdown.signal });
+  await using server = serveHub(handler);
+  const events = await openEvents(`${server.origin}/t`);
+  const socket = openSocket(`${server.origin}/t`);
+  await socket.opened;
+  const id = await hub.publish("t", { data: "before" });
+  strictEqual((await events.events.take(1))[0]!.lastEventId, id);
+  strictEqual((await socket.next()).id, id);
+
+  shutdown.abort();
+  deepStrictEqual(await events.events.rest(), { events: [] });
+  deepStrictEqual(await within(socket.closed, "the close"), {
+    code: 1001,
+    reason: "Cannot deliver messages: the server is shutting down",
+  });
+  const late = await handler(
+    new Request("http://localhost/t", { headers: SSE }),
+  );
+  strictEqual(late.status, 503);
+  await late.body?.cancel();
+  strictEqual(hub.stats().subscribers, 0);
+  await hub.close();
+});
+
+Deno.test("createHubHandler closes WebSockets with 1001 and ends SSE streams when the hub closes", async () => {
+  const hub = new Hub();
+  await using server = serveHub(hub.handler());
+  const events = await openEvents(`${server.origin}/t`);
+  const socket = openSocket(server.origin, "serverpush.v1");
+  socket.send({ type: "subscribe", topic: "t" });
+  await socket.next();
+  await hub.close();
+  deepStrictEqual(await events.events.rest(), { events: [] });
+  deepStrictEqual(await within(socket.closed, "the close"), {
+    code: 1001,
+    reason: "Cannot deliver messages: the hub is closed",
+  });
+  const post = await fetch(`${server.origin}/t?transport=sse`);
+  strictEqual(post.status, 503);
+  await post.body?.cancel();
+});
+
+Deno.test("Hub.handler validates its options", () => {
+  const hub = new Hub();
+  for (
+    const options of [
+      { maxPublishBytes: 0 },
+      { maxSubscriptions: 1.5 },
+      { maxClientErrors: -1 },
+      { keepAlive: -5 },
+      { retry: -1 },
+    ]
+  ) {
+    let error: unknown;
+    try {
+      hub.handler(options);
+    } catch (e) {
+      error = e;
+    }
+    ok(error instanceof RangeError, JSON.stringify(options));
+  }
+  let error: unknown;
+  try {
+    hub.handler({ prefix: "hub" });
+  } catch (e) {
+    error = e;
+  }
+  ok(error instanceof TypeError);
+  notStrictEqual(hub.handler(), hub.handler());
+});
