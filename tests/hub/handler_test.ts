@@ -379,7 +379,7 @@ Deno.test("createHubHandler checks authorizeSubscribe on every transport", async
       ["poll", "?transport=poll"],
       ["iframe", "?transport=iframe&callback=onPush"],
       ["sse", "?transport=sse"],
-    ]
+    ] as const
   ) {
     await t.step(name, async () => {
       const response = await fetch(`${server.origin}/secret${query}`);

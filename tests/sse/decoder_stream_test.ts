@@ -52,11 +52,15 @@ Deno.test("SseDecoderStream passes the spec vectors", async (t) => {
 });
 
 Deno.test("SseDecoderStream decodes a response body", async () => {
-  const body = new Response("id: 1\nevent: a\ndata: x\ndata: y\n\n").body!;
-  const events = await Array.fromAsync(
-    body.pipeThrough(new SseDecoderStream()),
-  );
-  deepStrictEqual(events, [{ type: "a", data: "x\ny", lastEventId: "1" }]);
+  const input = utf8("id: 1\nevent: a\ndata: x\ndata: y\n\n");
+  for (const { name, chunks } of chunkings(input)) {
+    const body = new Response(ReadableStream.from(chunks)).body!;
+    deepStrictEqual(
+      await Array.fromAsync(body.pipeThrough(new SseDecoderStream())),
+      [{ type: "a", data: "x\ny", lastEventId: "1" }],
+      name,
+    );
+  }
 });
 
 Deno.test("SseDecoderStream strips one leading BOM and keeps a second", async () => {
@@ -104,21 +108,20 @@ Deno.test("SseDecoderStream starts from the lastEventId option", async () => {
 });
 
 Deno.test("SseDecoderStream getters show the state before the stream ends", async () => {
-  const stream = new SseDecoderStream({ lastEventId: "0" });
-  strictEqual(stream.lastEventId, "0");
-  strictEqual(stream.retry, undefined);
-  const writer = stream.writable.getWriter();
-  const reader = stream.readable.getReader();
-  const write = writer.write(utf8("retry: 300\nid: 5\ndata: a\n\n"));
-  deepStrictEqual(await reader.read(), {
-    done: false,
-    value: message("a", "5"),
-  });
-  await write;
-  strictEqual(stream.lastEventId, "5");
-  strictEqual(stream.retry, 300);
-  await writer.close();
-  deepStrictEqual(await reader.read(), { done: true, value: undefined });
+  const input = utf8("retry: 300\nid: 5\ndata: a\n\nid: 6\n");
+  for (const { name, chunks } of chunkings(input)) {
+    const stream = new SseDecoderStream({ lastEventId: "0" });
+    strictEqual(stream.lastEventId, "0", name);
+    strictEqual(stream.retry, undefined, name);
+    const events = Array.fromAsync(stream.readable);
+    const writer = stream.writable.getWriter();
+    for (const chunk of chunks) await writer.write(chunk);
+    strictEqual(stream.lastEventId, "5", name);
+    strictEqual(stream.retry, 300, name);
+    await writer.close();
+    deepStrictEqual(await events, [message("a", "5")], name);
+    strictEqual(stream.lastEventId, "5", name);
+  }
 });
 
 Deno.test("SseDecoderStream calls onRetry and onComment", async () => {
