@@ -2,7 +2,7 @@
 // This module is browser compatible.
 
 import type { WsFrame } from "./frame.ts";
-import { xorMask, xorWords } from "./_mask.ts";
+import { WORD_MASK_MIN_BYTES, xorMask } from "./_mask.ts";
 import { WsProtocolError } from "./protocol_error.ts";
 
 /**
@@ -13,8 +13,6 @@ import { WsProtocolError } from "./protocol_error.ts";
  */
 const DEFAULT_MAX_FRAME_BYTES = 16 * 1024 * 1024 + 64 * 1024;
 
-/** Payloads this long are unmasked with a copy and an aligned word pass. */
-const WORD_COPY_BYTES = 64;
 /** Masked payloads this long get a buffer of their own. */
 const OWN_BUFFER_BYTES = 4096;
 /** Size of the buffers that smaller masked payloads share. */
@@ -22,6 +20,14 @@ const SLAB_BYTES = 64 * 1024;
 
 /** Bytes allocated up front for a frame whose payload arrives in pieces. */
 const INITIAL_BODY_BYTES = 64 * 1024;
+/**
+ * A payload that arrives in pieces gets its exact-size buffer once this
+ * fraction of it (1 / EXACT_BODY_FRACTION) has arrived; until then its
+ * buffer doubles from INITIAL_BODY_BYTES. So the memory held for a frame in
+ * progress stays within 16 times the bytes received (or 64 KiB), and a
+ * large payload is copied about once.
+ */
+const EXACT_BODY_FRACTION = 16;
 
 /** Options for {@linkcode createFrameParser}. */
 export interface WsFrameParserOptions {
@@ -93,7 +99,9 @@ function protocolError(
  * modified: payloads under 4 KiB share 64 KiB buffers, larger ones get their
  * own. A payload that arrives in pieces is copied into its own buffer, which
  * grows as the bytes arrive (so a header that announces a large frame does
- * not allocate it all at once). Buffering is linear in the bytes received.
+ * not allocate it all at once: the buffer takes its exact size once a
+ * sixteenth of the payload is in, and holds at most 64 KiB before that).
+ * Buffering is linear in the bytes received.
  * The parser keeps no reference to a chunk after `push` returns, except
  * through the payload views it handed out.
  *
@@ -279,29 +287,32 @@ export function createFrameParser(
     if (take > 0) {
       const needed = bodyLen + take;
       if (body === undefined || needed > body.length) {
-        const grown = new Uint8Array(
-          Math.min(
-            payloadLength,
-            Math.max(
-              needed,
-              body === undefined ? INITIAL_BODY_BYTES : body.length * 2,
-            ),
-          ),
-        );
+        const size = needed * EXACT_BODY_FRACTION >= payloadLength
+          ? payloadLength
+          : Math.max(
+            needed,
+            body === undefined ? INITIAL_BODY_BYTES : body.length * 2,
+          );
+        const grown = new Uint8Array(Math.min(payloadLength, size));
         if (body !== undefined) grown.set(body.subarray(0, bodyLen));
         body = grown;
       }
-      body.set(chunk.subarray(pos, pos + take), bodyLen);
+      body.set(
+        new Uint8Array(chunk.buffer, chunk.byteOffset + pos, take),
+        bodyLen,
+      );
+      // Unmask each piece as it lands, while it is still in the cache.
+      if (headNeed > lengthEnd) {
+        xorMask(body, bodyLen, needed, head, lengthEnd, bodyLen);
+      }
       bodyLen = needed;
       pos += take;
     }
     if (bodyLen === payloadLength) {
       const payload = body ?? new Uint8Array(0);
-      let mask: Uint8Array | undefined;
-      if (headNeed > lengthEnd) {
-        mask = head.slice(lengthEnd, headNeed);
-        xorMask(payload, 0, payloadLength, mask);
-      }
+      const mask = headNeed > lengthEnd
+        ? head.slice(lengthEnd, headNeed)
+        : undefined;
       const b0 = head[0]!;
       headLen = 0;
       headerDone = false;
@@ -321,13 +332,16 @@ export function createFrameParser(
     // Views are made with the constructor: cheaper than subarray().
     const buffer = chunk.buffer;
     const base = chunk.byteOffset;
-    // Masked payloads of this chunk are unmasked into one shared slab,
-    // through DataViews made once per chunk.
+    // Masked payloads of this chunk are unmasked into a shared slab. A
+    // payload is placed in the slab at the same offset modulo 4 as in the
+    // chunk, so one loop can read the chunk and write the slab a 32-bit word
+    // at a time, through word views made once per chunk and slab.
     let slab: Uint8Array | undefined;
-    let slabView: DataView | undefined;
     let slab32: Uint32Array | undefined;
-    let chunkView: DataView | undefined;
     let slabPos = 0;
+    let chunk32: Uint32Array | undefined;
+    /** Byte offset in `buffer` of chunk32[0]: the chunk's first boundary. */
+    const chunk32Base = (base + 3) & ~3;
     while (pos < len) {
       const avail = len - pos;
       if (avail < 2) {
@@ -386,53 +400,55 @@ export function createFrameParser(
         emit(b0, payload, mask);
         continue;
       }
-      if (slab === undefined || slabPos + length > slab.length) {
-        // Small payloads share a slab, each starting on a 4-byte boundary.
+      const abs = base + start;
+      let at = slabPos + ((abs - slabPos) & 3);
+      if (slab === undefined || at + length > slab.length) {
         slab = new Uint8Array(Math.min(len - start + 4, SLAB_BYTES));
-        slabPos = 0;
-        slabView = undefined;
         slab32 = undefined;
+        at = abs & 3;
       }
-      const payload = new Uint8Array(slab.buffer, slabPos, length);
+      slabPos = at + length;
       const m0 = chunk[start - 4]!, m1 = chunk[start - 3]!;
       const m2 = chunk[start - 2]!, m3 = chunk[start - 1]!;
       let i = 0;
-      if (length >= WORD_COPY_BYTES) {
-        // Copy, then XOR in place 32 bits at a time through an aligned view.
-        slab.set(new Uint8Array(buffer, base + start, length), slabPos);
-        slab32 ??= new Uint32Array(slab.buffer, 0, slab.length >>> 2);
-        const word = littleEndian
-          ? m0 | (m1 << 8) | (m2 << 16) | (m3 << 24)
-          : (m0 << 24) | (m1 << 16) | (m2 << 8) | m3;
-        const first = slabPos >>> 2;
-        xorWords(slab32, first, first + (length >>> 2), word);
-        i = length & ~3;
-        for (; i < length; i++) {
-          const k = i & 3;
-          slab[slabPos + i]! ^= k === 0 ? m0 : k === 1 ? m1 : k === 2 ? m2 : m3;
-        }
-      } else {
-        if (length >= 8) {
-          slabView ??= new DataView(slab.buffer);
-          chunkView ??= new DataView(buffer, base, len);
-          const word = m0 | (m1 << 8) | (m2 << 16) | (m3 << 24);
-          const stop = length & ~3;
-          for (; i < stop; i += 4) {
-            slabView.setInt32(
-              slabPos + i,
-              chunkView.getInt32(start + i, true) ^ word,
-              true,
-            );
+      if (length >= WORD_MASK_MIN_BYTES) {
+        // Bytes up to the first 4-byte boundary, then whole words.
+        const lead = -abs & 3;
+        if (lead > 0) {
+          slab[at] = chunk[start]! ^ m0;
+          if (lead > 1) {
+            slab[at + 1] = chunk[start + 1]! ^ m1;
+            if (lead > 2) slab[at + 2] = chunk[start + 2]! ^ m2;
           }
         }
-        for (; i < length; i++) {
-          const k = i & 3;
-          slab[slabPos + i] = chunk[start + i]! ^
-            (k === 0 ? m0 : k === 1 ? m1 : k === 2 ? m2 : m3);
+        // The key rotated by `lead`, as a native-endian word.
+        const k0 = lead === 0 ? m0 : lead === 1 ? m1 : lead === 2 ? m2 : m3;
+        const k1 = lead === 0 ? m1 : lead === 1 ? m2 : lead === 2 ? m3 : m0;
+        const k2 = lead === 0 ? m2 : lead === 1 ? m3 : lead === 2 ? m0 : m1;
+        const k3 = lead === 0 ? m3 : lead === 1 ? m0 : lead === 2 ? m1 : m2;
+        const word = littleEndian
+          ? k0 | (k1 << 8) | (k2 << 16) | (k3 << 24)
+          : (k0 << 24) | (k1 << 16) | (k2 << 8) | k3;
+        chunk32 ??= new Uint32Array(
+          buffer,
+          chunk32Base,
+          (base + len - chunk32Base) >>> 2,
+        );
+        slab32 ??= new Uint32Array(slab.buffer, 0, slab.length >>> 2);
+        const words = (length - lead) >>> 2;
+        const from = (abs + lead - chunk32Base) >>> 2;
+        const to = (at + lead) >>> 2;
+        for (let w = 0; w < words; w++) {
+          slab32[to + w] = chunk32[from + w]! ^ word;
         }
+        i = lead + (words << 2);
       }
-      slabPos = (slabPos + length + 3) & ~3;
-      emit(b0, payload, mask);
+      for (; i < length; i++) {
+        const k = i & 3;
+        slab[at + i] = chunk[start + i]! ^
+          (k === 0 ? m0 : k === 1 ? m1 : k === 2 ? m2 : m3);
+      }
+      emit(b0, new Uint8Array(slab.buffer, at, length), mask);
     }
   }
 

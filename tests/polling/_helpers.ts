@@ -136,7 +136,10 @@ export interface PageReader {
   readonly text: string;
   /** The chunks read so far, as text. */
   readonly chunks: readonly string[];
-  /** Reads until `condition(text)` holds; rejects if the body ends first. */
+  /**
+   * Reads until `condition(text)` holds; rejects if the body ends first or
+   * after a generous 10 seconds.
+   */
   until(condition: (text: string) => boolean): Promise<string>;
   /** Reads to the end. */
   rest(): Promise<string>;
@@ -165,13 +168,18 @@ export function pageReader(body: ReadableStream<Uint8Array>): PageReader {
     get chunks(): readonly string[] {
       return chunks;
     },
-    async until(condition: (text: string) => boolean): Promise<string> {
-      while (!condition(text)) {
-        if (!await next()) {
-          throw new Error(`Body ended early: ${JSON.stringify(text)}`);
-        }
-      }
-      return text;
+    until(condition: (text: string) => boolean): Promise<string> {
+      return within(
+        (async () => {
+          while (!condition(text)) {
+            if (!await next()) {
+              throw new Error(`Body ended early: ${JSON.stringify(text)}`);
+            }
+          }
+          return text;
+        })(),
+        "the page text",
+      );
     },
     async rest(): Promise<string> {
       while (await next());

@@ -1,0 +1,57 @@
+// Copyright 2026 the serverpush authors. MIT license.
+// This module is browser compatible.
+// Private: one attempt of `connect` at long or short polling, through
+// `connectPolling` against the topic URL with `?transport=`.
+
+import type { AttemptContext, AttemptOutcome } from "./_transport_attempt.ts";
+import { connectPolling } from "./connect_polling.ts";
+
+/** Timing options of the polling transports. */
+export interface AttemptPollingOptions {
+  /** Milliseconds between short polls. */
+  interval: number;
+  /** Milliseconds after which a request is abandoned and retried. */
+  requestTimeout: number;
+}
+
+/**
+ * Polls the topic until the client closes. `connectPolling` retries network
+ * errors and `5xx` itself, so this only fails on an answer that retrying
+ * cannot fix (a `4xx`, for instance from a server without polling).
+ */
+export async function attemptPolling(
+  context: AttemptContext,
+  mode: "long" | "short",
+  options: AttemptPollingOptions,
+): Promise<AttemptOutcome> {
+  const { signal } = context;
+  const target = new URL(context.url);
+  target.hash = "";
+  target.searchParams.set("transport", mode === "long" ? "longpoll" : "poll");
+  const events = connectPolling(target, {
+    mode,
+    signal,
+    fetch: context.fetch,
+    interval: options.interval,
+    requestTimeout: options.requestTimeout,
+    maxResponseBytes: context.maxMessageBytes,
+    ...(context.since === undefined ? {} : { cursor: context.since }),
+    ...(context.headers === undefined ? {} : { headers: context.headers }),
+  });
+  try {
+    for await (const event of events) {
+      await context.room();
+      if (signal.aborted) break;
+      context.deliver(event);
+    }
+  } catch (error) {
+    if (signal.aborted) return { kind: "closed" };
+    if (error instanceof RangeError) throw error;
+    return {
+      kind: "failed",
+      reason: (error as Error).message,
+      retryable: false,
+    };
+  }
+  return { kind: "closed" };
+}

@@ -1,0 +1,58 @@
+// Copyright 2026 the serverpush authors. MIT license.
+// This module is browser compatible.
+// Private: what `connect` gives one attempt at one transport, and what the
+// attempt says when it ends.
+
+import type { PollingFetch, PollingEvent } from "./connect_polling.ts";
+
+/**
+ * How one attempt at a transport ended:
+ *
+ * - `failed`: it never worked (refused, cut before its first byte or
+ *   message, buffered, a status that says no); the client falls back;
+ * - `dropped`: it worked, then ended; the client reconnects on the same
+ *   transport, after `retry` milliseconds if the server said so;
+ * - `closed`: the client was closed.
+ *
+ * An error that no transport can fix (a malformed message, a limit) is
+ * thrown instead.
+ */
+export type AttemptOutcome =
+  | { kind: "failed"; reason: string; retryable: boolean }
+  | { kind: "dropped"; retry?: number }
+  | { kind: "closed" };
+
+/** What an attempt needs from the client. */
+export interface AttemptContext {
+  /** The topic URL (`http:` or `https:`). */
+  readonly url: URL;
+  /** The id of the last message delivered, to resume after. */
+  readonly since: string | undefined;
+  /** Aborted when the client closes. */
+  readonly signal: AbortSignal;
+  /** Milliseconds within which the transport must show that it works. */
+  readonly firstByteTimeout: number;
+  /** Extra request headers for HTTP requests. */
+  readonly headers: HeadersInit | undefined;
+  /** The `fetch` for HTTP requests. */
+  readonly fetch: PollingFetch;
+  /** Largest SSE event or polling response, in bytes. */
+  readonly maxMessageBytes: number;
+  /**
+   * Queues an event for the consumer (dropping a repeated id).
+   *
+   * @throws {RangeError} If the queue is full (see `room`).
+   */
+  deliver(event: PollingEvent): void;
+  /** Resolves when the queue has room for one more event. */
+  room(): Promise<void>;
+  /** Called with a send function while a WebSocket is open, else undefined. */
+  setSender(send: ((text: string) => void) | undefined): void;
+  /** Receives a refusal the server sent about a message sent over a socket. */
+  onSendError(error: Error): void;
+}
+
+/** Shortens text that came from a peer before it goes into a message. */
+export function truncate(text: string, length = 100): string {
+  return text.length <= length ? text : `${text.slice(0, length)}…`;
+}
