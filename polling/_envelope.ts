@@ -8,6 +8,7 @@ import type { PollingSource } from "./source.ts";
 const JSON_HEADERS: Readonly<Record<string, string>> = Object.freeze({
   "content-type": "application/json; charset=utf-8",
   "cache-control": "no-store",
+  "x-content-type-options": "nosniff",
 });
 
 /**

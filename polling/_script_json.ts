@@ -14,5 +14,5 @@ function escapeChar(char: string): string {
  * to the same value, and no `</script>` or `<!--` can end the script.
  */
 export function scriptSafeJson(json: string): string {
-  return json;
+  return json.replace(UNSAFE_REGEXP, escapeChar);
 }

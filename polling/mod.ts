@@ -53,3 +53,4 @@ export * from "./iframe_stream.ts";
 export * from "./long_poll.ts";
 export * from "./poll.ts";
 export * from "./source.ts";
+export * from "./connect.ts";

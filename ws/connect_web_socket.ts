@@ -83,11 +83,7 @@ export interface ConnectWebSocketTransportOptions {
 }
 
 /** Options for {@linkcode connectWebSocket}. */
-export interface ConnectWebSocketOptions extends
-  Pick<
-    SocketConnectionOptions,
-    "maxBufferedBytes" | "maxUnreadBytes" | "closeTimeout"
-  > {
+export interface ConnectWebSocketOptions {
   /**
    * Which engine runs the connection:
    *
@@ -130,6 +126,28 @@ export interface ConnectWebSocketOptions extends
    * @default {16777216}
    */
   maxMessageBytes?: number;
+  /**
+   * `send()` resolves only once the connection's `bufferedAmount` is at or
+   * below this many bytes.
+   *
+   * @default {1048576}
+   */
+  maxBufferedBytes?: number;
+  /**
+   * Received messages the application has not read yet (each counts its
+   * size plus 64 bytes) above which the codec engine stops reading from the
+   * network; the native engine, which cannot stop, closes with 1008.
+   *
+   * @default {16777216}
+   */
+  maxUnreadBytes?: number;
+  /**
+   * Milliseconds `close()` waits for the server's close frame before
+   * `closed` resolves with 1006.
+   *
+   * @default {5000}
+   */
+  closeTimeout?: number;
   /**
    * Offer permessage-deflate (codec engine only): `true` for the defaults,
    * or settings. With the native engine only `false` or leaving it out is

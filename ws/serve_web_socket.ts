@@ -194,7 +194,7 @@ export interface WebSocketServer extends AsyncDisposable {
   readonly finished: Promise<void>;
 }
 
-/** Called for each accepted connection. */
+/** Called for each accepted connection (internal shorthand). */
 type Handler<C> = (connection: C, request: Request) => void | Promise<void>;
 
 function defaultListen(options: ServeWebSocketListenOptions): Deno.Listener {
@@ -254,7 +254,7 @@ function sleep(ms: number): Promise<void> {
  */
 export function serveWebSocket(
   options: ServeWebSocketOptions,
-  handler: Handler<WsConnection>,
+  handler: (connection: WsConnection, request: Request) => void | Promise<void>,
 ): WebSocketServer;
 /**
  * Serves WebSockets on raw TCP whose messages go through a codec:
@@ -286,7 +286,10 @@ export function serveWebSocket(
  */
 export function serveWebSocket<T>(
   options: ServeTypedWebSocketOptions<T>,
-  handler: Handler<TypedWsConnection<T>>,
+  handler: (
+    connection: TypedWsConnection<T>,
+    request: Request,
+  ) => void | Promise<void>,
 ): WebSocketServer;
 export function serveWebSocket<T>(
   options: ServeWebSocketOptions & { codec?: WsCodec<T> },
