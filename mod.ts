@@ -16,3 +16,7 @@
  */
 
 export * from "./sse/mod.ts";
+export * from "./ws/mod.ts";
+export * from "./hub/mod.ts";
+export * from "./polling/mod.ts";
+export * from "./tcp/mod.ts";

@@ -36,8 +36,11 @@
 // builds a stream and a pipe per batch, against a new Receiver per batch.
 //
 // Each round times every candidate once, for about SAMPLE_MS, in rotated
-// order. A ratio is ws's time over ours within the same round (so both saw
-// the same load), and the figure printed is the median over the rounds.
+// order. The machine is shared, and other work only ever slows a sample
+// down, so the headline statistic is the best of the rounds: a ratio is
+// ws's best time over ours. In parentheses: the median over the rounds of
+// ws's time over ours in the same round (both saw the same load then).
+// Targets are judged on the best-of ratio.
 
 import {
   type Candidate,
@@ -48,9 +51,9 @@ import {
 import { type FrameBatch, makeAllBatches } from "./_ws_frame_fixtures.ts";
 import { loadWsPeers } from "./_ws_peers.ts";
 
-const ROUNDS = Number(Deno.args[0] ?? 9);
+const ROUNDS = Number(Deno.args[0] ?? 11);
 /** Target duration of one measurement. */
-const SAMPLE_MS = 25;
+const SAMPLE_MS = 20;
 
 function median(values: number[]): number {
   const sorted = [...values].sort((a, b) => a - b);
@@ -107,9 +110,21 @@ async function measure(
   return samples;
 }
 
-/** Median over the rounds of ws's time over ours in the same round. */
-function ratio(ws: number[], ours: number[]): number {
-  return median(ws.map((w, round) => w / ours[round]!));
+/** ws's best time over ours, and the median of the per-round ratios. */
+function ratio(ws: number[], ours: number[]): Ratio {
+  return {
+    best: Math.min(...ws) / Math.min(...ours),
+    median: median(ws.map((w, round) => w / ours[round]!)),
+  };
+}
+
+interface Ratio {
+  best: number;
+  median: number;
+}
+
+function formatRatio(r: Ratio): string {
+  return `${r.best.toFixed(2)}x (${r.median.toFixed(2)}x)`;
 }
 
 function format(n: number): string {
@@ -137,9 +152,9 @@ console.log(
   `# WebSocket frame codec vs npm:ws 8.23.0 (Deno ${Deno.version.deno}, V8 ${Deno.version.v8})`,
 );
 console.log(
-  `\n${ROUNDS} rounds of ~${SAMPLE_MS} ms per candidate; times and ratios are medians over the rounds; ` +
-    "ratios are ws time / our time in the same round (above 1: ours is faster); " +
-    "MB/s counts payload bytes (1 MB = 10^6 B)",
+  `\n${ROUNDS} rounds of ~${SAMPLE_MS} ms per candidate. Ratios are ws time / our time ` +
+    "(above 1: ours is faster), best of the rounds, and in parentheses the median of the " +
+    "per-round ratios. MB/s counts payload bytes (1 MB = 10^6 B).",
 );
 console.log(
   peers.bufferutil
@@ -150,33 +165,37 @@ console.log(
 interface SummaryCell {
   label: string;
   primary: boolean;
-  ratio: number;
+  ratio: Ratio;
 }
 interface SummaryRow {
   direction: string;
   batch: FrameBatch;
   cells: SummaryCell[];
   /** The primary comparison against ws with bufferutil, if it loaded. */
-  native: number | undefined;
+  native: Ratio | undefined;
 }
 const summary: SummaryRow[] = [];
 
 for (const direction of ["decode", "encode"] as const) {
   console.log(`\n## ${direction}: every candidate\n`);
-  console.log("| batch | candidate | frames/s | MB/s |");
-  console.log("| --- | --- | ---: | ---: |");
+  console.log(
+    "| batch | candidate | frames/s, best | MB/s, best | frames/s, median |",
+  );
+  console.log("| --- | --- | ---: | ---: | ---: |");
   for (const batch of makeAllBatches()) {
     const cases = direction === "decode"
       ? decodeCases(batch, peers)
       : encodeCases(batch, peers);
     const samples = await measure(cases);
     for (const candidate of cases.candidates) {
-      const ms = median(samples.get(candidate)!);
-      const framesPerSecond = (batch.count / ms) * 1000;
-      const mbPerSecond = (batch.count * batch.size) / ms / 1000;
+      const times = samples.get(candidate)!;
+      const best = Math.min(...times);
+      const mid = median(times);
       console.log(
-        `| ${label(batch)} | ${candidate.name} | ${format(framesPerSecond)} | ${
-          mbPerSecond.toFixed(0)
+        `| ${label(batch)} | ${candidate.name} | ${
+          format((batch.count / best) * 1000)
+        } | ${((batch.count * batch.size) / best / 1000).toFixed(0)} | ${
+          format((batch.count / mid) * 1000)
         } |`,
       );
     }
@@ -199,7 +218,7 @@ for (const direction of ["decode", "encode"]) {
   const rows = summary.filter((r) => r.direction === direction);
   const labels = [...new Set(rows.flatMap((r) => r.cells.map((c) => c.label)))];
   console.log(
-    `\n## ${direction}: ours vs ws pure JS (ratio; primary column in bold)\n`,
+    `\n## ${direction}: ours vs ws pure JS, best (median); primary in bold\n`,
   );
   console.log(
     `| batch | target | ${labels.join(" | ")} | primary vs ws+bufferutil |`,
@@ -212,11 +231,11 @@ for (const direction of ["decode", "encode"]) {
     const row = labels.map((name) => {
       const cell = cells.find((c) => c.label === name);
       if (cell === undefined) return "-";
-      const text = `${cell.ratio.toFixed(2)}x`;
+      const text = formatRatio(cell.ratio);
       if (!cell.primary) return text;
-      return `**${text}**${cell.ratio >= target ? "" : " MISSED"}`;
+      return `**${text}**${cell.ratio.best >= target ? "" : " MISSED"}`;
     });
-    const scale = native === undefined ? "-" : `${native.toFixed(2)}x`;
+    const scale = native === undefined ? "-" : formatRatio(native);
     console.log(
       `| ${label(batch)} | ${target}x | ${row.join(" | ")} | ${scale} |`,
     );

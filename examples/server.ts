@@ -10,6 +10,8 @@
  * - `GET /ws/chat`: a chat room over WebSocket ({@linkcode createChatRoom}).
  * - `GET /ws/binary`: a binary echo over WebSocket, for the canvas round
  *   trip ({@linkcode handleBinaryEcho}).
+ * - `/hub/ticker`: a hub topic over every transport, for the transports
+ *   page `/transports.html` ({@linkcode createDemoTicker}).
  *
  * `PORT` sets the port (default 8000; `0` picks a free one).
  *
@@ -21,6 +23,7 @@ import { handleSse } from "./demo/sse_route.ts";
 import { servePublicFile } from "./demo/static.ts";
 import { type ChatRoom, createChatRoom } from "./demo/ws_chat.ts";
 import { handleBinaryEcho } from "./demo/ws_binary.ts";
+import { createDemoTicker, type DemoTicker } from "./demo/hub_ticker.ts";
 
 /** Options for {@linkcode startDemo}. */
 export interface StartDemoOptions {
@@ -51,6 +54,12 @@ export interface StartDemoOptions {
    * @default {500}
    */
   retryMs?: number;
+  /**
+   * Milliseconds between two ticks of the `/hub/ticker` topic.
+   *
+   * @default {2000}
+   */
+  tickerMs?: number;
 }
 
 /** A running demo server. See {@linkcode startDemo}. */
@@ -65,6 +74,8 @@ export interface Demo {
   readonly feed: DemoFeed;
   /** The WebSocket chat room at `/ws/chat`. */
   readonly chat: ChatRoom;
+  /** The hub serving `/hub/ticker` over every transport. */
+  readonly ticker: DemoTicker;
   /**
    * Stops accepting connections, ends every open stream and waits for the
    * server to finish; stops the feed too if the demo created it.
@@ -98,9 +109,13 @@ export function startDemo(options: StartDemoOptions = {}): Demo {
   if (ownFeed) feed.start();
   const streams = new AbortController();
   const chat = createChatRoom();
+  const ticker = createDemoTicker(
+    options.tickerMs === undefined ? {} : { intervalMs: options.tickerMs },
+  );
 
   async function handler(request: Request): Promise<Response> {
     const { pathname } = new URL(request.url);
+    if (ticker.handles(pathname)) return await ticker.handler(request);
     if (request.method !== "GET" && request.method !== "HEAD") {
       return new Response("Method Not Allowed", {
         status: 405,
@@ -128,6 +143,7 @@ export function startDemo(options: StartDemoOptions = {}): Demo {
       const done = server.shutdown();
       streams.abort();
       await chat.close();
+      await ticker.close();
       if (ownFeed) feed.stop();
       await done;
     })();
@@ -140,6 +156,7 @@ export function startDemo(options: StartDemoOptions = {}): Demo {
     port: server.addr.port,
     feed,
     chat,
+    ticker,
     shutdown,
     [Symbol.asyncDispose]: shutdown,
   };

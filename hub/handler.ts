@@ -472,6 +472,12 @@ export function createHubHandler(
     if (!multiplex && topic === undefined) {
       return text(404, "Cannot serve topic: the path names no topic");
     }
+    // Deno's request can no longer be read once upgraded: the session, and
+    // the hooks it calls, get a copy of its URL and headers.
+    const copy = new Request(request.url, {
+      headers: new Headers(request.headers),
+    });
+    const since = url.searchParams.get("since") ?? lastEventId(request);
     const { response, connection } = await acceptWebSocket(request, {
       protocols: [MULTIPLEX_PROTOCOL],
       maxMessageBytes,
@@ -485,10 +491,9 @@ export function createHubHandler(
     });
     if (connection === undefined) return response;
     if (multiplex) {
-      runMultiplexSession(connection, request, context);
+      runMultiplexSession(connection, copy, context);
       return response;
     }
-    const since = url.searchParams.get("since") ?? lastEventId(request);
     let subscription: ReadableStream;
     try {
       subscription = hub.subscribe(
@@ -500,7 +505,7 @@ export function createHubHandler(
       void connection.close(1001, "Cannot deliver messages: the hub is closed");
       return response;
     }
-    runTopicSession(connection, request, topic!, subscription, context);
+    runTopicSession(connection, copy, topic!, subscription, context);
     return response;
   }
 

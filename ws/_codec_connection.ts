@@ -4,12 +4,21 @@
 // duplex (a Deno TCP or TLS connection, or an in-memory pair in tests), for
 // either role. Used by `serveWebSocket` and by the codec client engine.
 
+import {
+  type ByteDuplex,
+  byteSink,
+  byteSource,
+  type WriteCallback,
+} from "./_byte_io.ts";
 import type { WsCompressor } from "./compressor.ts";
 import type { WsCloseInfo, WsConnection, WsSendData } from "./connection.ts";
 import { encodeClosePayload } from "./encode_close_payload.ts";
 import { isValidCloseCode } from "./is_valid_close_code.ts";
-import { encodeFrame } from "./encode_frame.ts";
-import { WsFrameDecoderStream } from "./frame_decoder_stream.ts";
+import { createFrameEncoder } from "./frame_encoder.ts";
+import type { WsFrame } from "./frame.ts";
+import { headerLength, writeHeader } from "./_frame_header.ts";
+import { createFrameParser } from "./frame_parser.ts";
+import { parseClosePayload } from "./parse_close_payload.ts";
 import type { WsMessage } from "./message.ts";
 import { WsMessageDecoderStream } from "./message_decoder_stream.ts";
 import { WsProtocolError } from "./protocol_error.ts";
@@ -26,21 +35,9 @@ import {
 } from "./_socket_connection.ts";
 
 /**
- * A bidirectional byte stream: what a `Deno.Conn` offers, and what a test
- * builds in memory.
+ * Options for {@linkcode codecConnection}: those of the native engine's
+ * wrapper, plus the codec's own.
  */
-export interface ByteDuplex {
-  /** Bytes from the peer. */
-  readonly readable: ReadableStream<Uint8Array>;
-  /** Bytes to the peer. */
-  readonly writable: WritableStream<Uint8Array>;
-  /** Closes both directions at once; may throw if already closed. */
-  close(): void;
-  /** Ends the sending direction only (TCP FIN), if the transport can. */
-  closeWrite?(): Promise<void>;
-}
-
-/** Options for {@linkcode codecConnection}: those of the native engine's wrapper, plus the codec's own. */
 export interface CodecConnectionOptions extends SocketConnectionOptions {
   /** Which end of the connection this is: a client masks, a server does not. */
   role: "client" | "server";
@@ -64,8 +61,22 @@ export interface CodecConnectionOptions extends SocketConnectionOptions {
 
 /** Headroom of the frame size limit over the message size limit. */
 const FRAME_HEADROOM = 64 * 1024;
-/** Random bytes drawn at once for client masking keys (256 keys). */
-const KEY_POOL_BYTES = 1024;
+/**
+ * Text at least this long, sent uncompressed by a server, is encoded
+ * straight into its frame (one buffer instead of two) when it is ASCII.
+ */
+const DIRECT_TEXT_CHARS = 8 * 1024;
+/** Room before the payload for the longest unmasked header. */
+const MAX_SERVER_HEADER = 10;
+/** The fields of a final, uncompressed text frame, for its header. */
+const TEXT_FRAME: WsFrame = Object.freeze({
+  fin: true,
+  rsv1: false,
+  rsv2: false,
+  rsv3: false,
+  opcode: 1,
+  payload: new Uint8Array(0),
+});
 const EMPTY = new Uint8Array(0);
 const encoder = new TextEncoder();
 
@@ -110,14 +121,20 @@ function sleep(ms: number): { promise: Promise<void>; cancel(): void } {
  * and message decoding with limits, automatic pongs, the close handshake,
  * heartbeat, `send()` backpressure and permessage-deflate.
  *
+ * - Bytes go through {@linkcode createFrameParser}. A whole, uncompressed
+ *   message in one frame and control frames are handled at once (size
+ *   limit, UTF-8, {@linkcode parseClosePayload}); fragmented and compressed
+ *   messages go through a {@linkcode WsMessageDecoderStream}, in order.
  * - `readable` yields text as strings and binary as `Uint8Array` and ends
  *   (never errors) when the connection closes; `closed` tells how. Reading
- *   from the network pauses while unread messages exceed `maxUnreadBytes`.
+ *   from the network pauses while unread messages exceed `maxUnreadBytes`
+ *   (checked between reads, so one read's messages may go past it).
  *   Cancelling it closes with 1000.
  * - A peer's ping is answered with a pong carrying the same data. A peer's
- *   close is answered with a close frame carrying its code; then our sending
- *   direction ends (TCP FIN), we wait up to `closeTimeout` for the peer's
- *   end of stream, and drop the transport.
+ *   close is answered with a close frame carrying its code. A server then
+ *   drops the transport once the frame is written (RFC 6455 section 7.1.1);
+ *   a client ends its sending direction (TCP FIN) and waits up to
+ *   `closeTimeout` for the server's end of stream.
  * - `close()` sends a close frame and waits up to `closeTimeout` for the
  *   peer's; without one, `closed` resolves with 1006 and the transport is
  *   dropped.
@@ -167,27 +184,42 @@ export function codecConnection(
   const inputEnded = Promise.withResolvers<void>();
 
   // ---- output ----
-  const writer = duplex.writable.getWriter();
+  const sink = byteSink(duplex);
   let buffered = 0;
-  let lastWrite: Promise<void> = Promise.resolve();
   /** Settles once our close frame is written (or could not be). */
   let closeWritten: Promise<void> = Promise.resolve();
   let drainWaiters: PromiseWithResolvers<void>[] = [];
   /** Jobs waiting behind an asynchronous one (compression, Blob reading). */
   const jobs: (() => void | Promise<void>)[] = [];
   let busy = false;
-  let keys = EMPTY;
-  let nextKey = 0;
+  const frameEncoder = createFrameEncoder({ role });
 
-  function maskKey(): Uint8Array | false {
-    if (!isClient) return false;
-    if (nextKey === keys.length) {
-      keys = crypto.getRandomValues(new Uint8Array(KEY_POOL_BYTES));
-      nextKey = 0;
+  /**
+   * A server's frame for a long ASCII text, encoded into one buffer; or
+   * `undefined` when the text is not ASCII (then the usual path runs).
+   */
+  function directTextFrame(text: string): Uint8Array | undefined {
+    const out = new Uint8Array(MAX_SERVER_HEADER + text.length);
+    const { read, written } = encoder.encodeInto(
+      text,
+      out.subarray(MAX_SERVER_HEADER),
+    );
+    if (read < text.length) return undefined;
+    const start = MAX_SERVER_HEADER - headerLength(written, false);
+    writeHeader(out.subarray(start), TEXT_FRAME, written, undefined);
+    return out.subarray(start, MAX_SERVER_HEADER + written);
+  }
+
+  function drained(error?: unknown): void {
+    if (error !== undefined) {
+      void abort(error);
+      return;
     }
-    const key = keys.subarray(nextKey, nextKey + 4);
-    nextKey += 4;
-    return key;
+    if (buffered <= maxBufferedBytes && drainWaiters.length > 0) {
+      const waiters = drainWaiters;
+      drainWaiters = [];
+      for (const waiter of waiters) waiter.resolve();
+    }
   }
 
   /** Writes one frame; `cost` is what it added to `buffered`. */
@@ -196,22 +228,37 @@ export function codecConnection(
     payload: Uint8Array,
     rsv1: boolean,
     cost: number,
+    done?: WriteCallback,
   ): void {
-    const bytes = encodeFrame(
-      { fin: true, rsv1, rsv2: false, rsv3: false, opcode, payload },
-      { mask: maskKey() },
-    );
-    const write = writer.write(bytes);
-    lastWrite = write;
-    write.then(() => {
-      if (cost === 0) return;
+    const bytes = frameEncoder.encode({
+      fin: true,
+      rsv1,
+      rsv2: false,
+      rsv3: false,
+      opcode,
+      payload,
+    });
+    writeBytes(bytes, cost, done);
+  }
+
+  /** Queues an encoded frame; `cost` is what it added to `buffered`. */
+  function writeBytes(
+    bytes: Uint8Array,
+    cost: number,
+    done?: WriteCallback,
+  ): void {
+    if (cost === 0) {
+      sink.write(bytes, done ?? onControlWritten);
+      return;
+    }
+    sink.write(bytes, (error) => {
       buffered -= cost;
-      if (buffered <= maxBufferedBytes && drainWaiters.length > 0) {
-        const waiters = drainWaiters;
-        drainWaiters = [];
-        for (const waiter of waiters) waiter.resolve();
-      }
-    }, (error) => void abort(error));
+      drained(error);
+    });
+  }
+
+  function onControlWritten(error?: unknown): void {
+    if (error !== undefined) void abort(error);
   }
 
   /** Runs `job` after every job queued before it. */
@@ -296,6 +343,17 @@ export function codecConnection(
     let payload: Uint8Array | undefined;
     let cost: number;
     if (typeof data === "string") {
+      if (
+        !isClient && compressor === undefined &&
+        data.length >= DIRECT_TEXT_CHARS && !busy && jobs.length === 0
+      ) {
+        const frame = directTextFrame(data);
+        if (frame !== undefined) {
+          buffered += frame.length;
+          writeBytes(frame, frame.length);
+          return afterHandOver();
+        }
+      }
       opcode = 1;
       payload = encoder.encode(data);
       cost = payload.length;
@@ -359,8 +417,7 @@ export function codecConnection(
     const written = Promise.withResolvers<void>();
     const result = schedule(() => {
       if (transportClosed) return written.resolve();
-      writeFrame(8, payload, false, 0);
-      lastWrite.then(written.resolve, written.resolve);
+      writeFrame(8, payload, false, 0, () => written.resolve());
     });
     if (result !== undefined) result.then(undefined, written.resolve);
     closeWritten = written.promise;
@@ -368,20 +425,31 @@ export function codecConnection(
   }
 
   // ---- input ----
-  const source = duplex.readable.getReader();
-  const frames = new WsFrameDecoderStream({
+  const source = byteSource(duplex);
+  /** Frames the parser completed from the current chunk. */
+  let parsed: WsFrame[] = [];
+  const parser = createFrameParser((frame) => void parsed.push(frame), {
     role,
     maxFrameBytes: maxMessageBytes + FRAME_HEADROOM,
     allowRsv1: compressor !== undefined,
   });
-  const messages = new WsMessageDecoderStream({
+  // Whole, uncompressed one-frame messages and control frames are handled
+  // here; fragmented and compressed messages go through the message decoder
+  // stream, one frame at a time, which keeps them in order.
+  const assembler = new WsMessageDecoderStream({
     maxMessageBytes,
     ...(compressor === undefined ? {} : { compressor }),
   });
-  frames.readable.pipeTo(messages.writable).catch(ignore);
-  const bytes = frames.writable.getWriter();
-  const messageReader = messages.readable.getReader();
+  const assemblerWriter = assembler.writable.getWriter();
+  const assemblerReader = assembler.readable.getReader();
+  let assembling = false;
+  let pendingRead: Promise<ReadableStreamReadResult<WsMessage>> | undefined;
+  const textDecoder = new TextDecoder("utf-8", {
+    fatal: true,
+    ignoreBOM: true,
+  });
   let decoding = true;
+  let peerClosed = false;
   let paused = false;
   let wake: (() => void) | undefined;
 
@@ -417,78 +485,149 @@ export function codecConnection(
     resume?.();
   }
 
-  async function feed(): Promise<void> {
-    try {
-      if (options.head !== undefined && options.head.length > 0) {
-        await bytes.write(options.head);
-      }
-      while (true) {
-        const { done, value } = await source.read();
-        if (done) break;
-        heard = true;
-        if (pongTimer !== undefined) markAlive();
-        if (!decoding) continue;
-        try {
-          await bytes.write(value);
-        } catch {
-          // The decoder failed: `receive` sees its error. Keep reading (and
-          // discarding) so the peer's end of stream is noticed.
-          decoding = false;
-        }
-      }
-      if (decoding) bytes.close().catch(ignore);
-    } catch (error) {
-      // The transport failed or was closed under us.
-      bytes.abort(error).catch(ignore);
-    } finally {
-      inputEnded.resolve();
-    }
-  }
-
   function deliver(data: string | Uint8Array): void {
     if (!readableOpen || state === "closed") return;
     if (state === "closing" && (controller.desiredSize ?? 0) <= 0) return;
     controller.enqueue(data);
   }
 
-  async function receive(): Promise<void> {
-    while (true) {
-      while (
-        state === "open" && readableOpen && (controller.desiredSize ?? 1) <= 0
-      ) {
-        paused = true;
-        await new Promise<void>((resolve) => {
-          wake = resolve;
-        });
-        paused = false;
+  function onMessage(message: WsMessage): void {
+    switch (message.type) {
+      case "text":
+      case "binary":
+        deliver(message.data);
+        break;
+      case "ping":
+        if (!closeSent) sendControl(10, message.data);
+        break;
+      case "pong":
+        break;
+      case "close":
+        peerClosed = true;
+        onPeerClose(message.code, message.reason);
+        break;
+    }
+  }
+
+  /** A whole, uncompressed text or binary message in one frame. */
+  function dataMessage(frame: WsFrame): WsMessage {
+    const payload = frame.payload;
+    if (payload.length > maxMessageBytes) {
+      throw new WsProtocolError(
+        `Cannot decode message: message of ${payload.length} bytes exceeds maxMessageBytes of ${maxMessageBytes}`,
+        { code: "message-too-large" },
+      );
+    }
+    if (frame.opcode === 2) return { type: "binary", data: payload };
+    let data: string;
+    try {
+      data = textDecoder.decode(payload);
+    } catch (cause) {
+      throw new WsProtocolError(
+        "Cannot decode message: text is not valid UTF-8",
+        { code: "invalid-utf8", cause },
+      );
+    }
+    return { type: "text", data };
+  }
+
+  /** A ping, pong or close frame (the parser checked its length and FIN). */
+  function controlMessage(frame: WsFrame): WsMessage {
+    if (frame.opcode === 9) return { type: "ping", data: frame.payload };
+    if (frame.opcode === 10) return { type: "pong", data: frame.payload };
+    return { type: "close", ...parseClosePayload(frame.payload) };
+  }
+
+  /** Handles one frame; returns a promise when the assembler takes it. */
+  function onFrame(frame: WsFrame): void | Promise<void> {
+    if (peerClosed) return;
+    const opcode = frame.opcode;
+    if (!assembling && !frame.rsv1) {
+      if (opcode === 8 || opcode === 9 || opcode === 10) {
+        return onMessage(controlMessage(frame));
       }
-      let result: ReadableStreamReadResult<WsMessage>;
-      try {
-        result = await messageReader.read();
-      } catch (error) {
-        onInputError(error);
-        return;
-      }
-      if (result.done) {
-        onInputEnd();
-        return;
-      }
-      const message = result.value;
-      switch (message.type) {
-        case "text":
-        case "binary":
-          deliver(message.data);
-          break;
-        case "ping":
-          if (!closeSent) sendControl(10, message.data);
-          break;
-        case "pong":
-          break;
-        case "close":
-          onPeerClose(message.code, message.reason);
-          break;
+      if (frame.fin && (opcode === 1 || opcode === 2)) {
+        return onMessage(dataMessage(frame));
       }
     }
+    return assemble(frame);
+  }
+
+  async function assemble(frame: WsFrame): Promise<void> {
+    const opcode = frame.opcode;
+    // Whether the decoder yields a message for this frame: a control frame,
+    // or the last frame of a message.
+    const completes = opcode >= 8 || frame.fin;
+    if (opcode < 8) assembling = !frame.fin;
+    if (pendingRead === undefined) {
+      pendingRead = assemblerReader.read();
+      pendingRead.catch(ignore);
+    }
+    await assemblerWriter.write(frame);
+    if (!completes) return;
+    const result = await pendingRead;
+    pendingRead = undefined;
+    if (!result.done) onMessage(result.value);
+  }
+
+  /** Parses a chunk and handles its frames, in order. */
+  async function decode(chunk: Uint8Array): Promise<void> {
+    let failure: { error: unknown } | undefined;
+    try {
+      parser.push(chunk);
+    } catch (error) {
+      // The frames before the bad one are handled first.
+      failure = { error };
+    }
+    const frames = parsed;
+    parsed = [];
+    for (const frame of frames) {
+      const pending = onFrame(frame);
+      if (pending !== undefined) await pending;
+    }
+    if (failure !== undefined) throw failure.error;
+  }
+
+  async function receive(): Promise<void> {
+    let chunk = options.head !== undefined && options.head.length > 0
+      ? options.head
+      : undefined;
+    try {
+      while (true) {
+        if (chunk === undefined) {
+          while (
+            state === "open" && readableOpen &&
+            (controller.desiredSize ?? 1) <= 0
+          ) {
+            paused = true;
+            await new Promise<void>((resolve) => {
+              wake = resolve;
+            });
+            paused = false;
+          }
+          chunk = await source.read();
+          if (chunk === undefined) break;
+          heard = true;
+          if (pongTimer !== undefined) markAlive();
+        }
+        if (decoding && !peerClosed) {
+          try {
+            await decode(chunk);
+          } catch (error) {
+            // Keep reading (and discarding) so the peer's end of stream is
+            // noticed.
+            decoding = false;
+            onInputError(error);
+          }
+        }
+        chunk = undefined;
+      }
+    } catch {
+      // The transport failed or was closed under us: reported as 1006.
+    } finally {
+      inputEnded.resolve();
+    }
+    onInputEnd();
   }
 
   // ---- closing ----
@@ -571,16 +710,16 @@ export function codecConnection(
       deadline.cancel();
     }
     transportClosed = true;
-    source.cancel().catch(ignore);
-    messageReader.cancel().catch(ignore);
-    writer.abort().catch(ignore);
+    source.cancel();
+    assemblerReader.cancel().catch(ignore);
+    sink.abort();
     try {
       duplex.close();
     } catch {
       // Already closed: cancelling a Deno connection's readable closes it.
     }
     compressor?.close?.();
-    await Promise.allSettled([feeding, receiving]);
+    await receiving;
     closedResolvers.resolve(info);
   }
 
@@ -655,7 +794,6 @@ export function codecConnection(
     }, timing.interval);
   }
 
-  const feeding = feed();
   const receiving = receive();
 
   return {

@@ -7,6 +7,7 @@ import {
   createClientHandshake,
   verifyClientHandshake,
 } from "./client_handshake.ts";
+import { byteSource, writeAll } from "./_byte_io.ts";
 import { codecConnection } from "./_codec_connection.ts";
 import type { WsCodec, WsConnection } from "./connection.ts";
 import type { DeflateOptions } from "./deflate_negotiation.ts";
@@ -332,10 +333,10 @@ async function connectCodec(
     const onAbort = (): void => closeQuietly(open);
     signal.addEventListener("abort", onAbort, { once: true });
     let split: Http1HeadSplit | undefined;
-    const reader = conn.readable.getReader();
-    const writer = conn.writable.getWriter();
+    const reader = byteSource(conn);
     try {
-      await writer.write(
+      await writeAll(
+        conn,
         serializeHttp1RequestHead({
           url: target,
           headers: handshake.headers,
@@ -345,11 +346,8 @@ async function connectCodec(
         maxHeadBytes: MAX_RESPONSE_HEAD_BYTES,
       });
       while (split === undefined) {
-        const { done, value } = await Promise.race([
-          reader.read(),
-          aborted.promise,
-        ]);
-        if (done) {
+        const value = await Promise.race([reader.read(), aborted.promise]);
+        if (value === undefined) {
           throw new Deno.errors.UnexpectedEof(
             "Cannot connect WebSocket: the server closed the connection during the handshake",
           );
@@ -358,8 +356,7 @@ async function connectCodec(
       }
     } finally {
       signal.removeEventListener("abort", onAbort);
-      reader.releaseLock();
-      writer.releaseLock();
+      reader.release();
     }
     if (signal.aborted) throw signal.reason;
     const response = parseHttp1ResponseHead(split.head);
@@ -415,7 +412,13 @@ async function connectNative(
   const headers = options.headers === undefined
     ? undefined
     : new Headers(options.headers);
-  const socket = new WebSocket(url, {
+  // Deno's WebSocket takes an options object with headers (an extension of
+  // the standard); typed here so the file also checks against the DOM lib.
+  const DenoWebSocket = WebSocket as unknown as new (
+    url: string | URL,
+    options: { protocols: string[]; headers?: Headers },
+  ) => WebSocket;
+  const socket = new DenoWebSocket(url, {
     protocols: [...handshake.protocols],
     ...(headers === undefined ? {} : { headers }),
   });

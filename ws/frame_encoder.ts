@@ -44,6 +44,183 @@ const KEY_POOL_BYTES = 1024;
 /** Masked payloads this long are copied, then XORed a word at a time. */
 const WORD_MASK_MIN_BYTES = 32;
 
+/** The state of one encoder, shared by the functions below. */
+interface EncoderState {
+  /**
+   * The shared buffer small frames are carved from. A masked payload
+   * starts on a 4-byte boundary of it, so it can be XORed through `slab32`.
+   */
+  slab: Uint8Array;
+  slabBuffer: ArrayBufferLike;
+  slab32: Uint32Array | undefined;
+  slabPos: number;
+  /**
+   * The key pool, read as bytes (for the header) and as words (for the word
+   * loop: the same bytes in memory order, so no endianness test is needed).
+   */
+  keys: Uint8Array;
+  keys32: Uint32Array;
+  keyPos: number;
+}
+
+// The encoder's work is done by module functions over an EncoderState, not
+// by closures made per encoder: V8 then compiles one body that inlines its
+// helpers for every encoder, instead of deoptimizing when a second encoder
+// calls a different closure.
+
+function newSlab(state: EncoderState): Uint8Array {
+  const slab = new Uint8Array(SLAB_BYTES);
+  state.slab = slab;
+  state.slabBuffer = slab.buffer;
+  state.slab32 = undefined;
+  state.slabPos = 0;
+  return slab;
+}
+
+/** Writes the header bytes before the key; returns where the key goes. */
+function writeStart(
+  out: Uint8Array,
+  at: number,
+  frame: WsFrame,
+  length: number,
+  maskBit: number,
+): number {
+  out[at] = (frame.fin ? 0x80 : 0) | (frame.rsv1 ? 0x40 : 0) |
+    (frame.rsv2 ? 0x20 : 0) | (frame.rsv3 ? 0x10 : 0) | frame.opcode;
+  if (length <= 125) {
+    out[at + 1] = maskBit | length;
+    return at + 2;
+  }
+  if (length <= 0xffff) {
+    out[at + 1] = maskBit | 126;
+    out[at + 2] = length >>> 8;
+    out[at + 3] = length & 0xff;
+    return at + 4;
+  }
+  out[at + 1] = maskBit | 127;
+  const hi = Math.floor(length / 0x100000000);
+  out[at + 2] = hi >>> 24;
+  out[at + 3] = (hi >>> 16) & 0xff;
+  out[at + 4] = (hi >>> 8) & 0xff;
+  out[at + 5] = hi & 0xff;
+  out[at + 6] = length >>> 24;
+  out[at + 7] = (length >>> 16) & 0xff;
+  out[at + 8] = (length >>> 8) & 0xff;
+  out[at + 9] = length & 0xff;
+  return at + 10;
+}
+
+function encodeMasked(state: EncoderState, frame: WsFrame): Uint8Array {
+  const payload = frame.payload;
+  const length = payload.length;
+  const keys = state.keys;
+  if (state.keyPos === KEY_POOL_BYTES) {
+    crypto.getRandomValues(keys);
+    state.keyPos = 0;
+  }
+  const key = state.keyPos;
+  state.keyPos = key + 4;
+  const m0 = keys[key]!, m1 = keys[key + 1]!;
+  const m2 = keys[key + 2]!, m3 = keys[key + 3]!;
+  const head = length <= 125 ? 6 : length <= 0xffff ? 8 : 14;
+  const total = head + length;
+
+  if (total > POOLED_MAX_BYTES) {
+    const out = new Uint8Array(total);
+    const start = writeStart(out, 0, frame, length, 0x80);
+    out[start] = m0;
+    out[start + 1] = m1;
+    out[start + 2] = m2;
+    out[start + 3] = m3;
+    out.set(payload, head);
+    xorMask(out, head, total, keys, key);
+    return out;
+  }
+
+  // Place the frame so that its payload starts on a 4-byte boundary.
+  let slab = state.slab;
+  let at = state.slabPos + (-(state.slabPos + head) & 3);
+  if (at + total > slab.length) {
+    slab = newSlab(state);
+    at = -head & 3;
+  }
+  state.slabPos = at + total;
+  const start = writeStart(slab, at, frame, length, 0x80) + 4;
+  slab[start - 4] = m0;
+  slab[start - 3] = m1;
+  slab[start - 2] = m2;
+  slab[start - 1] = m3;
+  let i = 0;
+  if (length >= WORD_MASK_MIN_BYTES) {
+    slab.set(payload, start);
+    const words = state.slab32 ??= new Uint32Array(state.slabBuffer);
+    const word = state.keys32[key >>> 2]!;
+    const first = start >>> 2;
+    const stop = first + (length >>> 2);
+    for (let w = first; w < stop; w++) words[w]! ^= word;
+    i = length & ~3;
+    if (i < length) {
+      slab[start + i]! ^= m0;
+      if (i + 1 < length) {
+        slab[start + i + 1]! ^= m1;
+        if (i + 2 < length) slab[start + i + 2]! ^= m2;
+      }
+    }
+  } else {
+    for (const stop = length & ~3; i < stop; i += 4) {
+      slab[start + i] = payload[i]! ^ m0;
+      slab[start + i + 1] = payload[i + 1]! ^ m1;
+      slab[start + i + 2] = payload[i + 2]! ^ m2;
+      slab[start + i + 3] = payload[i + 3]! ^ m3;
+    }
+    if (i < length) {
+      slab[start + i] = payload[i]! ^ m0;
+      if (i + 1 < length) {
+        slab[start + i + 1] = payload[i + 1]! ^ m1;
+        if (i + 2 < length) slab[start + i + 2] = payload[i + 2]! ^ m2;
+      }
+    }
+  }
+  return new Uint8Array(state.slabBuffer, at, total);
+}
+
+function encodeUnmasked(state: EncoderState, frame: WsFrame): Uint8Array {
+  const payload = frame.payload;
+  const length = payload.length;
+  const head = length <= 125 ? 2 : length <= 0xffff ? 4 : 10;
+  const total = head + length;
+  if (total > POOLED_MAX_BYTES) {
+    const out = new Uint8Array(total);
+    writeStart(out, 0, frame, length, 0);
+    out.set(payload, head);
+    return out;
+  }
+  let slab = state.slab;
+  let at = state.slabPos;
+  if (at + total > slab.length) {
+    slab = newSlab(state);
+    at = 0;
+  }
+  state.slabPos = at + total;
+  writeStart(slab, at, frame, length, 0);
+  if (length > 0) slab.set(payload, at + head);
+  return new Uint8Array(state.slabBuffer, at, total);
+}
+
+function encodeHeaderOnly(state: EncoderState, frame: WsFrame): Uint8Array {
+  const length = frame.payload.length;
+  const head = length <= 125 ? 2 : length <= 0xffff ? 4 : 10;
+  let slab = state.slab;
+  let at = state.slabPos;
+  if (at + head > slab.length) {
+    slab = newSlab(state);
+    at = 0;
+  }
+  state.slabPos = at + head;
+  writeStart(slab, at, frame, length, 0);
+  return new Uint8Array(state.slabBuffer, at, head);
+}
+
 /**
  * Creates the frame encoder that {@linkcode WsFrameEncoderStream} wraps:
  * {@linkcode encodeFrame} with the role's masking rule, made cheap for
@@ -81,176 +258,38 @@ export function createFrameEncoder(
       }" is neither "client" nor "server"`,
     );
   }
-  const masked = role === "client";
-
-  // The slab small frames are carved from, with a word view of it. A
-  // masked payload starts on a 4-byte boundary of the slab, so it can be
-  // XORed through the word view.
-  let slab = new Uint8Array(0);
-  let slabBuffer = slab.buffer;
-  let slab32: Uint32Array | undefined;
-  let slabPos = 0;
-
-  // The key pool, read as bytes (for the header) and as native-endian words
-  // (for the word loop: the same bytes in memory order, so no endianness
-  // test is needed).
-  let keys: Uint8Array | undefined;
-  let keys32: Uint32Array | undefined;
-  let keyPos = KEY_POOL_BYTES;
-
-  function newSlab(): void {
-    slab = new Uint8Array(SLAB_BYTES);
-    slabBuffer = slab.buffer;
-    slab32 = undefined;
-    slabPos = 0;
-  }
-
-  /** Writes the header bytes before the key; returns where the key goes. */
-  function writeStart(
-    out: Uint8Array,
-    at: number,
-    frame: WsFrame,
-    length: number,
-    maskBit: number,
-  ): number {
-    out[at] = (frame.fin ? 0x80 : 0) | (frame.rsv1 ? 0x40 : 0) |
-      (frame.rsv2 ? 0x20 : 0) | (frame.rsv3 ? 0x10 : 0) | frame.opcode;
-    if (length <= 125) {
-      out[at + 1] = maskBit | length;
-      return at + 2;
-    }
-    if (length <= 0xffff) {
-      out[at + 1] = maskBit | 126;
-      out[at + 2] = length >>> 8;
-      out[at + 3] = length & 0xff;
-      return at + 4;
-    }
-    out[at + 1] = maskBit | 127;
-    const hi = Math.floor(length / 0x100000000);
-    out[at + 2] = hi >>> 24;
-    out[at + 3] = (hi >>> 16) & 0xff;
-    out[at + 4] = (hi >>> 8) & 0xff;
-    out[at + 5] = hi & 0xff;
-    out[at + 6] = length >>> 24;
-    out[at + 7] = (length >>> 16) & 0xff;
-    out[at + 8] = (length >>> 8) & 0xff;
-    out[at + 9] = length & 0xff;
-    return at + 10;
-  }
-
-  function encodeMasked(frame: WsFrame): Uint8Array {
-    const payload = frame.payload;
-    const length = payload.length;
-    if (keyPos === KEY_POOL_BYTES) {
-      keys ??= new Uint8Array(KEY_POOL_BYTES);
-      keys32 ??= new Uint32Array(keys.buffer);
-      crypto.getRandomValues(keys);
-      keyPos = 0;
-    }
-    const key = keyPos;
-    keyPos += 4;
-    const m0 = keys![key]!, m1 = keys![key + 1]!;
-    const m2 = keys![key + 2]!, m3 = keys![key + 3]!;
-    const head = length <= 125 ? 6 : length <= 0xffff ? 8 : 14;
-    const total = head + length;
-
-    if (total > POOLED_MAX_BYTES) {
-      const out = new Uint8Array(total);
-      const start = writeStart(out, 0, frame, length, 0x80);
-      out[start] = m0;
-      out[start + 1] = m1;
-      out[start + 2] = m2;
-      out[start + 3] = m3;
-      out.set(payload, head);
-      xorMask(out, head, total, keys!, key);
-      return out;
-    }
-
-    // Place the frame so that its payload starts on a 4-byte boundary.
-    let at = slabPos + (-(slabPos + head) & 3);
-    if (at + total > slab.length) {
-      newSlab();
-      at = -head & 3;
-    }
-    slabPos = at + total;
-    const out = slab;
-    const start = writeStart(out, at, frame, length, 0x80) + 4;
-    out[start - 4] = m0;
-    out[start - 3] = m1;
-    out[start - 2] = m2;
-    out[start - 1] = m3;
-    let i = 0;
-    if (length >= WORD_MASK_MIN_BYTES) {
-      out.set(payload, start);
-      const words = slab32 ??= new Uint32Array(slabBuffer);
-      const word = keys32![key >>> 2]!;
-      const first = start >>> 2;
-      const stop = first + (length >>> 2);
-      for (let w = first; w < stop; w++) words[w]! ^= word;
-      i = length & ~3;
-      if (i < length) {
-        out[start + i]! ^= m0;
-        if (i + 1 < length) {
-          out[start + i + 1]! ^= m1;
-          if (i + 2 < length) out[start + i + 2]! ^= m2;
-        }
-      }
-    } else {
-      for (const stop = length & ~3; i < stop; i += 4) {
-        out[start + i] = payload[i]! ^ m0;
-        out[start + i + 1] = payload[i + 1]! ^ m1;
-        out[start + i + 2] = payload[i + 2]! ^ m2;
-        out[start + i + 3] = payload[i + 3]! ^ m3;
-      }
-      if (i < length) {
-        out[start + i] = payload[i]! ^ m0;
-        if (i + 1 < length) {
-          out[start + i + 1] = payload[i + 1]! ^ m1;
-          if (i + 2 < length) out[start + i + 2] = payload[i + 2]! ^ m2;
-        }
-      }
-    }
-    return new Uint8Array(slabBuffer, at, total);
-  }
-
-  function encodeUnmasked(frame: WsFrame): Uint8Array {
-    const payload = frame.payload;
-    const length = payload.length;
-    const head = length <= 125 ? 2 : length <= 0xffff ? 4 : 10;
-    const total = head + length;
-    if (total > POOLED_MAX_BYTES) {
-      const out = new Uint8Array(total);
-      writeStart(out, 0, frame, length, 0);
-      out.set(payload, head);
-      return out;
-    }
-    if (slabPos + total > slab.length) newSlab();
-    const at = slabPos;
-    slabPos = at + total;
-    writeStart(slab, at, frame, length, 0);
-    if (length > 0) slab.set(payload, at + head);
-    return new Uint8Array(slabBuffer, at, total);
-  }
-
-  return {
-    encode(frame: WsFrame): Uint8Array {
-      checkFrame(frame, "encode frame");
-      return masked ? encodeMasked(frame) : encodeUnmasked(frame);
-    },
-    encodeHeader(frame: WsFrame): Uint8Array {
-      if (masked) {
+  const slab = new Uint8Array(0);
+  const keys = new Uint8Array(role === "client" ? KEY_POOL_BYTES : 0);
+  const state: EncoderState = {
+    slab,
+    slabBuffer: slab.buffer,
+    slab32: undefined,
+    slabPos: 0,
+    keys,
+    keys32: new Uint32Array(keys.buffer),
+    keyPos: KEY_POOL_BYTES,
+  };
+  if (role === "client") {
+    return {
+      encode(frame: WsFrame): Uint8Array {
+        checkFrame(frame, "encode frame");
+        return encodeMasked(state, frame);
+      },
+      encodeHeader(): Uint8Array {
         throw new TypeError(
           "Cannot encode frame header: a client masks its payloads, so it needs encode()",
         );
-      }
+      },
+    };
+  }
+  return {
+    encode(frame: WsFrame): Uint8Array {
+      checkFrame(frame, "encode frame");
+      return encodeUnmasked(state, frame);
+    },
+    encodeHeader(frame: WsFrame): Uint8Array {
       checkFrame(frame, "encode frame header");
-      const length = frame.payload.length;
-      const head = length <= 125 ? 2 : length <= 0xffff ? 4 : 10;
-      if (slabPos + head > slab.length) newSlab();
-      const at = slabPos;
-      slabPos = at + head;
-      writeStart(slab, at, frame, length, 0);
-      return new Uint8Array(slabBuffer, at, head);
+      return encodeHeaderOnly(state, frame);
     },
   };
 }

@@ -22,10 +22,11 @@ const SLAB_BYTES = 64 * 1024;
 const INITIAL_BODY_BYTES = 64 * 1024;
 /**
  * A payload that arrives in pieces gets its exact-size buffer once this
- * fraction of it (1 / EXACT_BODY_FRACTION) has arrived; until then its
- * buffer doubles from INITIAL_BODY_BYTES. So the memory held for a frame in
- * progress stays within 16 times the bytes received (or 64 KiB), and a
- * large payload is copied about once.
+ * fraction (1 / EXACT_BODY_FRACTION) of its frame has arrived; until then
+ * its buffer doubles from INITIAL_BODY_BYTES. So the memory held for a
+ * frame in progress stays within 16 times the bytes received (or 64 KiB),
+ * and a large payload is copied about once: a 1 MiB frame that arrives in
+ * 64 KiB socket reads gets its buffer with the first read.
  */
 const EXACT_BODY_FRACTION = 16;
 
@@ -83,6 +84,337 @@ function protocolError(
   return new WsProtocolError(`Cannot decode frame: ${message}`, { code });
 }
 
+/** The state of one parser, shared by the functions below. */
+interface ParserState {
+  onFrame: (frame: WsFrame) => void;
+  expectMask: boolean;
+  allowRsv1: boolean;
+  maxFrameBytes: number;
+  littleEndian: boolean;
+  // A frame split across chunks. headLen > 0 means one is open.
+  head: Uint8Array | undefined;
+  headLen: number;
+  /** Header bytes, known once the first two arrived. */
+  headNeed: number;
+  /** Header bytes up to the end of the length field. */
+  lengthEnd: number;
+  payloadLength: number;
+  headerDone: boolean;
+  body: Uint8Array | undefined;
+  bodyLen: number;
+}
+
+// The parser's work is done by module functions over a ParserState, not by
+// closures made per parser: V8 then compiles one body that inlines its
+// helpers for every parser, instead of deoptimizing when a second parser
+// calls a different closure.
+
+/** Validates the first two header bytes. */
+function checkStart(state: ParserState, b0: number, b1: number): void {
+  const opcode = b0 & 0x0f;
+  if ((b0 & 0x70) !== 0) {
+    if ((b0 & 0x30) !== 0) {
+      throw protocolError(
+        `${
+          (b0 & 0x20) !== 0 ? "RSV2" : "RSV3"
+        } is set and no extension allows it`,
+        "reserved-bits",
+      );
+    }
+    if (!state.allowRsv1) {
+      throw protocolError(
+        "RSV1 is set and no extension allows it",
+        "reserved-bits",
+      );
+    }
+    if (opcode !== 1 && opcode !== 2) {
+      throw protocolError(
+        `RSV1 is set on a frame with opcode ${opcode}, not on the first frame of a message`,
+        "reserved-bits",
+      );
+    }
+  }
+  if (opcode >= 8) {
+    if (opcode > 10) {
+      throw protocolError(`opcode ${opcode} is reserved`, "reserved-opcode");
+    }
+    if ((b0 & 0x80) === 0) {
+      throw protocolError(
+        `control frame with opcode ${opcode} has FIN clear`,
+        "fragmented-control-frame",
+      );
+    }
+    if ((b1 & 0x7f) > 125) {
+      throw protocolError(
+        `control frame with opcode ${opcode} is longer than 125 bytes`,
+        "control-frame-too-long",
+      );
+    }
+  } else if (opcode > 2) {
+    throw protocolError(`opcode ${opcode} is reserved`, "reserved-opcode");
+  }
+  if (((b1 & 0x80) !== 0) !== state.expectMask) {
+    throw state.expectMask
+      ? protocolError(
+        "a client sent an unmasked frame",
+        "unmasked-frame",
+      )
+      : protocolError("a server sent a masked frame", "masked-frame");
+  }
+}
+
+/** Validates a 64-bit length given as two 32-bit halves. */
+function length64(hi: number, lo: number): number {
+  if (hi >= 0x80000000) {
+    throw protocolError(
+      "the 64-bit payload length has its most significant bit set",
+      "invalid-length",
+    );
+  }
+  return hi * 0x100000000 + lo;
+}
+
+function checkLength(state: ParserState, length: number): void {
+  if (length > state.maxFrameBytes) {
+    throw new WsProtocolError(
+      `Cannot decode frame: payload of ${length} bytes exceeds maxFrameBytes of ${state.maxFrameBytes}`,
+      { code: "frame-too-large" },
+    );
+  }
+}
+
+function emit(
+  state: ParserState,
+  b0: number,
+  payload: Uint8Array,
+  mask: Uint8Array | undefined,
+): void {
+  const fin = (b0 & 0x80) !== 0;
+  const rsv1 = (b0 & 0x40) !== 0;
+  const opcode = b0 & 0x0f;
+  state.onFrame(
+    mask === undefined
+      ? { fin, rsv1, rsv2: false, rsv3: false, opcode, payload }
+      : { fin, rsv1, rsv2: false, rsv3: false, opcode, payload, mask },
+  );
+}
+
+/**
+ * Feeds bytes of a frame that is split across chunks, from `pos`.
+ * Returns the position after the bytes it used; the frame is complete
+ * when `headLen` is back to 0.
+ */
+function feedPartial(
+  state: ParserState,
+  chunk: Uint8Array,
+  pos: number,
+): number {
+  const len = chunk.length;
+  const head = state.head ??= new Uint8Array(14);
+  while (!state.headerDone) {
+    if (pos >= len) return pos;
+    const headLen = ++state.headLen;
+    head[headLen - 1] = chunk[pos++]!;
+    if (headLen === 2) {
+      const b1 = head[1]!;
+      checkStart(state, head[0]!, b1);
+      const len7 = b1 & 0x7f;
+      state.lengthEnd = len7 === 126 ? 4 : len7 === 127 ? 10 : 2;
+      state.headNeed = state.lengthEnd + ((b1 & 0x80) !== 0 ? 4 : 0);
+    }
+    if (headLen === state.lengthEnd) {
+      const len7 = head[1]! & 0x7f;
+      state.payloadLength = len7 === 126
+        ? (head[2]! << 8) | head[3]!
+        : len7 === 127
+        ? length64(
+          ((head[2]! << 24) | (head[3]! << 16) | (head[4]! << 8) |
+            head[5]!) >>> 0,
+          ((head[6]! << 24) | (head[7]! << 16) | (head[8]! << 8) |
+            head[9]!) >>> 0,
+        )
+        : len7;
+      checkLength(state, state.payloadLength);
+    }
+    if (headLen === state.headNeed) {
+      state.headerDone = true;
+      state.bodyLen = 0;
+      state.body = undefined;
+    }
+  }
+  const payloadLength = state.payloadLength;
+  const bodyLen = state.bodyLen;
+  const masked = state.headNeed > state.lengthEnd;
+  let body = state.body;
+  const take = Math.min(len - pos, payloadLength - bodyLen);
+  if (take > 0) {
+    const needed = bodyLen + take;
+    if (body === undefined || needed > body.length) {
+      // The frame's bytes so far, header included.
+      const received = state.headNeed + needed;
+      const size = received * EXACT_BODY_FRACTION >= payloadLength
+        ? payloadLength
+        : Math.max(
+          needed,
+          body === undefined ? INITIAL_BODY_BYTES : body.length * 2,
+        );
+      const grown = new Uint8Array(Math.min(payloadLength, size));
+      if (body !== undefined) grown.set(body.subarray(0, bodyLen));
+      state.body = body = grown;
+    }
+    body.set(
+      new Uint8Array(chunk.buffer, chunk.byteOffset + pos, take),
+      bodyLen,
+    );
+    // Unmask each piece as it lands, while it is still in the cache.
+    if (masked) xorMask(body, bodyLen, needed, head, state.lengthEnd, bodyLen);
+    state.bodyLen = needed;
+    pos += take;
+  }
+  if (state.bodyLen === payloadLength) {
+    const payload = body ?? new Uint8Array(0);
+    const mask = masked
+      ? head.slice(state.lengthEnd, state.headNeed)
+      : undefined;
+    const b0 = head[0]!;
+    state.headLen = 0;
+    state.headerDone = false;
+    state.body = undefined;
+    emit(state, b0, payload, mask);
+  }
+  return pos;
+}
+
+function pushChunk(state: ParserState, chunk: Uint8Array): void {
+  const len = chunk.length;
+  let pos = 0;
+  if (state.headLen > 0) {
+    pos = feedPartial(state, chunk, 0);
+    if (state.headLen > 0) return;
+  }
+  // Views are made with the constructor: cheaper than subarray().
+  const buffer = chunk.buffer;
+  const base = chunk.byteOffset;
+  // Masked payloads of this chunk are unmasked into a shared slab. A
+  // payload is placed in the slab at the same offset modulo 4 as in the
+  // chunk, so one loop can read the chunk and write the slab a 32-bit word
+  // at a time, through word views made once per chunk and slab.
+  let slab: Uint8Array | undefined;
+  let slab32: Uint32Array | undefined;
+  let slabPos = 0;
+  let chunk32: Uint32Array | undefined;
+  /** Byte offset in `buffer` of chunk32[0]: the chunk's first boundary. */
+  const chunk32Base = (base + 3) & ~3;
+  while (pos < len) {
+    const avail = len - pos;
+    if (avail < 2) {
+      feedPartial(state, chunk, pos);
+      return;
+    }
+    const b0 = chunk[pos]!;
+    const b1 = chunk[pos + 1]!;
+    checkStart(state, b0, b1);
+    let length = b1 & 0x7f;
+    let start = pos + 2;
+    if (length === 126) {
+      if (avail < 4) {
+        feedPartial(state, chunk, pos);
+        return;
+      }
+      length = (chunk[pos + 2]! << 8) | chunk[pos + 3]!;
+      start += 2;
+    } else if (length === 127) {
+      if (avail < 10) {
+        feedPartial(state, chunk, pos);
+        return;
+      }
+      length = length64(
+        ((chunk[pos + 2]! << 24) | (chunk[pos + 3]! << 16) |
+          (chunk[pos + 4]! << 8) | chunk[pos + 5]!) >>> 0,
+        ((chunk[pos + 6]! << 24) | (chunk[pos + 7]! << 16) |
+          (chunk[pos + 8]! << 8) | chunk[pos + 9]!) >>> 0,
+      );
+      start += 8;
+    }
+    checkLength(state, length);
+    const masked = (b1 & 0x80) !== 0;
+    if (masked) start += 4;
+    const end = start + length;
+    if (end > len) {
+      feedPartial(state, chunk, pos);
+      return;
+    }
+    pos = end;
+    if (!masked) {
+      emit(state, b0, new Uint8Array(buffer, base + start, length), undefined);
+      continue;
+    }
+    const mask = new Uint8Array(buffer, base + start - 4, 4);
+    if (length === 0) {
+      emit(state, b0, new Uint8Array(buffer, base + start, 0), mask);
+      continue;
+    }
+    if (length >= OWN_BUFFER_BYTES) {
+      // A large payload gets its own buffer (and memory the allocator can
+      // recycle); copy, then XOR in place.
+      const payload = new Uint8Array(length);
+      payload.set(new Uint8Array(buffer, base + start, length));
+      xorMask(payload, 0, length, mask);
+      emit(state, b0, payload, mask);
+      continue;
+    }
+    const abs = base + start;
+    let at = slabPos + ((abs - slabPos) & 3);
+    if (slab === undefined || at + length > slab.length) {
+      slab = new Uint8Array(Math.min(len - start + 4, SLAB_BYTES));
+      slab32 = undefined;
+      at = abs & 3;
+    }
+    slabPos = at + length;
+    const m0 = chunk[start - 4]!, m1 = chunk[start - 3]!;
+    const m2 = chunk[start - 2]!, m3 = chunk[start - 1]!;
+    let i = 0;
+    if (length >= WORD_MASK_MIN_BYTES) {
+      // Bytes up to the first 4-byte boundary, then whole words.
+      const lead = -abs & 3;
+      if (lead > 0) {
+        slab[at] = chunk[start]! ^ m0;
+        if (lead > 1) {
+          slab[at + 1] = chunk[start + 1]! ^ m1;
+          if (lead > 2) slab[at + 2] = chunk[start + 2]! ^ m2;
+        }
+      }
+      // The key rotated by `lead`, as a native-endian word.
+      const k0 = lead === 0 ? m0 : lead === 1 ? m1 : lead === 2 ? m2 : m3;
+      const k1 = lead === 0 ? m1 : lead === 1 ? m2 : lead === 2 ? m3 : m0;
+      const k2 = lead === 0 ? m2 : lead === 1 ? m3 : lead === 2 ? m0 : m1;
+      const k3 = lead === 0 ? m3 : lead === 1 ? m0 : lead === 2 ? m1 : m2;
+      const word = state.littleEndian
+        ? k0 | (k1 << 8) | (k2 << 16) | (k3 << 24)
+        : (k0 << 24) | (k1 << 16) | (k2 << 8) | k3;
+      chunk32 ??= new Uint32Array(
+        buffer,
+        chunk32Base,
+        (base + len - chunk32Base) >>> 2,
+      );
+      slab32 ??= new Uint32Array(slab.buffer, 0, slab.length >>> 2);
+      const words = (length - lead) >>> 2;
+      const from = (abs + lead - chunk32Base) >>> 2;
+      const to = (at + lead) >>> 2;
+      for (let w = 0; w < words; w++) {
+        slab32[to + w] = chunk32[from + w]! ^ word;
+      }
+      i = lead + (words << 2);
+    }
+    for (; i < length; i++) {
+      const k = i & 3;
+      slab[at + i] = chunk[start + i]! ^
+        (k === 0 ? m0 : k === 1 ? m1 : k === 2 ? m2 : m3);
+    }
+    emit(state, b0, new Uint8Array(slab.buffer, at, length), mask);
+  }
+}
+
 /**
  * Creates the pure, synchronous WebSocket frame parser that
  * {@linkcode WsFrameDecoderStream} wraps: bytes in, {@linkcode WsFrame}s out
@@ -95,12 +427,11 @@ function protocolError(
  *
  * Payload ownership: an unmasked payload that arrives inside one chunk is a
  * view into that chunk (no copy). A masked payload is unmasked into new
- * memory, in one pass that also copies it, so the pushed chunk is never
- * modified: payloads under 4 KiB share 64 KiB buffers, larger ones get their
- * own. A payload that arrives in pieces is copied into its own buffer, which
+ * memory, so the pushed chunk is never modified: payloads under 4 KiB share
+ * 64 KiB buffers, larger ones get their own. A payload that arrives in pieces is copied into its own buffer, which
  * grows as the bytes arrive (so a header that announces a large frame does
  * not allocate it all at once: the buffer takes its exact size once a
- * sixteenth of the payload is in, and holds at most 64 KiB before that).
+ * sixteenth of the frame is in, and holds at most 64 KiB before that).
  * Buffering is linear in the bytes received.
  * The parser keeps no reference to a chunk after `push` returns, except
  * through the payload views it handed out.
@@ -133,330 +464,36 @@ export function createFrameParser(
       }" is neither "client" nor "server"`,
     );
   }
-  const expectMask = role === "server";
   const maxFrameBytes = options.maxFrameBytes ?? DEFAULT_MAX_FRAME_BYTES;
   if (!(maxFrameBytes >= 0)) {
     throw new RangeError(
       `Cannot create frame parser: maxFrameBytes ${maxFrameBytes} is not a non-negative number`,
     );
   }
-  const allowRsv1 = options.allowRsv1 ?? false;
-  const littleEndian = new Uint8Array(new Uint32Array([1]).buffer)[0] === 1;
+  const state: ParserState = {
+    onFrame,
+    expectMask: role === "server",
+    allowRsv1: options.allowRsv1 ?? false,
+    maxFrameBytes,
+    littleEndian: new Uint8Array(new Uint32Array([1]).buffer)[0] === 1,
+    head: undefined,
+    headLen: 0,
+    headNeed: 2,
+    lengthEnd: 2,
+    payloadLength: 0,
+    headerDone: false,
+    body: undefined,
+    bodyLen: 0,
+  };
 
   let failure: unknown = undefined;
   let failed = false;
-
-  // State of a frame split across chunks. headLen > 0 means one is open.
-  let head: Uint8Array | undefined;
-  let headLen = 0;
-  let headNeed = 2; // header bytes, known once the first two arrived
-  let lengthEnd = 2; // header bytes up to the end of the length field
-  let payloadLength = 0;
-  let headerDone = false;
-  let body: Uint8Array | undefined;
-  let bodyLen = 0;
-
-  /** Validates the first two header bytes. */
-  function checkStart(b0: number, b1: number): void {
-    const opcode = b0 & 0x0f;
-    if ((b0 & 0x70) !== 0) {
-      if ((b0 & 0x30) !== 0) {
-        throw protocolError(
-          `${
-            (b0 & 0x20) !== 0 ? "RSV2" : "RSV3"
-          } is set and no extension allows it`,
-          "reserved-bits",
-        );
-      }
-      if (!allowRsv1) {
-        throw protocolError(
-          "RSV1 is set and no extension allows it",
-          "reserved-bits",
-        );
-      }
-      if (opcode !== 1 && opcode !== 2) {
-        throw protocolError(
-          `RSV1 is set on a frame with opcode ${opcode}, not on the first frame of a message`,
-          "reserved-bits",
-        );
-      }
-    }
-    if (opcode >= 8) {
-      if (opcode > 10) {
-        throw protocolError(`opcode ${opcode} is reserved`, "reserved-opcode");
-      }
-      if ((b0 & 0x80) === 0) {
-        throw protocolError(
-          `control frame with opcode ${opcode} has FIN clear`,
-          "fragmented-control-frame",
-        );
-      }
-      if ((b1 & 0x7f) > 125) {
-        throw protocolError(
-          `control frame with opcode ${opcode} is longer than 125 bytes`,
-          "control-frame-too-long",
-        );
-      }
-    } else if (opcode > 2) {
-      throw protocolError(`opcode ${opcode} is reserved`, "reserved-opcode");
-    }
-    if (((b1 & 0x80) !== 0) !== expectMask) {
-      throw expectMask
-        ? protocolError(
-          "a client sent an unmasked frame",
-          "unmasked-frame",
-        )
-        : protocolError("a server sent a masked frame", "masked-frame");
-    }
-  }
-
-  /** Validates a 64-bit length given as two 32-bit halves. */
-  function length64(hi: number, lo: number): number {
-    if (hi >= 0x80000000) {
-      throw protocolError(
-        "the 64-bit payload length has its most significant bit set",
-        "invalid-length",
-      );
-    }
-    return hi * 0x100000000 + lo;
-  }
-
-  function checkLength(length: number): void {
-    if (length > maxFrameBytes) {
-      throw new WsProtocolError(
-        `Cannot decode frame: payload of ${length} bytes exceeds maxFrameBytes of ${maxFrameBytes}`,
-        { code: "frame-too-large" },
-      );
-    }
-  }
-
-  function emit(
-    b0: number,
-    payload: Uint8Array,
-    mask: Uint8Array | undefined,
-  ): void {
-    const fin = (b0 & 0x80) !== 0;
-    const rsv1 = (b0 & 0x40) !== 0;
-    const opcode = b0 & 0x0f;
-    onFrame(
-      mask === undefined
-        ? { fin, rsv1, rsv2: false, rsv3: false, opcode, payload }
-        : { fin, rsv1, rsv2: false, rsv3: false, opcode, payload, mask },
-    );
-  }
-
-  /**
-   * Feeds bytes of a frame that is split across chunks, from `pos`.
-   * Returns the position after the bytes it used; the frame is complete
-   * when `headLen` is back to 0.
-   */
-  function feedPartial(chunk: Uint8Array, pos: number): number {
-    const len = chunk.length;
-    head ??= new Uint8Array(14);
-    while (!headerDone) {
-      if (pos >= len) return pos;
-      head[headLen++] = chunk[pos++]!;
-      if (headLen === 2) {
-        const b1 = head[1]!;
-        checkStart(head[0]!, b1);
-        const len7 = b1 & 0x7f;
-        lengthEnd = len7 === 126 ? 4 : len7 === 127 ? 10 : 2;
-        headNeed = lengthEnd + ((b1 & 0x80) !== 0 ? 4 : 0);
-      }
-      if (headLen === lengthEnd) {
-        const len7 = head[1]! & 0x7f;
-        payloadLength = len7 === 126
-          ? (head[2]! << 8) | head[3]!
-          : len7 === 127
-          ? length64(
-            ((head[2]! << 24) | (head[3]! << 16) | (head[4]! << 8) |
-              head[5]!) >>> 0,
-            ((head[6]! << 24) | (head[7]! << 16) | (head[8]! << 8) |
-              head[9]!) >>> 0,
-          )
-          : len7;
-        checkLength(payloadLength);
-      }
-      if (headLen === headNeed) {
-        headerDone = true;
-        bodyLen = 0;
-        body = undefined;
-      }
-    }
-    const take = Math.min(len - pos, payloadLength - bodyLen);
-    if (take > 0) {
-      const needed = bodyLen + take;
-      if (body === undefined || needed > body.length) {
-        const size = needed * EXACT_BODY_FRACTION >= payloadLength
-          ? payloadLength
-          : Math.max(
-            needed,
-            body === undefined ? INITIAL_BODY_BYTES : body.length * 2,
-          );
-        const grown = new Uint8Array(Math.min(payloadLength, size));
-        if (body !== undefined) grown.set(body.subarray(0, bodyLen));
-        body = grown;
-      }
-      body.set(
-        new Uint8Array(chunk.buffer, chunk.byteOffset + pos, take),
-        bodyLen,
-      );
-      // Unmask each piece as it lands, while it is still in the cache.
-      if (headNeed > lengthEnd) {
-        xorMask(body, bodyLen, needed, head, lengthEnd, bodyLen);
-      }
-      bodyLen = needed;
-      pos += take;
-    }
-    if (bodyLen === payloadLength) {
-      const payload = body ?? new Uint8Array(0);
-      const mask = headNeed > lengthEnd
-        ? head.slice(lengthEnd, headNeed)
-        : undefined;
-      const b0 = head[0]!;
-      headLen = 0;
-      headerDone = false;
-      body = undefined;
-      emit(b0, payload, mask);
-    }
-    return pos;
-  }
-
-  function pushChunk(chunk: Uint8Array): void {
-    const len = chunk.length;
-    let pos = 0;
-    if (headLen > 0) {
-      pos = feedPartial(chunk, 0);
-      if (headLen > 0) return;
-    }
-    // Views are made with the constructor: cheaper than subarray().
-    const buffer = chunk.buffer;
-    const base = chunk.byteOffset;
-    // Masked payloads of this chunk are unmasked into a shared slab. A
-    // payload is placed in the slab at the same offset modulo 4 as in the
-    // chunk, so one loop can read the chunk and write the slab a 32-bit word
-    // at a time, through word views made once per chunk and slab.
-    let slab: Uint8Array | undefined;
-    let slab32: Uint32Array | undefined;
-    let slabPos = 0;
-    let chunk32: Uint32Array | undefined;
-    /** Byte offset in `buffer` of chunk32[0]: the chunk's first boundary. */
-    const chunk32Base = (base + 3) & ~3;
-    while (pos < len) {
-      const avail = len - pos;
-      if (avail < 2) {
-        feedPartial(chunk, pos);
-        return;
-      }
-      const b0 = chunk[pos]!;
-      const b1 = chunk[pos + 1]!;
-      checkStart(b0, b1);
-      let length = b1 & 0x7f;
-      let start = pos + 2;
-      if (length === 126) {
-        if (avail < 4) {
-          feedPartial(chunk, pos);
-          return;
-        }
-        length = (chunk[pos + 2]! << 8) | chunk[pos + 3]!;
-        start += 2;
-      } else if (length === 127) {
-        if (avail < 10) {
-          feedPartial(chunk, pos);
-          return;
-        }
-        length = length64(
-          ((chunk[pos + 2]! << 24) | (chunk[pos + 3]! << 16) |
-            (chunk[pos + 4]! << 8) | chunk[pos + 5]!) >>> 0,
-          ((chunk[pos + 6]! << 24) | (chunk[pos + 7]! << 16) |
-            (chunk[pos + 8]! << 8) | chunk[pos + 9]!) >>> 0,
-        );
-        start += 8;
-      }
-      checkLength(length);
-      const masked = (b1 & 0x80) !== 0;
-      if (masked) start += 4;
-      const end = start + length;
-      if (end > len) {
-        feedPartial(chunk, pos);
-        return;
-      }
-      pos = end;
-      if (!masked) {
-        emit(b0, new Uint8Array(buffer, base + start, length), undefined);
-        continue;
-      }
-      const mask = new Uint8Array(buffer, base + start - 4, 4);
-      if (length === 0) {
-        emit(b0, new Uint8Array(buffer, base + start, 0), mask);
-        continue;
-      }
-      if (length >= OWN_BUFFER_BYTES) {
-        // A large payload gets its own buffer (and memory the allocator can
-        // recycle); copy, then XOR in place.
-        const payload = new Uint8Array(length);
-        payload.set(new Uint8Array(buffer, base + start, length));
-        xorMask(payload, 0, length, mask);
-        emit(b0, payload, mask);
-        continue;
-      }
-      const abs = base + start;
-      let at = slabPos + ((abs - slabPos) & 3);
-      if (slab === undefined || at + length > slab.length) {
-        slab = new Uint8Array(Math.min(len - start + 4, SLAB_BYTES));
-        slab32 = undefined;
-        at = abs & 3;
-      }
-      slabPos = at + length;
-      const m0 = chunk[start - 4]!, m1 = chunk[start - 3]!;
-      const m2 = chunk[start - 2]!, m3 = chunk[start - 1]!;
-      let i = 0;
-      if (length >= WORD_MASK_MIN_BYTES) {
-        // Bytes up to the first 4-byte boundary, then whole words.
-        const lead = -abs & 3;
-        if (lead > 0) {
-          slab[at] = chunk[start]! ^ m0;
-          if (lead > 1) {
-            slab[at + 1] = chunk[start + 1]! ^ m1;
-            if (lead > 2) slab[at + 2] = chunk[start + 2]! ^ m2;
-          }
-        }
-        // The key rotated by `lead`, as a native-endian word.
-        const k0 = lead === 0 ? m0 : lead === 1 ? m1 : lead === 2 ? m2 : m3;
-        const k1 = lead === 0 ? m1 : lead === 1 ? m2 : lead === 2 ? m3 : m0;
-        const k2 = lead === 0 ? m2 : lead === 1 ? m3 : lead === 2 ? m0 : m1;
-        const k3 = lead === 0 ? m3 : lead === 1 ? m0 : lead === 2 ? m1 : m2;
-        const word = littleEndian
-          ? k0 | (k1 << 8) | (k2 << 16) | (k3 << 24)
-          : (k0 << 24) | (k1 << 16) | (k2 << 8) | k3;
-        chunk32 ??= new Uint32Array(
-          buffer,
-          chunk32Base,
-          (base + len - chunk32Base) >>> 2,
-        );
-        slab32 ??= new Uint32Array(slab.buffer, 0, slab.length >>> 2);
-        const words = (length - lead) >>> 2;
-        const from = (abs + lead - chunk32Base) >>> 2;
-        const to = (at + lead) >>> 2;
-        for (let w = 0; w < words; w++) {
-          slab32[to + w] = chunk32[from + w]! ^ word;
-        }
-        i = lead + (words << 2);
-      }
-      for (; i < length; i++) {
-        const k = i & 3;
-        slab[at + i] = chunk[start + i]! ^
-          (k === 0 ? m0 : k === 1 ? m1 : k === 2 ? m2 : m3);
-      }
-      emit(b0, new Uint8Array(slab.buffer, at, length), mask);
-    }
-  }
 
   return {
     push(chunk: Uint8Array): void {
       if (failed) throw failure;
       try {
-        pushChunk(chunk);
+        pushChunk(state, chunk);
       } catch (error) {
         failed = true;
         failure = error;
@@ -465,13 +502,13 @@ export function createFrameParser(
     },
     end(): void {
       if (failed) throw failure;
-      if (headLen > 0) {
+      if (state.headLen > 0) {
         failed = true;
         failure = new WsProtocolError(
           `Cannot decode frame: input ended ${
-            headerDone
-              ? `after ${bodyLen} of ${payloadLength} payload bytes`
-              : `after ${headLen} header bytes`
+            state.headerDone
+              ? `after ${state.bodyLen} of ${state.payloadLength} payload bytes`
+              : `after ${state.headLen} header bytes`
           }`,
           { code: "unexpected-end" },
         );

@@ -5,6 +5,7 @@
 
 import type { AcceptWebSocketOptions } from "./accept_web_socket.ts";
 import { admitUpgrade } from "./admit_upgrade.ts";
+import { type ByteSource, byteSource, writeAll } from "./_byte_io.ts";
 import { codecConnection } from "./_codec_connection.ts";
 import type { WsCodec, WsConnection } from "./connection.ts";
 import { createDeflateLimiter } from "./deflate_limiter.ts";
@@ -369,7 +370,7 @@ export function serveWebSocket<T>(
 
   async function handle(conn: Deno.Conn): Promise<void> {
     handshakes.add(conn);
-    const reader = conn.readable.getReader();
+    const reader = byteSource(conn);
     const headReader = createHttp1HeadReader({ maxHeadBytes });
     let timedOut = false;
     const timer = setTimeout(() => {
@@ -382,8 +383,8 @@ export function serveWebSocket<T>(
     try {
       let split;
       while (split === undefined) {
-        const { done, value } = await reader.read();
-        if (done) {
+        const value = await reader.read();
+        if (value === undefined) {
           clearTimeout(timer);
           handshakes.delete(conn);
           closeQuietly(conn);
@@ -451,9 +452,9 @@ export function serveWebSocket<T>(
       return;
     }
 
-    const writer = conn.writable.getWriter();
     try {
-      await writer.write(
+      await writeAll(
+        conn,
         serializeHttp1ResponseHead({ status: 101, headers: admission.headers }),
       );
     } catch {
@@ -462,8 +463,7 @@ export function serveWebSocket<T>(
       closeQuietly(conn);
       return;
     }
-    writer.releaseLock();
-    reader.releaseLock();
+    reader.release();
     handshakes.delete(conn);
     setNoDelay(conn);
 
@@ -522,7 +522,7 @@ export function serveWebSocket<T>(
   /** Sends `response` with `Connection: close`, then closes gracefully. */
   async function refuse(
     conn: Deno.Conn,
-    reader: ReadableStreamDefaultReader<Uint8Array>,
+    reader: ByteSource,
     response: Response,
   ): Promise<void> {
     try {
@@ -536,19 +536,17 @@ export function serveWebSocket<T>(
         statusText: response.statusText,
         headers,
       });
-      const writer = conn.writable.getWriter();
-      await writer.write(head);
-      if (body.length > 0) await writer.write(body);
-      writer.releaseLock();
+      await writeAll(conn, head);
+      if (body.length > 0) await writeAll(conn, body);
       // Half-close, then read what the client still sends for a moment, so
       // the response is not lost to a TCP reset.
       await conn.closeWrite();
       const linger = setTimeout(
-        () => reader.cancel().catch(report),
+        () => closeQuietly(conn),
         Math.min(MAX_LINGER_MS, handshakeTimeout),
       );
       try {
-        while (!(await reader.read()).done) {
+        while (await reader.read() !== undefined) {
           // Discard.
         }
       } finally {

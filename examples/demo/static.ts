@@ -29,6 +29,9 @@ export const PUBLIC_FILES: Readonly<Record<string, string>> = Object.freeze({
   "/chat.js": "chat.js",
   "/binary.js": "binary.js",
   "/favicon.svg": "favicon.svg",
+  "/transports.html": "transports.html",
+  "/transports.js": "transports.js",
+  "/iframe_transport.js": "iframe_transport.js",
 });
 
 /**

@@ -3,30 +3,50 @@
 // reader, a WebSocket with a message queue, and a raw HTTP request for the
 // answers a WebSocket client cannot see (the status of a refused upgrade).
 
+import type { Hub, HubHandler, HubHandlerOptions } from "../../hub/mod.ts";
 import { SseDecoderStream, type SseEvent } from "../../sse/mod.ts";
 
-/** A `Deno.serve` server on a free loopback port. */
+/** A hub handler served by `Deno.serve` on a free loopback port. */
 export interface HubTestServer extends AsyncDisposable {
   readonly port: number;
   /** `http://127.0.0.1:PORT` (no trailing slash). */
   readonly origin: string;
+  /** The handler being served. */
+  readonly handler: HubHandler;
+  /** Ends the handler's streams (its signal), then shuts the server down. */
   shutdown(): Promise<void>;
 }
 
-/** Serves `handler` on 127.0.0.1, on a free port. */
+/**
+ * Serves `hub.handler(options)` on 127.0.0.1, on a free port. The handler's
+ * signal also aborts on shutdown, so a test that fails with streams still
+ * open does not leave the server waiting for them.
+ */
 export function serveHub(
-  handler: (request: Request) => Response | Promise<Response>,
+  hub: Hub,
+  options: HubHandlerOptions = {},
 ): HubTestServer {
+  const stop = new AbortController();
+  const signal = options.signal === undefined
+    ? stop.signal
+    : AbortSignal.any([options.signal, stop.signal]);
+  const handler = hub.handler({ ...options, signal });
   const server = Deno.serve(
     { port: 0, hostname: "127.0.0.1", onListen(): void {} },
     handler,
   );
   const port = server.addr.port;
   let closing: Promise<void> | undefined;
-  const shutdown = (): Promise<void> => closing ??= server.shutdown();
+  const shutdown = (): Promise<void> =>
+    closing ??= (() => {
+      const done = server.shutdown();
+      stop.abort();
+      return done;
+    })();
   return {
     port,
     origin: `http://127.0.0.1:${port}`,
+    handler,
     shutdown,
     [Symbol.asyncDispose]: shutdown,
   };

@@ -376,3 +376,86 @@ Deno.test("codecConnection compresses and decompresses with permessage-deflate",
     );
   }
 });
+
+Deno.test("codecConnection sends long texts intact across header sizes, ASCII or not", async () => {
+  const { a, b } = duplexPair(1 << 20);
+  const server = codecConnection(a, { role: "server" });
+  const client = codecConnection(b, { role: "client" });
+  const texts = [
+    "a".repeat(8192),
+    "b".repeat(65535),
+    "c".repeat(65536),
+    "d".repeat(70_000),
+    "é".repeat(10_000),
+    `${"x".repeat(9000)}✓`,
+  ];
+  for (const text of texts) await server.send(text);
+  const reader = client.readable.getReader();
+  for (const text of texts) strictEqual((await reader.read()).value, text);
+  reader.releaseLock();
+  await client.close(1000);
+  strictEqual((await server.closed).wasClean, true);
+});
+
+Deno.test("codecConnection keeps order across fragmented messages with a ping between fragments", async () => {
+  const { a, b } = duplexPair();
+  const server = codecConnection(a, { role: "server" });
+  const client = rawPeer(b, "client");
+  await client.send({ opcode: 1, payload: text.encode("first") });
+  await client.send({ opcode: 1, fin: false, payload: text.encode("ab") });
+  await client.send({ opcode: 9, payload: text.encode("p") });
+  await client.send({ opcode: 0, fin: false, payload: text.encode("c") });
+  await client.send({ opcode: 0, payload: text.encode("d") });
+  await client.send({ opcode: 2, payload: new Uint8Array([1]) });
+  await client.send({ opcode: 1, payload: text.encode("last") });
+  const pong = await client.next();
+  strictEqual(pong?.opcode, 10);
+  strictEqual(utf8.decode(pong.payload), "p");
+  await client.sendClose(1000);
+  assertEquals(await Array.fromAsync(server), [
+    "first",
+    "abcd",
+    new Uint8Array([1]),
+    "last",
+  ]);
+  await client.close();
+  strictEqual((await server.closed).wasClean, true);
+});
+
+Deno.test("codecConnection decompresses a compressed message sent in fragments", async () => {
+  const { a, b } = duplexPair();
+  const server = codecConnection(a, {
+    role: "server",
+    compressor: createPermessageDeflate(DEFLATE, { role: "server" }),
+  });
+  const peer = createPermessageDeflate(DEFLATE, { role: "client" });
+  const client = rawPeer(b, "client");
+  const message = "fragmented and compressed ".repeat(100);
+  const wire = await peer.compress(text.encode(message));
+  const half = wire.length >> 1;
+  await client.send({
+    opcode: 1,
+    rsv1: true,
+    fin: false,
+    payload: wire.subarray(0, half),
+  });
+  await client.send({ opcode: 0, payload: wire.subarray(half) });
+  await client.send({ opcode: 1, payload: text.encode("plain") });
+  await client.sendClose(1000);
+  assertEquals(await Array.fromAsync(server), [message, "plain"]);
+  peer.close();
+  await client.close();
+  await server.closed;
+});
+
+Deno.test("codecConnection fails a continuation frame with no message in progress with 1002", async () => {
+  const { a, b } = duplexPair();
+  const server = codecConnection(a, { role: "server" });
+  const client = rawPeer(b, "client");
+  await client.send({ opcode: 1, payload: text.encode("ok") });
+  await client.send({ opcode: 0, payload: text.encode("stray") });
+  strictEqual(closeOf(await client.next())[0], 1002);
+  await client.close();
+  strictEqual((await server.closed).code, 1002);
+  assertEquals(await Array.fromAsync(server), ["ok"]);
+});

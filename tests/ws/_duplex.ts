@@ -2,7 +2,7 @@
 // In-memory byte duplex pairs for the codec connection tests, and a raw
 // frame-level peer to drive one end by hand.
 
-import type { ByteDuplex } from "../../ws/_codec_connection.ts";
+import type { ByteDuplex } from "../../ws/_byte_io.ts";
 import {
   encodeClosePayload,
   encodeFrame,

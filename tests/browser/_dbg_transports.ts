@@ -1,0 +1,12 @@
+import { launchChromium } from "./_chromium.ts";
+import { startDemo } from "../../examples/server.ts";
+const demo = startDemo({ port: 0, tickerMs: 250 });
+const s = await launchChromium();
+s.page.on("console", (m) => console.log("console:", m.text()));
+await s.page.goto(`${demo.url}transports.html`);
+await new Promise((r) => setTimeout(r, 5000));
+console.log(await s.page.evaluate(() => [...document.querySelectorAll("[data-transport]")].map((l) => l.textContent!.replace(/\s+/g, " ").slice(0, 300))));
+await s.page.screenshot({ path: "/tmp/dbg/t.png" });
+console.log(s.pageErrors);
+await s.close();
+await demo.shutdown();
