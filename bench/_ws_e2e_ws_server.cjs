@@ -1,8 +1,9 @@
 // Copyright 2026 the serverpush authors. MIT license.
 // deno-lint-ignore-file no-console
 // The `ws` echo server of bench/ws_e2e.ts, run by Node (path of `ws` in
-// WS_PATH): permessage-deflate off (ws's server default), 128 MiB payloads.
-// Prints "listening on N"; exits on SIGTERM.
+// WS_PATH): permessage-deflate off (ws's server default) unless the first
+// argument is "deflate" (then on, with ws's default threshold of 1 KiB),
+// 128 MiB payloads. Prints "listening on N"; exits on SIGTERM.
 "use strict";
 
 const { WebSocketServer } = require(process.env.WS_PATH);
@@ -10,7 +11,9 @@ const { WebSocketServer } = require(process.env.WS_PATH);
 const server = new WebSocketServer({
   host: "127.0.0.1",
   port: 0,
-  perMessageDeflate: false,
+  perMessageDeflate: process.argv[2] === "deflate"
+    ? { threshold: 1024 }
+    : false,
   maxPayload: 128 * 1024 * 1024,
 });
 server.on("connection", (socket) => {

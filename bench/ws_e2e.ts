@@ -18,12 +18,16 @@
  * - `acceptWebSocket` (the native engine; `examples/ws_echo.ts`);
  * - `serveWebSocket` (the codec engine), without and with permessage-deflate
  *   (the client then offers it: ws's threshold of 1 KiB);
- * - the `ws` server under Node (`bench/_ws_e2e_ws_server.cjs`).
+ * - the `ws` server under Node (`bench/_ws_e2e_ws_server.cjs`), without
+ *   and with permessage-deflate.
  *
  * Prints round trips per second, MB/s of payload echoed (one direction),
- * and the ratios the issue targets: acceptWebSocket / bare and codec
- * engine / ws. This is a program, not a `deno bench` file: the work happens
- * in other processes.
+ * the ratios the issue targets (acceptWebSocket / bare, codec engine / ws;
+ * with deflate, against ws with deflate), and the server's CPU time per
+ * round trip (user + system, from `/proc`, over the whole client run
+ * divided by the round trips estimated for it): a steadier figure than the
+ * rates on a shared machine. This is a program, not a `deno bench` file:
+ * the work happens in other processes.
  *
  * @module
  */
@@ -40,7 +44,12 @@ interface ServerKind {
   args: string[];
   /** The client offers permessage-deflate. */
   deflate: boolean;
+  /** The server of the "vs ws" column. */
+  versus: string;
 }
+
+const WS = "ws 8.23.0 on Node";
+const WS_DEFLATE = "ws 8.23.0 on Node + deflate";
 
 const deno = Deno.execPath();
 const SERVERS: ServerKind[] = [
@@ -49,6 +58,7 @@ const SERVERS: ServerKind[] = [
     command: deno,
     args: ["run", "-A", "bench/_ws_bare_echo.ts"],
     deflate: false,
+    versus: WS,
   },
   {
     name: "acceptWebSocket (native)",
@@ -63,6 +73,7 @@ const SERVERS: ServerKind[] = [
       "native",
     ],
     deflate: false,
+    versus: WS,
   },
   {
     name: "serveWebSocket (codec)",
@@ -77,6 +88,7 @@ const SERVERS: ServerKind[] = [
       "codec",
     ],
     deflate: false,
+    versus: WS,
   },
   {
     name: "serveWebSocket (codec) + deflate",
@@ -92,12 +104,21 @@ const SERVERS: ServerKind[] = [
       "--deflate",
     ],
     deflate: true,
+    versus: WS_DEFLATE,
   },
   {
-    name: "ws 8.23.0 on Node",
+    name: WS,
     command: "node",
     args: ["bench/_ws_e2e_ws_server.cjs"],
     deflate: false,
+    versus: WS,
+  },
+  {
+    name: WS_DEFLATE,
+    command: "node",
+    args: ["bench/_ws_e2e_ws_server.cjs", "deflate"],
+    deflate: true,
+    versus: WS_DEFLATE,
   },
 ];
 
@@ -268,7 +289,15 @@ async function main(): Promise<void> {
       format(r),
       format(r * cell.bytes / 1e6, 1),
       format(r / rate(find(SERVERS[0]!.name, cell.bytes, cell.clients)), 2),
-      format(r / rate(find(SERVERS[4]!.name, cell.bytes, cell.clients)), 2),
+      format(
+        r /
+          rate(find(
+            SERVERS.find((k) => k.name === cell.server)!.versus,
+            cell.bytes,
+            cell.clients,
+          )),
+        2,
+      ),
       // The CPU covers connecting, warm-up and closing too: an estimate.
       format(
         cell.cpu / (r * (cell.seconds + flag("warmup", 300) / 1000)) * 1e6,

@@ -213,6 +213,7 @@ export function runTopicSession(
   const session = {
     end(): void {
       void connection.close(GOING_AWAY, SHUTTING_DOWN);
+      reader.cancel().catch(ignoreEndedSubscription);
     },
   };
   context.sessions.add(session);
@@ -322,6 +323,8 @@ export function runMultiplexSession(
   const session = {
     end(): void {
       void connection.close(GOING_AWAY, SHUTTING_DOWN);
+      ended = true;
+      cancelAll();
     },
   };
   context.sessions.add(session);

@@ -568,6 +568,7 @@ export function serveWebSocket<T>(
   function shutdown(): Promise<void> {
     shutdownPromise ??= (async () => {
       stopping = true;
+      signal?.removeEventListener("abort", onAbort);
       closeQuietly(listener);
       for (const conn of handshakes) closeQuietly(conn);
       handshakes.clear();
@@ -584,8 +585,9 @@ export function serveWebSocket<T>(
   }
 
   const signal = options.signal;
+  const onAbort = (): void => void shutdown();
   if (signal?.aborted) void shutdown();
-  signal?.addEventListener("abort", () => void shutdown(), { once: true });
+  else signal?.addEventListener("abort", onAbort, { once: true });
   const looping = acceptLoop();
   options.onListen?.(addr);
 

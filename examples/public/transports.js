@@ -5,7 +5,7 @@
 // Plain browser JavaScript: each lane uses the browser API of its transport
 // directly, so the page shows what each one costs on the wire.
 
-import { connectIframe } from "/iframe_transport.js";
+import { connectIframe } from "./iframe_transport.js";
 
 const TOPIC = document.body.dataset.topic ?? "/hub/ticker";
 /** Named event types to listen for on the EventSource, besides `message`. */
@@ -64,13 +64,10 @@ function lane(name) {
       $("last-id").textContent = id;
       root.dataset.lastId = id;
       const item = document.createElement("li");
-      const idSpan = document.createElement("span");
-      idSpan.className = "id";
-      idSpan.textContent = id;
-      item.append(
-        idSpan,
-        `${event ? `${event}: ` : ""}${describe(data, encoding)}`,
-      );
+      item.title = `id ${id}`;
+      item.textContent = `${event ? `${event}: ` : ""}${
+        describe(data, encoding)
+      }`;
       prepend(item);
     },
     reset(reason) {

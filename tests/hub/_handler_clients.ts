@@ -184,7 +184,13 @@ export function openSocket(
       return queue.length;
     },
     send(value: unknown): void {
-      socket.send(typeof value === "string" ? value : JSON.stringify(value));
+      const data = typeof value === "string" ? value : JSON.stringify(value);
+      // Sends made while connecting go out, in order, once open.
+      if (socket.readyState === WebSocket.CONNECTING) {
+        opened.promise.then(() => socket.send(data));
+      } else {
+        socket.send(data);
+      }
     },
     closed: closed.promise,
     async close(): Promise<void> {
@@ -232,4 +238,19 @@ export async function upgradeStatus(
   } finally {
     conn.close();
   }
+}
+
+/** Waits until `condition()` holds, checking every few milliseconds. */
+export async function until(
+  condition: () => boolean,
+  what: string,
+): Promise<void> {
+  await within(
+    (async () => {
+      while (!condition()) {
+        await new Promise((resolve) => setTimeout(resolve, 5));
+      }
+    })(),
+    what,
+  );
 }

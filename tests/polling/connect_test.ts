@@ -189,6 +189,31 @@ Deno.test("connect uses a WebSocket first and receives every message after since
   strictEqual(front.requests.sse, 0);
 });
 
+Deno.test("connect without since receives what is published once it is connected", async (t) => {
+  for (const transport of ["websocket", "sse"] as const) {
+    await t.step(transport, async () => {
+      await using front = startFront();
+      const client = run(front.url, { transports: [transport] });
+      const published: string[] = [];
+      try {
+        // Nothing says when the stream is subscribed: publish until it is.
+        while (client.events.length === 0) {
+          published.push(`m${published.length}`);
+          await publishAll(front.hub, TOPIC, published.slice(-1));
+          await new Promise((resolve) => setTimeout(resolve, 5));
+        }
+        await publishAll(front.hub, TOPIC, ["last"]);
+        published.push("last");
+        await until(() => texts(client.events).includes("last"), "the last");
+      } finally {
+        await client.stop();
+      }
+      const received = texts(client.events);
+      deepStrictEqual(received, published.slice(-received.length));
+    });
+  }
+});
+
 Deno.test("connect falls back to SSE when the WebSocket upgrade is refused", async () => {
   await using front = startFront();
   front.refuseWebSocket = true;
