@@ -7,7 +7,15 @@
 // writing them). The targets (issue 4) are against ws's pure-JS path: at
 // least 1.5x on frames up to 1 KiB, at least 1x on 64 KiB and up.
 //
-//   deno run -A bench/ws_report.ts [rounds]
+//   deno run -A --v8-flags=--expose-gc bench/ws_report.ts [rounds]
+//
+// With --expose-gc, the report collects all garbage before each batch, so a
+// batch does not pay for the garbage the batches before it left in the old
+// generation (left to the collector, that slows down whichever code
+// allocates most at the time: ours, which never writes into the chunks it
+// is given and so unmasks into new memory, much more than ws, which unmasks
+// in place). Garbage is not collected between samples: that would reset the
+// collector's heuristics and make every sample pay for a cold heap.
 //
 // Every comparison pits ours against ws doing the same work; what that
 // means for each is written next to it in bench/_ws_frame_cases.ts. In
@@ -54,6 +62,8 @@ import { loadWsPeers } from "./_ws_peers.ts";
 const ROUNDS = Number(Deno.args[0] ?? 11);
 /** Target duration of one measurement. */
 const SAMPLE_MS = 20;
+/** V8's collector, when --expose-gc exposed it. */
+const gc = (globalThis as { gc?: () => void }).gc;
 
 function median(values: number[]): number {
   const sorted = [...values].sort((a, b) => a - b);
@@ -157,6 +167,11 @@ console.log(
     "per-round ratios. MB/s counts payload bytes (1 MB = 10^6 B).",
 );
 console.log(
+  gc === undefined
+    ? "garbage NOT collected between batches: run with --v8-flags=--expose-gc"
+    : "garbage collected before each batch",
+);
+console.log(
   peers.bufferutil
     ? "ws with bufferutil 4.1.0: native addon loaded (shown for scale; the targets are against ws's pure-JS path)"
     : `ws with bufferutil: not measured (${peers.note})`,
@@ -186,6 +201,7 @@ for (const direction of ["decode", "encode"] as const) {
     const cases = direction === "decode"
       ? decodeCases(batch, peers)
       : encodeCases(batch, peers);
+    gc?.();
     const samples = await measure(cases);
     for (const candidate of cases.candidates) {
       const times = samples.get(candidate)!;
