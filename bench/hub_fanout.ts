@@ -3,7 +3,7 @@
 // broadcast written without the hub, over SSE and over WebSocket.
 //
 //   deno run -A bench/hub_fanout.ts [--clients 10000] [--transport sse|ws]
-//                                   [--broadcasts 100]
+//                                   [--broadcasts 100] [--rounds 1]
 //
 // For each transport and each server (bare first, then hub), a fresh server
 // process (bench/_hub_fanout_server.ts) and a fresh client process
@@ -22,12 +22,14 @@
 // The client process does the reading for all N subscribers on one thread,
 // so "delivery to all" includes its time to read N sockets; it is the same
 // for both servers. Numbers on a shared machine are noisy: compare the
-// ratios of one run.
+// ratios of one run. With --rounds R, bare and hub run R times each,
+// alternately, and the table shows the median of each figure.
 
 interface Options {
   clients: number;
   transports: ("sse" | "ws")[];
   broadcasts: number;
+  rounds: number;
 }
 
 function parseArgs(args: string[]): Options {
@@ -35,12 +37,15 @@ function parseArgs(args: string[]): Options {
     clients: 10_000,
     transports: ["sse", "ws"],
     broadcasts: 100,
+    rounds: 1,
   };
   for (let i = 0; i < args.length; i++) {
     const name = args[i];
     const value = args[i + 1];
     if (name === "--clients" && Number(value) > 0) {
       options.clients = Math.floor(Number(value));
+    } else if (name === "--rounds" && Number(value) > 0) {
+      options.rounds = Math.floor(Number(value));
     } else if (name === "--broadcasts" && Number(value) > 0) {
       options.broadcasts = Math.floor(Number(value));
     } else if (name === "--transport" && (value === "sse" || value === "ws")) {
@@ -49,7 +54,7 @@ function parseArgs(args: string[]): Options {
       throw new TypeError(
         `Cannot parse arguments: ${JSON.stringify(name)} ${
           JSON.stringify(value)
-        }; expected --clients N, --transport sse|ws, --broadcasts N`,
+        }; expected --clients N, --transport sse|ws, --broadcasts N, --rounds N`,
       );
     }
     i++;
@@ -196,9 +201,32 @@ function fixed(value: number, digits = 1): string {
 const options = parseArgs(Deno.args);
 const rows: string[][] = [];
 const ratios: string[][] = [];
+/** The median of each figure over several runs. */
+function median(results: Result[]): Result {
+  const pick = (key: keyof Result): number => {
+    const values = results.map((r) => r[key]).sort((a, b) => a - b);
+    return values[Math.floor((values.length - 1) / 2)]!;
+  };
+  return {
+    allP50: pick("allP50"),
+    allP99: pick("allP99"),
+    oneP50: pick("oneP50"),
+    oneP99: pick("oneP99"),
+    rssPerConnection: pick("rssPerConnection"),
+    heapPerConnection: pick("heapPerConnection"),
+    seconds: pick("seconds"),
+  };
+}
+
 for (const transport of options.transports) {
-  const bare = await run("bare", transport, options);
-  const hub = await run("hub", transport, options);
+  const bareRuns: Result[] = [];
+  const hubRuns: Result[] = [];
+  for (let round = 0; round < options.rounds; round++) {
+    bareRuns.push(await run("bare", transport, options));
+    hubRuns.push(await run("hub", transport, options));
+  }
+  const bare = median(bareRuns);
+  const hub = median(hubRuns);
   for (const [name, result] of [["bare", bare], ["hub", hub]] as const) {
     rows.push([
       transport,
@@ -240,7 +268,8 @@ function table(head: string[], body: string[][]): string {
 
 // deno-lint-ignore no-console
 console.log(
-  `\n${options.clients} idle subscribers, ${options.broadcasts} broadcasts, loopback\n\n` +
+  `\n${options.clients} idle subscribers, ${options.broadcasts} broadcasts, ` +
+    `${options.rounds} round(s), loopback\n\n` +
     table([
       "transport",
       "server",

@@ -5,7 +5,8 @@
  * End-to-end WebSocket echo benchmark over loopback:
  *
  * ```sh
- * deno run -A bench/ws_e2e.ts [--duration 2000] [--warmup 300]
+ * deno run -A bench/ws_e2e.ts [--duration 2000] [--warmup 300] \
+ *   [--only codec,ws] [--sizes 32,1024] [--clients 50]
  * ```
  *
  * Each server runs in its own process; the load comes from a separate Node
@@ -29,6 +30,12 @@
  * rates on a shared machine. This is a program, not a `deno bench` file:
  * the work happens in other processes.
  *
+ * To iterate on a few cells: `--only` keeps the servers of the given keys
+ * (`bare`, `native`, `codec`, `codec-deflate`, `ws`, `ws-deflate`), `--sizes`
+ * the given message sizes in bytes and `--clients` the given connection
+ * counts (each a comma-separated list). The ratio columns show NaN when the
+ * server compared against was not run.
+ *
  * @module
  */
 
@@ -39,6 +46,8 @@ const ROOT = new URL("../", import.meta.url);
 const CONCURRENCY = [1, 50] as const;
 
 interface ServerKind {
+  /** What `--only` selects it by. */
+  key: string;
   name: string;
   command: string;
   args: string[];
@@ -54,6 +63,7 @@ const WS_DEFLATE = "ws 8.23.0 on Node + deflate";
 const deno = Deno.execPath();
 const SERVERS: ServerKind[] = [
   {
+    key: "bare",
     name: "bare Deno.upgradeWebSocket",
     command: deno,
     args: ["run", "-A", "bench/_ws_bare_echo.ts"],
@@ -61,6 +71,7 @@ const SERVERS: ServerKind[] = [
     versus: WS,
   },
   {
+    key: "native",
     name: "acceptWebSocket (native)",
     command: deno,
     args: [
@@ -76,6 +87,7 @@ const SERVERS: ServerKind[] = [
     versus: WS,
   },
   {
+    key: "codec",
     name: "serveWebSocket (codec)",
     command: deno,
     args: [
@@ -91,6 +103,7 @@ const SERVERS: ServerKind[] = [
     versus: WS,
   },
   {
+    key: "codec-deflate",
     name: "serveWebSocket (codec) + deflate",
     command: deno,
     args: [
@@ -107,6 +120,7 @@ const SERVERS: ServerKind[] = [
     versus: WS_DEFLATE,
   },
   {
+    key: "ws",
     name: WS,
     command: "node",
     args: ["bench/_ws_e2e_ws_server.cjs"],
@@ -114,6 +128,7 @@ const SERVERS: ServerKind[] = [
     versus: WS,
   },
   {
+    key: "ws-deflate",
     name: WS_DEFLATE,
     command: "node",
     args: ["bench/_ws_e2e_ws_server.cjs", "deflate"],
@@ -136,6 +151,12 @@ interface Cell {
 function flag(name: string, fallback: number): number {
   const index = Deno.args.indexOf(`--${name}`);
   return index === -1 ? fallback : Number(Deno.args[index + 1]);
+}
+
+/** The comma-separated list of a flag, or `undefined` when absent. */
+function list(name: string): string[] | undefined {
+  const index = Deno.args.indexOf(`--${name}`);
+  return index === -1 ? undefined : (Deno.args[index + 1] ?? "").split(",");
 }
 
 /** CPU time (user + system) the process has used, in seconds. */
@@ -220,19 +241,23 @@ async function main(): Promise<void> {
   const env = { WS_PATH: wsPath };
   const dir = await Deno.makeTempDir({ prefix: "serverpush-ws-e2e-" });
   const payloads = new Map<number, string>();
-  for (const bytes of E2E_SIZES) {
+  for (const bytes of list("sizes")?.map(Number) ?? E2E_SIZES) {
     const file = `${dir}/payload-${bytes}.txt`;
     await Deno.writeTextFile(file, makeE2eMessage({ bytes, seed: bytes }));
     payloads.set(bytes, file);
   }
+  const only = list("only");
+  const sizes = list("sizes")?.map(Number) ?? E2E_SIZES;
+  const concurrency = list("clients")?.map(Number) ?? CONCURRENCY;
   const started = performance.now();
   const cells: Cell[] = [];
   try {
     for (const kind of SERVERS) {
+      if (only !== undefined && !only.includes(kind.key)) continue;
       const server = await startServer(kind, env);
       try {
-        for (const clients of CONCURRENCY) {
-          for (const bytes of E2E_SIZES) {
+        for (const clients of concurrency) {
+          for (const bytes of sizes) {
             const cpuBefore = await cpuSeconds(server.pid);
             const result = await runClient(
               server.port,

@@ -1,20 +1,15 @@
 // Copyright 2026 the serverpush authors. MIT license.
 // This module is browser compatible.
-// Private: the `text/event-stream` body the hub handler sends, built from a
-// subscription with the encoded-once bytes of each message.
+// Private: the `text/event-stream` body the hub handler sends, fed by a
+// subscriber with the encoded-once bytes of each message.
 
 import { encodeSse } from "../sse/encode.ts";
 import type { HubMessage } from "./message.ts";
 import { hubMessageToSse } from "./message_to_sse.ts";
+import type { Subscriber, SubscriberSink } from "./_subscriber.ts";
 
 const encoder = new TextEncoder();
 const KEEP_ALIVE: Uint8Array = encoder.encode(encodeSse({ comment: "" }));
-
-/**
- * A subscription that failed on its own (a queue overflow) rejects the
- * cancel with that failure, which already ended the body: nothing is lost.
- */
-function ignoreEndedSubscription(): void {}
 
 /** One open body, as the keep-alive sweep sees it. */
 interface KeepAliveEntry {
@@ -56,8 +51,28 @@ export function createKeepAliveSweeper(interval: number): KeepAliveSweeper {
   };
 }
 
+/**
+ * `hubMessageToSse`, remembering the last message it was asked for: a
+ * broadcast asks for the same message once per subscriber, in a row.
+ */
+export function createSseEncoder(): (message: HubMessage) => Uint8Array {
+  let last: HubMessage | undefined;
+  let bytes: Uint8Array | undefined;
+  return (message: HubMessage): Uint8Array => {
+    if (message !== last) {
+      bytes = hubMessageToSse(message);
+      last = message;
+    }
+    return bytes!;
+  };
+}
+
 /** Options for {@linkcode hubSseBody}. */
 export interface HubSseBodyOptions {
+  /** Subscribes the body's sink. */
+  open: (sink: SubscriberSink) => Subscriber;
+  /** Encodes a message (once per message, see `createSseEncoder`). */
+  encode: (message: HubMessage) => Uint8Array;
   /** Written first as `retry:`, when given. */
   retry: number | undefined;
   /** Sends keep-alive comments, when given. */
@@ -69,26 +84,24 @@ export interface HubSseBodyOptions {
 /** An SSE body and a way to end it from the server side. */
 export interface HubSseBody {
   readonly body: ReadableStream<Uint8Array>;
-  /** Closes the body after what it holds and cancels the subscription. */
+  /** Closes the body after what it holds and releases the subscription. */
   end(): void;
 }
 
 /**
- * Turns a subscription into `text/event-stream` bytes: each message goes out
- * as {@linkcode hubMessageToSse}'s cached `Uint8Array`, the same object for
- * every body, so a broadcast is encoded once. The body pulls one message per
- * read (high water mark 0): messages wait in the subscriber's bounded queue,
- * not here. A subscription that errors (a queue overflow) errors the body,
- * which drops the connection; cancelling the body cancels the subscription.
+ * A `text/event-stream` body fed straight by a subscriber: each read of
+ * the body asks the subscriber for one message, which it enqueues as
+ * {@linkcode hubMessageToSse}'s cached `Uint8Array` (the same object for
+ * every body, so a broadcast is encoded once). Messages wait in the
+ * subscriber's bounded queue, not in the body (high water mark 0). A queue
+ * overflow errors the body, which drops the connection; cancelling the body
+ * releases the subscriber.
  */
-export function hubSseBody(
-  subscription: ReadableStream<HubMessage>,
-  options: HubSseBodyOptions,
-): HubSseBody {
-  const { retry, sweeper, onEnd } = options;
-  const reader = subscription.getReader();
+export function hubSseBody(options: HubSseBodyOptions): HubSseBody {
+  const { open, encode, retry, sweeper, onEnd } = options;
   let controller!: ReadableStreamDefaultController<Uint8Array>;
   let finished = false;
+  /** A read of the body waits for a message. */
   let waiting = false;
   let wrote = false;
 
@@ -111,47 +124,45 @@ export function hubSseBody(
     return true;
   }
 
+  const sink: SubscriberSink = {
+    deliver(message: HubMessage): void {
+      waiting = false;
+      wrote = true;
+      controller.enqueue(encode(message));
+    },
+    error(error: unknown): void {
+      if (finish()) controller.error(error);
+    },
+    close(): void {
+      if (finish()) controller.close();
+    },
+  };
+
   const body = new ReadableStream<Uint8Array>({
     start(c): void {
       controller = c;
       if (retry !== undefined) {
         c.enqueue(encoder.encode(encodeSse({ retry })));
       }
-      sweeper?.add(entry);
     },
-    async pull(c): Promise<void> {
-      let result: ReadableStreamReadResult<HubMessage>;
-      waiting = true;
-      try {
-        result = await reader.read();
-      } catch (error) {
-        if (finish()) c.error(error);
-        return;
-      } finally {
-        waiting = false;
-      }
+    pull(): void {
       if (finished) return;
-      if (result.done) {
-        finish();
-        c.close();
-        return;
-      }
-      wrote = true;
-      c.enqueue(hubMessageToSse(result.value));
+      waiting = true;
+      subscriber.pull();
     },
-    cancel(reason): Promise<void> | undefined {
-      if (!finish()) return;
-      return reader.cancel(reason);
+    cancel(): void {
+      if (finish()) subscriber.cancel();
     },
   }, { highWaterMark: 0 });
+  const subscriber = open(sink);
+  sweeper?.add(entry);
 
   return {
     body,
     end(): void {
       if (!finish()) return;
+      subscriber.cancel();
       controller.close();
-      // Ending the subscription settles a pending read with done.
-      reader.cancel().catch(ignoreEndedSubscription);
     },
   };
 }

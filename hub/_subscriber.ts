@@ -26,11 +26,34 @@ export interface SubscriberOptions {
   queuePolicy: QueuePolicy;
   /** Called once when the subscriber ends, however it ends. */
   onEnd: () => void;
+  /** Where messages go, one per {@linkcode Subscriber.pull}. */
+  sink: SubscriberSink;
 }
 
-/** One subscription: a pull-based stream over a bounded queue. */
+/**
+ * The consumer of a subscriber: a stream controller, or a transport that
+ * writes each message straight to its connection. Calls come only while
+ * the subscriber is open, and never again after `error` or `close`.
+ */
+export interface SubscriberSink {
+  /** Takes the message asked for by the last pull. */
+  deliver(message: HubMessage): void;
+  /** The subscription failed: the queue overflowed, or the backend failed. */
+  error(error: unknown): void;
+  /** The subscription ended ({@linkcode Subscriber.end}). */
+  close(): void;
+}
+
+/** One subscription: a pull-based sink over a bounded queue. */
 export interface Subscriber {
-  readonly stream: ReadableStream<HubMessage>;
+  /**
+   * Asks for one message: delivered to the sink at once when one is ready
+   * (synchronously), else as soon as one is. Asking again before it came
+   * changes nothing.
+   */
+  pull(): void;
+  /** Releases the subscriber without calling the sink (the consumer left). */
+  cancel(): void;
   /** Takes one live message from the topic's fan-out. */
   push(message: HubDataMessage): void;
   /**
@@ -39,7 +62,7 @@ export interface Subscriber {
    * from the last id it took for delivery (or `after`, if none).
    */
   resync(after: string): void;
-  /** Closes the stream and releases the subscriber. */
+  /** Closes the sink and releases the subscriber. */
   end(): void;
   /** Live messages waiting to be read. */
   queuedMessages(): number;
@@ -74,8 +97,8 @@ function byteLength(message: HubDataMessage): number {
  * is really missing.
  */
 export function createSubscriber(options: SubscriberOptions): Subscriber {
-  const { topic, backend, maxQueuedMessages, queuePolicy, onEnd } = options;
-  let controller: ReadableStreamDefaultController<HubMessage>;
+  const { topic, backend, maxQueuedMessages, queuePolicy, onEnd, sink } =
+    options;
   let live: (HubDataMessage | undefined)[] = [];
   let head = 0;
   let bytes = 0;
@@ -89,7 +112,12 @@ export function createSubscriber(options: SubscriberOptions): Subscriber {
   /** After a replay: live messages not newer than this were replayed. */
   let floor: string | undefined;
   let gap = false;
-  let waiting = false;
+  /** The sink asked for a message that it has not been given yet. */
+  let wanted = false;
+  /** A backend read of the replay is in progress. */
+  let filling = false;
+  /** `drive` is running: a pull made from inside the sink joins it. */
+  let driving = false;
   let ended = false;
 
   function liveLength(): number {
@@ -120,15 +148,20 @@ export function createSubscriber(options: SubscriberOptions): Subscriber {
     return true;
   }
 
+  function deliver(message: HubMessage): void {
+    wanted = false;
+    sink.deliver(message);
+  }
+
   function deliverLive(): boolean {
     if (liveLength() === 0) return false;
     if (gap) {
       gap = false;
-      controller.enqueue(reset(topic, "dropped"));
+      deliver(reset(topic, "dropped"));
     } else {
       const message = shiftLive();
       position = message.id;
-      controller.enqueue(message);
+      deliver(message);
     }
     return true;
   }
@@ -176,50 +209,54 @@ export function createSubscriber(options: SubscriberOptions): Subscriber {
     }
   }
 
-  /** Runs one pull at a time: a resync may start one on its own. */
-  let pulls: Promise<void> = Promise.resolve();
-  function pull(): Promise<void> {
-    pulls = pulls.then(pullOnce);
-    return pulls;
-  }
-
-  async function pullOnce(): Promise<void> {
+  /**
+   * Gives the sink what it asked for, if there is something: from the
+   * replay page, else (the replay done) from the live queue. A replay that
+   * needs the next page reads it and comes back here. Synchronous on the
+   * live path, so a broadcast reaches a waiting sink in the same call.
+   */
+  function drive(): void {
+    if (driving) return;
+    driving = true;
     try {
-      while (!ended) {
+      while (wanted && !ended && !filling) {
         if (pageHead < page.length) {
           const message = page[pageHead++]!;
           if (pageHead === page.length) {
             page = [];
             pageHead = 0;
           }
-          controller.enqueue(message);
+          deliver(message);
+        } else if (replaying) {
+          filling = true;
+          fill().then(filled, failed);
+        } else if (!deliverLive()) {
           return;
         }
-        if (replaying) {
-          await fill();
-          continue;
-        }
-        if (!deliverLive()) waiting = true;
-        return;
       }
-    } catch (error) {
-      release();
-      throw error;
+    } finally {
+      driving = false;
     }
   }
 
-  const stream = new ReadableStream<HubMessage>({
-    start(c): void {
-      controller = c;
+  function filled(): void {
+    filling = false;
+    drive();
+  }
+
+  function failed(error: unknown): void {
+    filling = false;
+    if (release()) sink.error(error);
+  }
+
+  return {
+    pull(): void {
+      wanted = true;
+      drive();
     },
-    pull,
     cancel(): void {
       release();
     },
-  }, { highWaterMark: 0 });
-
-  return {
-    stream,
     push(message: HubDataMessage): void {
       if (ended) return;
       if (floor !== undefined) {
@@ -232,7 +269,7 @@ export function createSubscriber(options: SubscriberOptions): Subscriber {
         if (queuePolicy === "close") {
           const queued = liveLength();
           release();
-          controller.error(
+          sink.error(
             new RangeError(
               `Cannot deliver message to subscriber of topic ${
                 quote(topic)
@@ -245,10 +282,7 @@ export function createSubscriber(options: SubscriberOptions): Subscriber {
         if (replaying) replayDrops++;
         else gap = true;
       }
-      if (waiting && !replaying) {
-        waiting = false;
-        deliverLive();
-      }
+      if (wanted && !replaying) drive();
     },
     resync(after: string): void {
       if (ended) return;
@@ -276,13 +310,10 @@ export function createSubscriber(options: SubscriberOptions): Subscriber {
       }
       replaying = true;
       cursor = last ?? position ?? after;
-      if (waiting) {
-        waiting = false;
-        pull().catch((error) => controller.error(error));
-      }
+      if (wanted) drive();
     },
     end(): void {
-      if (release()) controller.close();
+      if (release()) sink.close();
     },
     queuedMessages(): number {
       return liveLength();

@@ -13,6 +13,7 @@ import {
   isClientError,
   readClientPublish,
 } from "./_client_publish.ts";
+import type { Subscriber, SubscriberSink } from "./_subscriber.ts";
 import { checkTopic, quote } from "./_validate.ts";
 
 /** The subprotocol name of the multiplexing protocol. */
@@ -27,9 +28,19 @@ export type SessionAuthorize = (
   topic: string,
 ) => boolean | Response | Promise<boolean | Response>;
 
+/** Subscribes a sink to a topic, as `Hub.subscribe` does for a stream. */
+export type OpenSubscriber = (
+  topic: string,
+  since: string | undefined,
+  sink: SubscriberSink,
+) => Subscriber;
+
 /** What a session needs from its handler. */
 export interface SessionContext {
   hub: Hub;
+  open: OpenSubscriber;
+  /** `send()` waits while more than this many bytes are buffered. */
+  maxBufferedBytes: number;
   authorizeSubscribe: SessionAuthorize;
   authorizePublish: SessionAuthorize;
   allowPublish: boolean;
@@ -52,49 +63,76 @@ const SHUTTING_DOWN = "Cannot deliver messages: the server is shutting down";
 const TOO_MANY_ERRORS = "Cannot continue: too many invalid messages";
 const AUTHORIZE_FAILED = "Cannot authorize request: the check failed";
 
-/** Where a pump stopped. */
-type PumpEnd = "done" | "overflow" | "closed";
+/** How a feed stopped: the subscription ended, or its queue overflowed. */
+type FeedEnd = "done" | "overflow";
 
-/** Sends every message of `reader` as `encode(message)`, one at a time. */
-async function pump(
-  reader: ReadableStreamDefaultReader<HubMessage>,
-  encode: (message: HubMessage) => string,
-  connection: WsConnection,
-): Promise<PumpEnd> {
-  for (;;) {
-    let result: ReadableStreamReadResult<HubMessage>;
-    try {
-      result = await reader.read();
-    } catch {
-      // The subscriber's queue overflowed (the "close" queue policy).
-      return "overflow";
-    }
-    if (result.done) return "done";
-    try {
-      await connection.send(encode(result.value));
-    } catch {
-      // The connection is closing or closed: its own end says how.
-      return "closed";
-    }
-  }
+/** A subscription whose messages go straight to a connection. */
+interface Feed {
+  readonly subscriber: Subscriber;
+  /** Settles once the subscription ends by itself. */
+  readonly ended: Promise<FeedEnd>;
 }
 
 /**
- * A subscription that failed on its own (a queue overflow) rejects the
- * cancel with that failure, which the pump has already handled.
+ * Subscribes and sends every message as `encode(message)`: the next one is
+ * asked for at once while the connection buffers at most
+ * `maxBufferedBytes`, else once `send()` says the buffer drained. So a
+ * client that stops reading fills its subscriber's bounded queue, not
+ * memory.
  */
-function ignoreEndedSubscription(): void {}
+function feed(
+  context: SessionContext,
+  topic: string,
+  since: string | undefined,
+  encode: (message: HubMessage) => string,
+  connection: WsConnection,
+): Feed {
+  const ended = Promise.withResolvers<FeedEnd>();
+  const next = (): void => subscriber.pull();
+  const sink: SubscriberSink = {
+    deliver(message: HubMessage): void {
+      const sent = connection.send(encode(message));
+      if (connection.bufferedAmount <= context.maxBufferedBytes) {
+        subscriber.pull();
+      } else {
+        sent.then(next, ignoreClosing);
+      }
+    },
+    error(): void {
+      ended.resolve("overflow");
+    },
+    close(): void {
+      ended.resolve("done");
+    },
+  };
+  const subscriber = context.open(topic, since, sink);
+  subscriber.pull();
+  return { subscriber, ended: ended.promise };
+}
+
+/**
+ * A send that fails means the connection is closing; the session's end
+ * (the incoming messages end) releases the subscription.
+ */
+function ignoreClosing(): void {}
+
+/**
+ * The upgrade request as the session's hooks see it: Deno's own can no
+ * longer be read once upgraded, so this is a copy of its URL and headers,
+ * made when first needed.
+ */
+export type SessionRequest = () => Request;
 
 /** Asks a hook; a thrown error is reported and counts as a refusal. */
 async function allowed(
   authorize: SessionAuthorize,
-  request: Request,
+  request: SessionRequest,
   topic: string,
   context: SessionContext,
   connection: WsConnection,
 ): Promise<boolean> {
   try {
-    return (await authorize(request, topic)) === true;
+    return (await authorize(request(), topic)) === true;
   } catch (error) {
     context.onError?.(error);
     void connection.close(INTERNAL_ERROR, AUTHORIZE_FAILED);
@@ -150,7 +188,7 @@ function parseObject(
 
 /** Publishes what a client sent, after the handler's checks. */
 async function clientPublish(
-  request: Request,
+  request: SessionRequest,
   topic: string,
   value: Record<string, unknown>,
   context: SessionContext,
@@ -197,23 +235,32 @@ async function clientPublish(
 }
 
 /**
- * Serves one topic over an accepted WebSocket: every message of
- * `subscription` as `hubMessageToJson` text, and, when allowed, publishes
- * from `{ "event"?, "data", "encoding"? }` frames. Refusals go to the client
- * as `{ "error": code, "message": text }`.
+ * Serves one topic over an accepted WebSocket: every message after `since`
+ * as `hubMessageToJson` text, and, when allowed, publishes from
+ * `{ "event"?, "data", "encoding"? }` frames. Refusals go to the client as
+ * `{ "error": code, "message": text }`.
  */
 export function runTopicSession(
   connection: WsConnection,
-  request: Request,
+  request: SessionRequest,
   topic: string,
-  subscription: ReadableStream<HubMessage>,
+  since: string | undefined,
   context: SessionContext,
 ): void {
-  const reader = subscription.getReader();
+  let subscription: Feed;
+  try {
+    subscription = feed(context, topic, since, hubMessageToJson, connection);
+  } catch (error) {
+    // Only a closed hub throws here: the topic was checked.
+    context.onError?.(error);
+    void connection.close(GOING_AWAY, HUB_CLOSED);
+    return;
+  }
+  const { subscriber } = subscription;
   const session = {
     end(): void {
       void connection.close(GOING_AWAY, SHUTTING_DOWN);
-      reader.cancel().catch(ignoreEndedSubscription);
+      subscriber.cancel();
     },
   };
   context.sessions.add(session);
@@ -223,12 +270,11 @@ export function runTopicSession(
     (error) => JSON.stringify({ error: error.code, message: error.message }),
   );
 
-  void pump(reader, hubMessageToJson, connection).then((end) => {
-    if (end === "done") {
-      void connection.close(GOING_AWAY, HUB_CLOSED);
-    } else if (end === "overflow") {
-      void connection.close(POLICY_VIOLATION, TOO_SLOW);
-    }
+  void subscription.ended.then((end) => {
+    void connection.close(
+      end === "done" ? GOING_AWAY : POLICY_VIOLATION,
+      end === "done" ? HUB_CLOSED : TOO_SLOW,
+    );
   });
 
   void (async () => {
@@ -259,7 +305,7 @@ export function runTopicSession(
       }
     } finally {
       context.sessions.delete(session);
-      reader.cancel().catch(ignoreEndedSubscription);
+      subscriber.cancel();
     }
   })();
 }
@@ -304,19 +350,14 @@ function readTopic(
  */
 export function runMultiplexSession(
   connection: WsConnection,
-  request: Request,
+  request: SessionRequest,
   context: SessionContext,
 ): void {
-  const subscriptions = new Map<
-    string,
-    ReadableStreamDefaultReader<HubMessage>
-  >();
+  const subscriptions = new Map<string, Subscriber>();
   let ended = false;
 
   function cancelAll(): void {
-    for (const reader of subscriptions.values()) {
-      reader.cancel().catch(ignoreEndedSubscription);
-    }
+    for (const subscriber of subscriptions.values()) subscriber.cancel();
     subscriptions.clear();
   }
 
@@ -405,25 +446,30 @@ export function runMultiplexSession(
         }: this connection is subscribed to it already`,
       };
     }
-    let reader: ReadableStreamDefaultReader<HubMessage>;
+    // "subscribed" goes out before any message of the topic.
+    send({ type: "subscribed", topic });
+    let subscription: Feed;
     try {
-      reader = context.hub.subscribe(
+      subscription = feed(
+        context,
         topic,
-        since === undefined || since === "" ? {} : { since },
-      ).getReader();
+        since === undefined || since === "" ? undefined : since,
+        multiplexJson,
+        connection,
+      );
     } catch (error) {
       // Only a closed hub throws here: the topic was checked.
       context.onError?.(error);
       void connection.close(GOING_AWAY, HUB_CLOSED);
       return "stop";
     }
-    subscriptions.set(topic, reader);
-    send({ type: "subscribed", topic });
-    void pump(reader, multiplexJson, connection).then((end) => {
-      if (end === "done" && subscriptions.get(topic) === reader) {
-        void connection.close(GOING_AWAY, HUB_CLOSED);
-      } else if (end === "overflow") {
+    const { subscriber } = subscription;
+    subscriptions.set(topic, subscriber);
+    void subscription.ended.then((end) => {
+      if (end === "overflow") {
         void connection.close(POLICY_VIOLATION, TOO_SLOW);
+      } else if (subscriptions.get(topic) === subscriber) {
+        void connection.close(GOING_AWAY, HUB_CLOSED);
       }
     });
     return "ok";
@@ -432,8 +478,8 @@ export function runMultiplexSession(
   function unsubscribe(value: Record<string, unknown>): ClientError | "ok" {
     const topic = readTopic("unsubscribe from", value);
     if (isClientError(topic)) return topic;
-    const reader = subscriptions.get(topic);
-    if (reader === undefined) {
+    const subscriber = subscriptions.get(topic);
+    if (subscriber === undefined) {
       return {
         code: "not-subscribed",
         message: `Cannot unsubscribe from topic ${
@@ -442,7 +488,7 @@ export function runMultiplexSession(
       };
     }
     subscriptions.delete(topic);
-    reader.cancel().catch(ignoreEndedSubscription);
+    subscriber.cancel();
     send({ type: "unsubscribed", topic });
     return "ok";
   }

@@ -2,14 +2,15 @@
 // This module is browser compatible.
 
 import type { HubBackend, HubHistory } from "./backend.ts";
-import {
-  createHubHandler,
-  type HubHandler,
-  type HubHandlerOptions,
-} from "./handler.ts";
+import type { HubHandler, HubHandlerOptions } from "./handler.ts";
+import { buildHubHandler } from "./_hub_handler.ts";
 import { createMemoryBackend } from "./memory_backend.ts";
 import type { HubMessage, HubPublishMessage } from "./message.ts";
-import { createSubscriber, type Subscriber } from "./_subscriber.ts";
+import {
+  createSubscriber,
+  type Subscriber,
+  type SubscriberSink,
+} from "./_subscriber.ts";
 import { checkPublishMessage, checkTopic, quote } from "./_validate.ts";
 
 /**
@@ -430,6 +431,42 @@ export class Hub {
         `Cannot subscribe to topic ${quote(topic)}: the hub is closed`,
       );
     }
+    let controller!: ReadableStreamDefaultController<HubMessage>;
+    const stream = new ReadableStream<HubMessage>({
+      start(c): void {
+        controller = c;
+      },
+      pull(): void {
+        subscriber.pull();
+      },
+      cancel(): void {
+        subscriber.cancel();
+      },
+    }, { highWaterMark: 0 });
+    const onAbort = (): void => subscriber.end();
+    const subscriber = this.#open(topic, since, {
+      deliver: (message) => controller.enqueue(message),
+      error: (error) => controller.error(error),
+      close: () => controller.close(),
+    }, () => signal?.removeEventListener("abort", onAbort));
+    if (signal !== undefined) {
+      if (signal.aborted) subscriber.end();
+      else signal.addEventListener("abort", onAbort, { once: true });
+    }
+    return stream;
+  }
+
+  /**
+   * Subscribes `sink` to a topic that the caller checked: the core of
+   * {@linkcode Hub.subscribe}, which the hub's handler uses without a
+   * stream in between.
+   */
+  #open(
+    topic: string,
+    since: string | undefined,
+    sink: SubscriberSink,
+    onEnd?: () => void,
+  ): Subscriber {
     let state = this.#topics.get(topic);
     if (state === undefined) {
       const subscribers = new Set<Subscriber>();
@@ -446,15 +483,15 @@ export class Hub {
       this.#topics.set(topic, state);
     }
     const topicState = state;
-    const onAbort = (): void => subscriber.end();
-    const subscriber = createSubscriber({
+    const subscriber: Subscriber = createSubscriber({
       topic,
       backend: this.#backend,
       since,
       maxQueuedMessages: this.#maxQueuedMessages,
       queuePolicy: this.#queuePolicy,
+      sink,
       onEnd: () => {
-        signal?.removeEventListener("abort", onAbort);
+        onEnd?.();
         topicState.subscribers.delete(subscriber);
         if (
           topicState.subscribers.size === 0 &&
@@ -466,11 +503,7 @@ export class Hub {
       },
     });
     topicState.subscribers.add(subscriber);
-    if (signal !== undefined) {
-      if (signal.aborted) subscriber.end();
-      else signal.addEventListener("abort", onAbort, { once: true });
-    }
-    return subscriber.stream;
+    return subscriber;
   }
 
   /**
@@ -576,8 +609,9 @@ export class Hub {
    * Makes a request handler for `Deno.serve` that serves this hub's topics
    * over every transport: Server-Sent Events, WebSocket (one topic, or
    * several with the `serverpush.v1` subprotocol), `POST` to publish, and
-   * the polling transports. See {@linkcode createHubHandler}, which it
-   * calls, for the routes, authorization and limits.
+   * the polling transports. {@linkcode createHubHandler} does the same and
+   * documents the routes, authorization and limits. Each stream is fed by
+   * its subscriber directly, without a stream of messages in between.
    *
    * @param options Routing, authorization, limits and transport options.
    * @returns The handler.
@@ -598,7 +632,14 @@ export class Hub {
    * ```
    */
   handler(options: HubHandlerOptions = {}): HubHandler {
-    return createHubHandler(this, options);
+    return buildHubHandler(this, options, (topic, since, sink) => {
+      if (this.#closed) {
+        throw new Error(
+          `Cannot subscribe to topic ${quote(topic)}: the hub is closed`,
+        );
+      }
+      return this.#open(topic, since, sink);
+    });
   }
 
   /**

@@ -37,26 +37,44 @@ export interface ByteSource {
 const MIN_READ_BYTES = 16 * 1024;
 const MAX_READ_BYTES = 256 * 1024;
 
+/** Options for {@linkcode byteSource}. */
+export interface ByteSourceOptions {
+  /**
+   * Chunks read through `duplex.read` are views into a buffer that the next
+   * `read()` reuses (no copy): for a caller done with each chunk before
+   * asking for the next.
+   *
+   * @default {false}
+   */
+  lend?: boolean;
+}
+
 /** Opens a {@linkcode ByteSource} on `duplex`. */
-export function byteSource(duplex: ByteDuplex): ByteSource {
+export function byteSource(
+  duplex: ByteDuplex,
+  options: ByteSourceOptions = {},
+): ByteSource {
   const read = duplex.read;
+  const lend = options.lend ?? false;
   if (read !== undefined) {
     let buffer = new Uint8Array(MIN_READ_BYTES);
     let done = false;
+    const onRead = (n: number | null): Uint8Array | undefined => {
+      if (n === null) {
+        done = true;
+        return undefined;
+      }
+      const chunk = lend ? buffer.subarray(0, n) : buffer.slice(0, n);
+      if (n === buffer.length && buffer.length < MAX_READ_BYTES) {
+        // Reads fill the buffer: the peer sends a lot, read more at once.
+        buffer = new Uint8Array(buffer.length * 4);
+      }
+      return chunk;
+    };
     return {
-      async read(): Promise<Uint8Array | undefined> {
-        if (done) return undefined;
-        const n = await read.call(duplex, buffer);
-        if (n === null) {
-          done = true;
-          return undefined;
-        }
-        const chunk = buffer.slice(0, n);
-        if (n === buffer.length && buffer.length < MAX_READ_BYTES) {
-          // Reads fill the buffer: the peer sends a lot, read more at once.
-          buffer = new Uint8Array(buffer.length * 4);
-        }
-        return chunk;
+      read(): Promise<Uint8Array | undefined> {
+        if (done) return Promise.resolve(undefined);
+        return read.call(duplex, buffer).then(onRead);
       },
       release(): void {},
       cancel(): void {
@@ -189,6 +207,27 @@ export function byteSink(duplex: ByteDuplex): ByteSink {
     write(bytes, done): void {
       if (failure !== undefined) {
         done?.(failure.error);
+        return;
+      }
+      if (!writing && direct !== undefined) {
+        // Nothing queued: write at once, without the flush loop's promises.
+        writing = true;
+        direct.call(duplex, bytes).then((n) => {
+          if (n < bytes.length) {
+            // A partial write: the rest goes first, then anything queued.
+            queue.unshift(bytes.subarray(n));
+            callbacks.unshift(done);
+            void flush();
+            return;
+          }
+          writing = false;
+          done?.();
+          if (queue.length > 0) void flush();
+        }, (error) => {
+          writing = false;
+          done?.(error);
+          fail(error);
+        });
         return;
       }
       queue.push(bytes);

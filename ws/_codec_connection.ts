@@ -62,10 +62,19 @@ export interface CodecConnectionOptions extends SocketConnectionOptions {
 /** Headroom of the frame size limit over the message size limit. */
 const FRAME_HEADROOM = 64 * 1024;
 /**
- * Text at least this long, sent uncompressed by a server, is encoded
- * straight into its frame (one buffer instead of two) when it is ASCII.
+ * Text up to this many UTF-16 units, sent uncompressed by a server, is
+ * encoded straight into a pooled buffer (3 bytes a unit fit any text);
+ * longer text straight into its own frame when it turns out to be ASCII.
  */
-const DIRECT_TEXT_CHARS = 8 * 1024;
+const POOLED_TEXT_CHARS = 5 * 1024;
+/** Size of a pooled frame buffer: the longest header and 3 bytes a unit. */
+const POOLED_FRAME_BYTES = 10 + 3 * POOLED_TEXT_CHARS;
+/**
+ * Most frame buffers kept for reuse, shared by every connection (a buffer
+ * is lent from `send()` until its frame is written).
+ */
+const POOL_SIZE = 32;
+const framePool: Uint8Array[] = [];
 /** Room before the payload for the longest unmasked header. */
 const MAX_SERVER_HEADER = 10;
 /** The fields of a final, uncompressed text frame, for its header. */
@@ -78,6 +87,8 @@ const TEXT_FRAME: WsFrame = Object.freeze({
   payload: new Uint8Array(0),
 });
 const EMPTY = new Uint8Array(0);
+/** What `send()` returns when the data fits under `maxBufferedBytes`. */
+const RESOLVED: Promise<void> = Promise.resolve();
 const encoder = new TextEncoder();
 
 /** Marks a promise's rejection as handled while keeping it for awaiters. */
@@ -193,21 +204,40 @@ export function codecConnection(
   const jobs: (() => void | Promise<void>)[] = [];
   let busy = false;
   const frameEncoder = createFrameEncoder({ role });
+  // `write` is done with the bytes once it resolves (they are in the
+  // kernel); a writable stream may pass the very chunk on to its reader.
+  const poolFrames = duplex.write !== undefined;
 
   /**
-   * A server's frame for a long ASCII text, encoded into one buffer; or
-   * `undefined` when the text is not ASCII (then the usual path runs).
+   * Queues a server's uncompressed text frame encoded straight from `text`
+   * (one buffer instead of two, pooled for short text); returns `false` when
+   * the text is long and not ASCII (then the usual path runs).
    */
-  function directTextFrame(text: string): Uint8Array | undefined {
-    const out = new Uint8Array(MAX_SERVER_HEADER + text.length);
+  function sendTextDirect(text: string): boolean {
+    const pooled = poolFrames && text.length <= POOLED_TEXT_CHARS;
+    const out = pooled
+      ? framePool.pop() ?? new Uint8Array(POOLED_FRAME_BYTES)
+      : new Uint8Array(MAX_SERVER_HEADER + text.length);
     const { read, written } = encoder.encodeInto(
       text,
-      out.subarray(MAX_SERVER_HEADER),
+      new Uint8Array(out.buffer, MAX_SERVER_HEADER),
     );
-    if (read < text.length) return undefined;
+    if (read < text.length) return false;
     const start = MAX_SERVER_HEADER - headerLength(written, false);
-    writeHeader(out.subarray(start), TEXT_FRAME, written, undefined);
-    return out.subarray(start, MAX_SERVER_HEADER + written);
+    const frame = new Uint8Array(
+      out.buffer,
+      start,
+      MAX_SERVER_HEADER + written - start,
+    );
+    writeHeader(frame, TEXT_FRAME, written, undefined);
+    const cost = frame.length;
+    buffered += cost;
+    sink.write(frame, (error) => {
+      if (pooled && framePool.length < POOL_SIZE) framePool.push(out);
+      buffered -= cost;
+      drained(error);
+    });
+    return true;
   }
 
   function drained(error?: unknown): void {
@@ -322,7 +352,7 @@ export function codecConnection(
   }
 
   function afterHandOver(): Promise<void> {
-    if (buffered <= maxBufferedBytes) return Promise.resolve();
+    if (buffered <= maxBufferedBytes) return RESOLVED;
     if (state === "closed") {
       return Promise.reject(stateError("closed before the data was sent"));
     }
@@ -344,15 +374,10 @@ export function codecConnection(
     let cost: number;
     if (typeof data === "string") {
       if (
-        !isClient && compressor === undefined &&
-        data.length >= DIRECT_TEXT_CHARS && !busy && jobs.length === 0
+        !isClient && compressor === undefined && !busy && jobs.length === 0 &&
+        sendTextDirect(data)
       ) {
-        const frame = directTextFrame(data);
-        if (frame !== undefined) {
-          buffered += frame.length;
-          writeBytes(frame, frame.length);
-          return afterHandOver();
-        }
+        return afterHandOver();
       }
       opcode = 1;
       payload = encoder.encode(data);
@@ -425,7 +450,11 @@ export function codecConnection(
   }
 
   // ---- input ----
-  const source = byteSource(duplex);
+  // A server's parser keeps nothing of a chunk once pushed (the payloads of
+  // masked frames are unmasked into memory of their own), so its chunks can
+  // be views into one reused buffer. A client's payloads are views into the
+  // chunk: they get chunks of their own.
+  const source = byteSource(duplex, { lend: !isClient });
   /** Frames the parser completed from the current chunk. */
   let parsed: WsFrame[] = [];
   const parser = createFrameParser((frame) => void parsed.push(frame), {
@@ -448,36 +477,150 @@ export function codecConnection(
     fatal: true,
     ignoreBOM: true,
   });
+  const looseDecoder = new TextDecoder("utf-8", { ignoreBOM: true });
   let decoding = true;
   let peerClosed = false;
   let paused = false;
   let wake: (() => void) | undefined;
 
-  let controller!: ReadableStreamDefaultController<string | Uint8Array>;
+  // Messages go to the reader through a small queue of their own rather
+  // than a ReadableStream: the connection's async iterator takes from it
+  // directly (two promises fewer a message); `readable` is only made when
+  // asked for, and then pulls from the same queue.
+  /** Whether messages are still accepted (not cancelled, not torn down). */
   let readableOpen = true;
-  const readable = new ReadableStream<string | Uint8Array>({
-    start(c): void {
-      controller = c;
-    },
-    pull(): void {
-      const resume = wake;
-      wake = undefined;
-      resume?.();
-    },
-    cancel(): void {
-      readableOpen = false;
-      const resume = wake;
-      wake = undefined;
-      resume?.();
-      void close(1000).catch(ignore);
-    },
-  }, {
-    highWaterMark: maxUnreadBytes,
-    size(chunk): number {
-      return (typeof chunk === "string" ? chunk.length : chunk.byteLength) +
-        UNREAD_MESSAGE_OVERHEAD;
-    },
-  });
+  /** Unread messages from `inboxHead` on; `unread` is their cost. */
+  let inbox: (string | Uint8Array)[] = [];
+  let inboxHead = 0;
+  let unread = 0;
+  /** No message will come anymore (once the queue is read). */
+  let inboxEnded = false;
+  /** A reader waiting for the next message. */
+  let waiting:
+    | PromiseWithResolvers<IteratorResult<string | Uint8Array, undefined>>
+    | undefined;
+  let stream: ReadableStream<string | Uint8Array> | undefined;
+  /** Whether the fast async iterator holds the messages (a lock). */
+  let iterating = false;
+  /** Called once the fast iterator has yielded the end. */
+  let releaseIterator: (() => void) | undefined;
+  /** Locks `stream` while the fast iterator runs, when both exist. */
+  let iteratorLock:
+    | ReadableStreamDefaultReader<string | Uint8Array>
+    | undefined;
+
+  function cost(data: string | Uint8Array): number {
+    return (typeof data === "string" ? data.length : data.byteLength) +
+      UNREAD_MESSAGE_OVERHEAD;
+  }
+
+  /** The next message, or the end. */
+  function take(): Promise<IteratorResult<string | Uint8Array, undefined>> {
+    if (waiting !== undefined) {
+      // Reads queue up behind the pending one, in order.
+      return waiting.promise.then(take);
+    }
+    if (inboxHead < inbox.length) {
+      const value = inbox[inboxHead]!;
+      inbox[inboxHead++] = "";
+      if (inboxHead === inbox.length) {
+        inbox = [];
+        inboxHead = 0;
+      }
+      unread -= cost(value);
+      if (unread < maxUnreadBytes) wakeReceiver();
+      return Promise.resolve({ value, done: false });
+    }
+    if (inboxEnded) {
+      releaseIterator?.();
+      return Promise.resolve({ value: undefined, done: true });
+    }
+    waiting = Promise.withResolvers();
+    const promise = waiting.promise;
+    wakeReceiver();
+    return promise;
+  }
+
+  /** Ends the messages: queued ones can still be read. */
+  function endInbox(): void {
+    readableOpen = false;
+    inboxEnded = true;
+    const reader = waiting;
+    if (reader === undefined) return;
+    waiting = undefined;
+    releaseIterator?.();
+    reader.resolve({ value: undefined, done: true });
+  }
+
+  /** The reader gave up: drop the messages and close with 1000. */
+  function cancelInbox(): void {
+    if (inboxEnded && inboxHead === inbox.length) return;
+    inbox = [];
+    inboxHead = 0;
+    unread = 0;
+    endInbox();
+    wakeReceiver();
+    void close(1000).catch(ignore);
+  }
+
+  function makeStream(): ReadableStream<string | Uint8Array> {
+    return new ReadableStream<string | Uint8Array>({
+      async pull(controller): Promise<void> {
+        const result = await take();
+        if (!result.done) {
+          controller.enqueue(result.value);
+          return;
+        }
+        try {
+          controller.close();
+        } catch {
+          // Cancelled meanwhile: already closed.
+        }
+      },
+      cancel(): void {
+        cancelInbox();
+      },
+    }, { highWaterMark: 0 });
+  }
+
+  /** The connection's async iterator, over the queue. */
+  function iterate(): AsyncIterableIterator<string | Uint8Array> {
+    if (stream !== undefined && !iterating) return stream.values();
+    if (iterating) {
+      throw new TypeError(
+        "Cannot iterate connection: its messages are already being read",
+      );
+    }
+    iterating = true;
+    let finished = false;
+    const finish = (): void => {
+      if (finished) return;
+      finished = true;
+      iterating = false;
+      releaseIterator = undefined;
+      iteratorLock?.releaseLock();
+      iteratorLock = undefined;
+    };
+    releaseIterator = finish;
+    return {
+      next(): Promise<IteratorResult<string | Uint8Array, undefined>> {
+        if (finished) return Promise.resolve({ value: undefined, done: true });
+        return take();
+      },
+      return(
+        value?: unknown,
+      ): Promise<IteratorResult<string | Uint8Array, undefined>> {
+        if (!finished) {
+          finish();
+          cancelInbox();
+        }
+        return Promise.resolve({ value: value as undefined, done: true });
+      },
+      [Symbol.asyncIterator](): AsyncIterableIterator<string | Uint8Array> {
+        return this;
+      },
+    };
+  }
 
   function wakeReceiver(): void {
     const resume = wake;
@@ -487,8 +630,15 @@ export function codecConnection(
 
   function deliver(data: string | Uint8Array): void {
     if (!readableOpen || state === "closed") return;
-    if (state === "closing" && (controller.desiredSize ?? 0) <= 0) return;
-    controller.enqueue(data);
+    if (state === "closing" && unread >= maxUnreadBytes) return;
+    const reader = waiting;
+    if (reader !== undefined) {
+      waiting = undefined;
+      reader.resolve({ value: data, done: false });
+      return;
+    }
+    inbox.push(data);
+    unread += cost(data);
   }
 
   function onMessage(message: WsMessage): void {
@@ -509,8 +659,8 @@ export function codecConnection(
     }
   }
 
-  /** A whole, uncompressed text or binary message in one frame. */
-  function dataMessage(frame: WsFrame): WsMessage {
+  /** The data of a whole, uncompressed message in one frame. */
+  function messageData(frame: WsFrame): string | Uint8Array {
     const payload = frame.payload;
     if (payload.length > maxMessageBytes) {
       throw new WsProtocolError(
@@ -518,8 +668,11 @@ export function codecConnection(
         { code: "message-too-large" },
       );
     }
-    if (frame.opcode === 2) return { type: "binary", data: payload };
-    let data: string;
+    if (frame.opcode === 2) return payload;
+    // The lenient decoder is the fast one; only text in which it put a
+    // replacement character (maybe an invalid sequence) is checked strictly.
+    let data = looseDecoder.decode(payload);
+    if (!data.includes("\uFFFD")) return data;
     try {
       data = textDecoder.decode(payload);
     } catch (cause) {
@@ -528,7 +681,7 @@ export function codecConnection(
         { code: "invalid-utf8", cause },
       );
     }
-    return { type: "text", data };
+    return data;
   }
 
   /** A ping, pong or close frame (the parser checked its length and FIN). */
@@ -547,7 +700,7 @@ export function codecConnection(
         return onMessage(controlMessage(frame));
       }
       if (frame.fin && (opcode === 1 || opcode === 2)) {
-        return onMessage(dataMessage(frame));
+        return deliver(messageData(frame));
       }
     }
     return assemble(frame);
@@ -570,8 +723,11 @@ export function codecConnection(
     if (!result.done) onMessage(result.value);
   }
 
-  /** Parses a chunk and handles its frames, in order. */
-  async function decode(chunk: Uint8Array): Promise<void> {
+  /**
+   * Parses a chunk and handles its frames, in order; returns a promise only
+   * when a frame went to the assembler (the usual chunk is handled at once).
+   */
+  function decode(chunk: Uint8Array): void | Promise<void> {
     let failure: { error: unknown } | undefined;
     try {
       parser.push(chunk);
@@ -581,9 +737,26 @@ export function codecConnection(
     }
     const frames = parsed;
     parsed = [];
-    for (const frame of frames) {
-      const pending = onFrame(frame);
-      if (pending !== undefined) await pending;
+    for (let i = 0; i < frames.length; i++) {
+      const pending = onFrame(frames[i]!);
+      if (pending !== undefined) {
+        return finishDecode(pending, frames, i + 1, failure);
+      }
+    }
+    if (failure !== undefined) throw failure.error;
+  }
+
+  /** The rest of {@linkcode decode} once a frame went to the assembler. */
+  async function finishDecode(
+    pending: Promise<void>,
+    frames: WsFrame[],
+    next: number,
+    failure: { error: unknown } | undefined,
+  ): Promise<void> {
+    await pending;
+    for (let i = next; i < frames.length; i++) {
+      const more = onFrame(frames[i]!);
+      if (more !== undefined) await more;
     }
     if (failure !== undefined) throw failure.error;
   }
@@ -596,8 +769,8 @@ export function codecConnection(
       while (true) {
         if (chunk === undefined) {
           while (
-            state === "open" && readableOpen &&
-            (controller.desiredSize ?? 1) <= 0
+            state === "open" && readableOpen && unread >= maxUnreadBytes &&
+            waiting === undefined
           ) {
             paused = true;
             await new Promise<void>((resolve) => {
@@ -612,7 +785,8 @@ export function codecConnection(
         }
         if (decoding && !peerClosed) {
           try {
-            await decode(chunk);
+            const pending = decode(chunk);
+            if (pending !== undefined) await pending;
           } catch (error) {
             // Keep reading (and discarding) so the peer's end of stream is
             // noticed.
@@ -684,10 +858,7 @@ export function codecConnection(
     state = "closed";
     stopHeartbeat();
     clearTimeout(closeTimer);
-    if (readableOpen) {
-      readableOpen = false;
-      controller.close();
-    }
+    if (readableOpen) endInbox();
     wakeReceiver();
     const waiters = drainWaiters;
     drainWaiters = [];
@@ -797,7 +968,14 @@ export function codecConnection(
   const receiving = receive();
 
   return {
-    readable,
+    get readable(): ReadableStream<string | Uint8Array> {
+      if (stream === undefined) {
+        stream = makeStream();
+        // The fast iterator holds the messages: the stream shows as locked.
+        if (iterating) iteratorLock = stream.getReader();
+      }
+      return stream;
+    },
     send,
     close,
     closed: closedResolvers.promise,
@@ -810,7 +988,7 @@ export function codecConnection(
       ? {}
       : { remoteAddr: options.remoteAddr }),
     [Symbol.asyncIterator](): AsyncIterator<string | Uint8Array> {
-      return readable.values();
+      return iterate();
     },
   };
 }

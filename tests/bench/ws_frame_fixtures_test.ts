@@ -1,11 +1,12 @@
 // Copyright 2026 the serverpush authors. MIT license.
 
-import { deepStrictEqual, strictEqual } from "node:assert/strict";
+import { deepStrictEqual, ok, strictEqual } from "node:assert/strict";
 import { createFrameParser, type WsFrame } from "../../ws/mod.ts";
 import {
   BATCH_SHAPES,
   makeAllBatches,
   makeFrameBatch,
+  READ_CHUNK_BYTES,
 } from "../../bench/_ws_frame_fixtures.ts";
 
 Deno.test("makeFrameBatch fixtures decode to their frames", () => {
@@ -31,6 +32,28 @@ Deno.test("makeFrameBatch fixtures decode to their frames", () => {
         );
       }
     });
+  }
+});
+
+Deno.test("makeFrameBatch chunks are the wire bytes in socket-read pieces that decode to the frames", () => {
+  for (const batch of makeAllBatches()) {
+    let at = 0;
+    for (const chunk of batch.chunks) {
+      ok(chunk.length > 0 && chunk.length <= READ_CHUNK_BYTES);
+      deepStrictEqual(chunk, batch.bytes.subarray(at, at + chunk.length));
+      at += chunk.length;
+    }
+    strictEqual(at, batch.bytes.length);
+    const frames: WsFrame[] = [];
+    const parser = createFrameParser((f) => frames.push(f), {
+      role: batch.masked ? "server" : "client",
+    });
+    for (const chunk of batch.chunks) parser.push(chunk);
+    parser.end();
+    deepStrictEqual(
+      frames.map((f) => f.payload),
+      batch.frames.map((f) => f.payload),
+    );
   }
 });
 

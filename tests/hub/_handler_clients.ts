@@ -151,8 +151,18 @@ export interface TestSocket {
 export function openSocket(
   url: string,
   protocols?: string | string[],
+  headers?: Record<string, string>,
 ): TestSocket {
-  const socket = new WebSocket(url.replace(/^http/, "ws"), protocols);
+  const target = url.replace(/^http/, "ws");
+  const socket = headers === undefined
+    ? new WebSocket(target, protocols)
+    // Deno's WebSocket takes request headers (browsers do not).
+    : new WebSocket(
+      target,
+      (protocols === undefined
+        ? { headers }
+        : { protocols: [protocols].flat(), headers }) as unknown as string[],
+    );
   const queue: string[] = [];
   const waiters: ((data: string) => void)[] = [];
   const opened = Promise.withResolvers<void>();

@@ -263,6 +263,47 @@ Deno.test("createHubHandler lets a WebSocket client publish only with allowPubli
   await hub.close();
 });
 
+Deno.test("createHubHandler gives WebSocket hooks the upgrade request's URL and headers", async () => {
+  const hub = new Hub();
+  const seen: string[] = [];
+  const token = (request: Request): boolean => {
+    seen.push(
+      `${new URL(request.url).pathname} ${
+        request.headers.get("authorization")
+      }`,
+    );
+    return request.headers.get("authorization") === "Bearer ok";
+  };
+  await using server = serveHub(hub, {
+    prefix: "/hub",
+    allowPublish: true,
+    authorizePublish: token,
+    authorizeSubscribe: token,
+  });
+  const auth = { authorization: "Bearer ok" };
+  const plain = openSocket(`${server.origin}/hub/chat`, undefined, auth);
+  plain.send({ data: "hi" });
+  strictEqual((await plain.next()).data, "hi");
+  await plain.close();
+  const multi = openSocket(`${server.origin}/hub`, "serverpush.v1", auth);
+  multi.send({ type: "subscribe", topic: "chat" });
+  deepStrictEqual(await multi.next(), { type: "subscribed", topic: "chat" });
+  await multi.close();
+  const other = openSocket(`${server.origin}/hub`, "serverpush.v1", {
+    authorization: "Bearer no",
+  });
+  other.send({ type: "subscribe", topic: "chat" });
+  strictEqual((await other.next()).code, "unauthorized");
+  await other.close();
+  deepStrictEqual(seen, [
+    "/hub/chat Bearer ok",
+    "/hub/chat Bearer ok",
+    "/hub Bearer ok",
+    "/hub Bearer no",
+  ]);
+  await hub.close();
+});
+
 Deno.test("createHubHandler answers POST with 403 by default and 201 with the id when authorized", async () => {
   const hub = new Hub();
   await using refusing = serveHub(hub, { prefix: "/hub" });

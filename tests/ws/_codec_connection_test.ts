@@ -5,7 +5,9 @@ import {
   ok,
   rejects,
   strictEqual,
+  throws,
 } from "node:assert/strict";
+import type { ByteDuplex } from "../../ws/_byte_io.ts";
 import { codecConnection } from "../../ws/_codec_connection.ts";
 import { createPermessageDeflate, type DeflateParams } from "../../ws/mod.ts";
 import { closeOf, duplexPair, rawPeer } from "./_duplex.ts";
@@ -458,4 +460,103 @@ Deno.test("codecConnection fails a continuation frame with no message in progres
   await client.close();
   strictEqual((await server.closed).code, 1002);
   assertEquals(await Array.fromAsync(server), ["ok"]);
+});
+
+/**
+ * `duplex` read and written in place, as a `Deno.Conn` is: `read` fills the
+ * caller's buffer, `write` is done with the bytes once it resolves.
+ */
+function inPlace(duplex: ByteDuplex): ByteDuplex {
+  const reader = duplex.readable.getReader();
+  const writer = duplex.writable.getWriter();
+  let left: Uint8Array = new Uint8Array(0);
+  let closed = false;
+  return {
+    readable: duplex.readable,
+    writable: duplex.writable,
+    close(): void {
+      if (closed) return;
+      closed = true;
+      reader.cancel().catch(() => {});
+      writer.releaseLock();
+      duplex.close();
+    },
+    async read(p: Uint8Array): Promise<number | null> {
+      if (left.length === 0) {
+        const { done, value } = await reader.read();
+        if (done) return null;
+        left = value;
+      }
+      const n = Math.min(p.length, left.length);
+      p.set(left.subarray(0, n));
+      left = left.subarray(n);
+      return n;
+    },
+    async write(p: Uint8Array): Promise<number> {
+      // The pipe copies what is written.
+      await writer.write(p);
+      return p.length;
+    },
+  };
+}
+
+Deno.test("codecConnection keeps texts and bytes intact over a transport read and written in place", async () => {
+  const { a, b } = duplexPair(1 << 20);
+  const server = codecConnection(inPlace(a), { role: "server" });
+  const client = codecConnection(b, { role: "client" });
+  const texts = [
+    "",
+    "a",
+    "héllo ✓ \u{1F600}",
+    "x".repeat(125),
+    "y".repeat(126),
+    "é".repeat(5 * 1024),
+    "z".repeat(5 * 1024 + 1),
+    `${"q".repeat(9000)}✓`,
+  ];
+  // Sent without waiting: several frames are in flight at once.
+  const sends = texts.map((text) => server.send(text));
+  sends.push(server.send(new Uint8Array([1, 2, 3])));
+  await Promise.all(sends);
+  const fromServer = client.readable.getReader();
+  for (const text of texts) strictEqual((await fromServer.read()).value, text);
+  assertEquals((await fromServer.read()).value, new Uint8Array([1, 2, 3]));
+  fromServer.releaseLock();
+  // Many messages from the client arrive in few reads of one reused buffer.
+  const many = Array.from({ length: 200 }, (_, i) => `message ${i} ✓`);
+  await Promise.all(many.map((text) => client.send(text)));
+  const fromClient = server[Symbol.asyncIterator]();
+  for (const text of many) {
+    strictEqual((await fromClient.next()).value, text);
+  }
+  await client.close(1000);
+  strictEqual((await fromClient.next()).done, true);
+  strictEqual((await server.closed).wasClean, true);
+});
+
+Deno.test("codecConnection delivers text holding U+FFFD as sent", async () => {
+  const { a, b } = duplexPair();
+  const server = codecConnection(a, { role: "server" });
+  const client = rawPeer(b, "client");
+  await client.send({ opcode: 1, payload: text.encode("a\uFFFDb") });
+  await client.sendClose(1000);
+  assertEquals(await Array.fromAsync(server), ["a\uFFFDb"]);
+  await client.close();
+  strictEqual((await server.closed).code, 1000);
+});
+
+Deno.test("codecConnection shows its readable locked while it is iterated", async () => {
+  const { a, b } = duplexPair();
+  const server = codecConnection(a, { role: "server" });
+  const client = rawPeer(b, "client");
+  await client.send({ opcode: 1, payload: text.encode("one") });
+  const iterator = server[Symbol.asyncIterator]();
+  strictEqual((await iterator.next()).value, "one");
+  strictEqual(server.readable.locked, true);
+  throws(() => server[Symbol.asyncIterator](), TypeError);
+  await client.sendClose(1000);
+  strictEqual((await iterator.next()).done, true);
+  strictEqual(server.readable.locked, false);
+  await client.close();
+  strictEqual((await server.closed).code, 1000);
 });
