@@ -4,7 +4,9 @@
 // over SSE or WebSocket. It prints "READY <port>" once listening and takes
 // its orders over HTTP:
 //
-//   GET  /_bench/memory          -> {"rss","heapUsed","subscribers"} after a GC
+//   GET  /_bench/memory          -> {"rss","heapUsed","subscribers","cpu"}
+//                                   after a GC; cpu: user + system ms so far
+//                                   (read before that GC)
 //   POST /_bench/broadcast?k=K   -> publishes "b<K>@<time>" (time: ms since
 //                                   the epoch, performance.timeOrigin +
 //                                   performance.now() just before publishing)
@@ -13,6 +15,7 @@
 // --v8-flags=--expose-gc; by hand:
 //   deno run -A --v8-flags=--expose-gc bench/_hub_fanout_server.ts hub sse
 
+import process from "node:process";
 import { Hub } from "../hub/mod.ts";
 
 const [impl = "hub", transport = "sse"] = Deno.args;
@@ -117,12 +120,15 @@ const http = Deno.serve({
 }, async (request): Promise<Response> => {
   const url = new URL(request.url);
   if (url.pathname === "/_bench/memory") {
+    // CPU first: the GC below is the bench's, not the server's work.
+    const { user, system } = process.cpuUsage();
     gc?.();
     const { rss, heapUsed } = Deno.memoryUsage();
     return Response.json({
       rss,
       heapUsed,
       subscribers: server.subscribers(),
+      cpu: (user + system) / 1000,
     });
   }
   if (url.pathname === "/_bench/broadcast") {

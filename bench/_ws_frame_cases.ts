@@ -267,6 +267,26 @@ export function decodeCases(batch: FrameBatch, peers: WsPeers): Cases {
   return { candidates, comparisons, expectedBytes: count * size };
 }
 
+/**
+ * Options for ws's Sender.frame, in the shape ws's own Sender builds them
+ * (so ws's frame() sees one object shape, as it does in ws): binary, final,
+ * not compressed, payload read-only.
+ */
+function wsOptions(
+  mask: boolean,
+  generateMask: ((mask: Uint8Array) => void) | undefined,
+): WsFrameOptions {
+  return {
+    fin: true,
+    generateMask,
+    mask,
+    maskBuffer: generateMask === undefined ? undefined : Buffer.alloc(4),
+    opcode: 2,
+    readOnly: true,
+    rsv1: false,
+  };
+}
+
 /** ws's Sender.frame over the batch; returns the wire bytes of the lists. */
 function wsFrame(
   peer: WsPeer,
@@ -297,13 +317,7 @@ function wsFrame(
 function wsFrameJoined(peer: WsPeer, batch: FrameBatch): Candidate {
   const payloads = batch.frames.map((f) => bufferOf(f.payload));
   const frame = peer.frame;
-  const options = {
-    fin: true,
-    rsv1: false,
-    opcode: 2,
-    mask: false,
-    readOnly: true,
-  };
+  const options = wsOptions(false, undefined);
   return {
     name: `ws: Sender.frame + copy into one buffer (${peer.variant})`,
     run(): number {
@@ -355,22 +369,13 @@ export function encodeCases(batch: FrameBatch, peers: WsPeers): Cases {
   };
 
   if (batch.masked) {
-    const fresh = {
-      fin: true,
-      rsv1: false,
-      opcode: 2,
-      mask: true,
-      readOnly: true,
-    };
-    const given = {
-      ...fresh,
-      generateMask(mask: Uint8Array): void {
-        mask[0] = key[0]!;
-        mask[1] = key[1]!;
-        mask[2] = key[2]!;
-        mask[3] = key[3]!;
-      },
-    };
+    const fresh = wsOptions(true, undefined);
+    const given = wsOptions(true, (mask) => {
+      mask[0] = key[0]!;
+      mask[1] = key[1]!;
+      mask[2] = key[2]!;
+      mask[3] = key[3]!;
+    });
     const wsFresh = wsFrame(
       peers.pure,
       batch,
@@ -431,29 +436,24 @@ export function encodeCases(batch: FrameBatch, peers: WsPeers): Cases {
     candidates.push(core, givenKey, stream, wsFresh, wsGiven);
     if (wsFreshNative) candidates.push(wsFreshNative);
     if (wsGivenNative) candidates.push(wsGivenNative);
+    // No allocation: just the bytes every encoder must write.
+    const scratch = new Uint8Array(batch.size);
     candidates.push({
-      name: "floor: new buffer + XOR byte loop",
+      name: "floor: XOR byte loop into one reused buffer",
       run(): number {
         let bytes = 0;
         for (const frame of frames) {
           const payload = frame.payload;
-          const out = new Uint8Array(payload.length + 6);
           for (let i = 0; i < payload.length; i++) {
-            out[6 + i] = payload[i]! ^ key[i & 3]!;
+            scratch[i] = payload[i]! ^ key[i & 3]!;
           }
-          bytes += out.length;
+          bytes += payload.length;
         }
         return bytes;
       },
     });
   } else {
-    const options = {
-      fin: true,
-      rsv1: false,
-      opcode: 2,
-      mask: false,
-      readOnly: true,
-    };
+    const options = wsOptions(false, undefined);
     const wsList = wsFrame(
       peers.pure,
       batch,
@@ -532,14 +532,15 @@ export function encodeCases(batch: FrameBatch, peers: WsPeers): Cases {
     );
     if (wsListNative) candidates.push(wsListNative);
     if (wsJoinedNative) candidates.push(wsJoinedNative);
+    // No allocation: just the copy a one-buffer encoder must make.
+    const scratch = new Uint8Array(batch.size);
     candidates.push({
-      name: "floor: new buffer + copy",
+      name: "floor: copy into one reused buffer",
       run(): number {
         let bytes = 0;
         for (const frame of frames) {
-          const out = new Uint8Array(frame.payload.length + 10);
-          out.set(frame.payload, 10);
-          bytes += out.length;
+          scratch.set(frame.payload);
+          bytes += frame.payload.length;
         }
         return bytes;
       },

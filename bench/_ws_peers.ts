@@ -23,12 +23,14 @@ export interface WsReceiver {
 /** The part of ws's Sender.frame options the benchmarks use. */
 export interface WsFrameOptions {
   fin: boolean;
-  rsv1: boolean;
-  opcode: number;
-  mask: boolean;
-  readOnly: boolean;
   /** Writes the masking key into `mask`; without it ws draws a fresh one. */
-  generateMask?: (mask: Uint8Array) => void;
+  generateMask: ((mask: Uint8Array) => void) | undefined;
+  mask: boolean;
+  /** Where generateMask writes the key. */
+  maskBuffer: Buffer | undefined;
+  opcode: number;
+  readOnly: boolean;
+  rsv1: boolean;
 }
 
 /** One loaded copy of ws. */

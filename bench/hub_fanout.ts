@@ -17,7 +17,10 @@
 //   processes use performance.timeOrigin + performance.now());
 // - per delivery, p50 / p99: the same for every (subscriber, broadcast);
 // - RSS per connection: the server's RSS with N idle subscribers minus its
-//   RSS before any, divided by N (both read after a GC).
+//   RSS before any, divided by N (both read after a GC);
+// - server CPU per broadcast: the server process's user + system CPU time
+//   over all broadcasts, divided by their number (less sensitive to other
+//   load on the machine than the latencies).
 //
 // The client process does the reading for all N subscribers on one thread,
 // so "delivery to all" includes its time to read N sockets; it is the same
@@ -102,11 +105,12 @@ interface Result {
   oneP99: number;
   rssPerConnection: number;
   heapPerConnection: number;
+  cpuPerBroadcast: number;
   seconds: number;
 }
 
 async function memory(port: number): Promise<
-  { rss: number; heapUsed: number; subscribers: number }
+  { rss: number; heapUsed: number; subscribers: number; cpu: number }
 > {
   const response = await fetch(`http://127.0.0.1:${port}/_bench/memory`);
   return await response.json();
@@ -175,6 +179,7 @@ async function run(
         deliveries[filled++] = latency;
       }
     }
+    const end = await memory(port);
     toAll.sort((a, b) => a - b);
     deliveries.sort();
     return {
@@ -184,6 +189,7 @@ async function run(
       oneP99: percentile(deliveries, 0.99),
       rssPerConnection: (idle.rss - before.rss) / options.clients,
       heapPerConnection: (idle.heapUsed - before.heapUsed) / options.clients,
+      cpuPerBroadcast: (end.cpu - idle.cpu) / options.broadcasts,
       seconds: (performance.now() - started) / 1000,
     };
   } finally {
@@ -214,6 +220,7 @@ function median(results: Result[]): Result {
     oneP99: pick("oneP99"),
     rssPerConnection: pick("rssPerConnection"),
     heapPerConnection: pick("heapPerConnection"),
+    cpuPerBroadcast: pick("cpuPerBroadcast"),
     seconds: pick("seconds"),
   };
 }
@@ -237,6 +244,7 @@ for (const transport of options.transports) {
       fixed(result.oneP99),
       fixed(result.rssPerConnection / 1024),
       fixed(result.heapPerConnection / 1024),
+      fixed(result.cpuPerBroadcast),
       fixed(result.seconds, 0),
     ]);
   }
@@ -245,6 +253,7 @@ for (const transport of options.transports) {
     `${fixed(hub.allP50 / bare.allP50, 2)}×`,
     `${fixed(hub.allP99 / bare.allP99, 2)}×`,
     `${fixed(hub.rssPerConnection / bare.rssPerConnection, 2)}×`,
+    `${fixed(hub.cpuPerBroadcast / bare.cpuPerBroadcast, 2)}×`,
   ]);
 }
 
@@ -279,11 +288,12 @@ console.log(
       "each p99 ms",
       "RSS KiB/conn",
       "heap KiB/conn",
+      "CPU ms/bcast",
       "run s",
     ], rows) +
     "\n\nhub / bare (target: at most 1.10×)\n\n" +
     table(
-      ["transport", "to all p50", "to all p99", "RSS/conn"],
+      ["transport", "to all p50", "to all p99", "RSS/conn", "CPU/bcast"],
       ratios,
     ),
 );

@@ -62,6 +62,12 @@ import { loadWsPeers } from "./_ws_peers.ts";
 const ROUNDS = Number(Deno.args[0] ?? 11);
 /** Target duration of one measurement. */
 const SAMPLE_MS = 20;
+/**
+ * Pause before each measurement, so that freeing the memory one candidate
+ * dropped (ArrayBuffers are swept on background threads) is not charged to
+ * the next one.
+ */
+const SETTLE_MS = 5;
 /** V8's collector, when --expose-gc exposed it. */
 const gc = (globalThis as { gc?: () => void }).gc;
 
@@ -71,6 +77,11 @@ function median(values: number[]): number {
   return sorted.length % 2 === 1
     ? sorted[mid]!
     : (sorted[mid - 1]! + sorted[mid]!) / 2;
+}
+
+/** Lets the collector's background threads finish before a sample. */
+function settle(): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, SETTLE_MS));
 }
 
 async function timeIterations(
@@ -112,6 +123,7 @@ async function measure(
     for (let k = 0; k < candidates.length; k++) {
       const i = (k + round) % candidates.length;
       const candidate = candidates[i]!;
+      await settle();
       samples.get(candidate)!.push(
         await timeIterations(candidate, iterations[i]!),
       );

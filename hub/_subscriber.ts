@@ -263,6 +263,12 @@ export function createSubscriber(options: SubscriberOptions): Subscriber {
         if (backend.compare(message.id, floor) <= 0) return;
         floor = undefined;
       }
+      if (wanted && !replaying && !driving && !gap && liveLength() === 0) {
+        // The sink waits and nothing is queued: hand it over at once.
+        position = message.id;
+        deliver(message);
+        return;
+      }
       live.push(message);
       bytes += byteLength(message);
       if (liveLength() > maxQueuedMessages) {

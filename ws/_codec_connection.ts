@@ -75,6 +75,34 @@ const POOLED_FRAME_BYTES = 10 + 3 * POOLED_TEXT_CHARS;
  */
 const POOL_SIZE = 32;
 const framePool: Uint8Array[] = [];
+/** Longer ASCII text up to this many units is encoded into pooled buffers. */
+const LARGE_POOLED_TEXT_CHARS = 1024 * 1024;
+/** Most bytes kept in pooled buffers for long text. */
+const LARGE_POOL_BYTES = 4 * 1024 * 1024;
+/** Buffers for long text (power-of-two sizes), shared like `framePool`. */
+const largeFramePool: Uint8Array[] = [];
+let largePoolBytes = 0;
+
+/** A pooled buffer of at least `size` bytes for a long text's frame. */
+function takeLargeBuffer(size: number): Uint8Array {
+  for (let i = 0; i < largeFramePool.length; i++) {
+    const buffer = largeFramePool[i]!;
+    if (buffer.length >= size && buffer.length < size * 2) {
+      largeFramePool[i] = largeFramePool[largeFramePool.length - 1]!;
+      largeFramePool.pop();
+      largePoolBytes -= buffer.length;
+      return buffer;
+    }
+  }
+  return new Uint8Array(2 ** Math.ceil(Math.log2(size)));
+}
+
+/** Gives a buffer from {@linkcode takeLargeBuffer} back, if there is room. */
+function giveLargeBuffer(buffer: Uint8Array): void {
+  if (largePoolBytes + buffer.length > LARGE_POOL_BYTES) return;
+  largeFramePool.push(buffer);
+  largePoolBytes += buffer.length;
+}
 /** Room before the payload for the longest unmasked header. */
 const MAX_SERVER_HEADER = 10;
 /** The fields of a final, uncompressed text frame, for its header. */
@@ -140,7 +168,9 @@ function sleep(ms: number): { promise: Promise<void>; cancel(): void } {
  *   (never errors) when the connection closes; `closed` tells how. Reading
  *   from the network pauses while unread messages exceed `maxUnreadBytes`
  *   (checked between reads, so one read's messages may go past it).
- *   Cancelling it closes with 1000.
+ *   Cancelling it closes with 1000. Iterating the connection takes the
+ *   messages from the same queue without going through `readable` (which
+ *   shows as locked meanwhile); breaking off closes with 1000 too.
  * - A peer's ping is answered with a pong carrying the same data. A peer's
  *   close is answered with a close frame carrying its code. A server then
  *   drops the transport once the frame is written (RFC 6455 section 7.1.1);
@@ -215,14 +245,25 @@ export function codecConnection(
    */
   function sendTextDirect(text: string): boolean {
     const pooled = poolFrames && text.length <= POOLED_TEXT_CHARS;
+    const large = poolFrames && !pooled &&
+      text.length <= LARGE_POOLED_TEXT_CHARS;
     const out = pooled
       ? framePool.pop() ?? new Uint8Array(POOLED_FRAME_BYTES)
+      : large
+      ? takeLargeBuffer(MAX_SERVER_HEADER + text.length)
       : new Uint8Array(MAX_SERVER_HEADER + text.length);
     const { read, written } = encoder.encodeInto(
       text,
-      new Uint8Array(out.buffer, MAX_SERVER_HEADER),
+      new Uint8Array(
+        out.buffer,
+        MAX_SERVER_HEADER,
+        out.length - MAX_SERVER_HEADER,
+      ),
     );
-    if (read < text.length) return false;
+    if (read < text.length) {
+      if (large) giveLargeBuffer(out);
+      return false;
+    }
     const start = MAX_SERVER_HEADER - headerLength(written, false);
     const frame = new Uint8Array(
       out.buffer,
@@ -234,6 +275,7 @@ export function codecConnection(
     buffered += cost;
     sink.write(frame, (error) => {
       if (pooled && framePool.length < POOL_SIZE) framePool.push(out);
+      else if (large) giveLargeBuffer(out);
       buffered -= cost;
       drained(error);
     });

@@ -32,6 +32,8 @@ export const PUBLIC_FILES: Readonly<Record<string, string>> = Object.freeze({
   "/transports.html": "transports.html",
   "/transports.js": "transports.js",
   "/iframe_transport.js": "iframe_transport.js",
+  "/websocketd.html": "websocketd.html",
+  "/websocketd.js": "websocketd.js",
 });
 
 /**
