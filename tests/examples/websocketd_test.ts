@@ -323,7 +323,11 @@ Deno.test("bridgeProcess stops reading stdout while a send() waits", async () =>
   strictEqual(sends, 1);
   await connection.close(1000);
   const { status } = await bridge.finished;
-  strictEqual(status.signal, "SIGTERM");
+  // The bridge closes the pipe and sends SIGTERM; `yes` may die of either.
+  ok(
+    status.signal === "SIGTERM" || status.signal === "SIGPIPE",
+    `expected SIGTERM or SIGPIPE, got ${status.signal}`,
+  );
 });
 
 Deno.test("websocketd CLI prints listening on N and exits on SIGTERM", async () => {

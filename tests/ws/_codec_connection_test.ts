@@ -560,3 +560,19 @@ Deno.test("codecConnection shows its readable locked while it is iterated", asyn
   await client.close();
   strictEqual((await server.closed).code, 1000);
 });
+
+Deno.test("codecConnection readable yields the messages and cancelling it closes with 1000", async () => {
+  const { a, b } = duplexPair();
+  const server = codecConnection(a, { role: "server" });
+  const client = rawPeer(b, "client");
+  await client.send({ opcode: 1, payload: text.encode("one") });
+  await client.send({ opcode: 2, payload: new Uint8Array([7]) });
+  const reader = server.readable.getReader();
+  strictEqual((await reader.read()).value, "one");
+  assertEquals((await reader.read()).value, new Uint8Array([7]));
+  await reader.cancel();
+  assertEquals(closeOf(await client.next()), [1000, ""]);
+  await client.sendClose(1000);
+  await client.close();
+  strictEqual((await server.closed).code, 1000);
+});
