@@ -121,20 +121,30 @@ export function makeFrameBatch(
   };
 }
 
+/** How many batches {@linkcode makeAllBatches} makes. */
+export const BATCH_COUNT: number = BATCH_SHAPES.length * 2;
+
+/**
+ * Batch `index` of {@linkcode makeAllBatches} alone: shapes in order, each
+ * masked first, then unmasked; seeded by position.
+ */
+export function makeBatch(index: number): FrameBatch {
+  const shape = BATCH_SHAPES[index >> 1];
+  if (shape === undefined) {
+    throw new RangeError(
+      `Cannot make batch ${index}: there are ${BATCH_COUNT}`,
+    );
+  }
+  const masked = (index & 1) === 0;
+  return makeFrameBatch({
+    size: shape.size,
+    count: shape.count,
+    masked,
+    seed: 100 + (index >> 1) * 2 + (masked ? 1 : 0),
+  });
+}
+
 /** One batch per shape and masking, seeded by position. */
 export function makeAllBatches(): FrameBatch[] {
-  const batches: FrameBatch[] = [];
-  BATCH_SHAPES.forEach(({ size, count }, i) => {
-    for (const masked of [true, false]) {
-      batches.push(
-        makeFrameBatch({
-          size,
-          count,
-          masked,
-          seed: 100 + i * 2 + (masked ? 1 : 0),
-        }),
-      );
-    }
-  });
-  return batches;
+  return Array.from({ length: BATCH_COUNT }, (_, i) => makeBatch(i));
 }

@@ -7,15 +7,15 @@
 // writing them). The targets (issue 4) are against ws's pure-JS path: at
 // least 1.5x on frames up to 1 KiB, at least 1x on 64 KiB and up.
 //
-//   deno run -A --v8-flags=--expose-gc bench/ws_report.ts [rounds]
+//   deno run -A bench/ws_report.ts [rounds]
 //
-// With --expose-gc, the report collects all garbage before each batch, so a
-// batch does not pay for the garbage the batches before it left in the old
-// generation (left to the collector, that slows down whichever code
-// allocates most at the time: ours, which never writes into the chunks it
-// is given and so unmasks into new memory, much more than ws, which unmasks
-// in place). Garbage is not collected between samples: that would reset the
-// collector's heuristics and make every sample pay for a cold heap.
+// Each batch and direction is measured in a fresh child process (this file
+// run with --child), so no batch inherits the heap, the collector's state
+// or the JIT feedback of another: in one long process, the garbage and the
+// fragmented memory the 1 MiB batches leave behind slowed down whatever
+// allocated most afterwards (two to three times, for ws and ours alike),
+// which made the small-frame figures depend on the order of the batches.
+// Inside a child, both sides run in the same process, round by round.
 //
 // Every comparison pits ours against ws doing the same work; what that
 // means for each is written next to it in bench/_ws_frame_cases.ts. In
@@ -44,22 +44,21 @@
 // builds a stream and a pipe per batch, against a new Receiver per batch.
 //
 // Each round times every candidate once, for about SAMPLE_MS, in rotated
-// order. The machine is shared, and other work only ever slows a sample
+// order, after a short pause (SETTLE_MS) that lets the collector's
+// background threads free what the previous candidate dropped. The machine is shared, and other work only ever slows a sample
 // down, so the headline statistic is the best of the rounds: a ratio is
 // ws's best time over ours. In parentheses: the median over the rounds of
 // ws's time over ours in the same round (both saw the same load then).
 // Targets are judged on the best-of ratio.
 
+import { type Candidate, decodeCases, encodeCases } from "./_ws_frame_cases.ts";
 import {
-  type Candidate,
-  type Cases,
-  decodeCases,
-  encodeCases,
-} from "./_ws_frame_cases.ts";
-import { type FrameBatch, makeAllBatches } from "./_ws_frame_fixtures.ts";
+  BATCH_COUNT,
+  type FrameBatch,
+  makeBatch,
+} from "./_ws_frame_fixtures.ts";
 import { loadWsPeers } from "./_ws_peers.ts";
 
-const ROUNDS = Number(Deno.args[0] ?? 11);
 /** Target duration of one measurement. */
 const SAMPLE_MS = 20;
 /**
@@ -68,8 +67,25 @@ const SAMPLE_MS = 20;
  * the next one.
  */
 const SETTLE_MS = 5;
-/** V8's collector, when --expose-gc exposed it. */
-const gc = (globalThis as { gc?: () => void }).gc;
+
+type Direction = "decode" | "encode";
+
+/** What a child reports for its batch. */
+interface ChildResult {
+  size: number;
+  count: number;
+  masked: boolean;
+  names: string[];
+  /** Milliseconds per batch, per candidate (by index), per round. */
+  samples: number[][];
+  comparisons: {
+    label: string;
+    primary: boolean;
+    ours: number;
+    ws: number;
+    wsNative: number | undefined;
+  }[];
+}
 
 function median(values: number[]): number {
   const sorted = [...values].sort((a, b) => a - b);
@@ -93,10 +109,17 @@ async function timeIterations(
   return (performance.now() - start) / iterations;
 }
 
-/** Milliseconds per batch of each candidate, one entry per round. */
-async function measure(
-  cases: Cases,
-): Promise<Map<Candidate, number[]>> {
+/** Measures one batch in one direction (the child's job). */
+async function measureBatch(
+  direction: Direction,
+  index: number,
+  rounds: number,
+): Promise<ChildResult> {
+  const peers = loadWsPeers();
+  const batch = makeBatch(index);
+  const cases = direction === "decode"
+    ? decodeCases(batch, peers)
+    : encodeCases(batch, peers);
   const { candidates, expectedBytes } = cases;
   const iterations: number[] = [];
   for (const candidate of candidates) {
@@ -115,21 +138,64 @@ async function measure(
     }
     iterations.push(Math.max(1, Math.round(SAMPLE_MS / Math.max(ms, 1e-6))));
   }
-  const samples = new Map<Candidate, number[]>(
-    candidates.map((c) => [c, []]),
-  );
-  for (let round = 0; round < ROUNDS; round++) {
+  const samples: number[][] = candidates.map(() => []);
+  for (let round = 0; round < rounds; round++) {
     // Rotate the order, so no candidate always runs first after a switch.
     for (let k = 0; k < candidates.length; k++) {
       const i = (k + round) % candidates.length;
-      const candidate = candidates[i]!;
       await settle();
-      samples.get(candidate)!.push(
-        await timeIterations(candidate, iterations[i]!),
-      );
+      samples[i]!.push(await timeIterations(candidates[i]!, iterations[i]!));
     }
   }
-  return samples;
+  const at = (c: Candidate): number => candidates.indexOf(c);
+  return {
+    size: batch.size,
+    count: batch.count,
+    masked: batch.masked,
+    names: candidates.map((c) => c.name),
+    samples,
+    comparisons: cases.comparisons.map((c) => ({
+      label: c.label,
+      primary: c.primary,
+      ours: at(c.ours),
+      ws: at(c.ws),
+      wsNative: c.wsNative === undefined ? undefined : at(c.wsNative),
+    })),
+  };
+}
+
+/** Runs one batch in a fresh process. */
+async function runChild(
+  direction: Direction,
+  index: number,
+  rounds: number,
+): Promise<ChildResult> {
+  const output = await new Deno.Command(Deno.execPath(), {
+    args: [
+      "run",
+      "-A",
+      "--config",
+      new URL("../deno.json", import.meta.url).pathname,
+      import.meta.filename!,
+      "--child",
+      direction,
+      String(index),
+      String(rounds),
+    ],
+    stdout: "piped",
+    stderr: "inherit",
+  }).output();
+  if (!output.success) {
+    throw new Error(
+      `Cannot benchmark ${direction} batch ${index}: the child exited with code ${output.code}`,
+    );
+  }
+  return JSON.parse(new TextDecoder().decode(output.stdout));
+}
+
+interface Ratio {
+  best: number;
+  median: number;
 }
 
 /** ws's best time over ours, and the median of the per-round ratios. */
@@ -138,11 +204,6 @@ function ratio(ws: number[], ours: number[]): Ratio {
     best: Math.min(...ws) / Math.min(...ours),
     median: median(ws.map((w, round) => w / ours[round]!)),
   };
-}
-
-interface Ratio {
-  best: number;
-  median: number;
 }
 
 function formatRatio(r: Ratio): string {
@@ -163,109 +224,100 @@ function sizeLabel(size: number): string {
     : `${size} B`;
 }
 
-function label(batch: FrameBatch): string {
+function label(batch: Pick<FrameBatch, "size" | "count" | "masked">): string {
   return `${sizeLabel(batch.size)} x ${batch.count}, ${
     batch.masked ? "masked" : "unmasked"
   }`;
 }
 
-const peers = loadWsPeers();
-console.log(
-  `# WebSocket frame codec vs npm:ws 8.23.0 (Deno ${Deno.version.deno}, V8 ${Deno.version.v8})`,
-);
-console.log(
-  `\n${ROUNDS} rounds of ~${SAMPLE_MS} ms per candidate. Ratios are ws time / our time ` +
-    "(above 1: ours is faster), best of the rounds, and in parentheses the median of the " +
-    "per-round ratios. MB/s counts payload bytes (1 MB = 10^6 B).",
-);
-console.log(
-  gc === undefined
-    ? "garbage NOT collected between batches: run with --v8-flags=--expose-gc"
-    : "garbage collected before each batch",
-);
-console.log(
-  peers.bufferutil
-    ? "ws with bufferutil 4.1.0: native addon loaded (shown for scale; the targets are against ws's pure-JS path)"
-    : `ws with bufferutil: not measured (${peers.note})`,
-);
-
-interface SummaryCell {
-  label: string;
-  primary: boolean;
-  ratio: Ratio;
-}
-interface SummaryRow {
-  direction: string;
-  batch: FrameBatch;
-  cells: SummaryCell[];
-  /** The primary comparison against ws with bufferutil, if it loaded. */
-  native: Ratio | undefined;
-}
-const summary: SummaryRow[] = [];
-
-for (const direction of ["decode", "encode"] as const) {
-  console.log(`\n## ${direction}: every candidate\n`);
+async function report(rounds: number): Promise<void> {
+  const peers = loadWsPeers();
   console.log(
-    "| batch | candidate | frames/s, best | MB/s, best | frames/s, median |",
+    `# WebSocket frame codec vs npm:ws 8.23.0 (Deno ${Deno.version.deno}, V8 ${Deno.version.v8})`,
   );
-  console.log("| --- | --- | ---: | ---: | ---: |");
-  for (const batch of makeAllBatches()) {
-    const cases = direction === "decode"
-      ? decodeCases(batch, peers)
-      : encodeCases(batch, peers);
-    gc?.();
-    const samples = await measure(cases);
-    for (const candidate of cases.candidates) {
-      const times = samples.get(candidate)!;
-      const best = Math.min(...times);
-      const mid = median(times);
+  console.log(
+    `\nOne process per batch; ${rounds} rounds of ~${SAMPLE_MS} ms per candidate. ` +
+      "Ratios are ws time / our time (above 1: ours is faster), best of the rounds, " +
+      "and in parentheses the median of the per-round ratios. " +
+      "MB/s counts payload bytes (1 MB = 10^6 B).",
+  );
+  console.log(
+    peers.bufferutil
+      ? "ws with bufferutil 4.1.0: native addon loaded (shown for scale; the targets are against ws's pure-JS path)"
+      : `ws with bufferutil: not measured (${peers.note})`,
+  );
+
+  const summary: { direction: Direction; result: ChildResult }[] = [];
+  for (const direction of ["decode", "encode"] as const) {
+    console.log(`\n## ${direction}: every candidate\n`);
+    console.log(
+      "| batch | candidate | frames/s, best | MB/s, best | frames/s, median |",
+    );
+    console.log("| --- | --- | ---: | ---: | ---: |");
+    for (let index = 0; index < BATCH_COUNT; index++) {
+      const result = await runChild(direction, index, rounds);
+      result.names.forEach((name, i) => {
+        const times = result.samples[i]!;
+        const best = Math.min(...times);
+        const mid = median(times);
+        console.log(
+          `| ${label(result)} | ${name} | ${
+            format((result.count / best) * 1000)
+          } | ${((result.count * result.size) / best / 1000).toFixed(0)} | ${
+            format((result.count / mid) * 1000)
+          } |`,
+        );
+      });
+      summary.push({ direction, result });
+    }
+  }
+
+  for (const direction of ["decode", "encode"] as const) {
+    const rows = summary.filter((r) => r.direction === direction);
+    const labels = [
+      ...new Set(
+        rows.flatMap((r) => r.result.comparisons.map((c) => c.label)),
+      ),
+    ];
+    console.log(
+      `\n## ${direction}: ours vs ws pure JS, best (median); primary in bold\n`,
+    );
+    console.log(
+      `| batch | target | ${labels.join(" | ")} | primary vs ws+bufferutil |`,
+    );
+    console.log(
+      `| --- | ---: | ${labels.map(() => "---:").join(" | ")} | ---: |`,
+    );
+    for (const { result } of rows) {
+      const target = result.size <= 1024 ? 1.5 : 1;
+      const samples = result.samples;
+      const cells = labels.map((name) => {
+        const c = result.comparisons.find((c) => c.label === name);
+        if (c === undefined) return "-";
+        const r = ratio(samples[c.ws]!, samples[c.ours]!);
+        const text = formatRatio(r);
+        if (!c.primary) return text;
+        return `**${text}**${r.best >= target ? "" : " MISSED"}`;
+      });
+      const primary = result.comparisons.find((c) => c.primary);
+      const scale = primary?.wsNative === undefined ? "-" : formatRatio(
+        ratio(samples[primary.wsNative]!, samples[primary.ours]!),
+      );
       console.log(
-        `| ${label(batch)} | ${candidate.name} | ${
-          format((batch.count / best) * 1000)
-        } | ${((batch.count * batch.size) / best / 1000).toFixed(0)} | ${
-          format((batch.count / mid) * 1000)
-        } |`,
+        `| ${label(result)} | ${target}x | ${cells.join(" | ")} | ${scale} |`,
       );
     }
-    summary.push({
-      direction,
-      batch,
-      cells: cases.comparisons.map((c) => ({
-        label: c.label,
-        primary: c.primary,
-        ratio: ratio(samples.get(c.ws)!, samples.get(c.ours)!),
-      })),
-      native: cases.comparisons
-        .filter((c) => c.primary && c.wsNative !== undefined)
-        .map((c) => ratio(samples.get(c.wsNative!)!, samples.get(c.ours)!))[0],
-    });
   }
 }
 
-for (const direction of ["decode", "encode"]) {
-  const rows = summary.filter((r) => r.direction === direction);
-  const labels = [...new Set(rows.flatMap((r) => r.cells.map((c) => c.label)))];
-  console.log(
-    `\n## ${direction}: ours vs ws pure JS, best (median); primary in bold\n`,
+if (Deno.args[0] === "--child") {
+  const direction = Deno.args[1] as Direction;
+  const result = await measureBatch(
+    direction,
+    Number(Deno.args[2]),
+    Number(Deno.args[3]),
   );
-  console.log(
-    `| batch | target | ${labels.join(" | ")} | primary vs ws+bufferutil |`,
-  );
-  console.log(
-    `| --- | ---: | ${labels.map(() => "---:").join(" | ")} | ---: |`,
-  );
-  for (const { batch, cells, native } of rows) {
-    const target = batch.size <= 1024 ? 1.5 : 1;
-    const row = labels.map((name) => {
-      const cell = cells.find((c) => c.label === name);
-      if (cell === undefined) return "-";
-      const text = formatRatio(cell.ratio);
-      if (!cell.primary) return text;
-      return `**${text}**${cell.ratio.best >= target ? "" : " MISSED"}`;
-    });
-    const scale = native === undefined ? "-" : formatRatio(native);
-    console.log(
-      `| ${label(batch)} | ${target}x | ${row.join(" | ")} | ${scale} |`,
-    );
-  }
+  console.log(JSON.stringify(result));
+} else {
+  await report(Number(Deno.args[0] ?? 11));
 }
