@@ -4,8 +4,8 @@
 // bare loop over the same bytes. One group per direction, payload size and
 // masking; ws's pure-JS path, in the README's primary comparison, is the
 // baseline. The candidates and what makes each comparison fair are in
-// bench/_ws_frame_cases.ts. For one process printing ratios paired round by
-// round, run bench/ws_report.ts instead.
+// bench/_ws_frame_cases.ts. For the report that the README quotes (one
+// process per batch, ratios paired round by round), run bench/ws_report.ts.
 //
 //   deno bench -A bench/ws_bench.ts
 

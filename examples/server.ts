@@ -10,8 +10,12 @@
  * - `GET /ws/chat`: a chat room over WebSocket ({@linkcode createChatRoom}).
  * - `GET /ws/binary`: a binary echo over WebSocket, for the canvas round
  *   trip ({@linkcode handleBinaryEcho}).
- * - `/hub/ticker`: a hub topic over every transport, for the transports
- *   page `/transports.html` ({@linkcode createDemoTicker}).
+ * - `/hub/<topic>`: the demo's hub over every transport
+ *   ({@linkcode createDemoHubRoutes}): `quotes` and `dashboard` (the feed's
+ *   events), `ticker` (for the transports page `/transports.html`,
+ *   {@linkcode createDemoTicker}) and `chat` (clients publish over a
+ *   `serverpush.v1` WebSocket at `/hub/`); `/hub-stats`, the hub's stats as
+ *   SSE; the page `/hub.html` shows them.
  *
  * `PORT` sets the port (default 8000; `0` picks a free one).
  *
@@ -24,6 +28,8 @@ import { servePublicFile } from "./demo/static.ts";
 import { type ChatRoom, createChatRoom } from "./demo/ws_chat.ts";
 import { handleBinaryEcho } from "./demo/ws_binary.ts";
 import { createDemoTicker, type DemoTicker } from "./demo/hub_ticker.ts";
+import { createDemoHubRoutes } from "./demo/hub_routes.ts";
+import type { Hub } from "../hub/mod.ts";
 
 /** Options for {@linkcode startDemo}. */
 export interface StartDemoOptions {
@@ -74,8 +80,10 @@ export interface Demo {
   readonly feed: DemoFeed;
   /** The WebSocket chat room at `/ws/chat`. */
   readonly chat: ChatRoom;
-  /** The hub serving `/hub/ticker` over every transport. */
+  /** The ticker publishing to the hub's `ticker` topic. */
   readonly ticker: DemoTicker;
+  /** The hub served at `/hub/`: the feed's ({@linkcode DemoFeed.hub}). */
+  readonly hub: Hub;
   /**
    * Stops accepting connections, ends every open stream and waits for the
    * server to finish; stops the feed too if the demo created it.
@@ -109,13 +117,18 @@ export function startDemo(options: StartDemoOptions = {}): Demo {
   if (ownFeed) feed.start();
   const streams = new AbortController();
   const chat = createChatRoom();
+  // One hub for the page's topics: the feed's, which outlives a restart.
+  const hub = feed.hub;
   const ticker = createDemoTicker(
-    options.tickerMs === undefined ? {} : { intervalMs: options.tickerMs },
+    options.tickerMs === undefined
+      ? { hub }
+      : { hub, intervalMs: options.tickerMs },
   );
+  const hubRoutes = createDemoHubRoutes(hub, { signal: streams.signal });
 
   async function handler(request: Request): Promise<Response> {
     const { pathname } = new URL(request.url);
-    if (ticker.handles(pathname)) return await ticker.handler(request);
+    if (hubRoutes.handles(pathname)) return await hubRoutes.handle(request);
     if (request.method !== "GET" && request.method !== "HEAD") {
       return new Response("Method Not Allowed", {
         status: 405,
@@ -144,7 +157,10 @@ export function startDemo(options: StartDemoOptions = {}): Demo {
       streams.abort();
       await chat.close();
       await ticker.close();
-      if (ownFeed) feed.stop();
+      if (ownFeed) {
+        feed.stop();
+        await hub.close();
+      }
       await done;
     })();
     return closing;
@@ -157,6 +173,7 @@ export function startDemo(options: StartDemoOptions = {}): Demo {
     feed,
     chat,
     ticker,
+    hub,
     shutdown,
     [Symbol.asyncDispose]: shutdown,
   };

@@ -9,10 +9,20 @@
  * a new server on the same feed and check that a reconnecting browser gets
  * exactly the events it missed.
  *
+ * Each event is also published to a {@linkcode Hub}: quotes to the topic
+ * {@linkcode QUOTES_TOPIC}, telemetry to {@linkcode DASHBOARD_TOPIC}. The
+ * hub belongs to the feed, so it too outlives a server restart.
+ *
  * @module
  */
 
+import { Hub } from "../../hub/mod.ts";
 import { type DemoEvent, demoEvent } from "./events.ts";
+
+/** The hub topic of the quote events. */
+export const QUOTES_TOPIC = "quotes";
+/** The hub topic of the telemetry events. */
+export const DASHBOARD_TOPIC = "dashboard";
 
 /** Options for {@linkcode createDemoFeed}. */
 export interface DemoFeedOptions {
@@ -34,6 +44,12 @@ export interface DemoFeedOptions {
    * @default {0}
    */
   lastId?: number;
+  /**
+   * The hub to publish every event to as well.
+   *
+   * @default {a new Hub}
+   */
+  hub?: Hub;
 }
 
 /** One connection as the server saw it. */
@@ -50,6 +66,8 @@ export interface DemoConnection {
 
 /** A running (or stopped) demo event feed. See {@linkcode createDemoFeed}. */
 export interface DemoFeed {
+  /** The hub every event is published to, by event type. */
+  readonly hub: Hub;
   /** How many recent events the replay ring keeps. */
   readonly capacity: number;
   /** Id of the newest event, or the starting `lastId` if none yet. */
@@ -80,10 +98,16 @@ export interface DemoFeed {
 const MAX_CONNECTIONS = 100;
 
 /**
+ * Publishing fails only once the hub is closed (the demo closes its own at
+ * shutdown, maybe a tick before the timer stops): nothing to deliver then.
+ */
+function ignoreClosedHub(): void {}
+
+/**
  * Creates a demo feed. Call `start()` to publish on a timer and `stop()` to
  * release the timer.
  *
- * @param options Interval, ring capacity and starting id.
+ * @param options Interval, ring capacity, starting id and hub.
  * @returns The feed, stopped.
  * @throws {RangeError} If an option is out of range.
  */
@@ -104,6 +128,7 @@ export function createDemoFeed(options: DemoFeedOptions = {}): DemoFeed {
       `Cannot create demo feed: intervalMs ${intervalMs} is not positive`,
     );
   }
+  const hub = options.hub ?? new Hub();
   const ring: (DemoEvent | undefined)[] = new Array(capacity);
   const listeners = new Set<(event: DemoEvent) => void>();
   const connections: DemoConnection[] = [];
@@ -115,6 +140,10 @@ export function createDemoFeed(options: DemoFeedOptions = {}): DemoFeed {
     lastId += 1;
     ring[lastId % capacity] = event;
     for (const listener of [...listeners]) listener(event);
+    hub.publish(
+      event.event === "quote" ? QUOTES_TOPIC : DASHBOARD_TOPIC,
+      { event: event.event, data: event.data },
+    ).catch(ignoreClosedHub);
     return event;
   }
 
@@ -135,6 +164,7 @@ export function createDemoFeed(options: DemoFeedOptions = {}): DemoFeed {
   }
 
   return {
+    hub,
     capacity,
     get lastId(): number {
       return lastId;

@@ -25,6 +25,13 @@ export interface DemoTickerOptions {
    * @default {2000}
    */
   intervalMs?: number;
+  /**
+   * Publish to this hub (the demo's shared one) instead of a hub of its
+   * own; `close()` then leaves it open.
+   *
+   * @default {undefined}
+   */
+  hub?: Hub;
 }
 
 /** The running ticker hub. See {@linkcode createDemoTicker}. */
@@ -61,7 +68,8 @@ export function tickerText(n: number): string {
  */
 export function createDemoTicker(options: DemoTickerOptions = {}): DemoTicker {
   const { intervalMs = 2000 } = options;
-  const hub = new Hub({ replay: { maxMessages: 20 } });
+  const ownHub = options.hub === undefined;
+  const hub = options.hub ?? new Hub({ replay: { maxMessages: 20 } });
   const streams = new AbortController();
   const handler = hub.handler({
     prefix: HUB_PREFIX,
@@ -89,7 +97,7 @@ export function createDemoTicker(options: DemoTickerOptions = {}): DemoTicker {
         clearInterval(timer);
         streams.abort();
         await publishing;
-        await hub.close();
+        if (ownHub) await hub.close();
       })();
       return closing;
     },

@@ -34,6 +34,8 @@ export const PUBLIC_FILES: Readonly<Record<string, string>> = Object.freeze({
   "/iframe_transport.js": "iframe_transport.js",
   "/websocketd.html": "websocketd.html",
   "/websocketd.js": "websocketd.js",
+  "/hub.html": "hub.html",
+  "/hub.js": "hub.js",
 });
 
 /**

@@ -1,0 +1,119 @@
+// Copyright 2026 the serverpush authors. MIT license.
+
+/**
+ * The demo's hub over HTTP: every topic of the demo's {@linkcode Hub} under
+ * `/hub/` on every transport (the hub's own handler), and `/hub-stats`, the
+ * hub's {@linkcode Hub.stats} as Server-Sent Events once a second.
+ *
+ * Topics: `quotes` and `dashboard` (the demo feed's events), `ticker` (the
+ * transports page) and `chat`, the only one clients may publish to: over a
+ * `serverpush.v1` WebSocket at `/hub/` or with a `POST /hub/chat`, at most
+ * 2 KiB a message. Anyone can read any topic, for example the chat with
+ * `new EventSource("/hub/chat")`.
+ *
+ * @module
+ */
+
+import type { Hub, HubHandler } from "../../hub/mod.ts";
+import { type SseMessage, sseResponse } from "../../sse/mod.ts";
+import { HUB_PREFIX } from "./hub_ticker.ts";
+
+/** The topic that clients may publish to. */
+export const CHAT_TOPIC = "chat";
+/** The path of the stats stream. */
+export const HUB_STATS_PATH = "/hub-stats";
+/** Largest chat message, in bytes. */
+export const MAX_CHAT_BYTES = 2048;
+
+/** Options for {@linkcode createDemoHubRoutes}. */
+export interface DemoHubRoutesOptions {
+  /** Ends every stream when aborted (the server is shutting down). */
+  signal: AbortSignal;
+  /**
+   * Milliseconds between two stats events.
+   *
+   * @default {1000}
+   */
+  statsIntervalMs?: number;
+}
+
+/** The hub's routes. See {@linkcode createDemoHubRoutes}. */
+export interface DemoHubRoutes {
+  /** Whether the path is one of the hub's. */
+  handles(pathname: string): boolean;
+  /** Answers a request for one of the hub's paths. */
+  handle(request: Request): Promise<Response>;
+}
+
+/** `hub.stats()` now, and then every `intervalMs` while the client reads. */
+function statsStream(
+  hub: Hub,
+  intervalMs: number,
+): ReadableStream<SseMessage> {
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  const stats = (): SseMessage => ({
+    event: "stats",
+    data: JSON.stringify({ at: Date.now(), ...hub.stats() }),
+  });
+  return new ReadableStream<SseMessage>({
+    start(controller): void {
+      controller.enqueue(stats());
+    },
+    pull(controller): Promise<void> {
+      return new Promise((resolve) => {
+        timer = setTimeout(() => {
+          controller.enqueue(stats());
+          resolve();
+        }, intervalMs);
+      });
+    },
+    cancel(): void {
+      clearTimeout(timer);
+    },
+  }, { highWaterMark: 0 });
+}
+
+/**
+ * Makes the routes of the demo's hub.
+ *
+ * @param hub The demo's hub.
+ * @param options Shutdown signal and stats interval.
+ * @returns The routes.
+ */
+export function createDemoHubRoutes(
+  hub: Hub,
+  options: DemoHubRoutesOptions,
+): DemoHubRoutes {
+  const { signal, statsIntervalMs = 1000 } = options;
+  const handler: HubHandler = hub.handler({
+    prefix: HUB_PREFIX,
+    // Sent first on every SSE stream: a first byte at once, so a client
+    // can tell a working stream from one a proxy holds back.
+    retry: 1000,
+    signal,
+    longPoll: { timeout: 25_000 },
+    allowPublish: true,
+    authorizePublish: (_request, topic) => topic === CHAT_TOPIC,
+    maxPublishBytes: MAX_CHAT_BYTES,
+  });
+  return {
+    handles(pathname: string): boolean {
+      return pathname === HUB_PREFIX || pathname === HUB_STATS_PATH ||
+        pathname.startsWith(`${HUB_PREFIX}/`);
+    },
+    async handle(request: Request): Promise<Response> {
+      const { pathname } = new URL(request.url);
+      if (pathname !== HUB_STATS_PATH) return await handler(request);
+      if (request.method !== "GET") {
+        return new Response("Method Not Allowed", {
+          status: 405,
+          headers: { allow: "GET" },
+        });
+      }
+      return sseResponse(statsStream(hub, statsIntervalMs), {
+        signal,
+        keepAlive: false,
+      });
+    },
+  };
+}

@@ -1,0 +1,242 @@
+// Copyright 2026 the serverpush authors. MIT license.
+// The hub page: one WebSocket speaking serverpush.v1 (subscribed to the
+// feed's topics, publishing to `chat`), the chat read back over SSE, and the
+// hub's stats over SSE. State is kept in `window.__demo.hub` so the browser
+// tests can read it.
+
+import { quotesTable } from "./quotes.js";
+import { dashboard } from "./dashboard.js";
+
+const FEED_TOPICS = ["quotes", "dashboard"];
+const MAX_SHOWN = 100;
+
+const record = {
+  socket: { state: "connecting", reconnects: 0, count: 0, subscribed: [] },
+  chat: { state: "connecting", reconnects: 0, messages: [], errors: [] },
+  /** The last stats event, parsed. */
+  stats: null,
+};
+globalThis.__demo ??= {};
+globalThis.__demo.hub = record;
+
+/** The URL of a WebSocket endpoint on this page's server. */
+function socketUrl(path) {
+  const url = new URL(path, location.href);
+  url.protocol = url.protocol === "https:" ? "wss:" : "ws:";
+  return url.href;
+}
+
+/** A name for this tab, kept across reloads of the same tab. */
+function tabName() {
+  let name = sessionStorage.getItem("serverpush-hub-chat-name");
+  if (name === null) {
+    name = `guest-${Math.floor(1000 + Math.random() * 9000)}`;
+    sessionStorage.setItem("serverpush-hub-chat-name", name);
+  }
+  return name;
+}
+
+/** The status widgets of one section, writing to `state`. */
+function statusOf(section, state) {
+  const conn = section.querySelector('[data-role="conn"]');
+  const stateText = conn.querySelector('[data-role="state"]');
+  const reconnectsText = conn.querySelector('[data-role="reconnects"]');
+  const countText = conn.querySelector('[data-role="count"]');
+  return {
+    set(value) {
+      state.state = value;
+      conn.dataset.state = value;
+      stateText.textContent = value;
+    },
+    reconnected() {
+      state.reconnects += 1;
+      reconnectsText.textContent = String(state.reconnects);
+    },
+    count(n) {
+      countText.textContent = String(n);
+    },
+  };
+}
+
+const wsSection = document.getElementById("hub-ws");
+const chatSection = document.getElementById("hub-chat");
+const wsStatus = statusOf(wsSection, record.socket);
+const chatStatus = statusOf(chatSection, record.chat);
+const renderQuotes = quotesTable(
+  wsSection.querySelector('[data-role="quotes"]'),
+);
+const renderDashboard = dashboard(
+  wsSection.querySelector('[data-role="dashboard"]'),
+);
+const chatLog = chatSection.querySelector('[data-role="chat-log"]');
+const chatError = chatSection.querySelector('[data-role="chat-error"]');
+const form = chatSection.querySelector('[data-role="chat-form"]');
+const nameInput = form.elements.namedItem("name");
+const textInput = form.elements.namedItem("text");
+nameInput.value = tabName();
+
+function showError(text) {
+  record.chat.errors.push(text);
+  chatError.textContent = text;
+  chatError.hidden = false;
+}
+
+// --- One WebSocket, several topics (serverpush.v1) -------------------------
+
+let socket;
+let opened = false;
+let retryMs = 250;
+/** The last id seen per topic: a reconnection resumes after it. */
+const lastIds = {};
+
+function connectSocket() {
+  socket = new WebSocket(socketUrl("/hub/"), "serverpush.v1");
+  socket.addEventListener("open", () => {
+    if (opened) wsStatus.reconnected();
+    opened = true;
+    retryMs = 250;
+    wsStatus.set("open");
+    for (const topic of FEED_TOPICS) {
+      const since = lastIds[topic];
+      socket.send(
+        JSON.stringify(
+          since === undefined
+            ? { type: "subscribe", topic }
+            : { type: "subscribe", topic, since },
+        ),
+      );
+    }
+  });
+  socket.addEventListener("message", (event) => {
+    const message = JSON.parse(event.data);
+    switch (message.type) {
+      case "subscribed":
+        record.socket.subscribed.push(message.topic);
+        break;
+      case "message": {
+        lastIds[message.topic] = message.id;
+        record.socket.count += 1;
+        wsStatus.count(record.socket.count);
+        const snapshot = JSON.parse(message.data);
+        if (message.topic === "quotes") renderQuotes(snapshot);
+        else if (message.topic === "dashboard") renderDashboard(snapshot);
+        break;
+      }
+      case "published":
+        chatError.hidden = true;
+        break;
+      case "error":
+        showError(message.message);
+        break;
+    }
+  });
+  socket.addEventListener("close", () => {
+    wsStatus.set("reconnecting");
+    setTimeout(connectSocket, retryMs);
+    retryMs = Math.min(retryMs * 2, 5000);
+  });
+}
+
+form.addEventListener("submit", (event) => {
+  event.preventDefault();
+  const name = nameInput.value.trim();
+  const text = textInput.value.trim();
+  if (name === "" || text === "") return;
+  if (socket === undefined || socket.readyState !== WebSocket.OPEN) {
+    showError("Cannot send message: the WebSocket is not open");
+    return;
+  }
+  sessionStorage.setItem("serverpush-hub-chat-name", name);
+  socket.send(JSON.stringify({
+    type: "publish",
+    topic: "chat",
+    event: "say",
+    data: JSON.stringify({ name, text }),
+  }));
+  textInput.value = "";
+});
+
+// --- The chat, read over Server-Sent Events --------------------------------
+
+function connectChat() {
+  // The browser's own EventSource: it reconnects by itself and resumes
+  // after the last id it saw (Last-Event-ID).
+  const source = new EventSource("/hub/chat");
+  let chatOpened = false;
+  source.addEventListener("open", () => {
+    if (chatOpened) chatStatus.reconnected();
+    chatOpened = true;
+    chatStatus.set("open");
+  });
+  source.addEventListener("error", () => {
+    chatStatus.set(chatOpened ? "reconnecting" : "connecting");
+  });
+  source.addEventListener("say", (event) => {
+    let value;
+    try {
+      value = JSON.parse(event.data);
+    } catch {
+      return;
+    }
+    if (typeof value?.name !== "string" || typeof value?.text !== "string") {
+      return;
+    }
+    const message = {
+      id: event.lastEventId,
+      name: value.name,
+      text: value.text,
+    };
+    record.chat.messages.push(message);
+    if (record.chat.messages.length > MAX_SHOWN) record.chat.messages.shift();
+    chatStatus.count(record.chat.messages.length);
+    const item = document.createElement("li");
+    item.dataset.id = message.id;
+    if (message.name === nameInput.value) item.classList.add("mine");
+    item.innerHTML = '<span class="who"></span><span class="text"></span>';
+    item.children[0].textContent = message.name;
+    item.children[1].textContent = message.text;
+    chatLog.append(item);
+    while (chatLog.children.length > MAX_SHOWN) {
+      chatLog.firstElementChild.remove();
+    }
+    chatLog.scrollTop = chatLog.scrollHeight;
+  });
+}
+
+// --- The hub's stats, over Server-Sent Events ------------------------------
+
+function connectStats() {
+  const body = chatSection.querySelector('[data-role="stats-topics"]');
+  const totals = chatSection.querySelector('[data-role="stats-totals"]');
+  const source = new EventSource("/hub-stats");
+  source.addEventListener("stats", (event) => {
+    const stats = JSON.parse(event.data);
+    record.stats = stats;
+    body.replaceChildren(
+      ...stats.topics.map((topic) => {
+        const row = document.createElement("tr");
+        row.dataset.topic = topic.topic;
+        for (
+          const value of [
+            topic.topic,
+            topic.subscribers,
+            topic.queuedMessages,
+            topic.largestQueue,
+          ]
+        ) {
+          const cell = document.createElement("td");
+          cell.textContent = String(value);
+          if (typeof value === "number") cell.className = "num";
+          row.append(cell);
+        }
+        return row;
+      }),
+    );
+    totals.textContent = `${stats.subscribers} subscribers, ` +
+      `${stats.queuedMessages} messages (${stats.queuedBytes} bytes) queued`;
+  });
+}
+
+connectSocket();
+connectChat();
+connectStats();
