@@ -11,7 +11,10 @@
  * with no gap and no duplicate, or an explicit reset when the replay window
  * no longer reaches back that far. {@linkcode hubMessageToSse} and
  * {@linkcode hubMessageToJson} serialize a message once per wire format,
- * however many connections it goes to.
+ * however many connections it goes to. {@linkcode Hub.handler} serves the
+ * topics to `Deno.serve` over every transport: Server-Sent Events,
+ * WebSocket (one topic, or several with the `serverpush.v1` subprotocol),
+ * `POST` to publish, and the polling transports.
  *
  * @example Publish, then resume after a reconnect
  * ```ts

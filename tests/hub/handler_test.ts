@@ -201,6 +201,46 @@ Deno.test("createHubHandler sends a topic's messages to a WebSocket as JSON text
   await hub.close();
 });
 
+Deno.test("createHubHandler cuts off a WebSocket that never reads while another keeps receiving", async () => {
+  const hub = new Hub({ maxQueuedMessages: 2 });
+  await using server = serveHub(hub);
+  const reading = openSocket(`${server.origin}/big`);
+  await reading.opened;
+  // A raw connection that completes the upgrade, then never reads again.
+  const stalled = await Deno.connect({
+    hostname: "127.0.0.1",
+    port: server.port,
+  });
+  await stalled.write(
+    new TextEncoder().encode(
+      `GET /big HTTP/1.1\r\nHost: 127.0.0.1:${server.port}\r\n` +
+        "Upgrade: websocket\r\nConnection: Upgrade\r\n" +
+        "Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n" +
+        "Sec-WebSocket-Version: 13\r\n\r\n",
+    ),
+  );
+  await within(stalled.read(new Uint8Array(1024)), "the 101");
+  await until(() => hub.stats().subscribers === 2, "both subscribers");
+
+  // Publish until the stalled one is cut off: its socket buffers fill, then
+  // its bounded queue; memory stays bounded by both.
+  const data = "x".repeat(512 * 1024);
+  let sent = 0;
+  while (hub.stats().subscribers === 2) {
+    if (sent === 200) throw new Error("the stalled client was never cut off");
+    await hub.publish("big", { data });
+    sent++;
+    strictEqual((await reading.next()).data, data);
+  }
+  ok(sent > 2, `cut off after ${sent} messages`);
+  // The reading client still gets every message.
+  const id = await hub.publish("big", { data: "after" });
+  deepStrictEqual(await reading.next(), { id, data: "after" });
+  stalled.close();
+  await reading.close();
+  await hub.close();
+});
+
 Deno.test("createHubHandler replays a WebSocket topic after ?since= and signals a gap", async () => {
   const hub = new Hub({ replay: { maxMessages: 3 } });
   await using server = serveHub(hub);
