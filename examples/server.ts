@@ -187,7 +187,20 @@ if (import.meta.main) {
       `Cannot start demo: PORT "${portText.slice(0, 20)}" is not a port number`,
     );
   }
-  const demo = startDemo({ port });
+  // REDIS_URL moves the demo's hub onto Redis, so several demo processes
+  // share topics; without it everything stays in memory.
+  const redisUrl = Deno.env.get("REDIS_URL");
+  let feed: DemoFeed | undefined;
+  if (redisUrl) {
+    const { createRedisBackend } = await import("../hub/redis.ts");
+    const { Hub } = await import("../hub/mod.ts");
+    const hub = new Hub({ backend: createRedisBackend({ url: redisUrl }) });
+    feed = createDemoFeed({ hub });
+    feed.start();
+  }
+  const demo = startDemo(feed ? { port, feed } : { port });
   // deno-lint-ignore no-console
-  console.log(`serverpush demo: ${demo.url}`);
+  console.log(
+    `serverpush demo: ${demo.url}${redisUrl ? ` (hub on ${redisUrl})` : ""}`,
+  );
 }
