@@ -73,7 +73,7 @@ export interface HubSseBodyOptions {
   open: (sink: SubscriberSink) => Subscriber;
   /** Encodes a message (once per message, see `createSseEncoder`). */
   encode: (message: HubMessage) => Uint8Array;
-  /** Written first as `retry:`, when given. */
+  /** Written first as `retry:`, when given; otherwise an empty comment is. */
   retry: number | undefined;
   /** Sends keep-alive comments, when given. */
   sweeper: KeepAliveSweeper | undefined;
@@ -141,9 +141,13 @@ export function hubSseBody(options: HubSseBodyOptions): HubSseBody {
   const body = new ReadableStream<Uint8Array>({
     start(c): void {
       controller = c;
-      if (retry !== undefined) {
-        c.enqueue(encoder.encode(encodeSse({ retry })));
-      }
+      // Something goes out at once, so clients (and `connect`'s fallback)
+      // can tell an open stream from one a proxy is buffering.
+      c.enqueue(
+        encoder.encode(
+          encodeSse(retry === undefined ? { comment: "" } : { retry }),
+        ),
+      );
     },
     pull(): void {
       if (finished) return;

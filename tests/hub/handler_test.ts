@@ -131,6 +131,9 @@ Deno.test("createHubHandler enqueues the same encoded bytes object in every SSE 
     new Request("http://localhost/fanout", { headers: SSE });
   const a = (await handler(request())).body!.getReader();
   const b = (await handler(request())).body!.getReader();
+  // Each stream opens with an empty comment, written before any message.
+  strictEqual(new TextDecoder().decode((await a.read()).value), ": \n\n");
+  strictEqual(new TextDecoder().decode((await b.read()).value), ": \n\n");
   const probe = hub.subscribe("fanout").getReader();
   await hub.publish("fanout", { data: "once" });
   const [chunkA, chunkB, message] = await Promise.all([
