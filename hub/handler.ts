@@ -254,9 +254,12 @@ export interface HubHandlerOptions {
  *   new Request("http://localhost/hub/news", { headers: { accept: "text/event-stream" } }),
  * );
  * const reader = response.body!.getReader();
+ * const decoder = new TextDecoder();
+ * // The stream opens with an empty comment, then carries each message.
+ * strictEqual(decoder.decode((await reader.read()).value), ": \n\n");
  * const id = await hub.publish("news", { data: "hello" });
  * const { value } = await reader.read();
- * strictEqual(new TextDecoder().decode(value), `id: ${id}\ndata: hello\n\n`);
+ * strictEqual(decoder.decode(value), `id: ${id}\ndata: hello\n\n`);
  * await reader.cancel();
  * await hub.close();
  * ```
