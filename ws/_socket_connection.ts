@@ -93,6 +93,19 @@ function handled<T>(promise: Promise<T>): Promise<T> {
  */
 function ignoreRejection(): void {}
 
+/**
+ * What `send()` returns when the socket took the data and its buffer is
+ * under the limit: one settled promise shared by every connection, so the
+ * common case allocates nothing.
+ */
+const SENT: Promise<void> = Promise.resolve();
+
+/** What an unread message costs against `maxUnreadBytes`. */
+function unreadSize(chunk: string | Uint8Array): number {
+  return (typeof chunk === "string" ? chunk.length : chunk.byteLength) +
+    UNREAD_MESSAGE_OVERHEAD;
+}
+
 function closedError(action: string): DOMException {
   return new DOMException(
     `Cannot send message: the connection ${action}`,
@@ -210,10 +223,13 @@ export function socketConnection(
   );
   socket.binaryType = "arraybuffer";
 
-  const closedResolvers = Promise.withResolvers<WsCloseInfo>();
-  const openResolvers = Promise.withResolvers<boolean>();
+  let resolveClosed!: (info: WsCloseInfo) => void;
+  const closed = new Promise<WsCloseInfo>((resolve) => {
+    resolveClosed = resolve;
+  });
+  // Made only when send() is called before the socket opened.
+  let openResolvers: PromiseWithResolvers<boolean> | undefined;
   let opened = socket.readyState === OPEN;
-  if (opened) openResolvers.resolve(true);
   let finished = false;
   let closing: Promise<void> | undefined;
   let receiving = true;
@@ -237,10 +253,7 @@ export function socketConnection(
     },
   }, {
     highWaterMark: maxUnreadBytes,
-    size(chunk): number {
-      return (typeof chunk === "string" ? chunk.length : chunk.byteLength) +
-        UNREAD_MESSAGE_OVERHEAD;
-    },
+    size: unreadSize,
   });
 
   function finish(info: WsCloseInfo): void {
@@ -249,11 +262,12 @@ export function socketConnection(
     receiving = false;
     clearTimeout(closeTimer);
     clearTimeout(drainTimer);
-    socket.removeEventListener("open", onOpen);
-    socket.removeEventListener("message", onMessage);
-    socket.removeEventListener("close", onClose);
-    socket.removeEventListener("error", onError);
-    openResolvers.resolve(false);
+    socket.removeEventListener("open", listener);
+    socket.removeEventListener("message", listener);
+    socket.removeEventListener("close", listener);
+    socket.removeEventListener("error", listener);
+    openResolvers?.resolve(false);
+    openResolvers = undefined;
     if (drain !== undefined) {
       drain.reject(closedError("closed before the data was sent"));
       drain = undefined;
@@ -262,7 +276,7 @@ export function socketConnection(
       readableOpen = false;
       controller.close();
     }
-    closedResolvers.resolve(info);
+    resolveClosed(info);
   }
 
   /** Closes because of something the peer sent; stops delivering messages. */
@@ -273,7 +287,8 @@ export function socketConnection(
 
   function onOpen(): void {
     opened = true;
-    openResolvers.resolve(true);
+    openResolvers?.resolve(true);
+    openResolvers = undefined;
     // Deno's server-side socket ignores a close() made before it opened.
     if (closing !== undefined && !finished) closeSocket();
   }
@@ -301,9 +316,7 @@ export function socketConnection(
       return;
     }
     const room = controller.desiredSize ?? 0;
-    const cost =
-      (typeof message === "string" ? message.length : message.byteLength) +
-      UNREAD_MESSAGE_OVERHEAD;
+    const cost = unreadSize(message);
     if (room < maxUnreadBytes && cost > room) {
       fail(
         1008,
@@ -329,10 +342,28 @@ export function socketConnection(
     if (!opened) finish({ code: 1006, reason: "", wasClean: false });
   }
 
-  socket.addEventListener("open", onOpen);
-  socket.addEventListener("message", onMessage);
-  socket.addEventListener("close", onClose);
-  socket.addEventListener("error", onError);
+  // One listener object for the four events rather than four functions.
+  const listener: EventListenerObject = {
+    handleEvent(event: Event): void {
+      switch (event.type) {
+        case "message":
+          onMessage(event as MessageEvent);
+          break;
+        case "open":
+          onOpen();
+          break;
+        case "close":
+          onClose(event as CloseEvent);
+          break;
+        case "error":
+          onError();
+      }
+    },
+  };
+  socket.addEventListener("open", listener);
+  socket.addEventListener("message", listener);
+  socket.addEventListener("close", listener);
+  socket.addEventListener("error", listener);
 
   function pollDrain(): void {
     drainTimer = undefined;
@@ -370,12 +401,16 @@ export function socketConnection(
     } catch (error) {
       return Promise.reject(error);
     }
-    if (socket.bufferedAmount <= maxBufferedBytes) return Promise.resolve();
+    if (socket.bufferedAmount <= maxBufferedBytes) return SENT;
     return waitForDrain();
   }
 
   function send(data: WsSendData): Promise<void> {
-    if (opened || finished) return handled(sendNow(data));
+    if (opened || finished) {
+      const sent = sendNow(data);
+      return sent === SENT ? sent : handled(sent);
+    }
+    openResolvers ??= Promise.withResolvers<boolean>();
     return handled(
       openResolvers.promise.then((open) =>
         open ? sendNow(data) : Promise.reject(closedError("did not open"))
@@ -406,7 +441,7 @@ export function socketConnection(
         );
       }
     }
-    const done = closedResolvers.promise.then(() => {});
+    const done = closed.then(() => {});
     closing = done;
     if (finished) return done;
     closeCode = code;
@@ -433,7 +468,7 @@ export function socketConnection(
     readable,
     send,
     close,
-    closed: closedResolvers.promise,
+    closed,
     get protocol(): string {
       return options.protocol ?? socket.protocol;
     },
