@@ -285,17 +285,38 @@ export function socketConnection(
     void close(code, fitCloseReason(reason));
   }
 
-  function onOpen(): void {
-    opened = true;
-    openResolvers?.resolve(true);
-    openResolvers = undefined;
-    // Deno's server-side socket ignores a close() made before it opened.
-    if (closing !== undefined && !finished) closeSocket();
-  }
+  // One listener object for the four events rather than four functions.
+  const listener: EventListenerObject = {
+    handleEvent(event: Event): void {
+      switch (event.type) {
+        case "message":
+          receive((event as MessageEvent).data);
+          break;
+        case "open":
+          opened = true;
+          openResolvers?.resolve(true);
+          openResolvers = undefined;
+          // Deno's server-side socket ignores a close() made before it
+          // opened.
+          if (closing !== undefined && !finished) closeSocket();
+          break;
+        case "close": {
+          const { code, reason, wasClean } = event as CloseEvent;
+          // Deno reports code 0 when the TCP connection dropped.
+          finish({ code: code === 0 ? 1006 : code, reason, wasClean });
+          break;
+        }
+        case "error":
+          // A socket that never opened may not fire `close` (Deno's
+          // server-side socket when the upgrade fails); otherwise `close`
+          // follows.
+          if (!opened) finish({ code: 1006, reason: "", wasClean: false });
+      }
+    },
+  };
 
-  function onMessage(event: MessageEvent): void {
+  function receive(data: unknown): void {
     if (!receiving) return;
-    const data: unknown = event.data;
     let message: string | Uint8Array;
     let tooBig: boolean;
     if (typeof data === "string") {
@@ -327,39 +348,6 @@ export function socketConnection(
     if (readableOpen) controller.enqueue(message);
   }
 
-  function onClose(event: CloseEvent): void {
-    finish({
-      // Deno reports code 0 when the TCP connection dropped.
-      code: event.code === 0 ? 1006 : event.code,
-      reason: event.reason,
-      wasClean: event.wasClean,
-    });
-  }
-
-  function onError(): void {
-    // A socket that never opened may not fire `close` (Deno's server-side
-    // socket when the upgrade fails); otherwise `close` follows.
-    if (!opened) finish({ code: 1006, reason: "", wasClean: false });
-  }
-
-  // One listener object for the four events rather than four functions.
-  const listener: EventListenerObject = {
-    handleEvent(event: Event): void {
-      switch (event.type) {
-        case "message":
-          onMessage(event as MessageEvent);
-          break;
-        case "open":
-          onOpen();
-          break;
-        case "close":
-          onClose(event as CloseEvent);
-          break;
-        case "error":
-          onError();
-      }
-    },
-  };
   socket.addEventListener("open", listener);
   socket.addEventListener("message", listener);
   socket.addEventListener("close", listener);
