@@ -490,12 +490,13 @@ async function connectNative(
  * import { connectWebSocket } from "@serverpush/serverpush/ws";
  *
  * const controller = new AbortController();
+ * const handle = (message: string | Uint8Array) => void message; // your code
  * while (!controller.signal.aborted) {
  *   const connection = await connectWebSocket("wss://example.com/feed", {
  *     reconnect: { retry: 500, maxRetry: 10_000 },
  *     signal: controller.signal,
  *   });
- *   for await (const message of connection) console.log(message);
+ *   for await (const message of connection) handle(message);
  * }
  * ```
  */
