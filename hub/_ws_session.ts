@@ -279,7 +279,7 @@ export function runTopicSession(
 
   void (async () => {
     try {
-      for await (const data of connection.readable) {
+      for await (const data of connection) {
         if (typeof data !== "string") {
           await connection.close(
             UNSUPPORTED_DATA,
@@ -533,7 +533,7 @@ export function runMultiplexSession(
 
   void (async () => {
     try {
-      for await (const data of connection.readable) {
+      for await (const data of connection) {
         if (typeof data !== "string") {
           await connection.close(
             UNSUPPORTED_DATA,

@@ -242,19 +242,139 @@ export function socketConnection(
   let drainTimer: ReturnType<typeof setTimeout> | undefined;
   let drainDelay = 1;
 
-  let controller!: ReadableStreamDefaultController<string | Uint8Array>;
-  const readable = new ReadableStream<string | Uint8Array>({
-    start(c): void {
-      controller = c;
-    },
-    cancel(): void {
-      readableOpen = false;
-      void close(1000);
-    },
-  }, {
-    highWaterMark: maxUnreadBytes,
-    size: unreadSize,
-  });
+  // Unread messages wait here until `readable` is first asked for (they
+  // then move into it) or `[Symbol.asyncIterator]()` takes them directly:
+  // a connection that is only iterated never builds a ReadableStream.
+  let unread: (string | Uint8Array)[] = [];
+  let unreadHead = 0;
+  let unreadBytes = 0;
+  /** `next()` calls of the direct iterator waiting for a message. */
+  let reads: PromiseWithResolvers<IteratorResult<string | Uint8Array>>[] = [];
+  /** Whether the direct iterator holds the messages (the stream's lock). */
+  let iterating = false;
+  let readable: ReadableStream<string | Uint8Array> | undefined;
+  let controller: ReadableStreamDefaultController<string | Uint8Array>;
+  /** Whether `readable` exists and is neither closed nor cancelled. */
+  let streamOpen = false;
+  /** The lock standing in for the direct iterator's, if `readable` exists. */
+  let lock: ReadableStreamDefaultReader<string | Uint8Array> | undefined;
+
+  /** Builds `readable` on first use, with what is unread so far. */
+  function getReadable(): ReadableStream<string | Uint8Array> {
+    if (readable !== undefined) return readable;
+    readable = new ReadableStream<string | Uint8Array>({
+      start(c): void {
+        controller = c;
+      },
+      cancel(): void {
+        readableOpen = false;
+        streamOpen = false;
+        void close(1000);
+      },
+    }, {
+      highWaterMark: maxUnreadBytes,
+      size: unreadSize,
+    });
+    streamOpen = true;
+    if (iterating) {
+      // The direct iterator has the messages: the stream looks as
+      // `values()` leaves it, locked, and ends with the connection.
+      lock = readable.getReader();
+      if (!readableOpen) closeStream();
+      return readable;
+    }
+    for (let i = unreadHead; i < unread.length; i++) {
+      controller.enqueue(unread[i]!);
+    }
+    unread = [];
+    unreadHead = 0;
+    unreadBytes = 0;
+    if (!readableOpen) closeStream();
+    return readable;
+  }
+
+  function closeStream(): void {
+    if (!streamOpen) return;
+    streamOpen = false;
+    controller.close();
+  }
+
+  /** Ends the direct iterator's waiting reads. */
+  function endReads(): void {
+    const waiting = reads;
+    reads = [];
+    for (const read of waiting) read.resolve({ value: undefined, done: true });
+  }
+
+  /**
+   * What `[Symbol.asyncIterator]()` returns: `readable.values()` once
+   * `readable` exists, else an iterator over the unread messages that
+   * behaves the same (one at a time; `return()` closes with 1000).
+   */
+  function iterate(): AsyncIterableIterator<string | Uint8Array> {
+    if (readable !== undefined || iterating) return getReadable().values();
+    iterating = true;
+    let released = false;
+    const release = (): void => {
+      released = true;
+      iterating = false;
+      // As `values()` releases the stream's lock once done; the stream has
+      // ended by now (the connection closed or `return()` cancelled it).
+      if (lock !== undefined) {
+        closeStream();
+        lock.releaseLock();
+        lock = undefined;
+      }
+    };
+    const iterator: AsyncIterableIterator<string | Uint8Array> = {
+      next(): Promise<IteratorResult<string | Uint8Array>> {
+        if (released) return Promise.resolve({ value: undefined, done: true });
+        if (unreadHead < unread.length) {
+          const value = unread[unreadHead]!;
+          unread[unreadHead++] = "";
+          unreadBytes -= unreadSize(value);
+          if (unreadHead === unread.length) {
+            unread = [];
+            unreadHead = 0;
+          } else if (unreadHead >= 1024 && unreadHead * 2 >= unread.length) {
+            unread = unread.slice(unreadHead);
+            unreadHead = 0;
+          }
+          return Promise.resolve({ value, done: false });
+        }
+        if (!readableOpen) {
+          release();
+          return Promise.resolve({ value: undefined, done: true });
+        }
+        const read = Promise.withResolvers<
+          IteratorResult<string | Uint8Array>
+        >();
+        reads.push(read);
+        return read.promise;
+      },
+      return(value?: unknown): Promise<IteratorResult<string | Uint8Array>> {
+        if (!released) {
+          release();
+          unread = [];
+          unreadHead = 0;
+          unreadBytes = 0;
+          if (readableOpen) {
+            readableOpen = false;
+            endReads();
+            void close(1000);
+          }
+        }
+        return Promise.resolve({
+          value: value as string | Uint8Array,
+          done: true,
+        });
+      },
+      [Symbol.asyncIterator](): AsyncIterableIterator<string | Uint8Array> {
+        return iterator;
+      },
+    };
+    return iterator;
+  }
 
   function finish(info: WsCloseInfo): void {
     if (finished) return;
@@ -274,7 +394,8 @@ export function socketConnection(
     }
     if (readableOpen) {
       readableOpen = false;
-      controller.close();
+      closeStream();
+      endReads();
     }
     resolveClosed(info);
   }
@@ -293,6 +414,9 @@ export function socketConnection(
           receive((event as MessageEvent).data);
           break;
         case "open":
+          // Neither event matters once open: fewer listeners to keep.
+          socket.removeEventListener("open", listener);
+          socket.removeEventListener("error", listener);
           opened = true;
           openResolvers?.resolve(true);
           openResolvers = undefined;
@@ -336,7 +460,15 @@ export function socketConnection(
       );
       return;
     }
-    const room = controller.desiredSize ?? 0;
+    const read = reads.shift();
+    if (read !== undefined) {
+      // A waiting `next()` takes it at once, as a pending read does.
+      read.resolve({ value: message, done: false });
+      return;
+    }
+    const room = readable === undefined || iterating
+      ? maxUnreadBytes - unreadBytes
+      : controller.desiredSize ?? 0;
     const cost = unreadSize(message);
     if (room < maxUnreadBytes && cost > room) {
       fail(
@@ -345,13 +477,21 @@ export function socketConnection(
       );
       return;
     }
-    if (readableOpen) controller.enqueue(message);
+    if (!readableOpen) return;
+    if (readable === undefined || iterating) {
+      unread.push(message);
+      unreadBytes += cost;
+    } else {
+      controller.enqueue(message);
+    }
   }
 
-  socket.addEventListener("open", listener);
+  if (!opened) {
+    socket.addEventListener("open", listener);
+    socket.addEventListener("error", listener);
+  }
   socket.addEventListener("message", listener);
   socket.addEventListener("close", listener);
-  socket.addEventListener("error", listener);
 
   function pollDrain(): void {
     drainTimer = undefined;
@@ -452,8 +592,11 @@ export function socketConnection(
     }
   }
 
-  return {
-    readable,
+  // Built without a spread, which would leave it in slow (dictionary) mode.
+  const connection: { -readonly [K in keyof WsConnection]: WsConnection[K] } = {
+    get readable(): ReadableStream<string | Uint8Array> {
+      return getReadable();
+    },
     send,
     close,
     closed,
@@ -466,11 +609,12 @@ export function socketConnection(
     get bufferedAmount(): number {
       return socket.bufferedAmount;
     },
-    ...(options.remoteAddr === undefined
-      ? {}
-      : { remoteAddr: options.remoteAddr }),
     [Symbol.asyncIterator](): AsyncIterator<string | Uint8Array> {
-      return readable.values();
+      return iterate();
     },
   };
+  if (options.remoteAddr !== undefined) {
+    connection.remoteAddr = options.remoteAddr;
+  }
+  return connection;
 }

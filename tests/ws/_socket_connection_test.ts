@@ -304,6 +304,34 @@ Deno.test("socketConnection closes with 1000 when the reader stops early", async
   strictEqual((await connection.closed).code, 1000);
 });
 
+Deno.test("socketConnection locks readable while it is iterated and refuses a second iterator", async () => {
+  const socket = openFake();
+  const connection = socketConnection(socket.asWebSocket);
+  socket.receive("one");
+  const iterator = connection[Symbol.asyncIterator]();
+  strictEqual((await iterator.next()).value, "one");
+  strictEqual(connection.readable.locked, true);
+  throws(() => connection[Symbol.asyncIterator](), TypeError);
+  socket.receive("two");
+  strictEqual((await iterator.next()).value, "two");
+  socket.finish(1000);
+  strictEqual((await iterator.next()).done, true);
+  strictEqual(connection.readable.locked, false);
+});
+
+Deno.test("socketConnection delivers queued messages through readable when it is read first", async () => {
+  const socket = openFake();
+  const connection = socketConnection(socket.asWebSocket);
+  socket.receive("a");
+  socket.receive(new Uint8Array([7]).buffer);
+  const reader = connection.readable.getReader();
+  strictEqual((await reader.read()).value, "a");
+  deepStrictEqual((await reader.read()).value, new Uint8Array([7]));
+  socket.finish(1000);
+  strictEqual((await reader.read()).done, true);
+  reader.releaseLock();
+});
+
 Deno.test("socketConnection reports 1006 for the code 0 of a dropped connection", async () => {
   const socket = openFake();
   const connection = socketConnection(socket.asWebSocket);
