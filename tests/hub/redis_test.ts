@@ -178,6 +178,39 @@ redisTest(
 );
 
 redisTest(
+  "createRedisBackend lets a long-poll cursor from one instance resume on another",
+  async (redis) => {
+    const all = instances();
+    const a = all.open({ url: redis.url });
+    const b = all.open({ url: redis.url });
+    for (let i = 1; i <= 3; i++) await a.hub.publish("lp", { data: String(i) });
+    const poll = async (hub: Hub, cursor?: string): Promise<{
+      cursor: string | null;
+      messages: { id: string; data: string }[];
+      reset?: boolean;
+    }> => {
+      const url = new URL("http://localhost/lp?transport=longpoll");
+      if (cursor !== undefined) url.searchParams.set("cursor", cursor);
+      const response = await hub.handler()(new Request(url));
+      strictEqual(response.status, 200);
+      return await response.json();
+    };
+    // The client polls instance A first and keeps its cursor.
+    const first = await poll(a.hub);
+    assertEquals(first.messages.map((m) => m.data), ["1", "2", "3"]);
+    await a.hub.publish("lp", { data: "4" });
+    await a.hub.publish("lp", { data: "5" });
+    // Its next request lands on instance B: exactly what it missed.
+    const second = await poll(b.hub, first.cursor!);
+    assertEquals(second.messages.map((m) => m.data), ["4", "5"]);
+    strictEqual(second.reset, undefined);
+    const history = await b.hub.history("lp");
+    strictEqual(second.cursor, history.messages.at(-1)?.id);
+    await all.close();
+  },
+);
+
+redisTest(
   "createRedisBackend gives every instance the same ids, so another instance resumes after one",
   async (redis) => {
     const all = instances();
