@@ -77,6 +77,10 @@ export interface WsClientOptions {
   perMessageDeflate?: boolean | Record<string, unknown>;
   headers?: Record<string, string>;
   origin?: string;
+  /** Answer pings; `false` makes a dead peer for heartbeat tests. */
+  autoPong?: boolean;
+  /** Called on every ping the client receives. */
+  onPing?: () => void;
 }
 
 /** The `ws` client from npm. */
@@ -88,7 +92,9 @@ export function wsClient(
     perMessageDeflate: options.perMessageDeflate ?? false,
     ...(options.headers === undefined ? {} : { headers: options.headers }),
     ...(options.origin === undefined ? {} : { origin: options.origin }),
+    autoPong: options.autoPong ?? true,
   });
+  if (options.onPing) socket.on("ping", options.onPing);
   const box = inbox();
   socket.on("message", (data: Uint8Array, isBinary: boolean) =>
     box.push(

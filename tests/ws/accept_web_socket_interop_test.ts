@@ -2,7 +2,6 @@
 // acceptWebSocket on a real Deno.serve, against Deno's WebSocket client and
 // the `ws` client from npm: each cell of the interop matrix is a test.
 import { deepStrictEqual, ok, rejects, strictEqual } from "node:assert/strict";
-import WsWebSocket from "ws";
 import {
   acceptWebSocket,
   type AcceptWebSocketOptions,
@@ -11,6 +10,7 @@ import {
   type WsCloseInfo,
   type WsConnection,
 } from "../../ws/mod.ts";
+import { denoClient, type TestClient, wsClient } from "./_ws_clients.ts";
 
 /** A Deno.serve running acceptWebSocket and a handler per connection. */
 interface TestServer {
@@ -78,112 +78,15 @@ async function idle(connection: WsConnection): Promise<void> {
   await connection.closed;
 }
 
-/** The same few operations on either client. */
-interface TestClient {
-  readonly protocol: string;
-  send(data: string | Uint8Array): void;
-  /** The next message: text as a string, binary as bytes. */
-  next(): Promise<string | Uint8Array>;
-  close(code?: number, reason?: string): void;
-  readonly closed: Promise<{ code: number; reason: string }>;
-  readonly opened: Promise<void>;
-}
-
-/** Buffers messages and hands them out in order. */
-function inbox(): {
-  push(message: string | Uint8Array): void;
-  next(): Promise<string | Uint8Array>;
-} {
-  const messages: (string | Uint8Array)[] = [];
-  const waiters: ((m: string | Uint8Array) => void)[] = [];
-  return {
-    push(message): void {
-      const waiter = waiters.shift();
-      if (waiter) waiter(message);
-      else messages.push(message);
-    },
-    next(): Promise<string | Uint8Array> {
-      const message = messages.shift();
-      if (message !== undefined) return Promise.resolve(message);
-      return new Promise((resolve) => waiters.push(resolve));
-    },
-  };
-}
-
-function denoClient(url: string, protocols: string[] = []): TestClient {
-  const socket = new WebSocket(url, protocols);
-  socket.binaryType = "arraybuffer";
-  const box = inbox();
-  socket.onmessage = (event) =>
-    box.push(
-      typeof event.data === "string" ? event.data : new Uint8Array(event.data),
-    );
-  const closed = new Promise<{ code: number; reason: string }>((resolve) => {
-    socket.onclose = (event) =>
-      resolve({ code: event.code, reason: event.reason });
-  });
-  const opened = new Promise<void>((resolve, reject) => {
-    socket.onopen = () => resolve();
-    socket.onerror = () => reject(new Error("Cannot open WebSocket"));
-  });
-  return {
-    get protocol(): string {
-      return socket.protocol;
-    },
-    send: (data) => socket.send(data),
-    next: box.next,
-    close: (code, reason) => socket.close(code, reason),
-    closed,
-    opened,
-  };
-}
-
-function wsClient(
-  url: string,
-  protocols: string[] = [],
-  options: { autoPong?: boolean; onPing?: () => void } = {},
-): TestClient {
-  const socket = new WsWebSocket(url, protocols, {
-    autoPong: options.autoPong ?? true,
-  });
-  const box = inbox();
-  socket.on("message", (data: Uint8Array, isBinary: boolean) =>
-    box.push(
-      isBinary ? new Uint8Array(data) : new TextDecoder().decode(data),
-    ));
-  if (options.onPing) socket.on("ping", options.onPing);
-  // A failed test can leave the socket to error; "close" still follows.
-  socket.on("error", () => {});
-  const closed = new Promise<{ code: number; reason: string }>((resolve) => {
-    socket.on(
-      "close",
-      (code: number, reason: Uint8Array) =>
-        resolve({ code, reason: new TextDecoder().decode(reason) }),
-    );
-  });
-  const opened = new Promise<void>((resolve, reject) => {
-    socket.on("open", resolve);
-    socket.on("close", () => reject(new Error("Cannot open WebSocket")));
-  });
-  opened.catch(() => {}); // a test that expects a refusal awaits `closed`
-  return {
-    get protocol(): string {
-      return socket.protocol;
-    },
-    send: (data) => socket.send(data),
-    next: box.next,
-    close: (code, reason) => socket.close(code, reason),
-    closed,
-    opened,
-  };
-}
-
 const CLIENTS: [
   name: string,
   connect: (url: string, protocols?: string[]) => TestClient,
 ][] = [
   ["Deno's WebSocket", denoClient],
-  ["the ws client", wsClient],
+  [
+    "the ws client",
+    (url, protocols) => wsClient(url, protocols ? { protocols } : {}),
+  ],
 ];
 
 for (const [clientName, connect] of CLIENTS) {
@@ -312,7 +215,7 @@ Deno.test("acceptWebSocket with a codec closes with 1003 on binary to a JSON cod
 Deno.test("acceptWebSocket heartbeat closes a peer that never answers pings with 1001", async () => {
   let pings = 0;
   await using server = startServer({ heartbeat: { interval: 100 } }, idle);
-  const client = wsClient(server.url, [], {
+  const client = wsClient(server.url, {
     autoPong: false,
     onPing: () => pings++,
   });
