@@ -28,6 +28,14 @@ export interface ByteDuplex {
 export interface ByteSource {
   /** The next chunk (owned by the caller), or `undefined` at the end. */
   read(): Promise<Uint8Array | undefined>;
+  /**
+   * `read()` in two steps, one promise fewer: `fill()` reads from the
+   * duplex (its result goes to `chunk`), `chunk` turns it into what `read()`
+   * would have given. Present when the duplex has a `read` method.
+   */
+  fill?(): Promise<number | null>;
+  /** See `fill`. */
+  chunk?(n: number | null): Uint8Array | undefined;
   /** Lets another source read the duplex (after the handshake). */
   release(): void;
   /** Stops reading; a pending `read()` settles. */
@@ -76,6 +84,11 @@ export function byteSource(
         if (done) return Promise.resolve(undefined);
         return read.call(duplex, buffer).then(onRead);
       },
+      fill(): Promise<number | null> {
+        if (done) return Promise.resolve(null);
+        return read.call(duplex, buffer);
+      },
+      chunk: onRead,
       release(): void {},
       cancel(): void {
         done = true;
@@ -126,8 +139,13 @@ export type WriteCallback = (error?: unknown) => void;
 
 /** Writes to a duplex in order, coalescing small writes. */
 export interface ByteSink {
-  /** Queues `bytes`; `done` is called once they are written or failed. */
-  write(bytes: Uint8Array, done?: WriteCallback): void;
+  /**
+   * Queues `bytes`; `done` is called once they are written or failed.
+   * `shared` says `bytes` is a view into memory that other writes share (a
+   * slab): the sink then copies whatever part of it has to wait behind
+   * another write, so that a slow peer never holds on to the whole slab.
+   */
+  write(bytes: Uint8Array, done?: WriteCallback, shared?: boolean): void;
   /** Stops writing; queued writes fail. */
   abort(): void;
   /** Lets another sink write the duplex. */
@@ -203,8 +221,39 @@ export function byteSink(duplex: ByteDuplex): ByteSink {
     writing = false;
   }
 
+  // The write made at once, outside the flush loop (one at a time).
+  let directBytes: Uint8Array | undefined;
+  let directDone: WriteCallback | undefined;
+  let directShared = false;
+
+  function onDirectWritten(n: number): void {
+    const bytes = directBytes!;
+    const done = directDone;
+    directBytes = undefined;
+    directDone = undefined;
+    if (n < bytes.length) {
+      // A partial write: the rest goes first, then anything queued.
+      queue.unshift(directShared ? bytes.slice(n) : bytes.subarray(n));
+      callbacks.unshift(done);
+      void flush();
+      return;
+    }
+    writing = false;
+    done?.();
+    if (queue.length > 0) void flush();
+  }
+
+  function onDirectFailed(error: unknown): void {
+    const done = directDone;
+    directBytes = undefined;
+    directDone = undefined;
+    writing = false;
+    done?.(error);
+    fail(error);
+  }
+
   return {
-    write(bytes, done): void {
+    write(bytes, done, shared = false): void {
       if (failure !== undefined) {
         done?.(failure.error);
         return;
@@ -212,25 +261,13 @@ export function byteSink(duplex: ByteDuplex): ByteSink {
       if (!writing && direct !== undefined) {
         // Nothing queued: write at once, without the flush loop's promises.
         writing = true;
-        direct.call(duplex, bytes).then((n) => {
-          if (n < bytes.length) {
-            // A partial write: the rest goes first, then anything queued.
-            queue.unshift(bytes.subarray(n));
-            callbacks.unshift(done);
-            void flush();
-            return;
-          }
-          writing = false;
-          done?.();
-          if (queue.length > 0) void flush();
-        }, (error) => {
-          writing = false;
-          done?.(error);
-          fail(error);
-        });
+        directBytes = bytes;
+        directDone = done;
+        directShared = shared;
+        direct.call(duplex, bytes).then(onDirectWritten, onDirectFailed);
         return;
       }
-      queue.push(bytes);
+      queue.push(shared ? bytes.slice() : bytes);
       callbacks.push(done);
       if (!writing) void flush();
     },

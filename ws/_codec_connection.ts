@@ -62,24 +62,29 @@ export interface CodecConnectionOptions extends SocketConnectionOptions {
 /** Headroom of the frame size limit over the message size limit. */
 const FRAME_HEADROOM = 64 * 1024;
 /**
- * Text up to this many UTF-16 units, sent uncompressed by a server, is
- * encoded straight into a pooled buffer (3 bytes a unit fit any text);
- * longer text straight into its own frame when it turns out to be ASCII.
+ * A server's uncompressed text frame whose worst case (the longest header
+ * and 3 bytes a UTF-16 unit) fits in this many bytes is encoded straight
+ * into a slab shared by every connection: allocating an ArrayBuffer costs
+ * more than encoding a short message. The sink copies a slab frame that has
+ * to wait behind another write, so only frames being written right now
+ * refer to a slab, and a slow peer never holds one.
  */
-const POOLED_TEXT_CHARS = 5 * 1024;
-/** Size of a pooled frame buffer: the longest header and 3 bytes a unit. */
-const POOLED_FRAME_BYTES = 10 + 3 * POOLED_TEXT_CHARS;
+const SLAB_FRAME_BYTES = 16 * 1024;
+/** Size of a slab; a new one replaces it once a frame does not fit. */
+const SLAB_BYTES = 64 * 1024;
+let slab = new Uint8Array(0);
+let slabPos = 0;
 /**
- * Most frame buffers kept for reuse, shared by every connection (a buffer
- * is lent from `send()` until its frame is written).
+ * Longer text up to this many units is encoded into pooled buffers when it
+ * turns out to be ASCII (else the usual path runs).
  */
-const POOL_SIZE = 32;
-const framePool: Uint8Array[] = [];
-/** Longer ASCII text up to this many units is encoded into pooled buffers. */
 const LARGE_POOLED_TEXT_CHARS = 1024 * 1024;
 /** Most bytes kept in pooled buffers for long text. */
 const LARGE_POOL_BYTES = 4 * 1024 * 1024;
-/** Buffers for long text (power-of-two sizes), shared like `framePool`. */
+/**
+ * Buffers for long text (power-of-two sizes), shared by every connection
+ * (a buffer is lent from `send()` until its frame is written).
+ */
 const largeFramePool: Uint8Array[] = [];
 let largePoolBytes = 0;
 
@@ -102,6 +107,26 @@ function giveLargeBuffer(buffer: Uint8Array): void {
   if (largePoolBytes + buffer.length > LARGE_POOL_BYTES) return;
   largeFramePool.push(buffer);
   largePoolBytes += buffer.length;
+}
+/**
+ * Text up to this many units is encoded by {@linkcode writeAscii} when it
+ * is ASCII: for short strings a loop beats the call into the runtime that
+ * `TextEncoder.encodeInto` makes.
+ */
+const SHORT_TEXT_CHARS = 128;
+
+/**
+ * Writes `text` to `out` from `at` when every unit is ASCII; returns the
+ * bytes written, or -1 (having written some) when a unit is not.
+ */
+function writeAscii(text: string, out: Uint8Array, at: number): number {
+  const length = text.length;
+  for (let i = 0; i < length; i++) {
+    const unit = text.charCodeAt(i);
+    if (unit >= 0x80) return -1;
+    out[at + i] = unit;
+  }
+  return length;
 }
 /** Room before the payload for the longest unmasked header. */
 const MAX_SERVER_HEADER = 10;
@@ -240,16 +265,42 @@ export function codecConnection(
 
   /**
    * Queues a server's uncompressed text frame encoded straight from `text`
-   * (one buffer instead of two, pooled for short text); returns `false` when
-   * the text is long and not ASCII (then the usual path runs).
+   * (into a slab for short text, a pooled buffer for long ASCII text: one
+   * buffer instead of two); returns `false` when the text is long and not
+   * ASCII (then the usual path runs).
    */
   function sendTextDirect(text: string): boolean {
-    const pooled = poolFrames && text.length <= POOLED_TEXT_CHARS;
-    const large = poolFrames && !pooled &&
-      text.length <= LARGE_POOLED_TEXT_CHARS;
-    const out = pooled
-      ? framePool.pop() ?? new Uint8Array(POOLED_FRAME_BYTES)
-      : large
+    const worst = MAX_SERVER_HEADER + 3 * text.length;
+    if (worst <= SLAB_FRAME_BYTES) {
+      if (slabPos + worst > slab.length) {
+        slab = new Uint8Array(SLAB_BYTES);
+        slabPos = 0;
+      }
+      const at = slabPos + MAX_SERVER_HEADER;
+      let written = text.length <= SHORT_TEXT_CHARS
+        ? writeAscii(text, slab, at)
+        : -1;
+      if (written < 0) {
+        written = encoder.encodeInto(
+          text,
+          new Uint8Array(slab.buffer, at, worst - MAX_SERVER_HEADER),
+        ).written;
+      }
+      const start = at - headerLength(written, false);
+      const frame = new Uint8Array(slab.buffer, start, at + written - start);
+      // The next frame starts on an 8-byte boundary.
+      slabPos = (at + written + 7) & ~7;
+      writeHeader(frame, TEXT_FRAME, written, undefined);
+      const cost = frame.length;
+      buffered += cost;
+      sink.write(frame, (error) => {
+        buffered -= cost;
+        drained(error);
+      }, true);
+      return true;
+    }
+    const large = poolFrames && text.length <= LARGE_POOLED_TEXT_CHARS;
+    const out = large
       ? takeLargeBuffer(MAX_SERVER_HEADER + text.length)
       : new Uint8Array(MAX_SERVER_HEADER + text.length);
     const { read, written } = encoder.encodeInto(
@@ -274,8 +325,7 @@ export function codecConnection(
     const cost = frame.length;
     buffered += cost;
     sink.write(frame, (error) => {
-      if (pooled && framePool.length < POOL_SIZE) framePool.push(out);
-      else if (large) giveLargeBuffer(out);
+      if (large) giveLargeBuffer(out);
       buffered -= cost;
       drained(error);
     });
@@ -492,17 +542,26 @@ export function codecConnection(
   }
 
   // ---- input ----
-  // A server's parser keeps nothing of a chunk once pushed (the payloads of
-  // masked frames are unmasked into memory of their own), so its chunks can
-  // be views into one reused buffer. A client's payloads are views into the
-  // chunk: they get chunks of their own.
-  const source = byteSource(duplex, { lend: !isClient });
+  // A server reading a Deno connection reads into one reused buffer, and its
+  // parser unmasks payloads in place there: a text message is decoded
+  // before the next read, and anything that outlives the chunk (a binary
+  // message, a fragment, a ping's data) is copied out by `own`. A client's
+  // payloads are views into the chunk: they get chunks of their own. So do
+  // chunks from a stream (whose writer may still hold them).
+  const lend = !isClient && duplex.read !== undefined;
+  const source = byteSource(duplex, { lend });
+  const fill = source.fill;
+  /** A payload as memory of its own (it may be a view into a lent chunk). */
+  function own(payload: Uint8Array): Uint8Array {
+    return lend ? payload.slice() : payload;
+  }
   /** Frames the parser completed from the current chunk. */
   let parsed: WsFrame[] = [];
   const parser = createFrameParser((frame) => void parsed.push(frame), {
     role,
     maxFrameBytes: maxMessageBytes + FRAME_HEADROOM,
     allowRsv1: compressor !== undefined,
+    inPlace: lend,
   });
   // Whole, uncompressed one-frame messages and control frames are handled
   // here; fragmented and compressed messages go through the message decoder
@@ -710,7 +769,7 @@ export function codecConnection(
         { code: "message-too-large" },
       );
     }
-    if (frame.opcode === 2) return payload;
+    if (frame.opcode === 2) return own(payload);
     // The lenient decoder is the fast one; only text in which it put a
     // replacement character (maybe an invalid sequence) is checked strictly.
     let data = looseDecoder.decode(payload);
@@ -728,7 +787,7 @@ export function codecConnection(
 
   /** A ping, pong or close frame (the parser checked its length and FIN). */
   function controlMessage(frame: WsFrame): WsMessage {
-    if (frame.opcode === 9) return { type: "ping", data: frame.payload };
+    if (frame.opcode === 9) return { type: "ping", data: own(frame.payload) };
     if (frame.opcode === 10) return { type: "pong", data: frame.payload };
     return { type: "close", ...parseClosePayload(frame.payload) };
   }
@@ -745,7 +804,8 @@ export function codecConnection(
         return deliver(messageData(frame));
       }
     }
-    return assemble(frame);
+    // The assembler may keep the payload past this chunk.
+    return assemble(lend ? { ...frame, payload: own(frame.payload) } : frame);
   }
 
   async function assemble(frame: WsFrame): Promise<void> {
@@ -820,7 +880,9 @@ export function codecConnection(
             });
             paused = false;
           }
-          chunk = await source.read();
+          chunk = fill !== undefined
+            ? source.chunk!(await fill.call(source))
+            : await source.read();
           if (chunk === undefined) break;
           heard = true;
           if (pongTimer !== undefined) markAlive();

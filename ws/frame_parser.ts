@@ -53,6 +53,18 @@ export interface WsFrameParserOptions {
    * @default {false}
    */
   allowRsv1?: boolean;
+  /**
+   * Unmask masked payloads inside the pushed chunk and hand out views into
+   * it, without copying: the chunk's payload bytes are modified. For a
+   * caller that owns each chunk and is done with a frame's payload before
+   * it reuses the chunk's memory (a server decoding text at once, say).
+   * Without it, a masked payload gets memory of its own and the chunk is
+   * left untouched. A frame that arrives in pieces gets its own buffer
+   * either way.
+   *
+   * @default {false}
+   */
+  inPlace?: boolean;
 }
 
 /**
@@ -89,6 +101,7 @@ interface ParserState {
   onFrame: (frame: WsFrame) => void;
   expectMask: boolean;
   allowRsv1: boolean;
+  inPlace: boolean;
   maxFrameBytes: number;
   littleEndian: boolean;
   // A frame split across chunks. headLen > 0 means one is open.
@@ -354,6 +367,11 @@ function pushChunk(state: ParserState, chunk: Uint8Array): void {
       emit(state, b0, new Uint8Array(buffer, base + start, 0), mask);
       continue;
     }
+    if (state.inPlace) {
+      xorMask(chunk, start, end, mask);
+      emit(state, b0, new Uint8Array(buffer, base + start, length), mask);
+      continue;
+    }
     if (length >= OWN_BUFFER_BYTES) {
       // A large payload gets its own buffer (and memory the allocator can
       // recycle); copy, then XOR in place.
@@ -427,8 +445,9 @@ function pushChunk(state: ParserState, chunk: Uint8Array): void {
  *
  * Payload ownership: an unmasked payload that arrives inside one chunk is a
  * view into that chunk (no copy). A masked payload is unmasked into new
- * memory, so the pushed chunk is never modified: payloads under 4 KiB share
- * 64 KiB buffers, larger ones get their own. A payload that arrives in pieces is copied into its own buffer, which
+ * memory, so the pushed chunk is never modified (unless `inPlace` says
+ * otherwise): payloads under 4 KiB share 64 KiB buffers, larger ones get
+ * their own. A payload that arrives in pieces is copied into its own buffer, which
  * grows as the bytes arrive (so a header that announces a large frame does
  * not allocate it all at once: the buffer takes its exact size once a
  * sixteenth of the frame is in, and holds at most 64 KiB before that).
@@ -474,6 +493,7 @@ export function createFrameParser(
     onFrame,
     expectMask: role === "server",
     allowRsv1: options.allowRsv1 ?? false,
+    inPlace: options.inPlace ?? false,
     maxFrameBytes,
     littleEndian: new Uint8Array(new Uint32Array([1]).buffer)[0] === 1,
     head: undefined,

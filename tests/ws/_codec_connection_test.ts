@@ -534,6 +534,36 @@ Deno.test("codecConnection keeps texts and bytes intact over a transport read an
   strictEqual((await server.closed).wasClean, true);
 });
 
+Deno.test("codecConnection keeps binary messages, fragments and ping data intact when its read buffer is reused", async () => {
+  const { a, b } = duplexPair(1 << 20);
+  const server = codecConnection(inPlace(a), { role: "server" });
+  const client = rawPeer(b, "client");
+  const bytes = (n: number, fill: number): Uint8Array =>
+    new Uint8Array(n).fill(fill);
+  // Each frame is written (and read) on its own: every read overwrites the
+  // buffer the one before was unmasked in.
+  await client.send({ opcode: 2, payload: bytes(40, 1) });
+  await client.send({ opcode: 2, payload: bytes(5000, 2) });
+  await client.send({ opcode: 1, fin: false, payload: text.encode("frag") });
+  await client.send({ opcode: 9, payload: text.encode("ping data") });
+  await client.send({ opcode: 0, fin: false, payload: text.encode("ment") });
+  await client.send({ opcode: 0, payload: text.encode("ed") });
+  await client.send({ opcode: 2, fin: false, payload: bytes(40, 3) });
+  await client.send({ opcode: 0, payload: bytes(40, 4) });
+  const pong = await client.next();
+  strictEqual(pong?.opcode, 10);
+  strictEqual(utf8.decode(pong.payload), "ping data");
+  await client.sendClose(1000);
+  assertEquals(await Array.fromAsync(server), [
+    bytes(40, 1),
+    bytes(5000, 2),
+    "fragmented",
+    new Uint8Array([...bytes(40, 3), ...bytes(40, 4)]),
+  ]);
+  await client.close();
+  strictEqual((await server.closed).wasClean, true);
+});
+
 Deno.test("codecConnection delivers text holding U+FFFD as sent", async () => {
   const { a, b } = duplexPair();
   const server = codecConnection(a, { role: "server" });

@@ -118,6 +118,54 @@ Deno.test("createFrameParser never modifies the pushed chunk", () => {
   }
 });
 
+Deno.test("createFrameParser inPlace unmasks inside the chunk and hands out views into it", () => {
+  const random = prng(5);
+  const key = fromHex("a1b2c3d4");
+  // Sizes on both sides of the word loop and of the own-buffer threshold.
+  const payloads = [0, 3, 31, 32, 33, 4096, 9001].map((n) =>
+    Uint8Array.from({ length: n }, () => Math.floor(random() * 256))
+  );
+  const wire = payloads.map((payload) =>
+    encodeFrame({
+      fin: true,
+      rsv1: false,
+      rsv2: false,
+      rsv3: false,
+      opcode: Opcode.Binary,
+      payload,
+    }, { mask: key })
+  );
+  // One byte first, so the payloads sit at every alignment in the chunk.
+  const chunk = concatBytes([new Uint8Array(1), ...wire]).subarray(1);
+  const frames: WsFrame[] = [];
+  const parser = createFrameParser((f) => frames.push(f), {
+    role: "server",
+    inPlace: true,
+  });
+  parser.push(chunk);
+  deepStrictEqual(frames.map((f) => f.payload), payloads);
+  let at = 0;
+  for (let i = 0; i < frames.length; i++) {
+    const payload = frames[i]!.payload;
+    strictEqual(payload.buffer, chunk.buffer);
+    at += wire[i]!.length;
+    // The payload ends where its frame ends in the chunk, unmasked there.
+    strictEqual(payload.byteOffset + payload.length, chunk.byteOffset + at);
+    deepStrictEqual(chunk.subarray(at - payload.length, at), payloads[i]);
+  }
+  // A frame split across chunks still gets memory of its own.
+  const split: WsFrame[] = [];
+  const second = createFrameParser((f) => split.push(f), {
+    role: "server",
+    inPlace: true,
+  });
+  const bytes = wire[6]!.slice();
+  second.push(bytes.subarray(0, 100));
+  second.push(bytes.subarray(100));
+  deepStrictEqual(split[0]!.payload, payloads[6]);
+  ok(split[0]!.payload.buffer !== bytes.buffer);
+});
+
 Deno.test("createFrameParser hands out unmasked payloads as views into the chunk", () => {
   const bytes = fromHex("820301020382020405");
   const frames = parseAll([bytes], "client");
