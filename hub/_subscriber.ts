@@ -70,6 +70,12 @@ export interface Subscriber {
   queuedBytes(): number;
 }
 
+/**
+ * The empty queue and page of a subscriber that has queued nothing: shared
+ * and frozen, so a subscriber allocates its arrays on first use only.
+ */
+const NONE: never[] = Object.freeze([]) as never[];
+
 function reset(topic: string, reason: HubResetReason): HubResetMessage {
   return Object.freeze({ kind: "reset", topic, reason });
 }
@@ -97,115 +103,169 @@ function byteLength(message: HubDataMessage): number {
  * is really missing.
  */
 export function createSubscriber(options: SubscriberOptions): Subscriber {
-  const { topic, backend, maxQueuedMessages, queuePolicy, onEnd, sink } =
-    options;
-  let live: (HubDataMessage | undefined)[] = [];
-  let head = 0;
-  let bytes = 0;
-  let page: HubMessage[] = [];
-  let pageHead = 0;
-  let replaying = options.since !== undefined;
-  let cursor = options.since;
-  /** Last id taken for delivery (page or live): where a resync resumes. */
-  let position = options.since;
-  let replayDrops = 0;
-  /** After a replay: live messages not newer than this were replayed. */
-  let floor: string | undefined;
-  let gap = false;
-  /** The sink asked for a message that it has not been given yet. */
-  let wanted = false;
-  /** A backend read of the replay is in progress. */
-  let filling = false;
-  /** `drive` is running: a pull made from inside the sink joins it. */
-  let driving = false;
-  let ended = false;
+  return new QueueSubscriber(options);
+}
 
-  function liveLength(): number {
-    return live.length - head;
+/**
+ * The {@linkcode Subscriber} of {@linkcode createSubscriber}: one object per
+ * subscription, its state in fields and its logic on the prototype, so that
+ * a hub with many subscribers pays for little more than their fields. Its
+ * methods must be called on the subscriber (never detached).
+ *
+ * State is in `#private` fields. The helper methods that are not part of
+ * {@linkcode Subscriber} (from `liveLength` to `failed`) are plain methods,
+ * reachable only through this unexported class: V8 gives every instance of
+ * a class with `#private` methods a brand slot, 8 bytes per subscriber.
+ */
+class QueueSubscriber implements Subscriber {
+  #topic: string;
+  #backend: HubBackend;
+  #maxQueuedMessages: number;
+  #queuePolicy: QueuePolicy;
+  #onEnd: () => void;
+  #sink: SubscriberSink;
+  /** Live messages from `#head` on; {@linkcode NONE} until one is queued. */
+  #live: (HubDataMessage | undefined)[] = NONE;
+  #head = 0;
+  #bytes = 0;
+  /** Messages to deliver before the live queue; {@linkcode NONE} if none. */
+  #page: HubMessage[] = NONE;
+  #pageHead = 0;
+  #replaying: boolean;
+  #cursor: string | undefined;
+  /** Last id taken for delivery (page or live): where a resync resumes. */
+  #position: string | undefined;
+  #replayDrops = 0;
+  /** After a replay: live messages not newer than this were replayed. */
+  #floor: string | undefined = undefined;
+  #gap = false;
+  /** The sink asked for a message that it has not been given yet. */
+  #wanted = false;
+  /** A backend read of the replay is in progress. */
+  #filling = false;
+  /** `drive` is running: a pull made from inside the sink joins it. */
+  #driving = false;
+  #ended = false;
+
+  constructor(options: SubscriberOptions) {
+    this.#topic = options.topic;
+    this.#backend = options.backend;
+    this.#maxQueuedMessages = options.maxQueuedMessages;
+    this.#queuePolicy = options.queuePolicy;
+    this.#onEnd = options.onEnd;
+    this.#sink = options.sink;
+    const since = options.since;
+    this.#replaying = since !== undefined;
+    this.#cursor = since;
+    this.#position = since;
   }
 
-  function shiftLive(): HubDataMessage {
+  liveLength(): number {
+    return this.#live.length - this.#head;
+  }
+
+  shiftLive(): HubDataMessage {
+    const live = this.#live;
+    const head = this.#head;
     const message = live[head]!;
     live[head] = undefined;
-    head++;
-    bytes -= byteLength(message);
-    if (head >= 1024 && head * 2 >= live.length) {
-      live = live.slice(head);
-      head = 0;
+    this.#head = head + 1;
+    this.#bytes -= byteLength(message);
+    if (this.#head >= 1024 && this.#head * 2 >= live.length) {
+      this.#live = live.slice(this.#head);
+      this.#head = 0;
     }
     return message;
   }
 
-  function release(): boolean {
-    if (ended) return false;
-    ended = true;
-    live = [];
-    head = 0;
-    bytes = 0;
-    page = [];
-    pageHead = 0;
+  pushLive(message: HubDataMessage): void {
+    if (this.#live === NONE) this.#live = [];
+    this.#live.push(message);
+  }
+
+  pushPage(message: HubMessage): void {
+    if (this.#page === NONE) this.#page = [];
+    this.#page.push(message);
+  }
+
+  release(): boolean {
+    if (this.#ended) return false;
+    this.#ended = true;
+    this.#live = NONE;
+    this.#head = 0;
+    this.#bytes = 0;
+    this.#page = NONE;
+    this.#pageHead = 0;
+    const onEnd = this.#onEnd;
     onEnd();
     return true;
   }
 
-  function deliver(message: HubMessage): void {
-    wanted = false;
-    sink.deliver(message);
+  deliver(message: HubMessage): void {
+    this.#wanted = false;
+    this.#sink.deliver(message);
   }
 
-  function deliverLive(): boolean {
-    if (liveLength() === 0) return false;
-    if (gap) {
-      gap = false;
-      deliver(reset(topic, "dropped"));
+  deliverLive(): boolean {
+    if (this.liveLength() === 0) return false;
+    if (this.#gap) {
+      this.#gap = false;
+      this.deliver(reset(this.#topic, "dropped"));
     } else {
-      const message = shiftLive();
-      position = message.id;
-      deliver(message);
+      const message = this.shiftLive();
+      this.#position = message.id;
+      this.deliver(message);
     }
     return true;
   }
 
-  function finishReplay(): void {
-    replaying = false;
+  finishReplay(): void {
+    this.#replaying = false;
+    const cursor = this.#cursor;
     if (cursor === undefined) return;
     // A backend's watch may lag behind its reads: drop what was replayed.
-    while (liveLength() > 0 && backend.compare(live[head]!.id, cursor) <= 0) {
-      shiftLive();
+    while (
+      this.liveLength() > 0 &&
+      this.#backend.compare(this.#live[this.#head]!.id, cursor) <= 0
+    ) {
+      this.shiftLive();
     }
-    if (liveLength() === 0) floor = cursor;
+    if (this.liveLength() === 0) this.#floor = cursor;
   }
 
-  async function fill(): Promise<void> {
-    const drops = replayDrops;
+  async fill(): Promise<void> {
+    const drops = this.#replayDrops;
+    const topic = this.#topic;
+    const backend = this.#backend;
+    const cursor = this.#cursor;
     const result = await backend.read(
       topic,
       cursor === undefined
         ? { limit: PAGE_SIZE }
         : { since: cursor, limit: PAGE_SIZE },
     );
-    if (ended) return;
+    if (this.#ended) return;
     if (result.reset !== undefined) {
-      page.push(reset(topic, result.reset));
-      cursor = undefined;
-      position = undefined;
+      this.pushPage(reset(topic, result.reset));
+      this.#cursor = undefined;
+      this.#position = undefined;
     }
-    const first = liveLength() > 0 ? live[head]! : undefined;
+    const first = this.liveLength() > 0 ? this.#live[this.#head]! : undefined;
     let reachedLive = false;
     for (const message of result.messages) {
       if (first !== undefined && backend.compare(message.id, first.id) >= 0) {
         reachedLive = true;
         break;
       }
-      page.push(message);
-      cursor = message.id;
-      position = message.id;
+      this.pushPage(message);
+      this.#cursor = message.id;
+      this.#position = message.id;
     }
     if (
       reachedLive ||
-      (result.messages.length < PAGE_SIZE && drops === replayDrops)
+      (result.messages.length < PAGE_SIZE && drops === this.#replayDrops)
     ) {
-      finishReplay();
+      this.finishReplay();
     }
   }
 
@@ -215,117 +275,127 @@ export function createSubscriber(options: SubscriberOptions): Subscriber {
    * needs the next page reads it and comes back here. Synchronous on the
    * live path, so a broadcast reaches a waiting sink in the same call.
    */
-  function drive(): void {
-    if (driving) return;
-    driving = true;
+  drive(): void {
+    if (this.#driving) return;
+    this.#driving = true;
     try {
-      while (wanted && !ended && !filling) {
-        if (pageHead < page.length) {
-          const message = page[pageHead++]!;
-          if (pageHead === page.length) {
-            page = [];
-            pageHead = 0;
+      while (this.#wanted && !this.#ended && !this.#filling) {
+        if (this.#pageHead < this.#page.length) {
+          const message = this.#page[this.#pageHead++]!;
+          if (this.#pageHead === this.#page.length) {
+            this.#page = NONE;
+            this.#pageHead = 0;
           }
-          deliver(message);
-        } else if (replaying) {
-          filling = true;
-          fill().then(filled, failed);
-        } else if (!deliverLive()) {
+          this.deliver(message);
+        } else if (this.#replaying) {
+          this.#filling = true;
+          this.fill().then(
+            () => this.filled(),
+            (error: unknown) => this.failed(error),
+          );
+        } else if (!this.deliverLive()) {
           return;
         }
       }
     } finally {
-      driving = false;
+      this.#driving = false;
     }
   }
 
-  function filled(): void {
-    filling = false;
-    drive();
+  filled(): void {
+    this.#filling = false;
+    this.drive();
   }
 
-  function failed(error: unknown): void {
-    filling = false;
-    if (release()) sink.error(error);
+  failed(error: unknown): void {
+    this.#filling = false;
+    if (this.release()) this.#sink.error(error);
   }
 
-  return {
-    pull(): void {
-      wanted = true;
-      drive();
-    },
-    cancel(): void {
-      release();
-    },
-    push(message: HubDataMessage): void {
-      if (ended) return;
-      if (floor !== undefined) {
-        if (backend.compare(message.id, floor) <= 0) return;
-        floor = undefined;
-      }
-      if (wanted && !replaying && !driving && !gap && liveLength() === 0) {
-        // The sink waits and nothing is queued: hand it over at once.
-        position = message.id;
-        deliver(message);
+  pull(): void {
+    this.#wanted = true;
+    this.drive();
+  }
+
+  cancel(): void {
+    this.release();
+  }
+
+  push(message: HubDataMessage): void {
+    if (this.#ended) return;
+    if (this.#floor !== undefined) {
+      if (this.#backend.compare(message.id, this.#floor) <= 0) return;
+      this.#floor = undefined;
+    }
+    if (
+      this.#wanted && !this.#replaying && !this.#driving && !this.#gap &&
+      this.liveLength() === 0
+    ) {
+      // The sink waits and nothing is queued: hand it over at once.
+      this.#position = message.id;
+      this.deliver(message);
+      return;
+    }
+    this.pushLive(message);
+    this.#bytes += byteLength(message);
+    if (this.liveLength() > this.#maxQueuedMessages) {
+      if (this.#queuePolicy === "close") {
+        const queued = this.liveLength();
+        this.release();
+        this.#sink.error(
+          new RangeError(
+            `Cannot deliver message to subscriber of topic ${
+              quote(this.#topic)
+            }: ${queued} messages queued, which exceeds maxQueuedMessages of ${this.#maxQueuedMessages}`,
+          ),
+        );
         return;
       }
-      live.push(message);
-      bytes += byteLength(message);
-      if (liveLength() > maxQueuedMessages) {
-        if (queuePolicy === "close") {
-          const queued = liveLength();
-          release();
-          sink.error(
-            new RangeError(
-              `Cannot deliver message to subscriber of topic ${
-                quote(topic)
-              }: ${queued} messages queued, which exceeds maxQueuedMessages of ${maxQueuedMessages}`,
-            ),
-          );
-          return;
-        }
-        shiftLive();
-        if (replaying) replayDrops++;
-        else gap = true;
-      }
-      if (wanted && !replaying) drive();
-    },
-    resync(after: string): void {
-      if (ended) return;
-      floor = undefined;
-      if (replaying) {
-        // The replay reads on from its cursor until it reaches the live
-        // queue: drop the queue, which may now be followed by the gap, and
-        // keep a short page read before the gap from ending the replay.
-        live = [];
-        head = 0;
-        bytes = 0;
-        replayDrops++;
-        return;
-      }
-      // Queued live messages precede the gap: deliver them first (after the
-      // pending drop reset, if any), then replay what follows them.
-      if (gap) page.push(reset(topic, "dropped"));
-      gap = false;
-      let last: string | undefined;
-      while (liveLength() > 0) {
-        const message = shiftLive();
-        page.push(message);
-        last = message.id;
-        position = last;
-      }
-      replaying = true;
-      cursor = last ?? position ?? after;
-      if (wanted) drive();
-    },
-    end(): void {
-      if (release()) sink.close();
-    },
-    queuedMessages(): number {
-      return liveLength();
-    },
-    queuedBytes(): number {
-      return bytes;
-    },
-  };
+      this.shiftLive();
+      if (this.#replaying) this.#replayDrops++;
+      else this.#gap = true;
+    }
+    if (this.#wanted && !this.#replaying) this.drive();
+  }
+
+  resync(after: string): void {
+    if (this.#ended) return;
+    this.#floor = undefined;
+    if (this.#replaying) {
+      // The replay reads on from its cursor until it reaches the live
+      // queue: drop the queue, which may now be followed by the gap, and
+      // keep a short page read before the gap from ending the replay.
+      this.#live = NONE;
+      this.#head = 0;
+      this.#bytes = 0;
+      this.#replayDrops++;
+      return;
+    }
+    // Queued live messages precede the gap: deliver them first (after the
+    // pending drop reset, if any), then replay what follows them.
+    if (this.#gap) this.pushPage(reset(this.#topic, "dropped"));
+    this.#gap = false;
+    let last: string | undefined;
+    while (this.liveLength() > 0) {
+      const message = this.shiftLive();
+      this.pushPage(message);
+      last = message.id;
+      this.#position = last;
+    }
+    this.#replaying = true;
+    this.#cursor = last ?? this.#position ?? after;
+    if (this.#wanted) this.drive();
+  }
+
+  end(): void {
+    if (this.release()) this.#sink.close();
+  }
+
+  queuedMessages(): number {
+    return this.liveLength();
+  }
+
+  queuedBytes(): number {
+    return this.#bytes;
+  }
 }

@@ -4,6 +4,13 @@
 // modes: one topic (plain JSON frames) and serverpush.v1 (several topics).
 
 import type { WsConnection } from "../ws/connection.ts";
+import {
+  DEFAULT_MAX_UNREAD_BYTES,
+  type MessageSink,
+  pushMessages,
+  sentAtOnce,
+  UNREAD_MESSAGE_OVERHEAD,
+} from "../ws/_socket_connection.ts";
 import type { Hub } from "./hub.ts";
 import { encodedOnce } from "./encoded_once.ts";
 import type { HubMessage } from "./message.ts";
@@ -62,52 +69,64 @@ const HUB_CLOSED = "Cannot deliver messages: the hub is closed";
 const SHUTTING_DOWN = "Cannot deliver messages: the server is shutting down";
 const TOO_MANY_ERRORS = "Cannot continue: too many invalid messages";
 const AUTHORIZE_FAILED = "Cannot authorize request: the check failed";
-
-/** How a feed stopped: the subscription ended, or its queue overflowed. */
-type FeedEnd = "done" | "overflow";
-
-/** A subscription whose messages go straight to a connection. */
-interface Feed {
-  readonly subscriber: Subscriber;
-  /** Settles once the subscription ends by itself. */
-  readonly ended: Promise<FeedEnd>;
-}
+/**
+ * Most bytes of client messages waiting while one is handled (each counts
+ * its length plus a fixed overhead), as a connection's default
+ * `maxUnreadBytes`; past it the connection closes with 1008.
+ */
+const MAX_PENDING = DEFAULT_MAX_UNREAD_BYTES;
+const TOO_MANY_PENDING =
+  `Cannot queue message: unread messages exceed maxUnreadBytes of ${MAX_PENDING}`;
 
 /**
- * Subscribes and sends every message as `encode(message)`: the next one is
- * asked for at once while the connection buffers at most
- * `maxBufferedBytes`, else once `send()` says the buffer drained. So a
- * client that stops reading fills its subscriber's bounded queue, not
- * memory.
+ * A subscription whose messages go straight to a connection, each as
+ * `encode(message)`: the next one is asked for at once while the connection
+ * buffers at most `maxBufferedBytes`, else once `send()` says the buffer
+ * drained. So a client that stops reading fills its subscriber's bounded
+ * queue, not memory. When the subscription ends by itself, `session.feedEnded`
+ * hears how.
  */
-function feed(
-  context: SessionContext,
-  topic: string,
-  since: string | undefined,
-  encode: (message: HubMessage) => string,
-  connection: WsConnection,
-): Feed {
-  const ended = Promise.withResolvers<FeedEnd>();
-  const next = (): void => subscriber.pull();
-  const sink: SubscriberSink = {
-    deliver(message: HubMessage): void {
-      const sent = connection.send(encode(message));
-      if (connection.bufferedAmount <= context.maxBufferedBytes) {
-        subscriber.pull();
-      } else {
-        sent.then(next, ignoreClosing);
-      }
-    },
-    error(): void {
-      ended.resolve("overflow");
-    },
-    close(): void {
-      ended.resolve("done");
-    },
-  };
-  const subscriber = context.open(topic, since, sink);
-  subscriber.pull();
-  return { subscriber, ended: ended.promise };
+class Feed implements SubscriberSink {
+  readonly subscriber: Subscriber;
+  readonly topic: string;
+  #session: Session;
+  #encode: (message: HubMessage) => string;
+
+  /** Subscribes; throws what `open` throws (a closed hub). */
+  constructor(
+    session: Session,
+    topic: string,
+    since: string | undefined,
+    encode: (message: HubMessage) => string,
+  ) {
+    this.#session = session;
+    this.topic = topic;
+    this.#encode = encode;
+    this.subscriber = session.context.open(topic, since, this);
+    this.subscriber.pull();
+  }
+
+  deliver(message: HubMessage): void {
+    const session = this.#session;
+    const connection = session.connection;
+    const sent = connection.send(this.#encode(message));
+    if (
+      sentAtOnce(sent) ||
+      connection.bufferedAmount <= session.context.maxBufferedBytes
+    ) {
+      this.subscriber.pull();
+    } else {
+      sent.then(() => this.subscriber.pull(), ignoreClosing);
+    }
+  }
+
+  error(): void {
+    this.#session.feedEnded(this, "overflow");
+  }
+
+  close(): void {
+    this.#session.feedEnded(this, "done");
+  }
 }
 
 /**
@@ -138,30 +157,6 @@ async function allowed(
     void connection.close(INTERNAL_ERROR, AUTHORIZE_FAILED);
     return false;
   }
-}
-
-/**
- * Counts consecutive client errors; the one that reaches the limit closes
- * the connection with 1008 after the error message is sent.
- */
-function createErrorCounter(
-  connection: WsConnection,
-  limit: number,
-  send: (error: ClientError & { topic?: string }) => string,
-): { fail(error: ClientError & { topic?: string }): void; ok(): void } {
-  let count = 0;
-  return {
-    fail(error): void {
-      count++;
-      void connection.send(send(error));
-      if (count >= limit) {
-        void connection.close(POLICY_VIOLATION, TOO_MANY_ERRORS);
-      }
-    },
-    ok(): void {
-      count = 0;
-    },
-  };
 }
 
 /** Parses a text frame as a JSON object, or says why it is not one. */
@@ -234,82 +229,6 @@ async function clientPublish(
   }
 }
 
-/**
- * Serves one topic over an accepted WebSocket: every message after `since`
- * as `hubMessageToJson` text, and, when allowed, publishes from
- * `{ "event"?, "data", "encoding"? }` frames. Refusals go to the client as
- * `{ "error": code, "message": text }`.
- */
-export function runTopicSession(
-  connection: WsConnection,
-  request: SessionRequest,
-  topic: string,
-  since: string | undefined,
-  context: SessionContext,
-): void {
-  let subscription: Feed;
-  try {
-    subscription = feed(context, topic, since, hubMessageToJson, connection);
-  } catch (error) {
-    // Only a closed hub throws here: the topic was checked.
-    context.onError?.(error);
-    void connection.close(GOING_AWAY, HUB_CLOSED);
-    return;
-  }
-  const { subscriber } = subscription;
-  const session = {
-    end(): void {
-      void connection.close(GOING_AWAY, SHUTTING_DOWN);
-      subscriber.cancel();
-    },
-  };
-  context.sessions.add(session);
-  const errors = createErrorCounter(
-    connection,
-    context.maxClientErrors,
-    (error) => JSON.stringify({ error: error.code, message: error.message }),
-  );
-
-  void subscription.ended.then((end) => {
-    void connection.close(
-      end === "done" ? GOING_AWAY : POLICY_VIOLATION,
-      end === "done" ? HUB_CLOSED : TOO_SLOW,
-    );
-  });
-
-  void (async () => {
-    try {
-      for await (const data of connection) {
-        if (typeof data !== "string") {
-          await connection.close(
-            UNSUPPORTED_DATA,
-            "Cannot accept message: only text messages are accepted",
-          );
-          break;
-        }
-        const value = parseObject(data);
-        if (isClientError(value)) {
-          errors.fail(value);
-          continue;
-        }
-        const result = await clientPublish(
-          request,
-          topic,
-          value,
-          context,
-          connection,
-        );
-        if (result === undefined) break;
-        if (typeof result === "string") errors.ok();
-        else errors.fail(result);
-      }
-    } finally {
-      context.sessions.delete(session);
-      subscriber.cancel();
-    }
-  })();
-}
-
 /** `{"type":"message","topic":…,"id":…,…}`, from the cached JSON form. */
 function toMultiplexJson(message: HubMessage): string {
   if (message.kind === "reset") {
@@ -342,56 +261,315 @@ function readTopic(
   return topic as string;
 }
 
+/** Where handling one message left a session: `"stop"` ends it. */
+type Handled = void | "stop";
+
 /**
- * Serves the serverpush.v1 subprotocol over an accepted WebSocket: the
- * client subscribes to, unsubscribes from and publishes to topics by name;
- * every server message carries a `type` and, but for some errors, a
- * `topic`.
+ * What both kinds of session share: the client's messages handled one at a
+ * time, in order (those that arrive meanwhile wait, bounded like a
+ * connection's unread messages), consecutive client errors counted, and
+ * the end, whether the connection closed or the handler's signal aborted.
+ * One object per connection with its logic in shared methods, so that a
+ * hub holding many idle connections pays little for each.
  */
-export function runMultiplexSession(
+abstract class Session implements MessageSink {
+  readonly connection: WsConnection;
+  readonly request: SessionRequest;
+  readonly context: SessionContext;
+  #errors = 0;
+  /** Messages that arrived while one was handled, and their cost. */
+  #pending: (string | Uint8Array)[] | undefined;
+  #pendingBytes = 0;
+  #busy = false;
+  #stopped = false;
+
+  constructor(
+    connection: WsConnection,
+    request: SessionRequest,
+    context: SessionContext,
+  ) {
+    this.connection = connection;
+    this.request = request;
+    this.context = context;
+  }
+
+  /** Whether the session has ended: no message is handled any more. */
+  get stopped(): boolean {
+    return this.#stopped;
+  }
+
+  /** Handles one message; a promise holds the next ones back. */
+  abstract handle(data: string | Uint8Array): Handled | Promise<Handled>;
+  /** Releases every subscription. */
+  abstract release(): void;
+  /** The text of a client error for this kind of session. */
+  abstract errorMessage(error: ClientError & { topic?: string }): string;
+  /** A subscription ended by itself: its queue overflowed, or the hub closed. */
+  abstract feedEnded(feed: Feed, end: "done" | "overflow"): void;
+
+  /** Starts taking the client's messages. */
+  listen(): void {
+    this.context.sessions.add(this);
+    if (!pushMessages(this.connection, this)) void this.#iterate();
+  }
+
+  /** For a connection that cannot push its messages: iterate it. */
+  async #iterate(): Promise<void> {
+    try {
+      for await (const data of this.connection) {
+        this.message(data);
+        if (this.#stopped) break;
+      }
+    } finally {
+      this.messagesEnded();
+    }
+  }
+
+  message(data: string | Uint8Array): void {
+    if (this.#stopped) return;
+    if (!this.#busy) {
+      this.#run(data);
+      return;
+    }
+    const cost = (typeof data === "string" ? data.length : data.byteLength) +
+      UNREAD_MESSAGE_OVERHEAD;
+    if (this.#pendingBytes > 0 && this.#pendingBytes + cost > MAX_PENDING) {
+      void this.connection.close(POLICY_VIOLATION, TOO_MANY_PENDING);
+      this.#stop();
+      return;
+    }
+    (this.#pending ??= []).push(data);
+    this.#pendingBytes += cost;
+  }
+
+  #run(data: string | Uint8Array): void {
+    const result = this.handle(data);
+    if (result === undefined) return;
+    if (result === "stop") {
+      this.#stop();
+      return;
+    }
+    this.#busy = true;
+    result.then((handled) => this.#after(handled));
+  }
+
+  /** One message is handled: on to the next one that waits. */
+  #after(handled: Handled): void {
+    this.#busy = false;
+    if (handled === "stop") {
+      this.#stop();
+      return;
+    }
+    const pending = this.#pending;
+    while (pending !== undefined && !this.#busy && !this.#stopped) {
+      const data = pending.shift();
+      if (data === undefined) {
+        this.#pending = undefined;
+        break;
+      }
+      this.#pendingBytes -=
+        (typeof data === "string" ? data.length : data.byteLength) +
+        UNREAD_MESSAGE_OVERHEAD;
+      this.#run(data);
+    }
+  }
+
+  /** The connection closed: the session is over. */
+  messagesEnded(): void {
+    this.#stop();
+  }
+
+  /** The handler's signal aborted: close the connection. */
+  end(): void {
+    void this.connection.close(GOING_AWAY, SHUTTING_DOWN);
+    this.#stop();
+  }
+
+  #stop(): void {
+    if (this.#stopped) return;
+    this.#stopped = true;
+    this.#pending = undefined;
+    this.#pendingBytes = 0;
+    this.context.sessions.delete(this);
+    this.release();
+  }
+
+  /**
+   * Sends the client an error; the one that makes `maxClientErrors` in a row
+   * closes the connection with 1008 after it.
+   */
+  fail(error: ClientError & { topic?: string }): void {
+    this.#errors++;
+    void this.connection.send(this.errorMessage(error));
+    if (this.#errors >= this.context.maxClientErrors) {
+      void this.connection.close(POLICY_VIOLATION, TOO_MANY_ERRORS);
+    }
+  }
+
+  /** A message went through: the count of errors in a row starts again. */
+  ok(): void {
+    this.#errors = 0;
+  }
+}
+
+/**
+ * One topic over a WebSocket: every message after `since` as
+ * `hubMessageToJson` text, and, when allowed, publishes from
+ * `{ "event"?, "data", "encoding"? }` frames. Refusals go to the client as
+ * `{ "error": code, "message": text }`.
+ */
+class TopicSession extends Session {
+  #topic: string;
+  #feed: Feed | undefined;
+
+  constructor(
+    connection: WsConnection,
+    request: SessionRequest,
+    topic: string,
+    context: SessionContext,
+  ) {
+    super(connection, request, context);
+    this.#topic = topic;
+  }
+
+  start(since: string | undefined): void {
+    try {
+      this.#feed = new Feed(this, this.#topic, since, hubMessageToJson);
+    } catch (error) {
+      // Only a closed hub throws here: the topic was checked.
+      this.context.onError?.(error);
+      void this.connection.close(GOING_AWAY, HUB_CLOSED);
+      return;
+    }
+    this.listen();
+  }
+
+  handle(data: string | Uint8Array): Handled | Promise<Handled> {
+    if (typeof data !== "string") {
+      void this.connection.close(
+        UNSUPPORTED_DATA,
+        "Cannot accept message: only text messages are accepted",
+      );
+      return "stop";
+    }
+    const value = parseObject(data);
+    if (isClientError(value)) {
+      this.fail(value);
+      return;
+    }
+    return this.#publish(value);
+  }
+
+  async #publish(value: Record<string, unknown>): Promise<Handled> {
+    const result = await clientPublish(
+      this.request,
+      this.#topic,
+      value,
+      this.context,
+      this.connection,
+    );
+    if (result === undefined) return "stop";
+    if (typeof result === "string") this.ok();
+    else this.fail(result);
+  }
+
+  release(): void {
+    this.#feed?.subscriber.cancel();
+  }
+
+  errorMessage(error: ClientError): string {
+    return JSON.stringify({ error: error.code, message: error.message });
+  }
+
+  feedEnded(_feed: Feed, end: "done" | "overflow"): void {
+    void this.connection.close(
+      end === "done" ? GOING_AWAY : POLICY_VIOLATION,
+      end === "done" ? HUB_CLOSED : TOO_SLOW,
+    );
+  }
+}
+
+/**
+ * Serves one topic over an accepted WebSocket (see {@linkcode TopicSession}).
+ */
+export function runTopicSession(
   connection: WsConnection,
   request: SessionRequest,
+  topic: string,
+  since: string | undefined,
   context: SessionContext,
 ): void {
-  const subscriptions = new Map<string, Subscriber>();
-  let ended = false;
+  new TopicSession(connection, request, topic, context).start(since);
+}
 
-  function cancelAll(): void {
-    for (const subscriber of subscriptions.values()) subscriber.cancel();
-    subscriptions.clear();
+/** What handling one serverpush.v1 request came to. */
+type Outcome = ClientError | "ok" | "stop";
+
+/**
+ * The serverpush.v1 subprotocol over a WebSocket: the client subscribes to,
+ * unsubscribes from and publishes to topics by name; every server message
+ * carries a `type` and, but for some errors, a `topic`.
+ */
+class MultiplexSession extends Session {
+  /** The subscriptions by topic, made on the first. */
+  #subscriptions: Map<string, Subscriber> | undefined;
+
+  handle(data: string | Uint8Array): Handled | Promise<Handled> {
+    if (typeof data !== "string") {
+      void this.connection.close(
+        UNSUPPORTED_DATA,
+        `Cannot accept message: ${MULTIPLEX_PROTOCOL} takes text messages only`,
+      );
+      return "stop";
+    }
+    const value = parseObject(data);
+    if (isClientError(value)) {
+      this.fail(value);
+      return;
+    }
+    const outcome = this.#dispatch(value);
+    if (typeof outcome === "string" || !(outcome instanceof Promise)) {
+      return this.#settle(value, outcome);
+    }
+    return outcome.then((result) => this.#settle(value, result));
   }
 
-  const session = {
-    end(): void {
-      void connection.close(GOING_AWAY, SHUTTING_DOWN);
-      ended = true;
-      cancelAll();
-    },
-  };
-  context.sessions.add(session);
-  const errors = createErrorCounter(
-    connection,
-    context.maxClientErrors,
-    (error) =>
-      JSON.stringify(
-        error.topic === undefined
-          ? { type: "error", code: error.code, message: error.message }
-          : {
-            type: "error",
-            code: error.code,
-            message: error.message,
-            topic: error.topic,
-          },
-      ),
-  );
-
-  function send(value: Record<string, string>): void {
-    void connection.send(JSON.stringify(value));
+  #dispatch(value: Record<string, unknown>): Outcome | Promise<Outcome> {
+    switch (value.type) {
+      case "subscribe":
+        return this.#subscribe(value);
+      case "unsubscribe":
+        return this.#unsubscribe(value);
+      case "publish":
+        return this.#publish(value);
+      default:
+        return {
+          code: "unknown-type",
+          message: `Cannot handle message: type ${
+            quote(value.type)
+          } is not subscribe, unsubscribe or publish`,
+        };
+    }
   }
 
-  async function subscribe(
-    value: Record<string, unknown>,
-  ): Promise<ClientError | "ok" | "stop"> {
+  #settle(value: Record<string, unknown>, outcome: Outcome): Handled {
+    if (outcome === "stop") return "stop";
+    if (outcome === "ok") {
+      this.ok();
+      return;
+    }
+    const topic = typeof value.topic === "string" &&
+        outcome.code !== "invalid-topic"
+      ? value.topic
+      : undefined;
+    this.fail(topic === undefined ? outcome : { ...outcome, topic });
+  }
+
+  #send(value: Record<string, string>): void {
+    void this.connection.send(JSON.stringify(value));
+  }
+
+  async #subscribe(value: Record<string, unknown>): Promise<Outcome> {
     const topic = readTopic("subscribe to", value);
     if (isClientError(topic)) return topic;
     const { since } = value;
@@ -406,29 +584,24 @@ export function runMultiplexSession(
         }: since is not a string of at most ${MAX_SINCE_LENGTH} characters`,
       };
     }
-    if (subscriptions.has(topic)) {
-      return {
-        code: "already-subscribed",
-        message: `Cannot subscribe to topic ${
-          quote(topic)
-        }: this connection is subscribed to it already`,
-      };
-    }
-    if (subscriptions.size >= context.maxSubscriptions) {
+    const already = this.#alreadySubscribed(topic);
+    if (already !== undefined) return already;
+    const count = this.#subscriptions?.size ?? 0;
+    if (count >= this.context.maxSubscriptions) {
       return {
         code: "too-many-subscriptions",
         message: `Cannot subscribe to topic ${
           quote(topic)
-        }: this connection has ${subscriptions.size} subscriptions, the most allowed`,
+        }: this connection has ${count} subscriptions, the most allowed`,
       };
     }
     if (
       !await allowed(
-        context.authorizeSubscribe,
-        request,
+        this.context.authorizeSubscribe,
+        this.request,
         topic,
-        context,
-        connection,
+        this.context,
+        this.connection,
       )
     ) {
       return {
@@ -437,48 +610,43 @@ export function runMultiplexSession(
       };
     }
     // The hook may have taken a while: check again.
-    if (ended) return "stop";
-    if (subscriptions.has(topic)) {
-      return {
-        code: "already-subscribed",
-        message: `Cannot subscribe to topic ${
-          quote(topic)
-        }: this connection is subscribed to it already`,
-      };
-    }
+    if (this.stopped) return "stop";
+    const again = this.#alreadySubscribed(topic);
+    if (again !== undefined) return again;
     // "subscribed" goes out before any message of the topic.
-    send({ type: "subscribed", topic });
-    let subscription: Feed;
+    this.#send({ type: "subscribed", topic });
+    let feed: Feed;
     try {
-      subscription = feed(
-        context,
+      feed = new Feed(
+        this,
         topic,
         since === undefined || since === "" ? undefined : since,
         multiplexJson,
-        connection,
       );
     } catch (error) {
       // Only a closed hub throws here: the topic was checked.
-      context.onError?.(error);
-      void connection.close(GOING_AWAY, HUB_CLOSED);
+      this.context.onError?.(error);
+      void this.connection.close(GOING_AWAY, HUB_CLOSED);
       return "stop";
     }
-    const { subscriber } = subscription;
-    subscriptions.set(topic, subscriber);
-    void subscription.ended.then((end) => {
-      if (end === "overflow") {
-        void connection.close(POLICY_VIOLATION, TOO_SLOW);
-      } else if (subscriptions.get(topic) === subscriber) {
-        void connection.close(GOING_AWAY, HUB_CLOSED);
-      }
-    });
+    (this.#subscriptions ??= new Map()).set(topic, feed.subscriber);
     return "ok";
   }
 
-  function unsubscribe(value: Record<string, unknown>): ClientError | "ok" {
+  #alreadySubscribed(topic: string): ClientError | undefined {
+    if (this.#subscriptions?.has(topic) !== true) return undefined;
+    return {
+      code: "already-subscribed",
+      message: `Cannot subscribe to topic ${
+        quote(topic)
+      }: this connection is subscribed to it already`,
+    };
+  }
+
+  #unsubscribe(value: Record<string, unknown>): Outcome {
     const topic = readTopic("unsubscribe from", value);
     if (isClientError(topic)) return topic;
-    const subscriber = subscriptions.get(topic);
+    const subscriber = this.#subscriptions?.get(topic);
     if (subscriber === undefined) {
       return {
         code: "not-subscribed",
@@ -487,81 +655,65 @@ export function runMultiplexSession(
         }: this connection is not subscribed to it`,
       };
     }
-    subscriptions.delete(topic);
+    this.#subscriptions!.delete(topic);
     subscriber.cancel();
-    send({ type: "unsubscribed", topic });
+    this.#send({ type: "unsubscribed", topic });
     return "ok";
   }
 
-  async function publish(
-    value: Record<string, unknown>,
-  ): Promise<ClientError | "ok" | "stop"> {
+  async #publish(value: Record<string, unknown>): Promise<Outcome> {
     const topic = readTopic("publish to", value);
     if (isClientError(topic)) return topic;
     const result = await clientPublish(
-      request,
+      this.request,
       topic,
       value,
-      context,
-      connection,
+      this.context,
+      this.connection,
     );
     if (result === undefined) return "stop";
     if (typeof result !== "string") return result;
-    send({ type: "published", topic, id: result });
+    this.#send({ type: "published", topic, id: result });
     return "ok";
   }
 
-  async function handle(
-    value: Record<string, unknown>,
-  ): Promise<ClientError | "ok" | "stop"> {
-    switch (value.type) {
-      case "subscribe":
-        return await subscribe(value);
-      case "unsubscribe":
-        return unsubscribe(value);
-      case "publish":
-        return await publish(value);
-      default:
-        return {
-          code: "unknown-type",
-          message: `Cannot handle message: type ${
-            quote(value.type)
-          } is not subscribe, unsubscribe or publish`,
-        };
-    }
+  release(): void {
+    const subscriptions = this.#subscriptions;
+    if (subscriptions === undefined) return;
+    for (const subscriber of subscriptions.values()) subscriber.cancel();
+    subscriptions.clear();
   }
 
-  void (async () => {
-    try {
-      for await (const data of connection) {
-        if (typeof data !== "string") {
-          await connection.close(
-            UNSUPPORTED_DATA,
-            `Cannot accept message: ${MULTIPLEX_PROTOCOL} takes text messages only`,
-          );
-          break;
-        }
-        const value = parseObject(data);
-        if (isClientError(value)) {
-          errors.fail(value);
-          continue;
-        }
-        const result = await handle(value);
-        if (result === "stop") break;
-        if (result === "ok") {
-          errors.ok();
-        } else {
-          const topic = typeof value.topic === "string" &&
-              result.code !== "invalid-topic"
-            ? value.topic
-            : undefined;
-          errors.fail(topic === undefined ? result : { ...result, topic });
-        }
-      }
-    } finally {
-      ended = true;
-      context.sessions.delete(session);
-      cancelAll();
+  errorMessage(error: ClientError & { topic?: string }): string {
+    return JSON.stringify(
+      error.topic === undefined
+        ? { type: "error", code: error.code, message: error.message }
+        : {
+          type: "error",
+          code: error.code,
+          message: error.message,
+          topic: error.topic,
+        },
+    );
+  }
+
+  feedEnded(feed: Feed, end: "done" | "overflow"): void {
+    if (end === "overflow") {
+      void this.connection.close(POLICY_VIOLATION, TOO_SLOW);
+    } else if (this.#subscriptions?.get(feed.topic) === feed.subscriber) {
+      void this.connection.close(GOING_AWAY, HUB_CLOSED);
     }
-  })();
+  }
+}
+
+/**
+ * Serves the serverpush.v1 subprotocol over an accepted WebSocket (see
+ * {@linkcode MultiplexSession}).
+ */
+export function runMultiplexSession(
+  connection: WsConnection,
+  request: SessionRequest,
+  context: SessionContext,
+): void {
+  new MultiplexSession(connection, request, context).listen();
 }

@@ -3,6 +3,13 @@
 
 /** Cache per encoder function, then per message object. */
 const CACHES: WeakMap<object, WeakMap<object, unknown>> = new WeakMap();
+/**
+ * The last lookup, answered without the maps: a broadcast asks for the same
+ * message and format once per subscriber in a row.
+ */
+let lastMessage: object | undefined;
+let lastEncode: object | undefined;
+let lastValue: unknown;
 
 /**
  * Returns `encode(message)`, computing it only the first time this `encode`
@@ -12,7 +19,8 @@ const CACHES: WeakMap<object, WeakMap<object, unknown>> = new WeakMap();
  * that serializes through `encodedOnce` encodes a broadcast once per wire
  * format, however many connections it reaches. The cache holds the message
  * and the result weakly: both are collected once no subscriber holds the
- * message. Key it with a function declared once (not an inline arrow, which
+ * message (the last message looked up stays referenced until the next
+ * lookup). Key it with a function declared once (not an inline arrow, which
  * is a new function on every call), and treat the result as read-only: never
  * transfer or mutate a cached `Uint8Array`.
  *
@@ -43,13 +51,21 @@ export function encodedOnce<M extends object, T>(
   message: M,
   encode: (message: M) => T,
 ): T {
+  if (message === lastMessage && encode === lastEncode) return lastValue as T;
   let cache = CACHES.get(encode);
   if (cache === undefined) {
     cache = new WeakMap();
     CACHES.set(encode, cache);
   }
-  if (cache.has(message)) return cache.get(message) as T;
-  const value = encode(message);
-  cache.set(message, value);
+  let value: T;
+  if (cache.has(message)) {
+    value = cache.get(message) as T;
+  } else {
+    value = encode(message);
+    cache.set(message, value);
+  }
+  lastMessage = message;
+  lastEncode = encode;
+  lastValue = value;
   return value;
 }

@@ -100,6 +100,15 @@ function ignoreRejection(): void {}
  */
 const SENT: Promise<void> = Promise.resolve();
 
+/**
+ * Whether `promise`, from `send()` of a {@linkcode socketConnection}, says
+ * the data was handed over with the socket's buffer under
+ * `maxBufferedBytes`: then asking `bufferedAmount` again is not needed.
+ */
+export function sentAtOnce(promise: Promise<void>): boolean {
+  return promise === SENT;
+}
+
 /** What an unread message costs against `maxUnreadBytes`. */
 function unreadSize(chunk: string | Uint8Array): number {
   return (typeof chunk === "string" ? chunk.length : chunk.byteLength) +
@@ -197,6 +206,10 @@ function checkTimeout(value: number): number {
  *   section 7.1.5), 1006 when the connection dropped or the socket reported
  *   code 0, and never rejects.
  *
+ * The connection is one object of a class, its logic in shared methods, so
+ * that a server holding many connections pays little for each; `send` and
+ * `close` are still bound, so they may be passed around on their own.
+ *
  * @param socket The socket to wrap; nothing else should read or send on it.
  * @param options Limits, close timeout and the values to report.
  * @returns The connection.
@@ -206,103 +219,242 @@ export function socketConnection(
   socket: WebSocket,
   options: SocketConnectionOptions = {},
 ): WsConnection {
-  const maxMessageBytes = checkLimit(
-    "maxMessageBytes",
-    options.maxMessageBytes ?? DEFAULT_MAX_MESSAGE_BYTES,
-  );
-  const maxBufferedBytes = checkLimit(
-    "maxBufferedBytes",
-    options.maxBufferedBytes ?? DEFAULT_MAX_BUFFERED_BYTES,
-  );
-  const maxUnreadBytes = checkLimit(
-    "maxUnreadBytes",
-    options.maxUnreadBytes ?? DEFAULT_MAX_UNREAD_BYTES,
-  );
-  const closeTimeout = checkTimeout(
-    options.closeTimeout ?? DEFAULT_CLOSE_TIMEOUT,
-  );
-  socket.binaryType = "arraybuffer";
+  return new SocketConnection(socket, options);
+}
 
-  let resolveClosed!: (info: WsCloseInfo) => void;
-  const closed = new Promise<WsCloseInfo>((resolve) => {
-    resolveClosed = resolve;
-  });
-  // Made only when send() is called before the socket opened.
-  let openResolvers: PromiseWithResolvers<boolean> | undefined;
-  let opened = socket.readyState === OPEN;
-  let finished = false;
-  let closing: Promise<void> | undefined;
-  let receiving = true;
-  let readableOpen = true;
-  let closeTimer: ReturnType<typeof setTimeout> | undefined;
-  let closeCode: number | undefined;
-  let closeReason: string | undefined;
+/** Takes a connection's messages as they arrive: see {@linkcode pushMessages}. */
+export interface MessageSink {
+  /** A message arrived (within `maxMessageBytes`). */
+  message(data: string | Uint8Array): void;
+  /** No message will come any more: the connection closed. Called once. */
+  messagesEnded(): void;
+}
 
-  let drain: PromiseWithResolvers<void> | undefined;
-  let drainTimer: ReturnType<typeof setTimeout> | undefined;
-  let drainDelay = 1;
+/**
+ * Sends the messages of a connection made by {@linkcode socketConnection}
+ * straight to `sink` as they arrive, with no queue, promise or stream in
+ * between: for a server holding many connections that seldom send. The
+ * connection's `readable` then shows as locked. Messages that arrived
+ * before go to the sink at once; so does the end, if the connection has
+ * closed. The sink bounds whatever it queues itself.
+ *
+ * @returns `false`, having done nothing, when `connection` is not one of
+ * {@linkcode socketConnection}'s or its messages are already being read.
+ */
+export function pushMessages(
+  connection: WsConnection,
+  sink: MessageSink,
+): boolean {
+  return connection instanceof SocketConnection && connection[PUSH](sink);
+}
+
+/** Keys of the methods the direct iterator calls on its connection. */
+const NEXT: unique symbol = Symbol("next");
+const RETURN: unique symbol = Symbol("return");
+/** Key of the method behind {@linkcode pushMessages}. */
+const PUSH: unique symbol = Symbol("push");
+
+/**
+ * What `[Symbol.asyncIterator]()` returns before `readable` exists: the
+ * unread messages one at a time, from the connection's queue.
+ */
+class DirectIterator implements AsyncIterableIterator<string | Uint8Array> {
+  #connection: SocketConnection;
+  /** Whether the iterator has ended (and released the messages). */
+  released = false;
+
+  constructor(connection: SocketConnection) {
+    this.#connection = connection;
+  }
+
+  next(): Promise<IteratorResult<string | Uint8Array>> {
+    return this.#connection[NEXT](this);
+  }
+
+  return(value?: unknown): Promise<IteratorResult<string | Uint8Array>> {
+    return this.#connection[RETURN](this, value);
+  }
+
+  [Symbol.asyncIterator](): AsyncIterableIterator<string | Uint8Array> {
+    return this;
+  }
+}
+
+type Reads = PromiseWithResolvers<IteratorResult<string | Uint8Array>>[];
+
+/** The connection of {@linkcode socketConnection}. */
+class SocketConnection implements WsConnection {
+  readonly send: (data: WsSendData) => Promise<void>;
+  readonly close: (code?: number, reason?: string) => Promise<void>;
+  declare remoteAddr?: { hostname: string; port: number };
+
+  #socket: WebSocket;
+  #maxMessageBytes: number;
+  #maxBufferedBytes: number;
+  #maxUnreadBytes: number;
+  #closeTimeout: number;
+  #protocol: string | undefined;
+  #extensions: string | undefined;
+  /** Handles the socket's four events. */
+  #listener: (event: Event) => void;
+
+  /** `closed`, made when first asked for. */
+  #closed: Promise<WsCloseInfo> | undefined;
+  #resolveClosed: ((info: WsCloseInfo) => void) | undefined;
+  /** How the connection ended, once it has. */
+  #closeInfo: WsCloseInfo | undefined;
+  /** Made only when send() is called before the socket opened. */
+  #openResolvers: PromiseWithResolvers<boolean> | undefined;
+  #opened: boolean;
+  #finished = false;
+  #closing: Promise<void> | undefined;
+  #receiving = true;
+  #readableOpen = true;
+  #closeTimer: ReturnType<typeof setTimeout> | undefined;
+  #closeCode: number | undefined;
+  #closeReason: string | undefined;
+
+  #drain: PromiseWithResolvers<void> | undefined;
+  #drainTimer: ReturnType<typeof setTimeout> | undefined;
+  #drainDelay = 1;
 
   // Unread messages wait here until `readable` is first asked for (they
   // then move into it) or `[Symbol.asyncIterator]()` takes them directly:
   // a connection that is only iterated never builds a ReadableStream.
-  let unread: (string | Uint8Array)[] = [];
-  let unreadHead = 0;
-  let unreadBytes = 0;
+  /** Made on the first message that has to wait. */
+  #unread: (string | Uint8Array)[] | undefined;
+  #unreadHead = 0;
+  #unreadBytes = 0;
   /** `next()` calls of the direct iterator waiting for a message. */
-  let reads: PromiseWithResolvers<IteratorResult<string | Uint8Array>>[] = [];
+  #reads: Reads | undefined;
   /** Whether the direct iterator holds the messages (the stream's lock). */
-  let iterating = false;
-  let readable: ReadableStream<string | Uint8Array> | undefined;
-  let controller: ReadableStreamDefaultController<string | Uint8Array>;
+  #iterating = false;
+  #readable: ReadableStream<string | Uint8Array> | undefined;
+  #controller:
+    | ReadableStreamDefaultController<string | Uint8Array>
+    | undefined;
   /** Whether `readable` exists and is neither closed nor cancelled. */
-  let streamOpen = false;
+  #streamOpen = false;
   /** The lock standing in for the direct iterator's, if `readable` exists. */
-  let lock: ReadableStreamDefaultReader<string | Uint8Array> | undefined;
+  #lock: ReadableStreamDefaultReader<string | Uint8Array> | undefined;
+  /** Where messages go instead, after {@linkcode pushMessages}. */
+  #sink: MessageSink | undefined;
+
+  constructor(socket: WebSocket, options: SocketConnectionOptions) {
+    this.#maxMessageBytes = checkLimit(
+      "maxMessageBytes",
+      options.maxMessageBytes ?? DEFAULT_MAX_MESSAGE_BYTES,
+    );
+    this.#maxBufferedBytes = checkLimit(
+      "maxBufferedBytes",
+      options.maxBufferedBytes ?? DEFAULT_MAX_BUFFERED_BYTES,
+    );
+    this.#maxUnreadBytes = checkLimit(
+      "maxUnreadBytes",
+      options.maxUnreadBytes ?? DEFAULT_MAX_UNREAD_BYTES,
+    );
+    this.#closeTimeout = checkTimeout(
+      options.closeTimeout ?? DEFAULT_CLOSE_TIMEOUT,
+    );
+    this.#socket = socket;
+    this.#protocol = options.protocol;
+    this.#extensions = options.extensions;
+    if (options.remoteAddr !== undefined) this.remoteAddr = options.remoteAddr;
+    socket.binaryType = "arraybuffer";
+    this.#opened = socket.readyState === OPEN;
+    this.send = (data) => this.#send(data);
+    this.close = (code, reason) => this.#close(code, reason);
+    const listener = (event: Event): void => this.#onEvent(event);
+    this.#listener = listener;
+    if (!this.#opened) {
+      socket.addEventListener("open", listener);
+      socket.addEventListener("error", listener);
+    }
+    socket.addEventListener("message", listener);
+    socket.addEventListener("close", listener);
+  }
+
+  get closed(): Promise<WsCloseInfo> {
+    if (this.#closed === undefined) {
+      const info = this.#closeInfo;
+      this.#closed = info !== undefined
+        ? Promise.resolve(info)
+        : new Promise<WsCloseInfo>((resolve) => {
+          this.#resolveClosed = resolve;
+        });
+    }
+    return this.#closed;
+  }
+
+  get readable(): ReadableStream<string | Uint8Array> {
+    return this.#getReadable();
+  }
+
+  get protocol(): string {
+    return this.#protocol ?? this.#socket.protocol;
+  }
+
+  get extensions(): string {
+    return this.#extensions ?? this.#socket.extensions;
+  }
+
+  get bufferedAmount(): number {
+    return this.#socket.bufferedAmount;
+  }
+
+  [Symbol.asyncIterator](): AsyncIterator<string | Uint8Array> {
+    return this.#iterate();
+  }
 
   /** Builds `readable` on first use, with what is unread so far. */
-  function getReadable(): ReadableStream<string | Uint8Array> {
-    if (readable !== undefined) return readable;
-    readable = new ReadableStream<string | Uint8Array>({
-      start(c): void {
-        controller = c;
+  #getReadable(): ReadableStream<string | Uint8Array> {
+    if (this.#readable !== undefined) return this.#readable;
+    const readable = new ReadableStream<string | Uint8Array>({
+      start: (c): void => {
+        this.#controller = c;
       },
-      cancel(): void {
-        readableOpen = false;
-        streamOpen = false;
-        void close(1000);
+      cancel: (): void => {
+        this.#readableOpen = false;
+        this.#streamOpen = false;
+        void this.#close(1000);
       },
     }, {
-      highWaterMark: maxUnreadBytes,
+      highWaterMark: this.#maxUnreadBytes,
       size: unreadSize,
     });
-    streamOpen = true;
-    if (iterating) {
+    this.#readable = readable;
+    this.#streamOpen = true;
+    if (this.#iterating) {
       // The direct iterator has the messages: the stream looks as
       // `values()` leaves it, locked, and ends with the connection.
-      lock = readable.getReader();
-      if (!readableOpen) closeStream();
+      this.#lock = readable.getReader();
+      if (!this.#readableOpen) this.#closeStream();
       return readable;
     }
-    for (let i = unreadHead; i < unread.length; i++) {
-      controller.enqueue(unread[i]!);
+    const unread = this.#unread;
+    if (unread !== undefined) {
+      for (let i = this.#unreadHead; i < unread.length; i++) {
+        this.#controller!.enqueue(unread[i]!);
+      }
     }
-    unread = [];
-    unreadHead = 0;
-    unreadBytes = 0;
-    if (!readableOpen) closeStream();
+    this.#unread = undefined;
+    this.#unreadHead = 0;
+    this.#unreadBytes = 0;
+    if (!this.#readableOpen) this.#closeStream();
     return readable;
   }
 
-  function closeStream(): void {
-    if (!streamOpen) return;
-    streamOpen = false;
-    controller.close();
+  #closeStream(): void {
+    if (!this.#streamOpen) return;
+    this.#streamOpen = false;
+    this.#controller!.close();
   }
 
   /** Ends the direct iterator's waiting reads. */
-  function endReads(): void {
-    const waiting = reads;
-    reads = [];
+  #endReads(): void {
+    const waiting = this.#reads;
+    if (waiting === undefined) return;
+    this.#reads = undefined;
     for (const read of waiting) read.resolve({ value: undefined, done: true });
   }
 
@@ -311,138 +463,172 @@ export function socketConnection(
    * `readable` exists, else an iterator over the unread messages that
    * behaves the same (one at a time; `return()` closes with 1000).
    */
-  function iterate(): AsyncIterableIterator<string | Uint8Array> {
-    if (readable !== undefined || iterating) return getReadable().values();
-    iterating = true;
-    let released = false;
-    const release = (): void => {
-      released = true;
-      iterating = false;
-      // As `values()` releases the stream's lock once done; the stream has
-      // ended by now (the connection closed or `return()` cancelled it).
-      if (lock !== undefined) {
-        closeStream();
-        lock.releaseLock();
-        lock = undefined;
-      }
-    };
-    const iterator: AsyncIterableIterator<string | Uint8Array> = {
-      next(): Promise<IteratorResult<string | Uint8Array>> {
-        if (released) return Promise.resolve({ value: undefined, done: true });
-        if (unreadHead < unread.length) {
-          const value = unread[unreadHead]!;
-          unread[unreadHead++] = "";
-          unreadBytes -= unreadSize(value);
-          if (unreadHead === unread.length) {
-            unread = [];
-            unreadHead = 0;
-          } else if (unreadHead >= 1024 && unreadHead * 2 >= unread.length) {
-            unread = unread.slice(unreadHead);
-            unreadHead = 0;
-          }
-          return Promise.resolve({ value, done: false });
-        }
-        if (!readableOpen) {
-          release();
-          return Promise.resolve({ value: undefined, done: true });
-        }
-        const read = Promise.withResolvers<
-          IteratorResult<string | Uint8Array>
-        >();
-        reads.push(read);
-        return read.promise;
-      },
-      return(value?: unknown): Promise<IteratorResult<string | Uint8Array>> {
-        if (!released) {
-          release();
-          unread = [];
-          unreadHead = 0;
-          unreadBytes = 0;
-          if (readableOpen) {
-            readableOpen = false;
-            endReads();
-            void close(1000);
-          }
-        }
-        return Promise.resolve({
-          value: value as string | Uint8Array,
-          done: true,
-        });
-      },
-      [Symbol.asyncIterator](): AsyncIterableIterator<string | Uint8Array> {
-        return iterator;
-      },
-    };
-    return iterator;
+  #iterate(): AsyncIterableIterator<string | Uint8Array> {
+    if (this.#readable !== undefined || this.#iterating) {
+      return this.#getReadable().values();
+    }
+    this.#iterating = true;
+    return new DirectIterator(this);
   }
 
-  function finish(info: WsCloseInfo): void {
-    if (finished) return;
-    finished = true;
-    receiving = false;
-    clearTimeout(closeTimer);
-    clearTimeout(drainTimer);
+  [PUSH](sink: MessageSink): boolean {
+    if (this.#readable !== undefined || this.#iterating) return false;
+    // Like the direct iterator, the sink holds the messages for good.
+    this.#iterating = true;
+    this.#sink = sink;
+    const unread = this.#unread;
+    this.#unread = undefined;
+    this.#unreadBytes = 0;
+    if (unread !== undefined) {
+      for (let i = this.#unreadHead; i < unread.length; i++) {
+        sink.message(unread[i]!);
+      }
+    }
+    this.#unreadHead = 0;
+    if (!this.#readableOpen) sink.messagesEnded();
+    return true;
+  }
+
+  #release(iterator: DirectIterator): void {
+    iterator.released = true;
+    this.#iterating = false;
+    // As `values()` releases the stream's lock once done; the stream has
+    // ended by now (the connection closed or `return()` cancelled it).
+    if (this.#lock !== undefined) {
+      this.#closeStream();
+      this.#lock.releaseLock();
+      this.#lock = undefined;
+    }
+  }
+
+  [NEXT](
+    iterator: DirectIterator,
+  ): Promise<IteratorResult<string | Uint8Array>> {
+    if (iterator.released) {
+      return Promise.resolve({ value: undefined, done: true });
+    }
+    const unread = this.#unread;
+    if (unread !== undefined && this.#unreadHead < unread.length) {
+      const value = unread[this.#unreadHead]!;
+      unread[this.#unreadHead++] = "";
+      this.#unreadBytes -= unreadSize(value);
+      if (this.#unreadHead === unread.length) {
+        this.#unread = undefined;
+        this.#unreadHead = 0;
+      } else if (
+        this.#unreadHead >= 1024 && this.#unreadHead * 2 >= unread.length
+      ) {
+        this.#unread = unread.slice(this.#unreadHead);
+        this.#unreadHead = 0;
+      }
+      return Promise.resolve({ value, done: false });
+    }
+    if (!this.#readableOpen) {
+      this.#release(iterator);
+      return Promise.resolve({ value: undefined, done: true });
+    }
+    const read = Promise.withResolvers<IteratorResult<string | Uint8Array>>();
+    (this.#reads ??= []).push(read);
+    return read.promise;
+  }
+
+  [RETURN](
+    iterator: DirectIterator,
+    value: unknown,
+  ): Promise<IteratorResult<string | Uint8Array>> {
+    if (!iterator.released) {
+      this.#release(iterator);
+      this.#unread = undefined;
+      this.#unreadHead = 0;
+      this.#unreadBytes = 0;
+      if (this.#readableOpen) {
+        this.#readableOpen = false;
+        this.#endReads();
+        void this.#close(1000);
+      }
+    }
+    return Promise.resolve({
+      value: value as string | Uint8Array,
+      done: true,
+    });
+  }
+
+  #finish(info: WsCloseInfo): void {
+    if (this.#finished) return;
+    this.#finished = true;
+    this.#receiving = false;
+    clearTimeout(this.#closeTimer);
+    clearTimeout(this.#drainTimer);
+    const socket = this.#socket;
+    const listener = this.#listener;
     socket.removeEventListener("open", listener);
     socket.removeEventListener("message", listener);
     socket.removeEventListener("close", listener);
     socket.removeEventListener("error", listener);
-    openResolvers?.resolve(false);
-    openResolvers = undefined;
-    if (drain !== undefined) {
-      drain.reject(closedError("closed before the data was sent"));
-      drain = undefined;
+    this.#openResolvers?.resolve(false);
+    this.#openResolvers = undefined;
+    if (this.#drain !== undefined) {
+      this.#drain.reject(closedError("closed before the data was sent"));
+      this.#drain = undefined;
     }
-    if (readableOpen) {
-      readableOpen = false;
-      closeStream();
-      endReads();
+    if (this.#readableOpen) {
+      this.#readableOpen = false;
+      this.#closeStream();
+      this.#endReads();
+      this.#sink?.messagesEnded();
     }
-    resolveClosed(info);
+    this.#closeInfo = info;
+    this.#resolveClosed?.(info);
+    this.#resolveClosed = undefined;
   }
 
   /** Closes because of something the peer sent; stops delivering messages. */
-  function fail(code: number, reason: string): void {
-    receiving = false;
-    void close(code, fitCloseReason(reason));
+  #fail(code: number, reason: string): void {
+    this.#receiving = false;
+    void this.#close(code, fitCloseReason(reason));
   }
 
-  // One listener object for the four events rather than four functions.
-  const listener: EventListenerObject = {
-    handleEvent(event: Event): void {
-      switch (event.type) {
-        case "message":
-          receive((event as MessageEvent).data);
-          break;
-        case "open":
-          // Neither event matters once open: fewer listeners to keep.
-          socket.removeEventListener("open", listener);
-          socket.removeEventListener("error", listener);
-          opened = true;
-          openResolvers?.resolve(true);
-          openResolvers = undefined;
-          // Deno's server-side socket ignores a close() made before it
-          // opened.
-          if (closing !== undefined && !finished) closeSocket();
-          break;
-        case "close": {
-          const { code, reason, wasClean } = event as CloseEvent;
-          // Deno reports code 0 when the TCP connection dropped.
-          finish({ code: code === 0 ? 1006 : code, reason, wasClean });
-          break;
+  #onEvent(event: Event): void {
+    switch (event.type) {
+      case "message":
+        this.#receive((event as MessageEvent).data);
+        break;
+      case "open": {
+        // Neither event matters once open: fewer listeners to keep.
+        const socket = this.#socket;
+        socket.removeEventListener("open", this.#listener);
+        socket.removeEventListener("error", this.#listener);
+        this.#opened = true;
+        this.#openResolvers?.resolve(true);
+        this.#openResolvers = undefined;
+        // Deno's server-side socket ignores a close() made before it
+        // opened.
+        if (this.#closing !== undefined && !this.#finished) {
+          this.#closeSocket();
         }
-        case "error":
-          // A socket that never opened may not fire `close` (Deno's
-          // server-side socket when the upgrade fails); otherwise `close`
-          // follows.
-          if (!opened) finish({ code: 1006, reason: "", wasClean: false });
+        break;
       }
-    },
-  };
+      case "close": {
+        const { code, reason, wasClean } = event as CloseEvent;
+        // Deno reports code 0 when the TCP connection dropped.
+        this.#finish({ code: code === 0 ? 1006 : code, reason, wasClean });
+        break;
+      }
+      case "error":
+        // A socket that never opened may not fire `close` (Deno's
+        // server-side socket when the upgrade fails); otherwise `close`
+        // follows.
+        if (!this.#opened) {
+          this.#finish({ code: 1006, reason: "", wasClean: false });
+        }
+    }
+  }
 
-  function receive(data: unknown): void {
-    if (!receiving) return;
+  #receive(data: unknown): void {
+    if (!this.#receiving) return;
     let message: string | Uint8Array;
     let tooBig: boolean;
+    const maxMessageBytes = this.#maxMessageBytes;
     if (typeof data === "string") {
       message = data;
       tooBig = exceedsUtf8(data, maxMessageBytes);
@@ -450,74 +636,75 @@ export function socketConnection(
       message = new Uint8Array(data);
       tooBig = data.byteLength > maxMessageBytes;
     } else {
-      fail(1003, "Cannot receive message: binaryType is not arraybuffer");
+      this.#fail(1003, "Cannot receive message: binaryType is not arraybuffer");
       return;
     }
     if (tooBig) {
-      fail(
+      this.#fail(
         1009,
         `Cannot receive message: it exceeds maxMessageBytes of ${maxMessageBytes}`,
       );
       return;
     }
-    const read = reads.shift();
+    if (this.#sink !== undefined) {
+      if (this.#readableOpen) this.#sink.message(message);
+      return;
+    }
+    const read = this.#reads?.shift();
     if (read !== undefined) {
       // A waiting `next()` takes it at once, as a pending read does.
+      if (this.#reads!.length === 0) this.#reads = undefined;
       read.resolve({ value: message, done: false });
       return;
     }
-    const room = readable === undefined || iterating
-      ? maxUnreadBytes - unreadBytes
-      : controller.desiredSize ?? 0;
+    const maxUnreadBytes = this.#maxUnreadBytes;
+    const queued = this.#readable === undefined || this.#iterating;
+    const room = queued
+      ? maxUnreadBytes - this.#unreadBytes
+      : this.#controller!.desiredSize ?? 0;
     const cost = unreadSize(message);
     if (room < maxUnreadBytes && cost > room) {
-      fail(
+      this.#fail(
         1008,
         `Cannot queue message: unread messages exceed maxUnreadBytes of ${maxUnreadBytes}`,
       );
       return;
     }
-    if (!readableOpen) return;
-    if (readable === undefined || iterating) {
-      unread.push(message);
-      unreadBytes += cost;
+    if (!this.#readableOpen) return;
+    if (queued) {
+      (this.#unread ??= []).push(message);
+      this.#unreadBytes += cost;
     } else {
-      controller.enqueue(message);
+      this.#controller!.enqueue(message);
     }
   }
 
-  if (!opened) {
-    socket.addEventListener("open", listener);
-    socket.addEventListener("error", listener);
-  }
-  socket.addEventListener("message", listener);
-  socket.addEventListener("close", listener);
-
-  function pollDrain(): void {
-    drainTimer = undefined;
+  #pollDrain(): void {
+    this.#drainTimer = undefined;
+    const drain = this.#drain;
     if (drain === undefined) return;
-    if (socket.bufferedAmount <= maxBufferedBytes) {
-      const done = drain;
-      drain = undefined;
-      done.resolve();
+    if (this.#socket.bufferedAmount <= this.#maxBufferedBytes) {
+      this.#drain = undefined;
+      drain.resolve();
       return;
     }
-    drainDelay = Math.min(drainDelay * 2, MAX_DRAIN_POLL_MS);
-    drainTimer = setTimeout(pollDrain, drainDelay);
+    this.#drainDelay = Math.min(this.#drainDelay * 2, MAX_DRAIN_POLL_MS);
+    this.#drainTimer = setTimeout(() => this.#pollDrain(), this.#drainDelay);
   }
 
-  function waitForDrain(): Promise<void> {
-    if (drain === undefined) {
-      drain = Promise.withResolvers<void>();
-      drainDelay = 1;
-      drainTimer = setTimeout(pollDrain, drainDelay);
+  #waitForDrain(): Promise<void> {
+    if (this.#drain === undefined) {
+      this.#drain = Promise.withResolvers<void>();
+      this.#drainDelay = 1;
+      this.#drainTimer = setTimeout(() => this.#pollDrain(), this.#drainDelay);
     }
-    return drain.promise;
+    return this.#drain.promise;
   }
 
-  function sendNow(data: WsSendData): Promise<void> {
-    if (finished) return Promise.reject(closedError("is closed"));
-    if (closing !== undefined || socket.readyState !== OPEN) {
+  #sendNow(data: WsSendData): Promise<void> {
+    if (this.#finished) return Promise.reject(closedError("is closed"));
+    const socket = this.#socket;
+    if (this.#closing !== undefined || socket.readyState !== OPEN) {
       return Promise.reject(closedError("is closing"));
     }
     try {
@@ -529,25 +716,25 @@ export function socketConnection(
     } catch (error) {
       return Promise.reject(error);
     }
-    if (socket.bufferedAmount <= maxBufferedBytes) return SENT;
-    return waitForDrain();
+    if (socket.bufferedAmount <= this.#maxBufferedBytes) return SENT;
+    return this.#waitForDrain();
   }
 
-  function send(data: WsSendData): Promise<void> {
-    if (opened || finished) {
-      const sent = sendNow(data);
+  #send(data: WsSendData): Promise<void> {
+    if (this.#opened || this.#finished) {
+      const sent = this.#sendNow(data);
       return sent === SENT ? sent : handled(sent);
     }
-    openResolvers ??= Promise.withResolvers<boolean>();
+    this.#openResolvers ??= Promise.withResolvers<boolean>();
     return handled(
-      openResolvers.promise.then((open) =>
-        open ? sendNow(data) : Promise.reject(closedError("did not open"))
+      this.#openResolvers.promise.then((open) =>
+        open ? this.#sendNow(data) : Promise.reject(closedError("did not open"))
       ),
     );
   }
 
-  function close(code?: number, reason?: string): Promise<void> {
-    if (closing !== undefined) return closing;
+  #close(code?: number, reason?: string): Promise<void> {
+    if (this.#closing !== undefined) return this.#closing;
     if (code !== undefined && !isValidCloseCode(code)) {
       return Promise.reject(
         new RangeError(
@@ -569,52 +756,30 @@ export function socketConnection(
         );
       }
     }
-    const done = closed.then(() => {});
-    closing = done;
-    if (finished) return done;
-    closeCode = code;
-    closeReason = reason;
-    closeTimer = setTimeout(
-      () => finish({ code: 1006, reason: "", wasClean: false }),
-      closeTimeout,
+    const done = this.closed.then(ignoreValue);
+    this.#closing = done;
+    if (this.#finished) return done;
+    this.#closeCode = code;
+    this.#closeReason = reason;
+    this.#closeTimer = setTimeout(
+      () => this.#finish({ code: 1006, reason: "", wasClean: false }),
+      this.#closeTimeout,
     );
-    closeSocket();
+    this.#closeSocket();
     return done;
   }
 
-  function closeSocket(): void {
+  #closeSocket(): void {
+    const socket = this.#socket;
     try {
-      socket.close(closeCode, closeReason);
+      socket.close(this.#closeCode, this.#closeReason);
     } catch {
       // The platform refused the code: a client socket (browser or Deno)
       // sends only 1000 and 3000-4999. Close without a code instead.
       socket.close();
     }
   }
-
-  // Built without a spread, which would leave it in slow (dictionary) mode.
-  const connection: { -readonly [K in keyof WsConnection]: WsConnection[K] } = {
-    get readable(): ReadableStream<string | Uint8Array> {
-      return getReadable();
-    },
-    send,
-    close,
-    closed,
-    get protocol(): string {
-      return options.protocol ?? socket.protocol;
-    },
-    get extensions(): string {
-      return options.extensions ?? socket.extensions;
-    },
-    get bufferedAmount(): number {
-      return socket.bufferedAmount;
-    },
-    [Symbol.asyncIterator](): AsyncIterator<string | Uint8Array> {
-      return iterate();
-    },
-  };
-  if (options.remoteAddr !== undefined) {
-    connection.remoteAddr = options.remoteAddr;
-  }
-  return connection;
 }
+
+/** Turns `closed` into what `close()` resolves with. */
+function ignoreValue(): void {}

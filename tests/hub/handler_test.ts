@@ -306,6 +306,59 @@ Deno.test("createHubHandler lets a WebSocket client publish only with allowPubli
   await hub.close();
 });
 
+Deno.test("createHubHandler handles a WebSocket client's messages in order behind a slow hook", async () => {
+  const hub = new Hub();
+  const gate = Promise.withResolvers<void>();
+  let calls = 0;
+  await using server = serveHub(hub, {
+    allowPublish: true,
+    authorizePublish: async () => {
+      if (calls++ === 0) await gate.promise;
+      return true;
+    },
+  });
+  const socket = openSocket(`${server.origin}/chat`);
+  await socket.opened;
+  for (const data of ["one", "two", "three"]) socket.send({ data });
+  await until(() => calls === 1, "the first hook call");
+  strictEqual((await hub.history("chat")).messages.length, 0);
+  gate.resolve();
+  const got = [await socket.next(), await socket.next(), await socket.next()];
+  deepStrictEqual(got.map((m) => m.data), ["one", "two", "three"]);
+  deepStrictEqual(
+    (await hub.history("chat")).messages.map((m) => m.data),
+    ["one", "two", "three"],
+  );
+  await socket.close();
+  await hub.close();
+});
+
+Deno.test("createHubHandler closes a WebSocket with 1008 when its messages pile up past 16 MiB behind a slow hook", async () => {
+  const hub = new Hub();
+  const gate = Promise.withResolvers<void>();
+  await using server = serveHub(hub, {
+    allowPublish: true,
+    authorizePublish: async () => {
+      await gate.promise;
+      return true;
+    },
+  });
+  const socket = openSocket(`${server.origin}/chat`);
+  await socket.opened;
+  // Messages of 60 kB (under maxPublishBytes): the 281st makes more than
+  // 16 MiB wait behind the first. Nothing follows it, so the server's
+  // close frame is not lost to a TCP reset over unread data.
+  const data = "x".repeat(60_000);
+  for (let i = 0; i < 281; i++) socket.send({ data });
+  deepStrictEqual(await within(socket.closed, "the close"), {
+    code: 1008,
+    reason:
+      "Cannot queue message: unread messages exceed maxUnreadBytes of 16777216",
+  });
+  gate.resolve();
+  await hub.close();
+});
+
 Deno.test("createHubHandler gives WebSocket hooks the upgrade request's URL and headers", async () => {
   const hub = new Hub();
   const seen: string[] = [];

@@ -10,6 +10,9 @@ import {
 import {
   exceedsUtf8,
   fitCloseReason,
+  type MessageSink,
+  pushMessages,
+  sentAtOnce,
   socketConnection,
   UNREAD_MESSAGE_OVERHEAD,
 } from "../../ws/_socket_connection.ts";
@@ -396,4 +399,95 @@ Deno.test("fitCloseReason cuts to 123 bytes on a character boundary", () => {
   strictEqual(new TextEncoder().encode(cut).length, 122);
   ok(!cut.includes("\ufffd"));
   strictEqual(fitCloseReason("a".repeat(200)).length, 123);
+});
+
+/** A sink that records what it is given. */
+function recordingSink(): MessageSink & { log: unknown[] } {
+  const log: unknown[] = [];
+  return {
+    log,
+    message(data): void {
+      log.push(data);
+    },
+    messagesEnded(): void {
+      log.push("end");
+    },
+  };
+}
+
+Deno.test("pushMessages hands over queued and new messages, then the end once", async () => {
+  const socket = openFake();
+  const connection = socketConnection(socket.asWebSocket);
+  socket.receive("early");
+  const sink = recordingSink();
+  strictEqual(pushMessages(connection, sink), true);
+  deepStrictEqual(sink.log, ["early"]);
+  socket.receive("later");
+  socket.receive(new Uint8Array([7]).buffer);
+  socket.finish(1000, "");
+  socket.receive("after the end");
+  deepStrictEqual(sink.log, ["early", "later", new Uint8Array([7]), "end"]);
+  // The sink has the messages: the connection reads as locked.
+  strictEqual(connection.readable.locked, true);
+  throws(() => connection[Symbol.asyncIterator](), TypeError);
+  strictEqual((await connection.closed).code, 1000);
+});
+
+Deno.test("pushMessages still enforces maxMessageBytes", async () => {
+  const socket = openFake();
+  const connection = socketConnection(socket.asWebSocket, {
+    maxMessageBytes: 4,
+  });
+  const sink = recordingSink();
+  pushMessages(connection, sink);
+  socket.receive("fits");
+  socket.receive("too long");
+  strictEqual(socket.closes[0]?.code, 1009);
+  socket.finish(1009, "");
+  deepStrictEqual(sink.log, ["fits", "end"]);
+  await connection.closed;
+});
+
+Deno.test("pushMessages refuses a connection whose messages are being read", async () => {
+  const socket = openFake();
+  const connection = socketConnection(socket.asWebSocket);
+  const iterator = connection[Symbol.asyncIterator]();
+  strictEqual(pushMessages(connection, recordingSink()), false);
+  const next = iterator.next();
+  socket.receive("to the iterator");
+  deepStrictEqual(await next, { value: "to the iterator", done: false });
+  socket.finish(1000, "");
+  await connection.closed;
+  const otherSocket = openFake();
+  const other = socketConnection(otherSocket.asWebSocket);
+  strictEqual(other.readable.locked, false);
+  strictEqual(pushMessages(other, recordingSink()), false);
+  otherSocket.finish(1000, "");
+  await other.closed;
+});
+
+Deno.test("pushMessages ends a sink at once on a connection that has closed", async () => {
+  const socket = openFake();
+  const connection = socketConnection(socket.asWebSocket);
+  socket.receive("last");
+  socket.finish(1001, "");
+  await connection.closed;
+  const sink = recordingSink();
+  strictEqual(pushMessages(connection, sink), true);
+  deepStrictEqual(sink.log, ["last", "end"]);
+});
+
+Deno.test("sentAtOnce tells a send under maxBufferedBytes from one that waits", async () => {
+  const socket = openFake();
+  const connection = socketConnection(socket.asWebSocket, {
+    maxBufferedBytes: 10,
+  });
+  strictEqual(sentAtOnce(connection.send("small")), true);
+  socket.bufferedAmount = 100;
+  const waiting = connection.send("more");
+  strictEqual(sentAtOnce(waiting), false);
+  socket.bufferedAmount = 0;
+  await waiting;
+  socket.finish(1000, "");
+  await connection.closed;
 });
