@@ -317,6 +317,12 @@ class SocketConnection implements WsConnection {
   #drain: PromiseWithResolvers<void> | undefined;
   #drainTimer: ReturnType<typeof setTimeout> | undefined;
   #drainDelay = 1;
+  /**
+   * An upper bound of `socket.bufferedAmount`: what it was when last read
+   * plus an upper bound of the bytes sent since. While it is under
+   * `maxBufferedBytes`, `send()` need not ask the socket.
+   */
+  #bufferedBound = 0;
 
   // Unread messages wait here until `readable` is first asked for (they
   // then move into it) or `[Symbol.asyncIterator]()` takes them directly:
@@ -683,7 +689,9 @@ class SocketConnection implements WsConnection {
     this.#drainTimer = undefined;
     const drain = this.#drain;
     if (drain === undefined) return;
-    if (this.#socket.bufferedAmount <= this.#maxBufferedBytes) {
+    const amount = this.#socket.bufferedAmount;
+    this.#bufferedBound = amount;
+    if (amount <= this.#maxBufferedBytes) {
       this.#drain = undefined;
       drain.resolve();
       return;
@@ -716,7 +724,16 @@ class SocketConnection implements WsConnection {
     } catch (error) {
       return Promise.reject(error);
     }
-    if (socket.bufferedAmount <= this.#maxBufferedBytes) return SENT;
+    // A UTF-16 code unit takes at most 3 bytes in UTF-8.
+    this.#bufferedBound += typeof data === "string"
+      ? data.length * 3
+      : data instanceof Blob
+      ? data.size
+      : data.byteLength;
+    if (this.#bufferedBound <= this.#maxBufferedBytes) return SENT;
+    const amount = socket.bufferedAmount;
+    this.#bufferedBound = amount;
+    if (amount <= this.#maxBufferedBytes) return SENT;
     return this.#waitForDrain();
   }
 

@@ -491,3 +491,30 @@ Deno.test("sentAtOnce tells a send under maxBufferedBytes from one that waits", 
   socket.finish(1000, "");
   await connection.closed;
 });
+
+Deno.test("socketConnection send() asks the socket's bufferedAmount only once the bytes sent could pass maxBufferedBytes", async () => {
+  const socket = openFake();
+  let reads = 0;
+  let amount = 0;
+  Object.defineProperty(socket, "bufferedAmount", {
+    get(): number {
+      reads++;
+      return amount;
+    },
+  });
+  const connection = socketConnection(socket.asWebSocket, {
+    maxBufferedBytes: 300,
+  });
+  // Ten 10-unit strings: at most 300 UTF-8 bytes, never more than the limit.
+  for (let i = 0; i < 10; i++) await connection.send("0123456789");
+  strictEqual(reads, 0);
+  // The next one could pass it: the socket is asked, and says it is full.
+  amount = 1000;
+  const waiting = connection.send("0123456789");
+  strictEqual(reads, 1);
+  strictEqual(await state(waiting), "pending");
+  amount = 0;
+  await waiting;
+  socket.finish(1000, "");
+  await connection.closed;
+});
