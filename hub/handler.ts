@@ -152,7 +152,10 @@ export interface HubHandlerOptions {
   maxSubscriptions?: number;
   /**
    * Consecutive invalid or refused messages after which a WebSocket is
-   * closed with 1008; any accepted message resets the count.
+   * closed with 1008; any accepted message resets the count. (A client's
+   * messages are handled one at a time, in order; those that wait behind a
+   * slow hook are bounded at 16 MiB, past which the WebSocket is closed
+   * with 1008 too.)
    *
    * @default {10}
    */
