@@ -42,7 +42,7 @@ export interface ByteSource {
   cancel(): void;
 }
 
-const MIN_READ_BYTES = 16 * 1024;
+const MIN_READ_BYTES = 4 * 1024;
 const MAX_READ_BYTES = 256 * 1024;
 
 /** Options for {@linkcode byteSource}. */

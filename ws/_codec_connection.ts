@@ -140,6 +140,14 @@ const TEXT_FRAME: WsFrame = Object.freeze({
   payload: new Uint8Array(0),
 });
 const EMPTY = new Uint8Array(0);
+// Shared by every connection: a whole-message decode keeps no state.
+/** Checks text strictly, for text the lenient decoder may have changed. */
+const strictDecoder = new TextDecoder("utf-8", {
+  fatal: true,
+  ignoreBOM: true,
+});
+/** The fast decoder; its output is checked for U+FFFD. */
+const looseDecoder = new TextDecoder("utf-8", { ignoreBOM: true });
 /** What `send()` returns when the data fits under `maxBufferedBytes`. */
 const RESOLVED: Promise<void> = Promise.resolve();
 const encoder = new TextEncoder();
@@ -565,20 +573,12 @@ export function codecConnection(
   });
   // Whole, uncompressed one-frame messages and control frames are handled
   // here; fragmented and compressed messages go through the message decoder
-  // stream, one frame at a time, which keeps them in order.
-  const assembler = new WsMessageDecoderStream({
-    maxMessageBytes,
-    ...(compressor === undefined ? {} : { compressor }),
-  });
-  const assemblerWriter = assembler.writable.getWriter();
-  const assemblerReader = assembler.readable.getReader();
+  // stream, one frame at a time, which keeps them in order. The stream is
+  // made on the first such frame: most connections never need it.
+  let assemblerWriter: WritableStreamDefaultWriter<WsFrame> | undefined;
+  let assemblerReader: ReadableStreamDefaultReader<WsMessage> | undefined;
   let assembling = false;
   let pendingRead: Promise<ReadableStreamReadResult<WsMessage>> | undefined;
-  const textDecoder = new TextDecoder("utf-8", {
-    fatal: true,
-    ignoreBOM: true,
-  });
-  const looseDecoder = new TextDecoder("utf-8", { ignoreBOM: true });
   let decoding = true;
   let peerClosed = false;
   let paused = false;
@@ -775,7 +775,7 @@ export function codecConnection(
     let data = looseDecoder.decode(payload);
     if (!data.includes("\uFFFD")) return data;
     try {
-      data = textDecoder.decode(payload);
+      data = strictDecoder.decode(payload);
     } catch (cause) {
       throw new WsProtocolError(
         "Cannot decode message: text is not valid UTF-8",
@@ -814,6 +814,14 @@ export function codecConnection(
     // or the last frame of a message.
     const completes = opcode >= 8 || frame.fin;
     if (opcode < 8) assembling = !frame.fin;
+    if (assemblerWriter === undefined || assemblerReader === undefined) {
+      const assembler = new WsMessageDecoderStream({
+        maxMessageBytes,
+        ...(compressor === undefined ? {} : { compressor }),
+      });
+      assemblerWriter = assembler.writable.getWriter();
+      assemblerReader = assembler.readable.getReader();
+    }
     if (pendingRead === undefined) {
       pendingRead = assemblerReader.read();
       pendingRead.catch(ignore);
@@ -986,7 +994,7 @@ export function codecConnection(
     }
     transportClosed = true;
     source.cancel();
-    assemblerReader.cancel().catch(ignore);
+    assemblerReader?.cancel().catch(ignore);
     sink.abort();
     try {
       duplex.close();

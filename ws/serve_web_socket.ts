@@ -368,7 +368,56 @@ export function serveWebSocket<T>(
     }
   }
 
+  /** Upgrades `conn`, then runs the handler until the connection closes. */
   async function handle(conn: Deno.Conn): Promise<void> {
+    // The handshake's state (its read buffer, the head reader, the request)
+    // goes with `upgrade`'s frame, not kept for the connection's lifetime.
+    const upgraded = await upgrade(conn);
+    if (upgraded === undefined) return;
+    const { connection, handled, closed } = upgraded;
+    try {
+      await handled;
+    } catch (error) {
+      report(error);
+      await connection.close(
+        1011,
+        fitCloseReason("Cannot handle connection: the handler failed"),
+      ).catch(report);
+    }
+    await closed;
+  }
+
+  /** Calls the handler; what it throws comes back as a rejection. */
+  function startHandler(
+    connection: WsConnection,
+    request: Request,
+  ): Promise<void> {
+    try {
+      return Promise.resolve(
+        codec === undefined
+          ? (handler as Handler<WsConnection>)(connection, request)
+          : (handler as Handler<TypedWsConnection<T>>)(
+            withCodec(connection, codec),
+            request,
+          ),
+      );
+    } catch (error) {
+      return Promise.reject(error);
+    }
+  }
+
+  /**
+   * Reads and answers the opening handshake; once upgraded, starts the
+   * handler. `undefined` when the connection was refused or went away.
+   */
+  async function upgrade(conn: Deno.Conn): Promise<
+    | {
+      connection: WsConnection;
+      handled: Promise<void>;
+      closed: Promise<void>;
+    }
+    | undefined
+  > {
     handshakes.add(conn);
     const reader = byteSource(conn);
     const headReader = createHttp1HeadReader({ maxHeadBytes });
@@ -500,23 +549,7 @@ export function serveWebSocket<T>(
       connections.delete(connection);
     });
     if (stopping) void connection.close(1001).catch(report);
-    try {
-      if (codec === undefined) {
-        await (handler as Handler<WsConnection>)(connection, request);
-      } else {
-        await (handler as Handler<TypedWsConnection<T>>)(
-          withCodec(connection, codec),
-          request,
-        );
-      }
-    } catch (error) {
-      report(error);
-      await connection.close(
-        1011,
-        fitCloseReason("Cannot handle connection: the handler failed"),
-      ).catch(report);
-    }
-    await closed;
+    return { connection, handled: startHandler(connection, request), closed };
   }
 
   /** Sends `response` with `Connection: close`, then closes gracefully. */
