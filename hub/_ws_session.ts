@@ -277,8 +277,12 @@ abstract class Session implements MessageSink {
   readonly request: SessionRequest;
   readonly context: SessionContext;
   #errors = 0;
-  /** Messages that arrived while one was handled, and their cost. */
+  /**
+   * Messages that arrived while one was handled (from `#pendingHead` on),
+   * and their cost.
+   */
   #pending: (string | Uint8Array)[] | undefined;
+  #pendingHead = 0;
   #pendingBytes = 0;
   #busy = false;
   #stopped = false;
@@ -360,12 +364,21 @@ abstract class Session implements MessageSink {
       this.#stop();
       return;
     }
-    const pending = this.#pending;
-    while (pending !== undefined && !this.#busy && !this.#stopped) {
-      const data = pending.shift();
-      if (data === undefined) {
+    while (!this.#busy && !this.#stopped) {
+      const pending = this.#pending;
+      if (pending === undefined) break;
+      // A head index rather than shift(): linear in the messages queued.
+      const data = pending[this.#pendingHead]!;
+      pending[this.#pendingHead++] = "";
+      if (this.#pendingHead === pending.length) {
         this.#pending = undefined;
-        break;
+        this.#pendingHead = 0;
+      } else if (
+        this.#pendingHead >= 1024 && this.#pendingHead * 2 >= pending.length
+      ) {
+        // Messages keep coming while others wait: drop the handled slots.
+        this.#pending = pending.slice(this.#pendingHead);
+        this.#pendingHead = 0;
       }
       this.#pendingBytes -=
         (typeof data === "string" ? data.length : data.byteLength) +
@@ -389,6 +402,7 @@ abstract class Session implements MessageSink {
     if (this.#stopped) return;
     this.#stopped = true;
     this.#pending = undefined;
+    this.#pendingHead = 0;
     this.#pendingBytes = 0;
     this.context.sessions.delete(this);
     this.release();

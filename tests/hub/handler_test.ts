@@ -333,6 +333,35 @@ Deno.test("createHubHandler handles a WebSocket client's messages in order behin
   await hub.close();
 });
 
+Deno.test("createHubHandler publishes thousands of a WebSocket client's messages queued behind a slow hook, in order", async () => {
+  const hub = new Hub({ replay: { maxMessages: 5000 } });
+  const gate = Promise.withResolvers<void>();
+  let calls = 0;
+  await using server = serveHub(hub, {
+    allowPublish: true,
+    authorizePublish: async () => {
+      if (calls++ === 0) await gate.promise;
+      return true;
+    },
+  });
+  const socket = openSocket(`${server.origin}/chat`);
+  await socket.opened;
+  const sent = Array.from({ length: 3000 }, (_, i) => `m${i}`);
+  for (const data of sent) socket.send({ data });
+  await until(() => calls === 1, "the first hook call");
+  gate.resolve();
+  // The client is subscribed to the topic too: it gets them all back.
+  const received: unknown[] = [];
+  for (let i = 0; i < sent.length; i++) {
+    received.push((await socket.next()).data);
+  }
+  deepStrictEqual(received, sent);
+  const { messages } = await hub.history("chat", { limit: sent.length });
+  deepStrictEqual(messages.map((m) => m.data), sent);
+  await socket.close();
+  await hub.close();
+});
+
 Deno.test("createHubHandler closes a WebSocket with 1008 when its messages pile up past 16 MiB behind a slow hook", async () => {
   const hub = new Hub();
   const gate = Promise.withResolvers<void>();
