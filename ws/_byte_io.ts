@@ -63,51 +63,87 @@ export function byteSource(
   options: ByteSourceOptions = {},
 ): ByteSource {
   const read = duplex.read;
-  const lend = options.lend ?? false;
   if (read !== undefined) {
-    let buffer = new Uint8Array(MIN_READ_BYTES);
-    let done = false;
-    const onRead = (n: number | null): Uint8Array | undefined => {
-      if (n === null) {
-        done = true;
-        return undefined;
-      }
-      const chunk = lend ? buffer.subarray(0, n) : buffer.slice(0, n);
-      if (n === buffer.length && buffer.length < MAX_READ_BYTES) {
-        // Reads fill the buffer: the peer sends a lot, read more at once.
-        buffer = new Uint8Array(buffer.length * 4);
-      }
-      return chunk;
-    };
-    return {
-      read(): Promise<Uint8Array | undefined> {
-        if (done) return Promise.resolve(undefined);
-        return read.call(duplex, buffer).then(onRead);
-      },
-      fill(): Promise<number | null> {
-        if (done) return Promise.resolve(null);
-        return read.call(duplex, buffer);
-      },
-      chunk: onRead,
-      release(): void {},
-      cancel(): void {
-        done = true;
-      },
-    };
+    return new ReadSource(duplex, read, options.lend ?? false);
   }
-  const reader = duplex.readable.getReader();
-  return {
-    async read(): Promise<Uint8Array | undefined> {
-      const { done, value } = await reader.read();
-      return done ? undefined : value;
-    },
-    release(): void {
-      reader.releaseLock();
-    },
-    cancel(): void {
-      reader.cancel().catch(ignore);
-    },
-  };
+  return new StreamSource(duplex.readable.getReader());
+}
+
+// The sources and the sink are objects of classes, their logic in shared
+// methods: a server holding many connections holds one of each per
+// connection, and closures would cost more memory.
+
+/** A {@linkcode ByteSource} over `duplex.read`. */
+class ReadSource implements ByteSource {
+  #duplex: ByteDuplex;
+  #read: (p: Uint8Array) => Promise<number | null>;
+  #lend: boolean;
+  #buffer = new Uint8Array(MIN_READ_BYTES);
+  #done = false;
+
+  constructor(
+    duplex: ByteDuplex,
+    read: (p: Uint8Array) => Promise<number | null>,
+    lend: boolean,
+  ) {
+    this.#duplex = duplex;
+    this.#read = read;
+    this.#lend = lend;
+  }
+
+  read(): Promise<Uint8Array | undefined> {
+    if (this.#done) return Promise.resolve(undefined);
+    return this.#read.call(this.#duplex, this.#buffer).then((n) =>
+      this.chunk(n)
+    );
+  }
+
+  fill(): Promise<number | null> {
+    if (this.#done) return Promise.resolve(null);
+    return this.#read.call(this.#duplex, this.#buffer);
+  }
+
+  chunk(n: number | null): Uint8Array | undefined {
+    if (n === null) {
+      this.#done = true;
+      return undefined;
+    }
+    const buffer = this.#buffer;
+    const chunk = this.#lend ? buffer.subarray(0, n) : buffer.slice(0, n);
+    if (n === buffer.length && buffer.length < MAX_READ_BYTES) {
+      // Reads fill the buffer: the peer sends a lot, read more at once.
+      this.#buffer = new Uint8Array(buffer.length * 4);
+    }
+    return chunk;
+  }
+
+  release(): void {}
+
+  cancel(): void {
+    this.#done = true;
+  }
+}
+
+/** A {@linkcode ByteSource} over `duplex.readable`. */
+class StreamSource implements ByteSource {
+  #reader: ReadableStreamDefaultReader<Uint8Array>;
+
+  constructor(reader: ReadableStreamDefaultReader<Uint8Array>) {
+    this.#reader = reader;
+  }
+
+  async read(): Promise<Uint8Array | undefined> {
+    const { done, value } = await this.#reader.read();
+    return done ? undefined : value;
+  }
+
+  release(): void {
+    this.#reader.releaseLock();
+  }
+
+  cancel(): void {
+    this.#reader.cancel().catch(ignore);
+  }
 }
 
 /**
@@ -163,31 +199,93 @@ function ignore(): void {}
 
 /** Opens a {@linkcode ByteSink} on `duplex`. */
 export function byteSink(duplex: ByteDuplex): ByteSink {
-  const direct = duplex.write;
-  const writer = direct === undefined ? duplex.writable.getWriter() : undefined;
-  const queue: Uint8Array[] = [];
-  const callbacks: (WriteCallback | undefined)[] = [];
-  let writing = false;
-  let failure: { error: unknown } | undefined;
+  return new Sink(duplex);
+}
 
-  async function writeAll(bytes: Uint8Array): Promise<void> {
-    if (writer !== undefined) return writer.write(bytes);
+/** The {@linkcode ByteSink} of {@linkcode byteSink}. */
+class Sink implements ByteSink {
+  #duplex: ByteDuplex;
+  #direct: ((p: Uint8Array) => Promise<number>) | undefined;
+  #writer: WritableStreamDefaultWriter<Uint8Array> | undefined;
+  /** Bytes waiting to be written, and their callbacks; made when needed. */
+  #queue: Uint8Array[] | undefined;
+  #callbacks: (WriteCallback | undefined)[] | undefined;
+  #writing = false;
+  #failure: { error: unknown } | undefined;
+  // The write made at once, outside the flush loop (one at a time).
+  #directBytes: Uint8Array | undefined;
+  #directDone: WriteCallback | undefined;
+  #directShared = false;
+  /** Its settlement handlers, made on the first such write. */
+  #onDirectWritten: ((n: number) => void) | undefined;
+  #onDirectFailed: ((error: unknown) => void) | undefined;
+
+  constructor(duplex: ByteDuplex) {
+    this.#duplex = duplex;
+    const direct = duplex.write;
+    this.#direct = direct;
+    if (direct === undefined) this.#writer = duplex.writable.getWriter();
+  }
+
+  write(bytes: Uint8Array, done?: WriteCallback, shared = false): void {
+    if (this.#failure !== undefined) {
+      done?.(this.#failure.error);
+      return;
+    }
+    const direct = this.#direct;
+    if (!this.#writing && direct !== undefined) {
+      // Nothing queued: write at once, without the flush loop's promises.
+      this.#writing = true;
+      this.#directBytes = bytes;
+      this.#directDone = done;
+      this.#directShared = shared;
+      direct.call(this.#duplex, bytes).then(
+        this.#onDirectWritten ??= (n) => this.#directWritten(n),
+        this.#onDirectFailed ??= (error) => this.#directFailed(error),
+      );
+      return;
+    }
+    (this.#queue ??= []).push(shared ? bytes.slice() : bytes);
+    (this.#callbacks ??= []).push(done);
+    if (!this.#writing) void this.#flush();
+  }
+
+  abort(): void {
+    this.#fail(
+      new DOMException("Cannot write: the sink was aborted", "AbortError"),
+    );
+    this.#writer?.abort().catch(ignore);
+  }
+
+  release(): void {
+    this.#writer?.releaseLock();
+  }
+
+  async #writeAll(bytes: Uint8Array): Promise<void> {
+    if (this.#writer !== undefined) return this.#writer.write(bytes);
+    const direct = this.#direct!;
     let offset = 0;
     while (offset < bytes.length) {
-      offset += await direct!.call(duplex, bytes.subarray(offset));
+      offset += await direct.call(this.#duplex, bytes.subarray(offset));
     }
   }
 
-  function fail(error: unknown): void {
-    failure ??= { error };
-    const pending = callbacks.splice(0);
-    queue.length = 0;
-    for (const callback of pending) callback?.(failure.error);
+  #fail(error: unknown): void {
+    this.#failure ??= { error };
+    const pending = this.#callbacks;
+    this.#queue = undefined;
+    this.#callbacks = undefined;
+    if (pending === undefined) return;
+    for (const callback of pending) callback?.(this.#failure.error);
   }
 
-  async function flush(): Promise<void> {
-    writing = true;
-    while (queue.length > 0 && failure === undefined) {
+  async #flush(): Promise<void> {
+    this.#writing = true;
+    let queue: Uint8Array[] | undefined;
+    while (
+      (queue = this.#queue) !== undefined && queue.length > 0 &&
+      this.#failure === undefined
+    ) {
       let count = 1;
       let size = queue[0]!.length;
       while (
@@ -208,77 +306,49 @@ export function byteSink(duplex: ByteDuplex): ByteSink {
         }
       }
       queue.splice(0, count);
-      const done = callbacks.splice(0, count);
+      const done = this.#callbacks!.splice(0, count);
       try {
-        await writeAll(batch);
+        await this.#writeAll(batch);
       } catch (error) {
         for (const callback of done) callback?.(error);
-        fail(error);
+        this.#fail(error);
         break;
       }
       for (const callback of done) callback?.();
     }
-    writing = false;
+    if (this.#queue !== undefined && this.#queue.length === 0) {
+      // Written out: a connection that stays quiet keeps no arrays.
+      this.#queue = undefined;
+      this.#callbacks = undefined;
+    }
+    this.#writing = false;
   }
 
-  // The write made at once, outside the flush loop (one at a time).
-  let directBytes: Uint8Array | undefined;
-  let directDone: WriteCallback | undefined;
-  let directShared = false;
-
-  function onDirectWritten(n: number): void {
-    const bytes = directBytes!;
-    const done = directDone;
-    directBytes = undefined;
-    directDone = undefined;
+  #directWritten(n: number): void {
+    const bytes = this.#directBytes!;
+    const done = this.#directDone;
+    this.#directBytes = undefined;
+    this.#directDone = undefined;
     if (n < bytes.length) {
       // A partial write: the rest goes first, then anything queued.
-      queue.unshift(directShared ? bytes.slice(n) : bytes.subarray(n));
-      callbacks.unshift(done);
-      void flush();
+      (this.#queue ??= []).unshift(
+        this.#directShared ? bytes.slice(n) : bytes.subarray(n),
+      );
+      (this.#callbacks ??= []).unshift(done);
+      void this.#flush();
       return;
     }
-    writing = false;
+    this.#writing = false;
     done?.();
-    if (queue.length > 0) void flush();
+    if (this.#queue !== undefined && this.#queue.length > 0) void this.#flush();
   }
 
-  function onDirectFailed(error: unknown): void {
-    const done = directDone;
-    directBytes = undefined;
-    directDone = undefined;
-    writing = false;
+  #directFailed(error: unknown): void {
+    const done = this.#directDone;
+    this.#directBytes = undefined;
+    this.#directDone = undefined;
+    this.#writing = false;
     done?.(error);
-    fail(error);
+    this.#fail(error);
   }
-
-  return {
-    write(bytes, done, shared = false): void {
-      if (failure !== undefined) {
-        done?.(failure.error);
-        return;
-      }
-      if (!writing && direct !== undefined) {
-        // Nothing queued: write at once, without the flush loop's promises.
-        writing = true;
-        directBytes = bytes;
-        directDone = done;
-        directShared = shared;
-        direct.call(duplex, bytes).then(onDirectWritten, onDirectFailed);
-        return;
-      }
-      queue.push(shared ? bytes.slice() : bytes);
-      callbacks.push(done);
-      if (!writing) void flush();
-    },
-    abort(): void {
-      fail(
-        new DOMException("Cannot write: the sink was aborted", "AbortError"),
-      );
-      writer?.abort().catch(ignore);
-    },
-    release(): void {
-      writer?.releaseLock();
-    },
-  };
 }

@@ -6,7 +6,9 @@
 
 import {
   type ByteDuplex,
+  type ByteSink,
   byteSink,
+  type ByteSource,
   byteSource,
   type WriteCallback,
 } from "./_byte_io.ts";
@@ -14,10 +16,10 @@ import type { WsCompressor } from "./compressor.ts";
 import type { WsCloseInfo, WsConnection, WsSendData } from "./connection.ts";
 import { encodeClosePayload } from "./encode_close_payload.ts";
 import { isValidCloseCode } from "./is_valid_close_code.ts";
-import { createFrameEncoder } from "./frame_encoder.ts";
+import { createFrameEncoder, type WsFrameEncoder } from "./frame_encoder.ts";
 import type { WsFrame } from "./frame.ts";
 import { headerLength, writeHeader } from "./_frame_header.ts";
-import { createFrameParser } from "./frame_parser.ts";
+import { createFrameParser, type WsFrameParser } from "./frame_parser.ts";
 import { parseClosePayload } from "./parse_close_payload.ts";
 import type { WsMessage } from "./message.ts";
 import { WsMessageDecoderStream } from "./message_decoder_stream.ts";
@@ -228,6 +230,11 @@ function sleep(ms: number): { promise: Promise<void>; cancel(): void } {
  * - `closed` resolves only once the transport is closed and every read and
  *   write on it has settled.
  *
+ * The connection is one object of a class, its logic in shared methods, and
+ * what most connections never need is made on first use, so that a server
+ * holding many connections pays little for each; `send` and `close` are
+ * still bound, so they may be passed around on their own.
+ *
  * @param duplex The transport; nothing else may read or write it.
  * @param options Role, negotiated values, limits and timers.
  * @returns The connection.
@@ -236,40 +243,284 @@ export function codecConnection(
   duplex: ByteDuplex,
   options: CodecConnectionOptions,
 ): WsConnection {
-  checkConnectionOptions(options);
-  const role = options.role;
-  const maxMessageBytes = options.maxMessageBytes ?? DEFAULT_MAX_MESSAGE_BYTES;
-  const maxBufferedBytes = options.maxBufferedBytes ??
-    DEFAULT_MAX_BUFFERED_BYTES;
-  const maxUnreadBytes = options.maxUnreadBytes ?? DEFAULT_MAX_UNREAD_BYTES;
-  const closeTimeout = options.closeTimeout ?? DEFAULT_CLOSE_TIMEOUT;
-  const heartbeat = options.heartbeat;
-  const compressor = options.compressor;
-  const isClient = role === "client";
+  return new CodecConnection(duplex, options);
+}
+
+// Encoders shared by every connection (made on first use): an encoder keeps
+// nothing between frames but a slab that small frames are carved from, and
+// one per connection would hold a 64 KiB slab for each that ever sent a
+// frame through it. The sink copies a slab frame that has to wait behind
+// another write, so a slow peer never holds a slab.
+let serverEncoder: WsFrameEncoder | undefined;
+let clientEncoder: WsFrameEncoder | undefined;
+
+/** Frames the parser of the connection decoding right now completed. */
+let parsed: WsFrame[] = [];
+/**
+ * The `onFrame` of every connection's parser: `parser.push()` runs no other
+ * code, so the frames it completed are taken from `parsed` right after.
+ */
+function collectFrame(frame: WsFrame): void {
+  parsed.push(frame);
+}
+
+/** What an unread message costs against `maxUnreadBytes`. */
+function unreadCost(data: string | Uint8Array): number {
+  return (typeof data === "string" ? data.length : data.byteLength) +
+    UNREAD_MESSAGE_OVERHEAD;
+}
+
+/** Keys of the methods the direct iterator calls on its connection. */
+const NEXT: unique symbol = Symbol("next");
+const RETURN: unique symbol = Symbol("return");
+
+type Read = IteratorResult<string | Uint8Array, undefined>;
+
+/**
+ * What `[Symbol.asyncIterator]()` returns before `readable` exists: the
+ * unread messages one at a time, from the connection's queue.
+ */
+class DirectIterator implements AsyncIterableIterator<string | Uint8Array> {
+  #connection: CodecConnection;
+  /** Whether the iterator has ended (and released the messages). */
+  finished = false;
+
+  constructor(connection: CodecConnection) {
+    this.#connection = connection;
+  }
+
+  next(): Promise<Read> {
+    return this.#connection[NEXT](this);
+  }
+
+  return(value?: unknown): Promise<Read> {
+    return this.#connection[RETURN](this, value);
+  }
+
+  [Symbol.asyncIterator](): AsyncIterableIterator<string | Uint8Array> {
+    return this;
+  }
+}
+
+/**
+ * The connection of {@linkcode codecConnection}: its state in fields, its
+ * logic in shared methods. Whatever most connections never need (the queue
+ * of unread messages, the waiters for the buffer to drain, the queue of
+ * asynchronous jobs, the frame parser before the first byte, the message
+ * decoder stream, the heartbeat's timers) is made on first use.
+ */
+class CodecConnection implements WsConnection {
+  readonly send: (data: WsSendData) => Promise<void>;
+  readonly close: (code?: number, reason?: string) => Promise<void>;
+  readonly protocol: string;
+  readonly extensions: string;
+  declare remoteAddr?: { hostname: string; port: number };
+
+  #duplex: ByteDuplex;
+  #isClient: boolean;
+  #maxMessageBytes: number;
+  #maxBufferedBytes: number;
+  #maxUnreadBytes: number;
+  #closeTimeout: number;
+  #compressor: (WsCompressor & { close?(): void }) | undefined;
 
   // ---- state ----
   /** "open" → "closing" (our close frame sent) → "closed" (tearing down). */
-  let state: "open" | "closing" | "closed" = "open";
-  let closeSent = false;
-  let transportClosed = false;
-  let closeTimer: ReturnType<typeof setTimeout> | undefined;
-  let closing: Promise<void> | undefined;
-  const closedResolvers = Promise.withResolvers<WsCloseInfo>();
-  const inputEnded = Promise.withResolvers<void>();
+  #state: "open" | "closing" | "closed" = "open";
+  #closeSent = false;
+  #transportClosed = false;
+  #closeTimer: ReturnType<typeof setTimeout> | undefined;
+  #closing: Promise<void> | undefined;
+  /** `closed`, made when first asked for (or settled, at the end). */
+  #closed: Promise<WsCloseInfo> | undefined;
+  #resolveClosed: ((info: WsCloseInfo) => void) | undefined;
+  /** Whether reading has stopped: the end of input, or a read failed. */
+  #inputEnded = false;
+  /** Made only when a teardown waits for the input to end. */
+  #onInputEnded: (() => void) | undefined;
 
   // ---- output ----
-  const sink = byteSink(duplex);
-  let buffered = 0;
+  #sink: ByteSink;
+  #buffered = 0;
   /** Settles once our close frame is written (or could not be). */
-  let closeWritten: Promise<void> = Promise.resolve();
-  let drainWaiters: PromiseWithResolvers<void>[] = [];
-  /** Jobs waiting behind an asynchronous one (compression, Blob reading). */
-  const jobs: (() => void | Promise<void>)[] = [];
-  let busy = false;
-  const frameEncoder = createFrameEncoder({ role });
-  // `write` is done with the bytes once it resolves (they are in the
-  // kernel); a writable stream may pass the very chunk on to its reader.
-  const poolFrames = duplex.write !== undefined;
+  #closeWritten: Promise<void> | undefined;
+  /**
+   * `send()` calls waiting for `bufferedAmount` to come down (`undefined`
+   * rather than empty).
+   */
+  #drainWaiters: PromiseWithResolvers<void>[] | undefined;
+  /**
+   * Jobs waiting behind an asynchronous one (compression, Blob reading;
+   * `undefined` rather than empty).
+   */
+  #jobs: (() => void | Promise<void>)[] | undefined;
+  #busy = false;
+
+  // ---- input ----
+  // A server reading a Deno connection reads into one reused buffer, and its
+  // parser unmasks payloads in place there: a text message is decoded
+  // before the next read, and anything that outlives the chunk (a binary
+  // message, a fragment, a ping's data) is copied out by `#own`. A client's
+  // payloads are views into the chunk: they get chunks of their own. So do
+  // chunks from a stream (whose writer may still hold them).
+  #lend: boolean;
+  #source: ByteSource;
+  /** What a read settles with: bound once, for every read. */
+  #onRead: (result: number | null | Uint8Array | undefined) => void;
+  #onReadFailed: () => void;
+  /** Made on the first bytes. */
+  #parser: WsFrameParser | undefined;
+  // Whole, uncompressed one-frame messages and control frames are handled
+  // here; fragmented and compressed messages go through the message decoder
+  // stream, one frame at a time, which keeps them in order. The stream is
+  // made on the first such frame: most connections never need it.
+  #assemblerWriter: WritableStreamDefaultWriter<WsFrame> | undefined;
+  #assemblerReader: ReadableStreamDefaultReader<WsMessage> | undefined;
+  #assembling = false;
+  #pendingRead: Promise<ReadableStreamReadResult<WsMessage>> | undefined;
+  #decoding = true;
+  #peerClosed = false;
+  #paused = false;
+  #wake: (() => void) | undefined;
+
+  // Messages go to the reader through a small queue of their own rather
+  // than a ReadableStream: the connection's async iterator takes from it
+  // directly (two promises fewer a message); `readable` is only made when
+  // asked for, and then pulls from the same queue.
+  /** Whether messages are still accepted (not cancelled, not torn down). */
+  #readableOpen = true;
+  /**
+   * Unread messages from `#inboxHead` on (`undefined` rather than empty:
+   * made on the first message that has to wait, dropped once all are
+   * read); `#unread` is their cost.
+   */
+  #inbox: (string | Uint8Array)[] | undefined;
+  #inboxHead = 0;
+  #unread = 0;
+  /** No message will come anymore (once the queue is read). */
+  #inboxEnded = false;
+  /** What a reader waiting for the next message gets, and its resolver. */
+  #waiting: Promise<Read> | undefined;
+  #resolveWaiting: ((result: Read) => void) | undefined;
+  #stream: ReadableStream<string | Uint8Array> | undefined;
+  /** The fast async iterator, while it holds the messages (a lock). */
+  #iterator: DirectIterator | undefined;
+  /** Locks `#stream` while the fast iterator runs, when both exist. */
+  #iteratorLock:
+    | ReadableStreamDefaultReader<string | Uint8Array>
+    | undefined;
+
+  // ---- heartbeat ----
+  #pingTimer: ReturnType<typeof setInterval> | undefined;
+  #pongTimer: ReturnType<typeof setTimeout> | undefined;
+  /** Whether anything arrived since the last tick of the heartbeat. */
+  #heard = false;
+
+  constructor(duplex: ByteDuplex, options: CodecConnectionOptions) {
+    checkConnectionOptions(options);
+    const isClient = options.role === "client";
+    this.#duplex = duplex;
+    this.#isClient = isClient;
+    this.#maxMessageBytes = options.maxMessageBytes ??
+      DEFAULT_MAX_MESSAGE_BYTES;
+    this.#maxBufferedBytes = options.maxBufferedBytes ??
+      DEFAULT_MAX_BUFFERED_BYTES;
+    this.#maxUnreadBytes = options.maxUnreadBytes ?? DEFAULT_MAX_UNREAD_BYTES;
+    this.#closeTimeout = options.closeTimeout ?? DEFAULT_CLOSE_TIMEOUT;
+    this.#compressor = options.compressor;
+    this.protocol = options.protocol ?? "";
+    this.extensions = options.extensions ?? "";
+    if (options.remoteAddr !== undefined) this.remoteAddr = options.remoteAddr;
+    this.send = (data) => this.#send(data);
+    this.close = (code, reason) => this.#close(code, reason);
+    this.#sink = byteSink(duplex);
+    const lend = !isClient && duplex.read !== undefined;
+    this.#lend = lend;
+    this.#source = byteSource(duplex, { lend });
+    this.#onRead = (result) => this.#received(result);
+    this.#onReadFailed = () => this.#endInput();
+    const heartbeat = options.heartbeat;
+    const timeout = heartbeat?.timeout ?? 0;
+    if (heartbeat !== undefined && heartbeat.interval > 0) {
+      this.#pingTimer = setInterval(
+        () => this.#onHeartbeat(timeout),
+        heartbeat.interval,
+      );
+    }
+    const head = options.head;
+    this.#receive(head !== undefined && head.length > 0 ? head : undefined);
+  }
+
+  get readable(): ReadableStream<string | Uint8Array> {
+    if (this.#stream === undefined) {
+      this.#stream = this.#makeStream();
+      // The fast iterator holds the messages: the stream shows as locked.
+      if (this.#iterator !== undefined) {
+        this.#iteratorLock = this.#stream.getReader();
+      }
+    }
+    return this.#stream;
+  }
+
+  get closed(): Promise<WsCloseInfo> {
+    if (this.#closed === undefined) {
+      const { promise, resolve } = Promise.withResolvers<WsCloseInfo>();
+      this.#closed = promise;
+      this.#resolveClosed = resolve;
+    }
+    return this.#closed;
+  }
+
+  get bufferedAmount(): number {
+    return this.#buffered;
+  }
+
+  /** The connection's async iterator, over the queue. */
+  [Symbol.asyncIterator](): AsyncIterator<string | Uint8Array> {
+    if (this.#stream !== undefined && this.#iterator === undefined) {
+      return this.#stream.values();
+    }
+    if (this.#iterator !== undefined) {
+      throw new TypeError(
+        "Cannot iterate connection: its messages are already being read",
+      );
+    }
+    const iterator = new DirectIterator(this);
+    this.#iterator = iterator;
+    return iterator;
+  }
+
+  [NEXT](iterator: DirectIterator): Promise<Read> {
+    if (iterator.finished) {
+      return Promise.resolve({ value: undefined, done: true });
+    }
+    return this.#take();
+  }
+
+  [RETURN](iterator: DirectIterator, value: unknown): Promise<Read> {
+    if (!iterator.finished) {
+      this.#finishIterator(iterator);
+      this.#cancelInbox();
+    }
+    return Promise.resolve({ value: value as undefined, done: true });
+  }
+
+  /** The fast iterator is done: it releases the messages (and the lock). */
+  #finishIterator(iterator: DirectIterator): void {
+    if (iterator.finished) return;
+    iterator.finished = true;
+    this.#iterator = undefined;
+    this.#iteratorLock?.releaseLock();
+    this.#iteratorLock = undefined;
+  }
+
+  /** Called once the messages have ended: the fast iterator is done. */
+  #releaseIterator(): void {
+    const iterator = this.#iterator;
+    if (iterator !== undefined) this.#finishIterator(iterator);
+  }
+
+  // ---- output ----
 
   /**
    * Queues a server's uncompressed text frame encoded straight from `text`
@@ -277,7 +528,7 @@ export function codecConnection(
    * buffer instead of two); returns `false` when the text is long and not
    * ASCII (then the usual path runs).
    */
-  function sendTextDirect(text: string): boolean {
+  #sendTextDirect(text: string): boolean {
     const worst = MAX_SERVER_HEADER + 3 * text.length;
     if (worst <= SLAB_FRAME_BYTES) {
       if (slabPos + worst > slab.length) {
@@ -300,14 +551,17 @@ export function codecConnection(
       slabPos = (at + written + 7) & ~7;
       writeHeader(frame, TEXT_FRAME, written, undefined);
       const cost = frame.length;
-      buffered += cost;
-      sink.write(frame, (error) => {
-        buffered -= cost;
-        drained(error);
+      this.#buffered += cost;
+      this.#sink.write(frame, (error) => {
+        this.#buffered -= cost;
+        this.#drained(error);
       }, true);
       return true;
     }
-    const large = poolFrames && text.length <= LARGE_POOLED_TEXT_CHARS;
+    // `write` is done with the bytes once it resolves (they are in the
+    // kernel); a writable stream may pass the very chunk on to its reader.
+    const large = this.#duplex.write !== undefined &&
+      text.length <= LARGE_POOLED_TEXT_CHARS;
     const out = large
       ? takeLargeBuffer(MAX_SERVER_HEADER + text.length)
       : new Uint8Array(MAX_SERVER_HEADER + text.length);
@@ -331,35 +585,38 @@ export function codecConnection(
     );
     writeHeader(frame, TEXT_FRAME, written, undefined);
     const cost = frame.length;
-    buffered += cost;
-    sink.write(frame, (error) => {
+    this.#buffered += cost;
+    this.#sink.write(frame, (error) => {
       if (large) giveLargeBuffer(out);
-      buffered -= cost;
-      drained(error);
+      this.#buffered -= cost;
+      this.#drained(error);
     });
     return true;
   }
 
-  function drained(error?: unknown): void {
+  #drained(error?: unknown): void {
     if (error !== undefined) {
-      void abort(error);
+      this.#abort(error);
       return;
     }
-    if (buffered <= maxBufferedBytes && drainWaiters.length > 0) {
-      const waiters = drainWaiters;
-      drainWaiters = [];
+    const waiters = this.#drainWaiters;
+    if (waiters !== undefined && this.#buffered <= this.#maxBufferedBytes) {
+      this.#drainWaiters = undefined;
       for (const waiter of waiters) waiter.resolve();
     }
   }
 
   /** Writes one frame; `cost` is what it added to `buffered`. */
-  function writeFrame(
+  #writeFrame(
     opcode: number,
     payload: Uint8Array,
     rsv1: boolean,
     cost: number,
     done?: WriteCallback,
   ): void {
+    const frameEncoder = this.#isClient
+      ? clientEncoder ??= createFrameEncoder({ role: "client" })
+      : serverEncoder ??= createFrameEncoder({ role: "server" });
     const bytes = frameEncoder.encode({
       fin: true,
       rsv1,
@@ -368,34 +625,31 @@ export function codecConnection(
       opcode,
       payload,
     });
-    writeBytes(bytes, cost, done);
-  }
-
-  /** Queues an encoded frame; `cost` is what it added to `buffered`. */
-  function writeBytes(
-    bytes: Uint8Array,
-    cost: number,
-    done?: WriteCallback,
-  ): void {
+    // A small frame is a view into the encoder's slab.
+    const shared = bytes.byteLength < bytes.buffer.byteLength;
     if (cost === 0) {
-      sink.write(bytes, done ?? onControlWritten);
+      this.#sink.write(
+        bytes,
+        done ?? ((error) => this.#onControlWritten(error)),
+        shared,
+      );
       return;
     }
-    sink.write(bytes, (error) => {
-      buffered -= cost;
-      drained(error);
-    });
+    this.#sink.write(bytes, (error) => {
+      this.#buffered -= cost;
+      this.#drained(error);
+    }, shared);
   }
 
-  function onControlWritten(error?: unknown): void {
-    if (error !== undefined) void abort(error);
+  #onControlWritten(error?: unknown): void {
+    if (error !== undefined) this.#abort(error);
   }
 
   /** Runs `job` after every job queued before it. */
-  function schedule(job: () => void | Promise<void>): Promise<void> | void {
-    if (busy || jobs.length > 0) {
+  #schedule(job: () => void | Promise<void>): Promise<void> | void {
+    if (this.#busy || this.#jobs !== undefined) {
       const done = Promise.withResolvers<void>();
-      jobs.push(() => {
+      (this.#jobs ??= []).push(() => {
         let result: void | Promise<void>;
         try {
           result = job();
@@ -410,58 +664,64 @@ export function codecConnection(
     }
     const result = job();
     if (result === undefined) return;
-    busy = true;
-    return result.finally(runJobs);
+    this.#busy = true;
+    return result.finally(() => this.#runJobs());
   }
 
-  function runJobs(): void {
-    busy = false;
-    while (jobs.length > 0) {
-      const result = jobs.shift()!();
+  #runJobs(): void {
+    this.#busy = false;
+    let jobs: (() => void | Promise<void>)[] | undefined;
+    while ((jobs = this.#jobs) !== undefined) {
+      const job = jobs.shift()!;
+      if (jobs.length === 0) this.#jobs = undefined;
+      const result = job();
       if (result !== undefined) {
-        busy = true;
-        result.then(runJobs, runJobs);
+        this.#busy = true;
+        const next = (): void => this.#runJobs();
+        result.then(next, next);
         return;
       }
     }
   }
 
-  function sendData(
+  #sendData(
     opcode: number,
     payload: Uint8Array,
     cost: number,
   ): void | Promise<void> {
-    if (state === "closed") {
-      buffered -= cost;
+    if (this.#state === "closed") {
+      this.#buffered -= cost;
       throw stateError("is closed");
     }
+    const compressor = this.#compressor;
     if (compressor === undefined || payload.length < compressor.threshold) {
-      writeFrame(opcode, payload, false, cost);
+      this.#writeFrame(opcode, payload, false, cost);
       return;
     }
     return compressor.compress(payload).then((compressed) => {
-      if (state === "closed") {
-        buffered -= cost;
+      if (this.#state === "closed") {
+        this.#buffered -= cost;
         throw stateError("is closed");
       }
-      writeFrame(opcode, compressed, true, cost);
+      this.#writeFrame(opcode, compressed, true, cost);
     }, (error) => {
-      buffered -= cost;
+      this.#buffered -= cost;
       throw error;
     });
   }
 
-  function afterHandOver(): Promise<void> {
-    if (buffered <= maxBufferedBytes) return RESOLVED;
-    if (state === "closed") {
+  #afterHandOver(): Promise<void> {
+    if (this.#buffered <= this.#maxBufferedBytes) return RESOLVED;
+    if (this.#state === "closed") {
       return Promise.reject(stateError("closed before the data was sent"));
     }
     const waiter = Promise.withResolvers<void>();
-    drainWaiters.push(waiter);
+    (this.#drainWaiters ??= []).push(waiter);
     return waiter.promise;
   }
 
-  function send(data: WsSendData): Promise<void> {
+  #send(data: WsSendData): Promise<void> {
+    const state = this.#state;
     if (state !== "open") {
       return handled(
         Promise.reject(
@@ -469,15 +729,16 @@ export function codecConnection(
         ),
       );
     }
+    const compressor = this.#compressor;
     let opcode = 2;
     let payload: Uint8Array | undefined;
     let cost: number;
     if (typeof data === "string") {
       if (
-        !isClient && compressor === undefined && !busy && jobs.length === 0 &&
-        sendTextDirect(data)
+        !this.#isClient && compressor === undefined && !this.#busy &&
+        this.#jobs === undefined && this.#sendTextDirect(data)
       ) {
-        return afterHandOver();
+        return this.#afterHandOver();
       }
       opcode = 1;
       payload = encoder.encode(data);
@@ -502,172 +763,116 @@ export function codecConnection(
     }
     if (
       payload !== undefined && typeof data !== "string" &&
-      (busy || jobs.length > 0 ||
+      (this.#busy || this.#jobs !== undefined ||
         (compressor !== undefined && payload.length >= compressor.threshold))
     ) {
       // The bytes are read later: the caller's buffer may change by then.
       payload = payload.slice();
     }
-    buffered += cost;
+    this.#buffered += cost;
     let handedOver: Promise<void> | void;
     try {
       handedOver = payload !== undefined
-        ? schedule(() => sendData(opcode, payload, cost))
-        : schedule(async () => {
+        ? this.#schedule(() => this.#sendData(opcode, payload, cost))
+        : this.#schedule(async () => {
           const bytes = new Uint8Array(await (data as Blob).arrayBuffer());
-          return sendData(2, bytes, cost);
+          return this.#sendData(2, bytes, cost);
         });
     } catch (error) {
       return handled(Promise.reject(error));
     }
-    if (handedOver === undefined) return afterHandOver();
-    return handled(handedOver.then(afterHandOver));
+    if (handedOver === undefined) return this.#afterHandOver();
+    return handled(handedOver.then(() => this.#afterHandOver()));
   }
 
-  function sendControl(opcode: number, payload: Uint8Array): void {
-    const job = (): void => {
-      if (state === "closed" || transportClosed) return;
-      writeFrame(opcode, payload, false, 0);
-    };
-    const result = schedule(job);
+  #sendControl(opcode: number, payload: Uint8Array): void {
+    const result = this.#schedule((): void => {
+      if (this.#state === "closed" || this.#transportClosed) return;
+      this.#writeFrame(opcode, payload, false, 0);
+    });
     if (result !== undefined) result.catch(ignore);
   }
 
   /** Sends our close frame (once), in order after every queued message. */
-  function sendClose(code: number | undefined, reason: string): Promise<void> {
-    closeSent = true;
+  #sendClose(code: number | undefined, reason: string): Promise<void> {
+    this.#closeSent = true;
     const payload = code === undefined
       ? EMPTY
       : encodeClosePayload(code, reason);
     const written = Promise.withResolvers<void>();
-    const result = schedule(() => {
-      if (transportClosed) return written.resolve();
-      writeFrame(8, payload, false, 0, () => written.resolve());
+    const result = this.#schedule(() => {
+      if (this.#transportClosed) return written.resolve();
+      this.#writeFrame(8, payload, false, 0, () => written.resolve());
     });
     if (result !== undefined) result.then(undefined, written.resolve);
-    closeWritten = written.promise;
+    this.#closeWritten = written.promise;
     return written.promise;
   }
 
   // ---- input ----
-  // A server reading a Deno connection reads into one reused buffer, and its
-  // parser unmasks payloads in place there: a text message is decoded
-  // before the next read, and anything that outlives the chunk (a binary
-  // message, a fragment, a ping's data) is copied out by `own`. A client's
-  // payloads are views into the chunk: they get chunks of their own. So do
-  // chunks from a stream (whose writer may still hold them).
-  const lend = !isClient && duplex.read !== undefined;
-  const source = byteSource(duplex, { lend });
-  const fill = source.fill;
+
   /** A payload as memory of its own (it may be a view into a lent chunk). */
-  function own(payload: Uint8Array): Uint8Array {
-    return lend ? payload.slice() : payload;
-  }
-  /** Frames the parser completed from the current chunk. */
-  let parsed: WsFrame[] = [];
-  const parser = createFrameParser((frame) => void parsed.push(frame), {
-    role,
-    maxFrameBytes: maxMessageBytes + FRAME_HEADROOM,
-    allowRsv1: compressor !== undefined,
-    inPlace: lend,
-  });
-  // Whole, uncompressed one-frame messages and control frames are handled
-  // here; fragmented and compressed messages go through the message decoder
-  // stream, one frame at a time, which keeps them in order. The stream is
-  // made on the first such frame: most connections never need it.
-  let assemblerWriter: WritableStreamDefaultWriter<WsFrame> | undefined;
-  let assemblerReader: ReadableStreamDefaultReader<WsMessage> | undefined;
-  let assembling = false;
-  let pendingRead: Promise<ReadableStreamReadResult<WsMessage>> | undefined;
-  let decoding = true;
-  let peerClosed = false;
-  let paused = false;
-  let wake: (() => void) | undefined;
-
-  // Messages go to the reader through a small queue of their own rather
-  // than a ReadableStream: the connection's async iterator takes from it
-  // directly (two promises fewer a message); `readable` is only made when
-  // asked for, and then pulls from the same queue.
-  /** Whether messages are still accepted (not cancelled, not torn down). */
-  let readableOpen = true;
-  /** Unread messages from `inboxHead` on; `unread` is their cost. */
-  let inbox: (string | Uint8Array)[] = [];
-  let inboxHead = 0;
-  let unread = 0;
-  /** No message will come anymore (once the queue is read). */
-  let inboxEnded = false;
-  /** A reader waiting for the next message. */
-  let waiting:
-    | PromiseWithResolvers<IteratorResult<string | Uint8Array, undefined>>
-    | undefined;
-  let stream: ReadableStream<string | Uint8Array> | undefined;
-  /** Whether the fast async iterator holds the messages (a lock). */
-  let iterating = false;
-  /** Called once the fast iterator has yielded the end. */
-  let releaseIterator: (() => void) | undefined;
-  /** Locks `stream` while the fast iterator runs, when both exist. */
-  let iteratorLock:
-    | ReadableStreamDefaultReader<string | Uint8Array>
-    | undefined;
-
-  function cost(data: string | Uint8Array): number {
-    return (typeof data === "string" ? data.length : data.byteLength) +
-      UNREAD_MESSAGE_OVERHEAD;
+  #own(payload: Uint8Array): Uint8Array {
+    return this.#lend ? payload.slice() : payload;
   }
 
   /** The next message, or the end. */
-  function take(): Promise<IteratorResult<string | Uint8Array, undefined>> {
+  #take(): Promise<Read> {
+    const waiting = this.#waiting;
     if (waiting !== undefined) {
       // Reads queue up behind the pending one, in order.
-      return waiting.promise.then(take);
+      return waiting.then(() => this.#take());
     }
-    if (inboxHead < inbox.length) {
-      const value = inbox[inboxHead]!;
-      inbox[inboxHead++] = "";
-      if (inboxHead === inbox.length) {
-        inbox = [];
-        inboxHead = 0;
+    const inbox = this.#inbox;
+    if (inbox !== undefined) {
+      const value = inbox[this.#inboxHead]!;
+      inbox[this.#inboxHead++] = "";
+      if (this.#inboxHead === inbox.length) {
+        this.#inbox = undefined;
+        this.#inboxHead = 0;
       }
-      unread -= cost(value);
-      if (unread < maxUnreadBytes) wakeReceiver();
+      this.#unread -= unreadCost(value);
+      if (this.#unread < this.#maxUnreadBytes) this.#wakeReceiver();
       return Promise.resolve({ value, done: false });
     }
-    if (inboxEnded) {
-      releaseIterator?.();
+    if (this.#inboxEnded) {
+      this.#releaseIterator();
       return Promise.resolve({ value: undefined, done: true });
     }
-    waiting = Promise.withResolvers();
-    const promise = waiting.promise;
-    wakeReceiver();
+    const { promise, resolve } = Promise.withResolvers<Read>();
+    this.#waiting = promise;
+    this.#resolveWaiting = resolve;
+    this.#wakeReceiver();
     return promise;
   }
 
   /** Ends the messages: queued ones can still be read. */
-  function endInbox(): void {
-    readableOpen = false;
-    inboxEnded = true;
-    const reader = waiting;
-    if (reader === undefined) return;
-    waiting = undefined;
-    releaseIterator?.();
-    reader.resolve({ value: undefined, done: true });
+  #endInbox(): void {
+    this.#readableOpen = false;
+    this.#inboxEnded = true;
+    const resolve = this.#resolveWaiting;
+    if (resolve === undefined) return;
+    this.#waiting = undefined;
+    this.#resolveWaiting = undefined;
+    this.#releaseIterator();
+    resolve({ value: undefined, done: true });
   }
 
   /** The reader gave up: drop the messages and close with 1000. */
-  function cancelInbox(): void {
-    if (inboxEnded && inboxHead === inbox.length) return;
-    inbox = [];
-    inboxHead = 0;
-    unread = 0;
-    endInbox();
-    wakeReceiver();
-    void close(1000).catch(ignore);
+  #cancelInbox(): void {
+    if (this.#inboxEnded && this.#inbox === undefined) return;
+    this.#inbox = undefined;
+    this.#inboxHead = 0;
+    this.#unread = 0;
+    this.#endInbox();
+    this.#wakeReceiver();
+    void this.#close(1000).catch(ignore);
   }
 
-  function makeStream(): ReadableStream<string | Uint8Array> {
+  #makeStream(): ReadableStream<string | Uint8Array> {
     return new ReadableStream<string | Uint8Array>({
-      async pull(controller): Promise<void> {
-        const result = await take();
+      pull: async (controller): Promise<void> => {
+        const result = await this.#take();
         if (!result.done) {
           controller.enqueue(result.value);
           return;
@@ -678,98 +883,62 @@ export function codecConnection(
           // Cancelled meanwhile: already closed.
         }
       },
-      cancel(): void {
-        cancelInbox();
+      cancel: (): void => {
+        this.#cancelInbox();
       },
     }, { highWaterMark: 0 });
   }
 
-  /** The connection's async iterator, over the queue. */
-  function iterate(): AsyncIterableIterator<string | Uint8Array> {
-    if (stream !== undefined && !iterating) return stream.values();
-    if (iterating) {
-      throw new TypeError(
-        "Cannot iterate connection: its messages are already being read",
-      );
-    }
-    iterating = true;
-    let finished = false;
-    const finish = (): void => {
-      if (finished) return;
-      finished = true;
-      iterating = false;
-      releaseIterator = undefined;
-      iteratorLock?.releaseLock();
-      iteratorLock = undefined;
-    };
-    releaseIterator = finish;
-    return {
-      next(): Promise<IteratorResult<string | Uint8Array, undefined>> {
-        if (finished) return Promise.resolve({ value: undefined, done: true });
-        return take();
-      },
-      return(
-        value?: unknown,
-      ): Promise<IteratorResult<string | Uint8Array, undefined>> {
-        if (!finished) {
-          finish();
-          cancelInbox();
-        }
-        return Promise.resolve({ value: value as undefined, done: true });
-      },
-      [Symbol.asyncIterator](): AsyncIterableIterator<string | Uint8Array> {
-        return this;
-      },
-    };
-  }
-
-  function wakeReceiver(): void {
-    const resume = wake;
-    wake = undefined;
+  #wakeReceiver(): void {
+    const resume = this.#wake;
+    this.#wake = undefined;
     resume?.();
   }
 
-  function deliver(data: string | Uint8Array): void {
-    if (!readableOpen || state === "closed") return;
-    if (state === "closing" && unread >= maxUnreadBytes) return;
-    const reader = waiting;
-    if (reader !== undefined) {
-      waiting = undefined;
-      reader.resolve({ value: data, done: false });
+  #deliver(data: string | Uint8Array): void {
+    const state = this.#state;
+    if (!this.#readableOpen || state === "closed") return;
+    if (state === "closing" && this.#unread >= this.#maxUnreadBytes) return;
+    const resolve = this.#resolveWaiting;
+    if (resolve !== undefined) {
+      this.#waiting = undefined;
+      this.#resolveWaiting = undefined;
+      resolve({ value: data, done: false });
       return;
     }
-    inbox.push(data);
-    unread += cost(data);
+    (this.#inbox ??= []).push(data);
+    this.#unread += unreadCost(data);
   }
 
-  function onMessage(message: WsMessage): void {
+  #onMessage(message: WsMessage): void {
     switch (message.type) {
       case "text":
       case "binary":
-        deliver(message.data);
+        this.#deliver(message.data);
         break;
       case "ping":
-        if (!closeSent) sendControl(10, message.data);
+        if (!this.#closeSent) this.#sendControl(10, message.data);
         break;
       case "pong":
         break;
       case "close":
-        peerClosed = true;
-        onPeerClose(message.code, message.reason);
+        this.#peerClosed = true;
+        this.#onPeerClose(message.code, message.reason);
         break;
     }
   }
 
   /** The data of a whole, uncompressed message in one frame. */
-  function messageData(frame: WsFrame): string | Uint8Array {
+  #messageData(frame: WsFrame): string | Uint8Array {
     const payload = frame.payload;
+    const maxMessageBytes = this.#maxMessageBytes;
     if (payload.length > maxMessageBytes) {
       throw new WsProtocolError(
         `Cannot decode message: message of ${payload.length} bytes exceeds maxMessageBytes of ${maxMessageBytes}`,
         { code: "message-too-large" },
       );
     }
-    if (frame.opcode === 2) return own(payload);
+    if (frame.opcode === 2) return this.#own(payload);
     // The lenient decoder is the fast one; only text in which it put a
     // replacement character (maybe an invalid sequence) is checked strictly.
     let data = looseDecoder.decode(payload);
@@ -786,58 +955,71 @@ export function codecConnection(
   }
 
   /** A ping, pong or close frame (the parser checked its length and FIN). */
-  function controlMessage(frame: WsFrame): WsMessage {
-    if (frame.opcode === 9) return { type: "ping", data: own(frame.payload) };
+  #controlMessage(frame: WsFrame): WsMessage {
+    if (frame.opcode === 9) {
+      return { type: "ping", data: this.#own(frame.payload) };
+    }
     if (frame.opcode === 10) return { type: "pong", data: frame.payload };
     return { type: "close", ...parseClosePayload(frame.payload) };
   }
 
   /** Handles one frame; returns a promise when the assembler takes it. */
-  function onFrame(frame: WsFrame): void | Promise<void> {
-    if (peerClosed) return;
+  #onFrame(frame: WsFrame): void | Promise<void> {
+    if (this.#peerClosed) return;
     const opcode = frame.opcode;
-    if (!assembling && !frame.rsv1) {
+    if (!this.#assembling && !frame.rsv1) {
       if (opcode === 8 || opcode === 9 || opcode === 10) {
-        return onMessage(controlMessage(frame));
+        return this.#onMessage(this.#controlMessage(frame));
       }
       if (frame.fin && (opcode === 1 || opcode === 2)) {
-        return deliver(messageData(frame));
+        return this.#deliver(this.#messageData(frame));
       }
     }
     // The assembler may keep the payload past this chunk.
-    return assemble(lend ? { ...frame, payload: own(frame.payload) } : frame);
+    return this.#assemble(
+      this.#lend ? { ...frame, payload: frame.payload.slice() } : frame,
+    );
   }
 
-  async function assemble(frame: WsFrame): Promise<void> {
+  async #assemble(frame: WsFrame): Promise<void> {
     const opcode = frame.opcode;
     // Whether the decoder yields a message for this frame: a control frame,
     // or the last frame of a message.
     const completes = opcode >= 8 || frame.fin;
-    if (opcode < 8) assembling = !frame.fin;
-    if (assemblerWriter === undefined || assemblerReader === undefined) {
+    if (opcode < 8) this.#assembling = !frame.fin;
+    let writer = this.#assemblerWriter;
+    let reader = this.#assemblerReader;
+    if (writer === undefined || reader === undefined) {
+      const compressor = this.#compressor;
       const assembler = new WsMessageDecoderStream({
-        maxMessageBytes,
+        maxMessageBytes: this.#maxMessageBytes,
         ...(compressor === undefined ? {} : { compressor }),
       });
-      assemblerWriter = assembler.writable.getWriter();
-      assemblerReader = assembler.readable.getReader();
+      this.#assemblerWriter = writer = assembler.writable.getWriter();
+      this.#assemblerReader = reader = assembler.readable.getReader();
     }
-    if (pendingRead === undefined) {
-      pendingRead = assemblerReader.read();
-      pendingRead.catch(ignore);
+    if (this.#pendingRead === undefined) {
+      this.#pendingRead = reader.read();
+      this.#pendingRead.catch(ignore);
     }
-    await assemblerWriter.write(frame);
+    await writer.write(frame);
     if (!completes) return;
-    const result = await pendingRead;
-    pendingRead = undefined;
-    if (!result.done) onMessage(result.value);
+    const result = await this.#pendingRead;
+    this.#pendingRead = undefined;
+    if (!result.done) this.#onMessage(result.value);
   }
 
   /**
    * Parses a chunk and handles its frames, in order; returns a promise only
    * when a frame went to the assembler (the usual chunk is handled at once).
    */
-  function decode(chunk: Uint8Array): void | Promise<void> {
+  #decode(chunk: Uint8Array): void | Promise<void> {
+    const parser = this.#parser ??= createFrameParser(collectFrame, {
+      role: this.#isClient ? "client" : "server",
+      maxFrameBytes: this.#maxMessageBytes + FRAME_HEADROOM,
+      allowRsv1: this.#compressor !== undefined,
+      inPlace: this.#lend,
+    });
     let failure: { error: unknown } | undefined;
     try {
       parser.push(chunk);
@@ -848,16 +1030,16 @@ export function codecConnection(
     const frames = parsed;
     parsed = [];
     for (let i = 0; i < frames.length; i++) {
-      const pending = onFrame(frames[i]!);
+      const pending = this.#onFrame(frames[i]!);
       if (pending !== undefined) {
-        return finishDecode(pending, frames, i + 1, failure);
+        return this.#finishDecode(pending, frames, i + 1, failure);
       }
     }
     if (failure !== undefined) throw failure.error;
   }
 
-  /** The rest of {@linkcode decode} once a frame went to the assembler. */
-  async function finishDecode(
+  /** The rest of {@linkcode #decode} once a frame went to the assembler. */
+  async #finishDecode(
     pending: Promise<void>,
     frames: WsFrame[],
     next: number,
@@ -865,94 +1047,151 @@ export function codecConnection(
   ): Promise<void> {
     await pending;
     for (let i = next; i < frames.length; i++) {
-      const more = onFrame(frames[i]!);
+      const more = this.#onFrame(frames[i]!);
       if (more !== undefined) await more;
     }
     if (failure !== undefined) throw failure.error;
   }
 
-  async function receive(): Promise<void> {
-    let chunk = options.head !== undefined && options.head.length > 0
-      ? options.head
-      : undefined;
-    try {
-      while (true) {
-        if (chunk === undefined) {
-          while (
-            state === "open" && readableOpen && unread >= maxUnreadBytes &&
-            waiting === undefined
-          ) {
-            paused = true;
-            await new Promise<void>((resolve) => {
-              wake = resolve;
-            });
-            paused = false;
-          }
-          chunk = fill !== undefined
-            ? source.chunk!(await fill.call(source))
-            : await source.read();
-          if (chunk === undefined) break;
-          heard = true;
-          if (pongTimer !== undefined) markAlive();
-        }
-        if (decoding && !peerClosed) {
-          try {
-            const pending = decode(chunk);
-            if (pending !== undefined) await pending;
-          } catch (error) {
-            // Keep reading (and discarding) so the peer's end of stream is
-            // noticed.
-            decoding = false;
-            onInputError(error);
-          }
-        }
-        chunk = undefined;
+  // The receiving loop, as promise callbacks rather than an async function:
+  // an idle connection then holds one pending read and no suspended frame.
+  // Each step handles a chunk, then reads the next one, unless reading is
+  // paused for backpressure.
+
+  /** Handles `chunk` (the head, or what a read gave), then reads on. */
+  #receive(chunk: Uint8Array | undefined): void {
+    if (chunk !== undefined && this.#decoding && !this.#peerClosed) {
+      let pending: void | Promise<void>;
+      try {
+        pending = this.#decode(chunk);
+      } catch (error) {
+        this.#decodeFailed(error);
+        return;
       }
+      if (pending !== undefined) {
+        pending.then(
+          () => this.#read(),
+          (error) => this.#decodeFailed(error),
+        );
+        return;
+      }
+    }
+    this.#read();
+  }
+
+  /** Reads the next chunk, once the unread messages allow. */
+  #read(): void {
+    if (
+      this.#state === "open" && this.#readableOpen &&
+      this.#unread >= this.#maxUnreadBytes && this.#waiting === undefined
+    ) {
+      this.#paused = true;
+      new Promise<void>((resolve) => {
+        this.#wake = resolve;
+      }).then(() => {
+        this.#paused = false;
+        this.#read();
+      });
+      return;
+    }
+    const source = this.#source;
+    let read: Promise<number | null | Uint8Array | undefined>;
+    try {
+      read = source.fill !== undefined ? source.fill() : source.read();
     } catch {
       // The transport failed or was closed under us: reported as 1006.
-    } finally {
-      inputEnded.resolve();
+      this.#endInput();
+      return;
     }
-    onInputEnd();
+    read.then(this.#onRead, this.#onReadFailed);
+  }
+
+  #received(result: number | null | Uint8Array | undefined): void {
+    const chunk = result === null || typeof result === "number"
+      ? this.#source.chunk!(result)
+      : result;
+    if (chunk === undefined) {
+      this.#endInput();
+      return;
+    }
+    this.#heard = true;
+    if (this.#pongTimer !== undefined) this.#markAlive();
+    this.#receive(chunk);
+  }
+
+  /**
+   * The bytes broke the protocol: fail the connection, but keep reading
+   * (and discarding) so the peer's end of stream is noticed.
+   */
+  #decodeFailed(error: unknown): void {
+    this.#decoding = false;
+    try {
+      this.#onInputError(error);
+    } catch {
+      this.#endInput();
+      return;
+    }
+    this.#read();
+  }
+
+  /**
+   * Reading has stopped: the end of input, or the transport failed or was
+   * closed under us (reported as 1006).
+   */
+  #endInput(): void {
+    this.#inputEnded = true;
+    const resolve = this.#onInputEnded;
+    this.#onInputEnded = undefined;
+    resolve?.();
+    this.#onInputEnd();
   }
 
   // ---- closing ----
-  function onPeerClose(code: number, reason: string): void {
-    if (state === "closed") return;
-    if (!closeSent) {
+
+  #onPeerClose(code: number, reason: string): void {
+    if (this.#state === "closed") return;
+    if (!this.#closeSent) {
       // Echo the peer's code (RFC 6455 section 5.5.1); 1005 means none.
-      void sendClose(code === 1005 ? undefined : code, "");
+      void this.#sendClose(code === 1005 ? undefined : code, "");
     }
     // A server drops the transport once the handshake is complete (RFC 6455
     // section 7.1.1); a client lets the server go first.
-    void teardown(
+    void this.#teardown(
       { code, reason, wasClean: true },
-      isClient ? "drain" : "flush",
+      this.#isClient ? "drain" : "flush",
     );
   }
 
-  function onInputError(error: unknown): void {
-    if (state === "closed") return;
+  #onInputError(error: unknown): void {
+    if (this.#state === "closed") return;
     if (error instanceof WsProtocolError && error.closeCode !== 1006) {
       const reason = fitCloseReason(error.message);
-      if (!closeSent) void sendClose(error.closeCode, reason);
-      void teardown(
+      if (!this.#closeSent) void this.#sendClose(error.closeCode, reason);
+      void this.#teardown(
         { code: error.closeCode, reason, wasClean: false },
         "drain",
       );
       return;
     }
-    void teardown({ code: 1006, reason: "", wasClean: false }, "drop");
+    void this.#teardown({ code: 1006, reason: "", wasClean: false }, "drop");
   }
 
-  function onInputEnd(): void {
-    if (state === "closed") return;
-    void teardown({ code: 1006, reason: "", wasClean: false }, "drop");
+  #onInputEnd(): void {
+    if (this.#state === "closed") return;
+    void this.#teardown({ code: 1006, reason: "", wasClean: false }, "drop");
   }
 
-  function abort(_error: unknown): void {
-    if (state === "closed") return;
-    void teardown({ code: 1006, reason: "", wasClean: false }, "drop");
+  #abort(_error: unknown): void {
+    if (this.#state === "closed") return;
+    void this.#teardown({ code: 1006, reason: "", wasClean: false }, "drop");
+  }
+
+  /** Settles once reading has stopped. */
+  #inputEndedPromise(): Promise<void> {
+    if (this.#inputEnded) return RESOLVED;
+    return new Promise<void>((resolve) => {
+      this.#onInputEnded = resolve;
+    });
   }
 
   /**
@@ -962,25 +1201,28 @@ export function codecConnection(
    * rather than answered with a TCP reset. Then the transport is closed and
    * everything settles.
    */
-  async function teardown(
+  async #teardown(
     info: WsCloseInfo,
     mode: "drop" | "flush" | "drain",
   ): Promise<void> {
-    if (state === "closed") return;
-    state = "closed";
-    stopHeartbeat();
-    clearTimeout(closeTimer);
-    if (readableOpen) endInbox();
-    wakeReceiver();
-    const waiters = drainWaiters;
-    drainWaiters = [];
-    for (const waiter of waiters) {
-      handled(waiter.promise);
-      waiter.reject(stateError("closed before the data was sent"));
+    if (this.#state === "closed") return;
+    this.#state = "closed";
+    this.#stopHeartbeat();
+    clearTimeout(this.#closeTimer);
+    if (this.#readableOpen) this.#endInbox();
+    this.#wakeReceiver();
+    const waiters = this.#drainWaiters;
+    this.#drainWaiters = undefined;
+    if (waiters !== undefined) {
+      for (const waiter of waiters) {
+        handled(waiter.promise);
+        waiter.reject(stateError("closed before the data was sent"));
+      }
     }
+    const duplex = this.#duplex;
     if (mode !== "drop") {
-      const deadline = sleep(closeTimeout);
-      await Promise.race([closeWritten, deadline.promise]);
+      const deadline = sleep(this.#closeTimeout);
+      await Promise.race([this.#closeWritten ?? RESOLVED, deadline.promise]);
       if (mode === "drain") {
         if (duplex.closeWrite !== undefined) {
           await Promise.race([
@@ -988,26 +1230,31 @@ export function codecConnection(
             deadline.promise,
           ]);
         }
-        await Promise.race([inputEnded.promise, deadline.promise]);
+        await Promise.race([this.#inputEndedPromise(), deadline.promise]);
       }
       deadline.cancel();
     }
-    transportClosed = true;
-    source.cancel();
-    assemblerReader?.cancel().catch(ignore);
-    sink.abort();
+    this.#transportClosed = true;
+    this.#source.cancel();
+    this.#assemblerReader?.cancel().catch(ignore);
+    this.#sink.abort();
     try {
       duplex.close();
     } catch {
       // Already closed: cancelling a Deno connection's readable closes it.
     }
-    compressor?.close?.();
-    await receiving;
-    closedResolvers.resolve(info);
+    this.#compressor?.close?.();
+    await this.#inputEndedPromise();
+    if (this.#closed === undefined) {
+      this.#closed = Promise.resolve(info);
+    } else {
+      this.#resolveClosed!(info);
+      this.#resolveClosed = undefined;
+    }
   }
 
-  function close(code?: number, reason?: string): Promise<void> {
-    if (closing !== undefined) return closing;
+  #close(code?: number, reason?: string): Promise<void> {
+    if (this.#closing !== undefined) return this.#closing;
     if (reason !== undefined && code === undefined) {
       return Promise.reject(
         new TypeError("Cannot close connection: a reason needs a code"),
@@ -1027,80 +1274,51 @@ export function codecConnection(
         return Promise.reject(error);
       }
     }
-    const done = closedResolvers.promise.then(() => {});
-    closing = done;
-    if (state !== "open" || closeSent) return done;
-    state = "closing";
-    wakeReceiver();
-    void sendClose(code, reason ?? "");
-    closeTimer = setTimeout(() => {
+    const done = this.closed.then(ignore);
+    this.#closing = done;
+    if (this.#state !== "open" || this.#closeSent) return done;
+    this.#state = "closing";
+    this.#wakeReceiver();
+    void this.#sendClose(code, reason ?? "");
+    this.#closeTimer = setTimeout(() => {
       // Without the peer's close frame (which tears down through
       // onPeerClose) in time, drop the connection.
-      void teardown({ code: 1006, reason: "", wasClean: false }, "drop");
-    }, closeTimeout);
+      void this.#teardown({ code: 1006, reason: "", wasClean: false }, "drop");
+    }, this.#closeTimeout);
     return done;
   }
 
   // ---- heartbeat ----
-  let pingTimer: ReturnType<typeof setInterval> | undefined;
-  let pongTimer: ReturnType<typeof setTimeout> | undefined;
-  /** Whether anything arrived since the last tick of the heartbeat. */
-  let heard = false;
-  function stopHeartbeat(): void {
-    clearInterval(pingTimer);
-    clearTimeout(pongTimer);
-    pongTimer = undefined;
+
+  #stopHeartbeat(): void {
+    clearInterval(this.#pingTimer);
+    clearTimeout(this.#pongTimer);
+    this.#pongTimer = undefined;
   }
+
   /** Anything from the peer proves it is there: stop waiting for a pong. */
-  function markAlive(): void {
-    clearTimeout(pongTimer);
-    pongTimer = undefined;
+  #markAlive(): void {
+    clearTimeout(this.#pongTimer);
+    this.#pongTimer = undefined;
   }
-  function onPongTimeout(): void {
-    pongTimer = undefined;
-    if (paused || state !== "open") return;
+
+  /** A tick of the heartbeat: ping a silent peer. */
+  #onHeartbeat(timeout: number): void {
+    if (this.#state !== "open" || this.#pongTimer !== undefined) return;
+    if (this.#heard || this.#paused) {
+      this.#heard = false;
+      return;
+    }
+    this.#sendControl(9, EMPTY);
+    this.#pongTimer = setTimeout(() => this.#onPongTimeout(), timeout);
+  }
+
+  #onPongTimeout(): void {
+    this.#pongTimer = undefined;
+    if (this.#paused || this.#state !== "open") return;
     const reason =
       "Cannot keep connection: nothing arrived within the heartbeat timeout";
-    void sendClose(1001, reason);
-    void teardown({ code: 1001, reason, wasClean: false }, "drop");
+    void this.#sendClose(1001, reason);
+    void this.#teardown({ code: 1001, reason, wasClean: false }, "drop");
   }
-  if (heartbeat !== undefined && heartbeat.interval > 0) {
-    const timing = heartbeat;
-    pingTimer = setInterval(() => {
-      if (state !== "open" || pongTimer !== undefined) return;
-      if (heard || paused) {
-        heard = false;
-        return;
-      }
-      sendControl(9, EMPTY);
-      pongTimer = setTimeout(onPongTimeout, timing.timeout);
-    }, timing.interval);
-  }
-
-  const receiving = receive();
-
-  return {
-    get readable(): ReadableStream<string | Uint8Array> {
-      if (stream === undefined) {
-        stream = makeStream();
-        // The fast iterator holds the messages: the stream shows as locked.
-        if (iterating) iteratorLock = stream.getReader();
-      }
-      return stream;
-    },
-    send,
-    close,
-    closed: closedResolvers.promise,
-    protocol: options.protocol ?? "",
-    extensions: options.extensions ?? "",
-    get bufferedAmount(): number {
-      return buffered;
-    },
-    ...(options.remoteAddr === undefined
-      ? {}
-      : { remoteAddr: options.remoteAddr }),
-    [Symbol.asyncIterator](): AsyncIterator<string | Uint8Array> {
-      return iterate();
-    },
-  };
 }

@@ -96,6 +96,9 @@ function protocolError(
   return new WsProtocolError(`Cannot decode frame: ${message}`, { code });
 }
 
+/** Whether this platform stores a 32-bit word's low byte first. */
+const LITTLE_ENDIAN = new Uint8Array(new Uint32Array([1]).buffer)[0] === 1;
+
 /** The state of one parser, shared by the functions below. */
 interface ParserState {
   onFrame: (frame: WsFrame) => void;
@@ -495,7 +498,7 @@ export function createFrameParser(
     allowRsv1: options.allowRsv1 ?? false,
     inPlace: options.inPlace ?? false,
     maxFrameBytes,
-    littleEndian: new Uint8Array(new Uint32Array([1]).buffer)[0] === 1,
+    littleEndian: LITTLE_ENDIAN,
     head: undefined,
     headLen: 0,
     headNeed: 2,

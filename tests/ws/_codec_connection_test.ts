@@ -606,3 +606,75 @@ Deno.test("codecConnection readable yields the messages and cancelling it closes
   await client.close();
   strictEqual((await server.closed).code, 1000);
 });
+
+Deno.test("codecConnection stops reading while unread messages exceed maxUnreadBytes, and resumes as they are read", async () => {
+  // 4 KiB of room in the transport between the two ends.
+  const pair = duplexPair(4096);
+  const server = codecConnection(pair.a, {
+    role: "server",
+    maxUnreadBytes: 2000,
+  });
+  const client = rawPeer(pair.b, "client");
+  const payload = text.encode("x".repeat(500));
+  // 100 messages of 500 bytes: far more than the server takes unread.
+  const sends: Promise<void>[] = [];
+  for (let i = 0; i < 100; i++) {
+    sends.push(client.send({ opcode: 1, payload }));
+  }
+  await new Promise((resolve) => setTimeout(resolve, 50));
+  const stalled = pair.bWritten;
+  ok(
+    stalled < 100 * 500,
+    `the server read ${stalled} bytes without anyone reading its messages`,
+  );
+  // Reading the messages lets the rest in, in order and complete.
+  const messages = server[Symbol.asyncIterator]();
+  for (let i = 0; i < 100; i++) {
+    strictEqual((await messages.next()).value, "x".repeat(500));
+  }
+  await Promise.all(sends);
+  strictEqual(pair.bWritten, 100 * (500 + 8));
+  await client.sendClose(1000);
+  strictEqual((await messages.next()).done, true);
+  await client.close();
+  strictEqual((await server.closed).wasClean, true);
+});
+
+Deno.test("codecConnection finishes frames a transport writes in part, in order", async () => {
+  const { a, b } = duplexPair(1 << 20);
+  // A transport that takes at most 7 bytes a write, as a busy socket may.
+  const writer = a.writable.getWriter();
+  const partial: ByteDuplex = {
+    readable: a.readable,
+    writable: a.writable,
+    close(): void {
+      writer.releaseLock();
+      a.close();
+    },
+    async write(p: Uint8Array): Promise<number> {
+      const n = Math.min(7, p.length);
+      await writer.write(p.slice(0, n));
+      return n;
+    },
+  };
+  const server = codecConnection(partial, { role: "server" });
+  const client = rawPeer(b, "client");
+  const sent = ["short", "x".repeat(300), "é✓".repeat(100), ""];
+  for (const message of sent) void server.send(message);
+  await server.send(new Uint8Array([1, 2, 3]));
+  for (const message of sent) {
+    const frame = await client.next();
+    strictEqual(frame?.opcode, 1);
+    strictEqual(utf8.decode(frame.payload), message);
+  }
+  assertEquals((await client.next())?.payload, new Uint8Array([1, 2, 3]));
+  // The last write's completion comes a moment after its bytes arrive.
+  for (let i = 0; i < 1000 && server.bufferedAmount > 0; i++) {
+    await new Promise((resolve) => setTimeout(resolve, 1));
+  }
+  strictEqual(server.bufferedAmount, 0);
+  await client.sendClose(1000);
+  strictEqual(closeOf(await client.next())[0], 1000);
+  await client.close();
+  strictEqual((await server.closed).code, 1000);
+});
