@@ -25,6 +25,7 @@ import type { WsMessage } from "./message.ts";
 import { WsMessageDecoderStream } from "./message_decoder_stream.ts";
 import { WsProtocolError } from "./protocol_error.ts";
 import type { HeartbeatTiming } from "./_heartbeat.ts";
+import { joinTicker, leaveTicker, type Tickable } from "./_ticker.ts";
 import {
   checkConnectionOptions,
   DEFAULT_CLOSE_TIMEOUT,
@@ -411,7 +412,9 @@ class CodecConnection implements WsConnection {
     | undefined;
 
   // ---- heartbeat ----
-  #pingTimer: ReturnType<typeof setInterval> | undefined;
+  #heartbeat: HeartbeatTiming | undefined;
+  /** This connection's member of the heartbeat's shared ticker. */
+  #ticked: Tickable | undefined;
   #pongTimer: ReturnType<typeof setTimeout> | undefined;
   /** Whether anything arrived since the last tick of the heartbeat. */
   #heard = false;
@@ -440,11 +443,16 @@ class CodecConnection implements WsConnection {
     this.#onRead = (result) => this.#received(result);
     this.#onReadFailed = () => this.#endInput();
     const heartbeat = options.heartbeat;
-    const timeout = heartbeat?.timeout ?? 0;
     if (heartbeat !== undefined && heartbeat.interval > 0) {
-      this.#pingTimer = setInterval(
-        () => this.#onHeartbeat(timeout),
+      // The shared timer's first tick may come at once: count it as heard,
+      // so a ping needs a whole period of silence.
+      this.#heard = true;
+      this.#heartbeat = heartbeat;
+      joinTicker(
         heartbeat.interval,
+        this.#ticked = {
+          tick: () => this.#onHeartbeat(),
+        },
       );
     }
     const head = options.head;
@@ -1291,7 +1299,10 @@ class CodecConnection implements WsConnection {
   // ---- heartbeat ----
 
   #stopHeartbeat(): void {
-    clearInterval(this.#pingTimer);
+    if (this.#ticked !== undefined) {
+      leaveTicker(this.#heartbeat!.interval, this.#ticked);
+      this.#ticked = undefined;
+    }
     clearTimeout(this.#pongTimer);
     this.#pongTimer = undefined;
   }
@@ -1303,14 +1314,17 @@ class CodecConnection implements WsConnection {
   }
 
   /** A tick of the heartbeat: ping a silent peer. */
-  #onHeartbeat(timeout: number): void {
+  #onHeartbeat(): void {
     if (this.#state !== "open" || this.#pongTimer !== undefined) return;
     if (this.#heard || this.#paused) {
       this.#heard = false;
       return;
     }
     this.#sendControl(9, EMPTY);
-    this.#pongTimer = setTimeout(() => this.#onPongTimeout(), timeout);
+    this.#pongTimer = setTimeout(
+      () => this.#onPongTimeout(),
+      this.#heartbeat!.timeout,
+    );
   }
 
   #onPongTimeout(): void {
