@@ -84,13 +84,12 @@ function offersProtocol(request: Request, protocol: string): boolean {
 }
 
 /**
- * What a WebSocket session's hooks get as the request: with `headers`, a
- * copy of the URL and headers; without (the hooks never read them), a
- * request with the URL only. Built on first use.
+ * What a WebSocket session's hooks get as the request: a copy of its URL
+ * and headers, built on first use.
  */
-function snapshotRequest(request: Request, headers: boolean): SessionRequest {
+function snapshotRequest(request: Request): SessionRequest {
   const url = request.url;
-  const pairs = headers ? [...request.headers] : [];
+  const pairs = [...request.headers];
   let copy: Request | undefined;
   return (): Request => copy ??= new Request(url, { headers: pairs });
 }
@@ -156,7 +155,7 @@ export function buildHubHandler(
     hub,
     open,
     maxBufferedBytes: MAX_BUFFERED_BYTES,
-    authorizeSubscribe,
+    authorizeSubscribe: customSubscribe ? authorizeSubscribe : undefined,
     authorizePublish,
     allowPublish,
     maxPublishBytes,
@@ -253,10 +252,8 @@ export function buildHubHandler(
     }
     // Deno's request can no longer be read once upgraded: keep what the
     // session's hooks may need (a Request copy costs kilobytes each).
-    const request = snapshotRequest(
-      original,
-      multiplex ? customSubscribe || allowPublish : allowPublish,
-    );
+    const hooked = multiplex ? customSubscribe || allowPublish : allowPublish;
+    const request = hooked ? snapshotRequest(original) : undefined;
     const since = url.searchParams.get("since") ?? lastEventId(original);
     const { response, connection } = await acceptWebSocket(original, {
       protocols: [MULTIPLEX_PROTOCOL],

@@ -48,7 +48,8 @@ export interface SessionContext {
   open: OpenSubscriber;
   /** `send()` waits while more than this many bytes are buffered. */
   maxBufferedBytes: number;
-  authorizeSubscribe: SessionAuthorize;
+  /** `undefined` when every subscription is allowed (the default). */
+  authorizeSubscribe: SessionAuthorize | undefined;
   authorizePublish: SessionAuthorize;
   allowPublish: boolean;
   maxPublishBytes: number;
@@ -142,14 +143,19 @@ function ignoreClosing(): void {}
  */
 export type SessionRequest = () => Request;
 
-/** Asks a hook; a thrown error is reported and counts as a refusal. */
+/**
+ * Asks a hook; a thrown error is reported and counts as a refusal. Without
+ * a request (the handler passes none when only default hooks that allow
+ * everything can be asked), allows.
+ */
 async function allowed(
   authorize: SessionAuthorize,
-  request: SessionRequest,
+  request: SessionRequest | undefined,
   topic: string,
   context: SessionContext,
   connection: WsConnection,
 ): Promise<boolean> {
+  if (request === undefined) return true;
   try {
     return (await authorize(request(), topic)) === true;
   } catch (error) {
@@ -183,7 +189,7 @@ function parseObject(
 
 /** Publishes what a client sent, after the handler's checks. */
 async function clientPublish(
-  request: SessionRequest,
+  request: SessionRequest | undefined,
   topic: string,
   value: Record<string, unknown>,
   context: SessionContext,
@@ -274,7 +280,8 @@ type Handled = void | "stop";
  */
 abstract class Session implements MessageSink {
   readonly connection: WsConnection;
-  readonly request: SessionRequest;
+  /** For the hooks; `undefined` when only default hooks can be asked. */
+  readonly request: SessionRequest | undefined;
   readonly context: SessionContext;
   #errors = 0;
   /**
@@ -289,7 +296,7 @@ abstract class Session implements MessageSink {
 
   constructor(
     connection: WsConnection,
-    request: SessionRequest,
+    request: SessionRequest | undefined,
     context: SessionContext,
   ) {
     this.connection = connection;
@@ -438,7 +445,7 @@ class TopicSession extends Session {
 
   constructor(
     connection: WsConnection,
-    request: SessionRequest,
+    request: SessionRequest | undefined,
     topic: string,
     context: SessionContext,
   ) {
@@ -508,7 +515,7 @@ class TopicSession extends Session {
  */
 export function runTopicSession(
   connection: WsConnection,
-  request: SessionRequest,
+  request: SessionRequest | undefined,
   topic: string,
   since: string | undefined,
   context: SessionContext,
@@ -609,9 +616,11 @@ class MultiplexSession extends Session {
         }: this connection has ${count} subscriptions, the most allowed`,
       };
     }
+    const authorize = this.context.authorizeSubscribe;
     if (
+      authorize !== undefined &&
       !await allowed(
-        this.context.authorizeSubscribe,
+        authorize,
         this.request,
         topic,
         this.context,
@@ -726,7 +735,7 @@ class MultiplexSession extends Session {
  */
 export function runMultiplexSession(
   connection: WsConnection,
-  request: SessionRequest,
+  request: SessionRequest | undefined,
   context: SessionContext,
 ): void {
   new MultiplexSession(connection, request, context).listen();
