@@ -308,7 +308,9 @@ class DirectIterator implements AsyncIterableIterator<string | Uint8Array> {
  * logic in shared methods. Whatever most connections never need (the queue
  * of unread messages, the waiters for the buffer to drain, the queue of
  * asynchronous jobs, the frame parser before the first byte, the message
- * decoder stream, the heartbeat's timers) is made on first use.
+ * decoder stream, the heartbeat's pong timer) is made on first use; the
+ * heartbeat's ticks come from one timer per interval shared by every
+ * connection (see `_ticker.ts`).
  */
 class CodecConnection implements WsConnection {
   readonly send: (data: WsSendData) => Promise<void>;
