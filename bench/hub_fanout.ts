@@ -28,6 +28,8 @@
 // ratios of one run. With --rounds R, bare and hub run R times each,
 // alternately, and the table shows the median of each figure.
 
+import { lines } from "./_lines.ts";
+
 interface Options {
   clients: number;
   transports: ("sse" | "ws")[];
@@ -63,19 +65,6 @@ function parseArgs(args: string[]): Options {
     i++;
   }
   return options;
-}
-
-/** Reads a child's stdout as lines. */
-async function* lines(
-  stream: ReadableStream<Uint8Array>,
-): AsyncGenerator<string> {
-  let rest = "";
-  for await (const text of stream.pipeThrough(new TextDecoderStream())) {
-    const parts = (rest + text).split("\n");
-    rest = parts.pop()!;
-    yield* parts;
-  }
-  if (rest !== "") yield rest;
 }
 
 function spawn(file: string, args: string[], v8 = false): Deno.ChildProcess {

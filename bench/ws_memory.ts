@@ -25,6 +25,7 @@
  */
 
 import { createRequire } from "node:module";
+import { lines } from "./_lines.ts";
 
 const KINDS = ["bare", "native", "codec", "hub", "ws"] as const;
 type Kind = typeof KINDS[number];
@@ -57,18 +58,6 @@ function parseArgs(args: string[]): { clients: number; kinds: Kind[] } {
     }
   }
   return { clients, kinds };
-}
-
-/** Reads a child's stdout as lines. */
-async function* lines(
-  stream: ReadableStream<Uint8Array>,
-): AsyncGenerator<string> {
-  let rest = "";
-  for await (const text of stream.pipeThrough(new TextDecoderStream())) {
-    const parts = (rest + text).split("\n");
-    rest = parts.pop()!;
-    yield* parts;
-  }
 }
 
 function serverCommand(kind: Kind): Deno.Command {

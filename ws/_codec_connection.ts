@@ -27,6 +27,13 @@ import { WsProtocolError } from "./protocol_error.ts";
 import type { HeartbeatTiming } from "./_heartbeat.ts";
 import { joinTicker, leaveTicker, type Tickable } from "./_ticker.ts";
 import {
+  DirectIterator,
+  type IteratorHost,
+  type MessageResult,
+  NEXT,
+  RETURN,
+} from "./_direct_iterator.ts";
+import {
   checkConnectionOptions,
   DEFAULT_CLOSE_TIMEOUT,
   DEFAULT_MAX_BUFFERED_BYTES,
@@ -271,37 +278,7 @@ function unreadCost(data: string | Uint8Array): number {
     UNREAD_MESSAGE_OVERHEAD;
 }
 
-/** Keys of the methods the direct iterator calls on its connection. */
-const NEXT: unique symbol = Symbol("next");
-const RETURN: unique symbol = Symbol("return");
-
-type Read = IteratorResult<string | Uint8Array, undefined>;
-
-/**
- * What `[Symbol.asyncIterator]()` returns before `readable` exists: the
- * unread messages one at a time, from the connection's queue.
- */
-class DirectIterator implements AsyncIterableIterator<string | Uint8Array> {
-  #connection: CodecConnection;
-  /** Whether the iterator has ended (and released the messages). */
-  finished = false;
-
-  constructor(connection: CodecConnection) {
-    this.#connection = connection;
-  }
-
-  next(): Promise<Read> {
-    return this.#connection[NEXT](this);
-  }
-
-  return(value?: unknown): Promise<Read> {
-    return this.#connection[RETURN](this, value);
-  }
-
-  [Symbol.asyncIterator](): AsyncIterableIterator<string | Uint8Array> {
-    return this;
-  }
-}
+type Read = MessageResult;
 
 /**
  * The connection of {@linkcode codecConnection}: its state in fields, its
@@ -312,7 +289,7 @@ class DirectIterator implements AsyncIterableIterator<string | Uint8Array> {
  * heartbeat's ticks come from one timer per interval shared by every
  * connection (see `_ticker.ts`).
  */
-class CodecConnection implements WsConnection {
+class CodecConnection implements WsConnection, IteratorHost {
   readonly send: (data: WsSendData) => Promise<void>;
   readonly close: (code?: number, reason?: string) => Promise<void>;
   readonly protocol: string;
@@ -501,14 +478,14 @@ class CodecConnection implements WsConnection {
   }
 
   [NEXT](iterator: DirectIterator): Promise<Read> {
-    if (iterator.finished) {
+    if (iterator.done) {
       return Promise.resolve({ value: undefined, done: true });
     }
     return this.#take();
   }
 
   [RETURN](iterator: DirectIterator, value: unknown): Promise<Read> {
-    if (!iterator.finished) {
+    if (!iterator.done) {
       this.#finishIterator(iterator);
       this.#cancelInbox();
     }
@@ -517,8 +494,8 @@ class CodecConnection implements WsConnection {
 
   /** The fast iterator is done: it releases the messages (and the lock). */
   #finishIterator(iterator: DirectIterator): void {
-    if (iterator.finished) return;
-    iterator.finished = true;
+    if (iterator.done) return;
+    iterator.done = true;
     this.#iterator = undefined;
     this.#iteratorLock?.releaseLock();
     this.#iteratorLock = undefined;

@@ -6,6 +6,13 @@
 
 import type { WsCloseInfo, WsConnection, WsSendData } from "./connection.ts";
 import { isValidCloseCode } from "./is_valid_close_code.ts";
+import {
+  DirectIterator,
+  type IteratorHost,
+  type MessageResult,
+  NEXT,
+  RETURN,
+} from "./_direct_iterator.ts";
 
 /** Default largest message, in bytes: 16 MiB. */
 export const DEFAULT_MAX_MESSAGE_BYTES = 16 * 1024 * 1024;
@@ -248,42 +255,13 @@ export function pushMessages(
   return connection instanceof SocketConnection && connection[PUSH](sink);
 }
 
-/** Keys of the methods the direct iterator calls on its connection. */
-const NEXT: unique symbol = Symbol("next");
-const RETURN: unique symbol = Symbol("return");
 /** Key of the method behind {@linkcode pushMessages}. */
 const PUSH: unique symbol = Symbol("push");
 
-/**
- * What `[Symbol.asyncIterator]()` returns before `readable` exists: the
- * unread messages one at a time, from the connection's queue.
- */
-class DirectIterator implements AsyncIterableIterator<string | Uint8Array> {
-  #connection: SocketConnection;
-  /** Whether the iterator has ended (and released the messages). */
-  released = false;
-
-  constructor(connection: SocketConnection) {
-    this.#connection = connection;
-  }
-
-  next(): Promise<IteratorResult<string | Uint8Array>> {
-    return this.#connection[NEXT](this);
-  }
-
-  return(value?: unknown): Promise<IteratorResult<string | Uint8Array>> {
-    return this.#connection[RETURN](this, value);
-  }
-
-  [Symbol.asyncIterator](): AsyncIterableIterator<string | Uint8Array> {
-    return this;
-  }
-}
-
-type Reads = PromiseWithResolvers<IteratorResult<string | Uint8Array>>[];
+type Reads = PromiseWithResolvers<MessageResult>[];
 
 /** The connection of {@linkcode socketConnection}. */
-class SocketConnection implements WsConnection {
+class SocketConnection implements WsConnection, IteratorHost {
   readonly send: (data: WsSendData) => Promise<void>;
   readonly close: (code?: number, reason?: string) => Promise<void>;
   declare remoteAddr?: { hostname: string; port: number };
@@ -496,7 +474,7 @@ class SocketConnection implements WsConnection {
   }
 
   #release(iterator: DirectIterator): void {
-    iterator.released = true;
+    iterator.done = true;
     this.#iterating = false;
     // As `values()` releases the stream's lock once done; the stream has
     // ended by now (the connection closed or `return()` cancelled it).
@@ -509,8 +487,8 @@ class SocketConnection implements WsConnection {
 
   [NEXT](
     iterator: DirectIterator,
-  ): Promise<IteratorResult<string | Uint8Array>> {
-    if (iterator.released) {
+  ): Promise<MessageResult> {
+    if (iterator.done) {
       return Promise.resolve({ value: undefined, done: true });
     }
     const unread = this.#unread;
@@ -533,7 +511,7 @@ class SocketConnection implements WsConnection {
       this.#release(iterator);
       return Promise.resolve({ value: undefined, done: true });
     }
-    const read = Promise.withResolvers<IteratorResult<string | Uint8Array>>();
+    const read = Promise.withResolvers<MessageResult>();
     (this.#reads ??= []).push(read);
     return read.promise;
   }
@@ -541,8 +519,8 @@ class SocketConnection implements WsConnection {
   [RETURN](
     iterator: DirectIterator,
     value: unknown,
-  ): Promise<IteratorResult<string | Uint8Array>> {
-    if (!iterator.released) {
+  ): Promise<MessageResult> {
+    if (!iterator.done) {
       this.#release(iterator);
       this.#unread = undefined;
       this.#unreadHead = 0;
@@ -554,7 +532,7 @@ class SocketConnection implements WsConnection {
       }
     }
     return Promise.resolve({
-      value: value as string | Uint8Array,
+      value: value as undefined,
       done: true,
     });
   }

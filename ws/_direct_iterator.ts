@@ -1,0 +1,47 @@
+// Copyright 2026 the serverpush authors. MIT license.
+// This module is browser compatible.
+// Private: the async iterator both connection classes hand out before their
+// `readable` exists. It holds no state but whether it has ended; the
+// connection does the work through two symbol-keyed methods, so that
+// iterating costs one small object and no closures.
+
+/** Key of the host method behind `next()`. */
+export const NEXT: unique symbol = Symbol("next");
+/** Key of the host method behind `return()`. */
+export const RETURN: unique symbol = Symbol("return");
+
+/** One step of a connection's messages. */
+export type MessageResult = IteratorResult<string | Uint8Array, undefined>;
+
+/** A connection whose messages a {@linkcode DirectIterator} reads. */
+export interface IteratorHost {
+  [NEXT](iterator: DirectIterator): Promise<MessageResult>;
+  [RETURN](iterator: DirectIterator, value: unknown): Promise<MessageResult>;
+}
+
+/**
+ * What a connection's `[Symbol.asyncIterator]()` returns before `readable`
+ * exists: its unread messages one at a time, from the connection's queue.
+ */
+export class DirectIterator
+  implements AsyncIterableIterator<string | Uint8Array> {
+  #host: IteratorHost;
+  /** Whether the iterator has ended (and released the messages). */
+  done = false;
+
+  constructor(host: IteratorHost) {
+    this.#host = host;
+  }
+
+  next(): Promise<MessageResult> {
+    return this.#host[NEXT](this);
+  }
+
+  return(value?: unknown): Promise<MessageResult> {
+    return this.#host[RETURN](this, value);
+  }
+
+  [Symbol.asyncIterator](): AsyncIterableIterator<string | Uint8Array> {
+    return this;
+  }
+}
