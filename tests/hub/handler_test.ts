@@ -306,21 +306,39 @@ Deno.test("createHubHandler lets a WebSocket client publish only with allowPubli
   await hub.close();
 });
 
-Deno.test("createHubHandler handles a WebSocket client's messages in order behind a slow hook", async () => {
-  const hub = new Hub();
+/**
+ * A hub server whose `authorizePublish` waits for `gate` (on its first call
+ * only, unless `every`), so a client's messages pile up behind it.
+ */
+function serveGatedPublish(
+  hub: Hub,
+  every = false,
+): {
+  server: ReturnType<typeof serveHub>;
+  gate: PromiseWithResolvers<void>;
+  calls: () => number;
+} {
   const gate = Promise.withResolvers<void>();
   let calls = 0;
-  await using server = serveHub(hub, {
+  const server = serveHub(hub, {
     allowPublish: true,
     authorizePublish: async () => {
-      if (calls++ === 0) await gate.promise;
+      const first = calls++ === 0;
+      if (every || first) await gate.promise;
       return true;
     },
   });
+  return { server, gate, calls: () => calls };
+}
+
+Deno.test("createHubHandler handles a WebSocket client's messages in order behind a slow hook", async () => {
+  const hub = new Hub();
+  const { server: served, gate, calls } = serveGatedPublish(hub);
+  await using server = served;
   const socket = openSocket(`${server.origin}/chat`);
   await socket.opened;
   for (const data of ["one", "two", "three"]) socket.send({ data });
-  await until(() => calls === 1, "the first hook call");
+  await until(() => calls() === 1, "the first hook call");
   strictEqual((await hub.history("chat")).messages.length, 0);
   gate.resolve();
   const got = [await socket.next(), await socket.next(), await socket.next()];
@@ -335,20 +353,13 @@ Deno.test("createHubHandler handles a WebSocket client's messages in order behin
 
 Deno.test("createHubHandler publishes thousands of a WebSocket client's messages queued behind a slow hook, in order", async () => {
   const hub = new Hub({ replay: { maxMessages: 5000 } });
-  const gate = Promise.withResolvers<void>();
-  let calls = 0;
-  await using server = serveHub(hub, {
-    allowPublish: true,
-    authorizePublish: async () => {
-      if (calls++ === 0) await gate.promise;
-      return true;
-    },
-  });
+  const { server: served, gate, calls } = serveGatedPublish(hub);
+  await using server = served;
   const socket = openSocket(`${server.origin}/chat`);
   await socket.opened;
   const sent = Array.from({ length: 3000 }, (_, i) => `m${i}`);
   for (const data of sent) socket.send({ data });
-  await until(() => calls === 1, "the first hook call");
+  await until(() => calls() === 1, "the first hook call");
   gate.resolve();
   // The client is subscribed to the topic too: it gets them all back.
   const received: unknown[] = [];
@@ -364,14 +375,8 @@ Deno.test("createHubHandler publishes thousands of a WebSocket client's messages
 
 Deno.test("createHubHandler closes a WebSocket with 1008 when its messages pile up past 16 MiB behind a slow hook", async () => {
   const hub = new Hub();
-  const gate = Promise.withResolvers<void>();
-  await using server = serveHub(hub, {
-    allowPublish: true,
-    authorizePublish: async () => {
-      await gate.promise;
-      return true;
-    },
-  });
+  const { server: served, gate } = serveGatedPublish(hub, true);
+  await using server = served;
   const socket = openSocket(`${server.origin}/chat`);
   await socket.opened;
   // Messages of 60 kB (under maxPublishBytes): the 281st makes more than
