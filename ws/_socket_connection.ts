@@ -309,7 +309,9 @@ class SocketConnection implements WsConnection, IteratorHost {
   #unread: (string | Uint8Array)[] | undefined;
   #unreadHead = 0;
   #unreadBytes = 0;
-  /** `next()` calls of the direct iterator waiting for a message. */
+  /** The first `next()` call of the direct iterator waiting for a message. */
+  #read: PromiseWithResolvers<MessageResult> | undefined;
+  /** Further waiting `next()` calls, in order (rare: made when needed). */
   #reads: Reads | undefined;
   /** Whether the direct iterator holds the messages (the stream's lock). */
   #iterating = false;
@@ -436,10 +438,13 @@ class SocketConnection implements WsConnection, IteratorHost {
 
   /** Ends the direct iterator's waiting reads. */
   #endReads(): void {
-    const waiting = this.#reads;
-    if (waiting === undefined) return;
+    const first = this.#read;
+    const more = this.#reads;
+    this.#read = undefined;
     this.#reads = undefined;
-    for (const read of waiting) read.resolve({ value: undefined, done: true });
+    first?.resolve({ value: undefined, done: true });
+    if (more === undefined) return;
+    for (const read of more) read.resolve({ value: undefined, done: true });
   }
 
   /**
@@ -512,7 +517,8 @@ class SocketConnection implements WsConnection, IteratorHost {
       return Promise.resolve({ value: undefined, done: true });
     }
     const read = Promise.withResolvers<MessageResult>();
-    (this.#reads ??= []).push(read);
+    if (this.#read === undefined) this.#read = read;
+    else (this.#reads ??= []).push(read);
     return read.promise;
   }
 
@@ -634,10 +640,12 @@ class SocketConnection implements WsConnection, IteratorHost {
       if (this.#readableOpen) this.#sink.message(message);
       return;
     }
-    const read = this.#reads?.shift();
+    const read = this.#read;
     if (read !== undefined) {
       // A waiting `next()` takes it at once, as a pending read does.
-      if (this.#reads!.length === 0) this.#reads = undefined;
+      const more = this.#reads;
+      this.#read = more?.shift();
+      if (more !== undefined && more.length === 0) this.#reads = undefined;
       read.resolve({ value: message, done: false });
       return;
     }

@@ -518,3 +518,20 @@ Deno.test("socketConnection send() asks the socket's bufferedAmount only once th
   socket.finish(1000, "");
   await connection.closed;
 });
+
+Deno.test("socketConnection answers next() calls made before the messages arrive, in order", async () => {
+  const socket = openFake();
+  const connection = socketConnection(socket.asWebSocket);
+  const messages = connection[Symbol.asyncIterator]();
+  const first = messages.next();
+  const second = messages.next();
+  const third = messages.next();
+  socket.receive("one");
+  socket.receive("two");
+  deepStrictEqual(await first, { value: "one", done: false });
+  deepStrictEqual(await second, { value: "two", done: false });
+  strictEqual(await state(third), "pending");
+  socket.finish(1000, "");
+  deepStrictEqual(await third, { value: undefined, done: true });
+  await connection.closed;
+});
