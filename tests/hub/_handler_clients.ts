@@ -52,28 +52,9 @@ export function serveHub(
   };
 }
 
-/**
- * Settles like `promise`, or rejects after `ms`. The timeout only guards
- * against hanging forever; no test depends on how fast anything is.
- */
-export async function within<T>(
-  promise: Promise<T>,
-  what: string,
-  ms = 10_000,
-): Promise<T> {
-  let timer: ReturnType<typeof setTimeout> | undefined;
-  const timeout = new Promise<never>((_, reject) => {
-    timer = setTimeout(
-      () => reject(new Error(`Timed out after ${ms} ms waiting for ${what}`)),
-      ms,
-    );
-  });
-  try {
-    return await Promise.race([promise, timeout]);
-  } finally {
-    clearTimeout(timer);
-  }
-}
+import { until, within } from "../_wait.ts";
+
+export { until, within };
 
 /** Events of an SSE response, read one at a time. */
 export interface EventReader {
@@ -248,19 +229,4 @@ export async function upgradeStatus(
   } finally {
     conn.close();
   }
-}
-
-/** Waits until `condition()` holds, checking every few milliseconds. */
-export async function until(
-  condition: () => boolean,
-  what: string,
-): Promise<void> {
-  await within(
-    (async () => {
-      while (!condition()) {
-        await new Promise((resolve) => setTimeout(resolve, 5));
-      }
-    })(),
-    what,
-  );
 }

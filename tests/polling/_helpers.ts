@@ -48,46 +48,9 @@ export function serve(
   };
 }
 
-/**
- * Resolves with `promise`, or rejects if it has not settled after `ms`
- * milliseconds. Only a guard against hanging: generous, and no test depends
- * on how quickly `promise` settles.
- */
-export async function within<T>(
-  promise: Promise<T>,
-  what: string,
-  ms = 10_000,
-): Promise<T> {
-  let timer: ReturnType<typeof setTimeout> | undefined;
-  const timeout = new Promise<never>((_, reject) => {
-    timer = setTimeout(
-      () => reject(new Error(`Timed out after ${ms} ms waiting for ${what}`)),
-      ms,
-    );
-  });
-  try {
-    return await Promise.race([promise, timeout]);
-  } finally {
-    clearTimeout(timer);
-  }
-}
+import { until, within } from "../_wait.ts";
 
-/** Waits until `condition()` holds, checking every few milliseconds. */
-export function until(
-  condition: () => boolean,
-  what: string,
-  ms = 10_000,
-): Promise<void> {
-  return within(
-    (async () => {
-      while (!condition()) {
-        await new Promise((resolve) => setTimeout(resolve, 5));
-      }
-    })(),
-    what,
-    ms,
-  );
-}
+export { until, within };
 
 /** Whether `promise` is still pending after the current macrotask queue. */
 export async function isPending(promise: Promise<unknown>): Promise<boolean> {

@@ -25,29 +25,9 @@ export function serve(
   };
 }
 
-/**
- * Resolves with `promise`, or rejects if it has not settled after `ms`
- * milliseconds. The timeout only guards against hanging forever: it is
- * generous, and the test never depends on how quickly `promise` settles.
- */
-export async function within<T>(
-  promise: Promise<T>,
-  what: string,
-  ms = 10_000,
-): Promise<T> {
-  let timer: ReturnType<typeof setTimeout> | undefined;
-  const timeout = new Promise<never>((_, reject) => {
-    timer = setTimeout(
-      () => reject(new Error(`Timed out after ${ms} ms waiting for ${what}`)),
-      ms,
-    );
-  });
-  try {
-    return await Promise.race([promise, timeout]);
-  } finally {
-    clearTimeout(timer);
-  }
-}
+import { within } from "../_wait.ts";
+
+export { within };
 
 /** Reads text from a body, keeping what it has read. */
 export interface TextReader {
