@@ -24,6 +24,7 @@ export interface ClientError {
     | "unauthorized"
     | "publish-disabled"
     | "too-large"
+    | "too-many-topics"
     | "already-subscribed"
     | "not-subscribed"
     | "too-many-subscriptions";

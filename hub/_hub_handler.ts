@@ -27,7 +27,7 @@ import {
   type SessionContext,
   type SessionRequest,
 } from "./_ws_session.ts";
-import { checkTopic, quote } from "./_validate.ts";
+import { checkTopic, isTooManyTopics, quote } from "./_validate.ts";
 /**
  * Bytes a WebSocket may buffer before the next message waits for it to
  * drain (`maxBufferedBytes` of `acceptWebSocket`).
@@ -75,6 +75,18 @@ function checkPrefix(prefix: string): string {
     );
   }
   return prefix.endsWith("/") ? prefix.slice(0, -1) : prefix;
+}
+
+/** The path of an absolute URL string as written, before normalization. */
+function rawPath(href: string): string {
+  const start = href.indexOf("/", href.indexOf("//") + 2);
+  if (start < 0) return "/";
+  let end = href.length;
+  const query = href.indexOf("?", start);
+  if (query >= 0) end = query;
+  const fragment = href.indexOf("#", start);
+  if (fragment >= 0 && fragment < end) end = fragment;
+  return href.slice(start, end);
 }
 
 function offersProtocol(request: Request, protocol: string): boolean {
@@ -195,10 +207,22 @@ export function buildHubHandler(
       const path = url.pathname;
       if (path === prefix || path === `${prefix}/`) return undefined;
       if (!path.startsWith(`${prefix}/`)) return undefined;
-      try {
-        topic = decodeURIComponent(path.slice(prefix.length + 1));
-      } catch {
-        return text(400, "Cannot serve topic: the path is not valid UTF-8");
+      // The topic is the path as sent, never an alias of it: a proxy rule
+      // on a path prefix sees the same topic as the hub.
+      if (rawPath(request.url) !== path) {
+        return text(
+          400,
+          "Cannot serve topic: the path has dot segments or characters that URL parsing rewrites",
+        );
+      }
+      topic = path.slice(prefix.length + 1);
+      if (topic.includes("%")) {
+        return text(
+          400,
+          `Cannot serve topic ${
+            quote(topic)
+          }: the path is percent-encoded, and topic names need no encoding`,
+        );
       }
     }
     if (topic === undefined) return undefined;
@@ -309,6 +333,7 @@ export function buildHubHandler(
     try {
       id = await hub.publish(topic, message);
     } catch (error) {
+      if (isTooManyTopics(error)) return text(429, (error as Error).message);
       if (error instanceof RangeError) return text(413, error.message);
       if (error instanceof TypeError) return text(400, error.message);
       return text(503, (error as Error).message);

@@ -89,3 +89,12 @@ export function checkPublishMessage(
   const copy = typeof data === "string" ? data : data.slice();
   return event === undefined ? { data: copy } : { event, data: copy };
 }
+
+/**
+ * Whether `error` refuses a publish that would create one topic too many
+ * (a `HubLimitError`, or a backend's own `RangeError` with that code).
+ */
+export function isTooManyTopics(error: unknown): boolean {
+  return error instanceof RangeError &&
+    (error as { code?: unknown }).code === "too-many-topics";
+}

@@ -21,7 +21,7 @@ import {
   readClientPublish,
 } from "./_client_publish.ts";
 import type { Subscriber, SubscriberSink } from "./_subscriber.ts";
-import { checkTopic, quote } from "./_validate.ts";
+import { checkTopic, isTooManyTopics, quote } from "./_validate.ts";
 
 /** The subprotocol name of the multiplexing protocol. */
 export const MULTIPLEX_PROTOCOL = "serverpush.v1";
@@ -222,6 +222,9 @@ async function clientPublish(
   try {
     return await context.hub.publish(topic, message);
   } catch (error) {
+    if (isTooManyTopics(error)) {
+      return { code: "too-many-topics", message: (error as Error).message };
+    }
     if (error instanceof RangeError) {
       return { code: "too-large", message: error.message };
     }

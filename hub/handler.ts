@@ -74,7 +74,11 @@ export interface HubHandlerOptions {
   /**
    * Path under which topics are served: the topic is the rest of the path
    * after `prefix` and a slash (`/hub/news` → `news`; `/hub/a/b` → `a/b`).
-   * Requests outside it get a `404`.
+   * Requests outside it get a `404`. The path is taken as sent, so that a
+   * proxy rule on a path prefix sees the same topic as the hub: a path with
+   * percent-encoding in the topic (`/hub/a%2Fb`, `%2E`, `%252F`; topic
+   * names need none), dot segments (`.`, `..`, `%2e%2e`) or a backslash
+   * gets a `400` instead of being read as another topic.
    *
    * @default {""}
    */
@@ -203,7 +207,8 @@ export interface HubHandlerOptions {
  *   `allowPublish`, frames `{"event"?,"data","encoding"?}` publish;
  * - `POST`: publishes the body (text for textual content types, bytes
  *   otherwise) with the event type from `?event=` or `X-Event`, answering
- *   `201` with `{"id":…}`;
+ *   `201` with `{"id":…}`, or `429` when the topic is new and the
+ *   backend holds its largest number of topics ({@linkcode HubLimitError});
  * - `GET` with `Accept: text/event-stream` (or `?transport=sse`): Server-Sent
  *   Events, resuming after `Last-Event-ID` (or `?lastEventId=`); each
  *   message goes out as the cached bytes of {@linkcode hubMessageToSse}, the
@@ -216,7 +221,8 @@ export interface HubHandlerOptions {
  * from the hub's bounded subscriber queue: a client that stops reading is
  * cut off when it fills (with the hub's `"close"` policy), not buffered.
  *
- * Errors: an unknown `transport` or an invalid topic gets `400`, no topic
+ * Errors: an unknown `transport`, an invalid topic or a topic path that is
+ * not written literally gets `400`, no topic
  * `404`, another method `405` with `Allow`, a `GET` that asks for none of
  * the transports `406`, a closed hub or an aborted `signal` `503`.
  *

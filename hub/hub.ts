@@ -52,6 +52,27 @@ export interface HubReplayOptions {
   maxMessages?: number;
   /** Milliseconds a message is kept. @default {Infinity} */
   maxAgeMs?: number;
+  /**
+   * Milliseconds after its last publish that a topic with no subscriber is
+   * forgotten, with its messages (see `MemoryBackendOptions`).
+   *
+   * @default {600000}
+   */
+  maxIdleMs?: number;
+  /**
+   * Topics that may hold messages at once; a publish to one more rejects
+   * with a {@linkcode HubLimitError} `"too-many-topics"`.
+   *
+   * @default {10000}
+   */
+  maxTopics?: number;
+  /**
+   * Bytes of retained messages over all topics (payloads plus 128 per
+   * message); past it the oldest messages of any topic are evicted.
+   *
+   * @default {268435456}
+   */
+  maxRetainedBytes?: number;
 }
 
 /**
@@ -344,6 +365,8 @@ export class Hub {
    * invalid.
    * @throws {RangeError} (as a rejection) If the data exceeds
    * `maxMessageBytes`.
+   * @throws {HubLimitError} (as a rejection) If the topic is new and the
+   * backend holds its `maxTopics` already (code `"too-many-topics"`).
    * @throws {Error} (as a rejection) If the hub is closed.
    *
    * @example Ids increase in call order

@@ -2,7 +2,10 @@
 // This module is browser compatible.
 
 import type { HubBackend, HubHistory, HubReadOptions } from "./backend.ts";
+import { encodedOnce } from "./encoded_once.ts";
+import { HubLimitError } from "./limit_error.ts";
 import type { HubDataMessage, HubPublishMessage } from "./message.ts";
+import { dataByteLength, quote } from "./_validate.ts";
 
 /**
  * Options for {@linkcode createMemoryBackend}.
@@ -32,6 +35,42 @@ export interface MemoryBackendOptions {
    */
   maxAgeMs?: number;
   /**
+   * Milliseconds after its last append that a topic with no watcher (no
+   * subscriber) is forgotten, with its messages; a client resuming on it
+   * later gets a `"window-exceeded"` reset. Ten minutes cover a client that
+   * reconnects after a network change or a sleep, while a topic nobody uses
+   * stops costing memory. Expiry is lazy: appends check the least recently
+   * appended topics, with no timer.
+   *
+   * @default {600000}
+   */
+  maxIdleMs?: number;
+  /**
+   * Topics that may hold messages at once, over the whole backend. An
+   * append that would create one more (to a topic that holds no message and
+   * has no watcher) first forgets idle topics, then rejects with a
+   * {@linkcode HubLimitError} of code `"too-many-topics"` (`429` from the
+   * hub's handler). Watched topics are always accepted. Ten thousand is far
+   * more than an application's own topics, and with `maxRetainedBytes`
+   * keeps a flood of new topic names to a few MiB of bookkeeping.
+   *
+   * @default {10000}
+   */
+  maxTopics?: number;
+  /**
+   * Bytes of retained messages over all topics: each message counts its
+   * payload (UTF-8 bytes for text, which is at least what a string takes in
+   * memory) plus 128 bytes for its id and bookkeeping. An append past it
+   * evicts the oldest messages of the backend, whatever their topic, and a
+   * subscriber that resumes before an evicted message gets a
+   * `"window-exceeded"` reset, as when `maxMessages` trims. 256 MiB holds a
+   * full default window (1000 messages) of 256 topics at 1 KiB per message,
+   * and bounds what publishers can pin in the process.
+   *
+   * @default {268435456}
+   */
+  maxRetainedBytes?: number;
+  /**
    * Clock in milliseconds, for `maxAgeMs`; tests pass a fake.
    *
    * @default {Date.now}
@@ -40,7 +79,8 @@ export interface MemoryBackendOptions {
 }
 
 /**
- * What a {@linkcode MemoryBackend} holds right now.
+ * What a {@linkcode MemoryBackend} holds right now (`bytes` counts as
+ * `maxRetainedBytes` does).
  *
  * @example Count retained messages
  * ```ts
@@ -50,7 +90,7 @@ export interface MemoryBackendOptions {
  * const backend = createMemoryBackend();
  * await backend.append("a", { data: "1" });
  * const stats: MemoryBackendStats = backend.stats();
- * deepStrictEqual(stats, { topics: 1, messages: 1 });
+ * deepStrictEqual(stats, { topics: 1, messages: 1, bytes: 129 });
  * ```
  */
 export interface MemoryBackendStats {
@@ -58,6 +98,11 @@ export interface MemoryBackendStats {
   topics: number;
   /** Messages retained over all topics. */
   messages: number;
+  /**
+   * Bytes retained over all topics, as `maxRetainedBytes` counts them:
+   * payloads plus 128 per message.
+   */
+  bytes: number;
 }
 
 /**
@@ -86,11 +131,16 @@ export interface MemoryBackend extends HubBackend {
 }
 
 interface TopicLog {
+  topic: string;
   /** Retained messages from index `head`, oldest first. */
   messages: (HubDataMessage | undefined)[];
   seqs: number[];
   times: number[];
+  /** Bytes each message counts for, as maxRetainedBytes counts them. */
+  sizes: number[];
   head: number;
+  /** Time of the last append, for maxIdleMs. */
+  lastAppend: number;
   /** Largest sequence number trimmed from (or unknown to) this log. */
   trimmedUpTo: number;
   watchers: Set<{ onMessage: (message: HubDataMessage) => void }>;
@@ -98,10 +148,18 @@ interface TopicLog {
 
 const DIGITS_REGEXP = /^[1-9][0-9]{0,15}$/;
 const SWEEP_TOPICS = 4;
+/** What a retained message counts for besides its payload. */
+const MESSAGE_OVERHEAD = 128;
+/** Stale entries of the eviction order tolerated before compacting. */
+const ORDER_SLACK = 1024;
 
 function randomEpoch(): string {
   const bytes = crypto.getRandomValues(new Uint8Array(6));
   return Array.from(bytes, (b) => b.toString(16).padStart(2, "0")).join("");
+}
+
+function payloadBytes(message: HubDataMessage): number {
+  return encodedOnce(message, dataByteLength);
 }
 
 function checkPositive(name: string, value: number, integer: boolean): void {
@@ -126,15 +184,22 @@ function checkPositive(name: string, value: number, integer: boolean): void {
  * taken for a newer one. Treat ids as opaque.
  *
  * Each topic keeps at most `maxMessages` messages, none older than
- * `maxAgeMs`. A topic with no retained message and no watcher is forgotten;
- * a `since` that points before a forgotten topic's history is reported as
+ * `maxAgeMs`. A topic with no retained message and no watcher is forgotten,
+ * and so is one with no watcher and no append for `maxIdleMs`; a `since`
+ * that points before a forgotten topic's history is reported as
  * `"window-exceeded"` (conservatively, since the backend can no longer tell
  * whether anything was trimmed).
  *
- * @param options Window size, age limit and clock.
+ * Over the whole backend, at most `maxTopics` topics hold messages (an
+ * append to one more rejects with a {@linkcode HubLimitError}) and the
+ * retained messages count at most `maxRetainedBytes` (an append past it
+ * evicts the oldest messages, of any topic).
+ *
+ * @param options Window size, age limits, hub-wide caps and clock.
  * @returns A new backend.
- * @throws {RangeError} If `maxMessages` is not a positive integer or
- * `maxAgeMs` is not a positive number.
+ * @throws {RangeError} If `maxMessages`, `maxTopics` or `maxRetainedBytes`
+ * is not a positive integer, or `maxAgeMs` or `maxIdleMs` is not a positive
+ * number.
  *
  * @example Read what was appended after an id
  * ```ts
@@ -167,13 +232,37 @@ export function createMemoryBackend(
 ): MemoryBackend {
   const maxMessages = options.maxMessages ?? 1000;
   const maxAgeMs = options.maxAgeMs ?? Infinity;
+  const maxIdleMs = options.maxIdleMs ?? 600_000;
+  const maxTopics = options.maxTopics ?? 10_000;
+  const maxRetainedBytes = options.maxRetainedBytes ?? 268_435_456;
   const now = options.now ?? Date.now;
   checkPositive("maxMessages", maxMessages, true);
   checkPositive("maxAgeMs", maxAgeMs, false);
+  checkPositive("maxIdleMs", maxIdleMs, false);
+  checkPositive("maxTopics", maxTopics, true);
+  checkPositive("maxRetainedBytes", maxRetainedBytes, true);
+  const expires = maxAgeMs !== Infinity || maxIdleMs !== Infinity;
   const prefix = `${randomEpoch()}-`;
-  /** Topics in order of their last append (watched-only ones anywhere). */
+  /**
+   * Topics in order of their last append (watched ones that the sweep
+   * passed over are moved to the end).
+   */
   const topics = new Map<string, TopicLog>();
   let seq = 0;
+  /** Topics that hold at least one message. */
+  let retainedTopics = 0;
+  let retainedMessages = 0;
+  let retainedBytes = 0;
+  /**
+   * Every retained message in append order, as (log, seq) pairs from
+   * `orderHead`, for eviction by bytes; entries of messages trimmed
+   * otherwise stay until the next compaction.
+   */
+  let orderLogs: TopicLog[] = [];
+  let orderSeqs: number[] = [];
+  let orderHead = 0;
+  /** Time before which the sweep finds nothing to expire. */
+  let sweepAfter = 0;
 
   function parse(id: string): number | undefined {
     if (typeof id !== "string" || !id.startsWith(prefix)) return undefined;
@@ -191,13 +280,54 @@ export function createMemoryBackend(
     const index = log.head;
     log.trimmedUpTo = log.seqs[index]!;
     log.messages[index] = undefined;
+    retainedBytes -= log.sizes[index]!;
+    retainedMessages--;
     log.head++;
-    if (log.head >= 32 && log.head * 2 >= log.messages.length) {
+    if (log.head === log.messages.length) {
+      retainedTopics--;
+      log.messages = [];
+      log.seqs = [];
+      log.times = [];
+      log.sizes = [];
+      log.head = 0;
+    } else if (log.head >= 32 && log.head * 2 >= log.messages.length) {
       log.messages = log.messages.slice(log.head);
       log.seqs = log.seqs.slice(log.head);
       log.times = log.times.slice(log.head);
+      log.sizes = log.sizes.slice(log.head);
       log.head = 0;
     }
+  }
+
+  /** Evicts the oldest retained message of the backend. */
+  function evictOldest(): void {
+    while (orderHead < orderLogs.length) {
+      const log = orderLogs[orderHead]!;
+      const at = orderSeqs[orderHead]!;
+      orderHead++;
+      if (at <= log.trimmedUpTo) continue;
+      // The oldest message of the backend is the oldest of its topic.
+      trimOne(log);
+      forgetIfIdle(log.topic, log);
+      return;
+    }
+  }
+
+  /** Drops the eviction order's entries of messages no longer retained. */
+  function compactOrder(): void {
+    const logs: TopicLog[] = [];
+    const seqs: number[] = [];
+    for (let i = orderHead; i < orderLogs.length; i++) {
+      const log = orderLogs[i]!;
+      const at = orderSeqs[i]!;
+      if (at > log.trimmedUpTo) {
+        logs.push(log);
+        seqs.push(at);
+      }
+    }
+    orderLogs = logs;
+    orderSeqs = seqs;
+    orderHead = 0;
   }
 
   function trimAged(log: TopicLog): void {
@@ -214,32 +344,49 @@ export function createMemoryBackend(
     return true;
   }
 
-  function logOf(topic: string): TopicLog {
-    let log = topics.get(topic);
-    if (log === undefined) {
-      log = {
-        messages: [],
-        seqs: [],
-        times: [],
-        head: 0,
-        trimmedUpTo: seq,
-        watchers: new Set(),
-      };
-      topics.set(topic, log);
-    }
-    return log;
+  function newLog(topic: string): TopicLog {
+    return {
+      topic,
+      messages: [],
+      seqs: [],
+      times: [],
+      sizes: [],
+      head: 0,
+      lastAppend: now(),
+      trimmedUpTo: seq,
+      watchers: new Set(),
+    };
   }
 
-  /** Forgets a few topics whose messages all expired; amortised O(1). */
-  function sweep(skip: string): void {
-    if (maxAgeMs === Infinity) return;
+  /**
+   * Forgets a few topics whose messages all expired or that went idle,
+   * least recently appended first; amortised O(1).
+   */
+  function sweep(skip: string, time: number, force: boolean): void {
+    if (!expires || (time < sweepAfter && !force)) return;
+    // Until told otherwise, nothing can expire before the newest topic.
+    sweepAfter = time + Math.min(maxAgeMs, maxIdleMs);
     let checked = 0;
     for (const [topic, log] of topics) {
-      if (topic === skip || checked++ >= SWEEP_TOPICS) break;
-      trimAged(log);
+      if (topic === skip) break;
+      if (checked++ >= SWEEP_TOPICS) {
+        sweepAfter = time;
+        break;
+      }
+      const idle = time - log.lastAppend >= maxIdleMs;
+      if (idle && log.watchers.size === 0) {
+        while (size(log) > 0) trimOne(log);
+      } else trimAged(log);
       if (forgetIfIdle(topic, log)) continue;
-      if (size(log) > 0) break;
-      // Watched but empty: move it out of the way of the age order.
+      if (size(log) > 0 && !idle) {
+        // The least recently appended topic: the first that can expire.
+        sweepAfter = Math.min(
+          log.lastAppend + maxIdleMs,
+          log.times[log.head]! + maxAgeMs,
+        );
+        break;
+      }
+      // Watched, and empty or idle: move it out of the way of the order.
       topics.delete(topic);
       topics.set(topic, log);
     }
@@ -258,11 +405,28 @@ export function createMemoryBackend(
 
   return {
     append(topic: string, message: HubPublishMessage): Promise<HubDataMessage> {
-      const log = logOf(topic);
-      trimAged(log);
-      // Keep the map in order of last append, for the age sweep.
-      topics.delete(topic);
+      const time = now();
+      let log = topics.get(topic);
+      if (log === undefined) {
+        if (retainedTopics >= maxTopics) sweep(topic, time, true);
+        if (retainedTopics >= maxTopics) {
+          return Promise.reject(
+            new HubLimitError(
+              `Cannot publish to topic ${
+                quote(topic)
+              }: ${retainedTopics} topics hold messages, the maxTopics of ${maxTopics}`,
+              { code: "too-many-topics" },
+            ),
+          );
+        }
+        log = newLog(topic);
+      } else {
+        trimAged(log);
+        // Keep the map in order of last append, for the sweep.
+        topics.delete(topic);
+      }
       topics.set(topic, log);
+      log.lastAppend = time;
       seq++;
       const stored: HubDataMessage = Object.freeze(
         message.event === undefined
@@ -280,11 +444,22 @@ export function createMemoryBackend(
             data: message.data,
           },
       );
+      const bytes = payloadBytes(stored) + MESSAGE_OVERHEAD;
+      if (size(log) === 0) retainedTopics++;
       log.messages.push(stored);
       log.seqs.push(seq);
-      log.times.push(now());
+      log.times.push(log.lastAppend);
+      log.sizes.push(bytes);
+      retainedMessages++;
+      retainedBytes += bytes;
+      orderLogs.push(log);
+      orderSeqs.push(seq);
       if (size(log) > maxMessages) trimOne(log);
-      sweep(topic);
+      while (retainedBytes > maxRetainedBytes) evictOldest();
+      if (orderLogs.length - orderHead > 2 * retainedMessages + ORDER_SLACK) {
+        compactOrder();
+      }
+      sweep(topic, time, false);
       let failure: { error: unknown } | undefined;
       for (const watcher of log.watchers) {
         try {
@@ -329,11 +504,17 @@ export function createMemoryBackend(
       topic: string,
       onMessage: (message: HubDataMessage) => void,
     ): () => void {
-      const log = logOf(topic);
+      let log = topics.get(topic);
+      if (log === undefined) {
+        log = newLog(topic);
+        topics.set(topic, log);
+      }
       const watcher = { onMessage };
       log.watchers.add(watcher);
       return () => {
         if (!log.watchers.delete(watcher)) return;
+        // An idle topic that loses its last watcher may expire now.
+        sweepAfter = 0;
         trimAged(log);
         forgetIfIdle(topic, log);
       };
@@ -354,9 +535,11 @@ export function createMemoryBackend(
     },
 
     stats(): MemoryBackendStats {
-      let messages = 0;
-      for (const log of topics.values()) messages += size(log);
-      return { topics: topics.size, messages };
+      return {
+        topics: topics.size,
+        messages: retainedMessages,
+        bytes: retainedBytes,
+      };
     },
   };
 }

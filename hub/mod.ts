@@ -40,6 +40,7 @@
 export * from "./backend.ts";
 export * from "./encoded_once.ts";
 export * from "./hub.ts";
+export * from "./limit_error.ts";
 export * from "./memory_backend.ts";
 export * from "./message.ts";
 export * from "./message_to_json.ts";

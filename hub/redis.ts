@@ -102,6 +102,18 @@ export interface RedisBackendOptions {
    */
   maxLen?: number;
   /**
+   * Milliseconds a topic's stream lives after its last publish: each publish
+   * runs `XADD` then `PEXPIRE key ttlMs` in one script (`EVAL`, which the
+   * Redis user must be allowed to run), so a topic nobody publishes to
+   * vanishes from Redis with its history (a client resuming on it later gets
+   * a reset). An hour covers a client that reconnects after a deploy or a
+   * sleep, and bounds how long the keys of abandoned (or made-up) topics
+   * stay in Redis. `Infinity` sets no expiry.
+   *
+   * @default {3600000}
+   */
+  ttlMs?: number;
+  /**
    * Longest a read of new messages blocks in Redis (`XREAD BLOCK`), in
    * milliseconds. A new topic does not wait for it (the backend wakes the
    * read with `CLIENT UNBLOCK`); it bounds how long a dead connection goes
@@ -211,6 +223,10 @@ const MAX_ID_PART = "18446744073709551615";
 const RUN_ID_REGEXP = /run_id:([0-9a-f]+)/;
 const IDLE_KEY_SUFFIX = "\0idle";
 const UNBLOCK_RETRIES = 20;
+/** XADD with MAXLEN ~ ARGV[1] and the fields ARGV[3..], then PEXPIRE ARGV[2]. */
+const ADD_WITH_TTL_SCRIPT =
+  "local id = redis.call('XADD', KEYS[1], 'MAXLEN', '~', ARGV[1], '*', unpack(ARGV, 3)) " +
+  "redis.call('PEXPIRE', KEYS[1], ARGV[2]) return id";
 const decoder = new TextDecoder();
 
 function comparePart(a: string, b: string): number {
@@ -317,7 +333,9 @@ function parseInfo(reply: unknown): StreamInfo {
  * {@linkcode Hub} that runs in several processes or on several machines.
  *
  * **Storage.** Each topic is one stream, `<keyPrefix><topic>`. A publish is
- * `XADD key MAXLEN ~ maxLen * data <payload> [event <type>] [type bytes]`:
+ * `XADD key MAXLEN ~ maxLen * data <payload> [event <type>] [type bytes]`,
+ * followed by `PEXPIRE key ttlMs` in the same script (`EVAL`, atomic) so
+ * that the stream of a topic nobody publishes to any more expires:
  * Redis assigns the id (`<ms>-<seq>`), and that id is the message's id on
  * every instance, so `Last-Event-ID`, cursors and `since` work whichever
  * instance a client comes back to. Text is stored as UTF-8 (a lone
@@ -431,6 +449,7 @@ export function createRedisBackend(
   const url = options.url ?? "redis://127.0.0.1:6379";
   const keyPrefix = options.keyPrefix ?? "serverpush:";
   const maxLen = options.maxLen ?? 1000;
+  const ttlMs = options.ttlMs ?? 3_600_000;
   const blockMs = options.blockMs ?? 1000;
   const batch = options.batch ?? 100;
   const timeoutMs = options.timeoutMs ?? 5000;
@@ -442,6 +461,7 @@ export function createRedisBackend(
     );
   }
   checkInteger("maxLen", maxLen, 1);
+  if (ttlMs !== Infinity) checkInteger("ttlMs", ttlMs, 1);
   checkInteger("blockMs", blockMs, 1);
   checkInteger("batch", batch, 1);
   checkInteger("timeoutMs", timeoutMs, 1);
@@ -867,14 +887,19 @@ export function createRedisBackend(
 
   return {
     append(topic: string, message: HubPublishMessage): Promise<HubDataMessage> {
-      const args: (string | Buffer)[] = [
-        "XADD",
-        keyOf(topic),
-        "MAXLEN",
-        "~",
-        String(maxLen),
-        "*",
-      ];
+      const key = keyOf(topic);
+      // With a TTL, one script runs XADD then PEXPIRE atomically: one
+      // command (one round trip, one queue slot), and no key without TTL.
+      const args: (string | Buffer)[] = ttlMs === Infinity
+        ? ["XADD", key, "MAXLEN", "~", String(maxLen), "*"]
+        : [
+          "EVAL",
+          ADD_WITH_TTL_SCRIPT,
+          "1",
+          key,
+          String(maxLen),
+          String(ttlMs),
+        ];
       const { data, event } = message;
       if (typeof data === "string") args.push("data", data);
       else {

@@ -964,3 +964,97 @@ Deno.test("Hub.handler validates its options", () => {
   ok(error instanceof TypeError);
   notStrictEqual(hub.handler(), hub.handler());
 });
+
+Deno.test("createHubHandler answers a publish to one topic too many with 429, and serverpush.v1 with too-many-topics", async () => {
+  const hub = new Hub({ replay: { maxTopics: 1 } });
+  await using server = serveHub(hub, {
+    prefix: "/hub",
+    allowPublish: true,
+    authorizePublish: () => true,
+  });
+  const post = (topic: string): Promise<Response> =>
+    fetch(`${server.origin}/hub/${topic}`, { method: "POST", body: "x" });
+  const first = await post("a");
+  strictEqual(first.status, 201);
+  await first.body?.cancel();
+  const refused = await post("b");
+  strictEqual(refused.status, 429);
+  strictEqual(
+    await refused.text(),
+    'Cannot publish to topic "b": 1 topics hold messages, the maxTopics of 1',
+  );
+  const again = await post("a");
+  strictEqual(again.status, 201);
+  await again.body?.cancel();
+
+  const socket = openSocket(`${server.origin}/hub`, "serverpush.v1");
+  socket.send({ type: "publish", topic: "c", data: "x" });
+  deepStrictEqual(await socket.next(), {
+    type: "error",
+    code: "too-many-topics",
+    message:
+      'Cannot publish to topic "c": 1 topics hold messages, the maxTopics of 1',
+    topic: "c",
+  });
+  socket.send({ type: "publish", topic: "a", data: "y" });
+  strictEqual((await socket.next()).type, "published");
+  await socket.close();
+  await hub.close();
+});
+
+/** Sends `GET path` as written (no client normalizes it) and reads the status. */
+async function rawStatus(port: number, path: string): Promise<number> {
+  const conn = await Deno.connect({ hostname: "127.0.0.1", port });
+  try {
+    await conn.write(
+      new TextEncoder().encode(
+        `GET ${path} HTTP/1.1\r\nHost: 127.0.0.1\r\nAccept: text/event-stream\r\nConnection: close\r\n\r\n`,
+      ),
+    );
+    const buffer = new Uint8Array(256);
+    let head = "";
+    while (!head.includes("\r\n")) {
+      const n = await within(conn.read(buffer), "a status line");
+      if (n === null) break;
+      head += new TextDecoder().decode(buffer.subarray(0, n));
+    }
+    return Number(head.split(" ")[1]);
+  } finally {
+    conn.close();
+  }
+}
+
+Deno.test("createHubHandler refuses topic paths that would alias another topic with 400", async (t) => {
+  const hub = new Hub();
+  await hub.publish("a/b", { data: "secret" });
+  await using server = serveHub(hub, {
+    prefix: "/hub",
+    keepAlive: false,
+  });
+  const cases: [string, number][] = [
+    ["/hub/a%2Fb", 400],
+    ["/hub/a%2fb", 400],
+    ["/hub/a%252Fb", 400],
+    ["/hub/%61/b", 400],
+    ["/hub/a%2E", 400],
+    ["/hub/x/%2e%2e/a/b", 400],
+    ["/hub/x/../a/b", 400],
+    ["/hub/./a/b", 400],
+    ["/other/../hub/a/b", 400],
+    ["/hub/a\\b", 400],
+  ];
+  for (const [path, status] of cases) {
+    await t.step(path, async () => {
+      strictEqual(await rawStatus(server.port, path), status);
+    });
+  }
+  await t.step("the literal path is served", async () => {
+    const { events } = await openEvents(`${server.origin}/hub/a/b`);
+    await until(() => hub.stats().subscribers === 1, "the subscriber");
+    await hub.publish("a/b", { data: "live" });
+    strictEqual((await events.take(1))[0]!.data, "live");
+    await events.cancel();
+  });
+  await until(() => hub.stats().subscribers === 0, "the release");
+  await hub.close();
+});

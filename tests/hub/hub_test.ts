@@ -466,7 +466,7 @@ Deno.test("Hub close ends every stream and rejects further publishes", async () 
   );
   strictEqual(hub.stats().subscribers, 0);
   // The hub stopped watching; only the retained message is left.
-  assertEquals(backend.stats(), { topics: 1, messages: 1 });
+  assertEquals(backend.stats(), { topics: 1, messages: 1, bytes: 7 + 128 });
   await hub.close();
 });
 
@@ -609,7 +609,7 @@ Deno.test("Hub releases a subscription when its stream is cancelled", async () =
   await hub.publish("t", { data: "x" });
   await reader.cancel();
   assertEquals(hub.stats().subscribers, 0);
-  assertEquals(backend.stats(), { topics: 1, messages: 1 });
+  assertEquals(backend.stats(), { topics: 1, messages: 1, bytes: 1 + 128 });
   await hub.close();
 });
 

@@ -7,7 +7,11 @@ import {
   strictEqual,
   throws,
 } from "node:assert/strict";
-import { createMemoryBackend, type HubDataMessage } from "../../hub/mod.ts";
+import {
+  createMemoryBackend,
+  type HubDataMessage,
+  HubLimitError,
+} from "../../hub/mod.ts";
 
 Deno.test("createMemoryBackend issues ids that increase per topic and compare in order", async () => {
   const backend = createMemoryBackend();
@@ -88,7 +92,11 @@ Deno.test("createMemoryBackend keeps at most maxMessages per topic and reports t
   for (let i = 1; i <= 100; i++) {
     ids.push((await backend.append("t", { data: String(i) })).id);
   }
-  assertEquals(backend.stats(), { topics: 1, messages: 3 });
+  assertEquals(backend.stats(), {
+    topics: 1,
+    messages: 3,
+    bytes: 2 + 2 + 3 + 3 * 128,
+  });
   const fromStart = await backend.read("t", { limit: 10 });
   assertEquals(fromStart.messages.map((m) => m.data), ["98", "99", "100"]);
   const trimmed = await backend.read("t", { since: ids[50]!, limit: 10 });
@@ -156,7 +164,11 @@ Deno.test("createMemoryBackend forgets a topic with no messages and no watchers"
   time = 100;
   // Appends elsewhere sweep a few expired topics each, with no timer.
   for (let i = 0; i < 10; i++) await backend.append("busy", { data: "x" });
-  assertEquals(backend.stats(), { topics: 1, messages: 10 });
+  assertEquals(backend.stats(), {
+    topics: 1,
+    messages: 10,
+    bytes: 10 * (1 + 128),
+  });
 });
 
 Deno.test("createMemoryBackend keeps a watched topic whose messages expired", async () => {
@@ -205,6 +217,128 @@ Deno.test("createMemoryBackend rejects invalid options", () => {
   throws(() => createMemoryBackend({ maxMessages: 0 }), RangeError);
   throws(() => createMemoryBackend({ maxMessages: 2.5 }), RangeError);
   throws(() => createMemoryBackend({ maxAgeMs: -1 }), RangeError);
+  throws(() => createMemoryBackend({ maxIdleMs: 0 }), RangeError);
+  throws(() => createMemoryBackend({ maxTopics: 1.5 }), RangeError);
+  throws(() => createMemoryBackend({ maxRetainedBytes: 0 }), RangeError);
+  createMemoryBackend({ maxIdleMs: Infinity });
   throws(() => createMemoryBackend({ maxAgeMs: NaN }), RangeError);
   createMemoryBackend({ maxAgeMs: Infinity });
+});
+
+Deno.test("createMemoryBackend refuses a new topic past maxTopics with HubLimitError too-many-topics", async () => {
+  const backend = createMemoryBackend({ maxTopics: 2 });
+  await backend.append("a", { data: "1" });
+  await backend.append("b", { data: "1" });
+  await rejects(
+    backend.append("c", { data: "1" }),
+    (error: unknown) =>
+      error instanceof HubLimitError && error instanceof RangeError &&
+      error.code === "too-many-topics" &&
+      error.message ===
+        'Cannot publish to topic "c": 2 topics hold messages, the maxTopics of 2',
+  );
+  // Existing topics, and a topic with a watcher, still take messages.
+  await backend.append("a", { data: "2" });
+  const unwatch = backend.watch("d", () => {});
+  await backend.append("d", { data: "1" });
+  unwatch();
+  assertEquals(backend.stats().topics, 3);
+});
+
+Deno.test("createMemoryBackend forgets a topic idle for maxIdleMs and takes a new one in its place", async () => {
+  let time = 0;
+  const backend = createMemoryBackend({
+    maxTopics: 2,
+    maxIdleMs: 1000,
+    now: () => time,
+  });
+  const old = await backend.append("old", { data: "1" });
+  time = 500;
+  await backend.append("recent", { data: "1" });
+  await rejects(backend.append("new", { data: "1" }), HubLimitError);
+  time = 1000;
+  // "old" has had no append for maxIdleMs and no watcher: it goes.
+  await backend.append("new", { data: "1" });
+  assertEquals(backend.stats().topics, 2);
+  assertEquals(await backend.read("old", { since: old.id, limit: 10 }), {
+    messages: [],
+    reset: "window-exceeded",
+  });
+  strictEqual((await backend.read("recent", { limit: 10 })).messages.length, 1);
+});
+
+Deno.test("createMemoryBackend keeps an idle topic that has a watcher", async () => {
+  let time = 0;
+  const backend = createMemoryBackend({ maxIdleMs: 1000, now: () => time });
+  const unwatch = backend.watch("watched", () => {});
+  await backend.append("watched", { data: "kept" });
+  time = 5000;
+  for (let i = 0; i < 10; i++) {
+    await backend.append(`other-${i}`, { data: "x" });
+  }
+  strictEqual(
+    (await backend.read("watched", { limit: 10 })).messages.length,
+    1,
+  );
+  unwatch();
+  time = 10_000;
+  for (let i = 0; i < 10; i++) await backend.append("busy", { data: "x" });
+  assertEquals(await backend.read("watched", { limit: 10 }), { messages: [] });
+});
+
+Deno.test("createMemoryBackend evicts the oldest messages of any topic past maxRetainedBytes", async () => {
+  // Each message counts 100 payload bytes plus 128: three fit in 700.
+  const backend = createMemoryBackend({ maxRetainedBytes: 700 });
+  const payload = "x".repeat(100);
+  const a1 = await backend.append("a", { data: payload });
+  const b1 = await backend.append("b", { data: payload });
+  const a2 = await backend.append("a", { data: payload });
+  assertEquals(backend.stats(), { topics: 2, messages: 3, bytes: 684 });
+  await backend.append("c", { data: payload });
+  // a1, the oldest of the backend, is gone; a resume before it is a reset.
+  assertEquals(backend.stats(), { topics: 3, messages: 3, bytes: 684 });
+  const fromA1 = await backend.read("a", { since: a1.id, limit: 10 });
+  strictEqual(fromA1.reset, undefined);
+  assertEquals(fromA1.messages.map((m) => m.id), [a2.id]);
+  const beforeA1 = await backend.read("a", { limit: 10 });
+  assertEquals(beforeA1.messages.map((m) => m.id), [a2.id]);
+  await backend.append("c", { data: payload });
+  // Then b1: topic "b" holds nothing and is forgotten.
+  assertEquals(backend.stats(), { topics: 2, messages: 3, bytes: 684 });
+  assertEquals(await backend.read("b", { since: b1.id, limit: 10 }), {
+    messages: [],
+    reset: "window-exceeded",
+  });
+});
+
+Deno.test("createMemoryBackend reports a reset to a resume before a message evicted by bytes", async () => {
+  const backend = createMemoryBackend({ maxRetainedBytes: 3 * 129 });
+  const first = await backend.append("t", { data: "1" });
+  await backend.append("t", { data: "2" });
+  await backend.append("t", { data: "3" });
+  await backend.append("u", { data: "4" });
+  await backend.append("u", { data: "5" });
+  // "1" and "2" were evicted: resuming after "1" misses "2".
+  const history = await backend.read("t", { since: first.id, limit: 10 });
+  strictEqual(history.reset, "window-exceeded");
+  assertEquals(history.messages.map((m) => m.data), ["3"]);
+});
+
+Deno.test("createMemoryBackend evicts by bytes in append order after topics trimmed themselves", async () => {
+  const backend = createMemoryBackend({
+    maxMessages: 2,
+    maxRetainedBytes: 1000,
+  });
+  for (let i = 0; i < 20_000; i++) {
+    await backend.append(`t${i % 3}`, { data: "x" });
+  }
+  // 6 messages of 129 bytes; then bytes evict in order across topics.
+  assertEquals(backend.stats(), { topics: 3, messages: 6, bytes: 6 * 129 });
+  await backend.append("t0", { data: "y".repeat(300) });
+  // t0 trims its oldest to keep 2; then the oldest of all (a t2) goes.
+  assertEquals(backend.stats(), {
+    topics: 3,
+    messages: 5,
+    bytes: 4 * 129 + 428,
+  });
 });

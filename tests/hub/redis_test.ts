@@ -355,6 +355,7 @@ Deno.test("createRedisBackend validates its options", async (t) => {
     ["timeoutMs -1", { timeoutMs: -1 }],
     ["maxPendingCommands NaN", { maxPendingCommands: NaN }],
     ["batch over maxLen", { maxLen: 10, batch: 11 }],
+    ["ttlMs 0", { ttlMs: 0 }],
   ];
   for (const [name, options] of cases) {
     await t.step(name, () => {
@@ -690,6 +691,80 @@ redisTest(
       await onB.close();
     } finally {
       await Promise.all([serverA.stop(), serverB.stop()]);
+    }
+  },
+);
+
+/** Sends one command to Redis in RESP and returns its integer reply. */
+async function integerReply(port: number, args: string[]): Promise<number> {
+  const conn = await Deno.connect({ hostname: "127.0.0.1", port });
+  try {
+    const encoder = new TextEncoder();
+    let request = `*${args.length}\r\n`;
+    for (const arg of args) {
+      request += `$${encoder.encode(arg).length}\r\n${arg}\r\n`;
+    }
+    await conn.write(encoder.encode(request));
+    const buffer = new Uint8Array(64);
+    let reply = "";
+    while (!reply.endsWith("\r\n")) {
+      const n = await within(conn.read(buffer), 5000);
+      if (n === null) break;
+      reply += new TextDecoder().decode(buffer.subarray(0, n));
+    }
+    const match = /^:(-?\d+)\r\n$/.exec(reply);
+    if (!match) throw new Error(`Unexpected reply ${JSON.stringify(reply)}`);
+    return Number(match[1]);
+  } finally {
+    conn.close();
+  }
+}
+
+redisTest(
+  "RedisBackend gives a topic's stream a TTL, refreshed on publish, so an idle topic vanishes",
+  async (redis) => {
+    const backend = createRedisBackend({ url: redis.url, ttlMs: 1500 });
+    try {
+      const one = await backend.append("idle", { data: "1" });
+      const key = "serverpush:idle";
+      const first = await integerReply(redis.port, ["PTTL", key]);
+      ok(first > 0 && first <= 1500, `PTTL ${first}`);
+      await delay(800);
+      await backend.append("idle", { data: "2" });
+      // Refreshed: more than what was left of the first TTL.
+      const second = await integerReply(redis.port, ["PTTL", key]);
+      ok(second > 1500 - 800 && second <= 1500, `PTTL ${second}`);
+      strictEqual(await integerReply(redis.port, ["EXISTS", key]), 1);
+      // No publish for longer than ttlMs: the stream is gone.
+      const deadline = Date.now() + 10_000;
+      while (
+        await integerReply(redis.port, ["EXISTS", key]) === 1 &&
+        Date.now() < deadline
+      ) {
+        await delay(100);
+      }
+      strictEqual(await integerReply(redis.port, ["EXISTS", key]), 0);
+      // A client resuming on it gets a reset rather than a silent gap.
+      const history = await backend.read("idle", { since: one.id, limit: 10 });
+      ok(history.reset !== undefined);
+    } finally {
+      await backend.close();
+    }
+  },
+);
+
+redisTest(
+  "RedisBackend sets no TTL when ttlMs is Infinity",
+  async (redis) => {
+    const backend = createRedisBackend({ url: redis.url, ttlMs: Infinity });
+    try {
+      await backend.append("kept", { data: "1" });
+      strictEqual(
+        await integerReply(redis.port, ["PTTL", "serverpush:kept"]),
+        -1,
+      );
+    } finally {
+      await backend.close();
     }
   },
 );
