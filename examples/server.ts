@@ -28,8 +28,9 @@ import { servePublicFile } from "./demo/static.ts";
 import { type ChatRoom, createChatRoom } from "./demo/ws_chat.ts";
 import { handleBinaryEcho } from "./demo/ws_binary.ts";
 import { createDemoTicker, type DemoTicker } from "./demo/hub_ticker.ts";
-import { createDemoHubRoutes } from "./demo/hub_routes.ts";
+import { createDemoHubRoutes, type DemoHubRoutes } from "./demo/hub_routes.ts";
 import type { Hub } from "../hub/mod.ts";
+import { createHostCheck } from "../ws/mod.ts";
 
 /** Options for {@linkcode startDemo}. */
 export interface StartDemoOptions {
@@ -66,6 +67,16 @@ export interface StartDemoOptions {
    * @default {2000}
    */
   tickerMs?: number;
+  /**
+   * The host names (with or without a port) the demo answers to; any other
+   * `Host` gets 421 on every route, so a page whose name is rebound to the
+   * demo's address (DNS rebinding) can neither read nor publish. By
+   * default, the loopback names on the demo's port (`127.0.0.1:PORT`,
+   * `localhost:PORT`, `[::1]:PORT`) and `hostname:PORT`.
+   *
+   * @default {undefined}
+   */
+  allowedHosts?: readonly string[];
 }
 
 /** A running demo server. See {@linkcode startDemo}. */
@@ -124,11 +135,24 @@ export function startDemo(options: StartDemoOptions = {}): Demo {
       ? { hub }
       : { hub, intervalMs: options.tickerMs },
   );
-  const hubRoutes = createDemoHubRoutes(hub, { signal: streams.signal });
+  // Set once the port is known, before the first request can arrive.
+  const late = {} as {
+    hubRoutes: DemoHubRoutes;
+    hostAllowed: (request: Request) => boolean;
+  };
 
   async function handler(request: Request): Promise<Response> {
+    // Against DNS rebinding: only the demo's own names, on every route.
+    if (!late.hostAllowed(request)) {
+      return new Response("Misdirected Request: unknown Host", {
+        status: 421,
+        headers: { "content-type": "text/plain; charset=utf-8" },
+      });
+    }
     const { pathname } = new URL(request.url);
-    if (hubRoutes.handles(pathname)) return await hubRoutes.handle(request);
+    if (late.hubRoutes.handles(pathname)) {
+      return await late.hubRoutes.handle(request);
+    }
     if (request.method !== "GET" && request.method !== "HEAD") {
       return new Response("Method Not Allowed", {
         status: 405,
@@ -145,6 +169,21 @@ export function startDemo(options: StartDemoOptions = {}): Demo {
   }
 
   const server = Deno.serve({ port, hostname, onListen(): void {} }, handler);
+  const allowedHosts = options.allowedHosts ?? [
+    ...new Set([
+      `127.0.0.1:${server.addr.port}`,
+      `localhost:${server.addr.port}`,
+      `[::1]:${server.addr.port}`,
+      `${
+        hostname.includes(":") ? `[${hostname}]` : hostname
+      }:${server.addr.port}`,
+    ]),
+  ];
+  late.hostAllowed = createHostCheck(allowedHosts);
+  late.hubRoutes = createDemoHubRoutes(hub, {
+    signal: streams.signal,
+    allowedHosts,
+  });
   const url = `http://${hostname}:${server.addr.port}/`;
   let closing: Promise<void> | undefined;
 

@@ -3,6 +3,7 @@
 // WebSocket upgrades go through acceptWebSocket, which calls
 // Deno.upgradeWebSocket; everything else here uses web APIs only.
 
+import { createHostCheck } from "../ws/check_host.ts";
 import { checkOrigin } from "../ws/check_origin.ts";
 import { acceptWebSocket } from "../ws/accept_web_socket.ts";
 import { lastEventId } from "../sse/last_event_id.ts";
@@ -158,6 +159,9 @@ export function buildHubHandler(
       `Cannot create hub handler: retry is ${retry}, expected a non-negative integer`,
     );
   }
+  const hostAllowed = options.allowedHosts === undefined
+    ? undefined
+    : createHostCheck(options.allowedHosts);
   const authorizeSubscribe = options.authorizeSubscribe ?? allow;
   const customSubscribe = options.authorizeSubscribe !== undefined;
   const allowPublish = options.allowPublish ?? false;
@@ -368,6 +372,14 @@ export function buildHubHandler(
   return async function handle(request: Request): Promise<Response> {
     if (signal?.aborted) {
       return text(503, "Cannot serve topic: the server is shutting down");
+    }
+    if (hostAllowed !== undefined && !hostAllowed(request)) {
+      return text(
+        421,
+        `Cannot serve topic: Host ${
+          quote(request.headers.get("host") ?? new URL(request.url).host)
+        } is not in allowedHosts`,
+      );
     }
     const url = new URL(request.url);
     if (!underPrefix(url)) {

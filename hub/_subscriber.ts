@@ -23,6 +23,8 @@ export interface SubscriberOptions {
   /** Replay after this id first; `undefined` means live only. */
   since: string | undefined;
   maxQueuedMessages: number;
+  /** Payload bytes of queued live messages; the newest one always fits. */
+  maxQueuedBytes: number;
   queuePolicy: QueuePolicy;
   /** Called once when the subscriber ends, however it ends. */
   onEnd: () => void;
@@ -87,7 +89,8 @@ function byteLength(message: HubDataMessage): number {
 /**
  * Creates a subscriber.
  *
- * Live messages go into a queue bounded by `maxQueuedMessages`. With `since`,
+ * Live messages go into a queue bounded by `maxQueuedMessages` and
+ * `maxQueuedBytes` (payload bytes). With `since`,
  * the subscriber first replays from the backend, one page per empty page
  * buffer, while live messages queue up; replay ends when a page reaches the
  * oldest queued live message (or the end of the log), and queued messages the
@@ -121,6 +124,7 @@ class QueueSubscriber implements Subscriber {
   #topic: string;
   #backend: HubBackend;
   #maxQueuedMessages: number;
+  #maxQueuedBytes: number;
   #queuePolicy: QueuePolicy;
   #onEnd: () => void;
   #sink: SubscriberSink;
@@ -151,6 +155,7 @@ class QueueSubscriber implements Subscriber {
     this.#topic = options.topic;
     this.#backend = options.backend;
     this.#maxQueuedMessages = options.maxQueuedMessages;
+    this.#maxQueuedBytes = options.maxQueuedBytes;
     this.#queuePolicy = options.queuePolicy;
     this.#onEnd = options.onEnd;
     this.#sink = options.sink;
@@ -338,20 +343,32 @@ class QueueSubscriber implements Subscriber {
     }
     this.pushLive(message);
     this.#bytes += byteLength(message);
-    if (this.liveLength() > this.#maxQueuedMessages) {
+    if (
+      this.liveLength() > this.#maxQueuedMessages ||
+      (this.#bytes > this.#maxQueuedBytes && this.liveLength() > 1)
+    ) {
       if (this.#queuePolicy === "close") {
         const queued = this.liveLength();
+        const bytes = this.#bytes;
         this.release();
         this.#sink.error(
           new RangeError(
             `Cannot deliver message to subscriber of topic ${
               quote(this.#topic)
-            }: ${queued} messages queued, which exceeds maxQueuedMessages of ${this.#maxQueuedMessages}`,
+            }: ${
+              queued > this.#maxQueuedMessages
+                ? `${queued} messages queued, which exceeds maxQueuedMessages of ${this.#maxQueuedMessages}`
+                : `${bytes} bytes queued, which exceeds maxQueuedBytes of ${this.#maxQueuedBytes}`
+            }`,
           ),
         );
         return;
       }
-      this.shiftLive();
+      do {
+        this.shiftLive();
+      } while (
+        this.liveLength() > 1 && this.#bytes > this.#maxQueuedBytes
+      );
       if (this.#replaying) this.#replayDrops++;
       else this.#gap = true;
     }

@@ -1,6 +1,7 @@
 // Copyright 2026 the serverpush authors. MIT license.
 // This module is browser compatible.
 
+import type { AllowedHosts } from "../ws/check_host.ts";
 import type { OriginPolicy } from "../ws/check_origin.ts";
 import type { HeartbeatOptions } from "../ws/heartbeat.ts";
 import type { IframeStreamOptions } from "../polling/iframe_stream.ts";
@@ -130,6 +131,20 @@ export interface HubHandlerOptions {
    * @default {"same-origin"}
    */
   origins?: OriginPolicy;
+  /**
+   * The host names (with or without a port) this server answers to, against
+   * DNS rebinding (see `checkHost` in `@serverpush/serverpush/ws`): when
+   * set, every request of the handler, on every route (SSE, polling,
+   * iframe, `POST` publish and WebSocket upgrades), whose `Host` is not on
+   * the list gets `421 Misdirected Request` before anything else is done.
+   * A rebound page sends its own name in both `Host` and `Origin`, so the
+   * Origin policy alone lets it read streams and publish. On loopback, list
+   * the loopback names: `["127.0.0.1:8000", "localhost:8000",
+   * "[::1]:8000"]`. `undefined` checks no `Host`.
+   *
+   * @default {undefined}
+   */
+  allowedHosts?: AllowedHosts;
   /** WebSocket heartbeat, as for `acceptWebSocket`. @default {30000} */
   heartbeat?: HeartbeatOptions | number | false;
   /**
@@ -221,8 +236,9 @@ export interface HubHandlerOptions {
  * from the hub's bounded subscriber queue: a client that stops reading is
  * cut off when it fills (with the hub's `"close"` policy), not buffered.
  *
- * Errors: an unknown `transport`, an invalid topic or a topic path that is
- * not written literally gets `400`, no topic
+ * Errors: a `Host` not in `allowedHosts` gets `421` (on every route), an
+ * unknown `transport`, an invalid topic or a topic path that is not written
+ * literally gets `400`, no topic
  * `404`, another method `405` with `Allow`, a `GET` that asks for none of
  * the transports `406`, a closed hub or an aborted `signal` `503`.
  *
@@ -230,7 +246,8 @@ export interface HubHandlerOptions {
  * @param options Routing, authorization, limits and transport options.
  * @returns The handler.
  * @throws {RangeError} If a limit is out of range.
- * @throws {TypeError} If `prefix` does not start with `/`.
+ * @throws {TypeError} If `prefix` does not start with `/`, or an entry of
+ * `allowedHosts` is not a host name.
  *
  * @example Publishing is refused unless authorized
  * ```ts

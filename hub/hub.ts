@@ -107,6 +107,16 @@ export interface HubOptions {
    * @default {1000}
    */
   maxQueuedMessages?: number;
+  /**
+   * Payload bytes (UTF-8 for text) of the live messages queued per
+   * subscriber before `queuePolicy` applies, whichever of this and
+   * `maxQueuedMessages` is reached first: a client that stops reading a
+   * topic of large messages holds at most about this much (`"close"` cuts
+   * it off; `"drop-oldest"` drops down to it, but keeps the newest message
+   * even when it is larger).
+   * @default {8388608}
+   */
+  maxQueuedBytes?: number;
   /** What happens when a subscriber's queue is full. @default {"close"} */
   queuePolicy?: HubQueuePolicy;
   /**
@@ -265,8 +275,9 @@ function checkPositiveInteger(name: string, value: number): void {
  * the stream starts with a {@linkcode HubResetMessage} and then replays the
  * whole window: the hub never skips silently.
  *
- * Each subscriber has its own queue bounded by `maxQueuedMessages`, so a slow
- * reader never slows the others or grows memory without bound.
+ * Each subscriber has its own queue bounded by `maxQueuedMessages` and
+ * `maxQueuedBytes`, so a slow reader never slows the others or grows memory
+ * without bound.
  *
  * Topic names are 1 to 128 characters of `A-Z a-z 0-9 . _ ~ : / -`.
  *
@@ -305,6 +316,7 @@ function checkPositiveInteger(name: string, value: number): void {
 export class Hub {
   #backend: HubBackend;
   #maxQueuedMessages: number;
+  #maxQueuedBytes: number;
   #queuePolicy: HubQueuePolicy;
   #maxMessageBytes: number;
   #topics: Map<string, TopicState> = new Map();
@@ -324,6 +336,7 @@ export class Hub {
       replay,
       now,
       maxQueuedMessages = 1000,
+      maxQueuedBytes = 8_388_608,
       queuePolicy = "close",
       maxMessageBytes = 1_048_576,
     } = options;
@@ -340,12 +353,14 @@ export class Hub {
       );
     }
     checkPositiveInteger("maxQueuedMessages", maxQueuedMessages);
+    checkPositiveInteger("maxQueuedBytes", maxQueuedBytes);
     checkPositiveInteger("maxMessageBytes", maxMessageBytes);
     this.#backend = backend ?? createMemoryBackend({
       ...replay,
       ...(now === undefined ? {} : { now }),
     });
     this.#maxQueuedMessages = maxQueuedMessages;
+    this.#maxQueuedBytes = maxQueuedBytes;
     this.#queuePolicy = queuePolicy;
     this.#maxMessageBytes = maxMessageBytes;
   }
@@ -408,7 +423,8 @@ export class Hub {
    * retained window and continues live.
    *
    * The stream is pull-based: messages wait in this subscriber's queue,
-   * bounded by `maxQueuedMessages` and handled by `queuePolicy` when full.
+   * bounded by `maxQueuedMessages` and `maxQueuedBytes` and handled by
+   * `queuePolicy` when full.
    * Live messages that arrive during a replay queue up too; if the queue
    * fills then, `"close"` still applies, while `"drop-oldest"` drops them
    * without a reset, because the replay reads them from the backend.
@@ -511,6 +527,7 @@ export class Hub {
       backend: this.#backend,
       since,
       maxQueuedMessages: this.#maxQueuedMessages,
+      maxQueuedBytes: this.#maxQueuedBytes,
       queuePolicy: this.#queuePolicy,
       sink,
       onEnd: () => {

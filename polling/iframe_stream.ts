@@ -67,8 +67,9 @@ export interface IframeStreamOptions {
   signal?: AbortSignal;
 }
 
-const CALLBACK_REGEXP =
-  /^[A-Za-z_$][A-Za-z0-9_$]{0,63}(?:\.[A-Za-z_$][A-Za-z0-9_$]{0,63}){0,3}$/;
+const CALLBACK_REGEXP = /^[A-Za-z_$][A-Za-z0-9_$]{0,63}$/;
+/** `Sec-Fetch-Dest` values of a document loaded in a frame. */
+const FRAME_DESTINATIONS: ReadonlySet<string> = new Set(["iframe", "frame"]);
 const HEAD =
   '<!DOCTYPE html>\n<html><head><meta charset="utf-8"><title></title></head><body>\n';
 const KEEP_ALIVE = "<!-- -->\n";
@@ -89,12 +90,18 @@ function prelude(padding: number): string {
  * page that never finishes loading, with one `<script>` per message that
  * calls a function of the parent page.
  *
- * The request names the function in `callback`: one to four
- * dot-separated identifiers of 1 to 64 characters from `A-Z a-z 0-9 _ $`,
- * not starting with a digit (for example `onPush` or `app.polling.push`);
- * any other value gets a `400`. It is looked up on `parent`, so only a
- * same-origin parent page can receive the calls (the response also sends
- * `content-security-policy: frame-ancestors 'self'`).
+ * The request names the function in `callback`: a single identifier of 1
+ * to 64 characters from `A-Z a-z 0-9 _ $`, not starting with a digit (for
+ * example `onPush`); any other value (a property path such as
+ * `opener.document.write` included) gets a `400`. It is looked up on
+ * `parent`, so only a same-origin parent page can receive the calls (the
+ * response also sends `content-security-policy: frame-ancestors 'self'`).
+ *
+ * The page must be loaded in a frame: a request whose `Sec-Fetch-Dest`
+ * header is present and is neither `iframe` nor `frame` (a page opened
+ * top-level, in a window or a tab, where `parent` is the page itself, or a
+ * `fetch`) gets a `403`. Clients that send no `Sec-Fetch-Dest` (older
+ * browsers, non-browser clients) are served.
  *
  * The page, `text/html; charset=utf-8`, starts with about `padding` bytes
  * (the head and a comment of spaces), then writes, one chunk each:
@@ -124,7 +131,8 @@ function prelude(padding: number): string {
  * @param request The iframe's request.
  * @param source The topic to serve, for example {@linkcode hubSource}.
  * @param options Keep-alive, page size, padding and a shutdown signal.
- * @returns The streaming response, or a `400` for a bad callback or cursor.
+ * @returns The streaming response, a `400` for a bad callback or cursor, or
+ * a `403` for a request not loaded as a frame.
  * @throws {RangeError} If an option is out of range.
  *
  * @example Read the script written for one message
@@ -170,7 +178,23 @@ export function iframeStream(
   const callback = url.searchParams.get("callback");
   if (callback === null || !CALLBACK_REGEXP.test(callback)) {
     return badRequest(
-      "Cannot open iframe stream: callback is missing or is not one to four dot-separated identifiers",
+      "Cannot open iframe stream: callback is missing or is not a single identifier",
+    );
+  }
+  const destination = request.headers.get("sec-fetch-dest");
+  if (destination !== null && !FRAME_DESTINATIONS.has(destination)) {
+    return new Response(
+      `Cannot open iframe stream: Sec-Fetch-Dest "${
+        destination.slice(0, 20)
+      }" is not iframe, the page must be loaded in a frame`,
+      {
+        status: 403,
+        headers: {
+          "content-type": "text/plain; charset=utf-8",
+          "cache-control": "no-store",
+          "x-content-type-options": "nosniff",
+        },
+      },
     );
   }
   const found = readCursor(request, url, "open iframe stream");

@@ -80,6 +80,19 @@ export interface SseClientInit {
    */
   maxRetry?: number;
   /**
+   * Floor, in milliseconds, of the delay before reconnecting after an
+   * attempt that failed (a network error) or a stream that opened and
+   * ended without dispatching an event: such attempts wait at least this
+   * (or the reconnection time, if that is larger), doubling with each
+   * consecutive one, with jitter, up to `maxRetry`. A server that sends
+   * `retry: 0` and ends its streams empty thus cannot make the client
+   * reconnect in a tight loop. A stream that dispatched an event is
+   * followed by the plain reconnection time.
+   *
+   * @default {1000}
+   */
+  minRetry?: number;
+  /**
    * Closes the client when aborted.
    *
    * @default {undefined}
@@ -94,7 +107,8 @@ export interface SseClientInit {
   maxEventBytes?: number;
   /**
    * Last event id to send with the first request, to resume a stream seen
-   * earlier.
+   * earlier. Like an id set by the stream, it is sent only while it is at
+   * most 1024 UTF-8 bytes long.
    *
    * @default {""}
    */
@@ -122,6 +136,8 @@ export interface SseClientEventMap {
 export type SseClientReadyState = 0 | 1 | 2;
 
 const EVENT_STREAM_ESSENCE = "text/event-stream";
+/** Longest `Last-Event-ID` sent back, in UTF-8 bytes (as servers accept). */
+const MAX_LAST_EVENT_ID_BYTES = 1024;
 const encoder = new TextEncoder();
 
 interface Subscriber {
@@ -137,9 +153,9 @@ function contentTypeEssence(value: string | null): string {
 }
 
 /** Header values are byte strings: send the id's UTF-8 bytes, one per char. */
-function toByteString(value: string): string {
+function toByteString(bytes: Uint8Array): string {
   let out = "";
-  for (const byte of encoder.encode(value)) out += String.fromCharCode(byte);
+  for (const byte of bytes) out += String.fromCharCode(byte);
   return out;
 }
 
@@ -167,7 +183,17 @@ function checkDelay(name: string, value: number): void {
  * event is fired, and the client reconnects after the reconnection time
  * (`retry` in the options, then whatever `retry:` the server sends).
  * Consecutive failed attempts double the delay, with jitter, up to `maxRetry`;
- * a successful open resets it. {@linkcode SseClient.close} stops for good.
+ * a stream that opens and dispatches an event resets it. A failed attempt,
+ * or a stream that opened and ended without an event, waits at least
+ * `minRetry` (1 s by default) and doubles from there, so a server that
+ * answers `retry: 0` with empty streams gets a few requests, not a flood.
+ * {@linkcode SseClient.close} stops for good.
+ *
+ * The last event id goes back in `Last-Event-ID` only while it is at most
+ * 1024 UTF-8 bytes long (servers, this library's included, ignore or refuse
+ * longer ones): a longer id is still reported as the `lastEventId` of the
+ * events that follow it, but reconnections carry no `Last-Event-ID` until
+ * the stream sets a shorter one.
  *
  * Events are dispatched as `MessageEvent`s named after their type, with
  * `data`, `lastEventId` and `origin`.
@@ -253,6 +279,7 @@ export class SseClient extends EventTarget {
   #credentials: RequestCredentials;
   #reconnectionTime: number;
   #maxRetry: number;
+  #minRetry: number;
   #maxQueuedEvents: number;
   #lastEventId: string;
   #failures = 0;
@@ -269,7 +296,7 @@ export class SseClient extends EventTarget {
    * document's base URL where there is one.
    * @param init Request and reconnection options.
    * @throws {SyntaxError} If `url` cannot be parsed.
-   * @throws {RangeError} If `retry` or `maxRetry` is negative,
+   * @throws {RangeError} If `retry`, `maxRetry` or `minRetry` is negative,
    * `maxEventBytes` is not a non-negative integer, or `maxQueuedEvents` is
    * not a positive integer.
    * @throws {TypeError} If `headers` is not valid.
@@ -297,6 +324,8 @@ export class SseClient extends EventTarget {
     checkDelay("retry", this.#reconnectionTime);
     this.#maxRetry = init.maxRetry ?? 30000;
     checkDelay("maxRetry", this.#maxRetry);
+    this.#minRetry = init.minRetry ?? 1000;
+    checkDelay("minRetry", this.#minRetry);
     this.#maxQueuedEvents = init.maxQueuedEvents ?? 1000;
     if (
       !Number.isSafeInteger(this.#maxQueuedEvents) || this.#maxQueuedEvents < 1
@@ -648,26 +677,31 @@ export class SseClient extends EventTarget {
   }
 
   /**
-   * The wait before the next attempt: the reconnection time after an open
-   * connection ended; after n consecutive failed attempts, a random delay
-   * between half and all of `reconnectionTime * 2 ** n` (capped at
-   * `maxRetry`), and never less than the reconnection time. The jitter keeps
-   * clients that lost the same server from coming back at the same instant.
+   * The wait before the next attempt: the reconnection time after a stream
+   * that dispatched an event ended; after n consecutive failed attempts or
+   * empty streams, a random delay between half and all of
+   * `base * 2 ** n` (capped at `maxRetry`), where `base` is the larger of
+   * the reconnection time and `minRetry`, and never less than `base`
+   * (or the cap). The jitter keeps clients that lost the same server from
+   * coming back at the same instant.
    */
   #delay(): number {
-    const base = this.#reconnectionTime;
-    if (this.#failures === 0) return base;
-    const cap = Math.max(this.#maxRetry, base);
+    if (this.#failures === 0) return this.#reconnectionTime;
+    const base = Math.max(this.#reconnectionTime, this.#minRetry);
+    const cap = Math.max(this.#maxRetry, this.#reconnectionTime);
     const grown = Math.min(base * 2 ** Math.min(this.#failures, 52), cap);
-    return Math.max(base, grown / 2 + Math.random() * grown / 2);
+    return Math.max(
+      Math.min(base, cap),
+      grown / 2 + Math.random() * grown / 2,
+    );
   }
 
   async #run(): Promise<void> {
     try {
       while (this.#readyState !== 2) {
-        const opened = await this.#connect();
+        const delivered = await this.#connect();
         if (this.#closed()) return;
-        this.#failures = opened ? 0 : this.#failures + 1;
+        this.#failures = delivered ? 0 : this.#failures + 1;
         // Reestablish the connection.
         this.#readyState = 0;
         this.dispatchEvent(new Event("error"));
@@ -681,16 +715,21 @@ export class SseClient extends EventTarget {
 
   /**
    * Makes one request and dispatches its events. Resolves when the client
-   * should reconnect: with `true` if the connection had opened. Fails the
-   * connection itself when it must not reconnect.
+   * should reconnect: with `true` if the connection opened and dispatched
+   * at least one event. Fails the connection itself when it must not
+   * reconnect.
    */
   async #connect(): Promise<boolean> {
     const init = this.#init;
     const headers = new Headers(this.#headers);
     headers.set("accept", EVENT_STREAM_ESSENCE);
     headers.set("cache-control", "no-store");
-    if (this.#lastEventId === "") headers.delete("last-event-id");
-    else headers.set("last-event-id", toByteString(this.#lastEventId));
+    const id = encoder.encode(this.#lastEventId);
+    if (id.length === 0 || id.length > MAX_LAST_EVENT_ID_BYTES) {
+      headers.delete("last-event-id");
+    } else {
+      headers.set("last-event-id", toByteString(id));
+    }
     const request: RequestInit = {
       method: init.method ?? "GET",
       headers,
@@ -730,11 +769,10 @@ export class SseClient extends EventTarget {
     }
 
     this.#readyState = 1;
-    this.#failures = 0;
     this.dispatchEvent(new Event("open"));
     if (this.#closed() || response.body === null) {
       await response.body?.cancel();
-      return true;
+      return false;
     }
 
     const origin = new URL(response.url || this.url).origin;
@@ -748,10 +786,12 @@ export class SseClient extends EventTarget {
         : { maxEventBytes: init.maxEventBytes }),
     });
     const reader = response.body.pipeThrough(decoder).getReader();
+    let dispatched = false;
     try {
       while (true) {
         const { done, value } = await reader.read();
         if (done || this.#closed()) break;
+        dispatched = true;
         this.#lastEventId = value.lastEventId;
         // Iterators first, so a listener that closes the client still lets
         // them have this event.
@@ -766,15 +806,15 @@ export class SseClient extends EventTarget {
       }
       this.#lastEventId = decoder.lastEventId;
     } catch (error) {
-      if (this.#closed()) return true;
+      if (this.#closed()) return dispatched;
       if (error instanceof RangeError) {
         this.#fail(error);
-        return true;
+        return dispatched;
       }
       this.#lastEventId = decoder.lastEventId;
     } finally {
       reader.releaseLock();
     }
-    return true;
+    return dispatched;
   }
 }

@@ -3,6 +3,7 @@
 
 import type { WsCodec, WsConnection } from "./connection.ts";
 import { admitUpgrade, type AuthorizeUpgrade } from "./admit_upgrade.ts";
+import type { AllowedHosts } from "./check_host.ts";
 import type { OriginPolicy } from "./check_origin.ts";
 import type { HeartbeatOptions } from "./heartbeat.ts";
 import { resolveHeartbeat } from "./_heartbeat.ts";
@@ -53,6 +54,16 @@ export interface AcceptWebSocketOptions {
    * @default {"same-origin"}
    */
   origins?: OriginPolicy;
+  /**
+   * The host names (with or without a port) this server answers to, against
+   * DNS rebinding: a request whose `Host` is not on the list gets 421
+   * before the Origin policy runs (see `checkHost`). List the server's own
+   * names; on loopback, `["127.0.0.1:8000", "localhost:8000",
+   * "[::1]:8000"]`. `undefined` checks no `Host`.
+   *
+   * @default {undefined}
+   */
+  allowedHosts?: AllowedHosts;
   /**
    * Runs before any upgrade: `false` answers 403, a `Response` is sent as
    * it is. See {@linkcode AuthorizeUpgrade} for where browsers can put a
@@ -290,6 +301,9 @@ export async function acceptWebSocket<T>(
 
   const admission = await admitUpgrade(request, {
     ...(options.origins === undefined ? {} : { origins: options.origins }),
+    ...(options.allowedHosts === undefined
+      ? {}
+      : { allowedHosts: options.allowedHosts }),
     ...(options.authorize === undefined
       ? {}
       : { authorize: options.authorize }),

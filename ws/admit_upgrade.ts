@@ -1,6 +1,7 @@
 // Copyright 2026 the serverpush authors. MIT license.
 // This module is browser compatible.
 
+import { type AllowedHosts, checkHost } from "./check_host.ts";
 import { checkOrigin, type OriginPolicy } from "./check_origin.ts";
 import { WsHandshakeError } from "./handshake_error.ts";
 import {
@@ -51,6 +52,18 @@ export type AuthorizeUpgrade = (
 /** Options for {@linkcode admitUpgrade}. */
 export interface AdmitUpgradeOptions extends AcceptUpgradeOptions {
   /**
+   * The host names (with or without a port) this server answers to, against
+   * DNS rebinding: a request whose `Host` is not on the list is refused with
+   * 421 before the Origin policy runs (see {@linkcode checkHost}). A server
+   * on loopback should list its loopback names, such as
+   * `["127.0.0.1:8000", "localhost:8000", "[::1]:8000"]`: without the list,
+   * a page whose name is rebound to 127.0.0.1 passes the same-origin rule.
+   * `undefined` checks no `Host`.
+   *
+   * @default {undefined}
+   */
+  allowedHosts?: AllowedHosts;
+  /**
    * Which `Origin` values may connect, against cross-site WebSocket
    * hijacking: by default a request whose `Origin` is present and not the
    * same origin as its `Host` is refused with 403, and requests without
@@ -82,8 +95,9 @@ function notAnUpgrade(error: WsHandshakeError): Response {
  * Runs a server's whole admission policy on a WebSocket upgrade request, as
  * a server, whatever engine then performs the upgrade: the handshake
  * ({@linkcode acceptUpgrade}: subprotocol by server preference, optional
- * permessage-deflate), the Origin policy ({@linkcode checkOrigin}) and the
- * `authorize` hook, in that order.
+ * permessage-deflate), the `Host` allow-list ({@linkcode checkHost}, when
+ * `allowedHosts` is given), the Origin policy ({@linkcode checkOrigin}) and
+ * the `authorize` hook, in that order.
  *
  * Returns what was agreed, or the response to send instead:
  *
@@ -93,6 +107,7 @@ function notAnUpgrade(error: WsHandshakeError): Response {
  * | not a `GET`                               | 405 with `Allow: GET`             |
  * | a malformed handshake                     | 400 with the reason               |
  * | `Sec-WebSocket-Version` other than 13     | 426 with `Sec-WebSocket-Version`  |
+ * | a `Host` not in `allowedHosts`            | 421                               |
  * | an `Origin` the policy refuses            | 403                               |
  * | `authorize` returns `false`               | 403                               |
  * | `authorize` returns a `Response`          | that response                     |
@@ -101,8 +116,9 @@ function notAnUpgrade(error: WsHandshakeError): Response {
  * @param options Subprotocols, permessage-deflate, Origin policy and
  * authorization.
  * @returns The agreement (with the 101 headers), or a refusal to send.
- * @throws {TypeError} If `options.protocols` holds a non-token, or the
- * Origin allow-list holds a string that is not a URL.
+ * @throws {TypeError} If `options.protocols` holds a non-token, the Origin
+ * allow-list holds a string that is not a URL, or `allowedHosts` holds an
+ * entry that is not a host name.
  * @throws {RangeError} If a permessage-deflate option is out of range.
  * @throws {unknown} Whatever `authorize` throws.
  *
@@ -140,6 +156,9 @@ export async function admitUpgrade(
   let acceptance: UpgradeAcceptance;
   try {
     acceptance = await acceptUpgrade(request, options);
+    if (options.allowedHosts !== undefined) {
+      checkHost(request, options.allowedHosts);
+    }
     checkOrigin(request, options.origins);
   } catch (error) {
     if (!(error instanceof WsHandshakeError)) throw error;

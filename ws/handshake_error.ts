@@ -13,6 +13,7 @@
  * | `bad-key`           | server | 400    | `Sec-WebSocket-Key` is not the base64 of 16 bytes                     |
  * | `bad-protocol`      | both   | 400    | `Sec-WebSocket-Protocol` is malformed, or names a protocol not offered |
  * | `bad-extensions`    | both   | 400    | `Sec-WebSocket-Extensions` is malformed, or accepts what was not offered |
+ * | `forbidden-host`    | server | 421    | `Host` is not in `allowedHosts` (DNS rebinding)                       |
  * | `forbidden-origin`  | server | 403    | `Origin` is not allowed by the origin policy                          |
  * | `unexpected-status` | client | any    | the server answered with a status other than 101                      |
  * | `bad-accept`        | client | 101    | `Sec-WebSocket-Accept` does not match the key that was sent           |
@@ -25,6 +26,7 @@ export type WsHandshakeErrorCode =
   | "bad-key"
   | "bad-protocol"
   | "bad-extensions"
+  | "forbidden-host"
   | "forbidden-origin"
   | "unexpected-status"
   | "bad-accept";
@@ -77,7 +79,8 @@ export class WsHandshakeError extends Error {
   /** Machine-readable reason; safe to switch on. */
   readonly code: WsHandshakeErrorCode;
   /**
-   * On the server: the HTTP status to answer with (400, 403, 405 or 426).
+   * On the server: the HTTP status to answer with (400, 403, 405, 421 or
+   * 426).
    * On the client: the status of the response that failed verification.
    */
   readonly status: number;

@@ -11,6 +11,7 @@ export type * from "./compressor.ts";
 export * from "./accept_key.ts";
 export * from "./handshake_error.ts";
 export * from "./server_handshake.ts";
+export * from "./check_host.ts";
 export * from "./check_origin.ts";
 export * from "./client_handshake.ts";
 export * from "./deflate_negotiation.ts";

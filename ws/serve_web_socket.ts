@@ -56,9 +56,9 @@ export interface ServeWebSocketListenOptions {
 
 /**
  * Options for {@linkcode serveWebSocket}: the policy options of
- * {@linkcode acceptWebSocket} (`origins`, `authorize`, `protocols`, the
- * limits, `heartbeat`, `closeTimeout`), plus the listener, the handshake
- * bounds and permessage-deflate.
+ * {@linkcode acceptWebSocket} (`origins`, `allowedHosts`, `authorize`,
+ * `protocols`, the limits, `heartbeat`, `closeTimeout`), plus the listener,
+ * the handshake bounds and permessage-deflate.
  */
 export interface ServeWebSocketOptions
   extends Omit<AcceptWebSocketOptions, "upgrade" | "remoteAddr"> {
@@ -472,6 +472,9 @@ export function serveWebSocket<T>(
     try {
       admission = await admitUpgrade(request, {
         ...(options.origins === undefined ? {} : { origins: options.origins }),
+        ...(options.allowedHosts === undefined
+          ? {}
+          : { allowedHosts: options.allowedHosts }),
         ...(options.authorize === undefined
           ? {}
           : { authorize: options.authorize }),

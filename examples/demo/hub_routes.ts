@@ -30,6 +30,13 @@ export interface DemoHubRoutesOptions {
   /** Ends every stream when aborted (the server is shutting down). */
   signal: AbortSignal;
   /**
+   * The server's own host names, against DNS rebinding: the hub handler
+   * answers 421 to any other `Host`.
+   *
+   * @default {undefined}
+   */
+  allowedHosts?: readonly string[];
+  /**
    * Milliseconds between two stats events.
    *
    * @default {1000}
@@ -95,6 +102,9 @@ export function createDemoHubRoutes(
     allowPublish: true,
     authorizePublish: (_request, topic) => topic === CHAT_TOPIC,
     maxPublishBytes: MAX_CHAT_BYTES,
+    ...(options.allowedHosts === undefined
+      ? {}
+      : { allowedHosts: options.allowedHosts }),
   });
   return {
     handles(pathname: string): boolean {

@@ -8,6 +8,7 @@ import {
 import { startDemo } from "../../examples/server.ts";
 import { createDemoFeed, type DemoFeed } from "../../examples/demo/feed.ts";
 import { demoEvent } from "../../examples/demo/events.ts";
+import { rawRequest, upgradeHeaders } from "../_raw_http.ts";
 
 // The feeds in these tests are never started: events are published by hand,
 // so what each stream carries does not depend on timing.
@@ -233,4 +234,29 @@ Deno.test("startDemo with its own feed publishes on a timer and stops it on shut
     await demo.shutdown();
   }
   strictEqual(demo.feed.running, false);
+});
+
+Deno.test("startDemo refuses a rebound Host on every route and serves its loopback names", async () => {
+  await using demo = startDemo({ port: 0, feed: feedWith(3) });
+  const evil = `evil.example:${demo.port}`;
+  for (
+    const [path, headers] of [
+      ["/ws/chat", upgradeHeaders(evil, `http://${evil}`)],
+      ["/hub/chat", upgradeHeaders(evil, `http://${evil}`)],
+      ["/sse", { host: evil, origin: `http://${evil}`, connection: "close" }],
+      ["/", { host: evil, connection: "close" }],
+    ] as const
+  ) {
+    const response = await rawRequest(demo.port, "GET", path, headers);
+    strictEqual(response.status, 421, `${path}: ${response.head}`);
+  }
+  for (const host of [`127.0.0.1:${demo.port}`, `localhost:${demo.port}`]) {
+    const response = await rawRequest(
+      demo.port,
+      "GET",
+      "/ws/chat",
+      upgradeHeaders(host, `http://${host}`),
+    );
+    strictEqual(response.status, 101, response.head);
+  }
 });

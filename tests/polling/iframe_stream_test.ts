@@ -78,17 +78,17 @@ Deno.test("iframeStream writes hostile payloads so that they parse back exactly"
   await using hub = openHub();
   const [seen] = await publishAll(hub, "t", ["seen"]);
   const response = iframeStream(
-    at({ callback: "app.push", cursor: seen! }),
+    at({ callback: "appPush", cursor: seen! }),
     hubSource(hub, "t"),
   );
   const page = pageReader(response.body!);
   const ids = await publishAll(hub, "t", HOSTILE);
   await page.until((text) =>
-    parseCalls(text, "app.push").length === HOSTILE.length
+    parseCalls(text, "appPush").length === HOSTILE.length
   );
   await page.cancel();
   deepStrictEqual(
-    parseCalls(page.text, "app.push"),
+    parseCalls(page.text, "appPush"),
     HOSTILE.map((data, i) => ({ message: { id: ids[i], data } })),
   );
   // Only our own markup: one opening and one closing tag per script, and
@@ -133,6 +133,10 @@ Deno.test("iframeStream answers 400 to a missing or hostile callback", async (t)
     ".a",
     "a.",
     "a.b.c.d.e",
+    "a.b",
+    "app.polling.push",
+    "opener.document.write",
+    "opener.document.body.remove",
     "a".repeat(65),
     "</script>",
     "a[0]",
@@ -153,7 +157,7 @@ Deno.test("iframeStream answers 400 to a missing or hostile callback", async (t)
       }
     });
   }
-  for (const callback of ["a", "$", "_x9", "a.b.c.d", "x".repeat(64)]) {
+  for (const callback of ["a", "$", "_x9", "onPush", "x".repeat(64)]) {
     await t.step(`accepts ${callback}`, async () => {
       const response = iframeStream(at({ callback }), hubSource(hub, "t"));
       strictEqual(response.status, 200);
@@ -161,6 +165,56 @@ Deno.test("iframeStream answers 400 to a missing or hostile callback", async (t)
     });
   }
   strictEqual(hub.stats().subscribers, 0);
+});
+
+Deno.test("iframeStream answers 403 to a request not loaded as a frame", async (t) => {
+  await using hub = openHub();
+  for (const destination of ["document", "empty", "script", "Iframe", ""]) {
+    await t.step(`Sec-Fetch-Dest ${JSON.stringify(destination)}`, async () => {
+      const request = new Request("http://localhost/iframe?callback=cb", {
+        headers: { "sec-fetch-dest": destination },
+      });
+      const response = iframeStream(request, hubSource(hub, "t"));
+      strictEqual(response.status, 403);
+      const text = await response.text();
+      ok(text.startsWith("Cannot open iframe stream: Sec-Fetch-Dest"), text);
+    });
+  }
+  for (const destination of ["iframe", "frame"]) {
+    await t.step(`serves Sec-Fetch-Dest ${destination}`, async () => {
+      const request = new Request("http://localhost/iframe?callback=cb", {
+        headers: { "sec-fetch-dest": destination },
+      });
+      const response = iframeStream(request, hubSource(hub, "t"));
+      strictEqual(response.status, 200);
+      await response.body!.cancel();
+    });
+  }
+  strictEqual(hub.stats().subscribers, 0);
+});
+
+Deno.test("iframeStream refuses a top-level load with a property-path callback on a real server", async () => {
+  await using hub = openHub();
+  const source = hubSource(hub, "t");
+  await using server = serve((request) => iframeStream(request, source));
+  // What a page on another origin gets by opening the stream in a window.
+  const attack = await fetch(
+    `${server.url}?callback=opener.document.write`,
+    { headers: { "sec-fetch-dest": "document" } },
+  );
+  strictEqual(attack.status, 400);
+  await attack.body?.cancel();
+  const topLevel = await fetch(`${server.url}?callback=write`, {
+    headers: { "sec-fetch-dest": "document" },
+  });
+  strictEqual(topLevel.status, 403);
+  await topLevel.body?.cancel();
+  const framed = await fetch(`${server.url}?callback=onPush`, {
+    headers: { "sec-fetch-dest": "iframe" },
+  });
+  strictEqual(framed.status, 200);
+  await framed.body!.cancel();
+  await until(() => hub.stats().subscribers === 0, "the release");
 });
 
 Deno.test("iframeStream signals a reset for an unknown cursor, then the window", async () => {

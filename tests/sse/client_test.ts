@@ -257,6 +257,7 @@ Deno.test("SseClient doubles its delay after consecutive failures", async () => 
     fetch: failing,
     retry: 50,
     maxRetry: 400,
+    minRetry: 50,
   });
   await within(enough.promise, "five attempts");
   client.close();
@@ -307,6 +308,7 @@ Deno.test("SseClient resets its backoff after a successful open", async () => {
     },
     retry: 10,
     maxRetry: 100_000,
+    minRetry: 10,
   });
   await within(enough.promise, "eight attempts");
   client.close();
