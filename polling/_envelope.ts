@@ -11,21 +11,34 @@ const JSON_HEADERS: Readonly<Record<string, string>> = Object.freeze({
   "x-content-type-options": "nosniff",
 });
 
+/** Default of `maxBatchBytes` for `poll` and `longPoll`: 1 MiB. */
+export const DEFAULT_MAX_BATCH_BYTES = 1024 * 1024;
+
 /**
  * The JSON envelope for `history`, which was read with a limit of
  * `maxBatch + 1` so that `more` can be told. Each message's JSON is the
  * hub's cached text, so a message polled by many clients is encoded once.
+ * The batch stops before the message that would take the messages' JSON
+ * past `maxBatchBytes` UTF-16 code units (the first message always goes),
+ * so one response never holds more than that plus one message.
  */
 export function formatEnvelope(
   cursor: string | undefined,
   history: HubHistory,
   maxBatch: number,
+  maxBatchBytes: number = DEFAULT_MAX_BATCH_BYTES,
 ): string {
-  const more = history.messages.length > maxBatch;
-  const messages = more
-    ? history.messages.slice(0, maxBatch)
-    : history.messages;
-  const last = messages.at(-1);
+  const json: string[] = [];
+  let size = 0;
+  for (const message of history.messages) {
+    if (json.length === maxBatch) break;
+    const text = hubMessageToJson(message);
+    if (json.length > 0 && size + text.length > maxBatchBytes) break;
+    size += text.length;
+    json.push(text);
+  }
+  const more = history.messages.length > json.length;
+  const last = history.messages[json.length - 1];
   const next = last !== undefined
     ? last.id
     : history.reset === undefined
@@ -33,7 +46,7 @@ export function formatEnvelope(
     : undefined;
   const parts = [
     `{"cursor":${next === undefined ? "null" : JSON.stringify(next)}`,
-    `,"messages":[${messages.map(hubMessageToJson).join(",")}]`,
+    `,"messages":[${json.join(",")}]`,
   ];
   if (history.reset !== undefined) {
     parts.push(`,"reset":true,"reason":${JSON.stringify(history.reset)}`);

@@ -36,14 +36,15 @@ export interface PollingEnvelopeMessage {
  *   request goes without a cursor and starts at the oldest retained
  *   message).
  * - `messages`: what came after the request's cursor, oldest first, at most
- *   `maxBatch` of them.
+ *   `maxBatch` of them and at most `maxBatchBytes` of their JSON (a single
+ *   larger message comes alone).
  * - `reset` and `reason`: present when messages after the request's cursor
  *   can no longer be delivered, because the cursor is unknown
  *   (`"unknown-id"`, for example from before a server restart) or older than
  *   the replay window (`"window-exceeded"`). `messages` then starts at the
  *   oldest retained message. The client should treat what it has as stale.
- * - `more`: present when more messages were waiting than `maxBatch`; ask
- *   again at once.
+ * - `more`: present when more messages were waiting than the batch took;
+ *   ask again at once.
  *
  * @example Follow the cursor
  * ```ts

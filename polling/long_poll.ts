@@ -3,7 +3,12 @@
 
 import { checkDuration, checkPositiveInteger } from "./_check.ts";
 import { readCursor } from "./_cursor.ts";
-import { formatEnvelope, jsonResponse, readBatch } from "./_envelope.ts";
+import {
+  DEFAULT_MAX_BATCH_BYTES,
+  formatEnvelope,
+  jsonResponse,
+  readBatch,
+} from "./_envelope.ts";
 import type { PollingSource } from "./source.ts";
 
 /**
@@ -40,6 +45,16 @@ export interface LongPollOptions {
    */
   maxBatch?: number;
   /**
+   * Largest size of the messages in one response, as their JSON in UTF-16
+   * code units (bytes, for ASCII text). The batch ends before the message
+   * that would pass it, with `more: true`; a single larger message still
+   * goes alone. It bounds what one response (and so one client that does
+   * not read it) holds.
+   *
+   * @default {1048576}
+   */
+  maxBatchBytes?: number;
+  /**
    * Answers held requests at once (with an empty batch) when aborted, for
    * example when the server shuts down.
    *
@@ -73,7 +88,7 @@ export interface LongPollOptions {
  * @param source The topic to serve, for example {@linkcode hubSource}.
  * @param options Hold time, batch size and a shutdown signal.
  * @returns The response.
- * @throws {RangeError} (as a rejection) If `timeout` or `maxBatch` is out
+ * @throws {RangeError} (as a rejection) If `timeout`, `maxBatch` or `maxBatchBytes` is out
  * of range.
  * @throws {Error} (as a rejection) If the source fails.
  *
@@ -101,9 +116,15 @@ export async function longPoll(
   source: PollingSource,
   options: LongPollOptions = {},
 ): Promise<Response> {
-  const { timeout = 25_000, maxBatch = 100, signal } = options;
+  const {
+    timeout = 25_000,
+    maxBatch = 100,
+    maxBatchBytes = DEFAULT_MAX_BATCH_BYTES,
+    signal,
+  } = options;
   checkDuration("long poll", "timeout", timeout);
   checkPositiveInteger("long poll", "maxBatch", maxBatch);
+  checkPositiveInteger("long poll", "maxBatchBytes", maxBatchBytes);
   const cursor = readCursor(request, new URL(request.url), "long poll");
   if (cursor instanceof Response) return cursor;
 
@@ -136,7 +157,9 @@ export async function longPoll(
         history = await readBatch(source, cursor, maxBatch);
       }
     }
-    return jsonResponse(formatEnvelope(cursor, history, maxBatch));
+    return jsonResponse(
+      formatEnvelope(cursor, history, maxBatch, maxBatchBytes),
+    );
   } finally {
     clearTimeout(timer);
     request.signal.removeEventListener("abort", onAbort);

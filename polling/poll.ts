@@ -3,7 +3,12 @@
 
 import { checkPositiveInteger } from "./_check.ts";
 import { readCursor } from "./_cursor.ts";
-import { formatEnvelope, jsonResponse, readBatch } from "./_envelope.ts";
+import {
+  DEFAULT_MAX_BATCH_BYTES,
+  formatEnvelope,
+  jsonResponse,
+  readBatch,
+} from "./_envelope.ts";
 import type { PollingSource } from "./source.ts";
 
 /**
@@ -33,6 +38,16 @@ export interface PollOptions {
    * @default {100}
    */
   maxBatch?: number;
+  /**
+   * Largest size of the messages in one response, as their JSON in UTF-16
+   * code units (bytes, for ASCII text). The batch ends before the message
+   * that would pass it, with `more: true`; a single larger message still
+   * goes alone. It bounds what one response (and so one client that does
+   * not read it) holds.
+   *
+   * @default {1048576}
+   */
+  maxBatchBytes?: number;
 }
 
 /**
@@ -51,7 +66,7 @@ export interface PollOptions {
  * @param source The topic to serve, for example {@linkcode hubSource}.
  * @param options The batch size.
  * @returns The response.
- * @throws {RangeError} (as a rejection) If `maxBatch` is not a positive
+ * @throws {RangeError} (as a rejection) If `maxBatch` or `maxBatchBytes` is not a positive
  * integer.
  * @throws {Error} (as a rejection) If the source fails to read.
  *
@@ -79,10 +94,11 @@ export async function poll(
   source: PollingSource,
   options: PollOptions = {},
 ): Promise<Response> {
-  const { maxBatch = 100 } = options;
+  const { maxBatch = 100, maxBatchBytes = DEFAULT_MAX_BATCH_BYTES } = options;
   checkPositiveInteger("poll", "maxBatch", maxBatch);
+  checkPositiveInteger("poll", "maxBatchBytes", maxBatchBytes);
   const cursor = readCursor(request, new URL(request.url), "poll");
   if (cursor instanceof Response) return cursor;
   const history = await readBatch(source, cursor, maxBatch);
-  return jsonResponse(formatEnvelope(cursor, history, maxBatch));
+  return jsonResponse(formatEnvelope(cursor, history, maxBatch, maxBatchBytes));
 }

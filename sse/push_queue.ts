@@ -17,6 +17,16 @@ export interface SsePushQueueOptions {
    */
   maxQueuedMessages?: number;
   /**
+   * Most text held for a client that has not read it yet, counted as the
+   * UTF-16 code units of each queued message's `data`, `event`, `id` and
+   * `comment` (bytes, for ASCII text). A push that would go past it is
+   * handled by `policy` like a push onto a full queue. A single message
+   * larger than the bound is still queued when the queue is empty.
+   *
+   * @default {8388608}
+   */
+  maxQueuedBytes?: number;
+  /**
    * What a push onto a full queue does. `"close"` errors the readable with a
    * `RangeError`, dropping the queued messages, so the response ends and the
    * client reconnects (with `Last-Event-ID`, to be replayed what it missed);
@@ -35,6 +45,12 @@ export interface SsePushQueueOptions {
    * @default {undefined}
    */
   onClose?: (reason: unknown) => void;
+}
+
+/** What a message counts against `maxQueuedBytes`. */
+function weigh(message: SseMessage): number {
+  return (message.data?.length ?? 0) + (message.event?.length ?? 0) +
+    (message.id?.length ?? 0) + (message.comment?.length ?? 0);
 }
 
 /**
@@ -63,6 +79,8 @@ export interface SsePushQueue {
   close(): void;
   /** Number of messages queued and not yet taken by the readable. */
   readonly size: number;
+  /** Text queued and not yet taken, counted as for `maxQueuedBytes`. */
+  readonly queuedBytes: number;
   /** Whether the queue no longer accepts messages. */
   readonly closed: boolean;
 }
@@ -84,7 +102,8 @@ export interface SsePushQueue {
  *
  * @param options Bound and overflow policy.
  * @returns A new, open queue.
- * @throws {RangeError} If `maxQueuedMessages` is not a positive integer.
+ * @throws {RangeError} If `maxQueuedMessages` or `maxQueuedBytes` is not a
+ * positive integer.
  * @throws {TypeError} If `policy` is not `"close"` or `"drop-oldest"`.
  *
  * @example Push messages to a client through a response
@@ -121,6 +140,12 @@ export function createSsePushQueue(
       `Cannot create SSE push queue: maxQueuedMessages ${max} is not a positive integer`,
     );
   }
+  const maxBytes = options.maxQueuedBytes ?? 8 * 1024 * 1024;
+  if (!Number.isSafeInteger(maxBytes) || maxBytes < 1) {
+    throw new RangeError(
+      `Cannot create SSE push queue: maxQueuedBytes ${maxBytes} is not a positive integer`,
+    );
+  }
   const policy = options.policy ?? "close";
   if (policy !== "close" && policy !== "drop-oldest") {
     throw new TypeError(
@@ -133,6 +158,7 @@ export function createSsePushQueue(
 
   let items: (SseMessage | undefined)[] = [];
   let head = 0;
+  let bytes = 0;
   let closed = false;
   // Set once the readable is cancelled or errored: it takes nothing more.
   let finished = false;
@@ -146,6 +172,7 @@ export function createSsePushQueue(
   function shift(): SseMessage {
     const message = items[head] as SseMessage;
     items[head] = undefined;
+    bytes -= weigh(message);
     head++;
     if (head === items.length) {
       items = [];
@@ -185,6 +212,7 @@ export function createSsePushQueue(
       finished = true;
       items = [];
       head = 0;
+      bytes = 0;
       markClosed(reason);
       notify();
     },
@@ -194,23 +222,28 @@ export function createSsePushQueue(
     readable,
     push(message: SseMessage): boolean {
       if (closed) return false;
-      if (size() >= max) {
-        if (policy === "drop-oldest") {
+      const weight = weigh(message);
+      if (policy === "drop-oldest") {
+        while (size() > 0 && (size() >= max || bytes + weight > maxBytes)) {
           shift();
-        } else {
-          const error = new RangeError(
-            `Cannot push SSE message: ${size()} messages queued, which reaches maxQueuedMessages of ${max}`,
-          );
-          finished = true;
-          items = [];
-          head = 0;
-          controller.error(error);
-          markClosed(error);
-          notify();
-          return false;
         }
+      } else if (size() >= max || (size() > 0 && bytes + weight > maxBytes)) {
+        const error = new RangeError(
+          size() >= max
+            ? `Cannot push SSE message: ${size()} messages queued, which reaches maxQueuedMessages of ${max}`
+            : `Cannot push SSE message: ${bytes} bytes queued and ${weight} more would exceed maxQueuedBytes of ${maxBytes}`,
+        );
+        finished = true;
+        items = [];
+        head = 0;
+        bytes = 0;
+        controller.error(error);
+        markClosed(error);
+        notify();
+        return false;
       }
       items.push(message);
+      bytes += weight;
       notify();
       return true;
     },
@@ -220,6 +253,9 @@ export function createSsePushQueue(
     },
     get size(): number {
       return size();
+    },
+    get queuedBytes(): number {
+      return bytes;
     },
     get closed(): boolean {
       return closed;

@@ -72,6 +72,24 @@ Deno.test("longPoll caps a batch at maxBatch, says more and continues from its c
   strictEqual(third.more, undefined);
 });
 
+Deno.test("longPoll caps a batch at maxBatchBytes, says more and continues from its cursor", async () => {
+  await using hub = openHub();
+  const source = hubSource(hub, "t");
+  const [seen] = await publishAll(hub, "t", ["0"]);
+  const data = ["a", "b", "c"].map((c) => c.repeat(600));
+  await publishAll(hub, "t", data);
+  const first = await envelope(
+    await longPoll(at(seen), source, { maxBatchBytes: 1000 }),
+  );
+  deepStrictEqual(first.messages.map((m) => m.data), [data[0]]);
+  strictEqual(first.more, true);
+  const rest = await envelope(
+    await longPoll(at(first.cursor!), source, { maxBatchBytes: 2000 }),
+  );
+  deepStrictEqual(rest.messages.map((m) => m.data), data.slice(1));
+  strictEqual(rest.more, undefined);
+});
+
 Deno.test("longPoll holds the request until a message is published", async () => {
   await using hub = openHub();
   const [seen] = await publishAll(hub, "t", ["old"]);
@@ -255,6 +273,10 @@ Deno.test("longPoll rejects out-of-range options", async () => {
   await using hub = openHub();
   await rejects(
     longPoll(at(), hubSource(hub, "t"), { maxBatch: 0 }),
+    RangeError,
+  );
+  await rejects(
+    longPoll(at(), hubSource(hub, "t"), { maxBatchBytes: 1.5 }),
     RangeError,
   );
   await rejects(

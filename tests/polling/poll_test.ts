@@ -71,6 +71,57 @@ Deno.test("poll pages through a backlog with maxBatch, losing and repeating noth
   deepStrictEqual(received, data);
 });
 
+Deno.test("poll ends a batch at maxBatchBytes and pages through the rest, losing and repeating nothing", async () => {
+  await using hub = openHub();
+  const data = Array.from({ length: 6 }, (_, i) => `${i}`.repeat(400));
+  await publishAll(hub, "t", data);
+  const received: string[] = [];
+  let cursor: string | null = null;
+  let more = true;
+  let responses = 0;
+  while (more) {
+    const response = await poll(at(cursor ?? undefined), hubSource(hub, "t"), {
+      maxBatchBytes: 1000,
+    });
+    const text = await response.clone().text();
+    const result: PollingEnvelope = await envelope(response);
+    // Two 400-character messages and their JSON fit in 1000; three do not.
+    strictEqual(result.messages.length, Math.min(2, 6 - received.length));
+    ok(text.length < 1200, `response of ${text.length} characters`);
+    received.push(...result.messages.map((m) => m.data));
+    cursor = result.cursor;
+    more = result.more === true;
+    responses++;
+  }
+  deepStrictEqual(received, data);
+  strictEqual(responses, 3);
+});
+
+Deno.test("poll sends a message larger than maxBatchBytes alone", async () => {
+  await using hub = openHub();
+  const [big, small] = await publishAll(hub, "t", ["x".repeat(5000), "y"]);
+  const first = await envelope(
+    await poll(at(), hubSource(hub, "t"), { maxBatchBytes: 100 }),
+  );
+  deepStrictEqual(first.messages.map((m) => m.id), [big]);
+  strictEqual(first.more, true);
+  const second = await envelope(
+    await poll(at(first.cursor ?? undefined), hubSource(hub, "t"), {
+      maxBatchBytes: 100,
+    }),
+  );
+  deepStrictEqual(second.messages.map((m) => m.id), [small]);
+  strictEqual(second.more, undefined);
+});
+
+Deno.test("poll rejects a maxBatchBytes that is not a positive integer", async () => {
+  await using hub = openHub();
+  await rejects(
+    poll(at(), hubSource(hub, "t"), { maxBatchBytes: 0 }),
+    RangeError,
+  );
+});
+
 Deno.test("poll signals a reset for a trimmed or unknown cursor", async (t) => {
   await using hub = openHub({ replay: { maxMessages: 1 } });
   const [first, , third] = await publishAll(hub, "t", ["1", "2", "3"]);

@@ -81,6 +81,45 @@ Deno.test("createSsePushQueue under the drop-oldest policy keeps the newest mess
   );
 });
 
+Deno.test("createSsePushQueue under the close policy errors the readable past maxQueuedBytes", async () => {
+  const queue = createSsePushQueue({ maxQueuedBytes: 10 });
+  strictEqual(queue.push({ data: "12345" }), true);
+  strictEqual(queue.push({ data: "1234", event: "e" }), true);
+  strictEqual(queue.queuedBytes, 10);
+  strictEqual(queue.push({ data: "x" }), false);
+  strictEqual(queue.closed, true);
+  strictEqual(queue.queuedBytes, 0);
+  await rejects(Array.fromAsync(queue.readable), /maxQueuedBytes of 10/);
+});
+
+Deno.test("createSsePushQueue under the drop-oldest policy drops to fit maxQueuedBytes and keeps the newest", async () => {
+  const queue = createSsePushQueue({
+    maxQueuedBytes: 10,
+    policy: "drop-oldest",
+  });
+  for (const data of ["aaaa", "bbbb", "cccc", "dddddddddddddddd", "ee"]) {
+    strictEqual(queue.push({ data }), true);
+    ok(queue.queuedBytes <= 16);
+  }
+  queue.close();
+  deepStrictEqual(
+    (await Array.fromAsync(queue.readable)).map((message) => message.data),
+    ["ee"],
+  );
+});
+
+Deno.test("createSsePushQueue counts only what is not yet read against maxQueuedBytes", async () => {
+  const queue = createSsePushQueue({ maxQueuedBytes: 8 });
+  const reader = queue.readable.getReader();
+  for (let i = 0; i < 100; i++) {
+    strictEqual(queue.push({ data: "12345678" }), true);
+    strictEqual((await reader.read()).value?.data, "12345678");
+    strictEqual(queue.queuedBytes, 0);
+  }
+  queue.close();
+  strictEqual((await reader.read()).done, true);
+});
+
 Deno.test("createSsePushQueue drops oldest in order over many wraps", async () => {
   // Exercises the moving head and its compaction.
   const queue = createSsePushQueue({
@@ -122,6 +161,10 @@ Deno.test("createSsePushQueue calls onClose once", () => {
 Deno.test("createSsePushQueue refuses bad options", () => {
   for (const maxQueuedMessages of [0, -1, 1.5, NaN, Infinity]) {
     throws(() => createSsePushQueue({ maxQueuedMessages }), RangeError);
+    throws(
+      () => createSsePushQueue({ maxQueuedBytes: maxQueuedMessages }),
+      RangeError,
+    );
   }
   throws(
     () => createSsePushQueue({ policy: "block" as "close" }),
