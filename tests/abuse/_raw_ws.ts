@@ -68,7 +68,10 @@ export async function rawWebSocket(
           const length = b1 === 126
             ? (buffered[2]! << 8) | buffered[3]!
             : b1 === 127
-            ? Number(new DataView(buffered.buffer, buffered.byteOffset + 2, 8).getBigUint64(0))
+            ? Number(
+              new DataView(buffered.buffer, buffered.byteOffset + 2, 8)
+                .getBigUint64(0),
+            )
             : b1;
           if (buffered.length < headLength + length) break;
           if ((buffered[0]! & 0x0f) === 8) {

@@ -5,8 +5,8 @@
 // waits behind data they never read.
 
 import { ok, strictEqual } from "node:assert/strict";
-import { delay, mib, MiB, startFixture } from "./_harness.ts";
-import { echoOnce, rawWebSocket, type RawWebSocket } from "./_raw_ws.ts";
+import { delay, MiB, mib, startFixture } from "./_harness.ts";
+import { echoOnce, type RawWebSocket, rawWebSocket } from "./_raw_ws.ts";
 
 const CLOSE_TIMEOUT = 500;
 
