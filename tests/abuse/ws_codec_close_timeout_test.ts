@@ -42,6 +42,8 @@ Deno.test("serveWebSocket releases clients it closed that never answer within cl
     const after = await server.memory();
     const held = after.heapUsed + after.external - before.heapUsed -
       before.external;
+    // The figures, for the README and the issue.
+    // deno-lint-ignore no-console
     console.log(
       `close timeout: descriptors ${baseline} before, ${during} with 200 peers, ${fds} after closeTimeout; ` +
         `heap+external ${mib(held)} over baseline`,

@@ -60,6 +60,8 @@ Deno.test("serveWebSocket holds a message sent as millions of 1-byte fragments i
     const held = await server.memory();
     const grown = held.heapUsed + held.external - before.heapUsed -
       before.external;
+    // The figures, for the README and the issue.
+    // deno-lint-ignore no-console
     console.log(
       `fragments: sent ${sent} 1-byte fragments (${
         mib(sent * 7)

@@ -62,6 +62,8 @@ Deno.test("serveWebSocket keeps its memory flat under a ping flood from a client
     await flooding;
   });
   const after = await server.memory();
+  // The figures, for the README and the issue.
+  // deno-lint-ignore no-console
   console.log(
     `ping flood: ${mib(sent)} of pings written in 10 s; heap+external ${
       mib(heldDuring)
