@@ -216,7 +216,9 @@ function sleep(ms: number): { promise: Promise<void>; cancel(): void } {
  *   Cancelling it closes with 1000. Iterating the connection takes the
  *   messages from the same queue without going through `readable` (which
  *   shows as locked meanwhile); breaking off closes with 1000 too.
- * - A peer's ping is answered with a pong carrying the same data. A peer's
+ * - A peer's ping is answered with a pong carrying the same data; while a
+ *   pong is on its way, a newer ping replaces the one waiting for an
+ *   answer (RFC 6455 section 5.5.3), so one pong at most is queued. A peer's
  *   close is answered with a close frame carrying its code. A server then
  *   drops the transport once the frame is written (RFC 6455 section 7.1.1);
  *   a client ends its sending direction (TCP FIN) and waits up to
@@ -226,7 +228,14 @@ function sleep(ms: number): { promise: Promise<void>; cancel(): void } {
  *   dropped.
  * - A protocol violation (a `WsProtocolError` from the decoders) sends a
  *   close frame with its close code and a short reason; `closed` resolves
- *   with that code and `wasClean: false`.
+ *   with that code and `wasClean: false`. Messages complete before it are
+ *   delivered first: when a reader has them, the connection fails once it
+ *   asks for the next message (or cancels, or calls `close()`), or after
+ *   `closeTimeout`, so its answers go out before the close frame.
+ * - Uncompressed fragmented messages are assembled here in one buffer that
+ *   grows by doubling (at most twice the bytes so far, and at most
+ *   `maxMessageBytes`), whatever the number of fragments. Text is checked
+ *   as UTF-8 as its bytes arrive, also inside a frame still arriving.
  * - With `heartbeat`, a ping goes out once the peer has been silent for
  *   `interval` ms (checked every `interval` ms, so after one to two
  *   intervals of silence); when nothing at all arrives within `timeout` ms
@@ -234,8 +243,9 @@ function sleep(ms: number): { promise: Promise<void>; cancel(): void } {
  *   gone). While reading is paused for backpressure no ping is sent.
  * - `send()` encodes (and compresses) in order, hands the frame to the
  *   writer and resolves once `bufferedAmount` (bytes accepted by `send()`
- *   and not yet written to the transport) is at or below
- *   `maxBufferedBytes`. It rejects with an `InvalidStateError`
+ *   and not yet written to the transport, pings, pongs and the close frame
+ *   included) is at or below `maxBufferedBytes`. While it is above, reading
+ *   from the peer pauses too. It rejects with an `InvalidStateError`
  *   `DOMException` once the connection is closing (marked handled).
  * - `closed` resolves only once the transport is closed and every read and
  *   write on it has settled.
