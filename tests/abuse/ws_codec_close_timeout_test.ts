@@ -2,7 +2,8 @@
 // Attack: many clients that the codec engine (serveWebSocket) closes with
 // 1008 and that never answer the close nor read. Their sockets and buffers
 // must be released within closeTimeout, even for those whose close frame
-// waits behind data they never read.
+// waits behind data they never read (8 MiB: more than loopback's socket
+// buffers take).
 
 import { ok, strictEqual } from "node:assert/strict";
 import { delay, MiB, mib, startFixture } from "./_harness.ts";
@@ -20,7 +21,7 @@ Deno.test("serveWebSocket releases clients it closed that never answer within cl
   await using server = await startFixture("ws_codec_echo", {
     env: {
       CLOSE_TIMEOUT: String(CLOSE_TIMEOUT),
-      FLOOD_BYTES: String(2 * MiB),
+      FLOOD_BYTES: String(8 * MiB),
     },
   });
   strictEqual(await echoOnce(server.port, "warm up"), "warm up");
@@ -28,10 +29,20 @@ Deno.test("serveWebSocket releases clients it closed that never answer within cl
   const baseline = openDescriptors(server.pid);
   const peers: RawWebSocket[] = [];
   try {
-    // 150 closed at once, 50 closed behind 2 MiB they never read.
-    for (let i = 0; i < 200; i++) {
+    // 150 closed at once, 50 closed behind 8 MiB they never read; all
+    // connected within a few batches, so that they are open together.
+    for (let batch = 0; batch < 4; batch++) {
       peers.push(
-        await rawWebSocket(server.port, i < 150 ? "/kick" : "/kick-flooded"),
+        ...await Promise.all(
+          Array.from(
+            { length: 50 },
+            () =>
+              rawWebSocket(
+                server.port,
+                batch < 3 ? "/kick" : "/kick-flooded",
+              ),
+          ),
+        ),
       );
     }
     const during = openDescriptors(server.pid);
