@@ -712,3 +712,38 @@ Deno.test("codecConnection answers only the latest of the pings that arrive whil
   await iterator.return?.();
   await server.closed;
 });
+
+Deno.test("codecConnection stops reading while more than maxBufferedBytes waits for the peer", async () => {
+  const { a, b } = duplexPair(1024);
+  const server = codecConnection(a, {
+    role: "server",
+    maxBufferedBytes: 4096,
+  });
+  const client = rawPeer(b, "client");
+  const iterator = server[Symbol.asyncIterator]();
+  // The read under way when send() is called still gets its bytes. (The
+  // in-memory peer takes a frame or two before it reads: send four.)
+  const sending = Promise.all(
+    [1, 2, 3, 4].map(() => server.send(new Uint8Array(64 * 1024))),
+  );
+  await client.send({ opcode: 1, payload: text.encode("one") });
+  strictEqual((await iterator.next()).value, "one");
+  ok(server.bufferedAmount > 4096, `${server.bufferedAmount}`);
+  // Then reading stops: "two" waits in the transport.
+  const writing = client.send({ opcode: 1, payload: text.encode("two") });
+  let second: string | undefined;
+  const next = iterator.next().then((r) => (second = r.value as string));
+  await new Promise((resolve) => setTimeout(resolve, 50));
+  strictEqual(second, undefined);
+  // Once the peer reads, the buffer drains and reading resumes.
+  for (let i = 0; i < 4; i++) strictEqual((await client.next())?.opcode, 2);
+  await sending;
+  await next;
+  strictEqual(second, "two");
+  await writing;
+  await client.sendClose(1000);
+  assertEquals(closeOf(await client.next()), [1000, ""]);
+  await client.close();
+  await iterator.return?.();
+  await server.closed;
+});
