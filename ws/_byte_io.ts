@@ -36,6 +36,14 @@ export interface ByteSource {
   fill?(): Promise<number | null>;
   /** See `fill`. */
   chunk?(n: number | null): Uint8Array | undefined;
+  /**
+   * Whether the reader should let other work run before its next read:
+   * true once every `FULL_READS_PER_TURN` reads in a row filled the whole
+   * read buffer (the peer sends faster than it is served), so that one peer
+   * sending as fast as it can does not starve the others when reads
+   * complete at once. Present when the duplex has a `read` method.
+   */
+  saturated?(): boolean;
   /** Lets another source read the duplex (after the handshake). */
   release(): void;
   /** Stops reading; a pending `read()` settles. */
@@ -43,6 +51,8 @@ export interface ByteSource {
 }
 
 const MIN_READ_BYTES = 4 * 1024;
+/** Full reads in a row after which a reader lets other work run. */
+const FULL_READS_PER_TURN = 16;
 const MAX_READ_BYTES = 256 * 1024;
 
 /** Options for {@linkcode byteSource}. */
@@ -80,6 +90,7 @@ class ReadSource implements ByteSource {
   #lend: boolean;
   #buffer = new Uint8Array(MIN_READ_BYTES);
   #done = false;
+  #fullReads = 0;
 
   constructor(
     duplex: ByteDuplex,
@@ -110,11 +121,22 @@ class ReadSource implements ByteSource {
     }
     const buffer = this.#buffer;
     const chunk = this.#lend ? buffer.subarray(0, n) : buffer.slice(0, n);
-    if (n === buffer.length && buffer.length < MAX_READ_BYTES) {
-      // Reads fill the buffer: the peer sends a lot, read more at once.
-      this.#buffer = new Uint8Array(buffer.length * 4);
+    if (n === buffer.length) {
+      this.#fullReads++;
+      if (buffer.length < MAX_READ_BYTES) {
+        // Reads fill the buffer: the peer sends a lot, read more at once.
+        this.#buffer = new Uint8Array(buffer.length * 4);
+      }
+    } else {
+      this.#fullReads = 0;
     }
     return chunk;
+  }
+
+  saturated(): boolean {
+    if (this.#fullReads < FULL_READS_PER_TURN) return false;
+    this.#fullReads = 0;
+    return true;
   }
 
   release(): void {}

@@ -21,6 +21,8 @@ import type { WsFrame } from "./frame.ts";
 import { headerLength, writeHeader } from "./_frame_header.ts";
 import { createFrameParser, type WsFrameParser } from "./frame_parser.ts";
 import { parseClosePayload } from "./parse_close_payload.ts";
+import { appendToMessage, finishMessage } from "./_message_buffer.ts";
+import { checkUtf8, UTF8_ACCEPT, UTF8_REJECT } from "./_utf8.ts";
 import type { WsMessage } from "./message.ts";
 import { WsMessageDecoderStream } from "./message_decoder_stream.ts";
 import { WsProtocolError } from "./protocol_error.ts";
@@ -214,7 +216,9 @@ function sleep(ms: number): { promise: Promise<void>; cancel(): void } {
  *   Cancelling it closes with 1000. Iterating the connection takes the
  *   messages from the same queue without going through `readable` (which
  *   shows as locked meanwhile); breaking off closes with 1000 too.
- * - A peer's ping is answered with a pong carrying the same data. A peer's
+ * - A peer's ping is answered with a pong carrying the same data; while a
+ *   pong is on its way, a newer ping replaces the one waiting for an
+ *   answer (RFC 6455 section 5.5.3), so one pong at most is queued. A peer's
  *   close is answered with a close frame carrying its code. A server then
  *   drops the transport once the frame is written (RFC 6455 section 7.1.1);
  *   a client ends its sending direction (TCP FIN) and waits up to
@@ -224,7 +228,14 @@ function sleep(ms: number): { promise: Promise<void>; cancel(): void } {
  *   dropped.
  * - A protocol violation (a `WsProtocolError` from the decoders) sends a
  *   close frame with its close code and a short reason; `closed` resolves
- *   with that code and `wasClean: false`.
+ *   with that code and `wasClean: false`. Messages complete before it are
+ *   delivered first: when a reader has them, the connection fails once it
+ *   asks for the next message (or cancels, or calls `close()`), or after
+ *   `closeTimeout`, so its answers go out before the close frame.
+ * - Uncompressed fragmented messages are assembled here in one buffer that
+ *   grows by doubling (at most twice the bytes so far, and at most
+ *   `maxMessageBytes`), whatever the number of fragments. Text is checked
+ *   as UTF-8 as its bytes arrive, also inside a frame still arriving.
  * - With `heartbeat`, a ping goes out once the peer has been silent for
  *   `interval` ms (checked every `interval` ms, so after one to two
  *   intervals of silence); when nothing at all arrives within `timeout` ms
@@ -232,8 +243,9 @@ function sleep(ms: number): { promise: Promise<void>; cancel(): void } {
  *   gone). While reading is paused for backpressure no ping is sent.
  * - `send()` encodes (and compresses) in order, hands the frame to the
  *   writer and resolves once `bufferedAmount` (bytes accepted by `send()`
- *   and not yet written to the transport) is at or below
- *   `maxBufferedBytes`. It rejects with an `InvalidStateError`
+ *   and not yet written to the transport, pings, pongs and the close frame
+ *   included) is at or below `maxBufferedBytes`. While it is above, reading
+ *   from the peer pauses too. It rejects with an `InvalidStateError`
  *   `DOMException` once the connection is closing (marked handled).
  * - `closed` resolves only once the transport is closed and every read and
  *   write on it has settled.
@@ -270,6 +282,32 @@ let parsed: WsFrame[] = [];
  */
 function collectFrame(frame: WsFrame): void {
   parsed.push(frame);
+}
+
+/**
+ * An uncompressed fragmented message being received: one buffer that grows
+ * by doubling (so at most twice the bytes so far, and at most
+ * `maxMessageBytes`), and where the UTF-8 check of a text message stands.
+ */
+interface MessageInProgress {
+  text: boolean;
+  buffer: Uint8Array | undefined;
+  length: number;
+  utf8: number;
+}
+
+function expectedContinuation(opcode: number): WsProtocolError {
+  return new WsProtocolError(
+    `Cannot decode message: a frame with opcode ${opcode} arrived while a fragmented message was in progress`,
+    { code: "expected-continuation" },
+  );
+}
+
+function invalidUtf8(): WsProtocolError {
+  return new WsProtocolError(
+    "Cannot decode message: text is not valid UTF-8",
+    { code: "invalid-utf8" },
+  );
 }
 
 /** What an unread message costs against `maxUnreadBytes`. */
@@ -358,6 +396,27 @@ class CodecConnection implements WsConnection, IteratorHost {
   #assemblerReader: ReadableStreamDefaultReader<WsMessage> | undefined;
   #assembling = false;
   #pendingRead: Promise<ReadableStreamReadResult<WsMessage>> | undefined;
+  /** An uncompressed fragmented message in progress (assembled here). */
+  #message: MessageInProgress | undefined;
+  /**
+   * Payload bytes of the frame in progress already checked as UTF-8 (a
+   * text frame arriving in pieces), and the check's state after them.
+   */
+  #partialChecked = 0;
+  #partialUtf8 = UTF8_ACCEPT;
+  /**
+   * A protocol error held back until the reader has taken, and could
+   * answer, the messages that came before it (at most `closeTimeout`).
+   */
+  #failLater:
+    | { error: unknown; timer: ReturnType<typeof setTimeout> }
+    | undefined;
+  /** A reader got messages and has not asked for the next one since. */
+  #unanswered = false;
+  /** Whether a pong is on its way (queued or being written). */
+  #pongInFlight = false;
+  /** The latest ping that came meanwhile: answered once that pong is out. */
+  #nextPong: Uint8Array | undefined;
   #decoding = true;
   #peerClosed = false;
   #paused = false;
@@ -586,11 +645,14 @@ class CodecConnection implements WsConnection, IteratorHost {
       this.#abort(error);
       return;
     }
+    if (this.#buffered > this.#maxBufferedBytes) return;
     const waiters = this.#drainWaiters;
-    if (waiters !== undefined && this.#buffered <= this.#maxBufferedBytes) {
+    if (waiters !== undefined) {
       this.#drainWaiters = undefined;
       for (const waiter of waiters) waiter.resolve();
     }
+    // Reading stopped while too much was queued for the peer.
+    if (this.#wake !== undefined) this.#wakeReceiver();
   }
 
   /** Writes one frame; `cost` is what it added to `buffered`. */
@@ -617,7 +679,7 @@ class CodecConnection implements WsConnection, IteratorHost {
     if (cost === 0) {
       this.#sink.write(
         bytes,
-        done ?? ((error) => this.#onControlWritten(error)),
+        done,
         shared,
       );
       return;
@@ -628,8 +690,32 @@ class CodecConnection implements WsConnection, IteratorHost {
     }, shared);
   }
 
-  #onControlWritten(error?: unknown): void {
-    if (error !== undefined) this.#abort(error);
+  /** A control frame of `cost` bytes was written (or dropped). */
+  #onControlWritten(opcode: number, cost: number, error?: unknown): void {
+    this.#buffered -= cost;
+    if (opcode === 10) {
+      this.#pongInFlight = false;
+      const next = this.#nextPong;
+      this.#nextPong = undefined;
+      if (next !== undefined && error === undefined && !this.#closeSent) {
+        this.#sendPong(next);
+      }
+    }
+    this.#drained(error);
+  }
+
+  /**
+   * Answers a ping. While a pong is on its way, a newer ping only replaces
+   * the one waiting for an answer (RFC 6455 section 5.5.3), so a peer that
+   * pings and never reads gets one pong queued at a time.
+   */
+  #sendPong(data: Uint8Array): void {
+    if (this.#pongInFlight) {
+      this.#nextPong = data;
+      return;
+    }
+    this.#pongInFlight = true;
+    this.#sendControl(10, data);
   }
 
   /** Runs `job` after every job queued before it. */
@@ -772,10 +858,25 @@ class CodecConnection implements WsConnection, IteratorHost {
     return handled(handedOver.then(() => this.#afterHandOver()));
   }
 
+  /**
+   * Queues a ping or pong; its bytes count in `bufferedAmount` (and so
+   * against `maxBufferedBytes`) until written.
+   */
   #sendControl(opcode: number, payload: Uint8Array): void {
+    const cost = payload.length + (this.#isClient ? 6 : 2);
+    this.#buffered += cost;
     const result = this.#schedule((): void => {
-      if (this.#state === "closed" || this.#transportClosed) return;
-      this.#writeFrame(opcode, payload, false, 0);
+      if (this.#state === "closed" || this.#transportClosed) {
+        this.#onControlWritten(opcode, cost);
+        return;
+      }
+      this.#writeFrame(
+        opcode,
+        payload,
+        false,
+        0,
+        (error) => this.#onControlWritten(opcode, cost, error),
+      );
     });
     if (result !== undefined) result.catch(ignore);
   }
@@ -787,11 +888,18 @@ class CodecConnection implements WsConnection, IteratorHost {
       ? EMPTY
       : encodeClosePayload(code, reason);
     const written = Promise.withResolvers<void>();
+    // The frame counts in `bufferedAmount` until written.
+    const cost = payload.length + (this.#isClient ? 6 : 2);
+    this.#buffered += cost;
+    const done = (): void => {
+      this.#buffered -= cost;
+      written.resolve();
+    };
     const result = this.#schedule(() => {
-      if (this.#transportClosed) return written.resolve();
-      this.#writeFrame(8, payload, false, 0, () => written.resolve());
+      if (this.#transportClosed) return done();
+      this.#writeFrame(8, payload, false, 0, done);
     });
-    if (result !== undefined) result.then(undefined, written.resolve);
+    if (result !== undefined) result.then(undefined, done);
     this.#closeWritten = written.promise;
     return written.promise;
   }
@@ -826,6 +934,12 @@ class CodecConnection implements WsConnection, IteratorHost {
       this.#releaseIterator();
       return Promise.resolve({ value: undefined, done: true });
     }
+    if (this.#failLater !== undefined) {
+      // The reader is done with what came before the protocol error.
+      this.#failNow();
+      return this.#take();
+    }
+    this.#unanswered = false;
     const { promise, resolve } = Promise.withResolvers<Read>();
     this.#waiting = promise;
     this.#resolveWaiting = resolve;
@@ -847,6 +961,7 @@ class CodecConnection implements WsConnection, IteratorHost {
 
   /** The reader gave up: drop the messages and close with 1000. */
   #cancelInbox(): void {
+    this.#failNow();
     if (this.#inboxEnded && this.#inbox === undefined) return;
     this.#inbox = undefined;
     this.#inboxHead = 0;
@@ -890,11 +1005,15 @@ class CodecConnection implements WsConnection, IteratorHost {
     if (resolve !== undefined) {
       this.#waiting = undefined;
       this.#resolveWaiting = undefined;
+      this.#unanswered = true;
       resolve({ value: data, done: false });
       return;
     }
     (this.#inbox ??= []).push(data);
     this.#unread += unreadCost(data);
+    if (this.#iterator !== undefined || this.#stream !== undefined) {
+      this.#unanswered = true;
+    }
   }
 
   #onMessage(message: WsMessage): void {
@@ -904,7 +1023,7 @@ class CodecConnection implements WsConnection, IteratorHost {
         this.#deliver(message.data);
         break;
       case "ping":
-        if (!this.#closeSent) this.#sendControl(10, message.data);
+        if (!this.#closeSent) this.#sendPong(message.data);
         break;
       case "pong":
         break;
@@ -954,18 +1073,121 @@ class CodecConnection implements WsConnection, IteratorHost {
   #onFrame(frame: WsFrame): void | Promise<void> {
     if (this.#peerClosed) return;
     const opcode = frame.opcode;
-    if (!this.#assembling && !frame.rsv1) {
-      if (opcode === 8 || opcode === 9 || opcode === 10) {
-        return this.#onMessage(this.#controlMessage(frame));
+    if (!this.#assembling) {
+      if (!frame.rsv1) {
+        if (opcode >= 8) return this.#onMessage(this.#controlMessage(frame));
+        const checked = this.#partialChecked;
+        this.#partialChecked = 0;
+        if (opcode === 0) return this.#continueMessage(frame, checked);
+        if (this.#message !== undefined) throw expectedContinuation(opcode);
+        if (frame.fin) return this.#deliver(this.#messageData(frame));
+        return this.#startMessage(frame, checked);
       }
-      if (frame.fin && (opcode === 1 || opcode === 2)) {
-        return this.#deliver(this.#messageData(frame));
-      }
+      if (this.#message !== undefined) throw expectedContinuation(opcode);
     }
-    // The assembler may keep the payload past this chunk.
+    // A compressed message goes through the assembler, which may keep the
+    // payload past this chunk.
     return this.#assemble(
       this.#lend ? { ...frame, payload: frame.payload.slice() } : frame,
     );
+  }
+
+  /** The first frame of an uncompressed fragmented message. */
+  #startMessage(frame: WsFrame, checked: number): void {
+    const message: MessageInProgress = {
+      text: frame.opcode === 1,
+      buffer: undefined,
+      length: 0,
+      utf8: UTF8_ACCEPT,
+    };
+    this.#message = message;
+    this.#appendFragment(message, frame.payload, checked);
+  }
+
+  /** A continuation frame; the message is delivered on its last one. */
+  #continueMessage(frame: WsFrame, checked: number): void {
+    const message = this.#message;
+    if (message === undefined) {
+      throw new WsProtocolError(
+        "Cannot decode message: a continuation frame arrived with no message in progress",
+        { code: "unexpected-continuation" },
+      );
+    }
+    this.#appendFragment(message, frame.payload, checked);
+    if (!frame.fin) return;
+    this.#message = undefined;
+    const bytes = finishMessage(message.buffer, message.length);
+    if (!message.text) return this.#deliver(bytes);
+    if (message.utf8 !== UTF8_ACCEPT) throw invalidUtf8();
+    // Checked already: the fast decoder gives the exact text.
+    this.#deliver(looseDecoder.decode(bytes));
+  }
+
+  /**
+   * Adds a fragment's payload to the message: checked against
+   * `maxMessageBytes` and (text) UTF-8 first, from byte `checked` on when
+   * its start was checked as it arrived.
+   */
+  #appendFragment(
+    message: MessageInProgress,
+    payload: Uint8Array,
+    checked: number,
+  ): void {
+    const length = message.length + payload.length;
+    const maxMessageBytes = this.#maxMessageBytes;
+    if (length > maxMessageBytes) {
+      throw new WsProtocolError(
+        `Cannot decode message: message of ${length} bytes exceeds maxMessageBytes of ${maxMessageBytes}`,
+        { code: "message-too-large" },
+      );
+    }
+    if (message.text) {
+      const state = checkUtf8(
+        payload,
+        checked,
+        payload.length,
+        checked > 0 ? this.#partialUtf8 : message.utf8,
+      );
+      if (state === UTF8_REJECT) throw invalidUtf8();
+      message.utf8 = state;
+    }
+    if (payload.length === 0) return;
+    message.buffer = appendToMessage(
+      message.buffer,
+      message.length,
+      payload,
+      maxMessageBytes,
+    );
+    message.length = length;
+  }
+
+  /**
+   * Checks the bytes of a text frame still arriving as they come, so that
+   * invalid UTF-8 fails the connection before the rest of the frame is in.
+   */
+  #checkPartial(parser: WsFrameParser): void {
+    if (this.#assembling || this.#peerClosed) return;
+    const partial = parser.partial();
+    if (partial === undefined) return;
+    const b0 = partial.b0;
+    // Compressed bytes are checked once inflated.
+    if ((b0 & 0x40) !== 0) return;
+    const opcode = b0 & 0x0f;
+    const message = this.#message;
+    const checked = this.#partialChecked;
+    let state: number;
+    if (opcode === 1 && message === undefined) {
+      state = checked > 0 ? this.#partialUtf8 : UTF8_ACCEPT;
+    } else if (opcode === 0 && message !== undefined && message.text) {
+      state = checked > 0 ? this.#partialUtf8 : message.utf8;
+    } else {
+      return;
+    }
+    const payload = partial.payload;
+    state = checkUtf8(payload, checked, payload.length, state);
+    if (state === UTF8_REJECT) throw invalidUtf8();
+    this.#partialChecked = payload.length;
+    this.#partialUtf8 = state;
   }
 
   async #assemble(frame: WsFrame): Promise<void> {
@@ -1023,6 +1245,7 @@ class CodecConnection implements WsConnection, IteratorHost {
       }
     }
     if (failure !== undefined) throw failure.error;
+    this.#checkPartial(parser);
   }
 
   /** The rest of {@linkcode #decode} once a frame went to the assembler. */
@@ -1038,6 +1261,7 @@ class CodecConnection implements WsConnection, IteratorHost {
       if (more !== undefined) await more;
     }
     if (failure !== undefined) throw failure.error;
+    this.#checkPartial(this.#parser!);
   }
 
   // The receiving loop, as promise callbacks rather than an async function:
@@ -1069,8 +1293,10 @@ class CodecConnection implements WsConnection, IteratorHost {
   /** Reads the next chunk, once the unread messages allow. */
   #read(): void {
     if (
-      this.#state === "open" && this.#readableOpen &&
-      this.#unread >= this.#maxUnreadBytes && this.#waiting === undefined
+      this.#state === "open" &&
+      ((this.#readableOpen && this.#unread >= this.#maxUnreadBytes &&
+        this.#waiting === undefined) ||
+        this.#buffered > this.#maxBufferedBytes)
     ) {
       this.#paused = true;
       new Promise<void>((resolve) => {
@@ -1082,6 +1308,11 @@ class CodecConnection implements WsConnection, IteratorHost {
       return;
     }
     const source = this.#source;
+    if (source.saturated !== undefined && source.saturated()) {
+      // The peer keeps every read full: let the other connections run.
+      setTimeout(() => this.#read(), 0);
+      return;
+    }
     let read: Promise<number | null | Uint8Array | undefined>;
     try {
       read = source.fill !== undefined ? source.fill() : source.read();
@@ -1112,6 +1343,31 @@ class CodecConnection implements WsConnection, IteratorHost {
    */
   #decodeFailed(error: unknown): void {
     this.#decoding = false;
+    if (this.#unanswered && this.#state === "open" && this.#readableOpen) {
+      // Messages that came before the error go first: the reader takes
+      // them (and may answer) before the connection fails, when it next
+      // asks for a message, or after closeTimeout at the latest. Reading
+      // waits meanwhile.
+      this.#failLater = {
+        error,
+        timer: setTimeout(() => this.#failNow(), this.#closeTimeout),
+      };
+      return;
+    }
+    this.#failInput(error);
+  }
+
+  /** Fails the connection for a protocol error held back until now. */
+  #failNow(): void {
+    const later = this.#failLater;
+    if (later === undefined) return;
+    this.#failLater = undefined;
+    clearTimeout(later.timer);
+    this.#failInput(later.error);
+  }
+
+  /** Fails the connection for `error`, reading on to the peer's end. */
+  #failInput(error: unknown): void {
     try {
       this.#onInputError(error);
     } catch {
@@ -1194,6 +1450,12 @@ class CodecConnection implements WsConnection, IteratorHost {
   ): Promise<void> {
     if (this.#state === "closed") return;
     this.#state = "closed";
+    if (this.#failLater !== undefined) {
+      clearTimeout(this.#failLater.timer);
+      this.#failLater = undefined;
+    }
+    this.#message = undefined;
+    this.#nextPong = undefined;
     this.#stopHeartbeat();
     clearTimeout(this.#closeTimer);
     if (this.#readableOpen) this.#endInbox();
@@ -1261,6 +1523,8 @@ class CodecConnection implements WsConnection, IteratorHost {
         return Promise.reject(error);
       }
     }
+    // A protocol error held back for the reader goes first.
+    this.#failNow();
     const done = this.closed.then(ignore);
     this.#closing = done;
     if (this.#state !== "open" || this.#closeSent) return done;

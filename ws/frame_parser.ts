@@ -81,12 +81,29 @@ export interface WsFrameParser {
    */
   push(chunk: Uint8Array): void;
   /**
+   * The frame whose payload is arriving in pieces, as far as it has
+   * arrived: its first header byte (FIN, RSV bits, opcode) and its payload
+   * bytes so far, unmasked; `undefined` when no frame's payload is under way.
+   * Lets a caller check a large frame's bytes as they arrive (text against
+   * UTF-8, say) instead of once it is complete. The view is valid until the
+   * next `push`.
+   */
+  partial(): WsPartialFrame | undefined;
+  /**
    * Declares the end of the input.
    *
    * @throws {WsProtocolError} With code `"unexpected-end"` if the input
    * stopped inside a frame.
    */
   end(): void;
+}
+
+/** A frame in progress, as {@linkcode WsFrameParser.partial} gives it. */
+export interface WsPartialFrame {
+  /** The first header byte: FIN, RSV1-3 and the opcode. */
+  b0: number;
+  /** The payload bytes received so far, unmasked. */
+  payload: Uint8Array;
 }
 
 function protocolError(
@@ -522,6 +539,16 @@ export function createFrameParser(
         failure = error;
         throw error;
       }
+    },
+    partial(): WsPartialFrame | undefined {
+      if (failed || !state.headerDone || state.headLen === 0) return undefined;
+      const body = state.body;
+      return {
+        b0: state.head![0]!,
+        payload: body === undefined
+          ? new Uint8Array(0)
+          : body.subarray(0, state.bodyLen),
+      };
     },
     end(): void {
       if (failed) throw failure;

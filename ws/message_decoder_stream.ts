@@ -6,13 +6,18 @@ import type { WsFrame } from "./frame.ts";
 import type { WsMessage } from "./message.ts";
 import { parseClosePayload } from "./parse_close_payload.ts";
 import { WsProtocolError, type WsProtocolErrorCode } from "./protocol_error.ts";
+import { appendToMessage, finishMessage } from "./_message_buffer.ts";
+import { checkUtf8, UTF8_ACCEPT, UTF8_REJECT } from "./_utf8.ts";
 
 /** Options for {@linkcode WsMessageDecoderStream}. */
 export interface WsMessageDecoderStreamOptions {
   /**
    * Largest message, in bytes, summed over its fragments (after
    * decompression). A message that grows past it fails with close code 1009
-   * as soon as the fragment that crosses the limit arrives.
+   * as soon as the fragment that crosses the limit arrives. A fragmented
+   * message is assembled in one buffer that grows by doubling, so it holds
+   * at most twice its bytes so far (and at most this limit), however many
+   * fragments it comes in: fragments cost no memory of their own.
    *
    * @default {16777216}
    */
@@ -38,17 +43,6 @@ function protocolError(
     code,
     cause,
   });
-}
-
-function concat(parts: Uint8Array[], length: number): Uint8Array {
-  if (parts.length === 1) return parts[0]!;
-  const out = new Uint8Array(length);
-  let offset = 0;
-  for (const part of parts) {
-    out.set(part, offset);
-    offset += part.length;
-  }
-  return out;
 }
 
 /**
@@ -114,14 +108,17 @@ export class WsMessageDecoderStream
       fatal: true,
       ignoreBOM: true,
     });
+    const looseDecoder = new TextDecoder("utf-8", { ignoreBOM: true });
 
     let closed = false;
     let inMessage = false;
     let isText = false;
     let compressed = false;
     let size = 0;
-    let parts: Uint8Array[] = [];
-    let texts: string[] = [];
+    /** The fragmented message so far: one buffer, `size` bytes used. */
+    let buffer: Uint8Array | undefined;
+    /** Where the UTF-8 check of a fragmented text message stands. */
+    let utf8 = UTF8_ACCEPT;
 
     function tooLarge(bytes: number): WsProtocolError {
       return protocolError(
@@ -130,9 +127,9 @@ export class WsMessageDecoderStream
       );
     }
 
-    function decodeText(data: Uint8Array, fin: boolean): string {
+    function decodeText(data: Uint8Array): string {
       try {
-        return textDecoder.decode(data, { stream: !fin });
+        return textDecoder.decode(data);
       } catch (cause) {
         throw protocolError(
           "text is not valid UTF-8",
@@ -148,27 +145,26 @@ export class WsMessageDecoderStream
       fin: boolean,
       controller: TransformStreamDefaultController<WsMessage>,
     ): void {
-      size += data.length;
-      if (size > maxBytes) throw tooLarge(size);
+      if (size + data.length > maxBytes) throw tooLarge(size + data.length);
       if (isText) {
-        const text = decodeText(data, fin);
-        if (text !== "") texts.push(text);
-      } else if (data.length > 0) {
-        parts.push(data);
+        utf8 = checkUtf8(data, 0, data.length, utf8);
+        if (utf8 === UTF8_REJECT || (fin && utf8 !== UTF8_ACCEPT)) {
+          throw protocolError("text is not valid UTF-8", "invalid-utf8");
+        }
+      }
+      if (data.length > 0) {
+        buffer = appendToMessage(buffer, size, data, maxBytes);
+        size += data.length;
       }
       if (!fin) return;
       inMessage = false;
-      if (isText) {
-        const data = texts.length === 1 ? texts[0]! : texts.join("");
-        texts = [];
-        controller.enqueue({ type: "text", data });
-      } else {
-        const data = parts.length === 0
-          ? new Uint8Array(0)
-          : concat(parts, size);
-        parts = [];
-        controller.enqueue({ type: "binary", data });
-      }
+      const bytes = finishMessage(buffer, size);
+      buffer = undefined;
+      controller.enqueue(
+        isText
+          ? { type: "text", data: looseDecoder.decode(bytes) }
+          : { type: "binary", data: bytes },
+      );
     }
 
     async function inflate(
@@ -236,8 +232,7 @@ export class WsMessageDecoderStream
             const { code, reason } = parseClosePayload(payload);
             closed = true;
             inMessage = false;
-            parts = [];
-            texts = [];
+            buffer = undefined;
             controller.enqueue({ type: "close", code, reason });
           }
           return;
@@ -275,13 +270,14 @@ export class WsMessageDecoderStream
           if (payload.length > maxBytes) throw tooLarge(payload.length);
           controller.enqueue(
             isText
-              ? { type: "text", data: decodeText(payload, true) }
+              ? { type: "text", data: decodeText(payload) }
               : { type: "binary", data: payload },
           );
           return;
         }
         inMessage = true;
         size = 0;
+        utf8 = UTF8_ACCEPT;
         return compressed
           ? inflate(payload, frame.fin, controller)
           : accept(payload, frame.fin, controller);

@@ -102,7 +102,10 @@ export interface ServeWebSocketOptions
   /**
    * Largest message accepted, in bytes (after decompression); a bigger one
    * closes the connection with 1009 as soon as the frame that crosses the
-   * limit arrives, before it is buffered.
+   * limit arrives, before it is buffered. A fragmented message is collected
+   * in one buffer that grows by doubling, so it holds at most twice its
+   * bytes so far (and at most this limit) however many fragments it comes
+   * in.
    *
    * @default {16777216}
    */
@@ -228,6 +231,16 @@ function sleep(ms: number): Promise<void> {
  * and a client that has not sent its whole head within `handshakeTimeout`
  * is disconnected. The handler runs once the `101` is sent; when it throws,
  * the connection closes with 1011 and `onError` sees the error.
+ *
+ * Every byte queued for a client (messages, pongs, close frames) counts in
+ * its `bufferedAmount`; while that exceeds `maxBufferedBytes`, the server
+ * stops reading from the client, so TCP holds it back. Of the pings that
+ * arrive while a pong is on its way, only the latest is answered. Invalid
+ * UTF-8 fails the connection (1007) as soon as its bytes arrive, even
+ * inside a frame whose rest has not; messages complete before a protocol
+ * error are delivered first, and the connection fails once the handler
+ * asks for the next message (or after `closeTimeout`), so its answers to
+ * them go out before the close frame.
  *
  * @param options Listener, policy, limits, heartbeat and deflate.
  * @param handler Runs for each connection, with the upgrade request.

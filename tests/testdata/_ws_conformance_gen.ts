@@ -36,6 +36,16 @@ interface Case {
     messages: Expected[];
     error?: { code: string; closeCode: number };
   };
+  /**
+   * What the codec engine (a connection reading the bytes as they come)
+   * does instead, where it differs from the decoder streams (which see
+   * whole frames only): for example failing on invalid UTF-8 inside a
+   * frame whose rest never comes.
+   */
+  engine?: {
+    messages: Expected[];
+    error?: { code: string; closeCode: number };
+  };
 }
 
 const enc = new TextEncoder();
@@ -106,6 +116,16 @@ function frame(role: Role, spec: FrameSpec): string {
     out.push(key ? data[i]! ^ key[i & 3]! : data[i]!);
   }
   return hex(out);
+}
+
+/**
+ * The first `keep` payload bytes of a frame (its header announcing all of
+ * `spec.data`): a frame whose rest never comes.
+ */
+function truncatedFrame(role: Role, spec: FrameSpec, keep: number): string {
+  const whole = frame(role, spec);
+  const length = bytesOf(spec.data ?? []).length;
+  return whole.slice(0, whole.length - 2 * (length - keep));
 }
 
 /** A frame whose payload is `bytes` copies of the one byte `fill`. */
@@ -870,6 +890,8 @@ add({
     messages: [{ type: "close", code: 1000, reason: "" }],
     error: P1002("reserved-opcode"),
   },
+  // The engine stops reading at the close: the handshake is complete.
+  engine: { messages: [{ type: "close", code: 1000, reason: "" }] },
 });
 add({
   name: "7.3.1 close without payload reads as 1005",
@@ -1265,6 +1287,62 @@ add({
   expect: { messages: [], error: P1002("reserved-bits") },
 });
 
+// ------------------------------------- fail fast and in order (codec engine)
+// Added last, so that the masking keys of the cases above stay as they were.
+const BROKEN_TEXT = [...KOSME, 0xf4, 0x90, 0x80, 0x80, ...EDITED, ...KOSME];
+add({
+  name:
+    "6.4.3 fail fast inside a frame: the middle of a text frame is invalid and its rest never comes",
+  role: "server",
+  input: [
+    truncatedFrame("server", { op: TEXT, data: BROKEN_TEXT }, KOSME.length + 4),
+  ],
+  expect: { messages: [], error: err("unexpected-end", 1006) },
+  engine: { messages: [], error: err("invalid-utf8", 1007) },
+});
+add({
+  name:
+    "6.4.4 fail fast inside a frame: the last byte received is the one that breaks the text",
+  role: "server",
+  input: [
+    truncatedFrame("server", { op: TEXT, data: BROKEN_TEXT }, KOSME.length + 2),
+  ],
+  expect: { messages: [], error: err("unexpected-end", 1006) },
+  engine: { messages: [], error: err("invalid-utf8", 1007) },
+});
+add({
+  name: "6.4.4 fail fast inside a continuation frame whose rest never comes",
+  role: "client",
+  input: [
+    frame("client", { op: TEXT, fin: false, data: [...KOSME, 0xf4] }),
+    frame("client", { op: PING, data: "1" }),
+    truncatedFrame(
+      "client",
+      { op: CONT, data: [0x90, 0x80, 0x80, ...EDITED] },
+      1,
+    ),
+  ],
+  expect: {
+    messages: [{ type: "ping", hex: "31" }],
+    error: err("unexpected-end", 1006),
+  },
+  engine: { messages: [], error: err("invalid-utf8", 1007) },
+});
+add({
+  name:
+    "4.2.5 in order: text, then reserved control opcode 15 with a payload, then ping",
+  role: "server",
+  input: [
+    frame("server", { op: TEXT, data: "Hello, world!" }),
+    frame("server", { op: 15, data: "payload" }),
+    frame("server", { op: PING }),
+  ],
+  expect: {
+    messages: [{ type: "text", data: "Hello, world!" }],
+    error: P1002("reserved-opcode"),
+  },
+});
+
 const out = new URL("./ws_conformance.json", import.meta.url);
 // One case per block, one input run per line, so a diff stays readable.
 const text = cases.map((c) => {
@@ -1288,7 +1366,9 @@ const text = cases.map((c) => {
   if (c.expect.error) {
     lines.push(`      "error": ${JSON.stringify(c.expect.error)}`);
   }
-  lines.push(`    }`, `  }`);
+  lines.push(c.engine ? `    },` : `    }`);
+  if (c.engine) lines.push(`    "engine": ${JSON.stringify(c.engine)}`);
+  lines.push(`  }`);
   return lines.join("\n");
 }).join(",\n");
 await Deno.writeTextFile(out, `[\n${text}\n]\n`);

@@ -678,3 +678,72 @@ Deno.test("codecConnection finishes frames a transport writes in part, in order"
   await client.close();
   strictEqual((await server.closed).code, 1000);
 });
+
+Deno.test("codecConnection answers only the latest of the pings that arrive while a pong waits", async () => {
+  const { a, b } = duplexPair(1);
+  const server = codecConnection(a, { role: "server" });
+  const client = rawPeer(b, "client");
+  // The client does not read yet: the data waits, and the first pong
+  // waits behind it.
+  const sending = server.send(new Uint8Array(64 * 1024));
+  for (const data of ["1", "2", "3"]) {
+    await client.send({ opcode: 9, payload: text.encode(data) });
+  }
+  await client.send({ opcode: 1, payload: text.encode("after the pings") });
+  const iterator = server[Symbol.asyncIterator]();
+  strictEqual((await iterator.next()).value, "after the pings");
+  // Pongs count in bufferedAmount while they wait.
+  // (one pong of 3 bytes, whether or not the data was handed over).
+  const buffered = server.bufferedAmount;
+  ok(buffered === 3 || buffered === 64 * 1024 + 3, `${buffered}`);
+  const frames: [number, string][] = [];
+  for (let i = 0; i < 3; i++) {
+    const frame = await client.next();
+    frames.push([
+      frame!.opcode,
+      frame!.opcode === 2 ? "" : utf8.decode(frame!.payload),
+    ]);
+  }
+  assertEquals(frames, [[2, ""], [10, "1"], [10, "3"]]);
+  await sending;
+  await client.sendClose(1000);
+  assertEquals(closeOf(await client.next()), [1000, ""]);
+  await client.close();
+  await iterator.return?.();
+  await server.closed;
+});
+
+Deno.test("codecConnection stops reading while more than maxBufferedBytes waits for the peer", async () => {
+  const { a, b } = duplexPair(1024);
+  const server = codecConnection(a, {
+    role: "server",
+    maxBufferedBytes: 4096,
+  });
+  const client = rawPeer(b, "client");
+  const iterator = server[Symbol.asyncIterator]();
+  // The read under way when send() is called still gets its bytes. (The
+  // in-memory peer takes a frame or two before it reads: send four.)
+  const sending = Promise.all(
+    [1, 2, 3, 4].map(() => server.send(new Uint8Array(64 * 1024))),
+  );
+  await client.send({ opcode: 1, payload: text.encode("one") });
+  strictEqual((await iterator.next()).value, "one");
+  ok(server.bufferedAmount > 4096, `${server.bufferedAmount}`);
+  // Then reading stops: "two" waits in the transport.
+  const writing = client.send({ opcode: 1, payload: text.encode("two") });
+  let second: string | undefined;
+  const next = iterator.next().then((r) => (second = r.value as string));
+  await new Promise((resolve) => setTimeout(resolve, 50));
+  strictEqual(second, undefined);
+  // Once the peer reads, the buffer drains and reading resumes.
+  for (let i = 0; i < 4; i++) strictEqual((await client.next())?.opcode, 2);
+  await sending;
+  await next;
+  strictEqual(second, "two");
+  await writing;
+  await client.sendClose(1000);
+  assertEquals(closeOf(await client.next()), [1000, ""]);
+  await client.close();
+  await iterator.return?.();
+  await server.closed;
+});

@@ -178,3 +178,47 @@ Deno.test("WsMessageDecoderStream errors with unexpected-end when input stops in
 Deno.test("WsMessageDecoderStream checks its options", () => {
   throws(() => new WsMessageDecoderStream({ maxMessageBytes: -1 }), RangeError);
 });
+
+Deno.test("WsMessageDecoderStream assembles a message of one-byte fragments, code points split across them", async () => {
+  const text = "aé€😀".repeat(5_000);
+  const bytes = enc.encode(text);
+  const frames = Array.from(
+    bytes,
+    (byte, i) =>
+      f(i === 0 ? 1 : 0, new Uint8Array([byte]), i === bytes.length - 1),
+  );
+  const binary = Array.from(
+    bytes,
+    (byte, i) =>
+      f(i === 0 ? 2 : 0, new Uint8Array([byte]), i === bytes.length - 1),
+  );
+  const outcome = await decode([...frames, ...binary]);
+  strictEqual(outcome.error, undefined);
+  deepStrictEqual(outcome.items, [
+    { type: "text", data: text },
+    { type: "binary", data: bytes },
+  ]);
+});
+
+Deno.test("WsMessageDecoderStream fails one-byte text fragments with 1007 at the byte that breaks UTF-8", async () => {
+  // "a", then the first two bytes of a 3-byte character, then "b".
+  const outcome = await decode([
+    f(1, "a", false),
+    f(0, new Uint8Array([0xe2]), false),
+    f(0, new Uint8Array([0x82]), false),
+    f(9, "seen"),
+    f(0, "b", false),
+    f(9, "not seen"),
+  ]);
+  deepStrictEqual(outcome.items, [{ type: "ping", data: enc.encode("seen") }]);
+  assertProtocolError(outcome.error, "invalid-utf8", 1007);
+});
+
+Deno.test("WsMessageDecoderStream fails a text message that ends inside a code point with 1007", async () => {
+  const outcome = await decode([
+    f(1, "a", false),
+    f(0, new Uint8Array([0xf0, 0x9f])),
+  ]);
+  deepStrictEqual(outcome.items, []);
+  assertProtocolError(outcome.error, "invalid-utf8", 1007);
+});
