@@ -201,23 +201,103 @@ Deno.test("serveTcpPush resumes a topic after the last id a client saw", async (
   await hub.close();
 });
 
-Deno.test("serveTcpPush closes a data-format connection with an error for a message it cannot frame", async () => {
-  const hub = new Hub();
-  const relay = relayFor({ mode: "line" }, hub);
-  const { client } = await connected(relay, "line");
-  await client.write("subscribe t\n");
-  await until(() => hub.stats().subscribers === 1);
-  await hub.publish("t", { data: "two\nlines" });
-  const rest = await client.rest();
-  strictEqual(rest.length, 1);
-  match(
-    rest[0]!,
-    /^Cannot push message ".+" of topic "t": it contains CR or LF/,
-  );
-  await until(() => relay.connections === 0);
-  await client.close();
-  await relay.shutdown();
-  await hub.close();
+Deno.test("serveTcpPush skips a data-format message it cannot frame, with a notice in its place", async (t) => {
+  for (
+    const [mode, bad, reason] of [
+      ["nul", "poison\0pill", "it contains a NUL character"],
+      ["line", "two\nlines", "it contains CR or LF"],
+    ] as const
+  ) {
+    await t.step(mode, async () => {
+      const hub = new Hub();
+      const relay = relayFor({ mode }, hub);
+      const { client } = await connected(relay, mode);
+      const end = mode === "nul" ? "\0" : "\n";
+      await client.write(`subscribe t${end}`);
+      await until(() => hub.stats().subscribers === 1);
+      const first = await hub.publish("t", { data: "first" });
+      const poison = await hub.publish("t", { data: bad });
+      await hub.publish("t", { data: "second" });
+      strictEqual(await client.next(), "first");
+      strictEqual(
+        await client.next(),
+        `Cannot push message "${poison}" of topic "t": ${reason}${
+          mode === "nul"
+            ? ", the message delimiter"
+            : ", which end a message in line mode"
+        }`,
+      );
+      strictEqual(await client.next(), "second");
+      // Still subscribed, still connected.
+      await hub.publish("t", { data: "third" });
+      strictEqual(await client.next(), "third");
+      strictEqual(relay.connections, 1);
+      // A resume across the poison message works the same way.
+      const again = await connected(relay, mode);
+      await again.client.write(`subscribe t ${first}${end}`);
+      strictEqual(
+        await again.client.next(),
+        `Cannot push message "${poison}" of topic "t": ${reason}${
+          mode === "nul"
+            ? ", the message delimiter"
+            : ", which end a message in line mode"
+        }`,
+      );
+      strictEqual(await again.client.next(), "second");
+      strictEqual(await again.client.next(), "third");
+      await again.client.close();
+      await client.close();
+      await relay.shutdown();
+      await hub.close();
+    });
+  }
+});
+
+Deno.test("serveTcpPush skips a message over maxMessageBytes, with a notice in its place", async (t) => {
+  await t.step("data format", async () => {
+    const hub = new Hub();
+    const relay = relayFor({ maxMessageBytes: 10 }, hub);
+    const { client } = await connected(relay);
+    await client.write("subscribe t\0");
+    await until(() => hub.stats().subscribers === 1);
+    const big = await hub.publish("t", { data: "x".repeat(11) });
+    await hub.publish("t", { data: "small" });
+    strictEqual(
+      await client.next(),
+      `Cannot push message "${big}" of topic "t": it is 11 bytes, which exceeds maxMessageBytes of 10`,
+    );
+    strictEqual(await client.next(), "small");
+    await client.close();
+    await relay.shutdown();
+    await hub.close();
+  });
+  await t.step("json format", async () => {
+    const hub = new Hub();
+    const relay = relayFor({ format: "json", maxMessageBytes: 60 }, hub);
+    const { client } = await connected(relay);
+    await client.write("subscribe t\0");
+    await until(() => hub.stats().subscribers === 1);
+    const big = await hub.publish("t", { data: "x".repeat(60) });
+    const small = await hub.publish("t", { data: "small" });
+    const notice = JSON.parse((await client.next())!);
+    deepStrictEqual(Object.keys(notice), ["topic", "id", "error"]);
+    strictEqual(notice.topic, "t");
+    strictEqual(notice.id, big);
+    match(
+      notice.error,
+      new RegExp(
+        `^Cannot push message "${big}" of topic "t": it is \\d+ bytes, which exceeds maxMessageBytes of 60$`,
+      ),
+    );
+    deepStrictEqual(JSON.parse((await client.next())!), {
+      topic: "t",
+      id: small,
+      data: "small",
+    });
+    await client.close();
+    await relay.shutdown();
+    await hub.close();
+  });
 });
 
 Deno.test("serveTcpPush closes a data-format connection with an error on a reset", async () => {
@@ -283,15 +363,28 @@ Deno.test("serveTcpPush ignores messages that are not commands", async () => {
 });
 
 Deno.test("serveTcpPush answers a Flash policy request with the policy and closes", async (t) => {
-  await t.step("default policy allows the relay's port", async () => {
+  await t.step("default policy allows no domain", async () => {
     const relay = serveTcpPush();
     const client = await connect(relay.addr.port);
     await client.write("<policy-file-request/>\0");
     deepStrictEqual(await client.rest(), [
-      `<cross-domain-policy><allow-access-from domain="*" to-ports="${relay.addr.port}"/></cross-domain-policy>`,
+      `<cross-domain-policy></cross-domain-policy>`,
     ]);
     await until(() => relay.connections === 0);
     deepStrictEqual(relay.ids(), []);
+    await client.close();
+    await relay.shutdown();
+  });
+  await t.step("policyDomains are allowed on the relay's port", async () => {
+    const relay = serveTcpPush({
+      policyDomains: ["example.com", "*.example.org"],
+    });
+    const client = await connect(relay.addr.port);
+    await client.write("<policy-file-request/>\0");
+    const port = relay.addr.port;
+    deepStrictEqual(await client.rest(), [
+      `<cross-domain-policy><allow-access-from domain="example.com" to-ports="${port}"/><allow-access-from domain="*.example.org" to-ports="${port}"/></cross-domain-policy>`,
+    ]);
     await client.close();
     await relay.shutdown();
   });
@@ -361,7 +454,13 @@ Deno.test("serveTcpPush closes a connection that sends a command over maxCommand
 });
 
 Deno.test("serveTcpPush delivers a broadcast to 2000 concurrent connections", async () => {
-  const relay = relayFor({ mode: "line" });
+  // Above the defaults (512 in all, 32 per address), which suit a process
+  // limited to 1024 descriptors; the test process has more.
+  const relay = relayFor({
+    mode: "line",
+    maxConnections: 2000,
+    maxConnectionsPerAddress: 2000,
+  });
   const clients: TestClient[] = [];
   // In batches, to stay within the listen backlog.
   for (let batch = 0; batch < 10; batch++) {
@@ -566,6 +665,14 @@ Deno.test("serveTcpPush rejects invalid options", () => {
   throws(() => serveTcpPush({ listen, mode: "crlf" as "nul" }), TypeError);
   throws(() => serveTcpPush({ listen, policy: "a\0b" }), TypeError);
   throws(() => serveTcpPush({ listen, maxConnections: 0 }), RangeError);
+  throws(
+    () => serveTcpPush({ listen, maxConnectionsPerAddress: 0 }),
+    RangeError,
+  );
+  throws(
+    () => serveTcpPush({ listen, policyDomains: ['a" to-ports="*'] }),
+    TypeError,
+  );
   throws(() => serveTcpPush({ listen, idleTimeout: -1 }), RangeError);
   throws(
     () => serveTcpPush({ listen, maxMessageBytes: 100, maxQueuedBytes: 100 }),
