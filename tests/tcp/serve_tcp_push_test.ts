@@ -15,6 +15,7 @@ import {
   strictEqual,
   throws,
 } from "node:assert/strict";
+import net from "node:net";
 import { connect, type TestClient, until } from "./_client.ts";
 
 const UUID_REGEXP =
@@ -530,6 +531,89 @@ Deno.test("serveTcpPush refuses connections over maxConnections with an error me
   await b.client.close();
   await c.client.close();
   await relay.shutdown();
+});
+
+Deno.test("serveTcpPush refuses connections past maxConnectionsPerAddress with an error message", async () => {
+  const relay = relayFor({ maxConnectionsPerAddress: 2 });
+  const a = await connected(relay);
+  const b = await connected(relay);
+  const extra = await connect(relay.addr.port);
+  deepStrictEqual(await extra.rest(), [
+    'Cannot accept connection: address "127.0.0.1" has 2 connections, the maxConnectionsPerAddress limit',
+  ]);
+  // Another address is served meanwhile (Linux routes all of 127/8 to lo).
+  const other = net.connect({
+    host: "127.0.0.1",
+    port: relay.addr.port,
+    localAddress: "127.0.0.2",
+  });
+  const otherId = await new Promise<string>((resolve, reject) => {
+    other.setEncoding("utf8");
+    other.once("data", (text: string) => resolve(text));
+    other.once("error", reject);
+  });
+  match(otherId, /^[0-9a-f-]{36}\0$/);
+  strictEqual(relay.connections, 3);
+  other.destroy();
+  await a.client.close();
+  await until(() => relay.connections === 1);
+  const c = await connected(relay);
+  match(c.id, UUID_REGEXP);
+  await extra.close();
+  await b.client.close();
+  await c.client.close();
+  await relay.shutdown();
+});
+
+Deno.test("serveTcpPush counts only complete messages as activity for idleTimeout", async () => {
+  const relay = relayFor({ idleTimeout: 500 });
+  const trickler = await connected(relay);
+  const busy = await connected(relay);
+  // One byte at a time, never a delimiter; an empty message on the other.
+  for (let i = 0; i < 100 && relay.ids().includes(trickler.id); i++) {
+    await trickler.client.write("x").catch(() => undefined);
+    await busy.client.write("\0");
+    await new Promise((r) => setTimeout(r, 50));
+  }
+  deepStrictEqual(relay.ids(), [busy.id]);
+  deepStrictEqual(await trickler.client.rest(), []);
+  await trickler.client.close();
+  await busy.client.close();
+  await relay.shutdown();
+});
+
+Deno.test("serveTcpPush counts relay-made messages against maxQueuedBytes", async (t) => {
+  await t.step("a policy document larger than maxQueuedBytes", () => {
+    throws(
+      () =>
+        serveTcpPush({
+          policy: "x".repeat(2000),
+          maxMessageBytes: 100,
+          maxQueuedBytes: 1000,
+        }),
+      {
+        name: "RangeError",
+        message:
+          "Cannot serve TCP push: the policy document is 2001 bytes, which exceeds maxQueuedBytes of 1000",
+      },
+    );
+  });
+  await t.step("notices of skipped messages", async () => {
+    const hub = new Hub();
+    const relay = relayFor({ maxMessageBytes: 10, maxQueuedBytes: 1000 }, hub);
+    const { client } = await connected(relay);
+    await client.write("subscribe t\0");
+    await until(() => hub.stats().subscribers === 1);
+    // The client does not read: the kernel takes some, then the queue
+    // fills with notices (each about 90 bytes) until it passes 1000 bytes.
+    for (let i = 0; i < 20_000 && relay.connections > 0; i++) {
+      await hub.publish("t", { data: "x".repeat(11) });
+    }
+    strictEqual(relay.connections, 0);
+    await client.close();
+    await relay.shutdown();
+    await hub.close();
+  });
 });
 
 Deno.test("serveTcpPush closes connections idle for longer than idleTimeout", async () => {
