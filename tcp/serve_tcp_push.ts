@@ -120,7 +120,9 @@ export interface ServeTcpPushOptions {
    * -n`, often 1024) minus what the rest of the process needs, or the
    * relay runs out of descriptors before it can refuse anyone (it then
    * retries accepting with backoff, and new clients wait in the kernel's
-   * listen backlog until descriptors are free).
+   * listen backlog until descriptors are free). Refused connections are
+   * told why 64 at a time; during a flood, the rest are closed without a
+   * message.
    *
    * @default {512}
    */
@@ -308,6 +310,8 @@ const DOMAIN_REGEXP = /^[A-Za-z0-9*.:\-\[\]]+$/;
 const READ_BUFFER_BYTES = 1024;
 const COALESCE_BYTES = 65_536;
 const DRAIN_DEADLINE_MS = 1000;
+/** Refused connections being told why at once; more are closed unsaid. */
+const MAX_REFUSING = 64;
 
 function denyAll(): boolean {
   return false;
@@ -899,6 +903,11 @@ export function serveTcpPush(
 
   /** Tells `conn` why it is refused (one short message), then closes it. */
   function refuse(conn: Deno.TcpConn, reason: string): void {
+    if (refused.size >= MAX_REFUSING) {
+      // A flood: keep descriptors for the connections being served.
+      conn.close();
+      return;
+    }
     const frame = notice(`Cannot accept connection: ${reason}`);
     refused.add(conn);
     const done = (): void => {

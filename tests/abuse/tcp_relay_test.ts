@@ -38,6 +38,22 @@ function closeAll(conns: Iterable<{ close(): void }>): void {
   }
 }
 
+/** Reads what the relay sends until it closes the connection. */
+async function readToEnd(conn: Deno.TcpConn): Promise<string> {
+  const buffer = new Uint8Array(256);
+  const decoder = new TextDecoder();
+  let text = "";
+  try {
+    let n: number | null;
+    while ((n = await conn.read(buffer)) !== null) {
+      text += decoder.decode(buffer.subarray(0, n), { stream: true });
+    }
+  } catch {
+    // Reset by the relay, or closed here: the end either way.
+  }
+  return text;
+}
+
 /** Connects and reads the relay's first message (the id, or a refusal). */
 async function firstMessage(port: number): Promise<[TestClient, string]> {
   const client = await connect(port);
@@ -133,6 +149,23 @@ Deno.test("serveTcpPush refuses connections past maxConnections, below the descr
   try {
     const { peak } = await peakRssDuring(server, async () => {
       attackers.push(...await openIdle(server.port, 400));
+      // Wait until the relay has refused all it will: 301 (the honest
+      // client holds one slot of 100). Each got the refusal, or during the
+      // flood was closed without it.
+      const answers: string[] = [];
+      for (const conn of attackers) {
+        void readToEnd(conn).then((text) => answers.push(text));
+      }
+      await until(() => answers.length >= 301, "301 refusals", 20_000);
+      strictEqual(answers.length, 301);
+      for (const text of answers) {
+        ok(
+          text === "" ||
+            text ===
+              "Cannot accept connection: the relay has 100 connections, the maxConnections limit\0",
+          `unexpected answer ${JSON.stringify(text)}`,
+        );
+      }
       // A client past the cap gets the documented refusal.
       const [late, refusal] = await firstMessage(server.port);
       await late.close();
@@ -173,16 +206,7 @@ Deno.test("serveTcpPush bounds one address and closes clients that trickle bytes
   const refused: string[] = [];
   const gone = new Set<Deno.TcpConn>();
   const readers = [...trickling].map(async (conn) => {
-    const buffer = new Uint8Array(256);
-    let text = "";
-    try {
-      let n: number | null;
-      while ((n = await conn.read(buffer)) !== null) {
-        text += new TextDecoder().decode(buffer.subarray(0, n));
-      }
-    } catch {
-      // Reset by the relay: closed as well.
-    }
+    const text = await readToEnd(conn);
     gone.add(conn);
     if (text.startsWith("Cannot")) refused.push(text.slice(0, -1));
   });
