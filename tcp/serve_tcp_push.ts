@@ -12,6 +12,7 @@ import {
   type Framing,
 } from "./_framing.ts";
 import type { NulDelimitedMode } from "./nul_delimited_mode.ts";
+import { acceptLoop } from "../_internal/accept_loop.ts";
 
 /**
  * How {@linkcode serveTcpPush} writes a hub topic's messages.
@@ -85,8 +86,8 @@ export interface ServeTcpPushOptions {
    * Largest message pushed to a client, in UTF-8 bytes without the
    * delimiter. {@linkcode TcpPushRelay.send} and
    * {@linkcode TcpPushRelay.broadcast} throw a `RangeError` past it, the
-   * HTTP handler answers 413, and a hub message that encodes to more
-   * closes the subscribed connections (see {@linkcode serveTcpPush}).
+   * HTTP handler answers 413, and a hub message that encodes to more is
+   * skipped with a notice (see {@linkcode serveTcpPush}).
    *
    * @default {1048576}
    */
@@ -101,21 +102,40 @@ export interface ServeTcpPushOptions {
    */
   maxCommandBytes?: number;
   /**
-   * Bytes queued for one connection and not yet taken by its socket. A push
-   * that would queue more disconnects the client (it reads too slowly or not
-   * at all) and is reported as not delivered. Must be larger than
-   * `maxMessageBytes`.
+   * Bytes queued for one connection and not yet taken by its socket: every
+   * byte the relay writes to it counts (its id, pushed and topic messages,
+   * notices, error messages, the policy document). A push that would queue
+   * more disconnects the client at once, without a message (it reads too
+   * slowly or not at all), and is reported as not delivered. Must be larger
+   * than `maxMessageBytes`.
    *
    * @default {4194304}
    */
   maxQueuedBytes?: number;
   /**
    * Open connections at most. A connection beyond it receives one message,
-   * an error text starting with `Cannot accept connection`, and is closed.
+   * `Cannot accept connection: the relay has N connections, the
+   * maxConnections limit`, and is closed. Each connection holds a file
+   * descriptor: keep this below the process's descriptor limit (`ulimit
+   * -n`, often 1024) minus what the rest of the process needs, or the
+   * relay runs out of descriptors before it can refuse anyone (it then
+   * retries accepting with backoff, and new clients wait in the kernel's
+   * listen backlog until descriptors are free). Refused connections are
+   * told why 64 at a time; during a flood, the rest are closed without a
+   * message.
    *
-   * @default {10000}
+   * @default {512}
    */
   maxConnections?: number;
+  /**
+   * Open connections at most from one remote IP address. A connection
+   * beyond it receives one message, `Cannot accept connection: address
+   * "IP" has N connections, the maxConnectionsPerAddress limit`, and is
+   * closed. Clients behind one NAT share an address: raise it for them.
+   *
+   * @default {32}
+   */
+  maxConnectionsPerAddress?: number;
   /**
    * Topics one connection may subscribe to at once; one more `subscribe`
    * closes the connection with an error message.
@@ -125,11 +145,13 @@ export interface ServeTcpPushOptions {
   maxSubscriptions?: number;
   /**
    * Milliseconds after which an idle connection is closed; `0` never closes
-   * idle connections. A connection is idle while no byte arrives from the
-   * client and no write to it completes. So a client that stops reading
-   * while messages are waiting for it is idle too, and a client that wants
-   * to stay connected through a quiet period sends anything now and then
-   * (an empty message is fine: unknown messages are ignored). Checked
+   * idle connections. A connection is idle while no complete message (a
+   * delimiter) arrives from the client and no write to it completes: bytes
+   * without a delimiter do not count, so a client cannot hold a connection
+   * by trickling a byte now and then. A client that stops reading while
+   * messages are waiting for it is idle too, and a client that wants to
+   * stay connected through a quiet period sends a message now and then (an
+   * empty message is fine: unknown messages are ignored). Checked
    * periodically, so a connection closes up to a quarter of `idleTimeout`
    * (at most one second) later than that.
    *
@@ -140,10 +162,22 @@ export interface ServeTcpPushOptions {
    * The cross-domain policy document a Flash player gets in answer to
    * `<policy-file-request/>` (followed by NUL and the connection closed), or
    * `false` to not answer policy requests. It must not contain NUL. The
-   * default allows SWFs from any domain to connect to the relay's port:
-   * `<cross-domain-policy><allow-access-from domain="*" to-ports="PORT"/></cross-domain-policy>`.
+   * default is built from `policyDomains`: with none listed, it allows no
+   * domain (`<cross-domain-policy></cross-domain-policy>`).
+   *
+   * @default {built from policyDomains}
    */
   policy?: string | false;
+  /**
+   * Domains whose SWFs the default policy document lets connect to the
+   * relay's port, each written as
+   * `<allow-access-from domain="DOMAIN" to-ports="PORT"/>`, such as
+   * `"example.com"` or `"*.example.com"` (`"*"` allows any domain). Ignored
+   * when `policy` is given.
+   *
+   * @default {[]}
+   */
+  policyDomains?: readonly string[];
   /**
    * Milliseconds the relay holds back a new connection's id while waiting
    * for a possible policy request, which a Flash player sends as soon as it
@@ -162,6 +196,14 @@ export interface ServeTcpPushOptions {
    * @default {() => false}
    */
   authorize?: (request: Request) => boolean | Promise<boolean>;
+  /**
+   * Sees each failure to accept a connection, such as running out of file
+   * descriptors (`EMFILE`). The relay keeps serving: it waits (from 5 ms,
+   * doubling up to 1 s while failures continue) and accepts again.
+   *
+   * @default {undefined}
+   */
+  onError?: (error: unknown) => void;
   /** Stand-in for `Deno.listen`; tests pass a fake. @default {Deno.listen} */
   listen?: (options: Deno.TcpListenOptions) => Deno.TcpListener;
 }
@@ -234,8 +276,8 @@ export interface TcpPushRelay {
    */
   shutdown(): Promise<void>;
   /**
-   * Resolves once the relay has shut down; rejects if accepting connections
-   * failed (the relay then shut itself down).
+   * Resolves once the relay has shut down. It never rejects: a failure to
+   * accept a connection goes to `onError` and the relay keeps serving.
    */
   readonly finished: Promise<void>;
 }
@@ -243,6 +285,8 @@ export interface TcpPushRelay {
 interface Connection {
   readonly id: string;
   readonly conn: Deno.TcpConn;
+  /** The remote IP address, for maxConnectionsPerAddress. */
+  readonly address: string;
   queue: (Uint8Array | undefined)[];
   head: number;
   queuedBytes: number;
@@ -261,9 +305,13 @@ const POLICY_REQUEST = new TextEncoder().encode("<policy-file-request/>\0");
 const COMMAND_REGEXP = /^(subscribe|unsubscribe) +(\S+)(?: +(\S+))?$/;
 const ROUTE_REGEXP = /^\/relay\/([^/]+)$/;
 const BAD_TEXT_REGEXP = /[\0\r\n]/g;
+/** A domain of the policy file: host name characters and wildcards. */
+const DOMAIN_REGEXP = /^[A-Za-z0-9*.:\-\[\]]+$/;
 const READ_BUFFER_BYTES = 1024;
 const COALESCE_BYTES = 65_536;
 const DRAIN_DEADLINE_MS = 1000;
+/** Refused connections being told why at once; more are closed unsaid. */
+const MAX_REFUSING = 64;
 
 function denyAll(): boolean {
   return false;
@@ -348,28 +396,37 @@ async function readBody(
  *    in the `"json"` format): it first gets what it missed, as far as the
  *    hub's replay window reaches (see {@linkcode Hub.subscribe}). Other
  *    messages from the client are ignored (they only count as activity for
- *    `idleTimeout`). A `subscribe` that fails (no hub, an invalid topic
+ *    `idleTimeout`, see there). A `subscribe` that fails (no hub, an invalid topic
  *    name, more than `maxSubscriptions`) closes the connection after an
  *    error message starting with `Cannot`.
  * 3. A Flash player's socket policy request, `<policy-file-request/>` and a
  *    NUL as the very first bytes of a connection (in either mode), is
  *    answered with the `policy` document and a NUL, and the connection is
- *    closed; no id is sent on that connection.
+ *    closed; no id is sent on that connection. By default the document
+ *    allows no domain (see `policyDomains`).
  *
  * Limits: every connection's queue is bounded by `maxQueuedBytes` (a client
  * that does not read is disconnected, the others are unaffected), incoming
- * commands by `maxCommandBytes`, connections by `maxConnections`, and idle
- * connections close after `idleTimeout`. A message broadcast or published
- * to a topic is encoded once, and the same bytes are queued for every
- * connection.
+ * commands by `maxCommandBytes`, connections by `maxConnections` and
+ * `maxConnectionsPerAddress`, and idle connections close after
+ * `idleTimeout`. A message broadcast or published to a topic is encoded
+ * once, and the same bytes are queued for every connection. Failing to
+ * accept a connection (for example for want of file descriptors) never
+ * stops the relay: it backs off and accepts again (see `onError`).
  *
- * A hub message that cannot be written is never skipped silently: with
- * `format: "data"`, a message whose data contains the delimiter, one that
- * exceeds `maxMessageBytes`, and a reset (the hub dropped messages for a
- * slow subscriber) close the subscribed connections after an error
- * message; with `format: "json"`, a reset is written as
- * `{"topic":…,"reset":"<reason>"}`. A subscriber whose hub stream fails
- * (for example its hub queue overflowed) is closed the same way.
+ * A hub message that cannot be framed is skipped with a notice in its
+ * place, and the subscription goes on: with `format: "data"`, a message
+ * whose data contains the delimiter or exceeds `maxMessageBytes` is
+ * replaced by the text
+ * `Cannot push message "<id>" of topic "<topic>": <reason>`; with
+ * `format: "json"`, a message over `maxMessageBytes` is replaced by
+ * `{"topic":…,"id":…,"error":"Cannot push message …"}`. A resume from an id
+ * before it gets the same notice again. A reset (the hub dropped messages
+ * for a slow subscriber) is written as `{"topic":…,"reset":"<reason>"}`
+ * with `format: "json"`; `format: "data"` cannot express it, so it closes
+ * the subscribed connection after an error message. A subscriber whose hub
+ * stream fails (for example its hub queue overflowed) is closed the same
+ * way.
  *
  * When the client closes its side of the connection, the relay closes the
  * connection too.
@@ -414,11 +471,14 @@ export function serveTcpPush(
     format = "data",
     maxCommandBytes = 1024,
     maxQueuedBytes = 4_194_304,
-    maxConnections = 10_000,
+    maxConnections = 512,
+    maxConnectionsPerAddress = 32,
     maxSubscriptions = 64,
     idleTimeout = 300_000,
     policyWait = 100,
     authorize = denyAll,
+    policyDomains = [],
+    onError,
     listen = Deno.listen,
   } = options;
   if (format !== "data" && format !== "json") {
@@ -431,6 +491,11 @@ export function serveTcpPush(
   checkPositiveInteger(action, "maxCommandBytes", maxCommandBytes);
   checkPositiveInteger(action, "maxQueuedBytes", maxQueuedBytes);
   checkPositiveInteger(action, "maxConnections", maxConnections);
+  checkPositiveInteger(
+    action,
+    "maxConnectionsPerAddress",
+    maxConnectionsPerAddress,
+  );
   checkPositiveInteger(action, "maxSubscriptions", maxSubscriptions);
   if (maxQueuedBytes <= maxMessageBytes) {
     throw new RangeError(
@@ -442,6 +507,15 @@ export function serveTcpPush(
   if (typeof options.policy === "string" && options.policy.includes("\0")) {
     throw new TypeError(`Cannot ${action}: policy contains a NUL character`);
   }
+  for (const domain of policyDomains) {
+    if (typeof domain !== "string" || !DOMAIN_REGEXP.test(domain)) {
+      throw new TypeError(
+        `Cannot ${action}: policyDomains has ${
+          quote(String(domain))
+        }, expected a domain such as "example.com" or "*.example.com"`,
+      );
+    }
+  }
 
   const listener = listen({ hostname, port });
   const addr = listener.addr;
@@ -450,9 +524,19 @@ export function serveTcpPush(
     : new TextEncoder().encode(
       `${
         options.policy ??
-          `<cross-domain-policy><allow-access-from domain="*" to-ports="${addr.port}"/></cross-domain-policy>`
+          `<cross-domain-policy>${
+            policyDomains.map((domain) =>
+              `<allow-access-from domain="${domain}" to-ports="${addr.port}"/>`
+            ).join("")
+          }</cross-domain-policy>`
       }\0`,
     );
+  if (policyFrame !== undefined && policyFrame.length > maxQueuedBytes) {
+    listener.close();
+    throw new RangeError(
+      `Cannot ${action}: the policy document is ${policyFrame.length} bytes, which exceeds maxQueuedBytes of ${maxQueuedBytes}`,
+    );
+  }
   // Relay-made messages (ids, errors) are not bound by maxMessageBytes.
   const unbounded: Framing = {
     mode,
@@ -460,10 +544,13 @@ export function serveTcpPush(
   };
   const sockets = new Set<Connection>();
   const byId = new Map<string, Connection>();
+  /** Open connections per remote IP address. */
+  const perAddress = new Map<string, number>();
   const tasks = new Set<Promise<void>>();
   /** Connections over maxConnections, closed once told so. */
   const refused = new Set<Deno.TcpConn>();
   let stopping = false;
+  const stopped = new AbortController();
 
   function track(task: Promise<void>): void {
     tasks.add(task);
@@ -475,41 +562,68 @@ export function serveTcpPush(
     return encodeFrame(text.replace(BAD_TEXT_REGEXP, " "), unbounded);
   }
 
-  // Declared once per relay: encodedOnce caches per function and message.
+  /**
+   * A hub message as a frame; a message that cannot be framed as a notice
+   * frame in its place; an Error when the connection must close.
+   * Declared once per relay: encodedOnce caches per function and message.
+   */
   function encodeHubMessage(message: HubMessage): Uint8Array | Error {
-    const what = message.kind === "message"
-      ? `message ${quote(message.id)} of topic ${quote(message.topic)}`
-      : `topic ${quote(message.topic)}`;
+    if (message.kind === "reset") {
+      if (format === "json") return encodeJson(message);
+      return new Error(
+        `Cannot push topic ${
+          quote(message.topic)
+        }: messages are missing (reset ${
+          quote(message.reason)
+        }), which format "data" cannot express`,
+      );
+    }
     try {
-      if (format === "json") {
-        const json = hubMessageToJson(message);
-        // hubMessageToJson always writes an object: add the topic in front.
-        return encodeFrame(
-          `{"topic":${JSON.stringify(message.topic)},${json.slice(1)}`,
-          framing,
-          `push ${what}`,
-        );
-      }
-      if (message.kind === "reset") {
-        return new Error(
-          `Cannot push ${what}: messages are missing (reset ${
-            quote(message.reason)
-          }), which format "data" cannot express`,
-        );
-      }
+      if (format === "json") return encodeJson(message);
       const text = typeof message.data === "string"
         ? message.data
         : message.data.toBase64();
-      return encodeFrame(text, framing, `push ${what}`);
+      return encodeFrame(
+        text,
+        framing,
+        `push message ${JSON.stringify(message.id)} of topic ${
+          quote(message.topic)
+        }`,
+      );
     } catch (error) {
-      return error instanceof Error ? error : new Error(String(error));
+      // The delimiter in the data, or over maxMessageBytes: skip it, and
+      // say so in its place.
+      const reason = errorMessage(error);
+      if (format === "data") return notice(reason);
+      return notice(
+        `{"topic":${JSON.stringify(message.topic)},"id":${
+          JSON.stringify(message.id)
+        },"error":${JSON.stringify(reason)}}`,
+      );
     }
+  }
+
+  function encodeJson(message: HubMessage): Uint8Array {
+    const json = hubMessageToJson(message);
+    // hubMessageToJson always writes an object: add the topic in front.
+    return encodeFrame(
+      `{"topic":${JSON.stringify(message.topic)},${json.slice(1)}`,
+      framing,
+      `push ${
+        message.kind === "message"
+          ? `message ${JSON.stringify(message.id)} of `
+          : ""
+      }topic ${quote(message.topic)}`,
+    );
   }
 
   function close(c: Connection): void {
     if (c.closed) return;
     c.closed = true;
     sockets.delete(c);
+    const count = perAddress.get(c.address)! - 1;
+    if (count === 0) perAddress.delete(c.address);
+    else perAddress.set(c.address, count);
     if (byId.get(c.id) === c) byId.delete(c.id);
     clearTimeout(c.timer);
     for (const controller of c.subscriptions.values()) controller.abort();
@@ -524,6 +638,11 @@ export function serveTcpPush(
   function closeAfter(c: Connection, frame: Uint8Array | undefined): void {
     if (c.closed || c.closing) return;
     if (frame !== undefined) {
+      // Relay-made bytes count against maxQueuedBytes too.
+      if (c.queuedBytes + frame.length > maxQueuedBytes) {
+        close(c);
+        return;
+      }
       c.queue.push(frame);
       c.queuedBytes += frame.length;
     }
@@ -701,7 +820,11 @@ export function serveTcpPush(
     const buffer = new Uint8Array(READ_BUFFER_BYTES);
     const splitter = createSplitter(
       { mode, maxMessageBytes: maxCommandBytes, fatal: false },
-      (text) => command(c, text),
+      (text) => {
+        // Only a complete message is activity: not a byte trickled alone.
+        c.lastActivity = performance.now();
+        command(c, text);
+      },
     );
     // Bytes of POLICY_REQUEST received so far, while the id is held.
     let matched = 0;
@@ -709,7 +832,6 @@ export function serveTcpPush(
       while (!c.closed) {
         const n = await c.conn.read(buffer);
         if (n === null) break;
-        c.lastActivity = performance.now();
         const chunk = buffer.subarray(0, n);
         if (c.held) {
           const length = Math.min(
@@ -751,11 +873,12 @@ export function serveTcpPush(
     close(c);
   }
 
-  function open(conn: Deno.TcpConn): void {
+  function open(conn: Deno.TcpConn, address: string): void {
     const id = crypto.randomUUID();
     const c: Connection = {
       id,
       conn,
+      address,
       queue: [],
       head: 0,
       queuedBytes: 0,
@@ -768,6 +891,7 @@ export function serveTcpPush(
       subscriptions: new Map(),
     };
     sockets.add(c);
+    perAddress.set(address, (perAddress.get(address) ?? 0) + 1);
     byId.set(id, c);
     const frame = notice(id);
     c.queue.push(frame);
@@ -777,10 +901,14 @@ export function serveTcpPush(
     track(readLoop(c));
   }
 
-  function refuse(conn: Deno.TcpConn): void {
-    const frame = notice(
-      `Cannot accept connection: the relay has ${sockets.size} connections, the maxConnections limit`,
-    );
+  /** Tells `conn` why it is refused (one short message), then closes it. */
+  function refuse(conn: Deno.TcpConn, reason: string): void {
+    if (refused.size >= MAX_REFUSING) {
+      // A flood: keep descriptors for the connections being served.
+      conn.close();
+      return;
+    }
+    const frame = notice(`Cannot accept connection: ${reason}`);
     refused.add(conn);
     const done = (): void => {
       if (refused.delete(conn)) conn.close();
@@ -798,6 +926,7 @@ export function serveTcpPush(
   function stop(): void {
     if (stopping) return;
     stopping = true;
+    stopped.abort();
     clearInterval(sweep);
     listener.close();
     for (const c of [...sockets]) close(c);
@@ -805,45 +934,41 @@ export function serveTcpPush(
     refused.clear();
   }
 
-  async function acceptLoop(): Promise<void> {
-    while (true) {
-      let conn: Deno.TcpConn;
-      try {
-        conn = await listener.accept();
-      } catch (error) {
-        if (stopping) return;
-        stop();
-        throw new Error(
-          `Cannot accept connection: ${errorMessage(error)}`,
-          { cause: error },
-        );
-      }
-      if (stopping) {
-        conn.close();
-        return;
-      }
-      try {
-        // Pushes are small and latency matters: do not wait to coalesce.
-        conn.setNoDelay(true);
-      } catch {
-        // The peer is already gone.
-        conn.close();
-        continue;
-      }
-      if (sockets.size >= maxConnections) refuse(conn);
-      else open(conn);
+  function accepted(conn: Deno.TcpConn): void {
+    try {
+      // Pushes are small and latency matters: do not wait to coalesce.
+      conn.setNoDelay(true);
+    } catch {
+      // The peer is already gone.
+      conn.close();
+      return;
+    }
+    const address = conn.remoteAddr.hostname;
+    const fromAddress = perAddress.get(address) ?? 0;
+    if (sockets.size >= maxConnections) {
+      refuse(
+        conn,
+        `the relay has ${sockets.size} connections, the maxConnections limit`,
+      );
+    } else if (fromAddress >= maxConnectionsPerAddress) {
+      refuse(
+        conn,
+        `address ${
+          quote(address)
+        } has ${fromAddress} connections, the maxConnectionsPerAddress limit`,
+      );
+    } else {
+      open(conn, address);
     }
   }
 
   async function run(): Promise<void> {
-    let failure: Error | undefined;
-    try {
-      await acceptLoop();
-    } catch (error) {
-      failure = error as Error;
-    }
+    await acceptLoop(listener, {
+      onConnection: accepted,
+      onError,
+      signal: stopped.signal,
+    });
     while (tasks.size > 0) await Promise.all([...tasks]);
-    if (failure !== undefined) throw failure;
   }
 
   const finished = run();

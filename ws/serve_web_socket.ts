@@ -5,6 +5,7 @@
 
 import type { AcceptWebSocketOptions } from "./accept_web_socket.ts";
 import { admitUpgrade } from "./admit_upgrade.ts";
+import { acceptLoop as runAcceptLoop } from "../_internal/accept_loop.ts";
 import { type ByteSource, byteSource, writeAll } from "./_byte_io.ts";
 import { codecConnection } from "./_codec_connection.ts";
 import type { WsCodec, WsConnection } from "./connection.ts";
@@ -214,10 +215,6 @@ function isClosedError(error: unknown): boolean {
     error instanceof Deno.errors.Interrupted;
 }
 
-function sleep(ms: number): Promise<void> {
-  return new Promise((resolve) => setTimeout(resolve, ms));
-}
-
 /**
  * Serves WebSockets on raw TCP (or TLS) with serverpush's codec engine:
  * its own HTTP/1.1 handshake and RFC 6455 codec over `Deno.listen`, with
@@ -358,27 +355,19 @@ export function serveWebSocket<T>(
     task.finally(() => tasks.delete(task));
   }
 
-  async function acceptLoop(): Promise<void> {
-    let delay = 5;
-    while (!stopping) {
-      let conn: Deno.Conn;
-      try {
-        conn = await listener.accept();
-      } catch (error) {
-        if (stopping || isClosedError(error)) return;
-        // Out of file descriptors and the like: wait, then try again.
-        report(error);
-        await sleep(delay);
-        delay = Math.min(delay * 2, 1000);
-        continue;
-      }
-      delay = 5;
-      if (stopping) {
-        closeQuietly(conn);
-        return;
-      }
-      track(handle(conn));
-    }
+  /** Aborted by shutdown: ends the accept loop. */
+  const accepting = new AbortController();
+
+  /**
+   * Accepts until shutdown; accept errors (out of file descriptors and the
+   * like) go to onError and are retried with backoff, never fatal.
+   */
+  function acceptLoop(): Promise<void> {
+    return runAcceptLoop(listener, {
+      onConnection: (conn) => track(handle(conn)),
+      onError: report,
+      signal: accepting.signal,
+    });
   }
 
   /** Upgrades `conn`, then runs the handler until the connection closes. */
@@ -617,6 +606,7 @@ export function serveWebSocket<T>(
   function shutdown(): Promise<void> {
     shutdownPromise ??= (async () => {
       stopping = true;
+      accepting.abort();
       signal?.removeEventListener("abort", onAbort);
       closeQuietly(listener);
       for (const conn of handshakes) closeQuietly(conn);

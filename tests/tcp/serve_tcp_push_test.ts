@@ -15,6 +15,7 @@ import {
   strictEqual,
   throws,
 } from "node:assert/strict";
+import net from "node:net";
 import { connect, type TestClient, until } from "./_client.ts";
 
 const UUID_REGEXP =
@@ -201,23 +202,103 @@ Deno.test("serveTcpPush resumes a topic after the last id a client saw", async (
   await hub.close();
 });
 
-Deno.test("serveTcpPush closes a data-format connection with an error for a message it cannot frame", async () => {
-  const hub = new Hub();
-  const relay = relayFor({ mode: "line" }, hub);
-  const { client } = await connected(relay, "line");
-  await client.write("subscribe t\n");
-  await until(() => hub.stats().subscribers === 1);
-  await hub.publish("t", { data: "two\nlines" });
-  const rest = await client.rest();
-  strictEqual(rest.length, 1);
-  match(
-    rest[0]!,
-    /^Cannot push message ".+" of topic "t": it contains CR or LF/,
-  );
-  await until(() => relay.connections === 0);
-  await client.close();
-  await relay.shutdown();
-  await hub.close();
+Deno.test("serveTcpPush skips a data-format message it cannot frame, with a notice in its place", async (t) => {
+  for (
+    const [mode, bad, reason] of [
+      ["nul", "poison\0pill", "it contains a NUL character"],
+      ["line", "two\nlines", "it contains CR or LF"],
+    ] as const
+  ) {
+    await t.step(mode, async () => {
+      const hub = new Hub();
+      const relay = relayFor({ mode }, hub);
+      const { client } = await connected(relay, mode);
+      const end = mode === "nul" ? "\0" : "\n";
+      await client.write(`subscribe t${end}`);
+      await until(() => hub.stats().subscribers === 1);
+      const first = await hub.publish("t", { data: "first" });
+      const poison = await hub.publish("t", { data: bad });
+      await hub.publish("t", { data: "second" });
+      strictEqual(await client.next(), "first");
+      strictEqual(
+        await client.next(),
+        `Cannot push message "${poison}" of topic "t": ${reason}${
+          mode === "nul"
+            ? ", the message delimiter"
+            : ", which end a message in line mode"
+        }`,
+      );
+      strictEqual(await client.next(), "second");
+      // Still subscribed, still connected.
+      await hub.publish("t", { data: "third" });
+      strictEqual(await client.next(), "third");
+      strictEqual(relay.connections, 1);
+      // A resume across the poison message works the same way.
+      const again = await connected(relay, mode);
+      await again.client.write(`subscribe t ${first}${end}`);
+      strictEqual(
+        await again.client.next(),
+        `Cannot push message "${poison}" of topic "t": ${reason}${
+          mode === "nul"
+            ? ", the message delimiter"
+            : ", which end a message in line mode"
+        }`,
+      );
+      strictEqual(await again.client.next(), "second");
+      strictEqual(await again.client.next(), "third");
+      await again.client.close();
+      await client.close();
+      await relay.shutdown();
+      await hub.close();
+    });
+  }
+});
+
+Deno.test("serveTcpPush skips a message over maxMessageBytes, with a notice in its place", async (t) => {
+  await t.step("data format", async () => {
+    const hub = new Hub();
+    const relay = relayFor({ maxMessageBytes: 10 }, hub);
+    const { client } = await connected(relay);
+    await client.write("subscribe t\0");
+    await until(() => hub.stats().subscribers === 1);
+    const big = await hub.publish("t", { data: "x".repeat(11) });
+    await hub.publish("t", { data: "small" });
+    strictEqual(
+      await client.next(),
+      `Cannot push message "${big}" of topic "t": it is 11 bytes, which exceeds maxMessageBytes of 10`,
+    );
+    strictEqual(await client.next(), "small");
+    await client.close();
+    await relay.shutdown();
+    await hub.close();
+  });
+  await t.step("json format", async () => {
+    const hub = new Hub();
+    const relay = relayFor({ format: "json", maxMessageBytes: 60 }, hub);
+    const { client } = await connected(relay);
+    await client.write("subscribe t\0");
+    await until(() => hub.stats().subscribers === 1);
+    const big = await hub.publish("t", { data: "x".repeat(60) });
+    const small = await hub.publish("t", { data: "small" });
+    const notice = JSON.parse((await client.next())!);
+    deepStrictEqual(Object.keys(notice), ["topic", "id", "error"]);
+    strictEqual(notice.topic, "t");
+    strictEqual(notice.id, big);
+    match(
+      notice.error,
+      new RegExp(
+        `^Cannot push message "${big}" of topic "t": it is \\d+ bytes, which exceeds maxMessageBytes of 60$`,
+      ),
+    );
+    deepStrictEqual(JSON.parse((await client.next())!), {
+      topic: "t",
+      id: small,
+      data: "small",
+    });
+    await client.close();
+    await relay.shutdown();
+    await hub.close();
+  });
 });
 
 Deno.test("serveTcpPush closes a data-format connection with an error on a reset", async () => {
@@ -283,15 +364,28 @@ Deno.test("serveTcpPush ignores messages that are not commands", async () => {
 });
 
 Deno.test("serveTcpPush answers a Flash policy request with the policy and closes", async (t) => {
-  await t.step("default policy allows the relay's port", async () => {
+  await t.step("default policy allows no domain", async () => {
     const relay = serveTcpPush();
     const client = await connect(relay.addr.port);
     await client.write("<policy-file-request/>\0");
     deepStrictEqual(await client.rest(), [
-      `<cross-domain-policy><allow-access-from domain="*" to-ports="${relay.addr.port}"/></cross-domain-policy>`,
+      `<cross-domain-policy></cross-domain-policy>`,
     ]);
     await until(() => relay.connections === 0);
     deepStrictEqual(relay.ids(), []);
+    await client.close();
+    await relay.shutdown();
+  });
+  await t.step("policyDomains are allowed on the relay's port", async () => {
+    const relay = serveTcpPush({
+      policyDomains: ["example.com", "*.example.org"],
+    });
+    const client = await connect(relay.addr.port);
+    await client.write("<policy-file-request/>\0");
+    const port = relay.addr.port;
+    deepStrictEqual(await client.rest(), [
+      `<cross-domain-policy><allow-access-from domain="example.com" to-ports="${port}"/><allow-access-from domain="*.example.org" to-ports="${port}"/></cross-domain-policy>`,
+    ]);
     await client.close();
     await relay.shutdown();
   });
@@ -361,7 +455,13 @@ Deno.test("serveTcpPush closes a connection that sends a command over maxCommand
 });
 
 Deno.test("serveTcpPush delivers a broadcast to 2000 concurrent connections", async () => {
-  const relay = relayFor({ mode: "line" });
+  // Above the defaults (512 in all, 32 per address), which suit a process
+  // limited to 1024 descriptors; the test process has more.
+  const relay = relayFor({
+    mode: "line",
+    maxConnections: 2000,
+    maxConnectionsPerAddress: 2000,
+  });
   const clients: TestClient[] = [];
   // In batches, to stay within the listen backlog.
   for (let batch = 0; batch < 10; batch++) {
@@ -431,6 +531,89 @@ Deno.test("serveTcpPush refuses connections over maxConnections with an error me
   await b.client.close();
   await c.client.close();
   await relay.shutdown();
+});
+
+Deno.test("serveTcpPush refuses connections past maxConnectionsPerAddress with an error message", async () => {
+  const relay = relayFor({ maxConnectionsPerAddress: 2 });
+  const a = await connected(relay);
+  const b = await connected(relay);
+  const extra = await connect(relay.addr.port);
+  deepStrictEqual(await extra.rest(), [
+    'Cannot accept connection: address "127.0.0.1" has 2 connections, the maxConnectionsPerAddress limit',
+  ]);
+  // Another address is served meanwhile (Linux routes all of 127/8 to lo).
+  const other = net.connect({
+    host: "127.0.0.1",
+    port: relay.addr.port,
+    localAddress: "127.0.0.2",
+  });
+  const otherId = await new Promise<string>((resolve, reject) => {
+    other.setEncoding("utf8");
+    other.once("data", (text: string) => resolve(text));
+    other.once("error", reject);
+  });
+  match(otherId, /^[0-9a-f-]{36}\0$/);
+  strictEqual(relay.connections, 3);
+  other.destroy();
+  await a.client.close();
+  await until(() => relay.connections === 1);
+  const c = await connected(relay);
+  match(c.id, UUID_REGEXP);
+  await extra.close();
+  await b.client.close();
+  await c.client.close();
+  await relay.shutdown();
+});
+
+Deno.test("serveTcpPush counts only complete messages as activity for idleTimeout", async () => {
+  const relay = relayFor({ idleTimeout: 500 });
+  const trickler = await connected(relay);
+  const busy = await connected(relay);
+  // One byte at a time, never a delimiter; an empty message on the other.
+  for (let i = 0; i < 100 && relay.ids().includes(trickler.id); i++) {
+    await trickler.client.write("x").catch(() => undefined);
+    await busy.client.write("\0");
+    await new Promise((r) => setTimeout(r, 50));
+  }
+  deepStrictEqual(relay.ids(), [busy.id]);
+  deepStrictEqual(await trickler.client.rest(), []);
+  await trickler.client.close();
+  await busy.client.close();
+  await relay.shutdown();
+});
+
+Deno.test("serveTcpPush counts relay-made messages against maxQueuedBytes", async (t) => {
+  await t.step("a policy document larger than maxQueuedBytes", () => {
+    throws(
+      () =>
+        serveTcpPush({
+          policy: "x".repeat(2000),
+          maxMessageBytes: 100,
+          maxQueuedBytes: 1000,
+        }),
+      {
+        name: "RangeError",
+        message:
+          "Cannot serve TCP push: the policy document is 2001 bytes, which exceeds maxQueuedBytes of 1000",
+      },
+    );
+  });
+  await t.step("notices of skipped messages", async () => {
+    const hub = new Hub();
+    const relay = relayFor({ maxMessageBytes: 10, maxQueuedBytes: 1000 }, hub);
+    const { client } = await connected(relay);
+    await client.write("subscribe t\0");
+    await until(() => hub.stats().subscribers === 1);
+    // The client does not read: the kernel takes some, then the queue
+    // fills with notices (each about 90 bytes) until it passes 1000 bytes.
+    for (let i = 0; i < 20_000 && relay.connections > 0; i++) {
+      await hub.publish("t", { data: "x".repeat(11) });
+    }
+    strictEqual(relay.connections, 0);
+    await client.close();
+    await relay.shutdown();
+    await hub.close();
+  });
 });
 
 Deno.test("serveTcpPush closes connections idle for longer than idleTimeout", async () => {
@@ -566,6 +749,14 @@ Deno.test("serveTcpPush rejects invalid options", () => {
   throws(() => serveTcpPush({ listen, mode: "crlf" as "nul" }), TypeError);
   throws(() => serveTcpPush({ listen, policy: "a\0b" }), TypeError);
   throws(() => serveTcpPush({ listen, maxConnections: 0 }), RangeError);
+  throws(
+    () => serveTcpPush({ listen, maxConnectionsPerAddress: 0 }),
+    RangeError,
+  );
+  throws(
+    () => serveTcpPush({ listen, policyDomains: ['a" to-ports="*'] }),
+    TypeError,
+  );
   throws(() => serveTcpPush({ listen, idleTimeout: -1 }), RangeError);
   throws(
     () => serveTcpPush({ listen, maxMessageBytes: 100, maxQueuedBytes: 100 }),
