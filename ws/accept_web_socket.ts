@@ -84,9 +84,14 @@ export interface AcceptWebSocketOptions {
    */
   maxMessageBytes?: number;
   /**
-   * `send()` resolves only once the socket's `bufferedAmount` is at or below
-   * this many bytes. Deno has no "drained" event, so a waiting `send()`
-   * polls `bufferedAmount` on a timer that backs off from 1 ms to 64 ms.
+   * Bound on the bytes queued for the client: `send()` resolves only once
+   * the socket's `bufferedAmount` is at or below this many bytes. A
+   * `send()` made while more are queued (its caller did not wait for the
+   * last one) is refused: it rejects with an `InvalidStateError` and the
+   * connection closes with 1008, so at most this plus one message is ever
+   * queued for a client that does not read. Deno has no "drained" event,
+   * so a waiting `send()` polls `bufferedAmount` on a timer that backs off
+   * from 1 ms to 64 ms.
    *
    * @default {1048576}
    */
