@@ -528,6 +528,11 @@ abstract class Session implements MessageSink {
       outbox[head] = undefined;
       outbox[head + 1] = undefined;
       this.#outboxHead = head + 2;
+      if (this.#outboxHead >= 1024 && this.#outboxHead * 2 >= outbox.length) {
+        // Feeds keep adding while others wait: drop the sent slots.
+        this.#outbox = outbox.slice(this.#outboxHead);
+        this.#outboxHead = 0;
+      }
       if (owner !== undefined) {
         // A feed that was cancelled meanwhile drops its message.
         if (owner.cancelled) continue;
@@ -536,7 +541,8 @@ abstract class Session implements MessageSink {
         continue;
       }
       void connection.send(text);
-      if (outbox.indexOf(undefined, this.#outboxHead) >= 0) continue;
+      const rest = this.#outbox!;
+      if (rest.indexOf(undefined, this.#outboxHead) >= 0) continue;
       // That was the last answer waiting: requests go on.
       this.#answering = false;
       if (this.#busy && !this.#handling) this.#after(undefined);

@@ -10,11 +10,13 @@ import {
 import {
   exceedsUtf8,
   fitCloseReason,
+  hasRoom,
   type MessageSink,
   pushMessages,
   sentAtOnce,
   socketConnection,
   UNREAD_MESSAGE_OVERHEAD,
+  whenDrained,
 } from "../../ws/_socket_connection.ts";
 import { FakeSocket, tick } from "./_fake_socket.ts";
 
@@ -121,6 +123,32 @@ Deno.test("socketConnection refuses a send() made over maxBufferedBytes and clos
   socket.finish(1008, "");
   await rejects(waiting, { name: "InvalidStateError" });
   await connection.closed;
+});
+
+Deno.test("hasRoom and whenDrained tell a sender when a send() would be accepted", async () => {
+  const socket = openFake();
+  const connection = socketConnection(socket.asWebSocket, {
+    maxBufferedBytes: 10,
+  });
+  // The connection's own limit decides, not the one passed.
+  strictEqual(hasRoom(connection, 0), true);
+  strictEqual(await state(whenDrained(connection, 0)), "resolved");
+  socket.bufferedAmount = 11;
+  const waiting = connection.send("0123456789ab");
+  strictEqual(hasRoom(connection, 100), false);
+  const drained = whenDrained(connection, 100);
+  strictEqual(await state(drained), "pending");
+  socket.bufferedAmount = 10;
+  await Promise.all([drained, waiting]);
+  strictEqual(hasRoom(connection, 0), true);
+  // A sender that waits for room is never refused.
+  await connection.send("more");
+  socket.bufferedAmount = 11;
+  void connection.send("x");
+  const stuck = whenDrained(connection, 0);
+  strictEqual(await state(stuck), "pending");
+  socket.finish(1006, "", false);
+  await rejects(stuck, { name: "InvalidStateError" });
 });
 
 Deno.test("socketConnection counts sends made before the socket opened against maxBufferedBytes", async () => {
