@@ -45,18 +45,19 @@ function textFrame(text: string): Uint8Array {
  */
 async function neverReader(
   port: number,
+  path = "/hub/",
 ): Promise<
   { conn: Deno.TcpConn; flood(frames: Uint8Array, ms: number): Promise<number> }
 > {
   const conn = await Deno.connect({ hostname: "127.0.0.1", port });
   const head = [
-    "GET /hub/ HTTP/1.1",
+    `GET ${path} HTTP/1.1`,
     `Host: 127.0.0.1:${port}`,
     "Upgrade: websocket",
     "Connection: Upgrade",
     "Sec-WebSocket-Version: 13",
     "Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==",
-    "Sec-WebSocket-Protocol: serverpush.v1",
+    ...(path === "/hub/" ? ["Sec-WebSocket-Protocol: serverpush.v1"] : []),
     "",
     "",
   ].join("\r\n");
@@ -146,8 +147,9 @@ async function warmUp(
   port: number,
   frames: Uint8Array,
   ms: number,
+  path: string,
 ): Promise<void> {
-  const client = await neverReader(port);
+  const client = await neverReader(port, path);
   const buffer = new Uint8Array(64 * 1024);
   const reading = (async () => {
     try {
@@ -167,13 +169,19 @@ async function attack(
   server: AbuseServer,
   frames: Uint8Array,
   attackers: number,
+  path = "/hub/",
 ): Promise<void> {
-  await warmUp(server.port, frames, 2_000);
+  await Promise.all(
+    Array.from(
+      { length: attackers },
+      () => warmUp(server.port, frames, 3_000, path),
+    ),
+  );
   await delay(500);
   const baseline = await server.memory();
   const honest = await honestClient(server.port);
   const clients = await Promise.all(
-    Array.from({ length: attackers }, () => neverReader(server.port)),
+    Array.from({ length: attackers }, () => neverReader(server.port, path)),
   );
   const { peak, result } = await peakRssDuring(
     server,
@@ -218,11 +226,13 @@ async function attack(
       mib(after.heapUsed)
     } (baseline heap ${mib(baseline.heapUsed)})`,
   );
-  // Per attacker: the buffer limit, one message, the requests waiting
-  // while the session waits for the peer (bounded by the same limit), and
-  // Deno's own socket buffers: a few MiB in all.
   ok(during > 0, "the honest client got no message during the attack");
-  const bound = attackers * (2 * LIMIT + 64 * 1024) + 24 * MiB;
+  // Per attacker: the buffer limit plus one message, and the requests
+  // waiting while the session waits for the peer (bounded by the same
+  // limit); on top, what RSS shows of the allocators' churn while the
+  // server handles the attack (measured 4 to 34 MiB in all, against 1.3 to
+  // 1.6 GiB before the bound).
+  const bound = attackers * (2 * LIMIT + 64 * 1024) + 32 * MiB;
   ok(growth < bound, `server grew by ${mib(growth)}, bound ${mib(bound)}`);
   ok(
     after.heapUsed < baseline.heapUsed + 8 * MiB,
