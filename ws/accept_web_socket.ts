@@ -122,7 +122,16 @@ export interface AcceptWebSocketOptions {
   heartbeat?: HeartbeatOptions | number | false;
   /**
    * Milliseconds `close()` waits for the client's close frame before
-   * `closed` resolves with 1006.
+   * `closed` resolves with 1006; the connection then holds nothing of its
+   * own any more.
+   *
+   * Deno's socket itself (its descriptor, and the bytes already handed to
+   * it: at most `maxBufferedBytes` plus one message) stays open until the
+   * client answers the close or the TCP connection ends: Deno offers no
+   * way to abort one server-side WebSocket once it is closing (its
+   * heartbeat does not apply then either). Shutting the `Deno.serve`
+   * server down releases them all. The codec engine (`serveWebSocket`) has
+   * no such limit.
    *
    * @default {5000}
    */
