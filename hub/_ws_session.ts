@@ -6,10 +6,11 @@
 import type { WsConnection } from "../ws/connection.ts";
 import {
   DEFAULT_MAX_UNREAD_BYTES,
+  hasRoom,
   type MessageSink,
   pushMessages,
-  sentAtOnce,
   UNREAD_MESSAGE_OVERHEAD,
+  whenDrained,
 } from "../ws/_socket_connection.ts";
 import type { Hub } from "./hub.ts";
 import { encodedOnce } from "./encoded_once.ts";
@@ -46,7 +47,10 @@ export type OpenSubscriber = (
 export interface SessionContext {
   hub: Hub;
   open: OpenSubscriber;
-  /** `send()` waits while more than this many bytes are buffered. */
+  /**
+   * Bound on the bytes queued for the client: the session sends nothing
+   * more while they are over it (its connection's `maxBufferedBytes`).
+   */
   maxBufferedBytes: number;
   /** `undefined` when every subscription is allowed (the default). */
   authorizeSubscribe: SessionAuthorize | undefined;
@@ -78,18 +82,22 @@ const AUTHORIZE_FAILED = "Cannot authorize request: the check failed";
 const MAX_PENDING = DEFAULT_MAX_UNREAD_BYTES;
 const TOO_MANY_PENDING =
   `Cannot queue message: unread messages exceed maxUnreadBytes of ${MAX_PENDING}`;
+const ANSWERS_UNREAD =
+  "Cannot queue message: the client does not read the answers";
 
 /**
- * A subscription whose messages go straight to a connection, each as
- * `encode(message)`: the next one is asked for at once while the connection
- * buffers at most `maxBufferedBytes`, else once `send()` says the buffer
- * drained. So a client that stops reading fills its subscriber's bounded
- * queue, not memory. When the subscription ends by itself, `session.feedEnded`
- * hears how.
+ * A subscription whose messages go to a connection through its session
+ * (see {@linkcode Session.transmit}), each as `encode(message)`: the next
+ * one is asked for once this one went out, so a feed holds at most one
+ * message while the client does not read, and the subscriber's bounded
+ * queue takes the rest. When the subscription ends by itself,
+ * `session.feedEnded` hears how.
  */
 class Feed implements SubscriberSink {
   readonly subscriber: Subscriber;
   readonly topic: string;
+  /** Set by {@linkcode Feed.cancel}: a held message is dropped. */
+  cancelled = false;
   #session: Session;
   #encode: (message: HubMessage) => string;
 
@@ -108,17 +116,17 @@ class Feed implements SubscriberSink {
   }
 
   deliver(message: HubMessage): void {
-    const session = this.#session;
-    const connection = session.connection;
-    const sent = connection.send(this.#encode(message));
-    if (
-      sentAtOnce(sent) ||
-      connection.bufferedAmount <= session.context.maxBufferedBytes
-    ) {
+    // When the message waits in the session, the session pulls once it
+    // went out.
+    if (this.#session.transmit(this.#encode(message), this)) {
       this.subscriber.pull();
-    } else {
-      sent.then(() => this.subscriber.pull(), ignoreClosing);
     }
+  }
+
+  /** Ends the subscription (the client unsubscribed or left). */
+  cancel(): void {
+    this.cancelled = true;
+    this.subscriber.cancel();
   }
 
   error(): void {
@@ -131,8 +139,9 @@ class Feed implements SubscriberSink {
 }
 
 /**
- * A send that fails means the connection is closing; the session's end
- * (the incoming messages end) releases the subscription.
+ * A session's outbox, between `whenDrained` and the flush: a connection
+ * that closes ends the session through its incoming messages (their end),
+ * which drops the outbox; nothing to do here.
  */
 function ignoreClosing(): void {}
 
@@ -280,6 +289,16 @@ type Handled = void | "stop";
  * the end, whether the connection closed or the handler's signal aborted.
  * One object per connection with its logic in shared methods, so that a
  * hub holding many idle connections pays little for each.
+ *
+ * Everything the session sends (answers, errors, the feeds' messages) goes
+ * through {@linkcode Session.transmit}, which sends only while the
+ * connection buffers at most `maxBufferedBytes`; past it, messages wait in
+ * the outbox (at most one per feed, plus one answer: a feed asks for its
+ * next message, and the session handles its next request, only once the
+ * last one went out). So a client that does not read costs at most the
+ * buffer limit plus one message of output, and, while an answer waits,
+ * `maxBufferedBytes` of requests waiting behind it, past which it is
+ * closed with 1008.
  */
 abstract class Session implements MessageSink {
   readonly connection: WsConnection;
@@ -295,7 +314,20 @@ abstract class Session implements MessageSink {
   #pendingHead = 0;
   #pendingBytes = 0;
   #busy = false;
+  /** A handled message's promise has not settled yet. */
+  #handling = false;
   #stopped = false;
+  /**
+   * What waits for the connection's buffer to drain, from `#outboxHead`
+   * on: pairs of text and its owner (the feed to pull once it went out,
+   * or `undefined` for an answer).
+   */
+  #outbox: (string | Feed | undefined)[] | undefined;
+  #outboxHead = 0;
+  /** An answer waits in the outbox: the next request waits for it. */
+  #answering = false;
+  /** `whenDrained` is pending. */
+  #draining = false;
 
   constructor(
     connection: WsConnection,
@@ -347,8 +379,17 @@ abstract class Session implements MessageSink {
     }
     const cost = (typeof data === "string" ? data.length : data.byteLength) +
       UNREAD_MESSAGE_OVERHEAD;
-    if (this.#pendingBytes > 0 && this.#pendingBytes + cost > MAX_PENDING) {
-      void this.connection.close(POLICY_VIOLATION, TOO_MANY_PENDING);
+    // Behind an answer the client does not read, requests count against
+    // the buffer limit: each would make another answer.
+    const answering = this.#answering;
+    const limit = answering
+      ? Math.min(MAX_PENDING, this.context.maxBufferedBytes)
+      : MAX_PENDING;
+    if (this.#pendingBytes > 0 && this.#pendingBytes + cost > limit) {
+      void this.connection.close(
+        POLICY_VIOLATION,
+        answering ? ANSWERS_UNREAD : TOO_MANY_PENDING,
+      );
       this.#stop();
       return;
     }
@@ -358,22 +399,32 @@ abstract class Session implements MessageSink {
 
   #run(data: string | Uint8Array): void {
     const result = this.handle(data);
-    if (result === undefined) return;
+    if (result === undefined) {
+      if (this.#answering) this.#busy = true;
+      return;
+    }
     if (result === "stop") {
       this.#stop();
       return;
     }
     this.#busy = true;
-    result.then((handled) => this.#after(handled));
+    this.#handling = true;
+    result.then((handled) => {
+      this.#handling = false;
+      this.#after(handled);
+    });
   }
 
   /** One message is handled: on to the next one that waits. */
   #after(handled: Handled): void {
-    this.#busy = false;
     if (handled === "stop") {
+      this.#busy = false;
       this.#stop();
       return;
     }
+    // Its answer waits for the buffer to drain: the flush goes on.
+    if (this.#answering) return;
+    this.#busy = false;
     while (!this.#busy && !this.#stopped) {
       const pending = this.#pending;
       if (pending === undefined) break;
@@ -414,23 +465,110 @@ abstract class Session implements MessageSink {
     this.#pending = undefined;
     this.#pendingHead = 0;
     this.#pendingBytes = 0;
+    this.#outbox = undefined;
+    this.#outboxHead = 0;
+    this.#answering = false;
     this.context.sessions.delete(this);
     this.release();
   }
 
   /**
-   * Sends the client an error; the one that makes `maxClientErrors` in a row
+   * Sends `text` now if the connection buffers at most `maxBufferedBytes`
+   * and nothing waits before it, and returns `true`; else queues it in the
+   * outbox and returns `false`: once it went out, `owner` is pulled, or,
+   * for an answer (`owner` undefined), the next request is handled.
+   */
+  transmit(text: string, owner: Feed | undefined): boolean {
+    const connection = this.connection;
+    if (
+      this.#outbox === undefined &&
+      hasRoom(connection, this.context.maxBufferedBytes)
+    ) {
+      void connection.send(text);
+      return true;
+    }
+    if (this.#stopped) return false;
+    (this.#outbox ??= []).push(text, owner);
+    if (owner === undefined) this.#answering = true;
+    this.#waitForDrain();
+    return false;
+  }
+
+  /** Sends an answer or error to the client; see {@linkcode transmit}. */
+  answer(text: string): void {
+    this.transmit(text, undefined);
+  }
+
+  #waitForDrain(): void {
+    if (this.#draining) return;
+    this.#draining = true;
+    whenDrained(this.connection, this.context.maxBufferedBytes).then(
+      () => this.#flush(),
+      ignoreClosing,
+    );
+  }
+
+  /** The buffer drained: sends what waits, as long as there is room. */
+  #flush(): void {
+    this.#draining = false;
+    const connection = this.connection;
+    const max = this.context.maxBufferedBytes;
+    while (!this.#stopped) {
+      const outbox = this.#outbox;
+      if (outbox === undefined) return;
+      if (this.#outboxHead >= outbox.length) {
+        this.#outbox = undefined;
+        this.#outboxHead = 0;
+        return;
+      }
+      if (!hasRoom(connection, max)) {
+        this.#waitForDrain();
+        return;
+      }
+      const head = this.#outboxHead;
+      const text = outbox[head] as string;
+      const owner = outbox[head + 1] as Feed | undefined;
+      outbox[head] = undefined;
+      outbox[head + 1] = undefined;
+      this.#outboxHead = head + 2;
+      if (this.#outboxHead >= 1024 && this.#outboxHead * 2 >= outbox.length) {
+        // Feeds keep adding while others wait: drop the sent slots.
+        this.#outbox = outbox.slice(this.#outboxHead);
+        this.#outboxHead = 0;
+      }
+      if (owner !== undefined) {
+        // A feed that was cancelled meanwhile drops its message.
+        if (owner.cancelled) continue;
+        void connection.send(text);
+        owner.subscriber.pull();
+        continue;
+      }
+      void connection.send(text);
+      const rest = this.#outbox!;
+      if (rest.indexOf(undefined, this.#outboxHead) >= 0) continue;
+      // That was the last answer waiting: requests go on.
+      this.#answering = false;
+      if (this.#busy && !this.#handling) this.#after(undefined);
+    }
+  }
+
+  /**
+   * Sends the client an error; the one that makes `maxClientErrors`
    * closes the connection with 1008 after it.
    */
   fail(error: ClientError & { topic?: string }): void {
     this.#errors++;
-    void this.connection.send(this.errorMessage(error));
+    this.answer(this.errorMessage(error));
     if (this.#errors >= this.context.maxClientErrors) {
       void this.connection.close(POLICY_VIOLATION, TOO_MANY_ERRORS);
     }
   }
 
-  /** A message went through: the count of errors in a row starts again. */
+  /**
+   * A message was published: the count of errors starts again. (Only a
+   * publish resets it: subscribe and unsubscribe cost the client nothing,
+   * so alternating them with bad messages must not dodge the limit.)
+   */
   ok(): void {
     this.#errors = 0;
   }
@@ -498,7 +636,7 @@ class TopicSession extends Session {
   }
 
   release(): void {
-    this.#feed?.subscriber.cancel();
+    this.#feed?.cancel();
   }
 
   errorMessage(error: ClientError): string {
@@ -536,7 +674,7 @@ type Outcome = ClientError | "ok" | "stop";
  */
 class MultiplexSession extends Session {
   /** The subscriptions by topic, made on the first. */
-  #subscriptions: Map<string, Subscriber> | undefined;
+  #subscriptions: Map<string, Feed> | undefined;
 
   handle(data: string | Uint8Array): Handled | Promise<Handled> {
     if (typeof data !== "string") {
@@ -578,10 +716,7 @@ class MultiplexSession extends Session {
 
   #settle(value: Record<string, unknown>, outcome: Outcome): Handled {
     if (outcome === "stop") return "stop";
-    if (outcome === "ok") {
-      this.ok();
-      return;
-    }
+    if (outcome === "ok") return;
     const topic = typeof value.topic === "string" &&
         outcome.code !== "invalid-topic"
       ? value.topic
@@ -590,7 +725,7 @@ class MultiplexSession extends Session {
   }
 
   #send(value: Record<string, string>): void {
-    void this.connection.send(JSON.stringify(value));
+    this.answer(JSON.stringify(value));
   }
 
   async #subscribe(value: Record<string, unknown>): Promise<Outcome> {
@@ -655,7 +790,7 @@ class MultiplexSession extends Session {
       void this.connection.close(GOING_AWAY, HUB_CLOSED);
       return "stop";
     }
-    (this.#subscriptions ??= new Map()).set(topic, feed.subscriber);
+    (this.#subscriptions ??= new Map()).set(topic, feed);
     return "ok";
   }
 
@@ -672,8 +807,8 @@ class MultiplexSession extends Session {
   #unsubscribe(value: Record<string, unknown>): Outcome {
     const topic = readTopic("unsubscribe from", value);
     if (isClientError(topic)) return topic;
-    const subscriber = this.#subscriptions?.get(topic);
-    if (subscriber === undefined) {
+    const feed = this.#subscriptions?.get(topic);
+    if (feed === undefined) {
       return {
         code: "not-subscribed",
         message: `Cannot unsubscribe from topic ${
@@ -682,7 +817,7 @@ class MultiplexSession extends Session {
       };
     }
     this.#subscriptions!.delete(topic);
-    subscriber.cancel();
+    feed.cancel();
     this.#send({ type: "unsubscribed", topic });
     return "ok";
   }
@@ -699,6 +834,7 @@ class MultiplexSession extends Session {
     );
     if (result === undefined) return "stop";
     if (typeof result !== "string") return result;
+    this.ok();
     this.#send({ type: "published", topic, id: result });
     return "ok";
   }
@@ -706,7 +842,7 @@ class MultiplexSession extends Session {
   release(): void {
     const subscriptions = this.#subscriptions;
     if (subscriptions === undefined) return;
-    for (const subscriber of subscriptions.values()) subscriber.cancel();
+    for (const feed of subscriptions.values()) feed.cancel();
     subscriptions.clear();
   }
 
@@ -726,7 +862,7 @@ class MultiplexSession extends Session {
   feedEnded(feed: Feed, end: "done" | "overflow"): void {
     if (end === "overflow") {
       void this.connection.close(POLICY_VIOLATION, TOO_SLOW);
-    } else if (this.#subscriptions?.get(feed.topic) === feed.subscriber) {
+    } else if (this.#subscriptions?.get(feed.topic) === feed) {
       void this.connection.close(GOING_AWAY, HUB_CLOSED);
     }
   }

@@ -170,11 +170,16 @@ export interface HubHandlerOptions {
    */
   maxSubscriptions?: number;
   /**
-   * Consecutive invalid or refused messages after which a WebSocket is
-   * closed with 1008; any accepted message resets the count. (A client's
-   * messages are handled one at a time, in order; those that wait behind a
-   * slow hook are bounded at 16 MiB, past which the WebSocket is closed
-   * with 1008 too.)
+   * Invalid or refused messages after which a WebSocket is closed with
+   * 1008; only an accepted publish resets the count (an accepted
+   * `subscribe` or `unsubscribe` does not, so alternating them with bad
+   * messages cannot dodge the limit). A client's messages are handled one
+   * at a time, in order; those that wait behind a slow hook are bounded at
+   * 16 MiB, and those that wait behind an answer the client does not read
+   * (the socket buffers over 1 MiB) at 1 MiB; past either the WebSocket is
+   * closed with 1008 too. Everything sent to a WebSocket (messages,
+   * answers, errors, replays) waits while its socket buffers over 1 MiB,
+   * so a client that does not read costs about 1 MiB plus one message.
    *
    * @default {10}
    */

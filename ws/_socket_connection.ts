@@ -45,7 +45,12 @@ export interface SocketConnectionOptions {
    */
   maxMessageBytes?: number;
   /**
-   * `send()` resolves only once `socket.bufferedAmount` is at or below this.
+   * Bound on the bytes queued for the peer (`socket.bufferedAmount`, and
+   * what waits for the socket to open): `send()` resolves only once they
+   * are at or below this. A `send()` made while they are above it (its
+   * caller did not wait for the last one) is refused: it rejects and the
+   * connection closes with 1008. So at most this plus one message is ever
+   * queued.
    *
    * @default {1048576}
    */
@@ -201,10 +206,14 @@ function checkTimeout(value: number): number {
  * - `send()` hands the data to the socket, then waits while
  *   `socket.bufferedAmount` is above `maxBufferedBytes`, polling it on a
  *   timer that backs off from 1 ms to 64 ms (the platform has no drain
- *   event). It rejects with an `InvalidStateError` `DOMException` when the
- *   connection is closing or closed (also when it closes while waiting);
- *   that rejection is marked handled, so a fire-and-forget `send()` never
- *   becomes an unhandled rejection, while an awaiting caller still sees it.
+ *   event). A `send()` made while more than `maxBufferedBytes` are queued
+ *   is refused and closes the connection with 1008, so at most
+ *   `maxBufferedBytes` plus one message are ever queued for the peer. It
+ *   rejects with an `InvalidStateError` `DOMException` when the
+ *   connection is closing or closed (also when it closes while waiting, or
+ *   when it was refused); that rejection is marked handled, so a
+ *   fire-and-forget `send()` never becomes an unhandled rejection, while an
+ *   awaiting caller still sees it.
  * - `close()` validates the code (RangeError), sends the close frame and
  *   resolves once `closed` does; if the peer does not answer within
  *   `closeTimeout`, `closed` resolves with 1006 (the platform socket itself
@@ -257,6 +266,44 @@ export function pushMessages(
 
 /** Key of the method behind {@linkcode pushMessages}. */
 const PUSH: unique symbol = Symbol("push");
+/** Key of the method behind {@linkcode hasRoom}. */
+const ROOM: unique symbol = Symbol("room");
+/** Key of the method behind {@linkcode whenDrained}. */
+const DRAINED: unique symbol = Symbol("drained");
+
+/**
+ * Whether `connection` may take another message now: at most `max` bytes
+ * are queued for the peer (for a connection of {@linkcode socketConnection},
+ * its own `maxBufferedBytes` decides and `max` is not used). A sender that
+ * sends only when this holds never has a `send()` refused.
+ */
+export function hasRoom(connection: WsConnection, max: number): boolean {
+  return connection instanceof SocketConnection
+    ? connection[ROOM]()
+    : connection.bufferedAmount <= max;
+}
+
+/**
+ * Resolves once {@linkcode hasRoom} holds again; rejects with an
+ * `InvalidStateError` `DOMException` if the connection closes first (a
+ * connection that is not {@linkcode socketConnection}'s is polled, and its
+ * promise resolves once it has room or is closed).
+ */
+export function whenDrained(
+  connection: WsConnection,
+  max: number,
+): Promise<void> {
+  if (connection instanceof SocketConnection) return connection[DRAINED]();
+  return new Promise((resolve) => {
+    let closed = false;
+    connection.closed.then(() => closed = true);
+    const check = (): void => {
+      if (closed || connection.bufferedAmount <= max) resolve();
+      else setTimeout(check, MAX_DRAIN_POLL_MS);
+    };
+    check();
+  });
+}
 
 type Reads = PromiseWithResolvers<MessageResult>[];
 
@@ -695,6 +742,54 @@ class SocketConnection implements WsConnection, IteratorHost {
     return this.#drain.promise;
   }
 
+  /**
+   * Whether at most `maxBufferedBytes` are queued for the peer; asks the
+   * socket only when the bound says they could be more.
+   */
+  [ROOM](): boolean {
+    if (this.#bufferedBound <= this.#maxBufferedBytes) return true;
+    // Before the socket opens, the bound counts what waits for it.
+    if (!this.#opened) return false;
+    const amount = this.#socket.bufferedAmount;
+    this.#bufferedBound = amount;
+    return amount <= this.#maxBufferedBytes;
+  }
+
+  [DRAINED](): Promise<void> {
+    if (this.#finished || this.#closing !== undefined) {
+      return handled(Promise.reject(closedError("is closing")));
+    }
+    if (this[ROOM]()) return SENT;
+    return handled(
+      this.#opened
+        ? this.#waitForDrain()
+        : this.#whenOpen().then(() => this[DRAINED]()),
+    );
+  }
+
+  /** Resolves once the socket opened; rejects if it never does. */
+  #whenOpen(): Promise<void> {
+    this.#openResolvers ??= Promise.withResolvers<boolean>();
+    return this.#openResolvers.promise.then((open) =>
+      open ? undefined : Promise.reject(closedError("did not open"))
+    );
+  }
+
+  /** Refuses a send made over `maxBufferedBytes`: closes with 1008. */
+  #overflow(): Promise<void> {
+    const max = this.#maxBufferedBytes;
+    void this.#close(
+      1008,
+      `Cannot send message: the peer reads too slowly (over maxBufferedBytes of ${max})`,
+    );
+    return handled(Promise.reject(
+      new DOMException(
+        `Cannot send message: more than maxBufferedBytes of ${max} are queued for the peer`,
+        "InvalidStateError",
+      ),
+    ));
+  }
+
   #sendNow(data: WsSendData): Promise<void> {
     if (this.#finished) return Promise.reject(closedError("is closed"));
     const socket = this.#socket;
@@ -710,12 +805,6 @@ class SocketConnection implements WsConnection, IteratorHost {
     } catch (error) {
       return Promise.reject(error);
     }
-    // A UTF-16 code unit takes at most 3 bytes in UTF-8.
-    this.#bufferedBound += typeof data === "string"
-      ? data.length * 3
-      : data instanceof Blob
-      ? data.size
-      : data.byteLength;
     if (this.#bufferedBound <= this.#maxBufferedBytes) return SENT;
     const amount = socket.bufferedAmount;
     this.#bufferedBound = amount;
@@ -724,16 +813,26 @@ class SocketConnection implements WsConnection, IteratorHost {
   }
 
   #send(data: WsSendData): Promise<void> {
-    if (this.#opened || this.#finished) {
+    if (this.#finished) {
+      return handled(Promise.reject(closedError("is closed")));
+    }
+    if (this.#closing !== undefined) {
+      return handled(Promise.reject(closedError("is closing")));
+    }
+    if (!this[ROOM]()) return this.#overflow();
+    // Counted before it is handed over, so that sends waiting for the
+    // socket to open count too. A UTF-16 code unit takes at most 3 bytes
+    // in UTF-8.
+    this.#bufferedBound += typeof data === "string"
+      ? data.length * 3
+      : data instanceof Blob
+      ? data.size
+      : (data as ArrayBufferView | ArrayBuffer).byteLength ?? 0;
+    if (this.#opened) {
       const sent = this.#sendNow(data);
       return sent === SENT ? sent : handled(sent);
     }
-    this.#openResolvers ??= Promise.withResolvers<boolean>();
-    return handled(
-      this.#openResolvers.promise.then((open) =>
-        open ? this.#sendNow(data) : Promise.reject(closedError("did not open"))
-      ),
-    );
+    return handled(this.#whenOpen().then(() => this.#sendNow(data)));
   }
 
   #close(code?: number, reason?: string): Promise<void> {

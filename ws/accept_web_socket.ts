@@ -95,9 +95,14 @@ export interface AcceptWebSocketOptions {
    */
   maxMessageBytes?: number;
   /**
-   * `send()` resolves only once the socket's `bufferedAmount` is at or below
-   * this many bytes. Deno has no "drained" event, so a waiting `send()`
-   * polls `bufferedAmount` on a timer that backs off from 1 ms to 64 ms.
+   * Bound on the bytes queued for the client: `send()` resolves only once
+   * the socket's `bufferedAmount` is at or below this many bytes. A
+   * `send()` made while more are queued (its caller did not wait for the
+   * last one) is refused: it rejects with an `InvalidStateError` and the
+   * connection closes with 1008, so at most this plus one message is ever
+   * queued for a client that does not read. Deno has no "drained" event,
+   * so a waiting `send()` polls `bufferedAmount` on a timer that backs off
+   * from 1 ms to 64 ms.
    *
    * @default {1048576}
    */
@@ -128,7 +133,16 @@ export interface AcceptWebSocketOptions {
   heartbeat?: HeartbeatOptions | number | false;
   /**
    * Milliseconds `close()` waits for the client's close frame before
-   * `closed` resolves with 1006.
+   * `closed` resolves with 1006; the connection then holds nothing of its
+   * own any more.
+   *
+   * Deno's socket itself (its descriptor, and the bytes already handed to
+   * it: at most `maxBufferedBytes` plus one message) stays open until the
+   * client answers the close or the TCP connection ends: Deno offers no
+   * way to abort one server-side WebSocket once it is closing (its
+   * heartbeat does not apply then either). Shutting the `Deno.serve`
+   * server down releases them all. The codec engine (`serveWebSocket`) has
+   * no such limit.
    *
    * @default {5000}
    */

@@ -759,19 +759,33 @@ Deno.test("createHubHandler answers bad serverpush.v1 messages with errors and k
   await hub.close();
 });
 
-Deno.test("createHubHandler closes a serverpush.v1 WebSocket with 1008 after maxClientErrors bad messages in a row", async () => {
+Deno.test("createHubHandler closes a serverpush.v1 WebSocket with 1008 after maxClientErrors bad messages not broken by a publish", async () => {
   const hub = new Hub();
-  await using server = serveHub(hub, { maxClientErrors: 3 });
+  await using server = serveHub(hub, {
+    maxClientErrors: 3,
+    allowPublish: true,
+    authorizePublish: () => true,
+  });
   const socket = openSocket(server.origin, "serverpush.v1");
   socket.send("bad");
+  socket.send("bad");
+  socket.send({ type: "publish", topic: "ok", data: "x" });
+  socket.send("bad");
   socket.send({ type: "subscribe", topic: "ok" });
-  for (let i = 0; i < 3; i++) socket.send("bad");
+  socket.send("bad");
+  socket.send({ type: "unsubscribe", topic: "ok" });
+  socket.send("bad");
   strictEqual((await socket.next()).code, "invalid-json");
+  strictEqual((await socket.next()).code, "invalid-json");
+  // A publish resets the count.
+  strictEqual((await socket.next()).type, "published");
+  strictEqual((await socket.next()).code, "invalid-json");
+  // Subscribe and unsubscribe do not: the third error since the publish
+  // closes.
   deepStrictEqual(await socket.next(), { type: "subscribed", topic: "ok" });
-  // The good message reset the count: three more errors, then the close.
-  for (let i = 0; i < 3; i++) {
-    strictEqual((await socket.next()).code, "invalid-json");
-  }
+  strictEqual((await socket.next()).code, "invalid-json");
+  deepStrictEqual(await socket.next(), { type: "unsubscribed", topic: "ok" });
+  strictEqual((await socket.next()).code, "invalid-json");
   deepStrictEqual(await within(socket.closed, "the close"), {
     code: 1008,
     reason: "Cannot continue: too many invalid messages",

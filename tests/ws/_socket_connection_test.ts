@@ -10,11 +10,13 @@ import {
 import {
   exceedsUtf8,
   fitCloseReason,
+  hasRoom,
   type MessageSink,
   pushMessages,
   sentAtOnce,
   socketConnection,
   UNREAD_MESSAGE_OVERHEAD,
+  whenDrained,
 } from "../../ws/_socket_connection.ts";
 import { FakeSocket, tick } from "./_fake_socket.ts";
 
@@ -85,14 +87,82 @@ Deno.test("socketConnection send() waits until bufferedAmount is back under maxB
   await connection.send("at the limit");
   socket.bufferedAmount = 11;
   const first = connection.send("over");
-  const second = connection.send("still over");
   strictEqual(await state(first), "pending");
-  strictEqual(await state(second), "pending");
   // The data was handed over; only the promise waits.
-  deepStrictEqual(socket.sent, ["at the limit", "over", "still over"]);
+  deepStrictEqual(socket.sent, ["at the limit", "over"]);
   socket.bufferedAmount = 10;
-  await Promise.all([first, second]);
+  await first;
+  const second = connection.send("then more");
+  socket.bufferedAmount = 10;
+  await second;
+  deepStrictEqual(socket.sent, ["at the limit", "over", "then more"]);
   strictEqual(connection.bufferedAmount, 10);
+});
+
+Deno.test("socketConnection refuses a send() made over maxBufferedBytes and closes with 1008", async () => {
+  const socket = openFake();
+  const connection = socketConnection(socket.asWebSocket, {
+    maxBufferedBytes: 10,
+  });
+  socket.bufferedAmount = 11;
+  // The caller did not wait for the send that went over: refused.
+  const waiting = connection.send("over");
+  const refused = connection.send("still over");
+  await rejects(refused, {
+    name: "InvalidStateError",
+    message:
+      "Cannot send message: more than maxBufferedBytes of 10 are queued for the peer",
+  });
+  deepStrictEqual(socket.sent, ["over"]);
+  deepStrictEqual(socket.calls.filter((call) => call.kind === "close"), [{
+    kind: "close",
+    code: 1008,
+    reason:
+      "Cannot send message: the peer reads too slowly (over maxBufferedBytes of 10)",
+  }]);
+  socket.finish(1008, "");
+  await rejects(waiting, { name: "InvalidStateError" });
+  await connection.closed;
+});
+
+Deno.test("hasRoom and whenDrained tell a sender when a send() would be accepted", async () => {
+  const socket = openFake();
+  const connection = socketConnection(socket.asWebSocket, {
+    maxBufferedBytes: 10,
+  });
+  // The connection's own limit decides, not the one passed.
+  strictEqual(hasRoom(connection, 0), true);
+  strictEqual(await state(whenDrained(connection, 0)), "resolved");
+  socket.bufferedAmount = 11;
+  const waiting = connection.send("0123456789ab");
+  strictEqual(hasRoom(connection, 100), false);
+  const drained = whenDrained(connection, 100);
+  strictEqual(await state(drained), "pending");
+  socket.bufferedAmount = 10;
+  await Promise.all([drained, waiting]);
+  strictEqual(hasRoom(connection, 0), true);
+  // A sender that waits for room is never refused.
+  await connection.send("more");
+  socket.bufferedAmount = 11;
+  void connection.send("x");
+  const stuck = whenDrained(connection, 0);
+  strictEqual(await state(stuck), "pending");
+  socket.finish(1006, "", false);
+  await rejects(stuck, { name: "InvalidStateError" });
+});
+
+Deno.test("socketConnection counts sends made before the socket opened against maxBufferedBytes", async () => {
+  const socket = new FakeSocket();
+  const connection = socketConnection(socket.asWebSocket, {
+    maxBufferedBytes: 10,
+  });
+  const first = connection.send("0123456789ab");
+  const refused = connection.send("more");
+  await rejects(refused, { name: "InvalidStateError" });
+  socket.open();
+  await rejects(first, { name: "InvalidStateError" });
+  deepStrictEqual(socket.sent, []);
+  strictEqual(socket.calls[0]?.code, 1008);
 });
 
 Deno.test("socketConnection send() rejects when the connection closes while it waits", async () => {
