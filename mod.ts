@@ -2,7 +2,10 @@
 
 /**
  * serverpush: every way a server pushes data to a web client, on web
- * standards. Server-Sent Events, WebSocket, polling and a hub.
+ * standards. Server-Sent Events, WebSocket, polling, a raw TCP relay, a hub,
+ * one handler that serves a hub over all of them, and one client that reads
+ * them all. Each area is also its own entry (`./sse`, `./ws`, `./message`,
+ * `./hub`, `./hub/redis`, `./polling`, `./tcp`, `./serve`, `./client`).
  *
  * @example Encode a Server-Sent Event
  * ```ts
@@ -17,6 +20,9 @@
 
 export * from "./sse/mod.ts";
 export * from "./ws/mod.ts";
+export * from "./message/mod.ts";
 export * from "./hub/mod.ts";
 export * from "./polling/mod.ts";
 export * from "./tcp/mod.ts";
+export * from "./serve/mod.ts";
+export * from "./client/mod.ts";

@@ -17,6 +17,7 @@
 
 import process from "node:process";
 import { Hub } from "../hub/mod.ts";
+import { createHubHandler } from "../serve/mod.ts";
 
 const [impl = "hub", transport = "sse"] = Deno.args;
 if (!["hub", "bare"].includes(impl) || !["sse", "ws"].includes(transport)) {
@@ -43,7 +44,7 @@ interface Server {
 /** The hub: the handler as a user would mount it, default options. */
 function hubServer(): Server {
   const hub = new Hub();
-  const handler = hub.handler({ prefix: "/hub" });
+  const handler = createHubHandler(hub, { prefix: "/hub" });
   return {
     handle: handler,
     subscribers: () => hub.stats().subscribers,

@@ -11,7 +11,7 @@
 // - bare:   Deno.upgradeWebSocket, the sockets in a Set;
 // - native: acceptWebSocket, each connection iterated (an echo's shape);
 // - codec:  serveWebSocket (no deflate), each connection iterated;
-// - hub:    Hub.handler(), one topic subscriber per connection.
+// - hub:    createHubHandler(hub), one topic subscriber per connection.
 //
 // Run with --v8-flags=--expose-gc; by hand:
 //   deno run -A --v8-flags=--expose-gc bench/_ws_memory_server.ts codec
@@ -22,6 +22,7 @@ import {
   serveWebSocket,
   type WsConnection,
 } from "../ws/mod.ts";
+import { createHubHandler } from "../serve/mod.ts";
 
 const kind = Deno.args[0] ?? "bare";
 if (!["bare", "native", "codec", "hub"].includes(kind)) {
@@ -66,7 +67,7 @@ if (kind === "bare") {
   wsPort = server.addr.port;
 } else {
   const hub = new Hub();
-  upgrade = hub.handler();
+  upgrade = createHubHandler(hub);
   count = () => hub.stats().subscribers;
 }
 

@@ -15,7 +15,7 @@
  * and external (ArrayBuffer) memory are read after a full GC before any
  * connection and with all N open; the table shows the difference divided
  * by N. Kinds: `bare` (`Deno.upgradeWebSocket`), `native`
- * (`acceptWebSocket`), `codec` (`serveWebSocket`), `hub` (`Hub.handler()`,
+ * (`acceptWebSocket`), `codec` (`serveWebSocket`), `hub` (`createHubHandler(hub)`,
  * one topic subscriber each) and `ws` (8.23 on Node). RSS also counts
  * memory the runtime keeps after the connections' setup (V8 grows its
  * young generation under a burst of allocations), so compare at the same

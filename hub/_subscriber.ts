@@ -2,13 +2,13 @@
 // This module is browser compatible.
 
 import type { HubBackend } from "./backend.ts";
-import { encodedOnce } from "./encoded_once.ts";
+import { encodedOnce } from "../message/encoded_once.ts";
 import type {
   HubDataMessage,
   HubMessage,
   HubResetMessage,
   HubResetReason,
-} from "./message.ts";
+} from "../message/message.ts";
 import { dataByteLength, quote } from "./_validate.ts";
 
 /** Messages fetched from the backend per replay read. */

@@ -1,47 +1,14 @@
 // Copyright 2026 the serverpush authors. MIT license.
 // This module is browser compatible.
 
-import type { HubPublishMessage } from "./message.ts";
+import type { HubPublishMessage } from "../message/message.ts";
+import { quote } from "../_internal/quote.ts";
+import { utf8Length } from "../_internal/utf8_length.ts";
 
-const TOPIC_REGEXP = /^[A-Za-z0-9._~:/-]{1,128}$/;
+export { checkTopic } from "../message/topic.ts";
+export { quote };
+
 const BAD_EVENT_REGEXP = /[\r\n\0]/;
-
-/** Quotes a caller-supplied value for an error message, cut to 40 chars. */
-export function quote(value: unknown): string {
-  const text = typeof value === "string" ? value : String(value);
-  return JSON.stringify(text.length > 40 ? `${text.slice(0, 40)}...` : text);
-}
-
-/** Throws a TypeError unless `topic` is a valid topic name. */
-export function checkTopic(action: string, topic: unknown): void {
-  if (typeof topic !== "string" || !TOPIC_REGEXP.test(topic)) {
-    throw new TypeError(
-      `Cannot ${action} topic ${quote(topic)}: ${
-        typeof topic !== "string"
-          ? "the topic is not a string"
-          : "a topic is 1 to 128 characters of A-Z a-z 0-9 . _ ~ : / -"
-      }`,
-    );
-  }
-}
-
-/** UTF-8 byte length of `text`; lone surrogates count as U+FFFD. */
-export function utf8Length(text: string): number {
-  let bytes = 0;
-  for (let i = 0; i < text.length; i++) {
-    const code = text.charCodeAt(i);
-    if (code < 0x80) bytes += 1;
-    else if (code < 0x800) bytes += 2;
-    else if (
-      code >= 0xd800 && code <= 0xdbff && i + 1 < text.length &&
-      (text.charCodeAt(i + 1) & 0xfc00) === 0xdc00
-    ) {
-      bytes += 4;
-      i++;
-    } else bytes += 3;
-  }
-  return bytes;
-}
 
 /** Byte size of a message's payload. */
 export function dataByteLength(message: { data: string | Uint8Array }): number {
@@ -88,13 +55,4 @@ export function checkPublishMessage(
   }
   const copy = typeof data === "string" ? data : data.slice();
   return event === undefined ? { data: copy } : { event, data: copy };
-}
-
-/**
- * Whether `error` refuses a publish that would create one topic too many
- * (a `HubLimitError`, or a backend's own `RangeError` with that code).
- */
-export function isTooManyTopics(error: unknown): boolean {
-  return error instanceof RangeError &&
-    (error as { code?: unknown }).code === "too-many-topics";
 }

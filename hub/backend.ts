@@ -1,7 +1,8 @@
 // Copyright 2026 the serverpush authors. MIT license.
 // This module is browser compatible.
 
-import type { HubDataMessage, HubPublishMessage } from "./message.ts";
+import type { HubDataMessage, HubPublishMessage } from "../message/message.ts";
+import type { HubHistory } from "../message/source.ts";
 
 /**
  * Options for {@linkcode HubBackend.read}.
@@ -28,36 +29,6 @@ export interface HubReadOptions {
   since?: string;
   /** Largest number of messages to return, a positive integer. */
   limit: number;
-}
-
-/**
- * Messages read from the replay window, and whether some are missing.
- *
- * @example See that history was trimmed
- * ```ts
- * import { Hub, type HubHistory } from "@serverpush/serverpush/hub";
- * import { deepStrictEqual } from "node:assert/strict";
- *
- * const hub = new Hub({ replay: { maxMessages: 2 } });
- * const first = await hub.publish("t", { data: "1" });
- * await hub.publish("t", { data: "2" });
- * await hub.publish("t", { data: "3" });
- * await hub.publish("t", { data: "4" });
- * const history: HubHistory = await hub.history("t", { since: first });
- * deepStrictEqual(history.reset, "window-exceeded");
- * deepStrictEqual(history.messages.map((m) => m.data), ["3", "4"]);
- * await hub.close();
- * ```
- */
-export interface HubHistory {
-  /** Messages in id order, oldest first. */
-  messages: HubDataMessage[];
-  /**
-   * Present when messages after `since` cannot be delivered: `since` is
-   * unknown or they were trimmed. `messages` then starts at the oldest
-   * retained message instead.
-   */
-  reset?: "unknown-id" | "window-exceeded";
 }
 
 /**

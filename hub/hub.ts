@@ -1,11 +1,17 @@
 // Copyright 2026 the serverpush authors. MIT license.
 // This module is browser compatible.
 
-import type { HubBackend, HubHistory } from "./backend.ts";
-import type { HubHandler, HubHandlerOptions } from "./handler.ts";
-import { buildHubHandler } from "./_hub_handler.ts";
+import type { HubBackend } from "./backend.ts";
 import { createMemoryBackend } from "./memory_backend.ts";
-import type { HubMessage, HubPublishMessage } from "./message.ts";
+import type { HubMessage, HubPublishMessage } from "../message/message.ts";
+import type {
+  HubHistory,
+  HubHistoryOptions,
+  HubSubscribeOptions,
+  MessageFeed,
+  MessageSink,
+  MessageSource,
+} from "../message/source.ts";
 import {
   createSubscriber,
   type Subscriber,
@@ -126,60 +132,6 @@ export interface HubOptions {
    * @default {1048576}
    */
   maxMessageBytes?: number;
-}
-
-/**
- * Options for {@linkcode Hub.subscribe}.
- *
- * @example Resume after an id, stop on abort
- * ```ts
- * import { Hub, type HubSubscribeOptions } from "@serverpush/serverpush/hub";
- * import { strictEqual } from "node:assert/strict";
- *
- * const hub = new Hub();
- * const since = await hub.publish("t", { data: "seen" });
- * await hub.publish("t", { data: "missed" });
- * const controller = new AbortController();
- * const options: HubSubscribeOptions = { since, signal: controller.signal };
- * const reader = hub.subscribe("t", options).getReader();
- * strictEqual((await reader.read()).value?.kind, "message");
- * controller.abort();
- * strictEqual((await reader.read()).done, true);
- * await hub.close();
- * ```
- */
-export interface HubSubscribeOptions {
-  /**
-   * Last id the subscriber has seen, for example the SSE `Last-Event-ID`.
-   * Without it, the subscription is live only.
-   */
-  since?: string;
-  /** Aborting ends (closes) the stream and releases the subscription. */
-  signal?: AbortSignal;
-}
-
-/**
- * Options for {@linkcode Hub.history}.
- *
- * @example Page through history
- * ```ts
- * import { Hub, type HubHistoryOptions } from "@serverpush/serverpush/hub";
- * import { deepStrictEqual } from "node:assert/strict";
- *
- * const hub = new Hub();
- * for (const data of ["a", "b", "c"]) await hub.publish("t", { data });
- * const first = await hub.history("t", { limit: 2 });
- * const options: HubHistoryOptions = { since: first.messages[1]!.id, limit: 2 };
- * const second = await hub.history("t", options);
- * deepStrictEqual(second.messages.map((m) => m.data), ["c"]);
- * await hub.close();
- * ```
- */
-export interface HubHistoryOptions {
-  /** Return only messages after this id. Without it, from the window's start. */
-  since?: string;
-  /** Largest number of messages to return. @default {1000} */
-  limit?: number;
 }
 
 /**
@@ -313,7 +265,7 @@ function checkPositiveInteger(name: string, value: number): void {
  * await hub.close();
  * ```
  */
-export class Hub {
+export class Hub implements MessageSource {
   #backend: HubBackend;
   #maxQueuedMessages: number;
   #maxQueuedBytes: number;
@@ -496,10 +448,54 @@ export class Hub {
   }
 
   /**
-   * Subscribes `sink` to a topic that the caller checked: the core of
-   * {@linkcode Hub.subscribe}, which the hub's handler uses without a
-   * stream in between.
+   * Subscribes `sink` to `topic`, one message per pull: the form of
+   * {@linkcode Hub.subscribe} without a stream in between, which the serving
+   * layer uses to write each message straight to a connection
+   * ({@linkcode MessageSource.open}).
+   *
+   * @param topic The topic.
+   * @param since Resume after this id; `undefined` for live messages only.
+   * @param sink Where messages go.
+   * @returns The subscription.
+   * @throws {TypeError} If `topic` is not a valid topic name.
+   * @throws {Error} If the hub is closed.
+   *
+   * @example Deliver one message to a sink
+   * ```ts
+   * import { Hub } from "@serverpush/serverpush/hub";
+   * import { strictEqual } from "node:assert/strict";
+   *
+   * const hub = new Hub();
+   * const since = await hub.publish("t", { data: "seen" });
+   * await hub.publish("t", { data: "new" });
+   * const kinds: string[] = [];
+   * const feed = hub.open("t", since, {
+   *   deliver: (message) => kinds.push(message.kind),
+   *   error() {},
+   *   close() {},
+   * });
+   * feed.pull();
+   * await new Promise((resolve) => setTimeout(resolve, 10));
+   * strictEqual(kinds.join(), "message");
+   * feed.cancel();
+   * await hub.close();
+   * ```
    */
+  open(
+    topic: string,
+    since: string | undefined,
+    sink: MessageSink,
+  ): MessageFeed {
+    checkTopic("subscribe to", topic);
+    if (this.#closed) {
+      throw new Error(
+        `Cannot subscribe to topic ${quote(topic)}: the hub is closed`,
+      );
+    }
+    return this.#open(topic, since, sink);
+  }
+
+  /** Subscribes `sink` to a topic that the caller checked. */
   #open(
     topic: string,
     since: string | undefined,
@@ -643,43 +639,6 @@ export class Hub {
     }
     topics.sort((a, b) => (a.topic < b.topic ? -1 : a.topic > b.topic ? 1 : 0));
     return { topics, subscribers, queuedMessages, queuedBytes };
-  }
-
-  /**
-   * Makes a request handler for `Deno.serve` that serves this hub's topics
-   * over every transport: Server-Sent Events, WebSocket (one topic, or
-   * several with the `serverpush.v1` subprotocol), `POST` to publish, and
-   * the polling transports. {@linkcode createHubHandler} does the same and
-   * documents the routes, authorization and limits. Each stream is fed by
-   * its subscriber directly, without a stream of messages in between.
-   *
-   * @param options Routing, authorization, limits and transport options.
-   * @returns The handler.
-   * @throws {RangeError} If a limit is out of range.
-   * @throws {TypeError} If `prefix` does not start with `/`.
-   *
-   * @example Serve topics at `/hub/:topic`
-   * ```ts
-   * import { Hub } from "@serverpush/serverpush/hub";
-   * import { strictEqual } from "node:assert/strict";
-   *
-   * const hub = new Hub();
-   * const handler = hub.handler({ prefix: "/hub" });
-   * const response = await handler(new Request("http://localhost/hub/news?transport=poll"));
-   * strictEqual(response.status, 200);
-   * strictEqual((await response.json()).messages.length, 0);
-   * await hub.close();
-   * ```
-   */
-  handler(options: HubHandlerOptions = {}): HubHandler {
-    return buildHubHandler(this, options, (topic, since, sink) => {
-      if (this.#closed) {
-        throw new Error(
-          `Cannot subscribe to topic ${quote(topic)}: the hub is closed`,
-        );
-      }
-      return this.#open(topic, since, sink);
-    });
   }
 
   /**

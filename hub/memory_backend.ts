@@ -1,10 +1,11 @@
 // Copyright 2026 the serverpush authors. MIT license.
 // This module is browser compatible.
 
-import type { HubBackend, HubHistory, HubReadOptions } from "./backend.ts";
-import { encodedOnce } from "./encoded_once.ts";
+import type { HubBackend, HubReadOptions } from "./backend.ts";
+import type { HubHistory } from "../message/source.ts";
+import { encodedOnce } from "../message/encoded_once.ts";
 import { HubLimitError } from "./limit_error.ts";
-import type { HubDataMessage, HubPublishMessage } from "./message.ts";
+import type { HubDataMessage, HubPublishMessage } from "../message/message.ts";
 import { dataByteLength, quote } from "./_validate.ts";
 
 /**

@@ -11,10 +11,10 @@
  * with no gap and no duplicate, or an explicit reset when the replay window
  * no longer reaches back that far. {@linkcode hubMessageToSse} and
  * {@linkcode hubMessageToJson} serialize a message once per wire format,
- * however many connections it goes to. {@linkcode Hub.handler} serves the
- * topics to `Deno.serve` over every transport: Server-Sent Events,
- * WebSocket (one topic, or several with the `serverpush.v1` subprotocol),
- * `POST` to publish, and the polling transports.
+ * however many connections it goes to. The hub is a `MessageSource`: the
+ * `serve` entry's `createHubHandler` serves its topics over every transport
+ * (Server-Sent Events, WebSocket, `POST` to publish, the polling
+ * transports), and the hub itself imports no transport.
  *
  * @example Publish, then resume after a reconnect
  * ```ts
@@ -38,11 +38,7 @@
  */
 
 export * from "./backend.ts";
-export * from "./encoded_once.ts";
 export * from "./hub.ts";
 export * from "./limit_error.ts";
 export * from "./memory_backend.ts";
-export * from "./message.ts";
-export * from "./message_to_json.ts";
-export * from "./message_to_sse.ts";
-export * from "./handler.ts";
+export * from "../message/mod.ts";

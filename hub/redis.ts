@@ -45,13 +45,9 @@ import {
   RESP_TYPES,
   SocketClosedUnexpectedlyError,
 } from "npm:@redis/client@6.3.1";
-import type {
-  HubBackend,
-  HubHistory,
-  HubReadOptions,
-  HubWatchOptions,
-} from "./backend.ts";
-import type { HubDataMessage, HubPublishMessage } from "./message.ts";
+import type { HubBackend, HubReadOptions, HubWatchOptions } from "./backend.ts";
+import type { HubHistory } from "../message/source.ts";
+import type { HubDataMessage, HubPublishMessage } from "../message/message.ts";
 import { quote } from "./_validate.ts";
 
 /**

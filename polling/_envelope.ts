@@ -1,8 +1,8 @@
 // Copyright 2026 the serverpush authors. MIT license.
 // This module is browser compatible.
 
-import type { HubHistory } from "../hub/backend.ts";
-import { hubMessageToJson } from "../hub/message_to_json.ts";
+import type { HubHistory } from "../message/source.ts";
+import { hubMessageToJson } from "../message/message_to_json.ts";
 import type { PollingSource } from "./source.ts";
 
 const JSON_HEADERS: Readonly<Record<string, string>> = Object.freeze({

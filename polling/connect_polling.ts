@@ -1,8 +1,8 @@
 // Copyright 2026 the serverpush authors. MIT license.
 // This module is browser compatible.
 
-import { decodeBase64 } from "./_base64.ts";
-import { checkDuration, checkPositiveInteger } from "./_check.ts";
+import { decodeBase64 } from "../_internal/base64.ts";
+import { checkDuration, checkPositiveInteger } from "../_internal/check.ts";
 
 /** A `fetch`-compatible function, for {@linkcode ConnectPollingOptions.fetch}. */
 export type PollingFetch = (

@@ -1,10 +1,10 @@
 // Copyright 2026 the serverpush authors. MIT license.
 // This module is browser compatible.
 
-import { encodedOnce } from "../hub/encoded_once.ts";
-import type { HubDataMessage, HubMessage } from "../hub/message.ts";
-import { hubMessageToJson } from "../hub/message_to_json.ts";
-import { checkDuration, checkPositiveInteger } from "./_check.ts";
+import { encodedOnce } from "../message/encoded_once.ts";
+import type { HubDataMessage, HubMessage } from "../message/message.ts";
+import { hubMessageToJson } from "../message/message_to_json.ts";
+import { checkDuration, checkPositiveInteger } from "../_internal/check.ts";
 import { readCursor } from "./_cursor.ts";
 import { badRequest } from "./_envelope.ts";
 import { scriptSafeJson } from "./_script_json.ts";

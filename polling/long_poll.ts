@@ -1,7 +1,7 @@
 // Copyright 2026 the serverpush authors. MIT license.
 // This module is browser compatible.
 
-import { checkDuration, checkPositiveInteger } from "./_check.ts";
+import { checkDuration, checkPositiveInteger } from "../_internal/check.ts";
 import { readCursor } from "./_cursor.ts";
 import {
   DEFAULT_MAX_BATCH_BYTES,

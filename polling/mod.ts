@@ -48,9 +48,16 @@
  */
 
 export * from "./connect_polling.ts";
-export * from "./envelope.ts";
+export * from "../message/polling_envelope.ts";
 export * from "./iframe_stream.ts";
 export * from "./long_poll.ts";
 export * from "./poll.ts";
 export * from "./source.ts";
-export * from "./connect.ts";
+export type { PollingEnvelope } from "../message/polling_envelope.ts";
+export type {
+  HubDataMessage,
+  HubMessage,
+  HubResetMessage,
+  HubResetReason,
+} from "../message/message.ts";
+export type { HubHistory, MessageSource } from "../message/source.ts";

@@ -1,13 +1,13 @@
 // Copyright 2026 the serverpush authors. MIT license.
 // This module is browser compatible.
 
-import type { HubHistory } from "../hub/backend.ts";
-import type { Hub } from "../hub/hub.ts";
-import type { HubMessage } from "../hub/message.ts";
+import type { HubHistory, MessageSource } from "../message/source.ts";
+import type { HubMessage } from "../message/message.ts";
 
 /**
  * Where a polling transport reads one topic: its replay window and its live
- * messages. {@linkcode hubSource} makes one from a {@linkcode Hub} topic;
+ * messages. {@linkcode hubSource} makes one from a topic of any
+ * {@linkcode MessageSource}, such as a `Hub`;
  * anything else that keeps ordered, replayable messages can implement it.
  *
  * @example A source over a hub topic, written out by hand
@@ -32,7 +32,7 @@ import type { HubMessage } from "../hub/message.ts";
 export interface PollingSource {
   /**
    * Reads retained messages after `since`, oldest first, as
-   * {@linkcode Hub.history} does: without `since`, from the oldest retained
+   * {@linkcode MessageSource.history} does: without `since`, from the oldest retained
    * message; when messages after `since` cannot be returned, `reset` says why
    * and `messages` starts at the oldest retained message.
    *
@@ -42,7 +42,7 @@ export interface PollingSource {
    */
   history(since: string | undefined, limit: number): Promise<HubHistory>;
   /**
-   * Subscribes as {@linkcode Hub.subscribe} does: with `since`, the messages
+   * Subscribes as {@linkcode MessageSource.subscribe} does: with `since`, the messages
    * after it (or a reset and the whole window), then live messages; without
    * it, live messages only. Aborting `signal` or cancelling the stream must
    * release the subscription.
@@ -59,10 +59,10 @@ export interface PollingSource {
 
 /**
  * Makes a {@linkcode PollingSource} that serves one topic of a
- * {@linkcode Hub}.
+ * {@linkcode MessageSource} (a `Hub`, for example).
  *
- * @param hub The hub.
- * @param topic The topic name (checked by the hub on every call).
+ * @param source The source, for example a `Hub`.
+ * @param topic The topic name (checked by the source on every call).
  * @returns The source.
  *
  * @example Serve a topic by short polling
@@ -81,10 +81,13 @@ export interface PollingSource {
  * await hub.close();
  * ```
  */
-export function hubSource(hub: Hub, topic: string): PollingSource {
+export function hubSource(
+  source: MessageSource,
+  topic: string,
+): PollingSource {
   return {
     history(since: string | undefined, limit: number): Promise<HubHistory> {
-      return hub.history(
+      return source.history(
         topic,
         since === undefined ? { limit } : { since, limit },
       );
@@ -93,7 +96,7 @@ export function hubSource(hub: Hub, topic: string): PollingSource {
       since: string | undefined,
       signal: AbortSignal,
     ): ReadableStream<HubMessage> {
-      return hub.subscribe(
+      return source.subscribe(
         topic,
         since === undefined ? { signal } : { since, signal },
       );

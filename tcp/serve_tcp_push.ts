@@ -1,9 +1,9 @@
 // Copyright 2026 the serverpush authors. MIT license.
 
-import { encodedOnce } from "../hub/encoded_once.ts";
-import type { Hub } from "../hub/hub.ts";
-import type { HubMessage } from "../hub/message.ts";
-import { hubMessageToJson } from "../hub/message_to_json.ts";
+import { encodedOnce } from "../message/encoded_once.ts";
+import type { MessageSource } from "../message/source.ts";
+import type { HubMessage } from "../message/message.ts";
+import { hubMessageToJson } from "../message/message_to_json.ts";
 import {
   checkFraming,
   checkPositiveInteger,
@@ -394,7 +394,7 @@ async function readBody(
  *    subscribed hub topic is then written as set by `format`. A client that
  *    reconnects can resume with `subscribe <topic> <last id>` (the ids are
  *    in the `"json"` format): it first gets what it missed, as far as the
- *    hub's replay window reaches (see {@linkcode Hub.subscribe}). Other
+ *    source's replay window reaches (see {@linkcode MessageSource.subscribe}). Other
  *    messages from the client are ignored (they only count as activity for
  *    `idleTimeout`, see there). A `subscribe` that fails (no hub, an invalid topic
  *    name, more than `maxSubscriptions`) closes the connection after an
@@ -432,7 +432,8 @@ async function readBody(
  * connection too.
  *
  * @param options Address, framing and limits.
- * @param hub Where topics come from; without it, `subscribe` fails.
+ * @param hub Where topics come from, any {@linkcode MessageSource} such as a
+ * `Hub`; without it, `subscribe` fails.
  * @returns The running relay.
  * @throws {TypeError} If `mode` or `format` is unknown, or `policy`
  * contains NUL.
@@ -460,7 +461,7 @@ async function readBody(
  */
 export function serveTcpPush(
   options: ServeTcpPushOptions = {},
-  hub?: Hub,
+  hub?: MessageSource,
 ): TcpPushRelay {
   const action = "serve TCP push";
   const framing: Framing = checkFraming(action, options);

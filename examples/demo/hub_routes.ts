@@ -14,9 +14,10 @@
  * @module
  */
 
-import type { Hub, HubHandler } from "../../hub/mod.ts";
+import type { Hub } from "../../hub/mod.ts";
 import { type SseMessage, sseResponse } from "../../sse/mod.ts";
 import { HUB_PREFIX } from "./hub_ticker.ts";
+import { createHubHandler, type HubHandler } from "../../serve/mod.ts";
 
 /** The topic that clients may publish to. */
 export const CHAT_TOPIC = "chat";
@@ -92,7 +93,7 @@ export function createDemoHubRoutes(
   options: DemoHubRoutesOptions,
 ): DemoHubRoutes {
   const { signal, statsIntervalMs = 1000 } = options;
-  const handler: HubHandler = hub.handler({
+  const handler: HubHandler = createHubHandler(hub, {
     prefix: HUB_PREFIX,
     // Sent first on every SSE stream: a first byte at once, so a client
     // can tell a working stream from one a proxy holds back.

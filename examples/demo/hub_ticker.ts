@@ -9,8 +9,9 @@
  * @module
  */
 
-import { Hub, type HubHandler } from "../../hub/mod.ts";
+import { Hub } from "../../hub/mod.ts";
 import { smoothNoise } from "./noise.ts";
+import { createHubHandler, type HubHandler } from "../../serve/mod.ts";
 
 /** The topic the ticker publishes to. */
 export const TICKER_TOPIC = "ticker";
@@ -71,7 +72,7 @@ export function createDemoTicker(options: DemoTickerOptions = {}): DemoTicker {
   const ownHub = options.hub === undefined;
   const hub = options.hub ?? new Hub({ replay: { maxMessages: 20 } });
   const streams = new AbortController();
-  const handler = hub.handler({
+  const handler = createHubHandler(hub, {
     prefix: HUB_PREFIX,
     // Sent first on every SSE stream: a first byte at once, so a client
     // can tell a working stream from one a proxy holds back.

@@ -8,7 +8,7 @@
 // (fixtures/hub_topics.ts) lowers the caps to 500 topics and 48 MiB.
 
 import { ok, strictEqual } from "node:assert/strict";
-import { openEvents } from "../hub/_handler_clients.ts";
+import { openEvents } from "../serve/_handler_clients.ts";
 import { delay, MiB, mib, peakRssDuring, startFixture } from "./_harness.ts";
 
 const PAYLOAD = "x".repeat(65_536);

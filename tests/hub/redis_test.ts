@@ -27,6 +27,7 @@ import {
   startRedisServer,
 } from "./_redis_server.ts";
 import { startTcpProxy } from "./_tcp_proxy.ts";
+import { createHubHandler } from "../../serve/mod.ts";
 
 if (redisMissing !== undefined) {
   // deno-lint-ignore no-console
@@ -191,7 +192,7 @@ redisTest(
     }> => {
       const url = new URL("http://localhost/lp?transport=longpoll");
       if (cursor !== undefined) url.searchParams.set("cursor", cursor);
-      const response = await hub.handler()(new Request(url));
+      const response = await createHubHandler(hub)(new Request(url));
       strictEqual(response.status, 200);
       return await response.json();
     };

@@ -8,7 +8,7 @@ import {
   QUOTES_TOPIC,
 } from "../../../examples/demo/feed.ts";
 import { demoEvent } from "../../../examples/demo/events.ts";
-import { openEvents, openSocket } from "../../hub/_handler_clients.ts";
+import { openEvents, openSocket } from "../../serve/_handler_clients.ts";
 
 // The feeds in these tests are never started: events are published by hand.
 

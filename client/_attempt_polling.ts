@@ -4,7 +4,7 @@
 // `connectPolling` against the topic URL with `?transport=`.
 
 import type { AttemptContext, AttemptOutcome } from "./_transport_attempt.ts";
-import { connectPolling } from "./connect_polling.ts";
+import { connectPolling } from "../polling/connect_polling.ts";
 
 /** Timing options of the polling transports. */
 export interface AttemptPollingOptions {

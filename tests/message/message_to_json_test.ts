@@ -5,7 +5,7 @@ import {
   strictEqual,
 } from "node:assert/strict";
 import { Hub, type HubMessage, hubMessageToJson } from "../../hub/mod.ts";
-import { take } from "./_helpers.ts";
+import { take } from "../hub/_helpers.ts";
 
 Deno.test("hubMessageToJson writes id, event and data", async () => {
   const hub = new Hub();

@@ -8,12 +8,7 @@ import {
   rejects,
   strictEqual,
 } from "node:assert/strict";
-import {
-  createHubHandler,
-  Hub,
-  type HubDataMessage,
-  hubMessageToSse,
-} from "../../hub/mod.ts";
+import { Hub, type HubDataMessage, hubMessageToSse } from "../../hub/mod.ts";
 import {
   openEvents,
   openSocket,
@@ -22,6 +17,7 @@ import {
   upgradeStatus,
   within,
 } from "./_handler_clients.ts";
+import { createHubHandler } from "../../serve/mod.ts";
 
 const SSE = { accept: "text/event-stream" } as const;
 
@@ -963,7 +959,7 @@ Deno.test("Hub.handler validates its options", () => {
   ) {
     let error: unknown;
     try {
-      hub.handler(options);
+      createHubHandler(hub, options);
     } catch (e) {
       error = e;
     }
@@ -971,12 +967,12 @@ Deno.test("Hub.handler validates its options", () => {
   }
   let error: unknown;
   try {
-    hub.handler({ prefix: "hub" });
+    createHubHandler(hub, { prefix: "hub" });
   } catch (e) {
     error = e;
   }
   ok(error instanceof TypeError);
-  notStrictEqual(hub.handler(), hub.handler());
+  notStrictEqual(createHubHandler(hub), createHubHandler(hub));
 });
 
 Deno.test("createHubHandler answers a publish to one topic too many with 429, and serverpush.v1 with too-many-topics", async () => {

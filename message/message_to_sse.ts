@@ -2,7 +2,7 @@
 // This module is browser compatible.
 
 import { encodeSse } from "../sse/encode.ts";
-import { encodeBase64 } from "./_base64.ts";
+import { encodeBase64 } from "../_internal/base64.ts";
 import { encodedOnce } from "./encoded_once.ts";
 import type { HubMessage } from "./message.ts";
 

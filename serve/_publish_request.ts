@@ -2,9 +2,9 @@
 // This module is browser compatible.
 // Private: reads an HTTP publish request (`POST /:topic`) into a message.
 
-import type { HubPublishMessage } from "./message.ts";
+import type { HubPublishMessage } from "../message/message.ts";
 import { checkClientEvent } from "./_client_publish.ts";
-import { quote } from "./_validate.ts";
+import { quote } from "../_internal/quote.ts";
 
 /** A response to send instead of publishing. */
 export interface PublishRefusal {

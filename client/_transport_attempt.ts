@@ -3,7 +3,7 @@
 // Private: what `connect` gives one attempt at one transport, and what the
 // attempt says when it ends.
 
-import type { PollingEvent, PollingFetch } from "./connect_polling.ts";
+import type { PollingEvent, PollingFetch } from "../polling/connect_polling.ts";
 
 /**
  * How one attempt at a transport ended:

@@ -1,7 +1,7 @@
 // Copyright 2026 the serverpush authors. MIT license.
 // This module is browser compatible.
 
-import { encodeBase64 } from "./_base64.ts";
+import { encodeBase64 } from "../_internal/base64.ts";
 import { encodedOnce } from "./encoded_once.ts";
 import type { HubMessage } from "./message.ts";
 

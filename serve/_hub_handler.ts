@@ -11,8 +11,12 @@ import { iframeStream } from "../polling/iframe_stream.ts";
 import { longPoll } from "../polling/long_poll.ts";
 import { poll } from "../polling/poll.ts";
 import { hubSource } from "../polling/source.ts";
-import type { HubAuthorize, HubHandler, HubHandlerOptions } from "./handler.ts";
-import type { Hub } from "./hub.ts";
+import type {
+  HubAuthorize,
+  HubHandler,
+  HubHandlerOptions,
+} from "./create_hub_handler.ts";
+import type { MessageSource } from "../message/source.ts";
 import { readPublishRequest } from "./_publish_request.ts";
 import {
   createKeepAliveSweeper,
@@ -22,13 +26,14 @@ import {
 } from "./_sse_body.ts";
 import {
   MULTIPLEX_PROTOCOL,
-  type OpenSubscriber,
   runMultiplexSession,
   runTopicSession,
   type SessionContext,
   type SessionRequest,
 } from "./_ws_session.ts";
-import { checkTopic, isTooManyTopics, quote } from "./_validate.ts";
+import { checkTopic } from "../message/topic.ts";
+import { isTooManyTopics } from "../_internal/too_many_topics.ts";
+import { quote } from "../_internal/quote.ts";
 /**
  * Bytes a WebSocket may buffer before the next message waits for it to
  * drain (`maxBufferedBytes` of `acceptWebSocket`).
@@ -128,15 +133,10 @@ async function authorized(
   return text(403, `Cannot ${action} topic ${quote(topic)}: not authorized`);
 }
 
-/**
- * Builds the handler of {@linkcode createHubHandler}; `open` subscribes a
- * sink to a topic of `hub` without a stream in between, which only the
- * hub itself can do (see `Hub.handler`).
- */
+/** Builds the handler of {@linkcode createHubHandler}. */
 export function buildHubHandler(
-  hub: Hub,
+  source: MessageSource,
   options: HubHandlerOptions,
-  open: OpenSubscriber,
 ): HubHandler {
   const prefix = checkPrefix(options.prefix ?? "");
   const maxPublishBytes = checkCount(
@@ -168,8 +168,8 @@ export function buildHubHandler(
   const authorizePublish = options.authorizePublish ?? deny;
   const sessions = new Set<{ end(): void }>();
   const context: SessionContext = {
-    hub,
-    open,
+    source,
+    open: (topic, since, sink) => source.open(topic, since, sink),
     maxBufferedBytes: MAX_BUFFERED_BYTES,
     authorizeSubscribe: customSubscribe ? authorizeSubscribe : undefined,
     authorizePublish,
@@ -255,7 +255,7 @@ export function buildHubHandler(
     let sse: HubSseBody;
     try {
       sse = hubSseBody({
-        open: (sink) => open(topic, since, sink),
+        open: (sink) => source.open(topic, since, sink),
         encode,
         retry,
         sweeper,
@@ -333,9 +333,16 @@ export function buildHubHandler(
     if (verdict !== true) return verdict;
     const message = await readPublishRequest(request, topic, maxPublishBytes);
     if ("status" in message) return text(message.status, message.message);
+    if (source.publish === undefined) {
+      return text(
+        405,
+        `Cannot publish to topic ${quote(topic)}: the source is read-only`,
+        { allow: "GET" },
+      );
+    }
     let id: string;
     try {
-      id = await hub.publish(topic, message);
+      id = await source.publish(topic, message);
     } catch (error) {
       if (isTooManyTopics(error)) return text(429, (error as Error).message);
       if (error instanceof RangeError) return text(413, error.message);
@@ -353,17 +360,19 @@ export function buildHubHandler(
     topic: string,
     transport: string,
   ): Promise<Response> {
-    const source = hubSource(hub, topic);
-    if (transport === "poll") return await poll(request, source, options.poll);
+    const topicSource = hubSource(source, topic);
+    if (transport === "poll") {
+      return await poll(request, topicSource, options.poll);
+    }
     if (transport === "longpoll") {
       const joined = joinSignal(options.longPoll?.signal);
-      return await longPoll(request, source, {
+      return await longPoll(request, topicSource, {
         ...options.longPoll,
         ...(joined === undefined ? {} : { signal: joined }),
       });
     }
     const joined = joinSignal(options.iframe?.signal);
-    return iframeStream(request, source, {
+    return iframeStream(request, topicSource, {
       ...options.iframe,
       ...(joined === undefined ? {} : { signal: joined }),
     });

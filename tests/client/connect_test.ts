@@ -8,7 +8,15 @@ import {
   strictEqual,
   throws,
 } from "node:assert/strict";
-import type { Hub, HubHandlerOptions } from "../../hub/mod.ts";
+import type { Hub } from "../../hub/mod.ts";
+import {
+  openHub,
+  publishAll,
+  serve,
+  type TestServer,
+  until,
+} from "../polling/_helpers.ts";
+import { createHubHandler, type HubHandlerOptions } from "../../serve/mod.ts";
 import {
   connect,
   type ConnectOptions,
@@ -16,14 +24,7 @@ import {
   type PushEvent,
   type PushTransport,
   type PushTransportChange,
-} from "../../polling/mod.ts";
-import {
-  openHub,
-  publishAll,
-  serve,
-  type TestServer,
-  until,
-} from "./_helpers.ts";
+} from "../../client/mod.ts";
 
 const TOPIC = "t";
 
@@ -135,7 +136,7 @@ interface Front extends AsyncDisposable {
 function startFront(options: HubHandlerOptions = HANDLER_OPTIONS): Front {
   const hub = openHub();
   let phase = new AbortController();
-  let handler = hub.handler({ ...options, signal: phase.signal });
+  let handler = createHubHandler(hub, { ...options, signal: phase.signal });
   const requests = { websocket: 0, sse: 0, longpoll: 0, poll: 0, post: 0 };
   const front: Omit<Front, "server" | "url"> = {
     hub,
@@ -145,7 +146,7 @@ function startFront(options: HubHandlerOptions = HANDLER_OPTIONS): Front {
     dropStreams(): void {
       phase.abort();
       phase = new AbortController();
-      handler = hub.handler({ ...options, signal: phase.signal });
+      handler = createHubHandler(hub, { ...options, signal: phase.signal });
     },
     async [Symbol.asyncDispose](): Promise<void> {
       phase.abort();
@@ -241,7 +242,7 @@ Deno.test("connect falls back to SSE when the WebSocket upgrade is refused", asy
 
 Deno.test("connect falls back when a WebSocket closes abnormally before its first message", async () => {
   await using hub = openHub();
-  const handler = hub.handler(HANDLER_OPTIONS);
+  const handler = createHubHandler(hub, HANDLER_OPTIONS);
   let upgrades = 0;
   await using server = serve((request) => {
     if (!isUpgrade(request)) return handler(request);

@@ -3,13 +3,13 @@
 // Private: one attempt of `connect` at the WebSocket transport, with the
 // WHATWG `WebSocket` global (browsers, Deno, Node 22+, Bun).
 
-import { decodeBase64 } from "./_base64.ts";
+import { decodeBase64 } from "../_internal/base64.ts";
 import {
   type AttemptContext,
   type AttemptOutcome,
   truncate,
 } from "./_transport_attempt.ts";
-import type { PollingEvent } from "./connect_polling.ts";
+import type { PollingEvent } from "../polling/connect_polling.ts";
 
 /** Close codes after which a socket that never delivered is not "cut". */
 const CLEAN_CLOSE_CODES: ReadonlySet<number> = new Set([1000, 1001]);

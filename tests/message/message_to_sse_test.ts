@@ -6,7 +6,7 @@ import {
 } from "node:assert/strict";
 import { createParser, type EventSourceMessage } from "eventsource-parser";
 import { Hub, type HubMessage, hubMessageToSse } from "../../hub/mod.ts";
-import { take } from "./_helpers.ts";
+import { take } from "../hub/_helpers.ts";
 
 function parse(bytes: Uint8Array): EventSourceMessage[] {
   const events: EventSourceMessage[] = [];

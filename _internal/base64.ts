@@ -11,3 +11,15 @@ export function encodeBase64(bytes: Uint8Array): string {
   }
   return btoa(parts.join(""));
 }
+
+/**
+ * Decodes standard base64 (RFC 4648 section 4).
+ *
+ * @throws {DOMException} If `text` is not base64.
+ */
+export function decodeBase64(text: string): Uint8Array {
+  const binary = atob(text);
+  const bytes = new Uint8Array(binary.length);
+  for (let i = 0; i < binary.length; i++) bytes[i] = binary.charCodeAt(i);
+  return bytes;
+}

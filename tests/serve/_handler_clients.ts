@@ -3,7 +3,7 @@
 // reader, a WebSocket with a message queue, and a raw HTTP request for the
 // answers a WebSocket client cannot see (the status of a refused upgrade).
 
-import type { Hub, HubHandler, HubHandlerOptions } from "../../hub/mod.ts";
+import type { Hub } from "../../hub/mod.ts";
 import { SseDecoderStream, type SseEvent } from "../../sse/mod.ts";
 
 /** A hub handler served by `Deno.serve` on a free loopback port. */
@@ -18,7 +18,7 @@ export interface HubTestServer extends AsyncDisposable {
 }
 
 /**
- * Serves `hub.handler(options)` on 127.0.0.1, on a free port. The handler's
+ * Serves `createHubHandler(hub, options)` on 127.0.0.1, on a free port. The handler's
  * signal also aborts on shutdown, so a test that fails with streams still
  * open does not leave the server waiting for them.
  */
@@ -30,7 +30,7 @@ export function serveHub(
   const signal = options.signal === undefined
     ? stop.signal
     : AbortSignal.any([options.signal, stop.signal]);
-  const handler = hub.handler({ ...options, signal });
+  const handler = createHubHandler(hub, { ...options, signal });
   const server = Deno.serve(
     { port: 0, hostname: "127.0.0.1", onListen(): void {} },
     handler,
@@ -53,6 +53,11 @@ export function serveHub(
 }
 
 import { until, within } from "../_wait.ts";
+import {
+  createHubHandler,
+  type HubHandler,
+  type HubHandlerOptions,
+} from "../../serve/mod.ts";
 
 export { until, within };
 

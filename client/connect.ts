@@ -4,7 +4,7 @@
 import { attemptPolling } from "./_attempt_polling.ts";
 import { attemptSse } from "./_attempt_sse.ts";
 import { attemptWebSocket } from "./_attempt_web_socket.ts";
-import { checkDuration, checkPositiveInteger } from "./_check.ts";
+import { checkDuration, checkPositiveInteger } from "../_internal/check.ts";
 import {
   type AttemptContext,
   type AttemptOutcome,
@@ -15,7 +15,7 @@ import type {
   PollingFetch,
   PollingMessage,
   PollingReset,
-} from "./connect_polling.ts";
+} from "../polling/connect_polling.ts";
 
 /**
  * A transport {@linkcode connect} can use: a WebSocket, Server-Sent Events,
@@ -23,7 +23,7 @@ import type {
  *
  * @example Prefer streams, but never use short polling
  * ```ts
- * import type { PushTransport } from "@serverpush/serverpush/polling";
+ * import type { PushTransport } from "@serverpush/serverpush/client";
  * import { strictEqual } from "node:assert/strict";
  *
  * const transports: PushTransport[] = ["websocket", "sse", "longpoll"];
@@ -40,7 +40,7 @@ export type PushTransport = "websocket" | "sse" | "longpoll" | "poll";
  *
  * @example Handle both kinds
  * ```ts
- * import type { PushEvent } from "@serverpush/serverpush/polling";
+ * import type { PushEvent } from "@serverpush/serverpush/client";
  * import { strictEqual } from "node:assert/strict";
  *
  * function show(event: PushEvent): string {
@@ -57,7 +57,7 @@ export type PushEvent = PollingMessage | PollingReset;
  *
  * @example Log a fallback
  * ```ts
- * import type { PushTransportChange } from "@serverpush/serverpush/polling";
+ * import type { PushTransportChange } from "@serverpush/serverpush/client";
  * import { strictEqual } from "node:assert/strict";
  *
  * const change: PushTransportChange = {
@@ -82,7 +82,7 @@ export interface PushTransportChange {
  *
  * @example Send a typed event
  * ```ts
- * import type { PushSendOptions } from "@serverpush/serverpush/polling";
+ * import type { PushSendOptions } from "@serverpush/serverpush/client";
  * import { strictEqual } from "node:assert/strict";
  *
  * const options: PushSendOptions = { event: "chat" };
@@ -103,7 +103,7 @@ export interface PushSendOptions {
  *
  * @example Resume after a known id, over SSE or long polling only
  * ```ts
- * import type { ConnectOptions } from "@serverpush/serverpush/polling";
+ * import type { ConnectOptions } from "@serverpush/serverpush/client";
  * import { strictEqual } from "node:assert/strict";
  *
  * const saved: string | undefined = "42";
@@ -236,7 +236,7 @@ export interface ConnectOptions {
  *
  * @example Read a topic until a "bye" event
  * ```ts ignore
- * import { connect } from "@serverpush/serverpush/polling";
+ * import { connect } from "@serverpush/serverpush/client";
  *
  * const client = connect("/hub/chat");
  * for await (const event of client) {
@@ -426,13 +426,13 @@ function sleep(ms: number, signal: AbortSignal): Promise<void> {
  * @example Receive a topic and publish to it
  * ```ts
  * import { Hub } from "@serverpush/serverpush/hub";
- * import { connect } from "@serverpush/serverpush/polling";
+ * import { connect } from "@serverpush/serverpush/client";
  * import { deepStrictEqual } from "node:assert/strict";
  *
  * const hub = new Hub();
  * const server = Deno.serve(
  *   { port: 0, hostname: "127.0.0.1", onListen() {} },
- *   hub.handler({ retry: 1000, authorizePublish: () => true }),
+ *   createHubHandler(hub, { retry: 1000, authorizePublish: () => true }),
  * );
  * const since = await hub.publish("news", { data: "seen already" });
  * const client = connect(`http://127.0.0.1:${server.addr.port}/news`, { since });
@@ -453,11 +453,11 @@ function sleep(ms: number, signal: AbortSignal): Promise<void> {
  * @example Fall back to SSE when WebSocket upgrades are refused
  * ```ts
  * import { Hub } from "@serverpush/serverpush/hub";
- * import { connect, type PushTransportChange } from "@serverpush/serverpush/polling";
+ * import { connect, type PushTransportChange } from "@serverpush/serverpush/client";
  * import { deepStrictEqual } from "node:assert/strict";
  *
  * const hub = new Hub();
- * const handler = hub.handler({ retry: 1000 });
+ * const handler = createHubHandler(hub, { retry: 1000 });
  * const server = Deno.serve(
  *   { port: 0, hostname: "127.0.0.1", onListen() {} },
  *   (request) =>

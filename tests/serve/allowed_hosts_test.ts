@@ -1,8 +1,9 @@
 // Copyright 2026 the serverpush authors. MIT license.
 
 import { ok, strictEqual } from "node:assert/strict";
-import { createHubHandler, Hub } from "../../hub/mod.ts";
+import { Hub } from "../../hub/mod.ts";
 import { rawRequest, upgradeHeaders } from "../_raw_http.ts";
+import { createHubHandler } from "../../serve/mod.ts";
 
 /** A hub handler on a real server, allowing its loopback names. */
 function start(): {

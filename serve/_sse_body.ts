@@ -4,9 +4,9 @@
 // subscriber with the encoded-once bytes of each message.
 
 import { encodeSse } from "../sse/encode.ts";
-import type { HubMessage } from "./message.ts";
-import { hubMessageToSse } from "./message_to_sse.ts";
-import type { Subscriber, SubscriberSink } from "./_subscriber.ts";
+import type { HubMessage } from "../message/message.ts";
+import { hubMessageToSse } from "../message/message_to_sse.ts";
+import type { MessageFeed, MessageSink } from "../message/source.ts";
 
 const encoder = new TextEncoder();
 const KEEP_ALIVE: Uint8Array = encoder.encode(encodeSse({ comment: "" }));
@@ -70,7 +70,7 @@ export function createSseEncoder(): (message: HubMessage) => Uint8Array {
 /** Options for {@linkcode hubSseBody}. */
 export interface HubSseBodyOptions {
   /** Subscribes the body's sink. */
-  open: (sink: SubscriberSink) => Subscriber;
+  open: (sink: MessageSink) => MessageFeed;
   /** Encodes a message (once per message, see `createSseEncoder`). */
   encode: (message: HubMessage) => Uint8Array;
   /** Written first as `retry:`, when given; otherwise an empty comment is. */
@@ -124,7 +124,7 @@ export function hubSseBody(options: HubSseBodyOptions): HubSseBody {
     return true;
   }
 
-  const sink: SubscriberSink = {
+  const sink: MessageSink = {
     deliver(message: HubMessage): void {
       waiting = false;
       wrote = true;

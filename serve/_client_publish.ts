@@ -3,8 +3,9 @@
 // Private: checks what a client sends to publish (HTTP or WebSocket) before
 // it reaches the hub, so every failure has a client-facing code.
 
-import type { HubPublishMessage } from "./message.ts";
-import { quote, utf8Length } from "./_validate.ts";
+import type { HubPublishMessage } from "../message/message.ts";
+import { quote } from "../_internal/quote.ts";
+import { utf8Length } from "../_internal/utf8_length.ts";
 
 /** Longest `event` a client may publish, in UTF-16 code units. */
 export const MAX_EVENT_LENGTH = 256;

@@ -7,22 +7,27 @@ import type { WsConnection } from "../ws/connection.ts";
 import {
   DEFAULT_MAX_UNREAD_BYTES,
   hasRoom,
-  type MessageSink,
+  type MessageSink as ConnectionSink,
   pushMessages,
   UNREAD_MESSAGE_OVERHEAD,
   whenDrained,
 } from "../ws/_socket_connection.ts";
-import type { Hub } from "./hub.ts";
-import { encodedOnce } from "./encoded_once.ts";
-import type { HubMessage } from "./message.ts";
-import { hubMessageToJson } from "./message_to_json.ts";
+import type {
+  MessageFeed,
+  MessageSink,
+  MessageSource,
+} from "../message/source.ts";
+import { encodedOnce } from "../message/encoded_once.ts";
+import type { HubMessage } from "../message/message.ts";
+import { hubMessageToJson } from "../message/message_to_json.ts";
 import {
   type ClientError,
   isClientError,
   readClientPublish,
 } from "./_client_publish.ts";
-import type { Subscriber, SubscriberSink } from "./_subscriber.ts";
-import { checkTopic, isTooManyTopics, quote } from "./_validate.ts";
+import { checkTopic } from "../message/topic.ts";
+import { isTooManyTopics } from "../_internal/too_many_topics.ts";
+import { quote } from "../_internal/quote.ts";
 
 /** The subprotocol name of the multiplexing protocol. */
 export const MULTIPLEX_PROTOCOL = "serverpush.v1";
@@ -36,16 +41,16 @@ export type SessionAuthorize = (
   topic: string,
 ) => boolean | Response | Promise<boolean | Response>;
 
-/** Subscribes a sink to a topic, as `Hub.subscribe` does for a stream. */
+/** Subscribes a sink to a topic ({@linkcode MessageSource.open}). */
 export type OpenSubscriber = (
   topic: string,
   since: string | undefined,
-  sink: SubscriberSink,
-) => Subscriber;
+  sink: MessageSink,
+) => MessageFeed;
 
 /** What a session needs from its handler. */
 export interface SessionContext {
-  hub: Hub;
+  source: MessageSource;
   open: OpenSubscriber;
   /**
    * Bound on the bytes queued for the client: the session sends nothing
@@ -93,8 +98,8 @@ const ANSWERS_UNREAD =
  * queue takes the rest. When the subscription ends by itself,
  * `session.feedEnded` hears how.
  */
-class Feed implements SubscriberSink {
-  readonly subscriber: Subscriber;
+class Feed implements MessageSink {
+  readonly subscriber: MessageFeed;
   readonly topic: string;
   /** Set by {@linkcode Feed.cancel}: a held message is dropped. */
   cancelled = false;
@@ -228,8 +233,17 @@ async function clientPublish(
       message: `Cannot publish to topic ${quote(topic)}: not authorized`,
     };
   }
+  const publish = context.source.publish;
+  if (publish === undefined) {
+    return {
+      code: "unauthorized",
+      message: `Cannot publish to topic ${
+        quote(topic)
+      }: the source is read-only`,
+    };
+  }
   try {
-    return await context.hub.publish(topic, message);
+    return await publish.call(context.source, topic, message);
   } catch (error) {
     if (isTooManyTopics(error)) {
       return { code: "too-many-topics", message: (error as Error).message };
@@ -300,7 +314,7 @@ type Handled = void | "stop";
  * `maxBufferedBytes` of requests waiting behind it, past which it is
  * closed with 1008.
  */
-abstract class Session implements MessageSink {
+abstract class Session implements ConnectionSink {
   readonly connection: WsConnection;
   /** For the hooks; `undefined` when only default hooks can be asked. */
   readonly request: SessionRequest | undefined;

@@ -1,5 +1,4 @@
 // Copyright 2026 the serverpush authors. MIT license.
-// This module is browser compatible.
 
 import type { AllowedHosts } from "../ws/check_host.ts";
 import type { OriginPolicy } from "../ws/check_origin.ts";
@@ -7,7 +6,8 @@ import type { HeartbeatOptions } from "../ws/heartbeat.ts";
 import type { IframeStreamOptions } from "../polling/iframe_stream.ts";
 import type { LongPollOptions } from "../polling/long_poll.ts";
 import type { PollOptions } from "../polling/poll.ts";
-import type { Hub } from "./hub.ts";
+import type { MessageSource } from "../message/source.ts";
+import { buildHubHandler } from "./_hub_handler.ts";
 
 /**
  * Decides whether a request may subscribe to (or publish to) a topic:
@@ -17,7 +17,7 @@ import type { Hub } from "./hub.ts";
  *
  * @example Allow only requests with a token
  * ```ts
- * import type { HubAuthorize } from "@serverpush/serverpush/hub";
+ * import type { HubAuthorize } from "@serverpush/serverpush/serve";
  * import { strictEqual } from "node:assert/strict";
  *
  * const authorize: HubAuthorize = (request) =>
@@ -31,26 +31,27 @@ export type HubAuthorize = (
 ) => boolean | Response | Promise<boolean | Response>;
 
 /**
- * A request handler for `Deno.serve`, from {@linkcode createHubHandler} or
- * {@linkcode Hub.handler}.
+ * A request handler for `Deno.serve`, from {@linkcode createHubHandler}.
  *
  * @example Serve a hub
  * ```ts ignore
- * import { Hub, type HubHandler } from "@serverpush/serverpush/hub";
+ * import { Hub } from "@serverpush/serverpush/hub";
+ * import { createHubHandler, type HubHandler } from "@serverpush/serverpush/serve";
  *
  * const hub = new Hub();
- * const handler: HubHandler = hub.handler();
+ * const handler: HubHandler = createHubHandler(hub);
  * Deno.serve(handler);
  * ```
  */
 export type HubHandler = (request: Request) => Promise<Response>;
 
 /**
- * Options for {@linkcode createHubHandler} and {@linkcode Hub.handler}.
+ * Options for {@linkcode createHubHandler}.
  *
  * @example Serve topics under `/hub/`, let signed-in users publish
  * ```ts
- * import { Hub, type HubHandlerOptions } from "@serverpush/serverpush/hub";
+ * import { Hub } from "@serverpush/serverpush/hub";
+ * import { createHubHandler, type HubHandlerOptions } from "@serverpush/serverpush/serve";
  * import { strictEqual } from "node:assert/strict";
  *
  * const options: HubHandlerOptions = {
@@ -59,7 +60,7 @@ export type HubHandler = (request: Request) => Promise<Response>;
  *   keepAlive: 20_000,
  * };
  * const hub = new Hub();
- * const handler = hub.handler(options);
+ * const handler = createHubHandler(hub, options);
  * const response = await handler(
  *   new Request("http://localhost/hub/news", {
  *     method: "POST",
@@ -210,8 +211,8 @@ export interface HubHandlerOptions {
 }
 
 /**
- * Makes a request handler that serves the topics of `hub` over every
- * transport: the same as `hub.handler(options)` ({@linkcode Hub.handler}).
+ * Makes a request handler that serves the topics of `source` (a `Hub`, or
+ * any other {@linkcode MessageSource}) over every transport.
  *
  * The topic comes from the path (after `prefix`) or from `options.topic`.
  * A request is served by:
@@ -222,16 +223,16 @@ export interface HubHandlerOptions {
  *   subprotocol: several topics over one connection, by name (see the
  *   README for the protocol); the path's topic is not used;
  * - any other WebSocket upgrade (`GET`): the topic's messages as text
- *   frames of {@linkcode hubMessageToJson} (`{"id","event","data"}`, or
+ *   frames of `hubMessageToJson` (`{"id","event","data"}`, or
  *   `{"reset":reason}`), resuming after `?since=` or `Last-Event-ID`; with
  *   `allowPublish`, frames `{"event"?,"data","encoding"?}` publish;
- * - `POST`: publishes the body (text for textual content types, bytes
+ * - `POST`: publishes the body (`405` when the source has no `publish`) (text for textual content types, bytes
  *   otherwise) with the event type from `?event=` or `X-Event`, answering
  *   `201` with `{"id":…}`, or `429` when the topic is new and the
- *   backend holds its largest number of topics ({@linkcode HubLimitError});
+ *   backend holds its largest number of topics (`HubLimitError`);
  * - `GET` with `Accept: text/event-stream` (or `?transport=sse`): Server-Sent
  *   Events, resuming after `Last-Event-ID` (or `?lastEventId=`); each
- *   message goes out as the cached bytes of {@linkcode hubMessageToSse}, the
+ *   message goes out as the cached bytes of `hubMessageToSse`, the
  *   same `Uint8Array` for every stream, with its id; a gap is an event
  *   `serverpush-reset`.
  *
@@ -247,7 +248,7 @@ export interface HubHandlerOptions {
  * `404`, another method `405` with `Allow`, a `GET` that asks for none of
  * the transports `406`, a closed hub or an aborted `signal` `503`.
  *
- * @param hub The hub whose topics to serve.
+ * @param source The topics to serve, for example a `Hub`.
  * @param options Routing, authorization, limits and transport options.
  * @returns The handler.
  * @throws {RangeError} If a limit is out of range.
@@ -256,7 +257,8 @@ export interface HubHandlerOptions {
  *
  * @example Publishing is refused unless authorized
  * ```ts
- * import { createHubHandler, Hub } from "@serverpush/serverpush/hub";
+ * import { Hub } from "@serverpush/serverpush/hub";
+ * import { createHubHandler } from "@serverpush/serverpush/serve";
  * import { deepStrictEqual, strictEqual } from "node:assert/strict";
  *
  * const hub = new Hub();
@@ -276,7 +278,8 @@ export interface HubHandlerOptions {
  *
  * @example Read a topic as Server-Sent Events
  * ```ts
- * import { createHubHandler, Hub } from "@serverpush/serverpush/hub";
+ * import { Hub } from "@serverpush/serverpush/hub";
+ * import { createHubHandler } from "@serverpush/serverpush/serve";
  * import { strictEqual } from "node:assert/strict";
  *
  * const hub = new Hub();
@@ -296,8 +299,8 @@ export interface HubHandlerOptions {
  * ```
  */
 export function createHubHandler(
-  hub: Hub,
+  source: MessageSource,
   options: HubHandlerOptions = {},
 ): HubHandler {
-  return hub.handler(options);
+  return buildHubHandler(source, options);
 }

@@ -1,0 +1,11 @@
+// Copyright 2026 the serverpush authors. MIT license.
+// This module is browser compatible.
+
+/**
+ * Whether `error` refuses a publish that would create one topic too many
+ * (the hub's `HubLimitError`, or a backend's own `RangeError` with that code).
+ */
+export function isTooManyTopics(error: unknown): boolean {
+  return error instanceof RangeError &&
+    (error as { code?: unknown }).code === "too-many-topics";
+}

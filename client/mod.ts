@@ -1,0 +1,43 @@
+// Copyright 2026 the serverpush authors. MIT license.
+// This module is browser compatible.
+
+/**
+ * The unified client: {@linkcode connect} reads a topic over WebSocket,
+ * then Server-Sent Events, then long polling, whichever the network lets
+ * through, resuming after the last id on every reconnect and transport
+ * change, so the application sees one ordered stream of messages.
+ *
+ * @example Read a hub topic with whatever transport works
+ * ```ts
+ * import { Hub } from "@serverpush/serverpush/hub";
+ * import { createHubHandler } from "@serverpush/serverpush/serve";
+ * import { connect } from "@serverpush/serverpush/client";
+ * import { strictEqual } from "node:assert/strict";
+ *
+ * const hub = new Hub();
+ * const server = Deno.serve(
+ *   { port: 0, hostname: "127.0.0.1", onListen() {} },
+ *   createHubHandler(hub),
+ * );
+ * const since = await hub.publish("news", { data: "seen" });
+ * await hub.publish("news", { data: "hello" });
+ * const client = connect(`http://127.0.0.1:${server.addr.port}/news`, { since });
+ * for await (const event of client) {
+ *   if (event.kind === "message") {
+ *     strictEqual(event.data, "hello");
+ *     break; // leaving the loop closes the client
+ *   }
+ * }
+ * await hub.close();
+ * await server.shutdown();
+ * ```
+ *
+ * @module
+ */
+
+export * from "./connect.ts";
+export type {
+  PollingFetch,
+  PollingMessage,
+  PollingReset,
+} from "../polling/connect_polling.ts";

@@ -1,0 +1,51 @@
+// Copyright 2026 the serverpush authors. MIT license.
+
+/**
+ * Serving: every transport from one {@linkcode MessageSource}.
+ * {@linkcode createHubHandler} turns a source (a `Hub`, or any other) into one
+ * `(request) => Promise<Response>` handler: Server-Sent Events, WebSocket
+ * (one topic, or several with the `serverpush.v1` subprotocol), `POST` to
+ * publish, and the polling transports, with authorization hooks, an Origin
+ * policy, a Host allow-list and bounded queues.
+ *
+ * @example Serve a hub and publish to it
+ * ```ts
+ * import { Hub } from "@serverpush/serverpush/hub";
+ * import { createHubHandler } from "@serverpush/serverpush/serve";
+ * import { strictEqual } from "node:assert/strict";
+ *
+ * const hub = new Hub();
+ * const handler = createHubHandler(hub, { authorizePublish: () => true });
+ * const response = await handler(
+ *   new Request("http://localhost/news", { method: "POST", body: "hi" }),
+ * );
+ * strictEqual(response.status, 201);
+ * strictEqual((await hub.history("news")).messages[0]?.data, "hi");
+ * await hub.close();
+ * ```
+ *
+ * @module
+ */
+
+export * from "./create_hub_handler.ts";
+export type {
+  HubHistory,
+  HubHistoryOptions,
+  HubSubscribeOptions,
+  MessageFeed,
+  MessageSink,
+  MessageSource,
+} from "../message/source.ts";
+export type {
+  HubDataMessage,
+  HubMessage,
+  HubPublishMessage,
+  HubResetMessage,
+  HubResetReason,
+} from "../message/message.ts";
+export type { AllowedHosts } from "../ws/check_host.ts";
+export type { OriginPolicy } from "../ws/check_origin.ts";
+export type { HeartbeatOptions } from "../ws/heartbeat.ts";
+export type { IframeStreamOptions } from "../polling/iframe_stream.ts";
+export type { LongPollOptions } from "../polling/long_poll.ts";
+export type { PollOptions } from "../polling/poll.ts";
