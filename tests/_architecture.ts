@@ -162,6 +162,7 @@ interface DenoInfoDependency {
 }
 interface DenoInfoModule {
   specifier: string;
+  error?: string;
   dependencies?: DenoInfoDependency[];
   typesDependency?: { dependency?: { specifier?: string } };
 }
@@ -241,6 +242,17 @@ export function graphFromDenoInfo(
     const path = decodeURIComponent(specifier.slice(rootHref.length));
     return path.startsWith("node_modules/") ? undefined : path;
   };
+  const broken = info.modules.filter((module) =>
+    module.error !== undefined && ours(module.specifier) !== undefined
+  );
+  if (broken.length > 0) {
+    throw new Error(
+      `Cannot read the import graph: ${
+        broken.map((module) => `"${module.specifier}": ${module.error}`)
+          .join("; ")
+      }`,
+    );
+  }
   const edges = new Map<string, Map<string, EdgeKind>>();
   const external = new Map<string, string[]>();
   for (const module of info.modules) {
@@ -772,8 +784,7 @@ export async function checkBrowserCompat(root: string): Promise<string[]> {
       const affected = browser.filter((file) =>
         roots.get(file)!.has(error.file)
       );
-      const shown = affected.slice(0, 8).join(", ") +
-        (affected.length > 8 ? `, and ${affected.length - 8} more` : "");
+      const shown = affected.join(", ");
       violations.push(
         `browser compatible: ${error.file}:${error.at} fails the DOM-only type-check: ${error.code} ${error.message}` +
           (affected.length > 0

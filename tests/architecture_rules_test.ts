@@ -227,6 +227,25 @@ Deno.test("parseCheckErrors() and parseDocLintErrors() read the tools' output", 
   ]);
 });
 
+Deno.test("readImportGraph() rejects a graph with a missing file", async () => {
+  const root = await writeTree({
+    "mod.ts": 'import "./hub/hub.ts";\n',
+    "hub/hub.ts": 'export const load = () => import("./gone.ts");\n',
+  });
+  try {
+    await assert.rejects(
+      readImportGraph(root),
+      (error: Error) =>
+        error.message.startsWith("Cannot read the import graph: ") &&
+        error.message.includes(
+          `"file://${root}/hub/gone.ts": Module not found`,
+        ),
+    );
+  } finally {
+    await Deno.remove(root, { recursive: true });
+  }
+});
+
 async function writeTree(files: Record<string, string>): Promise<string> {
   const root = await Deno.realPath(
     await Deno.makeTempDir({ prefix: "architecture_fixture_" }),
