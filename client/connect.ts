@@ -381,7 +381,7 @@ function sleep(ms: number, signal: AbortSignal): Promise<void> {
  * returns one async iterable of its messages, with
  * {@linkcode PushClient.send} to publish and {@linkcode PushClient.close}.
  * It speaks the protocol of the hub handler (`createHubHandler` in
- * `@serverpush/serverpush/hub`) at `url`, uses only web APIs (`WebSocket`,
+ * `@serverpush/serverpush/serve`) at `url`, uses only web APIs (`WebSocket`,
  * `fetch`) and runs in browsers too.
  *
  * Transports are tried in the order of `transports`. One that cannot be
@@ -426,6 +426,7 @@ function sleep(ms: number, signal: AbortSignal): Promise<void> {
  * @example Receive a topic and publish to it
  * ```ts
  * import { Hub } from "@serverpush/serverpush/hub";
+ * import { createHubHandler } from "@serverpush/serverpush/serve";
  * import { connect } from "@serverpush/serverpush/client";
  * import { deepStrictEqual } from "node:assert/strict";
  *
@@ -453,6 +454,7 @@ function sleep(ms: number, signal: AbortSignal): Promise<void> {
  * @example Fall back to SSE when WebSocket upgrades are refused
  * ```ts
  * import { Hub } from "@serverpush/serverpush/hub";
+ * import { createHubHandler } from "@serverpush/serverpush/serve";
  * import { connect, type PushTransportChange } from "@serverpush/serverpush/client";
  * import { deepStrictEqual } from "node:assert/strict";
  *

@@ -50,6 +50,10 @@ import type { HubHistory } from "../message/source.ts";
 import type { HubDataMessage, HubPublishMessage } from "../message/message.ts";
 import { quote } from "./_validate.ts";
 
+export type { HubBackend, HubReadOptions, HubWatchOptions } from "./backend.ts";
+export type { HubHistory } from "../message/source.ts";
+export type { HubDataMessage, HubPublishMessage } from "../message/message.ts";
+
 /**
  * Options for {@linkcode createRedisBackend}.
  *

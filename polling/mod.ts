@@ -55,9 +55,17 @@ export * from "./poll.ts";
 export * from "./source.ts";
 export type { PollingEnvelope } from "../message/polling_envelope.ts";
 export type {
+  HubHistory,
+  HubHistoryOptions,
+  HubSubscribeOptions,
+  MessageFeed,
+  MessageSink,
+  MessageSource,
+} from "../message/source.ts";
+export type {
   HubDataMessage,
   HubMessage,
+  HubPublishMessage,
   HubResetMessage,
   HubResetReason,
 } from "../message/message.ts";
-export type { HubHistory, MessageSource } from "../message/source.ts";

@@ -15,7 +15,7 @@ import type {
   HubAuthorize,
   HubHandler,
   HubHandlerOptions,
-} from "./create_hub_handler.ts";
+} from "./hub_handler_options.ts";
 import type { MessageSource } from "../message/source.ts";
 import { readPublishRequest } from "./_publish_request.ts";
 import {

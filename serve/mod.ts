@@ -28,6 +28,7 @@
  */
 
 export * from "./create_hub_handler.ts";
+export * from "./hub_handler_options.ts";
 export type {
   HubHistory,
   HubHistoryOptions,
@@ -44,7 +45,7 @@ export type {
   HubResetReason,
 } from "../message/message.ts";
 export type { AllowedHosts } from "../ws/check_host.ts";
-export type { OriginPolicy } from "../ws/check_origin.ts";
+export type { OriginMatcher, OriginPolicy } from "../ws/check_origin.ts";
 export type { HeartbeatOptions } from "../ws/heartbeat.ts";
 export type { IframeStreamOptions } from "../polling/iframe_stream.ts";
 export type { LongPollOptions } from "../polling/long_poll.ts";

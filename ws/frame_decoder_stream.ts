@@ -114,34 +114,39 @@ export class WsFrameDecoderStream extends TransformStream<Uint8Array, WsFrame> {
       },
     }, { highWaterMark: 0 });
 
-    super(
-      {
-        start(controller): void {
-          sink = controller;
-        },
-        transform(chunk): void | Promise<void> {
-          if (demand || done) return parse(chunk);
-          return new Promise<void>((resolve) => {
-            wake = resolve;
-          }).then(() => parse(chunk));
-        },
-        flush(): void {
-          if (done) return;
-          try {
-            parser.end();
-          } catch (error) {
-            fail(error);
-            throw error;
-          }
-          done = true;
-          out.close();
-        },
-        cancel(reason): void {
-          if (done) return;
-          done = true;
-          out.error(reason);
-        },
+    // `cancel` is in the Streams standard but not yet in TypeScript's DOM
+    // lib: the intersection keeps the file type-checking there too.
+    const transformer: Transformer<Uint8Array, WsFrame> & {
+      cancel(reason: unknown): void;
+    } = {
+      start(controller): void {
+        sink = controller;
       },
+      transform(chunk): void | Promise<void> {
+        if (demand || done) return parse(chunk);
+        return new Promise<void>((resolve) => {
+          wake = resolve;
+        }).then(() => parse(chunk));
+      },
+      flush(): void {
+        if (done) return;
+        try {
+          parser.end();
+        } catch (error) {
+          fail(error);
+          throw error;
+        }
+        done = true;
+        out.close();
+      },
+      cancel(reason): void {
+        if (done) return;
+        done = true;
+        out.error(reason);
+      },
+    };
+    super(
+      transformer,
       undefined,
       // Never enqueued into: a positive high water mark keeps the
       // TransformStream's own backpressure off.

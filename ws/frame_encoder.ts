@@ -58,7 +58,7 @@ interface EncoderState {
    * The key pool, read as bytes (for the header) and as words (for the word
    * loop: the same bytes in memory order, so no endianness test is needed).
    */
-  keys: Uint8Array;
+  keys: Uint8Array<ArrayBuffer>;
   keys32: Uint32Array;
   keyPos: number;
 }
