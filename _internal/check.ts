@@ -22,3 +22,16 @@ export function checkDuration(what: string, name: string, value: number): void {
     );
   }
 }
+
+/** Throws unless `value` is a number above 0 (`Infinity` is one). */
+export function checkPositiveNumber(
+  what: string,
+  name: string,
+  value: number,
+): void {
+  if (typeof value !== "number" || Number.isNaN(value) || value <= 0) {
+    throw new RangeError(
+      `Cannot ${what}: ${name} is ${value}, expected a positive number`,
+    );
+  }
+}

@@ -18,6 +18,7 @@ import {
   type SubscriberSink,
 } from "./_subscriber.ts";
 import { checkPublishMessage, checkTopic, quote } from "./_validate.ts";
+import { checkPositiveInteger } from "../_internal/check.ts";
 
 /**
  * What happens when a subscriber's queue is full: `"close"` errors its
@@ -207,14 +208,6 @@ interface TopicState {
   unwatch: () => void;
 }
 
-function checkPositiveInteger(name: string, value: number): void {
-  if (!Number.isSafeInteger(value) || value <= 0) {
-    throw new RangeError(
-      `Cannot create hub: ${name} is ${value}, expected a positive integer`,
-    );
-  }
-}
-
 /**
  * Topics, publish / subscribe, message ids and a replay window, fanned out
  * to bounded subscriber queues.
@@ -304,9 +297,9 @@ export class Hub implements MessageSource {
         }, expected "close" or "drop-oldest"`,
       );
     }
-    checkPositiveInteger("maxQueuedMessages", maxQueuedMessages);
-    checkPositiveInteger("maxQueuedBytes", maxQueuedBytes);
-    checkPositiveInteger("maxMessageBytes", maxMessageBytes);
+    checkPositiveInteger("create hub", "maxQueuedMessages", maxQueuedMessages);
+    checkPositiveInteger("create hub", "maxQueuedBytes", maxQueuedBytes);
+    checkPositiveInteger("create hub", "maxMessageBytes", maxMessageBytes);
     this.#backend = backend ?? createMemoryBackend({
       ...replay,
       ...(now === undefined ? {} : { now }),

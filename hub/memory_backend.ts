@@ -7,6 +7,10 @@ import { encodedOnce } from "../message/encoded_once.ts";
 import { HubLimitError } from "./limit_error.ts";
 import type { HubDataMessage, HubPublishMessage } from "../message/message.ts";
 import { dataByteLength, quote } from "./_validate.ts";
+import {
+  checkPositiveInteger,
+  checkPositiveNumber,
+} from "../_internal/check.ts";
 
 /**
  * Options for {@linkcode createMemoryBackend}.
@@ -163,17 +167,6 @@ function payloadBytes(message: HubDataMessage): number {
   return encodedOnce(message, dataByteLength);
 }
 
-function checkPositive(name: string, value: number, integer: boolean): void {
-  const ok = integer ? Number.isSafeInteger(value) : !Number.isNaN(value);
-  if (typeof value !== "number" || !ok || value <= 0) {
-    throw new RangeError(
-      `Cannot create memory backend: ${name} is ${value}, expected a positive ${
-        integer ? "integer" : "number"
-      }`,
-    );
-  }
-}
-
 /**
  * Creates the embedded, in-memory {@linkcode HubBackend}: a bounded window of
  * recent messages per topic, in one process.
@@ -237,11 +230,12 @@ export function createMemoryBackend(
   const maxTopics = options.maxTopics ?? 10_000;
   const maxRetainedBytes = options.maxRetainedBytes ?? 268_435_456;
   const now = options.now ?? Date.now;
-  checkPositive("maxMessages", maxMessages, true);
-  checkPositive("maxAgeMs", maxAgeMs, false);
-  checkPositive("maxIdleMs", maxIdleMs, false);
-  checkPositive("maxTopics", maxTopics, true);
-  checkPositive("maxRetainedBytes", maxRetainedBytes, true);
+  const what = "create memory backend";
+  checkPositiveInteger(what, "maxMessages", maxMessages);
+  checkPositiveNumber(what, "maxAgeMs", maxAgeMs);
+  checkPositiveNumber(what, "maxIdleMs", maxIdleMs);
+  checkPositiveInteger(what, "maxTopics", maxTopics);
+  checkPositiveInteger(what, "maxRetainedBytes", maxRetainedBytes);
   const expires = maxAgeMs !== Infinity || maxIdleMs !== Infinity;
   const prefix = `${randomEpoch()}-`;
   /**

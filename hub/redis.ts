@@ -48,7 +48,18 @@ import {
 import type { HubBackend, HubReadOptions, HubWatchOptions } from "./backend.ts";
 import type { HubHistory } from "../message/source.ts";
 import type { HubDataMessage, HubPublishMessage } from "../message/message.ts";
-import { quote } from "./_validate.ts";
+import { checkPositiveInteger } from "../_internal/check.ts";
+import { quote } from "../_internal/quote.ts";
+import {
+  type Connection,
+  type ConnectionOptions,
+  RedisCommands,
+  type RedisDriver,
+} from "./_redis_commands.ts";
+import { readHistory } from "./_redis_history.ts";
+import { RedisReadLoop } from "./_redis_read_loop.ts";
+import { createReport } from "./_redis_report.ts";
+import { compareStreamIds, isStreamId } from "./_redis_stream_id.ts";
 
 export type { HubBackend, HubReadOptions, HubWatchOptions } from "./backend.ts";
 export type { HubHistory } from "../message/source.ts";
@@ -186,147 +197,32 @@ export interface RedisBackend extends HubBackend {
   close(): Promise<void>;
 }
 
-/** The part of a node-redis client this file uses. */
-interface Connection {
-  readonly isReady: boolean;
-  connect(): Promise<unknown>;
-  destroy(): void;
-  on(event: string, listener: (arg: unknown) => void): unknown;
-  sendCommand(
-    args: ReadonlyArray<string | Buffer>,
-    options?: { abortSignal?: AbortSignal },
-  ): Promise<unknown>;
-}
-
-/** A stream entry as Redis sends it: id and flat field / value list. */
-type RawEntry = [Buffer, Buffer[]];
-
-interface Watcher {
-  onMessage: (message: HubDataMessage) => void;
-  onGap: ((after: string) => void) | undefined;
-}
-
-interface TopicState {
-  topic: string;
-  key: string;
-  watchers: Set<Watcher>;
-  /** Last id delivered (or the start point); undefined until known. */
-  cursor: string | undefined;
-  /** Whether the command that finds the start point is in flight. */
-  starting: boolean;
-  /** Whether a start failed, so the next one must report a gap. */
-  failed: boolean;
-}
-
-const ID_REGEXP = /^(0|[1-9][0-9]{0,19})-(0|[1-9][0-9]{0,19})$/;
-const MAX_ID_PART = "18446744073709551615";
-const RUN_ID_REGEXP = /run_id:([0-9a-f]+)/;
-const IDLE_KEY_SUFFIX = "\0idle";
-const UNBLOCK_RETRIES = 20;
-/** XADD with MAXLEN ~ ARGV[1] and the fields ARGV[3..], then PEXPIRE ARGV[2]. */
-const ADD_WITH_TTL_SCRIPT =
-  "local id = redis.call('XADD', KEYS[1], 'MAXLEN', '~', ARGV[1], '*', unpack(ARGV, 3)) " +
-  "redis.call('PEXPIRE', KEYS[1], ARGV[2]) return id";
-const decoder = new TextDecoder();
-
-function comparePart(a: string, b: string): number {
-  if (a.length !== b.length) return a.length - b.length;
-  return a < b ? -1 : a > b ? 1 : 0;
-}
-
-/** Orders two well-formed `ms-seq` ids. */
-function compareIds(a: string, b: string): number {
-  const i = a.indexOf("-");
-  const j = b.indexOf("-");
-  return comparePart(a.slice(0, i), b.slice(0, j)) ||
-    comparePart(a.slice(i + 1), b.slice(j + 1));
-}
-
-/** Whether `id` is a canonical Redis stream id, `ms-seq`. */
-function isId(id: unknown): id is string {
-  if (typeof id !== "string") return false;
-  const match = ID_REGEXP.exec(id);
-  return match !== null && comparePart(match[1]!, MAX_ID_PART) <= 0 &&
-    comparePart(match[2]!, MAX_ID_PART) <= 0;
-}
-
-function text(value: unknown): string {
-  if (value instanceof Uint8Array) return decoder.decode(value);
-  return String(value);
-}
-
-function toMessage(topic: string, entry: RawEntry): HubDataMessage {
-  const id = text(entry[0]);
-  const fields = entry[1];
-  let data: Uint8Array | undefined;
-  let event: string | undefined;
-  let bytes = false;
-  for (let i = 0; i + 1 < fields.length; i += 2) {
-    const name = text(fields[i]);
-    const value = fields[i + 1]!;
-    if (name === "data") data = value;
-    else if (name === "event") event = decoder.decode(value);
-    else if (name === "type") bytes = text(value) === "bytes";
-  }
-  const payload = data === undefined
-    ? ""
-    : bytes
-    ? new Uint8Array(data)
-    : decoder.decode(data);
-  return Object.freeze(
-    event === undefined
-      ? { kind: "message", topic, id, data: payload }
-      : { kind: "message", topic, id, event, data: payload },
-  );
-}
-
-function checkInteger(name: string, value: number, min: number): void {
-  if (!Number.isSafeInteger(value) || value < min) {
-    throw new RangeError(
-      `Cannot create Redis backend: ${name} is ${value}, expected an integer of at least ${min}`,
-    );
-  }
-}
-
-function reportLater(error: unknown): void {
-  queueMicrotask(() => {
-    throw error;
-  });
-}
-
-/** Fields of an `XINFO STREAM` reply that `read` needs. */
-interface StreamInfo {
-  length: number;
-  lastId: string;
-  firstId: string | undefined;
-  /** Whether entries were ever removed; `true` when Redis cannot tell. */
-  removed: boolean;
-}
-
-function parseInfo(reply: unknown): StreamInfo {
-  const fields = new Map<string, unknown>();
-  const list = Array.isArray(reply) ? reply : [];
-  for (let i = 0; i + 1 < list.length; i += 2) {
-    fields.set(text(list[i]), list[i + 1]);
-  }
-  const length = Number(fields.get("length") ?? 0);
-  const added = fields.get("entries-added");
-  const firstEntry = fields.get("first-entry");
-  let firstId: string | undefined;
-  if (length > 0) {
-    firstId = fields.has("recorded-first-entry-id")
-      ? text(fields.get("recorded-first-entry-id"))
-      : Array.isArray(firstEntry)
-      ? text(firstEntry[0])
-      : undefined;
-  }
-  return {
-    length,
-    lastId: text(fields.get("last-generated-id") ?? "0-0"),
-    firstId,
-    removed: added === undefined ? true : Number(added) > length,
-  };
-}
+/** node-redis (npm `@redis/client`), as the backend's private files use it. */
+const NODE_REDIS: RedisDriver = Object.freeze({
+  createConnection(options: ConnectionOptions): Connection {
+    const { url, reconnectStrategy, commandsQueueMaxLength, socketTimeout } =
+      options;
+    return createClient({
+      url,
+      RESP: 2 as const,
+      commandOptions: {
+        typeMapping: { [RESP_TYPES.BLOB_STRING]: Buffer },
+      },
+      ...(commandsQueueMaxLength === undefined
+        ? {}
+        : { commandsQueueMaxLength }),
+      socket: socketTimeout === undefined
+        ? { reconnectStrategy }
+        : { reconnectStrategy, socketTimeout },
+    }) as unknown as Connection;
+  },
+  isErrorReply(error: unknown): error is Error {
+    return error instanceof ErrorReply;
+  },
+  isSocketClosed(error: unknown): error is Error {
+    return error instanceof SocketClosedUnexpectedlyError;
+  },
+});
 
 /**
  * Creates a {@linkcode HubBackend} over Redis Streams, for a
@@ -454,506 +350,58 @@ export function createRedisBackend(
   const batch = options.batch ?? 100;
   const timeoutMs = options.timeoutMs ?? 5000;
   const maxPendingCommands = options.maxPendingCommands ?? 10_000;
-  const onError = options.onError;
+  const what = "create Redis backend";
   if (typeof keyPrefix !== "string") {
-    throw new TypeError(
-      "Cannot create Redis backend: keyPrefix is not a string",
-    );
+    throw new TypeError(`Cannot ${what}: keyPrefix is not a string`);
   }
-  checkInteger("maxLen", maxLen, 1);
-  if (ttlMs !== Infinity) checkInteger("ttlMs", ttlMs, 1);
-  checkInteger("blockMs", blockMs, 1);
-  checkInteger("batch", batch, 1);
-  checkInteger("timeoutMs", timeoutMs, 1);
-  checkInteger("maxPendingCommands", maxPendingCommands, 1);
+  checkPositiveInteger(what, "maxLen", maxLen);
+  if (ttlMs !== Infinity) checkPositiveInteger(what, "ttlMs", ttlMs);
+  checkPositiveInteger(what, "blockMs", blockMs);
+  checkPositiveInteger(what, "batch", batch);
+  checkPositiveInteger(what, "timeoutMs", timeoutMs);
+  checkPositiveInteger(what, "maxPendingCommands", maxPendingCommands);
   if (batch > maxLen) {
     throw new RangeError(
-      `Cannot create Redis backend: batch is ${batch}, which exceeds maxLen of ${maxLen}`,
+      `Cannot ${what}: batch is ${batch}, which exceeds maxLen of ${maxLen}`,
     );
   }
 
-  function reconnectStrategy(retries: number): number {
-    return Math.min(50 * 2 ** Math.min(retries, 10), 2000) +
-      Math.floor(Math.random() * 50);
-  }
-  const clientOptions = {
-    url,
-    RESP: 2 as const,
-    commandOptions: {
-      typeMapping: { [RESP_TYPES.BLOB_STRING]: Buffer },
-    },
-  };
-  /** Publishes, reads, start points and wake-ups. */
-  const client = createClient({
-    ...clientOptions,
-    commandsQueueMaxLength: maxPendingCommands,
-    socket: { reconnectStrategy },
-  }) as unknown as Connection;
-  /** The blocking read loop; a healthy one answers within blockMs. */
-  const loopClient = createClient({
-    ...clientOptions,
-    socket: { reconnectStrategy, socketTimeout: blockMs + timeoutMs },
-  }) as unknown as Connection;
-
-  const topics = new Map<string, TopicState>();
   let closed = false;
-  let lastError: Error | undefined;
-  /** Bumped on every (re)connection of the loop's connection. */
-  let loopEpoch = 0;
-  let verifiedEpoch = -1;
-  let runId: string | undefined;
-  let loopClientId: string | undefined;
-  /** Bumped whenever a topic gets its start point. */
-  let topicsVersion = 0;
-  /** topicsVersion the XREAD in flight was built from, if one is. */
-  let inflightVersion: number | undefined;
-  let unblockPending = false;
-  let unblockTimer: ReturnType<typeof setTimeout> | undefined;
-  let backoffTimer: ReturnType<typeof setTimeout> | undefined;
-  let backoffDone: (() => void) | undefined;
-  /** Commands Redis refused to run (CLIENT, INFO): not tried again. */
-  const refused = new Set<string>();
-
-  function report(error: Error): void {
-    if (closed || onError === undefined) return;
-    try {
-      onError(error);
-    } catch (thrown) {
-      reportLater(thrown);
-    }
-  }
-
-  function asError(error: unknown): Error {
-    return error instanceof Error ? error : new Error(String(error));
-  }
-
-  client.on("error", (error) => {
-    lastError = asError(error);
-    report(
-      new Error(`Cannot reach Redis: ${lastError.message}`, { cause: error }),
-    );
+  const report = createReport(options.onError, () => closed);
+  const commands = new RedisCommands(NODE_REDIS, {
+    url,
+    keyPrefix,
+    maxLen,
+    ttlMs,
+    timeoutMs,
+    maxPendingCommands,
+    report,
   });
-  client.on("ready", () => {
-    lastError = undefined;
+  const loop = new RedisReadLoop(NODE_REDIS, commands, {
+    url,
+    keyPrefix,
+    blockMs,
+    timeoutMs,
+    batch,
+    report,
   });
-  loopClient.on("error", (error) => {
-    const cause = asError(error);
-    report(
-      new Error(`Cannot reach Redis to read new messages: ${cause.message}`, {
-        cause,
-      }),
-    );
-  });
-  // "connect" (not "ready"): replies to commands queued while offline can
-  // arrive before "ready" is emitted.
-  loopClient.on("connect", () => {
-    loopEpoch++;
-  });
-  // Connection failures are retried and reported through "error" events.
-  client.connect().catch(() => undefined);
-  loopClient.connect().catch(() => undefined);
-
-  function keyOf(topic: string): string {
-    return keyPrefix + topic;
-  }
-
-  function unreachable(): string {
-    return `Redis is unreachable (${lastError?.message ?? "not connected"})`;
-  }
-
-  /**
-   * Sends a command on the command connection, bounded by timeoutMs, with
-   * errors in the voice of `action`.
-   */
-  function send(
-    action: string,
-    topic: string,
-    args: (string | Buffer)[],
-    publish: boolean,
-  ): Promise<unknown> {
-    const fail = (state: string, cause?: unknown): Error =>
-      new Error(`Cannot ${action} topic ${quote(topic)}: ${state}`, { cause });
-    const unsure = publish ? "; the message may have been stored" : "";
-    if (closed) {
-      return Promise.reject(fail("the Redis backend is closed"));
-    }
-    return new Promise((resolve, reject) => {
-      const abort = new AbortController();
-      const timer = setTimeout(() => {
-        // Takes the command out of the queue if it was not sent yet.
-        abort.abort();
-        reject(
-          closed
-            ? fail("the Redis backend is closed")
-            : client.isReady
-            ? fail(`Redis did not answer within ${timeoutMs} ms${unsure}`)
-            : fail(unreachable()),
-        );
-      }, timeoutMs);
-      client.sendCommand(args, { abortSignal: abort.signal }).then(
-        (reply) => {
-          clearTimeout(timer);
-          resolve(reply);
-        },
-        (error) => {
-          clearTimeout(timer);
-          if (closed) reject(fail("the Redis backend is closed", error));
-          else if (error instanceof ErrorReply) {
-            reject(fail(`Redis answered ${quote(error.message)}`, error));
-          } else if (
-            error instanceof Error && error.message === "The queue is full"
-          ) {
-            reject(
-              fail(
-                `${maxPendingCommands} commands are already waiting for Redis`,
-                error,
-              ),
-            );
-          } else if (error instanceof SocketClosedUnexpectedlyError) {
-            reject(fail(`Redis is unreachable (${error.message})${unsure}`));
-          } else reject(fail(unreachable(), error));
-        },
-      );
-    });
-  }
-
-  async function range(
-    topic: string,
-    start: string,
-    count: number,
-  ): Promise<RawEntry[]> {
-    const reply = await send("read", topic, [
-      "XRANGE",
-      keyOf(topic),
-      start,
-      "+",
-      "COUNT",
-      String(count),
-    ], false);
-    return reply as RawEntry[];
-  }
-
-  async function info(topic: string): Promise<StreamInfo> {
-    try {
-      return parseInfo(
-        await send("read", topic, ["XINFO", "STREAM", keyOf(topic)], false),
-      );
-    } catch (error) {
-      if (
-        error instanceof Error && error.cause instanceof ErrorReply &&
-        /no such key/i.test(error.cause.message)
-      ) {
-        return { length: 0, lastId: "0-0", firstId: undefined, removed: false };
-      }
-      throw error;
-    }
-  }
-
-  function toMessages(topic: string, entries: RawEntry[]): HubDataMessage[] {
-    return entries.map((entry) => toMessage(topic, entry));
-  }
-
-  // ---- live delivery --------------------------------------------------
-
-  function deliverGap(state: TopicState, after: string): void {
-    for (const watcher of state.watchers) {
-      try {
-        watcher.onGap?.(after);
-      } catch (error) {
-        report(asError(error));
-      }
-    }
-  }
-
-  function start(state: TopicState): void {
-    state.starting = true;
-    const retry = state.failed;
-    client.sendCommand(["XREVRANGE", state.key, "+", "-", "COUNT", "1"]).then(
-      (reply) => {
-        state.starting = false;
-        if (topics.get(state.topic) !== state) return;
-        const last = (reply as RawEntry[])[0];
-        state.cursor = last === undefined ? "0-0" : text(last[0]);
-        state.failed = false;
-        // Reads issued since the watch began may be ahead of this start.
-        if (retry) deliverGap(state, state.cursor);
-        wake();
-      },
-      (error) => {
-        state.starting = false;
-        state.failed = true;
-        report(
-          new Error(
-            `Cannot watch topic ${quote(state.topic)}: ${
-              asError(error).message
-            }`,
-            { cause: error },
-          ),
-        );
-      },
-    );
-  }
-
-  function wake(): void {
-    topicsVersion++;
-    unblock(0);
-  }
-
-  /** Interrupts an XREAD that misses a topic, retrying a few times. */
-  function unblock(attempt: number): void {
-    if (
-      closed || unblockPending || unblockTimer !== undefined ||
-      inflightVersion === undefined || inflightVersion === topicsVersion ||
-      loopClientId === undefined
-    ) {
-      return;
-    }
-    unblockPending = true;
-    client.sendCommand(["CLIENT", "UNBLOCK", loopClientId]).then(
-      (unblocked) => {
-        unblockPending = false;
-        // 0: the XREAD has not reached Redis yet (or the id is stale).
-        if (unblocked === 0 && attempt < UNBLOCK_RETRIES && !closed) {
-          unblockTimer = setTimeout(() => {
-            unblockTimer = undefined;
-            unblock(attempt + 1);
-          }, 10);
-        }
-      },
-      (error) => {
-        unblockPending = false;
-        // The loop still wakes after blockMs; stop trying if refused.
-        if (error instanceof ErrorReply) loopClientId = undefined;
-        report(
-          new Error(
-            `Cannot wake the Redis read loop: ${asError(error).message}`,
-            {
-              cause: error,
-            },
-          ),
-        );
-      },
-    );
-  }
-
-  /**
-   * Sends a command of the loop connection that Redis may refuse (an ACL
-   * without CLIENT or INFO): resolves with `undefined` then, once reported.
-   */
-  async function optional(args: string[]): Promise<unknown> {
-    try {
-      return await loopClient.sendCommand(args);
-    } catch (error) {
-      if (!(error instanceof ErrorReply)) throw error;
-      if (!refused.has(args[0]!)) {
-        refused.add(args[0]!);
-        report(
-          new Error(
-            `Cannot use ${args.join(" ")} on Redis: ${error.message}`,
-            { cause: error },
-          ),
-        );
-      }
-      return undefined;
-    }
-  }
-
-  /** Learns the loop connection's id and whether Redis restarted. */
-  async function verify(): Promise<void> {
-    const epoch = loopEpoch;
-    const [id, serverInfo] = await Promise.all([
-      optional(["CLIENT", "ID"]),
-      optional(["INFO", "server"]),
-    ]);
-    // Without an id, a new topic waits for the XREAD in flight to time out.
-    loopClientId = id === undefined ? undefined : String(id);
-    const current = serverInfo === undefined
-      ? runId
-      : RUN_ID_REGEXP.exec(text(serverInfo))?.[1];
-    if (runId !== undefined && current !== runId) {
-      // A restarted Redis may have lost what the loop had not read yet.
-      for (const state of topics.values()) {
-        if (state.cursor !== undefined) deliverGap(state, state.cursor);
-      }
-    }
-    runId = current;
-    verifiedEpoch = epoch;
-  }
-
-  async function deliver(reply: [Buffer, RawEntry[]][]): Promise<void> {
-    for (const [rawKey, entries] of reply) {
-      const topic = text(rawKey).slice(keyPrefix.length);
-      let state = topics.get(topic);
-      if (state?.cursor === undefined) continue;
-      let from = 0;
-      while (
-        from < entries.length &&
-        compareIds(text(entries[from]![0]), state.cursor!) <= 0
-      ) from++;
-      if (from === entries.length) continue;
-      if (entries.length === batch) {
-        // A full batch: more than maxLen may have been appended since the
-        // cursor, and trimmed before this read. Fewer cannot have been.
-        const cursor = state.cursor!;
-        const found = await loopClient.sendCommand([
-          "XRANGE",
-          state.key,
-          cursor,
-          cursor,
-        ]) as RawEntry[];
-        if (topics.get(topic) !== state || state.cursor !== cursor) {
-          state = undefined;
-        } else if (found.length === 0) deliverGap(state, cursor);
-        if (state === undefined) continue;
-      }
-      for (let i = from; i < entries.length; i++) {
-        const message = toMessage(topic, entries[i]!);
-        state.cursor = message.id;
-        for (const watcher of state.watchers) {
-          try {
-            watcher.onMessage(message);
-          } catch (error) {
-            report(asError(error));
-          }
-        }
-      }
-    }
-  }
-
-  function sleep(ms: number): Promise<void> {
-    return new Promise((resolve) => {
-      backoffDone = resolve;
-      backoffTimer = setTimeout(() => {
-        backoffTimer = undefined;
-        backoffDone = undefined;
-        resolve();
-      }, ms);
-    });
-  }
-
-  async function loop(): Promise<void> {
-    let failures = 0;
-    while (!closed) {
-      try {
-        if (verifiedEpoch !== loopEpoch) await verify();
-        const keys: string[] = [];
-        const ids: string[] = [];
-        for (const state of topics.values()) {
-          if (state.cursor !== undefined) {
-            keys.push(state.key);
-            ids.push(state.cursor);
-          } else if (!state.starting) start(state);
-        }
-        if (keys.length === 0) {
-          // Nothing to watch: block on a key nobody writes, as a heartbeat.
-          keys.push(keyPrefix + IDLE_KEY_SUFFIX);
-          ids.push("$");
-        }
-        inflightVersion = topicsVersion;
-        const reply = await loopClient.sendCommand([
-          "XREAD",
-          "COUNT",
-          String(batch),
-          "BLOCK",
-          String(blockMs),
-          "STREAMS",
-          ...keys,
-          ...ids,
-        ]);
-        inflightVersion = undefined;
-        if (closed) return;
-        // A reply from a restarted Redis comes after a gap: check first.
-        if (verifiedEpoch !== loopEpoch) await verify();
-        if (reply !== null) await deliver(reply as [Buffer, RawEntry[]][]);
-        failures = 0;
-      } catch (error) {
-        inflightVersion = undefined;
-        if (closed) return;
-        // Connection failures also come as "error" events; report the rest.
-        if (!(error instanceof SocketClosedUnexpectedlyError)) {
-          report(
-            new Error(
-              `Cannot read new messages from Redis: ${asError(error).message}`,
-              { cause: error },
-            ),
-          );
-        }
-        await sleep(reconnectStrategy(failures++));
-      }
-    }
-  }
-
-  const loopDone = loop();
 
   return {
-    append(topic: string, message: HubPublishMessage): Promise<HubDataMessage> {
-      const key = keyOf(topic);
-      // With a TTL, one script runs XADD then PEXPIRE atomically: one
-      // command (one round trip, one queue slot), and no key without TTL.
-      const args: (string | Buffer)[] = ttlMs === Infinity
-        ? ["XADD", key, "MAXLEN", "~", String(maxLen), "*"]
-        : [
-          "EVAL",
-          ADD_WITH_TTL_SCRIPT,
-          "1",
-          key,
-          String(maxLen),
-          String(ttlMs),
-        ];
+    async append(
+      topic: string,
+      message: HubPublishMessage,
+    ): Promise<HubDataMessage> {
+      const id = await commands.add(topic, message);
       const { data, event } = message;
-      if (typeof data === "string") args.push("data", data);
-      else {
-        args.push(
-          "data",
-          Buffer.from(data.buffer, data.byteOffset, data.byteLength),
-          "type",
-          "bytes",
-        );
-      }
-      if (event !== undefined) args.push("event", event);
-      return send("publish to", topic, args, true).then((reply) => {
-        const id = text(reply);
-        return Object.freeze(
-          event === undefined
-            ? { kind: "message", topic, id, data }
-            : { kind: "message", topic, id, event, data },
-        );
-      });
+      return Object.freeze(
+        event === undefined
+          ? { kind: "message", topic, id, data }
+          : { kind: "message", topic, id, event, data },
+      );
     },
 
-    async read(topic: string, options: HubReadOptions): Promise<HubHistory> {
-      const { since, limit } = options;
-      if (since === undefined) {
-        return { messages: toMessages(topic, await range(topic, "-", limit)) };
-      }
-      let reset: HubHistory["reset"];
-      if (!isId(since)) reset = "unknown-id";
-      else {
-        const entries = await range(topic, since, limit + 1);
-        const first = entries[0];
-        if (first !== undefined && text(first[0]) === since) {
-          return { messages: toMessages(topic, entries.slice(1)) };
-        }
-        // `since` is not in the stream: trimmed, or never issued by it.
-        const stream = await info(topic);
-        if (compareIds(since, stream.lastId) > 0) reset = "unknown-id";
-        else if (
-          stream.firstId === undefined || compareIds(since, stream.firstId) < 0
-        ) {
-          reset = stream.removed ? "window-exceeded" : "unknown-id";
-          // Everything retained follows `since`: the window from its start.
-          if (first === undefined || stream.firstId === text(first[0])) {
-            return {
-              messages: toMessages(topic, entries.slice(0, limit)),
-              reset,
-            };
-          }
-        } else reset = "unknown-id";
-      }
-      return {
-        messages: toMessages(topic, await range(topic, "-", limit)),
-        reset,
-      };
+    read(topic: string, options: HubReadOptions): Promise<HubHistory> {
+      return readHistory(commands, topic, options);
     },
 
     watch(
@@ -966,53 +414,26 @@ export function createRedisBackend(
           `Cannot watch topic ${quote(topic)}: the Redis backend is closed`,
         );
       }
-      let state = topics.get(topic);
-      if (state === undefined) {
-        state = {
-          topic,
-          key: keyOf(topic),
-          watchers: new Set(),
-          cursor: undefined,
-          starting: false,
-          failed: false,
-        };
-        topics.set(topic, state);
-        // Sent now, so it precedes any read issued after watch returns.
-        start(state);
-      }
-      const watcher: Watcher = { onMessage, onGap: options.onGap };
-      const watched = state;
-      watched.watchers.add(watcher);
-      return () => {
-        if (!watched.watchers.delete(watcher)) return;
-        // The loop leaves the topic out from its next read on.
-        if (watched.watchers.size === 0 && topics.get(topic) === watched) {
-          topics.delete(topic);
-        }
-      };
+      return loop.watch(topic, onMessage, options.onGap);
     },
 
     compare(a: string, b: string): number {
       for (const id of [a, b]) {
-        if (!isId(id)) {
+        if (!isStreamId(id)) {
           throw new TypeError(
             `Cannot compare ids: ${quote(id)} is not a Redis stream id`,
           );
         }
       }
-      return compareIds(a, b);
+      return compareStreamIds(a, b);
     },
 
-    async close(): Promise<void> {
+    close(): Promise<void> {
       if (!closed) {
         closed = true;
-        clearTimeout(unblockTimer);
-        clearTimeout(backoffTimer);
-        backoffDone?.();
-        client.destroy();
-        loopClient.destroy();
+        commands.close();
       }
-      await loopDone;
+      return loop.close();
     },
   };
 }

@@ -1,0 +1,335 @@
+// Copyright 2026 the serverpush authors. MIT license.
+
+import { Buffer } from "node:buffer";
+import type { HubPublishMessage } from "../message/message.ts";
+import { backoffDelay } from "../_internal/backoff.ts";
+import { quote } from "../_internal/quote.ts";
+import { type RawEntry, text } from "./_redis_entry.ts";
+import { asError, type Report } from "./_redis_report.ts";
+
+/** The part of a node-redis client the backend uses. */
+export interface Connection {
+  readonly isReady: boolean;
+  connect(): Promise<unknown>;
+  destroy(): void;
+  on(event: string, listener: (arg: unknown) => void): unknown;
+  sendCommand(
+    args: ReadonlyArray<string | Uint8Array>,
+    options?: { abortSignal?: AbortSignal },
+  ): Promise<unknown>;
+}
+
+/** What a connection needs beyond the client's own settings. */
+export interface ConnectionOptions {
+  url: string;
+  /** Milliseconds to wait before reconnection attempt `retries + 1`. */
+  reconnectStrategy: (retries: number) => number;
+  /** Commands that may wait at once; one more is refused. */
+  commandsQueueMaxLength?: number;
+  /** Milliseconds of silence after which the socket counts as broken. */
+  socketTimeout?: number;
+}
+
+/**
+ * The Redis client, handed in by `redis.ts`, the one file that loads it:
+ * connections replying with `Uint8Array` bulk strings, and its error
+ * classes.
+ */
+export interface RedisDriver {
+  createConnection(options: ConnectionOptions): Connection;
+  /** Whether `error` is Redis's answer (an error reply). */
+  isErrorReply(error: unknown): error is Error;
+  /** Whether `error` says the socket closed while a command was in flight. */
+  isSocketClosed(error: unknown): error is Error;
+}
+
+/**
+ * Milliseconds before reconnection attempt number `retries + 1`, and before
+ * the read loop tries again after a failed read: from 50 ms, doubling, up
+ * to 2 s, with equal jitter (each delay anywhere in its upper half).
+ */
+export function reconnectDelay(retries: number): number {
+  return backoffDelay(retries, 100, 2000);
+}
+
+/** Fields of an `XINFO STREAM` reply that a history read needs. */
+export interface StreamInfo {
+  length: number;
+  lastId: string;
+  firstId: string | undefined;
+  /** Whether entries were ever removed; `true` when Redis cannot tell. */
+  removed: boolean;
+}
+
+const EMPTY_STREAM: StreamInfo = Object.freeze({
+  length: 0,
+  lastId: "0-0",
+  firstId: undefined,
+  removed: false,
+});
+
+/** XADD with MAXLEN ~ ARGV[1] and the fields ARGV[3..], then PEXPIRE ARGV[2]. */
+const ADD_WITH_TTL_SCRIPT =
+  "local id = redis.call('XADD', KEYS[1], 'MAXLEN', '~', ARGV[1], '*', unpack(ARGV, 3)) " +
+  "redis.call('PEXPIRE', KEYS[1], ARGV[2]) return id";
+
+function parseInfo(reply: unknown): StreamInfo {
+  const fields = new Map<string, unknown>();
+  const list = Array.isArray(reply) ? reply : [];
+  for (let i = 0; i + 1 < list.length; i += 2) {
+    fields.set(text(list[i]), list[i + 1]);
+  }
+  const length = Number(fields.get("length") ?? 0);
+  const added = fields.get("entries-added");
+  const firstEntry = fields.get("first-entry");
+  let firstId: string | undefined;
+  if (length > 0) {
+    firstId = fields.has("recorded-first-entry-id")
+      ? text(fields.get("recorded-first-entry-id"))
+      : Array.isArray(firstEntry)
+      ? text(firstEntry[0])
+      : undefined;
+  }
+  return {
+    length,
+    lastId: text(fields.get("last-generated-id") ?? "0-0"),
+    firstId,
+    removed: added === undefined ? true : Number(added) > length,
+  };
+}
+
+/** Settings of {@linkcode RedisCommands}. */
+export interface RedisCommandsOptions {
+  url: string;
+  keyPrefix: string;
+  maxLen: number;
+  ttlMs: number;
+  timeoutMs: number;
+  maxPendingCommands: number;
+  report: Report;
+}
+
+/**
+ * The command connection: publishes, history reads, watch start points and
+ * wake-ups of the read loop. A publish or read waits at most `timeoutMs`,
+ * at most `maxPendingCommands` wait at once, and its errors say what failed
+ * in the voice `Cannot <action> topic "t": <state>`. The connection
+ * reconnects on its own with {@linkcode reconnectDelay}.
+ */
+export class RedisCommands {
+  #driver: RedisDriver;
+  #connection: Connection;
+  #keyPrefix: string;
+  #maxLen: string;
+  #ttlMs: number;
+  #timeoutMs: number;
+  #maxPendingCommands: number;
+  #closed = false;
+  #lastError: Error | undefined;
+
+  constructor(driver: RedisDriver, options: RedisCommandsOptions) {
+    this.#driver = driver;
+    this.#keyPrefix = options.keyPrefix;
+    this.#maxLen = String(options.maxLen);
+    this.#ttlMs = options.ttlMs;
+    this.#timeoutMs = options.timeoutMs;
+    this.#maxPendingCommands = options.maxPendingCommands;
+    const report = options.report;
+    const connection = driver.createConnection({
+      url: options.url,
+      reconnectStrategy: reconnectDelay,
+      commandsQueueMaxLength: options.maxPendingCommands,
+    });
+    this.#connection = connection;
+    connection.on("error", (error) => {
+      const lastError = asError(error);
+      this.#lastError = lastError;
+      report(
+        new Error(`Cannot reach Redis: ${lastError.message}`, { cause: error }),
+      );
+    });
+    connection.on("ready", () => {
+      this.#lastError = undefined;
+    });
+    // Connection failures are retried and reported through "error" events.
+    connection.connect().catch(() => undefined);
+  }
+
+  /** The stream key of `topic`. */
+  keyOf(topic: string): string {
+    return this.#keyPrefix + topic;
+  }
+
+  /**
+   * Appends a message to the topic's stream (trimmed to about `maxLen`,
+   * its expiry renewed unless `ttlMs` is `Infinity`), and returns its id.
+   */
+  async add(topic: string, message: HubPublishMessage): Promise<string> {
+    const key = this.keyOf(topic);
+    // With a TTL, one script runs XADD then PEXPIRE atomically: one
+    // command (one round trip, one queue slot), and no key without TTL.
+    const args: (string | Uint8Array)[] = this.#ttlMs === Infinity
+      ? ["XADD", key, "MAXLEN", "~", this.#maxLen, "*"]
+      : [
+        "EVAL",
+        ADD_WITH_TTL_SCRIPT,
+        "1",
+        key,
+        this.#maxLen,
+        String(this.#ttlMs),
+      ];
+    const { data, event } = message;
+    if (typeof data === "string") args.push("data", data);
+    else {
+      args.push(
+        "data",
+        Buffer.from(data.buffer, data.byteOffset, data.byteLength),
+        "type",
+        "bytes",
+      );
+    }
+    if (event !== undefined) args.push("event", event);
+    return text(await this.send("publish to", topic, args, true));
+  }
+
+  /** `XRANGE key start + COUNT count`. */
+  async range(
+    topic: string,
+    start: string,
+    count: number,
+  ): Promise<RawEntry[]> {
+    const reply = await this.send("read", topic, [
+      "XRANGE",
+      this.keyOf(topic),
+      start,
+      "+",
+      "COUNT",
+      String(count),
+    ], false);
+    return reply as RawEntry[];
+  }
+
+  /** `XINFO STREAM key`; a missing key is an empty stream. */
+  async info(topic: string): Promise<StreamInfo> {
+    try {
+      return parseInfo(
+        await this.send(
+          "read",
+          topic,
+          ["XINFO", "STREAM", this.keyOf(topic)],
+          false,
+        ),
+      );
+    } catch (error) {
+      if (
+        error instanceof Error && this.#driver.isErrorReply(error.cause) &&
+        /no such key/i.test(error.cause.message)
+      ) {
+        return EMPTY_STREAM;
+      }
+      throw error;
+    }
+  }
+
+  /**
+   * The id of the newest entry of the stream `key`, `"0-0"` if it has none
+   * (`XREVRANGE key + - COUNT 1`), with no timeout: it waits for Redis.
+   */
+  async newestId(key: string): Promise<string> {
+    const reply = await this.#connection.sendCommand([
+      "XREVRANGE",
+      key,
+      "+",
+      "-",
+      "COUNT",
+      "1",
+    ]);
+    const last = (reply as RawEntry[])[0];
+    return last === undefined ? "0-0" : text(last[0]);
+  }
+
+  /**
+   * `CLIENT UNBLOCK clientId`: whether a blocked command of that client was
+   * interrupted.
+   */
+  async unblock(clientId: string): Promise<boolean> {
+    return await this.#connection.sendCommand([
+      "CLIENT",
+      "UNBLOCK",
+      clientId,
+    ]) !== 0;
+  }
+
+  /** Drops the connection; commands waiting reject, later ones too. */
+  close(): void {
+    if (this.#closed) return;
+    this.#closed = true;
+    this.#connection.destroy();
+  }
+
+  #unreachable(): string {
+    return `Redis is unreachable (${
+      this.#lastError?.message ?? "not connected"
+    })`;
+  }
+
+  /**
+   * Sends a command, bounded by timeoutMs, with errors in the voice of
+   * `action`; `publish` adds that the message may have been stored when
+   * that cannot be ruled out.
+   */
+  send(
+    action: string,
+    topic: string,
+    args: (string | Uint8Array)[],
+    publish: boolean,
+  ): Promise<unknown> {
+    const fail = (state: string, cause?: unknown): Error =>
+      new Error(`Cannot ${action} topic ${quote(topic)}: ${state}`, { cause });
+    const unsure = publish ? "; the message may have been stored" : "";
+    if (this.#closed) {
+      return Promise.reject(fail("the Redis backend is closed"));
+    }
+    const connection = this.#connection;
+    const timeoutMs = this.#timeoutMs;
+    return new Promise((resolve, reject) => {
+      const abort = new AbortController();
+      const timer = setTimeout(() => {
+        // Takes the command out of the queue if it was not sent yet.
+        abort.abort();
+        reject(
+          this.#closed
+            ? fail("the Redis backend is closed")
+            : connection.isReady
+            ? fail(`Redis did not answer within ${timeoutMs} ms${unsure}`)
+            : fail(this.#unreachable()),
+        );
+      }, timeoutMs);
+      connection.sendCommand(args, { abortSignal: abort.signal }).then(
+        (reply) => {
+          clearTimeout(timer);
+          resolve(reply);
+        },
+        (error) => {
+          clearTimeout(timer);
+          if (this.#closed) {
+            reject(fail("the Redis backend is closed", error));
+          } else if (this.#driver.isErrorReply(error)) {
+            reject(fail(`Redis answered ${quote(error.message)}`, error));
+          } else if (
+            error instanceof Error && error.message === "The queue is full"
+          ) {
+            reject(
+              fail(
+                `${this.#maxPendingCommands} commands are already waiting for Redis`,
+                error,
+              ),
+            );
+          } else if (this.#driver.isSocketClosed(error)) {
+            reject(fail(`Redis is unreachable (${error.message})${unsure}`));
+          } else reject(fail(this.#unreachable(), error));
+        },
+      );
+    });
+  }
+}
