@@ -34,7 +34,8 @@ export class Queue<T> {
     this.#items[this.#head] = undefined;
     this.#head++;
     if (this.#head === this.#items.length) {
-      this.#items = [];
+      // Drained: reuse the array rather than allocate a new one.
+      this.#items.length = 0;
       this.#head = 0;
     } else if (this.#head >= 1024 && this.#head * 2 >= this.#items.length) {
       this.#items = this.#items.slice(this.#head);
@@ -45,7 +46,7 @@ export class Queue<T> {
 
   /** Removes every item. */
   clear(): void {
-    this.#items = [];
+    this.#items.length = 0;
     this.#head = 0;
   }
 
