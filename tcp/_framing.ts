@@ -2,6 +2,7 @@
 // This module is browser compatible.
 
 import type { NulDelimitedMode } from "./nul_delimited_mode.ts";
+import { checkOneOf, checkPositiveInteger } from "../_internal/check.ts";
 
 /** The byte that ends a message in "nul" mode. */
 export const NUL = 0x00;
@@ -16,6 +17,7 @@ export const DEFAULT_MAX_MESSAGE_BYTES = 1_048_576;
 const NUL_REGEXP = /\0/;
 const LINE_BREAK_REGEXP = /[\r\n]/;
 const encoder = new TextEncoder();
+const MODES: readonly NulDelimitedMode[] = ["nul", "line"];
 
 /** Framing options after validation. */
 export interface Framing {
@@ -29,28 +31,9 @@ export function checkFraming(
   options: { mode?: NulDelimitedMode; maxMessageBytes?: number },
 ): Framing {
   const { mode = "nul", maxMessageBytes = DEFAULT_MAX_MESSAGE_BYTES } = options;
-  if (mode !== "nul" && mode !== "line") {
-    throw new TypeError(
-      `Cannot ${action}: mode is ${
-        JSON.stringify(String(mode).slice(0, 20))
-      }, expected "nul" or "line"`,
-    );
-  }
+  checkOneOf(action, "mode", mode, MODES);
   checkPositiveInteger(action, "maxMessageBytes", maxMessageBytes);
   return { mode, maxMessageBytes };
-}
-
-/** Throws a RangeError unless `value` is a positive safe integer. */
-export function checkPositiveInteger(
-  action: string,
-  name: string,
-  value: number,
-): void {
-  if (!Number.isSafeInteger(value) || value <= 0) {
-    throw new RangeError(
-      `Cannot ${action}: ${name} is ${value}, expected a positive integer`,
-    );
-  }
 }
 
 /**

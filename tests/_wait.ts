@@ -26,10 +26,13 @@ export async function within<T>(
   }
 }
 
-/** Waits until `condition()` holds, checking every few milliseconds. */
+/**
+ * Waits until `condition()` holds, checking every few milliseconds; `what`
+ * names it in the timeout error (the condition's source by default).
+ */
 export function until(
   condition: () => boolean,
-  what: string,
+  what: string = String(condition),
   ms = 10_000,
 ): Promise<void> {
   return within(
@@ -41,4 +44,9 @@ export function until(
     what,
     ms,
   );
+}
+
+/** Resolves after `ms` milliseconds. */
+export function delay(ms: number): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, ms));
 }

@@ -64,3 +64,22 @@ export async function runFixture(
   await onStop?.();
   Deno.exit(0);
 }
+
+/** The environment variable `name` as a number; `undefined` when unset. */
+export function envNumber(name: string): number | undefined {
+  const value = Deno.env.get(name);
+  return value === undefined ? undefined : Number(value);
+}
+
+function ignoreSignal(): void {}
+
+/**
+ * Sets up the process's signal handling now. Deno 2.9 does it lazily, and
+ * panics (the process aborts) if that first happens while the process is
+ * out of descriptors (ext/signals/lib.rs: Signals::new(...).unwrap()). Any
+ * signal listener registered at startup sets it up while descriptors are
+ * free; a real server does the same with its SIGTERM/SIGINT handler.
+ */
+export function setUpSignals(): void {
+  Deno.addSignalListener("SIGUSR2", ignoreSignal);
+}

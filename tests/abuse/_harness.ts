@@ -8,6 +8,8 @@
 import type { FixtureMemory, FixtureReady } from "./_fixture.ts";
 import { within } from "../_wait.ts";
 
+export { delay } from "../_wait.ts";
+
 /** One mebibyte, for readable bounds. */
 export const MiB = 1024 * 1024;
 
@@ -170,9 +172,4 @@ export async function peakRssDuring<T>(
 /** Formats bytes as MiB with one decimal, for assertion messages. */
 export function mib(bytes: number): string {
   return `${(bytes / MiB).toFixed(1)} MiB`;
-}
-
-/** Resolves after `ms` milliseconds. */
-export function delay(ms: number): Promise<void> {
-  return new Promise((resolve) => setTimeout(resolve, ms));
 }

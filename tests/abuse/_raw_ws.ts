@@ -3,6 +3,8 @@
 // and then writes hand-made masked frames (mask key 0, so the payload bytes
 // stay as given), reading only when told to.
 
+import { rawUpgrade, writeAll } from "../_raw_socket.ts";
+
 /** A connection past its handshake, as the attacker holds it. */
 export interface RawWebSocket {
   readonly conn: Deno.Conn;
@@ -17,30 +19,12 @@ export interface RawWebSocket {
   close(): void;
 }
 
-const encoder = new TextEncoder();
-
 /** Connects to `port` on loopback and upgrades `path`; reads the 101 only. */
 export async function rawWebSocket(
   port: number,
   path = "/",
 ): Promise<RawWebSocket> {
-  const conn = await Deno.connect({ hostname: "127.0.0.1", port });
-  await writeAll(
-    conn,
-    encoder.encode(
-      `GET ${path} HTTP/1.1\r\nHost: 127.0.0.1:${port}\r\nUpgrade: websocket\r\n` +
-        "Connection: Upgrade\r\nSec-WebSocket-Version: 13\r\n" +
-        "Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n\r\n",
-    ),
-  );
-  // Read the response head byte by byte so nothing after it is consumed.
-  let head = "";
-  const one = new Uint8Array(1);
-  while (!head.endsWith("\r\n\r\n")) {
-    const n = await conn.read(one);
-    if (n === null) throw new Error(`Cannot upgrade: got ${head}`);
-    head += String.fromCharCode(one[0]!);
-  }
+  const { conn, head } = await rawUpgrade(port, path);
   if (!head.startsWith("HTTP/1.1 101")) {
     conn.close();
     throw new Error(`Cannot upgrade: got ${head.slice(0, 40)}`);
@@ -104,13 +88,6 @@ export async function rawWebSocket(
       }
     },
   };
-}
-
-async function writeAll(conn: Deno.Conn, bytes: Uint8Array): Promise<void> {
-  let offset = 0;
-  while (offset < bytes.length) {
-    offset += await conn.write(bytes.subarray(offset));
-  }
 }
 
 /**

@@ -8,6 +8,7 @@
 import { ok, strictEqual } from "node:assert/strict";
 import { delay, MiB, mib, peakRssDuring, startFixture } from "./_harness.ts";
 import { within } from "../_wait.ts";
+import { drain, neverReads, readUntil } from "../_raw_socket.ts";
 
 const SLOW_SSE = 8;
 const SLOW_IFRAME = 8;
@@ -22,38 +23,6 @@ const BYTES = 65_536;
 const PEAK_BOUND = 144 * MiB;
 /** Heap and external memory after the attack, over the baseline. */
 const AFTER_BOUND = 16 * MiB;
-
-/** Opens a connection that sends `request` and then never reads. */
-async function neverReads(port: number, request: string): Promise<Deno.Conn> {
-  const conn = await Deno.connect({ hostname: "127.0.0.1", port });
-  await conn.write(new TextEncoder().encode(request));
-  return conn;
-}
-
-/** Reads `conn` to its end; a reset counts as the end. */
-async function drain(conn: Deno.Conn): Promise<void> {
-  const buffer = new Uint8Array(65_536);
-  try {
-    while (await conn.read(buffer) !== null) {
-      // Discard.
-    }
-  } catch (error) {
-    if (!(error instanceof Deno.errors.ConnectionReset)) throw error;
-  }
-}
-
-/** Reads `conn` until its text contains `needle`; resolves with it. */
-async function readUntil(conn: Deno.Conn, needle: string): Promise<string> {
-  const buffer = new Uint8Array(65_536);
-  const decoder = new TextDecoder();
-  let text = "";
-  while (!text.includes(needle)) {
-    const n = await conn.read(buffer);
-    if (n === null) throw new Error(`Connection ended after ${text.length}`);
-    text += decoder.decode(buffer.subarray(0, n), { stream: true });
-  }
-  return text;
-}
 
 /** An honest SSE reader: resolves with the sequence numbers it received. */
 async function honest(port: number, last: number): Promise<number[]> {

@@ -16,6 +16,7 @@ import {
   startFixture,
 } from "./_harness.ts";
 import { within } from "../_wait.ts";
+import { rawUpgrade } from "../_raw_socket.ts";
 
 /** Buffer limit of the hub handler's WebSockets. */
 const LIMIT = 1 * MiB;
@@ -49,28 +50,12 @@ async function neverReader(
 ): Promise<
   { conn: Deno.TcpConn; flood(frames: Uint8Array, ms: number): Promise<number> }
 > {
-  const conn = await Deno.connect({ hostname: "127.0.0.1", port });
-  const head = [
-    `GET ${path} HTTP/1.1`,
-    `Host: 127.0.0.1:${port}`,
-    "Upgrade: websocket",
-    "Connection: Upgrade",
-    "Sec-WebSocket-Version: 13",
-    "Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==",
-    ...(path === "/hub/" ? ["Sec-WebSocket-Protocol: serverpush.v1"] : []),
-    "",
-    "",
-  ].join("\r\n");
-  await conn.write(encoder.encode(head));
-  // Read the response head only (one small read), then never again.
-  const buffer = new Uint8Array(256);
-  let seen = "";
-  while (!seen.includes("\r\n\r\n")) {
-    const n = await conn.read(buffer.subarray(0, 1));
-    if (n === null) throw new Error("Server closed before the 101");
-    seen += String.fromCharCode(buffer[0]!);
-  }
-  ok(seen.startsWith("HTTP/1.1 101"), seen);
+  const { conn, head } = await rawUpgrade(
+    port,
+    path,
+    path === "/hub/" ? ["Sec-WebSocket-Protocol: serverpush.v1"] : [],
+  );
+  ok(head.startsWith("HTTP/1.1 101"), head);
   return {
     conn,
     async flood(frames, ms): Promise<number> {

@@ -10,6 +10,7 @@
 import { ok } from "node:assert/strict";
 import { delay, MiB, mib, startFixture } from "./_harness.ts";
 import { within } from "../_wait.ts";
+import { rawUpgrade } from "../_raw_socket.ts";
 
 const PEERS = 40;
 /** maxBufferedBytes of the fixture (acceptWebSocket's default). */
@@ -28,25 +29,7 @@ function fdsOf(pid: number): number {
 
 /** A WebSocket on a raw connection that reads the 101 head, then nothing. */
 async function neverReader(port: number): Promise<Deno.TcpConn> {
-  const conn = await Deno.connect({ hostname: "127.0.0.1", port });
-  await conn.write(encoder.encode(
-    [
-      "GET /flood HTTP/1.1",
-      `Host: 127.0.0.1:${port}`,
-      "Upgrade: websocket",
-      "Connection: Upgrade",
-      "Sec-WebSocket-Version: 13",
-      "Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==",
-      "",
-      "",
-    ].join("\r\n"),
-  ));
-  const byte = new Uint8Array(1);
-  let head = "";
-  while (!head.endsWith("\r\n\r\n")) {
-    if (await conn.read(byte) === null) throw new Error("No 101");
-    head += String.fromCharCode(byte[0]!);
-  }
+  const { conn, head } = await rawUpgrade(port, "/flood");
   ok(head.startsWith("HTTP/1.1 101"), head);
   return conn;
 }

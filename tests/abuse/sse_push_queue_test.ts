@@ -8,6 +8,7 @@
 import { ok, strictEqual } from "node:assert/strict";
 import { delay, MiB, mib, startFixture } from "./_harness.ts";
 import { within } from "../_wait.ts";
+import { neverReads } from "../_raw_socket.ts";
 
 const SLOW = 4;
 const MESSAGES = 600;
@@ -26,16 +27,6 @@ const POLLERS = 16;
  * bytes, each answer carried 100 messages (6.4 MiB).
  */
 const POLL_BOUND = POLLERS * MiB + 40 * MiB;
-
-async function neverReads(port: number, path: string): Promise<Deno.Conn> {
-  const conn = await Deno.connect({ hostname: "127.0.0.1", port });
-  await conn.write(
-    new TextEncoder().encode(
-      `GET ${path} HTTP/1.1\r\nhost: 127.0.0.1\r\n\r\n`,
-    ),
-  );
-  return conn;
-}
 
 /** An honest SSE reader: the sequence numbers of the first `count` events. */
 async function honest(port: number, count: number): Promise<number[]> {
@@ -70,7 +61,12 @@ Deno.test("sseResponse with createSsePushQueue holds at most maxQueuedBytes for 
   const slow: Deno.Conn[] = [];
   try {
     for (let i = 0; i < SLOW; i++) {
-      slow.push(await neverReads(port, "/sse?policy=drop-oldest"));
+      slow.push(
+        await neverReads(
+          port,
+          "GET /sse?policy=drop-oldest HTTP/1.1\r\nhost: 127.0.0.1\r\n\r\n",
+        ),
+      );
     }
     await delay(200);
     const reading = honest(port, MESSAGES);
@@ -117,7 +113,12 @@ Deno.test("longPoll answers hold at most maxBatchBytes for each client that neve
   const slow: Deno.Conn[] = [];
   try {
     for (let i = 0; i < POLLERS; i++) {
-      slow.push(await neverReads(port, "/poll"));
+      slow.push(
+        await neverReads(
+          port,
+          "GET /poll HTTP/1.1\r\nhost: 127.0.0.1\r\n\r\n",
+        ),
+      );
     }
     await delay(1000);
     await server.memory();

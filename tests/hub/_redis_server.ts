@@ -1,6 +1,8 @@
 // Copyright 2026 the serverpush authors. MIT license.
 // Starts and stops a real redis-server on loopback for the Redis tests.
 
+import { delay } from "../_wait.ts";
+
 /** Why the Redis tests are skipped, or `undefined` when they can run. */
 export const redisMissing: string | undefined = findRedis();
 
@@ -40,10 +42,6 @@ function freePort(): number {
   const { port } = listener.addr as Deno.NetAddr;
   listener.close();
   return port;
-}
-
-function delay(ms: number): Promise<void> {
-  return new Promise((resolve) => setTimeout(resolve, ms));
 }
 
 function alive(pid: number): boolean {

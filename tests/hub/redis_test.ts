@@ -27,6 +27,7 @@ import {
   startRedisServer,
 } from "./_redis_server.ts";
 import { startTcpProxy } from "./_tcp_proxy.ts";
+import { delay } from "../_wait.ts";
 import { createHubHandler } from "../../serve/mod.ts";
 
 if (redisMissing !== undefined) {
@@ -112,10 +113,6 @@ function take(
     })(),
     10_000,
   );
-}
-
-function delay(ms: number): Promise<void> {
-  return new Promise((resolve) => setTimeout(resolve, ms));
 }
 
 /**

@@ -6,10 +6,7 @@
 import { deepStrictEqual, ok, throws } from "node:assert/strict";
 import { lastEventId, SseClient, sseResponse } from "../../sse/mod.ts";
 import { serve, within } from "./_server.ts";
-
-function delay(ms: number): Promise<void> {
-  return new Promise((resolve) => setTimeout(resolve, ms));
-}
+import { delay } from "../_wait.ts";
 
 Deno.test("SseClient makes a handful of requests in 2 s to streams that open with retry: 0 and end empty", async () => {
   let requests = 0;

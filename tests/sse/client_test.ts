@@ -17,6 +17,7 @@ import {
   sseResponse,
 } from "../../sse/mod.ts";
 import { serve, type TestServer, within } from "./_server.ts";
+import { delay } from "../_wait.ts";
 
 /** What the server saw of one request. */
 interface SeenRequest {
@@ -81,10 +82,6 @@ function nextEvent<T extends Event = MessageEvent>(
       once: true,
     })
   );
-}
-
-function delay(ms: number): Promise<void> {
-  return new Promise((resolve) => setTimeout(resolve, ms));
 }
 
 /** Waits until `client` is CLOSED (it fires `error` when it gets there). */

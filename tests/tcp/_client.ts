@@ -8,6 +8,9 @@ import {
   type NulDelimitedMode,
 } from "@serverpush/serverpush/tcp";
 
+/** Shared with the other tests: waits until a condition holds. */
+export { until } from "../_wait.ts";
+
 const encoder = new TextEncoder();
 
 export interface TestClient {
@@ -88,18 +91,4 @@ export async function connect(
     },
   };
   return client;
-}
-
-/**
- * Resolves once `condition()` holds, checking every few milliseconds; throws
- * after 10 seconds rather than hang the suite.
- */
-export async function until(condition: () => boolean): Promise<void> {
-  const deadline = performance.now() + 10_000;
-  while (!condition()) {
-    if (performance.now() > deadline) {
-      throw new Error(`Condition still false after 10 s: ${condition}`);
-    }
-    await new Promise((r) => setTimeout(r, 5));
-  }
 }

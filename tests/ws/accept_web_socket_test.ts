@@ -8,22 +8,7 @@ import {
   type UpgradeWebSocket,
 } from "../../ws/mod.ts";
 import { FakeSocket } from "./_fake_socket.ts";
-
-const KEY = "dGhlIHNhbXBsZSBub25jZQ==";
-
-/** A valid upgrade request to chat.example, with extra headers. */
-function upgradeRequest(headers: Record<string, string> = {}): Request {
-  return new Request("http://chat.example/ws", {
-    headers: {
-      host: "chat.example",
-      upgrade: "websocket",
-      connection: "Upgrade",
-      "sec-websocket-version": "13",
-      "sec-websocket-key": KEY,
-      ...headers,
-    },
-  });
-}
+import { upgradeRequest } from "../_upgrade.ts";
 
 interface FakeUpgrade {
   upgrade: UpgradeWebSocket;

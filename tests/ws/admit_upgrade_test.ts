@@ -1,23 +1,7 @@
 // Copyright 2026 the serverpush authors. MIT license.
 import { ok, rejects, strictEqual } from "node:assert/strict";
 import { admitUpgrade } from "../../ws/mod.ts";
-
-function upgradeRequest(
-  headers: Record<string, string> = {},
-  method = "GET",
-): Request {
-  return new Request("http://chat.example/ws", {
-    method,
-    headers: {
-      host: "chat.example",
-      upgrade: "websocket",
-      connection: "Upgrade",
-      "sec-websocket-version": "13",
-      "sec-websocket-key": "dGhlIHNhbXBsZSBub25jZQ==",
-      ...headers,
-    },
-  });
-}
+import { upgradeRequest } from "../_upgrade.ts";
 
 async function status(result: Response | object): Promise<number> {
   if (!(result instanceof Response)) return 101;

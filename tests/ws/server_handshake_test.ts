@@ -2,27 +2,7 @@
 import { deepStrictEqual, ok, rejects, strictEqual } from "node:assert/strict";
 import { acceptUpgrade } from "../../ws/server_handshake.ts";
 import { WsHandshakeError } from "../../ws/handshake_error.ts";
-
-const GOOD_HEADERS: Record<string, string> = {
-  host: "localhost",
-  upgrade: "websocket",
-  connection: "Upgrade",
-  "sec-websocket-version": "13",
-  "sec-websocket-key": "dGhlIHNhbXBsZSBub25jZQ==",
-};
-
-function upgradeRequest(
-  overrides: Record<string, string | null> = {},
-  method = "GET",
-): Request {
-  const headers = new Headers();
-  for (
-    const [name, value] of Object.entries({ ...GOOD_HEADERS, ...overrides })
-  ) {
-    if (value !== null) headers.set(name, value);
-  }
-  return new Request("http://localhost/ws", { method, headers });
-}
+import { upgradeRequest } from "../_upgrade.ts";
 
 async function rejection(
   request: Request,
