@@ -36,6 +36,9 @@
  */
 
 export * from "./connect.ts";
+export * from "./connect_options.ts";
+export * from "./push_client.ts";
+export * from "./push_transport.ts";
 export type {
   PollingFetch,
   PollingMessage,
