@@ -40,6 +40,7 @@ export * from "./connect_options.ts";
 export * from "./push_client.ts";
 export * from "./push_transport.ts";
 export type {
+  PollingEvent,
   PollingFetch,
   PollingMessage,
   PollingReset,

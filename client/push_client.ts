@@ -1,17 +1,15 @@
 // Copyright 2026 the serverpush authors. MIT license.
 // This module is browser compatible.
 
-import type {
-  PollingMessage,
-  PollingReset,
-} from "../polling/connect_polling.ts";
+import type { PollingEvent } from "../polling/connect_polling.ts";
 import type { PushTransport } from "./push_transport.ts";
 
 /**
  * What a {@linkcode PushClient} yields: a message (`kind: "message"`, with
  * `id`, `event` when the publisher gave one, and `data`) or a reset notice
  * (`kind: "reset"`: messages were lost, because the server's replay window
- * no longer reaches back to the client's last id).
+ * no longer reaches back to the client's last id). Every transport yields
+ * the same union as `connectPolling` (`PollingEvent`).
  *
  * @example Handle both kinds
  * ```ts
@@ -24,7 +22,7 @@ import type { PushTransport } from "./push_transport.ts";
  * strictEqual(show({ kind: "message", id: "1", data: "hi" }), "hi");
  * ```
  */
-export type PushEvent = PollingMessage | PollingReset;
+export type PushEvent = PollingEvent;
 
 /**
  * Options for {@linkcode PushClient.send}.
