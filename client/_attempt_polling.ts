@@ -6,12 +6,18 @@
 import type { AttemptContext, AttemptOutcome } from "./_transport_attempt.ts";
 import { connectPolling } from "../polling/connect_polling.ts";
 
-/** Timing options of the polling transports. */
+/** Mode and timing of a polling attempt. */
 export interface AttemptPollingOptions {
+  /** Long or short polling. */
+  mode: "long" | "short";
   /** Milliseconds between short polls. */
   interval: number;
   /** Milliseconds after which a request is abandoned and retried. */
   requestTimeout: number;
+  /** Milliseconds before the first retry of a failed request. */
+  retry: number;
+  /** Longest delay between retries, in milliseconds. */
+  maxRetry: number;
 }
 
 /**
@@ -21,10 +27,10 @@ export interface AttemptPollingOptions {
  */
 export async function attemptPolling(
   context: AttemptContext,
-  mode: "long" | "short",
   options: AttemptPollingOptions,
 ): Promise<AttemptOutcome> {
   const { signal } = context;
+  const { mode } = options;
   const target = new URL(context.url);
   target.hash = "";
   target.searchParams.set("transport", mode === "long" ? "longpoll" : "poll");
@@ -34,6 +40,8 @@ export async function attemptPolling(
     fetch: context.fetch,
     interval: options.interval,
     requestTimeout: options.requestTimeout,
+    retry: options.retry,
+    maxRetry: options.maxRetry,
     maxResponseBytes: context.maxMessageBytes,
     ...(context.since === undefined ? {} : { cursor: context.since }),
     ...(context.headers === undefined ? {} : { headers: context.headers }),

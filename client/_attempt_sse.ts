@@ -5,11 +5,8 @@
 // buffered response from a quiet one).
 
 import { createSseParser, type SseEvent } from "../sse/parser.ts";
-import {
-  type AttemptContext,
-  type AttemptOutcome,
-  truncate,
-} from "./_transport_attempt.ts";
+import { truncate } from "../_internal/truncate.ts";
+import type { AttemptContext, AttemptOutcome } from "./_transport_attempt.ts";
 
 /** The SSE event type the hub uses for a reset. */
 const RESET_EVENT = "serverpush-reset";

@@ -4,11 +4,8 @@
 // WHATWG `WebSocket` global (browsers, Deno, Node 22+, Bun).
 
 import { decodeBase64 } from "../_internal/base64.ts";
-import {
-  type AttemptContext,
-  type AttemptOutcome,
-  truncate,
-} from "./_transport_attempt.ts";
+import { truncate } from "../_internal/truncate.ts";
+import type { AttemptContext, AttemptOutcome } from "./_transport_attempt.ts";
 import type { PollingEvent } from "../polling/connect_polling.ts";
 
 /** Close codes after which a socket that never delivered is not "cut". */

@@ -51,8 +51,3 @@ export interface AttemptContext {
   /** Receives a refusal the server sent about a message sent over a socket. */
   onSendError(error: Error): void;
 }
-
-/** Shortens text that came from a peer before it goes into a message. */
-export function truncate(text: string, length = 100): string {
-  return text.length <= length ? text : `${text.slice(0, length)}…`;
-}

@@ -36,7 +36,11 @@
  */
 
 export * from "./connect.ts";
+export * from "./connect_options.ts";
+export * from "./push_client.ts";
+export * from "./push_transport.ts";
 export type {
+  PollingEvent,
   PollingFetch,
   PollingMessage,
   PollingReset,

@@ -1,6 +1,9 @@
 // Copyright 2026 the serverpush authors. MIT license.
 // This module is browser compatible.
 
+import { hubMessageToJson } from "./message_to_json.ts";
+import type { HubHistory } from "./source.ts";
+
 /**
  * One message in a {@linkcode PollingEnvelope}: the hub's JSON form of a
  * message (see `hubMessageToJson`).
@@ -70,4 +73,102 @@ export interface PollingEnvelope {
   reason?: "unknown-id" | "window-exceeded";
   /** Present when more messages are waiting. */
   more?: true;
+}
+
+/**
+ * Options for {@linkcode encodePollingEnvelope}.
+ *
+ * @example Ten messages at most, resuming after id "41"
+ * ```ts
+ * import type { EncodePollingEnvelopeOptions } from "@serverpush/serverpush/message";
+ * import { strictEqual } from "node:assert/strict";
+ *
+ * const options: EncodePollingEnvelopeOptions = { cursor: "41", maxBatch: 10 };
+ * strictEqual(options.maxBatch, 10);
+ * ```
+ */
+export interface EncodePollingEnvelopeOptions {
+  /**
+   * The request's cursor: the envelope's `cursor` when the batch is empty
+   * and there was no reset.
+   *
+   * @default {undefined}
+   */
+  cursor?: string | undefined;
+  /**
+   * Most messages in the envelope. Read the history with a limit of
+   * `maxBatch + 1`, so that the envelope can say `more`.
+   *
+   * @default {100}
+   */
+  maxBatch?: number;
+  /**
+   * Most UTF-16 code units of message JSON in the envelope: the batch
+   * stops before the message that would go past it (the first message
+   * always goes, so one envelope never holds more than this plus one
+   * message).
+   *
+   * @default {1048576}
+   */
+  maxBatchBytes?: number;
+}
+
+/**
+ * Encodes a {@linkcode PollingEnvelope} as JSON text, from what a
+ * `MessageSource` returned for the request's cursor: at most `maxBatch`
+ * messages and `maxBatchBytes` of their JSON, `reset` and `reason` when the
+ * history says so, and `more` when messages were left out. Each message's
+ * JSON is the cached text of `hubMessageToJson`, so a message polled by many
+ * clients is encoded once. Pure: no I/O, browser compatible.
+ *
+ * @param history The messages after the request's cursor, read with a limit
+ * of `maxBatch + 1`.
+ * @param options The request's cursor and the batch limits.
+ * @returns The envelope's JSON text.
+ *
+ * @example Encode a batch that leaves one message for the next request
+ * ```ts
+ * import { encodePollingEnvelope } from "@serverpush/serverpush/message";
+ * import { strictEqual } from "node:assert/strict";
+ *
+ * const text = encodePollingEnvelope({
+ *   messages: [
+ *     { kind: "message", topic: "t", id: "1", data: "a" },
+ *     { kind: "message", topic: "t", id: "2", data: "b" },
+ *   ],
+ * }, { cursor: "0", maxBatch: 1 });
+ * strictEqual(text, '{"cursor":"1","messages":[{"id":"1","data":"a"}],"more":true}');
+ * ```
+ */
+export function encodePollingEnvelope(
+  history: HubHistory,
+  options: EncodePollingEnvelopeOptions = {},
+): string {
+  const { cursor, maxBatch = 100, maxBatchBytes = 1_048_576 } = options;
+  const json: string[] = [];
+  let size = 0;
+  for (const message of history.messages) {
+    if (json.length === maxBatch) break;
+    const text = hubMessageToJson(message);
+    if (json.length > 0 && size + text.length > maxBatchBytes) break;
+    size += text.length;
+    json.push(text);
+  }
+  const more = history.messages.length > json.length;
+  const last = history.messages[json.length - 1];
+  const next = last !== undefined
+    ? last.id
+    : history.reset === undefined
+    ? cursor
+    : undefined;
+  const parts = [
+    `{"cursor":${next === undefined ? "null" : JSON.stringify(next)}`,
+    `,"messages":[${json.join(",")}]`,
+  ];
+  if (history.reset !== undefined) {
+    parts.push(`,"reset":true,"reason":${JSON.stringify(history.reset)}`);
+  }
+  if (more) parts.push(`,"more":true`);
+  parts.push("}");
+  return parts.join("");
 }

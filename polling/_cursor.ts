@@ -1,7 +1,7 @@
 // Copyright 2026 the serverpush authors. MIT license.
 // This module is browser compatible.
 
-import { badRequest } from "./_envelope.ts";
+import { textResponse } from "./_responses.ts";
 
 /** Longest cursor accepted, in UTF-16 code units. */
 export const MAX_CURSOR_LENGTH = 1024;
@@ -19,7 +19,7 @@ export function readCursor(
   const cursor = url.searchParams.get("cursor") ||
     request.headers.get("last-event-id") || undefined;
   if (cursor !== undefined && cursor.length > MAX_CURSOR_LENGTH) {
-    return badRequest(
+    return textResponse(
       `Cannot ${what}: cursor is ${cursor.length} characters long, which exceeds ${MAX_CURSOR_LENGTH}`,
     );
   }

@@ -1,8 +1,11 @@
 // Copyright 2026 the serverpush authors. MIT license.
 // This module is browser compatible.
 
+import { backoffDelay } from "../_internal/backoff.ts";
 import { decodeBase64 } from "../_internal/base64.ts";
 import { checkDuration, checkPositiveInteger } from "../_internal/check.ts";
+import { sleep } from "../_internal/sleep.ts";
+import { truncate } from "../_internal/truncate.ts";
 
 /** A `fetch`-compatible function, for {@linkcode ConnectPollingOptions.fetch}. */
 export type PollingFetch = (
@@ -81,19 +84,19 @@ export interface ConnectPollingOptions {
    */
   requestTimeout?: number;
   /**
-   * Delay in milliseconds before the first retry after a failure; it
-   * doubles with each consecutive failure, up to `maxBackoff`, and a random
-   * part (up to half) is taken off each delay.
+   * Milliseconds before the first retry after a failed request; it doubles
+   * with each consecutive failure, up to `maxRetry`, and each wait is drawn
+   * at random between half and all of it (jitter).
    *
-   * @default {250}
+   * @default {1000}
    */
-  minBackoff?: number;
+  retry?: number;
   /**
    * Longest delay in milliseconds between retries.
    *
    * @default {30000}
    */
-  maxBackoff?: number;
+  maxRetry?: number;
   /**
    * Largest response body accepted, in bytes; a larger one ends the
    * iteration with a `RangeError`.
@@ -254,23 +257,6 @@ async function readText(
   return new TextDecoder().decode(bytes);
 }
 
-/** Resolves after `ms`, or at once when `signal` aborts. */
-function sleep(ms: number, signal: AbortSignal | undefined): Promise<void> {
-  return new Promise((resolve) => {
-    if (ms <= 0 || signal?.aborted) {
-      resolve();
-      return;
-    }
-    const timer = setTimeout(done, ms);
-    signal?.addEventListener("abort", done, { once: true });
-    function done(): void {
-      clearTimeout(timer);
-      signal?.removeEventListener("abort", done);
-      resolve();
-    }
-  });
-}
-
 function resolveUrl(url: string | URL): URL {
   const base = (globalThis as { location?: { href?: string } }).location?.href;
   return new URL(url, base);
@@ -285,8 +271,8 @@ function resolveUrl(url: string | URL): URL {
  * restarts no message is lost or repeated, as far as the server's replay
  * window reaches; when it does not reach, a {@linkcode PollingReset} comes
  * first. Network errors, `5xx`, `408`, `425`, `429` and unreadable bodies
- * are retried after an exponential backoff with jitter (`minBackoff` to
- * `maxBackoff`); any other non-`2xx` status ends the iteration with an
+ * are retried after an exponential backoff with jitter (`retry` to
+ * `maxRetry`); any other non-`2xx` status ends the iteration with an
  * error. Aborting `signal` ends the iteration, also during a held request or
  * a wait. It uses only `fetch`, so it runs in browsers too.
  *
@@ -330,21 +316,21 @@ export async function* connectPolling(
     signal,
     headers,
     requestTimeout = 60_000,
-    minBackoff = 250,
-    maxBackoff = 30_000,
+    retry = 1000,
+    maxRetry = 30_000,
     maxResponseBytes = 16_777_216,
   } = options;
   if (mode !== "long" && mode !== "short") {
     throw new TypeError(
       `Cannot connect polling: mode is ${
-        JSON.stringify(String(mode).slice(0, 20))
+        JSON.stringify(truncate(String(mode), 20))
       }, expected "long" or "short"`,
     );
   }
   checkDuration("connect polling", "interval", interval);
   checkDuration("connect polling", "requestTimeout", requestTimeout);
-  checkDuration("connect polling", "minBackoff", minBackoff);
-  checkDuration("connect polling", "maxBackoff", maxBackoff);
+  checkDuration("connect polling", "retry", retry);
+  checkDuration("connect polling", "maxRetry", maxRetry);
   checkPositiveInteger("connect polling", "maxResponseBytes", maxResponseBytes);
   const doFetch: PollingFetch = options.fetch ??
     ((input, init) => fetch(input, init));
@@ -371,7 +357,7 @@ export async function* connectPolling(
         await response.body?.cancel();
         const error = new Error(
           `Cannot poll ${
-            JSON.stringify(base.href.slice(0, 200))
+            JSON.stringify(truncate(base.href, 200))
           }: the server answered ${response.status}`,
         );
         if (response.status < 500 && !RETRYABLE_STATUSES.has(response.status)) {
@@ -394,12 +380,7 @@ export async function* connectPolling(
       if (error instanceof Fatal) throw error.error;
       if (signal?.aborted) return;
       // Retried: the cursor is unchanged, so nothing is lost or repeated.
-      const grown = Math.min(
-        maxBackoff,
-        minBackoff * 2 ** Math.min(failures, 30),
-      );
-      failures++;
-      await sleep(grown / 2 + Math.random() * grown / 2, signal);
+      await sleep(backoffDelay(failures++, retry, maxRetry), signal);
       continue;
     }
     failures = 0;

@@ -6,7 +6,8 @@ import type { HubDataMessage, HubMessage } from "../message/message.ts";
 import { hubMessageToJson } from "../message/message_to_json.ts";
 import { checkDuration, checkPositiveInteger } from "../_internal/check.ts";
 import { readCursor } from "./_cursor.ts";
-import { badRequest } from "./_envelope.ts";
+import { textResponse } from "./_responses.ts";
+import { truncate } from "../_internal/truncate.ts";
 import { scriptSafeJson } from "./_script_json.ts";
 import type { PollingSource } from "./source.ts";
 
@@ -177,24 +178,17 @@ export function iframeStream(
   const url = new URL(request.url);
   const callback = url.searchParams.get("callback");
   if (callback === null || !CALLBACK_REGEXP.test(callback)) {
-    return badRequest(
+    return textResponse(
       "Cannot open iframe stream: callback is missing or is not a single identifier",
     );
   }
   const destination = request.headers.get("sec-fetch-dest");
   if (destination !== null && !FRAME_DESTINATIONS.has(destination)) {
-    return new Response(
+    return textResponse(
       `Cannot open iframe stream: Sec-Fetch-Dest "${
-        destination.slice(0, 20)
+        truncate(destination, 20)
       }" is not iframe, the page must be loaded in a frame`,
-      {
-        status: 403,
-        headers: {
-          "content-type": "text/plain; charset=utf-8",
-          "cache-control": "no-store",
-          "x-content-type-options": "nosniff",
-        },
-      },
+      403,
     );
   }
   const found = readCursor(request, url, "open iframe stream");

@@ -3,12 +3,9 @@
 
 import { checkDuration, checkPositiveInteger } from "../_internal/check.ts";
 import { readCursor } from "./_cursor.ts";
-import {
-  DEFAULT_MAX_BATCH_BYTES,
-  formatEnvelope,
-  jsonResponse,
-  readBatch,
-} from "./_envelope.ts";
+import { encodePollingEnvelope } from "../message/polling_envelope.ts";
+import { DEFAULT_MAX_BATCH_BYTES, readBatch } from "./_read_batch.ts";
+import { jsonResponse } from "./_responses.ts";
 import type { PollingSource } from "./source.ts";
 
 /**
@@ -158,7 +155,7 @@ export async function longPoll(
       }
     }
     return jsonResponse(
-      formatEnvelope(cursor, history, maxBatch, maxBatchBytes),
+      encodePollingEnvelope(history, { cursor, maxBatch, maxBatchBytes }),
     );
   } finally {
     clearTimeout(timer);

@@ -3,12 +3,9 @@
 
 import { checkPositiveInteger } from "../_internal/check.ts";
 import { readCursor } from "./_cursor.ts";
-import {
-  DEFAULT_MAX_BATCH_BYTES,
-  formatEnvelope,
-  jsonResponse,
-  readBatch,
-} from "./_envelope.ts";
+import { encodePollingEnvelope } from "../message/polling_envelope.ts";
+import { DEFAULT_MAX_BATCH_BYTES, readBatch } from "./_read_batch.ts";
+import { jsonResponse } from "./_responses.ts";
 import type { PollingSource } from "./source.ts";
 
 /**
@@ -100,5 +97,7 @@ export async function poll(
   const cursor = readCursor(request, new URL(request.url), "poll");
   if (cursor instanceof Response) return cursor;
   const history = await readBatch(source, cursor, maxBatch);
-  return jsonResponse(formatEnvelope(cursor, history, maxBatch, maxBatchBytes));
+  return jsonResponse(
+    encodePollingEnvelope(history, { cursor, maxBatch, maxBatchBytes }),
+  );
 }

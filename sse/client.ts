@@ -1,6 +1,10 @@
 // Copyright 2026 the serverpush authors. MIT license.
 // This module is browser compatible.
 
+import { backoffDelay } from "../_internal/backoff.ts";
+import { checkDuration } from "../_internal/check.ts";
+import { sleep } from "../_internal/sleep.ts";
+import { truncate } from "../_internal/truncate.ts";
 import { SseDecoderStream } from "./decoder_stream.ts";
 import type { SseEvent } from "./parser.ts";
 
@@ -159,14 +163,6 @@ function toByteString(bytes: Uint8Array): string {
   return out;
 }
 
-function checkDelay(name: string, value: number): void {
-  if (!Number.isFinite(value) || value < 0) {
-    throw new RangeError(
-      `Cannot create SSE client: ${name} ${value} is not a non-negative number`,
-    );
-  }
-}
-
 /**
  * A Server-Sent Events client with the interface of the browser's
  * `EventSource`, built on `fetch` and Web Streams, so it also runs where
@@ -284,8 +280,6 @@ export class SseClient extends EventTarget {
   #lastEventId: string;
   #failures = 0;
   #abort = new AbortController();
-  #timer: ReturnType<typeof setTimeout> | undefined;
-  #wake: (() => void) | undefined;
   #subscribers = new Set<Subscriber>();
   #onSignalAbort = (): void => this.close();
 
@@ -310,7 +304,7 @@ export class SseClient extends EventTarget {
       resolved = new URL(url, base);
     } catch (cause) {
       throw new SyntaxError(
-        `Cannot create SSE client: "${String(url).slice(0, 40)}" is not a URL`,
+        `Cannot create SSE client: "${truncate(String(url), 40)}" is not a URL`,
         { cause },
       );
     }
@@ -321,11 +315,11 @@ export class SseClient extends EventTarget {
       (init.withCredentials ? "include" : "same-origin");
     this.withCredentials = this.#credentials === "include";
     this.#reconnectionTime = init.retry ?? 3000;
-    checkDelay("retry", this.#reconnectionTime);
+    checkDuration("create SSE client", "retry", this.#reconnectionTime);
     this.#maxRetry = init.maxRetry ?? 30000;
-    checkDelay("maxRetry", this.#maxRetry);
+    checkDuration("create SSE client", "maxRetry", this.#maxRetry);
     this.#minRetry = init.minRetry ?? 1000;
-    checkDelay("minRetry", this.#minRetry);
+    checkDuration("create SSE client", "minRetry", this.#minRetry);
     this.#maxQueuedEvents = init.maxQueuedEvents ?? 1000;
     if (
       !Number.isSafeInteger(this.#maxQueuedEvents) || this.#maxQueuedEvents < 1
@@ -619,11 +613,6 @@ export class SseClient extends EventTarget {
   #stop(): void {
     this.#init.signal?.removeEventListener("abort", this.#onSignalAbort);
     this.#abort.abort();
-    if (this.#timer !== undefined) clearTimeout(this.#timer);
-    this.#timer = undefined;
-    const wake = this.#wake;
-    this.#wake = undefined;
-    wake?.();
   }
 
   #end(subscriber: Subscriber, end: { error: unknown } | null): void {
@@ -664,18 +653,6 @@ export class SseClient extends EventTarget {
     this.dispatchEvent(new Event("error"));
   }
 
-  /** Waits `ms` milliseconds, or less if the client is closed meanwhile. */
-  #sleep(ms: number): Promise<void> {
-    return new Promise<void>((resolve) => {
-      this.#wake = resolve;
-      this.#timer = setTimeout(() => {
-        this.#timer = undefined;
-        this.#wake = undefined;
-        resolve();
-      }, ms);
-    });
-  }
-
   /**
    * The wait before the next attempt: the reconnection time after a stream
    * that dispatched an event ended; after n consecutive failed attempts or
@@ -689,10 +666,9 @@ export class SseClient extends EventTarget {
     if (this.#failures === 0) return this.#reconnectionTime;
     const base = Math.max(this.#reconnectionTime, this.#minRetry);
     const cap = Math.max(this.#maxRetry, this.#reconnectionTime);
-    const grown = Math.min(base * 2 ** Math.min(this.#failures, 52), cap);
     return Math.max(
       Math.min(base, cap),
-      grown / 2 + Math.random() * grown / 2,
+      backoffDelay(this.#failures, base, cap),
     );
   }
 
@@ -706,7 +682,7 @@ export class SseClient extends EventTarget {
         this.#readyState = 0;
         this.dispatchEvent(new Event("error"));
         if (this.#closed()) return;
-        await this.#sleep(this.#delay());
+        await sleep(this.#delay(), this.#abort.signal);
       }
     } catch (error) {
       this.#fail(error);
@@ -761,7 +737,7 @@ export class SseClient extends EventTarget {
           response.status !== 200
             ? `Cannot open SSE stream: status ${response.status}`
             : `Cannot open SSE stream: content type "${
-              essence.slice(0, 40)
+              truncate(essence, 40)
             }" is not text/event-stream`,
         ),
       );

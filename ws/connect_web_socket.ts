@@ -2,6 +2,8 @@
 // The WebSocket client: Deno's native `WebSocket` or serverpush's codec over
 // `Deno.connect` / `Deno.connectTls`. Names Deno.
 
+import { backoffDelay } from "../_internal/backoff.ts";
+import { sleep } from "../_internal/sleep.ts";
 import {
   type ClientHandshake,
   createClientHandshake,
@@ -617,9 +619,8 @@ export async function connectWebSocket<T>(
         throw signal?.aborted ? abortReason(signal) : error;
       }
     }
-    const ceiling = Math.min(maxRetry, retry * 2 ** (attempt - 1));
-    const wait = ceiling / 2 + Math.random() * ceiling / 2;
-    await delay(wait, signal);
+    await sleep(backoffDelay(attempt - 1, retry, maxRetry), signal);
+    if (signal?.aborted) throw abortReason(signal);
     // A fresh key for every attempt.
     handshake = createClientHandshake(url, {
       ...(options.protocols === undefined
@@ -629,21 +630,6 @@ export async function connectWebSocket<T>(
       ...(options.headers === undefined ? {} : { headers: options.headers }),
     });
   }
-}
-
-function delay(ms: number, signal: AbortSignal | undefined): Promise<void> {
-  return new Promise((resolve, reject) => {
-    const timer = setTimeout(() => {
-      signal?.removeEventListener("abort", onAbort);
-      resolve();
-    }, ms);
-    function onAbort(): void {
-      clearTimeout(timer);
-      reject(abortReason(signal!));
-    }
-    if (signal?.aborted) onAbort();
-    else signal?.addEventListener("abort", onAbort, { once: true });
-  });
 }
 
 function closeQuietly(conn: Deno.Conn): void {

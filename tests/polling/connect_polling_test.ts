@@ -104,8 +104,8 @@ for (const mode of ["long", "short"] as const) {
       mode,
       fetch: counting,
       interval: 10,
-      minBackoff: 10,
-      maxBackoff: 50,
+      retry: 10,
+      maxRetry: 50,
     });
     try {
       await publishAll(hub, "t", expected.slice(0, 10));
@@ -165,8 +165,8 @@ Deno.test("connectPolling retries failures with the same cursor and goes on", as
   for await (
     const event of connectPolling("http://x/poll?topic=t", {
       fetch,
-      minBackoff: 1,
-      maxBackoff: 4,
+      retry: 1,
+      maxRetry: 4,
     })
   ) {
     events.push(event);

@@ -1,0 +1,102 @@
+// Copyright 2026 the serverpush authors. MIT license.
+// This module is browser compatible.
+
+import type { PollingEvent } from "../polling/connect_polling.ts";
+import type { PushTransport } from "./push_transport.ts";
+
+/**
+ * What a {@linkcode PushClient} yields: a message (`kind: "message"`, with
+ * `id`, `event` when the publisher gave one, and `data`) or a reset notice
+ * (`kind: "reset"`: messages were lost, because the server's replay window
+ * no longer reaches back to the client's last id). Every transport yields
+ * the same union as `connectPolling` (`PollingEvent`).
+ *
+ * @example Handle both kinds
+ * ```ts
+ * import type { PushEvent } from "@serverpush/serverpush/client";
+ * import { strictEqual } from "node:assert/strict";
+ *
+ * function show(event: PushEvent): string {
+ *   return event.kind === "reset" ? `lost some: ${event.reason}` : String(event.data);
+ * }
+ * strictEqual(show({ kind: "message", id: "1", data: "hi" }), "hi");
+ * ```
+ */
+export type PushEvent = PollingEvent;
+
+/**
+ * Options for {@linkcode PushClient.send}.
+ *
+ * @example Send a typed event
+ * ```ts
+ * import type { PushSendOptions } from "@serverpush/serverpush/client";
+ * import { strictEqual } from "node:assert/strict";
+ *
+ * const options: PushSendOptions = { event: "chat" };
+ * strictEqual(options.event, "chat");
+ * ```
+ */
+export interface PushSendOptions {
+  /**
+   * Event type of the message.
+   *
+   * @default {undefined}
+   */
+  event?: string;
+}
+
+/**
+ * A connection to one topic over the first transport that works, from
+ * {@linkcode connect}: iterate it for messages, {@linkcode PushClient.send}
+ * to publish, {@linkcode PushClient.close} to stop.
+ *
+ * @example Read a topic until a "bye" event
+ * ```ts ignore
+ * import { connect } from "@serverpush/serverpush/client";
+ *
+ * const client = connect("/hub/chat");
+ * for await (const event of client) {
+ *   if (event.kind === "message" && event.event === "bye") break;
+ * }
+ * ```
+ */
+export interface PushClient extends AsyncIterable<PushEvent, undefined> {
+  /** The transport in use, or being tried. */
+  readonly transport: PushTransport;
+  /** The id of the last message delivered, to resume from later. */
+  readonly lastEventId: string | undefined;
+  /** Whether {@linkcode PushClient.close} was called (or `signal` aborted). */
+  readonly closed: boolean;
+  /**
+   * Publishes a message to the topic: over the WebSocket when one is open
+   * and `publishOverWebSocket` is set, else with a `POST` to the topic URL
+   * (`?event=` for the event type; a string goes as `text/plain`, bytes as
+   * `application/octet-stream`).
+   *
+   * @param data The payload.
+   * @param options The event type.
+   * @returns Resolves when the server accepted the `POST`, or when the
+   * message was handed to the WebSocket.
+   * @throws {Error} (as a rejection) If the client is closed, the server
+   * refuses the `POST` (its status and text are in the message), or the
+   * request fails.
+   * @throws {TypeError} (as a rejection) If `data` is not a string or a
+   * `Uint8Array`.
+   */
+  send(data: string | Uint8Array, options?: PushSendOptions): Promise<void>;
+  /**
+   * Stops every connection, timer and pending `send`, and ends the
+   * iteration.
+   *
+   * @returns Resolves once everything has stopped.
+   */
+  close(): Promise<void>;
+  /**
+   * The events, in order. Only one iterator is allowed; leaving a
+   * `for await` loop closes the client.
+   *
+   * @returns The iterator.
+   * @throws {TypeError} If the client already has an iterator.
+   */
+  [Symbol.asyncIterator](): AsyncIterator<PushEvent, undefined>;
+}
