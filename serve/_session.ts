@@ -104,6 +104,8 @@ export abstract class Session implements ConnectionSink, FeedOwner {
   #answering = false;
   /** `whenDrained` is pending. */
   #draining = false;
+  /** Resumes an iterating session that waits for the handling to end. */
+  #resume: (() => void) | undefined;
 
   constructor(
     connection: WsConnection,
@@ -135,16 +137,33 @@ export abstract class Session implements ConnectionSink, FeedOwner {
     if (!pushMessages(this.connection, this)) void this.#iterate();
   }
 
-  /** For a connection that cannot push its messages: iterate it. */
+  /**
+   * For a connection that cannot push its messages (the codec engine's,
+   * say): iterate it, reading nothing more while a message is handled or
+   * its answer waits for the buffer to drain, so what the client sends
+   * meanwhile stays in the connection, bounded by its `maxUnreadBytes`
+   * (past which it stops reading from the network).
+   */
   async #iterate(): Promise<void> {
     try {
       for await (const data of this.connection) {
         this.message(data);
+        if (this.#busy && !this.#stopped) {
+          await new Promise<void>((resolve) => this.#resume = resolve);
+        }
         if (this.#stopped) break;
       }
     } finally {
       this.messagesEnded();
     }
+  }
+
+  /** Lets {@linkcode #iterate} read on, if it waits. */
+  #wake(): void {
+    const resume = this.#resume;
+    if (resume === undefined) return;
+    this.#resume = undefined;
+    resume();
   }
 
   message(data: string | Uint8Array): void {
@@ -222,6 +241,7 @@ export abstract class Session implements ConnectionSink, FeedOwner {
         UNREAD_MESSAGE_OVERHEAD;
       this.#run(data);
     }
+    if (!this.#busy) this.#wake();
   }
 
   /** The connection closed: the session is over. */
@@ -246,6 +266,7 @@ export abstract class Session implements ConnectionSink, FeedOwner {
     this.#answering = false;
     this.context.sessions.delete(this);
     this.release();
+    this.#wake();
   }
 
   /**

@@ -4,7 +4,6 @@
 // one-topic or serverpush.v1 session.
 
 import { acceptWebSocket } from "../ws/accept_web_socket.ts";
-import { lastEventId } from "../sse/last_event_id.ts";
 import { SERVERPUSH_V1 } from "../message/serverpush_v1.ts";
 import type { HubHandlerOptions } from "./hub_handler_options.ts";
 import type { SessionContext, SessionRequest } from "./_session_context.ts";
@@ -12,6 +11,7 @@ import { MAX_BUFFERED_BYTES, subscribeHook } from "./_session_options.ts";
 import { runMultiplexSession } from "./_multiplex_session.ts";
 import { runTopicSession } from "./_topic_session.ts";
 import { textResponse } from "./_text_response.ts";
+import { sinceOf } from "./_since.ts";
 
 /** Upgrades a request of the hub handler (see {@linkcode createWebSocketRoute}). */
 export type WebSocketRoute = (
@@ -36,15 +36,6 @@ export function snapshotRequest(request: Request): SessionRequest {
   const pairs = [...request.headers];
   let copy: Request | undefined;
   return (): Request => copy ??= new Request(url, { headers: pairs });
-}
-
-/**
- * The `since` of a one-topic WebSocket: `?since=`, else `Last-Event-ID`;
- * empty means none.
- */
-export function sinceOf(request: Request, url: URL): string | undefined {
-  const since = url.searchParams.get("since") ?? lastEventId(request);
-  return since === undefined || since === "" ? undefined : since;
 }
 
 /**
