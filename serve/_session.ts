@@ -145,6 +145,8 @@ export abstract class Session implements ConnectionSink, FeedOwner {
    * (past which it stops reading from the network).
    */
   async #iterate(): Promise<void> {
+    // The loop may wait for the handling while the connection closes.
+    this.connection.closed.then(() => this.#stop());
     try {
       for await (const data of this.connection) {
         this.message(data);
