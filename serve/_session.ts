@@ -25,6 +25,7 @@ import {
   TOO_MANY_ERRORS,
   TOO_MANY_PENDING,
 } from "./_session_context.ts";
+import { Queue } from "../_internal/queue.ts";
 
 /**
  * A session's outbox, between `whenDrained` and the flush: a connection
@@ -83,11 +84,10 @@ export abstract class Session implements ConnectionSink, FeedOwner {
   readonly context: SessionContext;
   #errors = 0;
   /**
-   * Messages that arrived while one was handled (from `#pendingHead` on),
-   * and their cost.
+   * Messages that arrived while one was handled, and their cost; made on
+   * the first.
    */
-  #pending: (string | Uint8Array)[] | undefined;
-  #pendingHead = 0;
+  #pending: Queue<string | Uint8Array> | undefined;
   #pendingBytes = 0;
   #busy = false;
   /** A handled message's promise has not settled yet. */
@@ -190,7 +190,7 @@ export abstract class Session implements ConnectionSink, FeedOwner {
       this.#stop();
       return;
     }
-    (this.#pending ??= []).push(data);
+    (this.#pending ??= new Queue()).push(data);
     this.#pendingBytes += cost;
   }
 
@@ -223,21 +223,8 @@ export abstract class Session implements ConnectionSink, FeedOwner {
     if (this.#answering) return;
     this.#busy = false;
     while (!this.#busy && !this.#stopped) {
-      const pending = this.#pending;
-      if (pending === undefined) break;
-      // A head index rather than shift(): linear in the messages queued.
-      const data = pending[this.#pendingHead]!;
-      pending[this.#pendingHead++] = "";
-      if (this.#pendingHead === pending.length) {
-        this.#pending = undefined;
-        this.#pendingHead = 0;
-      } else if (
-        this.#pendingHead >= 1024 && this.#pendingHead * 2 >= pending.length
-      ) {
-        // Messages keep coming while others wait: drop the handled slots.
-        this.#pending = pending.slice(this.#pendingHead);
-        this.#pendingHead = 0;
-      }
+      const data = this.#pending?.shift();
+      if (data === undefined) break;
       this.#pendingBytes -=
         (typeof data === "string" ? data.length : data.byteLength) +
         UNREAD_MESSAGE_OVERHEAD;
@@ -261,7 +248,6 @@ export abstract class Session implements ConnectionSink, FeedOwner {
     if (this.#stopped) return;
     this.#stopped = true;
     this.#pending = undefined;
-    this.#pendingHead = 0;
     this.#pendingBytes = 0;
     this.#outbox = undefined;
     this.#outboxHead = 0;
