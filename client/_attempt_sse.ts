@@ -6,10 +6,9 @@
 
 import { createSseParser, type SseEvent } from "../sse/parser.ts";
 import { truncate } from "../_internal/truncate.ts";
+import { SERVERPUSH_RESET_EVENT } from "../message/message_to_sse.ts";
 import type { AttemptContext, AttemptOutcome } from "./_transport_attempt.ts";
 
-/** The SSE event type the hub uses for a reset. */
-const RESET_EVENT = "serverpush-reset";
 const encoder = new TextEncoder();
 
 /** Header values are byte strings: send the id's UTF-8 bytes, one per char. */
@@ -145,7 +144,7 @@ export async function attemptSse(
       for (const event of events) {
         await context.room();
         if (signal.aborted) return { kind: "closed" };
-        if (event.type === RESET_EVENT) {
+        if (event.type === SERVERPUSH_RESET_EVENT) {
           context.deliver({ kind: "reset", reason: event.data });
         } else if (event.type === "message") {
           context.deliver({

@@ -8,13 +8,25 @@ import type { HubMessage } from "./message.ts";
 
 const encoder = new TextEncoder();
 
-/** The SSE event type that carries a {@linkcode HubResetMessage}. */
-const RESET_EVENT = "serverpush-reset";
+/**
+ * The SSE event type that carries a {@linkcode HubResetMessage} (see
+ * {@linkcode hubMessageToSse}); its data is the reset's reason.
+ *
+ * @example Tell a reset from a message
+ * ```ts
+ * import { SERVERPUSH_RESET_EVENT } from "@serverpush/serverpush/message";
+ * import { strictEqual } from "node:assert/strict";
+ *
+ * strictEqual(SERVERPUSH_RESET_EVENT, "serverpush-reset");
+ * // eventSource.addEventListener(SERVERPUSH_RESET_EVENT, (event) => ...)
+ * ```
+ */
+export const SERVERPUSH_RESET_EVENT = "serverpush-reset" as const;
 
 function toSse(message: HubMessage): Uint8Array {
   if (message.kind === "reset") {
     return encoder.encode(
-      encodeSse({ event: RESET_EVENT, data: message.reason }),
+      encodeSse({ event: SERVERPUSH_RESET_EVENT, data: message.reason }),
     );
   }
   const data = typeof message.data === "string"

@@ -36,5 +36,6 @@ export * from "./message.ts";
 export * from "./message_to_json.ts";
 export * from "./message_to_sse.ts";
 export * from "./polling_envelope.ts";
+export * from "./serverpush_v1.ts";
 export * from "./source.ts";
 export * from "./topic.ts";

@@ -7,6 +7,9 @@
  * (one topic, or several with the `serverpush.v1` subprotocol), `POST` to
  * publish, and the polling transports, with authorization hooks, an Origin
  * policy, a Host allow-list and bounded queues.
+ * {@linkcode hubWebSocketHandler} serves the WebSocket part over a
+ * connection of any engine, such as `serveWebSocket`'s codec engine with
+ * permessage-deflate.
  *
  * @example Serve a hub and publish to it
  * ```ts
@@ -29,6 +32,7 @@
 
 export * from "./create_hub_handler.ts";
 export * from "./hub_handler_options.ts";
+export * from "./hub_web_socket_handler.ts";
 export type {
   HubHistory,
   HubHistoryOptions,
@@ -44,6 +48,11 @@ export type {
   HubResetMessage,
   HubResetReason,
 } from "../message/message.ts";
+export type {
+  WsCloseInfo,
+  WsConnection,
+  WsSendData,
+} from "../ws/connection.ts";
 export type { AllowedHosts } from "../ws/check_host.ts";
 export type { OriginMatcher, OriginPolicy } from "../ws/check_origin.ts";
 export type { HeartbeatOptions } from "../ws/heartbeat.ts";

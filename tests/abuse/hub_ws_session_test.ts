@@ -261,3 +261,27 @@ Deno.test("abuse: serverpush.v1 re-subscribe with since against a full replay wi
   ], 1000);
   await attack(server, frames, 2);
 });
+
+// The same attacks on the codec engine (serveWebSocket with
+// hubWebSocketHandler): the session reads nothing more while an answer
+// waits, so the requests stay in the connection (at most its
+// maxUnreadBytes, 1 MiB here) and TCP holds the rest back; the bound is
+// the same.
+
+Deno.test("abuse: serverpush.v1 subscribe/unsubscribe flood on the codec engine from a client that never reads", async () => {
+  await using server = await startFixture("hub_ws_session_codec");
+  const frames = repeated([
+    JSON.stringify({ type: "subscribe", topic: "t" }),
+    JSON.stringify({ type: "unsubscribe", topic: "t" }),
+  ], 2000);
+  await attack(server, frames, 2);
+});
+
+Deno.test("abuse: serverpush.v1 re-subscribe with since against a full replay window on the codec engine, never reading", async () => {
+  await using server = await startFixture("hub_ws_session_codec");
+  const frames = repeated([
+    JSON.stringify({ type: "subscribe", topic: "full", since: "0" }),
+    JSON.stringify({ type: "unsubscribe", topic: "full" }),
+  ], 1000);
+  await attack(server, frames, 2);
+});

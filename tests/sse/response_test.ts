@@ -3,6 +3,8 @@
 import { deepStrictEqual, ok, strictEqual, throws } from "node:assert/strict";
 import {
   createSsePushQueue,
+  type SseByteSink,
+  type SseByteSource,
   type SseMessage,
   sseResponse,
 } from "../../sse/mod.ts";
@@ -356,4 +358,77 @@ Deno.test("sseResponse with a push queue closes the queue when the client discon
   await within(closed.promise, "the queue's onClose");
   strictEqual(queue.closed, true);
   strictEqual(queue.push({ data: "late" }), false);
+});
+
+Deno.test("sseResponse sends Uint8Array items as they are, the same object", async () => {
+  const event = new TextEncoder().encode("id: 1\ndata: shared\n\n");
+  const reader = sseResponse([event, event].values(), { keepAlive: false })
+    .body!.getReader();
+  strictEqual((await reader.read()).value, event);
+  strictEqual((await reader.read()).value, event);
+  strictEqual((await reader.read()).done, true);
+});
+
+Deno.test("sseResponse with a ReadableStream source that errors errors the body while nothing is read", async () => {
+  let fail!: (error: unknown) => void;
+  const source = new ReadableStream<Uint8Array>({
+    start(controller): void {
+      fail = (error) => controller.error(error);
+    },
+  });
+  const body = sseResponse(source, { keepAlive: false }).body!;
+  fail(new RangeError("overflow"));
+  await new Promise((resolve) => setTimeout(resolve, 0));
+  // No read was pending: the body errored by itself.
+  const reader = body.getReader();
+  await reader.read().then(
+    () => ok(false, "the body should have errored"),
+    (error) => ok(error instanceof RangeError),
+  );
+});
+
+Deno.test("sseResponse with an SseByteSource pulls once per read, sends keep-alives, and cancels the source", async () => {
+  const event = new TextEncoder().encode("data: one\n\n");
+  let sink!: SseByteSink;
+  let pulls = 0;
+  const cancelled = Promise.withResolvers<unknown>();
+  const source: SseByteSource = {
+    start(s): void {
+      sink = s;
+    },
+    pull(): void {
+      if (pulls++ === 0) sink.enqueue(event);
+    },
+    cancel(reason): void {
+      cancelled.resolve(reason);
+    },
+  };
+  const reader = sseResponse(source, { keepAlive: 20, retry: 10 }).body!
+    .getReader();
+  const decoder = new TextDecoder();
+  strictEqual(decoder.decode((await reader.read()).value), "retry: 10\n\n");
+  strictEqual((await reader.read()).value, event);
+  // The source holds its next chunk back: a keep-alive comment comes.
+  strictEqual(decoder.decode((await reader.read()).value), ": \n\n");
+  ok(pulls >= 2 && pulls <= 3, `pulled ${pulls} times`);
+  await reader.cancel("gone");
+  strictEqual(await within(cancelled.promise, "the source's cancel"), "gone");
+});
+
+Deno.test("sseResponse with an SseByteSource ends and errors as the source says", async () => {
+  const ends: SseByteSink[] = [];
+  const source = (): SseByteSource => ({
+    start(s): void {
+      ends.push(s);
+    },
+    pull(): void {},
+    cancel(): void {},
+  });
+  const closing = sseResponse(source(), { keepAlive: false });
+  const failing = sseResponse(source(), { keepAlive: false });
+  ends[0]!.close();
+  ends[1]!.error(new RangeError("overflow"));
+  strictEqual(await closing.text(), "");
+  const { error } = await textReader(failing.body!).rest();
+  ok(error instanceof RangeError);
 });

@@ -1,0 +1,248 @@
+// Copyright 2026 the serverpush authors. MIT license.
+// This module is browser compatible.
+// Private: a hub WebSocket for several topics, the serverpush.v1
+// subprotocol.
+
+import type { WsConnection } from "../ws/connection.ts";
+import {
+  SERVERPUSH_V1,
+  serverpushV1Error,
+  serverpushV1Message,
+  serverpushV1Published,
+  serverpushV1Subscribed,
+  serverpushV1Unsubscribed,
+} from "../message/serverpush_v1.ts";
+import { checkTopic } from "../message/topic.ts";
+import { type ClientError, isClientError } from "./_client_publish.ts";
+import { Feed } from "./_feed.ts";
+import { type Handled, parseObject, Session } from "./_session.ts";
+import {
+  allowed,
+  GOING_AWAY,
+  HUB_CLOSED,
+  MAX_SINCE_LENGTH,
+  POLICY_VIOLATION,
+  type SessionContext,
+  type SessionRequest,
+  TOO_SLOW,
+  UNSUPPORTED_DATA,
+} from "./_session_context.ts";
+import { clientPublish } from "./_session_publish.ts";
+import { quote } from "../_internal/quote.ts";
+
+/** Reads and checks the `topic` of a serverpush.v1 request. */
+function readTopic(
+  action: string,
+  value: Record<string, unknown>,
+): string | ClientError {
+  const { topic } = value;
+  try {
+    checkTopic(action, topic);
+  } catch (error) {
+    return { code: "invalid-topic", message: (error as TypeError).message };
+  }
+  return topic as string;
+}
+
+/** What handling one serverpush.v1 request came to. */
+type Outcome = ClientError | "ok" | "stop";
+
+/**
+ * The serverpush.v1 subprotocol over a WebSocket: the client subscribes to,
+ * unsubscribes from and publishes to topics by name; every server message
+ * carries a `type` and, but for some errors, a `topic`.
+ */
+class MultiplexSession extends Session {
+  /** The subscriptions by topic, made on the first. */
+  #subscriptions: Map<string, Feed> | undefined;
+
+  handle(data: string | Uint8Array): Handled | Promise<Handled> {
+    if (typeof data !== "string") {
+      void this.connection.close(
+        UNSUPPORTED_DATA,
+        `Cannot accept message: ${SERVERPUSH_V1} takes text messages only`,
+      );
+      return "stop";
+    }
+    const value = parseObject(data);
+    if (isClientError(value)) {
+      this.fail(value);
+      return;
+    }
+    const outcome = this.#dispatch(value);
+    if (typeof outcome === "string" || !(outcome instanceof Promise)) {
+      return this.#settle(value, outcome);
+    }
+    return outcome.then((result) => this.#settle(value, result));
+  }
+
+  #dispatch(value: Record<string, unknown>): Outcome | Promise<Outcome> {
+    switch (value.type) {
+      case "subscribe":
+        return this.#subscribe(value);
+      case "unsubscribe":
+        return this.#unsubscribe(value);
+      case "publish":
+        return this.#publish(value);
+      default:
+        return {
+          code: "unknown-type",
+          message: `Cannot handle message: type ${
+            quote(value.type)
+          } is not subscribe, unsubscribe or publish`,
+        };
+    }
+  }
+
+  #settle(value: Record<string, unknown>, outcome: Outcome): Handled {
+    if (outcome === "stop") return "stop";
+    if (outcome === "ok") return;
+    const topic = typeof value.topic === "string" &&
+        outcome.code !== "invalid-topic"
+      ? value.topic
+      : undefined;
+    this.fail(topic === undefined ? outcome : { ...outcome, topic });
+  }
+
+  async #subscribe(value: Record<string, unknown>): Promise<Outcome> {
+    const topic = readTopic("subscribe to", value);
+    if (isClientError(topic)) return topic;
+    const { since } = value;
+    if (
+      since !== undefined &&
+      (typeof since !== "string" || since.length > MAX_SINCE_LENGTH)
+    ) {
+      return {
+        code: "invalid-message",
+        message: `Cannot subscribe to topic ${
+          quote(topic)
+        }: since is not a string of at most ${MAX_SINCE_LENGTH} characters`,
+      };
+    }
+    const already = this.#alreadySubscribed(topic);
+    if (already !== undefined) return already;
+    const count = this.#subscriptions?.size ?? 0;
+    if (count >= this.context.maxSubscriptions) {
+      return {
+        code: "too-many-subscriptions",
+        message: `Cannot subscribe to topic ${
+          quote(topic)
+        }: this connection has ${count} subscriptions, the most allowed`,
+      };
+    }
+    const authorize = this.context.authorizeSubscribe;
+    if (
+      authorize !== undefined &&
+      !await allowed(
+        authorize,
+        this.request,
+        topic,
+        this.context,
+        this.connection,
+      )
+    ) {
+      return {
+        code: "unauthorized",
+        message: `Cannot subscribe to topic ${quote(topic)}: not authorized`,
+      };
+    }
+    // The hook may have taken a while: check again.
+    if (this.stopped) return "stop";
+    const again = this.#alreadySubscribed(topic);
+    if (again !== undefined) return again;
+    // "subscribed" goes out before any message of the topic.
+    this.answer(serverpushV1Subscribed(topic));
+    let feed: Feed;
+    try {
+      feed = new Feed(
+        this,
+        topic,
+        since === undefined || since === "" ? undefined : since,
+        serverpushV1Message,
+      );
+    } catch (error) {
+      // Only a closed hub throws here: the topic was checked.
+      this.context.onError?.(error);
+      void this.connection.close(GOING_AWAY, HUB_CLOSED);
+      return "stop";
+    }
+    (this.#subscriptions ??= new Map()).set(topic, feed);
+    return "ok";
+  }
+
+  #alreadySubscribed(topic: string): ClientError | undefined {
+    if (this.#subscriptions?.has(topic) !== true) return undefined;
+    return {
+      code: "already-subscribed",
+      message: `Cannot subscribe to topic ${
+        quote(topic)
+      }: this connection is subscribed to it already`,
+    };
+  }
+
+  #unsubscribe(value: Record<string, unknown>): Outcome {
+    const topic = readTopic("unsubscribe from", value);
+    if (isClientError(topic)) return topic;
+    const feed = this.#subscriptions?.get(topic);
+    if (feed === undefined) {
+      return {
+        code: "not-subscribed",
+        message: `Cannot unsubscribe from topic ${
+          quote(topic)
+        }: this connection is not subscribed to it`,
+      };
+    }
+    this.#subscriptions!.delete(topic);
+    feed.cancel();
+    this.answer(serverpushV1Unsubscribed(topic));
+    return "ok";
+  }
+
+  async #publish(value: Record<string, unknown>): Promise<Outcome> {
+    const topic = readTopic("publish to", value);
+    if (isClientError(topic)) return topic;
+    const result = await clientPublish(
+      this.request,
+      topic,
+      value,
+      this.context,
+      this.connection,
+    );
+    if (result === undefined) return "stop";
+    if (typeof result !== "string") return result;
+    this.ok();
+    this.answer(serverpushV1Published(topic, result));
+    return "ok";
+  }
+
+  release(): void {
+    const subscriptions = this.#subscriptions;
+    if (subscriptions === undefined) return;
+    for (const feed of subscriptions.values()) feed.cancel();
+    subscriptions.clear();
+  }
+
+  errorMessage(error: ClientError & { topic?: string }): string {
+    return serverpushV1Error(error.code, error.message, error.topic);
+  }
+
+  feedEnded(feed: Feed, end: "done" | "overflow"): void {
+    if (end === "overflow") {
+      void this.connection.close(POLICY_VIOLATION, TOO_SLOW);
+    } else if (this.#subscriptions?.get(feed.topic) === feed) {
+      void this.connection.close(GOING_AWAY, HUB_CLOSED);
+    }
+  }
+}
+
+/**
+ * Serves the serverpush.v1 subprotocol over an accepted WebSocket (see
+ * {@linkcode MultiplexSession}).
+ */
+export function runMultiplexSession(
+  connection: WsConnection,
+  request: SessionRequest | undefined,
+  context: SessionContext,
+): void {
+  new MultiplexSession(connection, request, context).listen();
+}

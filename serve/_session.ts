@@ -1,0 +1,360 @@
+// Copyright 2026 the serverpush authors. MIT license.
+// This module is browser compatible.
+// Private: what both kinds of hub WebSocket session share: the client's
+// messages handled one at a time, and the outbox that holds what is sent
+// while the connection buffers too much.
+
+import type { WsConnection } from "../ws/connection.ts";
+import {
+  hasRoom,
+  type MessageSink as ConnectionSink,
+  pushMessages,
+  UNREAD_MESSAGE_OVERHEAD,
+  whenDrained,
+} from "../ws/_socket_connection.ts";
+import type { ClientError } from "./_client_publish.ts";
+import type { Feed, FeedOwner } from "./_feed.ts";
+import {
+  ANSWERS_UNREAD,
+  GOING_AWAY,
+  MAX_PENDING,
+  POLICY_VIOLATION,
+  type SessionContext,
+  type SessionRequest,
+  SHUTTING_DOWN,
+  TOO_MANY_ERRORS,
+  TOO_MANY_PENDING,
+} from "./_session_context.ts";
+import { Queue } from "../_internal/queue.ts";
+
+/**
+ * A session's outbox, between `whenDrained` and the flush: a connection
+ * that closes ends the session through its incoming messages (their end),
+ * which drops the outbox; nothing to do here.
+ */
+function ignoreClosing(): void {}
+
+/** Parses a text frame as a JSON object, or says why it is not one. */
+export function parseObject(
+  data: string,
+): Record<string, unknown> | ClientError {
+  let value: unknown;
+  try {
+    value = JSON.parse(data);
+  } catch {
+    return {
+      code: "invalid-json",
+      message: "Cannot parse message: it is not valid JSON",
+    };
+  }
+  if (typeof value !== "object" || value === null || Array.isArray(value)) {
+    return {
+      code: "invalid-message",
+      message: "Cannot read message: it is not a JSON object",
+    };
+  }
+  return value as Record<string, unknown>;
+}
+
+/** Where handling one message left a session: `"stop"` ends it. */
+export type Handled = void | "stop";
+
+/**
+ * What both kinds of session share: the client's messages handled one at a
+ * time, in order (those that arrive meanwhile wait, bounded like a
+ * connection's unread messages), consecutive client errors counted, and
+ * the end, whether the connection closed or the handler's signal aborted.
+ * One object per connection with its logic in shared methods, so that a
+ * hub holding many idle connections pays little for each.
+ *
+ * Everything the session sends (answers, errors, the feeds' messages) goes
+ * through {@linkcode Session.transmit}, which sends only while the
+ * connection buffers at most `maxBufferedBytes`; past it, messages wait in
+ * the outbox (at most one per feed, plus one answer: a feed asks for its
+ * next message, and the session handles its next request, only once the
+ * last one went out). So a client that does not read costs at most the
+ * buffer limit plus one message of output, and, while an answer waits,
+ * `maxBufferedBytes` of requests waiting behind it, past which it is
+ * closed with 1008.
+ */
+export abstract class Session implements ConnectionSink, FeedOwner {
+  readonly connection: WsConnection;
+  /** For the hooks; `undefined` when only default hooks can be asked. */
+  readonly request: SessionRequest | undefined;
+  readonly context: SessionContext;
+  #errors = 0;
+  /**
+   * Messages that arrived while one was handled, and their cost; made on
+   * the first.
+   */
+  #pending: Queue<string | Uint8Array> | undefined;
+  #pendingBytes = 0;
+  #busy = false;
+  /** A handled message's promise has not settled yet. */
+  #handling = false;
+  #stopped = false;
+  /**
+   * What waits for the connection's buffer to drain, from `#outboxHead`
+   * on: pairs of text and its owner (the feed to pull once it went out,
+   * or `undefined` for an answer).
+   */
+  #outbox: (string | Feed | undefined)[] | undefined;
+  #outboxHead = 0;
+  /** An answer waits in the outbox: the next request waits for it. */
+  #answering = false;
+  /** `whenDrained` is pending. */
+  #draining = false;
+  /** Resumes an iterating session that waits for the handling to end. */
+  #resume: (() => void) | undefined;
+
+  constructor(
+    connection: WsConnection,
+    request: SessionRequest | undefined,
+    context: SessionContext,
+  ) {
+    this.connection = connection;
+    this.request = request;
+    this.context = context;
+  }
+
+  /** Whether the session has ended: no message is handled any more. */
+  get stopped(): boolean {
+    return this.#stopped;
+  }
+
+  /** Handles one message; a promise holds the next ones back. */
+  abstract handle(data: string | Uint8Array): Handled | Promise<Handled>;
+  /** Releases every subscription. */
+  abstract release(): void;
+  /** The text of a client error for this kind of session. */
+  abstract errorMessage(error: ClientError & { topic?: string }): string;
+  /** A subscription ended by itself: its queue overflowed, or the hub closed. */
+  abstract feedEnded(feed: Feed, end: "done" | "overflow"): void;
+
+  /** Starts taking the client's messages. */
+  listen(): void {
+    this.context.sessions.add(this);
+    if (!pushMessages(this.connection, this)) void this.#iterate();
+  }
+
+  /**
+   * For a connection that cannot push its messages (the codec engine's,
+   * say): iterate it, reading nothing more while a message is handled or
+   * its answer waits for the buffer to drain, so what the client sends
+   * meanwhile stays in the connection, bounded by its `maxUnreadBytes`
+   * (past which it stops reading from the network).
+   */
+  async #iterate(): Promise<void> {
+    // The loop may wait for the handling while the connection closes.
+    this.connection.closed.then(() => this.#stop());
+    try {
+      for await (const data of this.connection) {
+        this.message(data);
+        if (this.#busy && !this.#stopped) {
+          await new Promise<void>((resolve) => this.#resume = resolve);
+        }
+        if (this.#stopped) break;
+      }
+    } finally {
+      this.messagesEnded();
+    }
+  }
+
+  /** Lets {@linkcode #iterate} read on, if it waits. */
+  #wake(): void {
+    const resume = this.#resume;
+    if (resume === undefined) return;
+    this.#resume = undefined;
+    resume();
+  }
+
+  message(data: string | Uint8Array): void {
+    if (this.#stopped) return;
+    if (!this.#busy) {
+      this.#run(data);
+      return;
+    }
+    const cost = (typeof data === "string" ? data.length : data.byteLength) +
+      UNREAD_MESSAGE_OVERHEAD;
+    // Behind an answer the client does not read, requests count against
+    // the buffer limit: each would make another answer.
+    const answering = this.#answering;
+    const limit = answering
+      ? Math.min(MAX_PENDING, this.context.maxBufferedBytes)
+      : MAX_PENDING;
+    if (this.#pendingBytes > 0 && this.#pendingBytes + cost > limit) {
+      void this.connection.close(
+        POLICY_VIOLATION,
+        answering ? ANSWERS_UNREAD : TOO_MANY_PENDING,
+      );
+      this.#stop();
+      return;
+    }
+    (this.#pending ??= new Queue()).push(data);
+    this.#pendingBytes += cost;
+  }
+
+  #run(data: string | Uint8Array): void {
+    const result = this.handle(data);
+    if (result === undefined) {
+      if (this.#answering) this.#busy = true;
+      return;
+    }
+    if (result === "stop") {
+      this.#stop();
+      return;
+    }
+    this.#busy = true;
+    this.#handling = true;
+    result.then((handled) => {
+      this.#handling = false;
+      this.#after(handled);
+    });
+  }
+
+  /** One message is handled: on to the next one that waits. */
+  #after(handled: Handled): void {
+    if (handled === "stop") {
+      this.#busy = false;
+      this.#stop();
+      return;
+    }
+    // Its answer waits for the buffer to drain: the flush goes on.
+    if (this.#answering) return;
+    this.#busy = false;
+    while (!this.#busy && !this.#stopped) {
+      const data = this.#pending?.shift();
+      if (data === undefined) break;
+      this.#pendingBytes -=
+        (typeof data === "string" ? data.length : data.byteLength) +
+        UNREAD_MESSAGE_OVERHEAD;
+      this.#run(data);
+    }
+    if (!this.#busy) this.#wake();
+  }
+
+  /** The connection closed: the session is over. */
+  messagesEnded(): void {
+    this.#stop();
+  }
+
+  /** The handler's signal aborted: close the connection. */
+  end(): void {
+    void this.connection.close(GOING_AWAY, SHUTTING_DOWN);
+    this.#stop();
+  }
+
+  #stop(): void {
+    if (this.#stopped) return;
+    this.#stopped = true;
+    this.#pending = undefined;
+    this.#pendingBytes = 0;
+    this.#outbox = undefined;
+    this.#outboxHead = 0;
+    this.#answering = false;
+    this.context.sessions.delete(this);
+    this.release();
+    this.#wake();
+  }
+
+  /**
+   * Sends `text` now if the connection buffers at most `maxBufferedBytes`
+   * and nothing waits before it, and returns `true`; else queues it in the
+   * outbox and returns `false`: once it went out, `owner` is pulled, or,
+   * for an answer (`owner` undefined), the next request is handled.
+   */
+  transmit(text: string, owner: Feed | undefined): boolean {
+    const connection = this.connection;
+    if (
+      this.#outbox === undefined &&
+      hasRoom(connection, this.context.maxBufferedBytes)
+    ) {
+      void connection.send(text);
+      return true;
+    }
+    if (this.#stopped) return false;
+    (this.#outbox ??= []).push(text, owner);
+    if (owner === undefined) this.#answering = true;
+    this.#waitForDrain();
+    return false;
+  }
+
+  /** Sends an answer or error to the client; see {@linkcode transmit}. */
+  answer(text: string): void {
+    this.transmit(text, undefined);
+  }
+
+  #waitForDrain(): void {
+    if (this.#draining) return;
+    this.#draining = true;
+    whenDrained(this.connection, this.context.maxBufferedBytes).then(
+      () => this.#flush(),
+      ignoreClosing,
+    );
+  }
+
+  /** The buffer drained: sends what waits, as long as there is room. */
+  #flush(): void {
+    this.#draining = false;
+    const connection = this.connection;
+    const max = this.context.maxBufferedBytes;
+    while (!this.#stopped) {
+      const outbox = this.#outbox;
+      if (outbox === undefined) return;
+      if (this.#outboxHead >= outbox.length) {
+        this.#outbox = undefined;
+        this.#outboxHead = 0;
+        return;
+      }
+      if (!hasRoom(connection, max)) {
+        this.#waitForDrain();
+        return;
+      }
+      const head = this.#outboxHead;
+      const text = outbox[head] as string;
+      const owner = outbox[head + 1] as Feed | undefined;
+      outbox[head] = undefined;
+      outbox[head + 1] = undefined;
+      this.#outboxHead = head + 2;
+      if (this.#outboxHead >= 1024 && this.#outboxHead * 2 >= outbox.length) {
+        // Feeds keep adding while others wait: drop the sent slots.
+        this.#outbox = outbox.slice(this.#outboxHead);
+        this.#outboxHead = 0;
+      }
+      if (owner !== undefined) {
+        // A feed that was cancelled meanwhile drops its message.
+        if (owner.cancelled) continue;
+        void connection.send(text);
+        owner.subscriber.pull();
+        continue;
+      }
+      void connection.send(text);
+      const rest = this.#outbox!;
+      if (rest.indexOf(undefined, this.#outboxHead) >= 0) continue;
+      // That was the last answer waiting: requests go on.
+      this.#answering = false;
+      if (this.#busy && !this.#handling) this.#after(undefined);
+    }
+  }
+
+  /**
+   * Sends the client an error; the one that makes `maxClientErrors`
+   * closes the connection with 1008 after it.
+   */
+  fail(error: ClientError & { topic?: string }): void {
+    this.#errors++;
+    this.answer(this.errorMessage(error));
+    if (this.#errors >= this.context.maxClientErrors) {
+      void this.connection.close(POLICY_VIOLATION, TOO_MANY_ERRORS);
+    }
+  }
+
+  /**
+   * A message was published: the count of errors starts again. (Only a
+   * publish resets it: subscribe and unsubscribe cost the client nothing,
+   * so alternating them with bad messages must not dodge the limit.)
+   */
+  ok(): void {
+    this.#errors = 0;
+  }
+}

@@ -1,0 +1,14 @@
+// Copyright 2026 the serverpush authors. MIT license.
+// This module is browser compatible.
+// Private: where a one-topic WebSocket resumes.
+
+import { lastEventId } from "../sse/last_event_id.ts";
+
+/**
+ * The `since` of a one-topic WebSocket: `?since=`, else `Last-Event-ID`;
+ * empty means none.
+ */
+export function sinceOf(request: Request, url: URL): string | undefined {
+  const since = url.searchParams.get("since") ?? lastEventId(request);
+  return since === undefined || since === "" ? undefined : since;
+}

@@ -1,0 +1,147 @@
+// Copyright 2026 the serverpush authors. MIT license.
+// This module is browser compatible.
+// Private: the hub handler's Server-Sent Events: a subscriber's messages,
+// as the encoded-once bytes of hubMessageToSse, through sseResponse.
+
+import { encodeSse } from "../sse/encode.ts";
+import { lastEventId } from "../sse/last_event_id.ts";
+import {
+  type SseByteSink,
+  type SseByteSource,
+  sseResponse,
+} from "../sse/response.ts";
+import type { HubMessage } from "../message/message.ts";
+import { hubMessageToSse } from "../message/message_to_sse.ts";
+import type {
+  MessageFeed,
+  MessageSink,
+  MessageSource,
+} from "../message/source.ts";
+import { textResponse } from "./_text_response.ts";
+
+/** Serves a topic as an event stream. */
+export type SseRoute = (request: Request, topic: string) => Response;
+
+/**
+ * What a stream opens with when no `retry:` goes first, so clients (and
+ * `connect`'s fallback) can tell an open stream from one a proxy buffers.
+ */
+const OPENER: Uint8Array = new TextEncoder().encode(
+  encodeSse({ comment: "" }),
+);
+
+/**
+ * `hubMessageToSse`, remembering the last message it was asked for: a
+ * broadcast asks for the same message once per subscriber, in a row.
+ */
+function createSseEncoder(): (message: HubMessage) => Uint8Array {
+  let last: HubMessage | undefined;
+  let bytes: Uint8Array | undefined;
+  return (message: HubMessage): Uint8Array => {
+    if (message !== last) {
+      bytes = hubMessageToSse(message);
+      last = message;
+    }
+    return bytes!;
+  };
+}
+
+/**
+ * The bytes of one SSE stream, fed straight by a subscriber: each pull of
+ * the response asks the subscriber for one message, which goes out as
+ * {@linkcode hubMessageToSse}'s cached `Uint8Array` (the same object for
+ * every stream, so a broadcast is encoded once). Messages wait in the
+ * subscriber's bounded queue, not in the response (high water mark 0). A
+ * queue overflow errors the response, which drops the connection; a
+ * cancelled response releases the subscriber. One object per stream: the
+ * response's source, the subscriber's sink and the stream's entry in the
+ * handler's open sessions.
+ */
+class HubSseFeed implements SseByteSource, MessageSink {
+  subscriber: MessageFeed | undefined;
+  #sink!: SseByteSink;
+  #finished = false;
+  readonly #encode: (message: HubMessage) => Uint8Array;
+  readonly #opener: boolean;
+  readonly #sessions: Set<{ end(): void }>;
+
+  constructor(
+    encode: (message: HubMessage) => Uint8Array,
+    opener: boolean,
+    sessions: Set<{ end(): void }>,
+  ) {
+    this.#encode = encode;
+    this.#opener = opener;
+    this.#sessions = sessions;
+  }
+
+  #finish(): boolean {
+    if (this.#finished) return false;
+    this.#finished = true;
+    this.#sessions.delete(this);
+    return true;
+  }
+
+  start(sink: SseByteSink): void {
+    this.#sink = sink;
+    if (this.#opener) sink.enqueue(OPENER);
+  }
+
+  pull(): void {
+    if (!this.#finished) this.subscriber?.pull();
+  }
+
+  cancel(): void {
+    if (this.#finish()) this.subscriber?.cancel();
+  }
+
+  deliver(message: HubMessage): void {
+    this.#sink.enqueue(this.#encode(message));
+  }
+
+  error(error: unknown): void {
+    if (this.#finish()) this.#sink.error(error);
+  }
+
+  close(): void {
+    if (this.#finish()) this.#sink.close();
+  }
+
+  /** Closes the stream after what it holds and releases the subscription. */
+  end(): void {
+    if (!this.#finish()) return;
+    this.subscriber?.cancel();
+    this.#sink.close();
+  }
+}
+
+/**
+ * Makes the SSE route: each stream resumes after `Last-Event-ID`, opens
+ * with `retry:` (when given) or an empty comment, gets keep-alive comments
+ * from `sseResponse` (one shared timer per period), and joins `sessions`
+ * (ended together when the handler's signal aborts).
+ */
+export function createSseRoute(
+  source: MessageSource,
+  keepAlive: number | false,
+  retry: number | undefined,
+  sessions: Set<{ end(): void }>,
+): SseRoute {
+  const encode = createSseEncoder();
+  const options = retry === undefined ? { keepAlive } : { keepAlive, retry };
+  return function serveSse(request: Request, topic: string): Response {
+    const id = lastEventId(request);
+    const since = id === undefined || id === "" ? undefined : id;
+    const feed = new HubSseFeed(encode, retry === undefined, sessions);
+    const response = sseResponse(feed, options);
+    try {
+      feed.subscriber = source.open(topic, since, feed);
+    } catch (error) {
+      // Only a closed hub throws here: the topic was checked.
+      void response.body!.cancel();
+      return textResponse(503, (error as Error).message);
+    }
+    sessions.add(feed);
+    return response;
+  };
+}

@@ -1,0 +1,109 @@
+// Copyright 2026 the serverpush authors. MIT license.
+// This module is browser compatible.
+// Private: a hub WebSocket for one topic, in plain JSON frames.
+
+import type { WsConnection } from "../ws/connection.ts";
+import { hubMessageToJson } from "../message/message_to_json.ts";
+import { type ClientError, isClientError } from "./_client_publish.ts";
+import { Feed } from "./_feed.ts";
+import { type Handled, parseObject, Session } from "./_session.ts";
+import {
+  GOING_AWAY,
+  HUB_CLOSED,
+  POLICY_VIOLATION,
+  type SessionContext,
+  type SessionRequest,
+  TOO_SLOW,
+  UNSUPPORTED_DATA,
+} from "./_session_context.ts";
+import { clientPublish } from "./_session_publish.ts";
+
+/**
+ * One topic over a WebSocket: every message after `since` as
+ * `hubMessageToJson` text, and, when allowed, publishes from
+ * `{ "event"?, "data", "encoding"? }` frames. Refusals go to the client as
+ * `{ "error": code, "message": text }`.
+ */
+class TopicSession extends Session {
+  #topic: string;
+  #feed: Feed | undefined;
+
+  constructor(
+    connection: WsConnection,
+    request: SessionRequest | undefined,
+    topic: string,
+    context: SessionContext,
+  ) {
+    super(connection, request, context);
+    this.#topic = topic;
+  }
+
+  start(since: string | undefined): void {
+    try {
+      this.#feed = new Feed(this, this.#topic, since, hubMessageToJson);
+    } catch (error) {
+      // Only a closed hub throws here: the topic was checked.
+      this.context.onError?.(error);
+      void this.connection.close(GOING_AWAY, HUB_CLOSED);
+      return;
+    }
+    this.listen();
+  }
+
+  handle(data: string | Uint8Array): Handled | Promise<Handled> {
+    if (typeof data !== "string") {
+      void this.connection.close(
+        UNSUPPORTED_DATA,
+        "Cannot accept message: only text messages are accepted",
+      );
+      return "stop";
+    }
+    const value = parseObject(data);
+    if (isClientError(value)) {
+      this.fail(value);
+      return;
+    }
+    return this.#publish(value);
+  }
+
+  async #publish(value: Record<string, unknown>): Promise<Handled> {
+    const result = await clientPublish(
+      this.request,
+      this.#topic,
+      value,
+      this.context,
+      this.connection,
+    );
+    if (result === undefined) return "stop";
+    if (typeof result === "string") this.ok();
+    else this.fail(result);
+  }
+
+  release(): void {
+    this.#feed?.cancel();
+  }
+
+  errorMessage(error: ClientError): string {
+    return JSON.stringify({ error: error.code, message: error.message });
+  }
+
+  feedEnded(_feed: Feed, end: "done" | "overflow"): void {
+    void this.connection.close(
+      end === "done" ? GOING_AWAY : POLICY_VIOLATION,
+      end === "done" ? HUB_CLOSED : TOO_SLOW,
+    );
+  }
+}
+
+/**
+ * Serves one topic over an accepted WebSocket (see {@linkcode TopicSession}).
+ */
+export function runTopicSession(
+  connection: WsConnection,
+  request: SessionRequest | undefined,
+  topic: string,
+  since: string | undefined,
+  context: SessionContext,
+): void {
+  new TopicSession(connection, request, topic, context).start(since);
+}
