@@ -25,9 +25,9 @@ import {
   DEFAULT_MAX_BUFFERED_BYTES,
   DEFAULT_MAX_MESSAGE_BYTES,
   DEFAULT_MAX_UNREAD_BYTES,
-  fitCloseReason,
   type SocketConnectionOptions,
-} from "./_socket_connection.ts";
+} from "./_connection_options.ts";
+import { fitCloseReason } from "./_fit_close_reason.ts";
 
 /**
  * Options for {@linkcode codecConnection}: those of the native engine's

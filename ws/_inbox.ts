@@ -29,6 +29,17 @@ export function unreadCost(data: string | Uint8Array): number {
  */
 export function ignore(): void {}
 
+/** Takes a connection's messages as they arrive: see `pushMessages`. */
+export interface MessageSink {
+  /** A message arrived (within `maxMessageBytes`). */
+  message(data: string | Uint8Array): void;
+  /** No message will come any more: the connection closed. Called once. */
+  messagesEnded(): void;
+}
+
+/** Key of the method that hands the messages to a {@linkcode MessageSink}. */
+export const PUSH: unique symbol = Symbol("push");
+
 /**
  * A connection's unread messages, as fields and shared methods of the
  * connection itself (it extends this class: no object of its own per
@@ -65,6 +76,12 @@ export abstract class Inbox implements IteratorHost {
   protected _iteratorLock:
     | ReadableStreamDefaultReader<string | Uint8Array>
     | undefined;
+  /**
+   * Where messages go instead of the queue, for good, once `[PUSH]` gave
+   * them a sink (the receiving side hands them over; the inbox only holds
+   * the lock and ends the sink).
+   */
+  protected _messageSink: MessageSink | undefined;
 
   constructor(maxUnreadBytes: number) {
     this._maxUnreadBytes = maxUnreadBytes;
@@ -83,8 +100,9 @@ export abstract class Inbox implements IteratorHost {
   get readable(): ReadableStream<string | Uint8Array> {
     if (this._stream === undefined) {
       this._stream = this._makeStream();
-      // The fast iterator holds the messages: the stream shows as locked.
-      if (this._iterator !== undefined) {
+      // The fast iterator (or a sink) holds the messages: the stream
+      // shows as locked.
+      if (this._iterator !== undefined || this._messageSink !== undefined) {
         this._iteratorLock = this._stream.getReader();
       }
     }
@@ -93,10 +111,13 @@ export abstract class Inbox implements IteratorHost {
 
   /** The connection's async iterator, over the queue. */
   [Symbol.asyncIterator](): AsyncIterator<string | Uint8Array> {
-    if (this._stream !== undefined && this._iterator === undefined) {
+    if (
+      this._stream !== undefined && this._iterator === undefined &&
+      this._messageSink === undefined
+    ) {
       return this._stream.values();
     }
-    if (this._iterator !== undefined) {
+    if (this._iterator !== undefined || this._messageSink !== undefined) {
       throw new TypeError(
         "Cannot iterate connection: its messages are already being read",
       );
@@ -119,6 +140,27 @@ export abstract class Inbox implements IteratorHost {
       this._cancelInbox();
     }
     return Promise.resolve({ value: value as undefined, done: true });
+  }
+
+  /**
+   * Hands the queued messages, then every later one, to `sink` (and the
+   * end, at once if it came); `false`, having done nothing, when the
+   * messages are already being read.
+   */
+  [PUSH](sink: MessageSink): boolean {
+    if (this._stream !== undefined || this._iterator !== undefined) {
+      return false;
+    }
+    if (this._messageSink !== undefined) return false;
+    this._messageSink = sink;
+    const inbox = this._inbox;
+    this._unread = 0;
+    if (inbox !== undefined) {
+      for (const data of inbox) sink.message(data);
+      inbox.clear();
+    }
+    if (!this._readableOpen) sink.messagesEnded();
+    return true;
   }
 
   /** The fast iterator is done: it releases the messages (and the lock). */
@@ -186,6 +228,7 @@ export abstract class Inbox implements IteratorHost {
 
   /** Ends the messages: queued ones can still be read. */
   protected _endInbox(): void {
+    if (this._readableOpen) this._messageSink?.messagesEnded();
     this._readableOpen = false;
     this._inboxEnded = true;
     const resolve = this._resolveWaiting;

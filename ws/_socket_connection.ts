@@ -7,90 +7,39 @@
 import type { WsCloseInfo, WsConnection, WsSendData } from "./connection.ts";
 import { isValidCloseCode } from "./is_valid_close_code.ts";
 import {
-  DirectIterator,
-  type IteratorHost,
-  type MessageResult,
-  NEXT,
-  RETURN,
-} from "./_direct_iterator.ts";
+  checkConnectionOptions,
+  DEFAULT_CLOSE_TIMEOUT,
+  DEFAULT_MAX_BUFFERED_BYTES,
+  DEFAULT_MAX_MESSAGE_BYTES,
+  DEFAULT_MAX_UNREAD_BYTES,
+  type SocketConnectionOptions,
+} from "./_connection_options.ts";
+import {
+  exceedsUtf8,
+  fitCloseReason,
+  MAX_REASON_BYTES,
+} from "./_fit_close_reason.ts";
+import { Inbox, type MessageSink, PUSH, unreadCost } from "./_inbox.ts";
 
-/** Default largest message, in bytes: 16 MiB. */
-export const DEFAULT_MAX_MESSAGE_BYTES = 16 * 1024 * 1024;
-/** Default `bufferedAmount` above which `send()` waits: 1 MiB. */
-export const DEFAULT_MAX_BUFFERED_BYTES = 1024 * 1024;
-/** Default bound of received messages nobody has read yet: 16 MiB. */
-export const DEFAULT_MAX_UNREAD_BYTES = 16 * 1024 * 1024;
-/** Default wait for the peer's close frame, in milliseconds. */
-export const DEFAULT_CLOSE_TIMEOUT = 5_000;
-/** What each unread message costs on top of its payload, in bytes. */
-export const UNREAD_MESSAGE_OVERHEAD = 64;
+// What other folders took from here before the cut (serve/_ws_session.ts).
+export {
+  checkConnectionOptions,
+  DEFAULT_CLOSE_TIMEOUT,
+  DEFAULT_MAX_BUFFERED_BYTES,
+  DEFAULT_MAX_MESSAGE_BYTES,
+  DEFAULT_MAX_UNREAD_BYTES,
+  exceedsUtf8,
+  fitCloseReason,
+  type MessageSink,
+  type SocketConnectionOptions,
+};
+export { UNREAD_MESSAGE_OVERHEAD } from "./_inbox.ts";
 
-/** The longest close reason RFC 6455 allows, in UTF-8 bytes. */
-const MAX_REASON_BYTES = 123;
 /** Longest pause between two `bufferedAmount` checks, in milliseconds. */
 const MAX_DRAIN_POLL_MS = 64;
 
 // WebSocket.readyState OPEN (the constant is not on every fake).
 const OPEN = 1;
-
-/** Options for {@linkcode socketConnection}. */
-export interface SocketConnectionOptions {
-  /**
-   * Largest message accepted, in bytes (UTF-8 bytes for text). A bigger one
-   * closes the connection with 1009. The socket has already received the
-   * whole message by then: this bounds what reaches the application, not
-   * what the platform buffers.
-   *
-   * @default {16777216}
-   */
-  maxMessageBytes?: number;
-  /**
-   * Bound on the bytes queued for the peer (`socket.bufferedAmount`, and
-   * what waits for the socket to open): `send()` resolves only once they
-   * are at or below this. A `send()` made while they are above it (its
-   * caller did not wait for the last one) is refused: it rejects and the
-   * connection closes with 1008. So at most this plus one message is ever
-   * queued.
-   *
-   * @default {1048576}
-   */
-  maxBufferedBytes?: number;
-  /**
-   * Bound on received messages queued in `readable` that nobody has read
-   * yet (each counts its size plus 64 bytes). A WHATWG `WebSocket` cannot
-   * stop reading, so going past it closes the connection with 1008. One
-   * message is always accepted into an empty queue.
-   *
-   * @default {16777216}
-   */
-  maxUnreadBytes?: number;
-  /**
-   * Milliseconds `close()` waits for the peer's close frame before `closed`
-   * resolves with 1006.
-   *
-   * @default {5000}
-   */
-  closeTimeout?: number;
-  /**
-   * The negotiated subprotocol to report; `socket.protocol` when absent
-   * (Deno's server-side socket reads `""` there, so its adapter passes it).
-   *
-   * @default {undefined}
-   */
-  protocol?: string;
-  /**
-   * The negotiated extensions to report; `socket.extensions` when absent.
-   *
-   * @default {undefined}
-   */
-  extensions?: string;
-  /**
-   * The peer's address, where the caller knows it.
-   *
-   * @default {undefined}
-   */
-  remoteAddr?: { hostname: string; port: number };
-}
 
 /** Marks a promise's rejection as handled while keeping it for awaiters. */
 function handled<T>(promise: Promise<T>): Promise<T> {
@@ -121,74 +70,11 @@ export function sentAtOnce(promise: Promise<void>): boolean {
   return promise === SENT;
 }
 
-/** What an unread message costs against `maxUnreadBytes`. */
-function unreadSize(chunk: string | Uint8Array): number {
-  return (typeof chunk === "string" ? chunk.length : chunk.byteLength) +
-    UNREAD_MESSAGE_OVERHEAD;
-}
-
 function closedError(action: string): DOMException {
   return new DOMException(
     `Cannot send message: the connection ${action}`,
     "InvalidStateError",
   );
-}
-
-/** Whether `text` takes more than `limit` bytes in UTF-8. */
-export function exceedsUtf8(text: string, limit: number): boolean {
-  // Each UTF-16 code unit takes 1 to 3 UTF-8 bytes (a surrogate pair, 4).
-  if (text.length > limit) return true;
-  if (text.length * 3 <= limit) return false;
-  let bytes = 0;
-  for (let i = 0; i < text.length; i++) {
-    const unit = text.charCodeAt(i);
-    if (unit < 0x80) bytes += 1;
-    else if (unit < 0x800) bytes += 2;
-    else bytes += 3; // a surrogate pair counts 3 + 3 >= its 4 bytes
-    if (bytes > limit) break;
-  }
-  return bytes > limit && new TextEncoder().encode(text).length > limit;
-}
-
-/** Cuts `reason` to at most 123 UTF-8 bytes, on a code point boundary. */
-export function fitCloseReason(reason: string): string {
-  if (!exceedsUtf8(reason, MAX_REASON_BYTES)) return reason;
-  const bytes = new TextEncoder().encode(reason);
-  let end = MAX_REASON_BYTES;
-  while (end > 0 && ((bytes[end] ?? 0) & 0xc0) === 0x80) end--;
-  return new TextDecoder().decode(bytes.subarray(0, end));
-}
-
-function checkLimit(name: string, value: number): number {
-  if (!(value >= 0)) {
-    throw new RangeError(
-      `Cannot create WebSocket connection: ${name} ${value} is not a non-negative number`,
-    );
-  }
-  return value;
-}
-
-/**
- * Checks the limits of {@linkcode SocketConnectionOptions}, as
- * {@linkcode socketConnection} does, so an adapter can refuse bad options
- * before it upgrades anything.
- *
- * @throws {RangeError} If a limit is negative or not a number.
- */
-export function checkConnectionOptions(options: SocketConnectionOptions): void {
-  checkLimit("maxMessageBytes", options.maxMessageBytes ?? 0);
-  checkLimit("maxBufferedBytes", options.maxBufferedBytes ?? 0);
-  checkLimit("maxUnreadBytes", options.maxUnreadBytes ?? 0);
-  checkTimeout(options.closeTimeout ?? 0);
-}
-
-function checkTimeout(value: number): number {
-  if (!(value >= 0 && value < 2 ** 31)) {
-    throw new RangeError(
-      `Cannot create WebSocket connection: closeTimeout ${value} is not a number of milliseconds below 2 ** 31`,
-    );
-  }
-  return value;
 }
 
 /**
@@ -235,15 +121,8 @@ export function socketConnection(
   socket: WebSocket,
   options: SocketConnectionOptions = {},
 ): WsConnection {
+  checkConnectionOptions(options);
   return new SocketConnection(socket, options);
-}
-
-/** Takes a connection's messages as they arrive: see {@linkcode pushMessages}. */
-export interface MessageSink {
-  /** A message arrived (within `maxMessageBytes`). */
-  message(data: string | Uint8Array): void;
-  /** No message will come any more: the connection closed. Called once. */
-  messagesEnded(): void;
 }
 
 /**
@@ -264,8 +143,6 @@ export function pushMessages(
   return connection instanceof SocketConnection && connection[PUSH](sink);
 }
 
-/** Key of the method behind {@linkcode pushMessages}. */
-const PUSH: unique symbol = Symbol("push");
 /** Key of the method behind {@linkcode hasRoom}. */
 const ROOM: unique symbol = Symbol("room");
 /** Key of the method behind {@linkcode whenDrained}. */
@@ -305,10 +182,8 @@ export function whenDrained(
   });
 }
 
-type Reads = PromiseWithResolvers<MessageResult>[];
-
 /** The connection of {@linkcode socketConnection}. */
-class SocketConnection implements WsConnection, IteratorHost {
+class SocketConnection extends Inbox implements WsConnection {
   readonly send: (data: WsSendData) => Promise<void>;
   readonly close: (code?: number, reason?: string) => Promise<void>;
   declare remoteAddr?: { hostname: string; port: number };
@@ -316,7 +191,6 @@ class SocketConnection implements WsConnection, IteratorHost {
   #socket: WebSocket;
   #maxMessageBytes: number;
   #maxBufferedBytes: number;
-  #maxUnreadBytes: number;
   #closeTimeout: number;
   #protocol: string | undefined;
   #extensions: string | undefined;
@@ -334,7 +208,6 @@ class SocketConnection implements WsConnection, IteratorHost {
   #finished = false;
   #closing: Promise<void> | undefined;
   #receiving = true;
-  #readableOpen = true;
   #closeTimer: ReturnType<typeof setTimeout> | undefined;
   #closeCode: number | undefined;
   #closeReason: string | undefined;
@@ -349,46 +222,13 @@ class SocketConnection implements WsConnection, IteratorHost {
    */
   #bufferedBound = 0;
 
-  // Unread messages wait here until `readable` is first asked for (they
-  // then move into it) or `[Symbol.asyncIterator]()` takes them directly:
-  // a connection that is only iterated never builds a ReadableStream.
-  /** Made on the first message that has to wait. */
-  #unread: (string | Uint8Array)[] | undefined;
-  #unreadHead = 0;
-  #unreadBytes = 0;
-  /** The first `next()` call of the direct iterator waiting for a message. */
-  #read: PromiseWithResolvers<MessageResult> | undefined;
-  /** Further waiting `next()` calls, in order (rare: made when needed). */
-  #reads: Reads | undefined;
-  /** Whether the direct iterator holds the messages (the stream's lock). */
-  #iterating = false;
-  #readable: ReadableStream<string | Uint8Array> | undefined;
-  #controller:
-    | ReadableStreamDefaultController<string | Uint8Array>
-    | undefined;
-  /** Whether `readable` exists and is neither closed nor cancelled. */
-  #streamOpen = false;
-  /** The lock standing in for the direct iterator's, if `readable` exists. */
-  #lock: ReadableStreamDefaultReader<string | Uint8Array> | undefined;
-  /** Where messages go instead, after {@linkcode pushMessages}. */
-  #sink: MessageSink | undefined;
-
   constructor(socket: WebSocket, options: SocketConnectionOptions) {
-    this.#maxMessageBytes = checkLimit(
-      "maxMessageBytes",
-      options.maxMessageBytes ?? DEFAULT_MAX_MESSAGE_BYTES,
-    );
-    this.#maxBufferedBytes = checkLimit(
-      "maxBufferedBytes",
-      options.maxBufferedBytes ?? DEFAULT_MAX_BUFFERED_BYTES,
-    );
-    this.#maxUnreadBytes = checkLimit(
-      "maxUnreadBytes",
-      options.maxUnreadBytes ?? DEFAULT_MAX_UNREAD_BYTES,
-    );
-    this.#closeTimeout = checkTimeout(
-      options.closeTimeout ?? DEFAULT_CLOSE_TIMEOUT,
-    );
+    super(options.maxUnreadBytes ?? DEFAULT_MAX_UNREAD_BYTES);
+    this.#maxMessageBytes = options.maxMessageBytes ??
+      DEFAULT_MAX_MESSAGE_BYTES;
+    this.#maxBufferedBytes = options.maxBufferedBytes ??
+      DEFAULT_MAX_BUFFERED_BYTES;
+    this.#closeTimeout = options.closeTimeout ?? DEFAULT_CLOSE_TIMEOUT;
     this.#socket = socket;
     this.#protocol = options.protocol;
     this.#extensions = options.extensions;
@@ -396,7 +236,7 @@ class SocketConnection implements WsConnection, IteratorHost {
     socket.binaryType = "arraybuffer";
     this.#opened = socket.readyState === OPEN;
     this.send = (data) => this.#send(data);
-    this.close = (code, reason) => this.#close(code, reason);
+    this.close = (code, reason) => this._close(code, reason);
     const listener = (event: Event): void => this.#onEvent(event);
     this.#listener = listener;
     if (!this.#opened) {
@@ -419,10 +259,6 @@ class SocketConnection implements WsConnection, IteratorHost {
     return this.#closed;
   }
 
-  get readable(): ReadableStream<string | Uint8Array> {
-    return this.#getReadable();
-  }
-
   get protocol(): string {
     return this.#protocol ?? this.#socket.protocol;
   }
@@ -435,159 +271,12 @@ class SocketConnection implements WsConnection, IteratorHost {
     return this.#socket.bufferedAmount;
   }
 
-  [Symbol.asyncIterator](): AsyncIterator<string | Uint8Array> {
-    return this.#iterate();
-  }
+  // Nothing to wake: a WHATWG WebSocket cannot stop reading.
+  protected _wakeReceiver(): void {}
 
-  /** Builds `readable` on first use, with what is unread so far. */
-  #getReadable(): ReadableStream<string | Uint8Array> {
-    if (this.#readable !== undefined) return this.#readable;
-    const readable = new ReadableStream<string | Uint8Array>({
-      start: (c): void => {
-        this.#controller = c;
-      },
-      cancel: (): void => {
-        this.#readableOpen = false;
-        this.#streamOpen = false;
-        void this.#close(1000);
-      },
-    }, {
-      highWaterMark: this.#maxUnreadBytes,
-      size: unreadSize,
-    });
-    this.#readable = readable;
-    this.#streamOpen = true;
-    if (this.#iterating) {
-      // The direct iterator has the messages: the stream looks as
-      // `values()` leaves it, locked, and ends with the connection.
-      this.#lock = readable.getReader();
-      if (!this.#readableOpen) this.#closeStream();
-      return readable;
-    }
-    const unread = this.#unread;
-    if (unread !== undefined) {
-      for (let i = this.#unreadHead; i < unread.length; i++) {
-        this.#controller!.enqueue(unread[i]!);
-      }
-    }
-    this.#unread = undefined;
-    this.#unreadHead = 0;
-    this.#unreadBytes = 0;
-    if (!this.#readableOpen) this.#closeStream();
-    return readable;
-  }
-
-  #closeStream(): void {
-    if (!this.#streamOpen) return;
-    this.#streamOpen = false;
-    this.#controller!.close();
-  }
-
-  /** Ends the direct iterator's waiting reads. */
-  #endReads(): void {
-    const first = this.#read;
-    const more = this.#reads;
-    this.#read = undefined;
-    this.#reads = undefined;
-    first?.resolve({ value: undefined, done: true });
-    if (more === undefined) return;
-    for (const read of more) read.resolve({ value: undefined, done: true });
-  }
-
-  /**
-   * What `[Symbol.asyncIterator]()` returns: `readable.values()` once
-   * `readable` exists, else an iterator over the unread messages that
-   * behaves the same (one at a time; `return()` closes with 1000).
-   */
-  #iterate(): AsyncIterableIterator<string | Uint8Array> {
-    if (this.#readable !== undefined || this.#iterating) {
-      return this.#getReadable().values();
-    }
-    this.#iterating = true;
-    return new DirectIterator(this);
-  }
-
-  [PUSH](sink: MessageSink): boolean {
-    if (this.#readable !== undefined || this.#iterating) return false;
-    // Like the direct iterator, the sink holds the messages for good.
-    this.#iterating = true;
-    this.#sink = sink;
-    const unread = this.#unread;
-    this.#unread = undefined;
-    this.#unreadBytes = 0;
-    if (unread !== undefined) {
-      for (let i = this.#unreadHead; i < unread.length; i++) {
-        sink.message(unread[i]!);
-      }
-    }
-    this.#unreadHead = 0;
-    if (!this.#readableOpen) sink.messagesEnded();
-    return true;
-  }
-
-  #release(iterator: DirectIterator): void {
-    iterator.done = true;
-    this.#iterating = false;
-    // As `values()` releases the stream's lock once done; the stream has
-    // ended by now (the connection closed or `return()` cancelled it).
-    if (this.#lock !== undefined) {
-      this.#closeStream();
-      this.#lock.releaseLock();
-      this.#lock = undefined;
-    }
-  }
-
-  [NEXT](
-    iterator: DirectIterator,
-  ): Promise<MessageResult> {
-    if (iterator.done) {
-      return Promise.resolve({ value: undefined, done: true });
-    }
-    const unread = this.#unread;
-    if (unread !== undefined && this.#unreadHead < unread.length) {
-      const value = unread[this.#unreadHead]!;
-      unread[this.#unreadHead++] = "";
-      this.#unreadBytes -= unreadSize(value);
-      if (this.#unreadHead === unread.length) {
-        this.#unread = undefined;
-        this.#unreadHead = 0;
-      } else if (
-        this.#unreadHead >= 1024 && this.#unreadHead * 2 >= unread.length
-      ) {
-        this.#unread = unread.slice(this.#unreadHead);
-        this.#unreadHead = 0;
-      }
-      return Promise.resolve({ value, done: false });
-    }
-    if (!this.#readableOpen) {
-      this.#release(iterator);
-      return Promise.resolve({ value: undefined, done: true });
-    }
-    const read = Promise.withResolvers<MessageResult>();
-    if (this.#read === undefined) this.#read = read;
-    else (this.#reads ??= []).push(read);
-    return read.promise;
-  }
-
-  [RETURN](
-    iterator: DirectIterator,
-    value: unknown,
-  ): Promise<MessageResult> {
-    if (!iterator.done) {
-      this.#release(iterator);
-      this.#unread = undefined;
-      this.#unreadHead = 0;
-      this.#unreadBytes = 0;
-      if (this.#readableOpen) {
-        this.#readableOpen = false;
-        this.#endReads();
-        void this.#close(1000);
-      }
-    }
-    return Promise.resolve({
-      value: value as undefined,
-      done: true,
-    });
+  // Nothing is held back: a message over a limit closes at once.
+  protected _failNow(): boolean {
+    return false;
   }
 
   #finish(info: WsCloseInfo): void {
@@ -608,12 +297,7 @@ class SocketConnection implements WsConnection, IteratorHost {
       this.#drain.reject(closedError("closed before the data was sent"));
       this.#drain = undefined;
     }
-    if (this.#readableOpen) {
-      this.#readableOpen = false;
-      this.#closeStream();
-      this.#endReads();
-      this.#sink?.messagesEnded();
-    }
+    if (this._readableOpen) this._endInbox();
     this.#closeInfo = info;
     this.#resolveClosed?.(info);
     this.#resolveClosed = undefined;
@@ -622,7 +306,7 @@ class SocketConnection implements WsConnection, IteratorHost {
   /** Closes because of something the peer sent; stops delivering messages. */
   #fail(code: number, reason: string): void {
     this.#receiving = false;
-    void this.#close(code, fitCloseReason(reason));
+    void this._close(code, fitCloseReason(reason));
   }
 
   #onEvent(event: Event): void {
@@ -683,39 +367,24 @@ class SocketConnection implements WsConnection, IteratorHost {
       );
       return;
     }
-    if (this.#sink !== undefined) {
-      if (this.#readableOpen) this.#sink.message(message);
+    const sink = this._messageSink;
+    if (sink !== undefined) {
+      if (this._readableOpen) sink.message(message);
       return;
     }
-    const read = this.#read;
-    if (read !== undefined) {
-      // A waiting `next()` takes it at once, as a pending read does.
-      const more = this.#reads;
-      this.#read = more?.shift();
-      if (more !== undefined && more.length === 0) this.#reads = undefined;
-      read.resolve({ value: message, done: false });
-      return;
+    if (this._resolveWaiting === undefined) {
+      const maxUnreadBytes = this._maxUnreadBytes;
+      const room = maxUnreadBytes - this._unread;
+      if (room < maxUnreadBytes && unreadCost(message) > room) {
+        this.#fail(
+          1008,
+          `Cannot queue message: unread messages exceed maxUnreadBytes of ${maxUnreadBytes}`,
+        );
+        return;
+      }
     }
-    const maxUnreadBytes = this.#maxUnreadBytes;
-    const queued = this.#readable === undefined || this.#iterating;
-    const room = queued
-      ? maxUnreadBytes - this.#unreadBytes
-      : this.#controller!.desiredSize ?? 0;
-    const cost = unreadSize(message);
-    if (room < maxUnreadBytes && cost > room) {
-      this.#fail(
-        1008,
-        `Cannot queue message: unread messages exceed maxUnreadBytes of ${maxUnreadBytes}`,
-      );
-      return;
-    }
-    if (!this.#readableOpen) return;
-    if (queued) {
-      (this.#unread ??= []).push(message);
-      this.#unreadBytes += cost;
-    } else {
-      this.#controller!.enqueue(message);
-    }
+    if (!this._readableOpen) return;
+    this._push(message);
   }
 
   #pollDrain(): void {
@@ -778,7 +447,7 @@ class SocketConnection implements WsConnection, IteratorHost {
   /** Refuses a send made over `maxBufferedBytes`: closes with 1008. */
   #overflow(): Promise<void> {
     const max = this.#maxBufferedBytes;
-    void this.#close(
+    void this._close(
       1008,
       `Cannot send message: the peer reads too slowly (over maxBufferedBytes of ${max})`,
     );
@@ -835,7 +504,7 @@ class SocketConnection implements WsConnection, IteratorHost {
     return handled(this.#whenOpen().then(() => this.#sendNow(data)));
   }
 
-  #close(code?: number, reason?: string): Promise<void> {
+  protected _close(code?: number, reason?: string): Promise<void> {
     if (this.#closing !== undefined) return this.#closing;
     if (code !== undefined && !isValidCloseCode(code)) {
       return Promise.reject(

@@ -26,9 +26,9 @@ import {
 } from "./permessage_deflate.ts";
 import {
   checkConnectionOptions,
-  socketConnection,
   type SocketConnectionOptions,
-} from "./_socket_connection.ts";
+} from "./_connection_options.ts";
+import { socketConnection } from "./_socket_connection.ts";
 import { type TypedWsConnection, withCodec } from "./typed_connection.ts";
 
 /** Default time for the opening handshake, in milliseconds. */

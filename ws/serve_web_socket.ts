@@ -24,10 +24,8 @@ import {
   createPermessageDeflate,
   type PermessageDeflateOptions,
 } from "./permessage_deflate.ts";
-import {
-  checkConnectionOptions,
-  fitCloseReason,
-} from "./_socket_connection.ts";
+import { checkConnectionOptions } from "./_connection_options.ts";
+import { fitCloseReason } from "./_fit_close_reason.ts";
 import { type TypedWsConnection, withCodec } from "./typed_connection.ts";
 
 /** Default time for a client to send its whole request head, in ms. */
