@@ -2,6 +2,7 @@
 // The WebSocket client: Deno's native `WebSocket` or serverpush's codec over
 // `Deno.connect` / `Deno.connectTls`. Names Deno.
 
+import { checkPositiveTimeout } from "../_internal/check.ts";
 import {
   type ClientHandshake,
   createClientHandshake,
@@ -572,12 +573,11 @@ export async function connectWebSocket<T>(
     deflate: deflate === false ? false : deflate === true ? {} : deflate,
     ...(options.headers === undefined ? {} : { headers: options.headers }),
   });
-  const timeout = options.handshakeTimeout ?? DEFAULT_HANDSHAKE_TIMEOUT;
-  if (!(timeout > 0 && timeout < 2 ** 31)) {
-    throw new RangeError(
-      `Cannot connect WebSocket: handshakeTimeout ${timeout} is not a positive number of milliseconds`,
-    );
-  }
+  const timeout = checkPositiveTimeout(
+    "connect WebSocket",
+    "handshakeTimeout",
+    options.handshakeTimeout ?? DEFAULT_HANDSHAKE_TIMEOUT,
+  );
   const reconnect = options.reconnect === true
     ? {}
     : options.reconnect === false || options.reconnect === undefined

@@ -3,6 +3,7 @@
 // serverpush's own handshake and codec. The only file of this engine's
 // server that names Deno.
 
+import { checkPositiveTimeout } from "../_internal/check.ts";
 import type { AcceptWebSocketOptions } from "./accept_web_socket.ts";
 import { admitUpgrade } from "./admit_upgrade.ts";
 import { acceptLoop as runAcceptLoop } from "../_internal/accept_loop.ts";
@@ -306,13 +307,11 @@ export function serveWebSocket<T>(
 ): WebSocketServer {
   const heartbeat = resolveHeartbeat(options.heartbeat);
   checkConnectionOptions(options);
-  const handshakeTimeout = options.handshakeTimeout ??
-    DEFAULT_HANDSHAKE_TIMEOUT;
-  if (!(handshakeTimeout > 0 && handshakeTimeout < 2 ** 31)) {
-    throw new RangeError(
-      `Cannot serve WebSocket: handshakeTimeout ${handshakeTimeout} is not a positive number of milliseconds`,
-    );
-  }
+  const handshakeTimeout = checkPositiveTimeout(
+    "serve WebSocket",
+    "handshakeTimeout",
+    options.handshakeTimeout ?? DEFAULT_HANDSHAKE_TIMEOUT,
+  );
   const maxHeadBytes = options.maxHeadBytes ?? DEFAULT_MAX_HEAD_BYTES;
   // Validates maxHeadBytes up front.
   createHttp1HeadReader({ maxHeadBytes });
