@@ -16,8 +16,9 @@ import { isValidCloseCode } from "./is_valid_close_code.ts";
 import { WsProtocolError } from "./protocol_error.ts";
 import type { HeartbeatTiming } from "./_heartbeat.ts";
 import { joinTicker, leaveTicker, type Tickable } from "./_ticker.ts";
-import { ignore } from "./_inbox.ts";
-import { EMPTY, handled, RESOLVED, stateError } from "./_codec_sender.ts";
+import { ignore } from "./_handled.ts";
+import { handled, stateError } from "./_handled.ts";
+import { EMPTY, RESOLVED } from "./_codec_sender.ts";
 import { CodecReceiver } from "./_codec_receiver.ts";
 import {
   checkConnectionOptions,

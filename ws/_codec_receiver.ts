@@ -18,7 +18,7 @@ import { checkUtf8, UTF8_ACCEPT, UTF8_REJECT } from "./_utf8.ts";
 import type { WsMessage } from "./message.ts";
 import { WsMessageDecoderStream } from "./message_decoder_stream.ts";
 import { WsProtocolError } from "./protocol_error.ts";
-import { ignore } from "./_inbox.ts";
+import { ignore } from "./_handled.ts";
 import { CodecSender, RESOLVED } from "./_codec_sender.ts";
 
 /** Headroom of the frame size limit over the message size limit. */

@@ -17,7 +17,8 @@ import { encodeClosePayload } from "./encode_close_payload.ts";
 import { createFrameEncoder, type WsFrameEncoder } from "./frame_encoder.ts";
 import type { WsFrame } from "./frame.ts";
 import { headerLength, writeHeader } from "./_frame_header.ts";
-import { ignore, Inbox } from "./_inbox.ts";
+import { handled, ignore, stateError } from "./_handled.ts";
+import { Inbox } from "./_inbox.ts";
 
 /**
  * A server's uncompressed text frame whose worst case (the longest header
@@ -102,20 +103,6 @@ export const EMPTY: Uint8Array = new Uint8Array(0);
 /** What `send()` returns when the data fits under `maxBufferedBytes`. */
 export const RESOLVED: Promise<void> = Promise.resolve();
 const encoder = new TextEncoder();
-
-/** Marks a promise's rejection as handled while keeping it for awaiters. */
-export function handled<T>(promise: Promise<T>): Promise<T> {
-  promise.catch(ignore);
-  return promise;
-}
-
-/** The error of a `send()` once the connection is closing or closed. */
-export function stateError(state: string): DOMException {
-  return new DOMException(
-    `Cannot send message: the connection ${state}`,
-    "InvalidStateError",
-  );
-}
 
 // Encoders shared by every connection (made on first use): an encoder keeps
 // nothing between frames but a slab that small frames are carved from, and

@@ -5,6 +5,7 @@
 // pulling from the same queue).
 
 import { Queue } from "../_internal/queue.ts";
+import { ignore } from "./_handled.ts";
 import {
   DirectIterator,
   type IteratorHost,
@@ -21,13 +22,6 @@ export function unreadCost(data: string | Uint8Array): number {
   return (typeof data === "string" ? data.length : data.byteLength) +
     UNREAD_MESSAGE_OVERHEAD;
 }
-
-/**
- * Intentionally empty: used where a failure is already reported through
- * `closed`, so the promise that carried it must not become an unhandled
- * rejection.
- */
-export function ignore(): void {}
 
 /** Takes a connection's messages as they arrive: see `pushMessages`. */
 export interface MessageSink {

@@ -19,7 +19,15 @@ import {
   fitCloseReason,
   MAX_REASON_BYTES,
 } from "./_fit_close_reason.ts";
-import { Inbox, type MessageSink, PUSH, unreadCost } from "./_inbox.ts";
+import { ignore, stateError } from "./_handled.ts";
+import { type MessageSink, PUSH, unreadCost } from "./_inbox.ts";
+import {
+  DRAINED,
+  pollDrained,
+  ROOM,
+  sentAtOnce,
+  SocketSender,
+} from "./_socket_sender.ts";
 
 // What other folders took from here before the cut (serve/_ws_session.ts).
 export {
@@ -34,48 +42,7 @@ export {
   type SocketConnectionOptions,
 };
 export { UNREAD_MESSAGE_OVERHEAD } from "./_inbox.ts";
-
-/** Longest pause between two `bufferedAmount` checks, in milliseconds. */
-const MAX_DRAIN_POLL_MS = 64;
-
-// WebSocket.readyState OPEN (the constant is not on every fake).
-const OPEN = 1;
-
-/** Marks a promise's rejection as handled while keeping it for awaiters. */
-function handled<T>(promise: Promise<T>): Promise<T> {
-  promise.catch(ignoreRejection);
-  return promise;
-}
-
-/**
- * Intentionally empty: the rejection is still delivered to whoever awaits
- * the original promise; this only keeps a fire-and-forget `send()` on a
- * connection that closed from becoming an unhandled rejection.
- */
-function ignoreRejection(): void {}
-
-/**
- * What `send()` returns when the socket took the data and its buffer is
- * under the limit: one settled promise shared by every connection, so the
- * common case allocates nothing.
- */
-const SENT: Promise<void> = Promise.resolve();
-
-/**
- * Whether `promise`, from `send()` of a {@linkcode socketConnection}, says
- * the data was handed over with the socket's buffer under
- * `maxBufferedBytes`: then asking `bufferedAmount` again is not needed.
- */
-export function sentAtOnce(promise: Promise<void>): boolean {
-  return promise === SENT;
-}
-
-function closedError(action: string): DOMException {
-  return new DOMException(
-    `Cannot send message: the connection ${action}`,
-    "InvalidStateError",
-  );
-}
+export { sentAtOnce };
 
 /**
  * Wraps a WHATWG `WebSocket` as a {@linkcode WsConnection}: Deno's
@@ -143,11 +110,6 @@ export function pushMessages(
   return connection instanceof SocketConnection && connection[PUSH](sink);
 }
 
-/** Key of the method behind {@linkcode hasRoom}. */
-const ROOM: unique symbol = Symbol("room");
-/** Key of the method behind {@linkcode whenDrained}. */
-const DRAINED: unique symbol = Symbol("drained");
-
 /**
  * Whether `connection` may take another message now: at most `max` bytes
  * are queued for the peer (for a connection of {@linkcode socketConnection},
@@ -171,75 +133,50 @@ export function whenDrained(
   max: number,
 ): Promise<void> {
   if (connection instanceof SocketConnection) return connection[DRAINED]();
-  return new Promise((resolve) => {
-    let closed = false;
-    connection.closed.then(() => closed = true);
-    const check = (): void => {
-      if (closed || connection.bufferedAmount <= max) resolve();
-      else setTimeout(check, MAX_DRAIN_POLL_MS);
-    };
-    check();
-  });
+  return pollDrained(connection, max);
 }
 
 /** The connection of {@linkcode socketConnection}. */
-class SocketConnection extends Inbox implements WsConnection {
+class SocketConnection extends SocketSender implements WsConnection {
   readonly send: (data: WsSendData) => Promise<void>;
   readonly close: (code?: number, reason?: string) => Promise<void>;
   declare remoteAddr?: { hostname: string; port: number };
 
-  #socket: WebSocket;
-  #maxMessageBytes: number;
-  #maxBufferedBytes: number;
-  #closeTimeout: number;
-  #protocol: string | undefined;
-  #extensions: string | undefined;
+  protected _maxMessageBytes: number;
+  protected _closeTimeout: number;
+  protected _protocol: string | undefined;
+  protected _extensions: string | undefined;
   /** Handles the socket's four events. */
-  #listener: (event: Event) => void;
+  protected _listener: (event: Event) => void;
 
   /** `closed`, made when first asked for. */
-  #closed: Promise<WsCloseInfo> | undefined;
-  #resolveClosed: ((info: WsCloseInfo) => void) | undefined;
+  protected _closed: Promise<WsCloseInfo> | undefined;
+  protected _resolveClosed: ((info: WsCloseInfo) => void) | undefined;
   /** How the connection ended, once it has. */
-  #closeInfo: WsCloseInfo | undefined;
-  /** Made only when send() is called before the socket opened. */
-  #openResolvers: PromiseWithResolvers<boolean> | undefined;
-  #opened: boolean;
-  #finished = false;
-  #closing: Promise<void> | undefined;
-  #receiving = true;
-  #closeTimer: ReturnType<typeof setTimeout> | undefined;
-  #closeCode: number | undefined;
-  #closeReason: string | undefined;
-
-  #drain: PromiseWithResolvers<void> | undefined;
-  #drainTimer: ReturnType<typeof setTimeout> | undefined;
-  #drainDelay = 1;
-  /**
-   * An upper bound of `socket.bufferedAmount`: what it was when last read
-   * plus an upper bound of the bytes sent since. While it is under
-   * `maxBufferedBytes`, `send()` need not ask the socket.
-   */
-  #bufferedBound = 0;
+  protected _closeInfo: WsCloseInfo | undefined;
+  protected _receiving = true;
+  protected _closeTimer: ReturnType<typeof setTimeout> | undefined;
+  protected _closeCode: number | undefined;
+  protected _closeReason: string | undefined;
 
   constructor(socket: WebSocket, options: SocketConnectionOptions) {
-    super(options.maxUnreadBytes ?? DEFAULT_MAX_UNREAD_BYTES);
-    this.#maxMessageBytes = options.maxMessageBytes ??
+    super(
+      socket,
+      options.maxBufferedBytes ?? DEFAULT_MAX_BUFFERED_BYTES,
+      options.maxUnreadBytes ?? DEFAULT_MAX_UNREAD_BYTES,
+    );
+    this._maxMessageBytes = options.maxMessageBytes ??
       DEFAULT_MAX_MESSAGE_BYTES;
-    this.#maxBufferedBytes = options.maxBufferedBytes ??
-      DEFAULT_MAX_BUFFERED_BYTES;
-    this.#closeTimeout = options.closeTimeout ?? DEFAULT_CLOSE_TIMEOUT;
-    this.#socket = socket;
-    this.#protocol = options.protocol;
-    this.#extensions = options.extensions;
+    this._closeTimeout = options.closeTimeout ?? DEFAULT_CLOSE_TIMEOUT;
+    this._protocol = options.protocol;
+    this._extensions = options.extensions;
     if (options.remoteAddr !== undefined) this.remoteAddr = options.remoteAddr;
     socket.binaryType = "arraybuffer";
-    this.#opened = socket.readyState === OPEN;
-    this.send = (data) => this.#send(data);
+    this.send = (data) => this._send(data);
     this.close = (code, reason) => this._close(code, reason);
-    const listener = (event: Event): void => this.#onEvent(event);
-    this.#listener = listener;
-    if (!this.#opened) {
+    const listener = (event: Event): void => this._onEvent(event);
+    this._listener = listener;
+    if (!this._opened) {
       socket.addEventListener("open", listener);
       socket.addEventListener("error", listener);
     }
@@ -248,27 +185,23 @@ class SocketConnection extends Inbox implements WsConnection {
   }
 
   get closed(): Promise<WsCloseInfo> {
-    if (this.#closed === undefined) {
-      const info = this.#closeInfo;
-      this.#closed = info !== undefined
+    if (this._closed === undefined) {
+      const info = this._closeInfo;
+      this._closed = info !== undefined
         ? Promise.resolve(info)
         : new Promise<WsCloseInfo>((resolve) => {
-          this.#resolveClosed = resolve;
+          this._resolveClosed = resolve;
         });
     }
-    return this.#closed;
+    return this._closed;
   }
 
   get protocol(): string {
-    return this.#protocol ?? this.#socket.protocol;
+    return this._protocol ?? this._socket.protocol;
   }
 
   get extensions(): string {
-    return this.#extensions ?? this.#socket.extensions;
-  }
-
-  get bufferedAmount(): number {
-    return this.#socket.bufferedAmount;
+    return this._extensions ?? this._socket.extensions;
   }
 
   // Nothing to wake: a WHATWG WebSocket cannot stop reading.
@@ -279,77 +212,77 @@ class SocketConnection extends Inbox implements WsConnection {
     return false;
   }
 
-  #finish(info: WsCloseInfo): void {
-    if (this.#finished) return;
-    this.#finished = true;
-    this.#receiving = false;
-    clearTimeout(this.#closeTimer);
-    clearTimeout(this.#drainTimer);
-    const socket = this.#socket;
-    const listener = this.#listener;
+  protected _finish(info: WsCloseInfo): void {
+    if (this._finished) return;
+    this._finished = true;
+    this._receiving = false;
+    clearTimeout(this._closeTimer);
+    clearTimeout(this._drainTimer);
+    const socket = this._socket;
+    const listener = this._listener;
     socket.removeEventListener("open", listener);
     socket.removeEventListener("message", listener);
     socket.removeEventListener("close", listener);
     socket.removeEventListener("error", listener);
-    this.#openResolvers?.resolve(false);
-    this.#openResolvers = undefined;
-    if (this.#drain !== undefined) {
-      this.#drain.reject(closedError("closed before the data was sent"));
-      this.#drain = undefined;
+    this._openResolvers?.resolve(false);
+    this._openResolvers = undefined;
+    if (this._drain !== undefined) {
+      this._drain.reject(stateError("closed before the data was sent"));
+      this._drain = undefined;
     }
     if (this._readableOpen) this._endInbox();
-    this.#closeInfo = info;
-    this.#resolveClosed?.(info);
-    this.#resolveClosed = undefined;
+    this._closeInfo = info;
+    this._resolveClosed?.(info);
+    this._resolveClosed = undefined;
   }
 
   /** Closes because of something the peer sent; stops delivering messages. */
-  #fail(code: number, reason: string): void {
-    this.#receiving = false;
+  protected _fail(code: number, reason: string): void {
+    this._receiving = false;
     void this._close(code, fitCloseReason(reason));
   }
 
-  #onEvent(event: Event): void {
+  protected _onEvent(event: Event): void {
     switch (event.type) {
       case "message":
-        this.#receive((event as MessageEvent).data);
+        this._receive((event as MessageEvent).data);
         break;
       case "open": {
         // Neither event matters once open: fewer listeners to keep.
-        const socket = this.#socket;
-        socket.removeEventListener("open", this.#listener);
-        socket.removeEventListener("error", this.#listener);
-        this.#opened = true;
-        this.#openResolvers?.resolve(true);
-        this.#openResolvers = undefined;
+        const socket = this._socket;
+        socket.removeEventListener("open", this._listener);
+        socket.removeEventListener("error", this._listener);
+        this._opened = true;
+        this._openResolvers?.resolve(true);
+        this._openResolvers = undefined;
         // Deno's server-side socket ignores a close() made before it
         // opened.
-        if (this.#closing !== undefined && !this.#finished) {
-          this.#closeSocket();
+        if (this._closing !== undefined && !this._finished) {
+          this._closeSocket();
         }
         break;
       }
       case "close": {
         const { code, reason, wasClean } = event as CloseEvent;
         // Deno reports code 0 when the TCP connection dropped.
-        this.#finish({ code: code === 0 ? 1006 : code, reason, wasClean });
+        this._finish({ code: code === 0 ? 1006 : code, reason, wasClean });
         break;
       }
       case "error":
         // A socket that never opened may not fire `close` (Deno's
         // server-side socket when the upgrade fails); otherwise `close`
         // follows.
-        if (!this.#opened) {
-          this.#finish({ code: 1006, reason: "", wasClean: false });
+        if (!this._opened) {
+          this._finish({ code: 1006, reason: "", wasClean: false });
         }
     }
   }
 
-  #receive(data: unknown): void {
-    if (!this.#receiving) return;
+  protected _receive(data: unknown): void {
+    if (!this._receiving) return;
     let message: string | Uint8Array;
     let tooBig: boolean;
-    const maxMessageBytes = this.#maxMessageBytes;
+    const maxMessageBytes = this._maxMessageBytes;
     if (typeof data === "string") {
       message = data;
       tooBig = exceedsUtf8(data, maxMessageBytes);
@@ -357,11 +290,11 @@ class SocketConnection extends Inbox implements WsConnection {
       message = new Uint8Array(data);
       tooBig = data.byteLength > maxMessageBytes;
     } else {
-      this.#fail(1003, "Cannot receive message: binaryType is not arraybuffer");
+      this._fail(1003, "Cannot receive message: binaryType is not arraybuffer");
       return;
     }
     if (tooBig) {
-      this.#fail(
+      this._fail(
         1009,
         `Cannot receive message: it exceeds maxMessageBytes of ${maxMessageBytes}`,
       );
@@ -376,7 +309,7 @@ class SocketConnection extends Inbox implements WsConnection {
       const maxUnreadBytes = this._maxUnreadBytes;
       const room = maxUnreadBytes - this._unread;
       if (room < maxUnreadBytes && unreadCost(message) > room) {
-        this.#fail(
+        this._fail(
           1008,
           `Cannot queue message: unread messages exceed maxUnreadBytes of ${maxUnreadBytes}`,
         );
@@ -387,125 +320,8 @@ class SocketConnection extends Inbox implements WsConnection {
     this._push(message);
   }
 
-  #pollDrain(): void {
-    this.#drainTimer = undefined;
-    const drain = this.#drain;
-    if (drain === undefined) return;
-    const amount = this.#socket.bufferedAmount;
-    this.#bufferedBound = amount;
-    if (amount <= this.#maxBufferedBytes) {
-      this.#drain = undefined;
-      drain.resolve();
-      return;
-    }
-    this.#drainDelay = Math.min(this.#drainDelay * 2, MAX_DRAIN_POLL_MS);
-    this.#drainTimer = setTimeout(() => this.#pollDrain(), this.#drainDelay);
-  }
-
-  #waitForDrain(): Promise<void> {
-    if (this.#drain === undefined) {
-      this.#drain = Promise.withResolvers<void>();
-      this.#drainDelay = 1;
-      this.#drainTimer = setTimeout(() => this.#pollDrain(), this.#drainDelay);
-    }
-    return this.#drain.promise;
-  }
-
-  /**
-   * Whether at most `maxBufferedBytes` are queued for the peer; asks the
-   * socket only when the bound says they could be more.
-   */
-  [ROOM](): boolean {
-    if (this.#bufferedBound <= this.#maxBufferedBytes) return true;
-    // Before the socket opens, the bound counts what waits for it.
-    if (!this.#opened) return false;
-    const amount = this.#socket.bufferedAmount;
-    this.#bufferedBound = amount;
-    return amount <= this.#maxBufferedBytes;
-  }
-
-  [DRAINED](): Promise<void> {
-    if (this.#finished || this.#closing !== undefined) {
-      return handled(Promise.reject(closedError("is closing")));
-    }
-    if (this[ROOM]()) return SENT;
-    return handled(
-      this.#opened
-        ? this.#waitForDrain()
-        : this.#whenOpen().then(() => this[DRAINED]()),
-    );
-  }
-
-  /** Resolves once the socket opened; rejects if it never does. */
-  #whenOpen(): Promise<void> {
-    this.#openResolvers ??= Promise.withResolvers<boolean>();
-    return this.#openResolvers.promise.then((open) =>
-      open ? undefined : Promise.reject(closedError("did not open"))
-    );
-  }
-
-  /** Refuses a send made over `maxBufferedBytes`: closes with 1008. */
-  #overflow(): Promise<void> {
-    const max = this.#maxBufferedBytes;
-    void this._close(
-      1008,
-      `Cannot send message: the peer reads too slowly (over maxBufferedBytes of ${max})`,
-    );
-    return handled(Promise.reject(
-      new DOMException(
-        `Cannot send message: more than maxBufferedBytes of ${max} are queued for the peer`,
-        "InvalidStateError",
-      ),
-    ));
-  }
-
-  #sendNow(data: WsSendData): Promise<void> {
-    if (this.#finished) return Promise.reject(closedError("is closed"));
-    const socket = this.#socket;
-    if (this.#closing !== undefined || socket.readyState !== OPEN) {
-      return Promise.reject(closedError("is closing"));
-    }
-    try {
-      // The DOM typings exclude views of a SharedArrayBuffer; the platform
-      // throws a TypeError for those, which rejects below.
-      socket.send(
-        data as string | ArrayBuffer | Blob | Uint8Array<ArrayBuffer>,
-      );
-    } catch (error) {
-      return Promise.reject(error);
-    }
-    if (this.#bufferedBound <= this.#maxBufferedBytes) return SENT;
-    const amount = socket.bufferedAmount;
-    this.#bufferedBound = amount;
-    if (amount <= this.#maxBufferedBytes) return SENT;
-    return this.#waitForDrain();
-  }
-
-  #send(data: WsSendData): Promise<void> {
-    if (this.#finished) {
-      return handled(Promise.reject(closedError("is closed")));
-    }
-    if (this.#closing !== undefined) {
-      return handled(Promise.reject(closedError("is closing")));
-    }
-    if (!this[ROOM]()) return this.#overflow();
-    // Counted before it is handed over, so that sends waiting for the
-    // socket to open count too. A UTF-16 code unit takes at most 3 bytes
-    // in UTF-8.
-    this.#bufferedBound += typeof data === "string"
-      ? data.length * 3
-      : data instanceof Blob
-      ? data.size
-      : (data as ArrayBufferView | ArrayBuffer).byteLength ?? 0;
-    if (this.#opened) {
-      const sent = this.#sendNow(data);
-      return sent === SENT ? sent : handled(sent);
-    }
-    return handled(this.#whenOpen().then(() => this.#sendNow(data)));
-  }
-
   protected _close(code?: number, reason?: string): Promise<void> {
-    if (this.#closing !== undefined) return this.#closing;
+    if (this._closing !== undefined) return this._closing;
     if (code !== undefined && !isValidCloseCode(code)) {
       return Promise.reject(
         new RangeError(
@@ -527,23 +343,23 @@ class SocketConnection extends Inbox implements WsConnection {
         );
       }
     }
-    const done = this.closed.then(ignoreValue);
-    this.#closing = done;
-    if (this.#finished) return done;
-    this.#closeCode = code;
-    this.#closeReason = reason;
-    this.#closeTimer = setTimeout(
-      () => this.#finish({ code: 1006, reason: "", wasClean: false }),
-      this.#closeTimeout,
+    const done = this.closed.then(ignore);
+    this._closing = done;
+    if (this._finished) return done;
+    this._closeCode = code;
+    this._closeReason = reason;
+    this._closeTimer = setTimeout(
+      () => this._finish({ code: 1006, reason: "", wasClean: false }),
+      this._closeTimeout,
     );
-    this.#closeSocket();
+    this._closeSocket();
     return done;
   }
 
-  #closeSocket(): void {
-    const socket = this.#socket;
+  protected _closeSocket(): void {
+    const socket = this._socket;
     try {
-      socket.close(this.#closeCode, this.#closeReason);
+      socket.close(this._closeCode, this._closeReason);
     } catch {
       // The platform refused the code: a client socket (browser or Deno)
       // sends only 1000 and 3000-4999. Close without a code instead.
@@ -551,6 +367,3 @@ class SocketConnection extends Inbox implements WsConnection {
     }
   }
 }
-
-/** Turns `closed` into what `close()` resolves with. */
-function ignoreValue(): void {}
