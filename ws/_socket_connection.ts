@@ -21,28 +21,12 @@ import {
 } from "./_fit_close_reason.ts";
 import { ignore, stateError } from "./_handled.ts";
 import { type MessageSink, PUSH, unreadCost } from "./_inbox.ts";
-import {
-  DRAINED,
-  pollDrained,
-  ROOM,
-  sentAtOnce,
-  SocketSender,
-} from "./_socket_sender.ts";
+import { DRAINED, pollDrained, ROOM, SocketSender } from "./_socket_sender.ts";
 
-// What other folders took from here before the cut (serve/_ws_session.ts).
-export {
-  checkConnectionOptions,
-  DEFAULT_CLOSE_TIMEOUT,
-  DEFAULT_MAX_BUFFERED_BYTES,
-  DEFAULT_MAX_MESSAGE_BYTES,
-  DEFAULT_MAX_UNREAD_BYTES,
-  exceedsUtf8,
-  fitCloseReason,
-  type MessageSink,
-  type SocketConnectionOptions,
-};
+// What serve/_ws_session.ts takes from here (the fast paths of the
+// native engine, and the unread-message accounting it mirrors).
+export { DEFAULT_MAX_UNREAD_BYTES, type MessageSink };
 export { UNREAD_MESSAGE_OVERHEAD } from "./_inbox.ts";
-export { sentAtOnce };
 
 /**
  * Wraps a WHATWG `WebSocket` as a {@linkcode WsConnection}: Deno's
