@@ -17,6 +17,7 @@ import { encodeClosePayload } from "./encode_close_payload.ts";
 import { createFrameEncoder, type WsFrameEncoder } from "./frame_encoder.ts";
 import type { WsFrame } from "./frame.ts";
 import { headerLength, writeHeader } from "./_frame_header.ts";
+import { Queue } from "../_internal/queue.ts";
 import { handled, ignore, stateError } from "./_handled.ts";
 import { Inbox } from "./_inbox.ts";
 
@@ -142,7 +143,7 @@ export abstract class CodecSender extends Inbox {
    * Jobs waiting behind an asynchronous one (compression, Blob reading;
    * `undefined` rather than empty).
    */
-  protected _jobs: (() => void | Promise<void>)[] | undefined;
+  protected _jobs: Queue<() => void | Promise<void>> | undefined;
   protected _busy = false;
   /** Whether a pong is on its way (queued or being written). */
   protected _pongInFlight = false;
@@ -329,7 +330,7 @@ export abstract class CodecSender extends Inbox {
   protected _schedule(job: () => void | Promise<void>): Promise<void> | void {
     if (this._busy || this._jobs !== undefined) {
       const done = Promise.withResolvers<void>();
-      (this._jobs ??= []).push(() => {
+      (this._jobs ??= new Queue()).push(() => {
         let result: void | Promise<void>;
         try {
           result = job();
@@ -350,7 +351,7 @@ export abstract class CodecSender extends Inbox {
 
   protected _runJobs(): void {
     this._busy = false;
-    let jobs: (() => void | Promise<void>)[] | undefined;
+    let jobs: Queue<() => void | Promise<void>> | undefined;
     while ((jobs = this._jobs) !== undefined) {
       const job = jobs.shift()!;
       if (jobs.length === 0) this._jobs = undefined;
