@@ -57,3 +57,54 @@ export function checkOneOf<T extends string>(
     }`,
   );
 }
+
+/**
+ * Throws unless `value` is a byte count, 0 or more; returns it. For the
+ * size limits of the codecs (`maxMessageBytes`, `maxFrameBytes`, ...).
+ */
+export function checkByteLimit(
+  what: string,
+  name: string,
+  value: number,
+): number {
+  if (!(value >= 0)) {
+    throw new RangeError(
+      `Cannot ${what}: ${name} ${value} is not a non-negative number`,
+    );
+  }
+  return value;
+}
+
+/**
+ * Throws unless `value` is a timer delay `setTimeout` keeps, 0 or more
+ * milliseconds below 2 ** 31; returns it.
+ */
+export function checkTimeout(
+  what: string,
+  name: string,
+  value: number,
+): number {
+  if (!(value >= 0 && value < 2 ** 31)) {
+    throw new RangeError(
+      `Cannot ${what}: ${name} ${value} is not a number of milliseconds below 2 ** 31`,
+    );
+  }
+  return value;
+}
+
+/**
+ * Throws unless `value` is a positive timer delay `setTimeout` keeps
+ * (below 2 ** 31 milliseconds); returns it.
+ */
+export function checkPositiveTimeout(
+  what: string,
+  name: string,
+  value: number,
+): number {
+  if (!(value > 0 && value < 2 ** 31)) {
+    throw new RangeError(
+      `Cannot ${what}: ${name} ${value} is not a positive number of milliseconds`,
+    );
+  }
+  return value;
+}

@@ -17,3 +17,32 @@ export function sleep(ms: number, signal?: AbortSignal): Promise<void> {
     }
   });
 }
+
+/** A {@linkcode cancellableSleep}: its promise, and what ends it early. */
+export interface CancellableSleep {
+  /** Resolves after the time, or once cancelled. */
+  promise: Promise<void>;
+  /** Clears the timer and resolves the promise now. */
+  cancel(): void;
+}
+
+/**
+ * Resolves after `ms` milliseconds, or at once when cancelled: for a
+ * deadline raced against other promises, whose timer must not outlive
+ * the race.
+ */
+export function cancellableSleep(ms: number): CancellableSleep {
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  let resolve!: () => void;
+  const promise = new Promise<void>((r) => {
+    resolve = r;
+    timer = setTimeout(r, ms);
+  });
+  return {
+    promise,
+    cancel(): void {
+      clearTimeout(timer);
+      resolve();
+    },
+  };
+}

@@ -2,7 +2,7 @@
 // This module is browser compatible.
 
 import type { WsConnection } from "../ws/connection.ts";
-import { fitCloseReason } from "../ws/_socket_connection.ts";
+import { fitCloseReason } from "../ws/_fit_close_reason.ts";
 import { SERVERPUSH_V1 } from "../message/serverpush_v1.ts";
 import type { MessageSource } from "../message/source.ts";
 import type { HubHandlerOptions } from "./hub_handler_options.ts";

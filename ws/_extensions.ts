@@ -3,7 +3,8 @@
 // Private parser and formatter for `Sec-WebSocket-Extensions`
 // (RFC 6455 section 9.1).
 
-import { TOKEN_REGEXP, truncate } from "./_header_tokens.ts";
+import { quote } from "../_internal/quote.ts";
+import { TOKEN_REGEXP } from "./_header_tokens.ts";
 
 /** One parameter of an extension element; `value` is absent for a flag. */
 export interface ExtensionParam {
@@ -34,7 +35,7 @@ export function parseExtensions(header: string): ExtensionElement[] {
   function fail(what: string): never {
     throw new SyntaxError(
       `Cannot parse Sec-WebSocket-Extensions ${
-        truncate(header)
+        quote(header)
       }: ${what} at index ${i}`,
     );
   }

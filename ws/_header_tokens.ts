@@ -34,9 +34,3 @@ export function hasToken(value: string | null, token: string): boolean {
   const wanted = token.toLowerCase();
   return splitList(value).some((element) => element.toLowerCase() === wanted);
 }
-
-/** Cuts `value` to at most 40 characters for use in an error message. */
-export function truncate(value: string): string {
-  const quoted = JSON.stringify(value);
-  return quoted.length > 40 ? `${quoted.slice(0, 40)}...` : quoted;
-}

@@ -2,6 +2,7 @@
 // This module is browser compatible.
 // Private: normalises the `heartbeat` option of the server engines.
 
+import { checkPositiveTimeout } from "../_internal/check.ts";
 import type { HeartbeatOptions } from "./heartbeat.ts";
 
 /** Default heartbeat interval, in milliseconds. */
@@ -14,12 +15,7 @@ export interface HeartbeatTiming {
 }
 
 function check(name: string, value: number): number {
-  if (!(value > 0 && value < 2 ** 31)) {
-    throw new RangeError(
-      `Cannot use heartbeat: ${name} ${value} is not a positive number of milliseconds`,
-    );
-  }
-  return value;
+  return checkPositiveTimeout("use heartbeat", name, value);
 }
 
 /**

@@ -9,6 +9,8 @@
 // a `status` hint for the answer a server should send; read it with
 // `http1ErrorStatus`.
 
+import { quote } from "../_internal/quote.ts";
+
 /** Default cap on the bytes of one head, terminating blank line included. */
 export const DEFAULT_MAX_HEAD_BYTES = 8192;
 
@@ -61,11 +63,6 @@ export function http1ErrorStatus(error: unknown): number | undefined {
   }
   const status = (error as Partial<Http1HeadError>).status;
   return typeof status === "number" ? status : undefined;
-}
-
-function truncate(value: string): string {
-  const quoted = JSON.stringify(value);
-  return quoted.length > 40 ? `${quoted.slice(0, 40)}...` : quoted;
 }
 
 /** Options for {@linkcode createHttp1HeadReader}. */
@@ -187,7 +184,7 @@ function headLines(head: Uint8Array, what: string): string[] {
     if (line.includes("\r") || line.includes("\n")) {
       throw syntaxError(
         `Cannot parse HTTP ${what} head: line ${
-          truncate(line)
+          quote(line)
         } holds a bare CR or LF`,
       );
     }
@@ -207,7 +204,7 @@ function parseFields(
     if (match === null) {
       throw syntaxError(
         `Cannot parse HTTP ${what} head: header line ${
-          truncate(line)
+          quote(line)
         } is malformed`,
       );
     }
@@ -216,7 +213,7 @@ function parseFields(
     if (BAD_FIELD_CHAR_REGEXP.test(value)) {
       throw syntaxError(
         `Cannot parse HTTP ${what} head: header ${
-          truncate(name)
+          quote(name)
         } holds a control character`,
       );
     }
@@ -259,7 +256,7 @@ export function parseHttp1RequestHead(
   if (match === null) {
     throw syntaxError(
       `Cannot parse HTTP request head: request-line ${
-        truncate(requestLine)
+        quote(requestLine)
       } is malformed`,
     );
   }
@@ -281,7 +278,7 @@ export function parseHttp1RequestHead(
   if (hosts !== 1 || host === null || !HOST_REGEXP.test(host)) {
     throw syntaxError(
       `Cannot parse HTTP request head: it needs exactly one valid Host, got ${
-        truncate(host ?? "")
+        quote(host ?? "")
       }`,
     );
   }
@@ -293,13 +290,13 @@ export function parseHttp1RequestHead(
   } else {
     throw syntaxError(
       `Cannot parse HTTP request head: target ${
-        truncate(target)
+        quote(target)
       } is not in origin or absolute form`,
     );
   }
   if (!URL.canParse(url)) {
     throw syntaxError(
-      `Cannot parse HTTP request head: ${truncate(url)} is not a valid URL`,
+      `Cannot parse HTTP request head: ${quote(url)} is not a valid URL`,
     );
   }
   if (headers.has("transfer-encoding")) {
@@ -314,7 +311,7 @@ export function parseHttp1RequestHead(
     if (!values.every((value) => CONTENT_LENGTH_REGEXP.test(value))) {
       throw syntaxError(
         `Cannot parse HTTP request head: Content-Length ${
-          truncate(contentLength)
+          quote(contentLength)
         } is malformed`,
       );
     }
@@ -331,7 +328,7 @@ export function parseHttp1RequestHead(
     throw Object.assign(
       new SyntaxError(
         `Cannot parse HTTP request head: method ${
-          truncate(method)
+          quote(method)
         } is not supported`,
         { cause: error },
       ),
@@ -364,7 +361,7 @@ export function parseHttp1ResponseHead(head: Uint8Array): Http1ResponseHead {
   if (match === null || BAD_FIELD_CHAR_REGEXP.test(statusText)) {
     throw syntaxError(
       `Cannot parse HTTP response head: status-line ${
-        truncate(statusLine)
+        quote(statusLine)
       } is malformed`,
     );
   }
@@ -394,7 +391,7 @@ export function serializeHttp1RequestHead(
   if (!TOKEN_REGEXP.test(method)) {
     throw new TypeError(
       `Cannot serialize HTTP request head: method ${
-        truncate(method)
+        quote(method)
       } is not a token`,
     );
   }
@@ -440,7 +437,7 @@ export function serializeHttp1ResponseHead(
   if (BAD_FIELD_CHAR_REGEXP.test(reason)) {
     throw new TypeError(
       `Cannot serialize HTTP response head: reason ${
-        truncate(reason)
+        quote(reason)
       } holds a control character`,
     );
   }

@@ -7,189 +7,26 @@
 import type { WsCloseInfo, WsConnection, WsSendData } from "./connection.ts";
 import { isValidCloseCode } from "./is_valid_close_code.ts";
 import {
-  DirectIterator,
-  type IteratorHost,
-  type MessageResult,
-  NEXT,
-  RETURN,
-} from "./_direct_iterator.ts";
+  checkConnectionOptions,
+  DEFAULT_CLOSE_TIMEOUT,
+  DEFAULT_MAX_BUFFERED_BYTES,
+  DEFAULT_MAX_MESSAGE_BYTES,
+  DEFAULT_MAX_UNREAD_BYTES,
+  type SocketConnectionOptions,
+} from "./_connection_options.ts";
+import {
+  exceedsUtf8,
+  fitCloseReason,
+  MAX_REASON_BYTES,
+} from "./_fit_close_reason.ts";
+import { ignore, stateError } from "./_handled.ts";
+import { type MessageSink, PUSH, unreadCost } from "./_inbox.ts";
+import { DRAINED, pollDrained, ROOM, SocketSender } from "./_socket_sender.ts";
 
-/** Default largest message, in bytes: 16 MiB. */
-export const DEFAULT_MAX_MESSAGE_BYTES = 16 * 1024 * 1024;
-/** Default `bufferedAmount` above which `send()` waits: 1 MiB. */
-export const DEFAULT_MAX_BUFFERED_BYTES = 1024 * 1024;
-/** Default bound of received messages nobody has read yet: 16 MiB. */
-export const DEFAULT_MAX_UNREAD_BYTES = 16 * 1024 * 1024;
-/** Default wait for the peer's close frame, in milliseconds. */
-export const DEFAULT_CLOSE_TIMEOUT = 5_000;
-/** What each unread message costs on top of its payload, in bytes. */
-export const UNREAD_MESSAGE_OVERHEAD = 64;
-
-/** The longest close reason RFC 6455 allows, in UTF-8 bytes. */
-const MAX_REASON_BYTES = 123;
-/** Longest pause between two `bufferedAmount` checks, in milliseconds. */
-const MAX_DRAIN_POLL_MS = 64;
-
-// WebSocket.readyState OPEN (the constant is not on every fake).
-const OPEN = 1;
-
-/** Options for {@linkcode socketConnection}. */
-export interface SocketConnectionOptions {
-  /**
-   * Largest message accepted, in bytes (UTF-8 bytes for text). A bigger one
-   * closes the connection with 1009. The socket has already received the
-   * whole message by then: this bounds what reaches the application, not
-   * what the platform buffers.
-   *
-   * @default {16777216}
-   */
-  maxMessageBytes?: number;
-  /**
-   * Bound on the bytes queued for the peer (`socket.bufferedAmount`, and
-   * what waits for the socket to open): `send()` resolves only once they
-   * are at or below this. A `send()` made while they are above it (its
-   * caller did not wait for the last one) is refused: it rejects and the
-   * connection closes with 1008. So at most this plus one message is ever
-   * queued.
-   *
-   * @default {1048576}
-   */
-  maxBufferedBytes?: number;
-  /**
-   * Bound on received messages queued in `readable` that nobody has read
-   * yet (each counts its size plus 64 bytes). A WHATWG `WebSocket` cannot
-   * stop reading, so going past it closes the connection with 1008. One
-   * message is always accepted into an empty queue.
-   *
-   * @default {16777216}
-   */
-  maxUnreadBytes?: number;
-  /**
-   * Milliseconds `close()` waits for the peer's close frame before `closed`
-   * resolves with 1006.
-   *
-   * @default {5000}
-   */
-  closeTimeout?: number;
-  /**
-   * The negotiated subprotocol to report; `socket.protocol` when absent
-   * (Deno's server-side socket reads `""` there, so its adapter passes it).
-   *
-   * @default {undefined}
-   */
-  protocol?: string;
-  /**
-   * The negotiated extensions to report; `socket.extensions` when absent.
-   *
-   * @default {undefined}
-   */
-  extensions?: string;
-  /**
-   * The peer's address, where the caller knows it.
-   *
-   * @default {undefined}
-   */
-  remoteAddr?: { hostname: string; port: number };
-}
-
-/** Marks a promise's rejection as handled while keeping it for awaiters. */
-function handled<T>(promise: Promise<T>): Promise<T> {
-  promise.catch(ignoreRejection);
-  return promise;
-}
-
-/**
- * Intentionally empty: the rejection is still delivered to whoever awaits
- * the original promise; this only keeps a fire-and-forget `send()` on a
- * connection that closed from becoming an unhandled rejection.
- */
-function ignoreRejection(): void {}
-
-/**
- * What `send()` returns when the socket took the data and its buffer is
- * under the limit: one settled promise shared by every connection, so the
- * common case allocates nothing.
- */
-const SENT: Promise<void> = Promise.resolve();
-
-/**
- * Whether `promise`, from `send()` of a {@linkcode socketConnection}, says
- * the data was handed over with the socket's buffer under
- * `maxBufferedBytes`: then asking `bufferedAmount` again is not needed.
- */
-export function sentAtOnce(promise: Promise<void>): boolean {
-  return promise === SENT;
-}
-
-/** What an unread message costs against `maxUnreadBytes`. */
-function unreadSize(chunk: string | Uint8Array): number {
-  return (typeof chunk === "string" ? chunk.length : chunk.byteLength) +
-    UNREAD_MESSAGE_OVERHEAD;
-}
-
-function closedError(action: string): DOMException {
-  return new DOMException(
-    `Cannot send message: the connection ${action}`,
-    "InvalidStateError",
-  );
-}
-
-/** Whether `text` takes more than `limit` bytes in UTF-8. */
-export function exceedsUtf8(text: string, limit: number): boolean {
-  // Each UTF-16 code unit takes 1 to 3 UTF-8 bytes (a surrogate pair, 4).
-  if (text.length > limit) return true;
-  if (text.length * 3 <= limit) return false;
-  let bytes = 0;
-  for (let i = 0; i < text.length; i++) {
-    const unit = text.charCodeAt(i);
-    if (unit < 0x80) bytes += 1;
-    else if (unit < 0x800) bytes += 2;
-    else bytes += 3; // a surrogate pair counts 3 + 3 >= its 4 bytes
-    if (bytes > limit) break;
-  }
-  return bytes > limit && new TextEncoder().encode(text).length > limit;
-}
-
-/** Cuts `reason` to at most 123 UTF-8 bytes, on a code point boundary. */
-export function fitCloseReason(reason: string): string {
-  if (!exceedsUtf8(reason, MAX_REASON_BYTES)) return reason;
-  const bytes = new TextEncoder().encode(reason);
-  let end = MAX_REASON_BYTES;
-  while (end > 0 && ((bytes[end] ?? 0) & 0xc0) === 0x80) end--;
-  return new TextDecoder().decode(bytes.subarray(0, end));
-}
-
-function checkLimit(name: string, value: number): number {
-  if (!(value >= 0)) {
-    throw new RangeError(
-      `Cannot create WebSocket connection: ${name} ${value} is not a non-negative number`,
-    );
-  }
-  return value;
-}
-
-/**
- * Checks the limits of {@linkcode SocketConnectionOptions}, as
- * {@linkcode socketConnection} does, so an adapter can refuse bad options
- * before it upgrades anything.
- *
- * @throws {RangeError} If a limit is negative or not a number.
- */
-export function checkConnectionOptions(options: SocketConnectionOptions): void {
-  checkLimit("maxMessageBytes", options.maxMessageBytes ?? 0);
-  checkLimit("maxBufferedBytes", options.maxBufferedBytes ?? 0);
-  checkLimit("maxUnreadBytes", options.maxUnreadBytes ?? 0);
-  checkTimeout(options.closeTimeout ?? 0);
-}
-
-function checkTimeout(value: number): number {
-  if (!(value >= 0 && value < 2 ** 31)) {
-    throw new RangeError(
-      `Cannot create WebSocket connection: closeTimeout ${value} is not a number of milliseconds below 2 ** 31`,
-    );
-  }
-  return value;
-}
+// What serve/_ws_session.ts takes from here (the fast paths of the
+// native engine, and the unread-message accounting it mirrors).
+export { DEFAULT_MAX_UNREAD_BYTES, type MessageSink };
+export { UNREAD_MESSAGE_OVERHEAD } from "./_inbox.ts";
 
 /**
  * Wraps a WHATWG `WebSocket` as a {@linkcode WsConnection}: Deno's
@@ -235,15 +72,8 @@ export function socketConnection(
   socket: WebSocket,
   options: SocketConnectionOptions = {},
 ): WsConnection {
+  checkConnectionOptions(options);
   return new SocketConnection(socket, options);
-}
-
-/** Takes a connection's messages as they arrive: see {@linkcode pushMessages}. */
-export interface MessageSink {
-  /** A message arrived (within `maxMessageBytes`). */
-  message(data: string | Uint8Array): void;
-  /** No message will come any more: the connection closed. Called once. */
-  messagesEnded(): void;
 }
 
 /**
@@ -263,13 +93,6 @@ export function pushMessages(
 ): boolean {
   return connection instanceof SocketConnection && connection[PUSH](sink);
 }
-
-/** Key of the method behind {@linkcode pushMessages}. */
-const PUSH: unique symbol = Symbol("push");
-/** Key of the method behind {@linkcode hasRoom}. */
-const ROOM: unique symbol = Symbol("room");
-/** Key of the method behind {@linkcode whenDrained}. */
-const DRAINED: unique symbol = Symbol("drained");
 
 /**
  * Whether `connection` may take another message now: at most `max` bytes
@@ -294,112 +117,50 @@ export function whenDrained(
   max: number,
 ): Promise<void> {
   if (connection instanceof SocketConnection) return connection[DRAINED]();
-  return new Promise((resolve) => {
-    let closed = false;
-    connection.closed.then(() => closed = true);
-    const check = (): void => {
-      if (closed || connection.bufferedAmount <= max) resolve();
-      else setTimeout(check, MAX_DRAIN_POLL_MS);
-    };
-    check();
-  });
+  return pollDrained(connection, max);
 }
 
-type Reads = PromiseWithResolvers<MessageResult>[];
-
 /** The connection of {@linkcode socketConnection}. */
-class SocketConnection implements WsConnection, IteratorHost {
+class SocketConnection extends SocketSender implements WsConnection {
   readonly send: (data: WsSendData) => Promise<void>;
   readonly close: (code?: number, reason?: string) => Promise<void>;
   declare remoteAddr?: { hostname: string; port: number };
 
-  #socket: WebSocket;
-  #maxMessageBytes: number;
-  #maxBufferedBytes: number;
-  #maxUnreadBytes: number;
-  #closeTimeout: number;
-  #protocol: string | undefined;
-  #extensions: string | undefined;
+  protected _maxMessageBytes: number;
+  protected _closeTimeout: number;
+  protected _protocol: string | undefined;
+  protected _extensions: string | undefined;
   /** Handles the socket's four events. */
-  #listener: (event: Event) => void;
+  protected _listener: (event: Event) => void;
 
   /** `closed`, made when first asked for. */
-  #closed: Promise<WsCloseInfo> | undefined;
-  #resolveClosed: ((info: WsCloseInfo) => void) | undefined;
+  protected _closed: Promise<WsCloseInfo> | undefined;
+  protected _resolveClosed: ((info: WsCloseInfo) => void) | undefined;
   /** How the connection ended, once it has. */
-  #closeInfo: WsCloseInfo | undefined;
-  /** Made only when send() is called before the socket opened. */
-  #openResolvers: PromiseWithResolvers<boolean> | undefined;
-  #opened: boolean;
-  #finished = false;
-  #closing: Promise<void> | undefined;
-  #receiving = true;
-  #readableOpen = true;
-  #closeTimer: ReturnType<typeof setTimeout> | undefined;
-  #closeCode: number | undefined;
-  #closeReason: string | undefined;
-
-  #drain: PromiseWithResolvers<void> | undefined;
-  #drainTimer: ReturnType<typeof setTimeout> | undefined;
-  #drainDelay = 1;
-  /**
-   * An upper bound of `socket.bufferedAmount`: what it was when last read
-   * plus an upper bound of the bytes sent since. While it is under
-   * `maxBufferedBytes`, `send()` need not ask the socket.
-   */
-  #bufferedBound = 0;
-
-  // Unread messages wait here until `readable` is first asked for (they
-  // then move into it) or `[Symbol.asyncIterator]()` takes them directly:
-  // a connection that is only iterated never builds a ReadableStream.
-  /** Made on the first message that has to wait. */
-  #unread: (string | Uint8Array)[] | undefined;
-  #unreadHead = 0;
-  #unreadBytes = 0;
-  /** The first `next()` call of the direct iterator waiting for a message. */
-  #read: PromiseWithResolvers<MessageResult> | undefined;
-  /** Further waiting `next()` calls, in order (rare: made when needed). */
-  #reads: Reads | undefined;
-  /** Whether the direct iterator holds the messages (the stream's lock). */
-  #iterating = false;
-  #readable: ReadableStream<string | Uint8Array> | undefined;
-  #controller:
-    | ReadableStreamDefaultController<string | Uint8Array>
-    | undefined;
-  /** Whether `readable` exists and is neither closed nor cancelled. */
-  #streamOpen = false;
-  /** The lock standing in for the direct iterator's, if `readable` exists. */
-  #lock: ReadableStreamDefaultReader<string | Uint8Array> | undefined;
-  /** Where messages go instead, after {@linkcode pushMessages}. */
-  #sink: MessageSink | undefined;
+  protected _closeInfo: WsCloseInfo | undefined;
+  protected _receiving = true;
+  protected _closeTimer: ReturnType<typeof setTimeout> | undefined;
+  protected _closeCode: number | undefined;
+  protected _closeReason: string | undefined;
 
   constructor(socket: WebSocket, options: SocketConnectionOptions) {
-    this.#maxMessageBytes = checkLimit(
-      "maxMessageBytes",
-      options.maxMessageBytes ?? DEFAULT_MAX_MESSAGE_BYTES,
-    );
-    this.#maxBufferedBytes = checkLimit(
-      "maxBufferedBytes",
+    super(
+      socket,
       options.maxBufferedBytes ?? DEFAULT_MAX_BUFFERED_BYTES,
-    );
-    this.#maxUnreadBytes = checkLimit(
-      "maxUnreadBytes",
       options.maxUnreadBytes ?? DEFAULT_MAX_UNREAD_BYTES,
     );
-    this.#closeTimeout = checkTimeout(
-      options.closeTimeout ?? DEFAULT_CLOSE_TIMEOUT,
-    );
-    this.#socket = socket;
-    this.#protocol = options.protocol;
-    this.#extensions = options.extensions;
+    this._maxMessageBytes = options.maxMessageBytes ??
+      DEFAULT_MAX_MESSAGE_BYTES;
+    this._closeTimeout = options.closeTimeout ?? DEFAULT_CLOSE_TIMEOUT;
+    this._protocol = options.protocol;
+    this._extensions = options.extensions;
     if (options.remoteAddr !== undefined) this.remoteAddr = options.remoteAddr;
     socket.binaryType = "arraybuffer";
-    this.#opened = socket.readyState === OPEN;
-    this.send = (data) => this.#send(data);
-    this.close = (code, reason) => this.#close(code, reason);
-    const listener = (event: Event): void => this.#onEvent(event);
-    this.#listener = listener;
-    if (!this.#opened) {
+    this.send = (data) => this._send(data);
+    this.close = (code, reason) => this._close(code, reason);
+    const listener = (event: Event): void => this._onEvent(event);
+    this._listener = listener;
+    if (!this._opened) {
       socket.addEventListener("open", listener);
       socket.addEventListener("error", listener);
     }
@@ -408,264 +169,104 @@ class SocketConnection implements WsConnection, IteratorHost {
   }
 
   get closed(): Promise<WsCloseInfo> {
-    if (this.#closed === undefined) {
-      const info = this.#closeInfo;
-      this.#closed = info !== undefined
+    if (this._closed === undefined) {
+      const info = this._closeInfo;
+      this._closed = info !== undefined
         ? Promise.resolve(info)
         : new Promise<WsCloseInfo>((resolve) => {
-          this.#resolveClosed = resolve;
+          this._resolveClosed = resolve;
         });
     }
-    return this.#closed;
-  }
-
-  get readable(): ReadableStream<string | Uint8Array> {
-    return this.#getReadable();
+    return this._closed;
   }
 
   get protocol(): string {
-    return this.#protocol ?? this.#socket.protocol;
+    return this._protocol ?? this._socket.protocol;
   }
 
   get extensions(): string {
-    return this.#extensions ?? this.#socket.extensions;
+    return this._extensions ?? this._socket.extensions;
   }
 
-  get bufferedAmount(): number {
-    return this.#socket.bufferedAmount;
+  // Nothing to wake: a WHATWG WebSocket cannot stop reading.
+  protected _wakeReceiver(): void {}
+
+  // Nothing is held back: a message over a limit closes at once.
+  protected _failNow(): boolean {
+    return false;
   }
 
-  [Symbol.asyncIterator](): AsyncIterator<string | Uint8Array> {
-    return this.#iterate();
-  }
-
-  /** Builds `readable` on first use, with what is unread so far. */
-  #getReadable(): ReadableStream<string | Uint8Array> {
-    if (this.#readable !== undefined) return this.#readable;
-    const readable = new ReadableStream<string | Uint8Array>({
-      start: (c): void => {
-        this.#controller = c;
-      },
-      cancel: (): void => {
-        this.#readableOpen = false;
-        this.#streamOpen = false;
-        void this.#close(1000);
-      },
-    }, {
-      highWaterMark: this.#maxUnreadBytes,
-      size: unreadSize,
-    });
-    this.#readable = readable;
-    this.#streamOpen = true;
-    if (this.#iterating) {
-      // The direct iterator has the messages: the stream looks as
-      // `values()` leaves it, locked, and ends with the connection.
-      this.#lock = readable.getReader();
-      if (!this.#readableOpen) this.#closeStream();
-      return readable;
-    }
-    const unread = this.#unread;
-    if (unread !== undefined) {
-      for (let i = this.#unreadHead; i < unread.length; i++) {
-        this.#controller!.enqueue(unread[i]!);
-      }
-    }
-    this.#unread = undefined;
-    this.#unreadHead = 0;
-    this.#unreadBytes = 0;
-    if (!this.#readableOpen) this.#closeStream();
-    return readable;
-  }
-
-  #closeStream(): void {
-    if (!this.#streamOpen) return;
-    this.#streamOpen = false;
-    this.#controller!.close();
-  }
-
-  /** Ends the direct iterator's waiting reads. */
-  #endReads(): void {
-    const first = this.#read;
-    const more = this.#reads;
-    this.#read = undefined;
-    this.#reads = undefined;
-    first?.resolve({ value: undefined, done: true });
-    if (more === undefined) return;
-    for (const read of more) read.resolve({ value: undefined, done: true });
-  }
-
-  /**
-   * What `[Symbol.asyncIterator]()` returns: `readable.values()` once
-   * `readable` exists, else an iterator over the unread messages that
-   * behaves the same (one at a time; `return()` closes with 1000).
-   */
-  #iterate(): AsyncIterableIterator<string | Uint8Array> {
-    if (this.#readable !== undefined || this.#iterating) {
-      return this.#getReadable().values();
-    }
-    this.#iterating = true;
-    return new DirectIterator(this);
-  }
-
-  [PUSH](sink: MessageSink): boolean {
-    if (this.#readable !== undefined || this.#iterating) return false;
-    // Like the direct iterator, the sink holds the messages for good.
-    this.#iterating = true;
-    this.#sink = sink;
-    const unread = this.#unread;
-    this.#unread = undefined;
-    this.#unreadBytes = 0;
-    if (unread !== undefined) {
-      for (let i = this.#unreadHead; i < unread.length; i++) {
-        sink.message(unread[i]!);
-      }
-    }
-    this.#unreadHead = 0;
-    if (!this.#readableOpen) sink.messagesEnded();
-    return true;
-  }
-
-  #release(iterator: DirectIterator): void {
-    iterator.done = true;
-    this.#iterating = false;
-    // As `values()` releases the stream's lock once done; the stream has
-    // ended by now (the connection closed or `return()` cancelled it).
-    if (this.#lock !== undefined) {
-      this.#closeStream();
-      this.#lock.releaseLock();
-      this.#lock = undefined;
-    }
-  }
-
-  [NEXT](
-    iterator: DirectIterator,
-  ): Promise<MessageResult> {
-    if (iterator.done) {
-      return Promise.resolve({ value: undefined, done: true });
-    }
-    const unread = this.#unread;
-    if (unread !== undefined && this.#unreadHead < unread.length) {
-      const value = unread[this.#unreadHead]!;
-      unread[this.#unreadHead++] = "";
-      this.#unreadBytes -= unreadSize(value);
-      if (this.#unreadHead === unread.length) {
-        this.#unread = undefined;
-        this.#unreadHead = 0;
-      } else if (
-        this.#unreadHead >= 1024 && this.#unreadHead * 2 >= unread.length
-      ) {
-        this.#unread = unread.slice(this.#unreadHead);
-        this.#unreadHead = 0;
-      }
-      return Promise.resolve({ value, done: false });
-    }
-    if (!this.#readableOpen) {
-      this.#release(iterator);
-      return Promise.resolve({ value: undefined, done: true });
-    }
-    const read = Promise.withResolvers<MessageResult>();
-    if (this.#read === undefined) this.#read = read;
-    else (this.#reads ??= []).push(read);
-    return read.promise;
-  }
-
-  [RETURN](
-    iterator: DirectIterator,
-    value: unknown,
-  ): Promise<MessageResult> {
-    if (!iterator.done) {
-      this.#release(iterator);
-      this.#unread = undefined;
-      this.#unreadHead = 0;
-      this.#unreadBytes = 0;
-      if (this.#readableOpen) {
-        this.#readableOpen = false;
-        this.#endReads();
-        void this.#close(1000);
-      }
-    }
-    return Promise.resolve({
-      value: value as undefined,
-      done: true,
-    });
-  }
-
-  #finish(info: WsCloseInfo): void {
-    if (this.#finished) return;
-    this.#finished = true;
-    this.#receiving = false;
-    clearTimeout(this.#closeTimer);
-    clearTimeout(this.#drainTimer);
-    const socket = this.#socket;
-    const listener = this.#listener;
+  protected _finish(info: WsCloseInfo): void {
+    if (this._finished) return;
+    this._finished = true;
+    this._receiving = false;
+    clearTimeout(this._closeTimer);
+    clearTimeout(this._drainTimer);
+    const socket = this._socket;
+    const listener = this._listener;
     socket.removeEventListener("open", listener);
     socket.removeEventListener("message", listener);
     socket.removeEventListener("close", listener);
     socket.removeEventListener("error", listener);
-    this.#openResolvers?.resolve(false);
-    this.#openResolvers = undefined;
-    if (this.#drain !== undefined) {
-      this.#drain.reject(closedError("closed before the data was sent"));
-      this.#drain = undefined;
+    this._openResolvers?.resolve(false);
+    this._openResolvers = undefined;
+    if (this._drain !== undefined) {
+      this._drain.reject(stateError("closed before the data was sent"));
+      this._drain = undefined;
     }
-    if (this.#readableOpen) {
-      this.#readableOpen = false;
-      this.#closeStream();
-      this.#endReads();
-      this.#sink?.messagesEnded();
-    }
-    this.#closeInfo = info;
-    this.#resolveClosed?.(info);
-    this.#resolveClosed = undefined;
+    if (this._readableOpen) this._endInbox();
+    this._closeInfo = info;
+    this._resolveClosed?.(info);
+    this._resolveClosed = undefined;
   }
 
   /** Closes because of something the peer sent; stops delivering messages. */
-  #fail(code: number, reason: string): void {
-    this.#receiving = false;
-    void this.#close(code, fitCloseReason(reason));
+  protected _fail(code: number, reason: string): void {
+    this._receiving = false;
+    void this._close(code, fitCloseReason(reason));
   }
 
-  #onEvent(event: Event): void {
+  protected _onEvent(event: Event): void {
     switch (event.type) {
       case "message":
-        this.#receive((event as MessageEvent).data);
+        this._receive((event as MessageEvent).data);
         break;
       case "open": {
         // Neither event matters once open: fewer listeners to keep.
-        const socket = this.#socket;
-        socket.removeEventListener("open", this.#listener);
-        socket.removeEventListener("error", this.#listener);
-        this.#opened = true;
-        this.#openResolvers?.resolve(true);
-        this.#openResolvers = undefined;
+        const socket = this._socket;
+        socket.removeEventListener("open", this._listener);
+        socket.removeEventListener("error", this._listener);
+        this._opened = true;
+        this._openResolvers?.resolve(true);
+        this._openResolvers = undefined;
         // Deno's server-side socket ignores a close() made before it
         // opened.
-        if (this.#closing !== undefined && !this.#finished) {
-          this.#closeSocket();
+        if (this._closing !== undefined && !this._finished) {
+          this._closeSocket();
         }
         break;
       }
       case "close": {
         const { code, reason, wasClean } = event as CloseEvent;
         // Deno reports code 0 when the TCP connection dropped.
-        this.#finish({ code: code === 0 ? 1006 : code, reason, wasClean });
+        this._finish({ code: code === 0 ? 1006 : code, reason, wasClean });
         break;
       }
       case "error":
         // A socket that never opened may not fire `close` (Deno's
         // server-side socket when the upgrade fails); otherwise `close`
         // follows.
-        if (!this.#opened) {
-          this.#finish({ code: 1006, reason: "", wasClean: false });
+        if (!this._opened) {
+          this._finish({ code: 1006, reason: "", wasClean: false });
         }
     }
   }
 
-  #receive(data: unknown): void {
-    if (!this.#receiving) return;
+  protected _receive(data: unknown): void {
+    if (!this._receiving) return;
     let message: string | Uint8Array;
     let tooBig: boolean;
-    const maxMessageBytes = this.#maxMessageBytes;
+    const maxMessageBytes = this._maxMessageBytes;
     if (typeof data === "string") {
       message = data;
       tooBig = exceedsUtf8(data, maxMessageBytes);
@@ -673,170 +274,38 @@ class SocketConnection implements WsConnection, IteratorHost {
       message = new Uint8Array(data);
       tooBig = data.byteLength > maxMessageBytes;
     } else {
-      this.#fail(1003, "Cannot receive message: binaryType is not arraybuffer");
+      this._fail(1003, "Cannot receive message: binaryType is not arraybuffer");
       return;
     }
     if (tooBig) {
-      this.#fail(
+      this._fail(
         1009,
         `Cannot receive message: it exceeds maxMessageBytes of ${maxMessageBytes}`,
       );
       return;
     }
-    if (this.#sink !== undefined) {
-      if (this.#readableOpen) this.#sink.message(message);
+    const sink = this._messageSink;
+    if (sink !== undefined) {
+      if (this._readableOpen) sink.message(message);
       return;
     }
-    const read = this.#read;
-    if (read !== undefined) {
-      // A waiting `next()` takes it at once, as a pending read does.
-      const more = this.#reads;
-      this.#read = more?.shift();
-      if (more !== undefined && more.length === 0) this.#reads = undefined;
-      read.resolve({ value: message, done: false });
-      return;
+    if (this._resolveWaiting === undefined) {
+      const maxUnreadBytes = this._maxUnreadBytes;
+      const room = maxUnreadBytes - this._unread;
+      if (room < maxUnreadBytes && unreadCost(message) > room) {
+        this._fail(
+          1008,
+          `Cannot queue message: unread messages exceed maxUnreadBytes of ${maxUnreadBytes}`,
+        );
+        return;
+      }
     }
-    const maxUnreadBytes = this.#maxUnreadBytes;
-    const queued = this.#readable === undefined || this.#iterating;
-    const room = queued
-      ? maxUnreadBytes - this.#unreadBytes
-      : this.#controller!.desiredSize ?? 0;
-    const cost = unreadSize(message);
-    if (room < maxUnreadBytes && cost > room) {
-      this.#fail(
-        1008,
-        `Cannot queue message: unread messages exceed maxUnreadBytes of ${maxUnreadBytes}`,
-      );
-      return;
-    }
-    if (!this.#readableOpen) return;
-    if (queued) {
-      (this.#unread ??= []).push(message);
-      this.#unreadBytes += cost;
-    } else {
-      this.#controller!.enqueue(message);
-    }
+    if (!this._readableOpen) return;
+    this._push(message);
   }
 
-  #pollDrain(): void {
-    this.#drainTimer = undefined;
-    const drain = this.#drain;
-    if (drain === undefined) return;
-    const amount = this.#socket.bufferedAmount;
-    this.#bufferedBound = amount;
-    if (amount <= this.#maxBufferedBytes) {
-      this.#drain = undefined;
-      drain.resolve();
-      return;
-    }
-    this.#drainDelay = Math.min(this.#drainDelay * 2, MAX_DRAIN_POLL_MS);
-    this.#drainTimer = setTimeout(() => this.#pollDrain(), this.#drainDelay);
-  }
-
-  #waitForDrain(): Promise<void> {
-    if (this.#drain === undefined) {
-      this.#drain = Promise.withResolvers<void>();
-      this.#drainDelay = 1;
-      this.#drainTimer = setTimeout(() => this.#pollDrain(), this.#drainDelay);
-    }
-    return this.#drain.promise;
-  }
-
-  /**
-   * Whether at most `maxBufferedBytes` are queued for the peer; asks the
-   * socket only when the bound says they could be more.
-   */
-  [ROOM](): boolean {
-    if (this.#bufferedBound <= this.#maxBufferedBytes) return true;
-    // Before the socket opens, the bound counts what waits for it.
-    if (!this.#opened) return false;
-    const amount = this.#socket.bufferedAmount;
-    this.#bufferedBound = amount;
-    return amount <= this.#maxBufferedBytes;
-  }
-
-  [DRAINED](): Promise<void> {
-    if (this.#finished || this.#closing !== undefined) {
-      return handled(Promise.reject(closedError("is closing")));
-    }
-    if (this[ROOM]()) return SENT;
-    return handled(
-      this.#opened
-        ? this.#waitForDrain()
-        : this.#whenOpen().then(() => this[DRAINED]()),
-    );
-  }
-
-  /** Resolves once the socket opened; rejects if it never does. */
-  #whenOpen(): Promise<void> {
-    this.#openResolvers ??= Promise.withResolvers<boolean>();
-    return this.#openResolvers.promise.then((open) =>
-      open ? undefined : Promise.reject(closedError("did not open"))
-    );
-  }
-
-  /** Refuses a send made over `maxBufferedBytes`: closes with 1008. */
-  #overflow(): Promise<void> {
-    const max = this.#maxBufferedBytes;
-    void this.#close(
-      1008,
-      `Cannot send message: the peer reads too slowly (over maxBufferedBytes of ${max})`,
-    );
-    return handled(Promise.reject(
-      new DOMException(
-        `Cannot send message: more than maxBufferedBytes of ${max} are queued for the peer`,
-        "InvalidStateError",
-      ),
-    ));
-  }
-
-  #sendNow(data: WsSendData): Promise<void> {
-    if (this.#finished) return Promise.reject(closedError("is closed"));
-    const socket = this.#socket;
-    if (this.#closing !== undefined || socket.readyState !== OPEN) {
-      return Promise.reject(closedError("is closing"));
-    }
-    try {
-      // The DOM typings exclude views of a SharedArrayBuffer; the platform
-      // throws a TypeError for those, which rejects below.
-      socket.send(
-        data as string | ArrayBuffer | Blob | Uint8Array<ArrayBuffer>,
-      );
-    } catch (error) {
-      return Promise.reject(error);
-    }
-    if (this.#bufferedBound <= this.#maxBufferedBytes) return SENT;
-    const amount = socket.bufferedAmount;
-    this.#bufferedBound = amount;
-    if (amount <= this.#maxBufferedBytes) return SENT;
-    return this.#waitForDrain();
-  }
-
-  #send(data: WsSendData): Promise<void> {
-    if (this.#finished) {
-      return handled(Promise.reject(closedError("is closed")));
-    }
-    if (this.#closing !== undefined) {
-      return handled(Promise.reject(closedError("is closing")));
-    }
-    if (!this[ROOM]()) return this.#overflow();
-    // Counted before it is handed over, so that sends waiting for the
-    // socket to open count too. A UTF-16 code unit takes at most 3 bytes
-    // in UTF-8.
-    this.#bufferedBound += typeof data === "string"
-      ? data.length * 3
-      : data instanceof Blob
-      ? data.size
-      : (data as ArrayBufferView | ArrayBuffer).byteLength ?? 0;
-    if (this.#opened) {
-      const sent = this.#sendNow(data);
-      return sent === SENT ? sent : handled(sent);
-    }
-    return handled(this.#whenOpen().then(() => this.#sendNow(data)));
-  }
-
-  #close(code?: number, reason?: string): Promise<void> {
-    if (this.#closing !== undefined) return this.#closing;
+  protected _close(code?: number, reason?: string): Promise<void> {
+    if (this._closing !== undefined) return this._closing;
     if (code !== undefined && !isValidCloseCode(code)) {
       return Promise.reject(
         new RangeError(
@@ -858,23 +327,23 @@ class SocketConnection implements WsConnection, IteratorHost {
         );
       }
     }
-    const done = this.closed.then(ignoreValue);
-    this.#closing = done;
-    if (this.#finished) return done;
-    this.#closeCode = code;
-    this.#closeReason = reason;
-    this.#closeTimer = setTimeout(
-      () => this.#finish({ code: 1006, reason: "", wasClean: false }),
-      this.#closeTimeout,
+    const done = this.closed.then(ignore);
+    this._closing = done;
+    if (this._finished) return done;
+    this._closeCode = code;
+    this._closeReason = reason;
+    this._closeTimer = setTimeout(
+      () => this._finish({ code: 1006, reason: "", wasClean: false }),
+      this._closeTimeout,
     );
-    this.#closeSocket();
+    this._closeSocket();
     return done;
   }
 
-  #closeSocket(): void {
-    const socket = this.#socket;
+  protected _closeSocket(): void {
+    const socket = this._socket;
     try {
-      socket.close(this.#closeCode, this.#closeReason);
+      socket.close(this._closeCode, this._closeReason);
     } catch {
       // The platform refused the code: a client socket (browser or Deno)
       // sends only 1000 and 3000-4999. Close without a code instead.
@@ -882,6 +351,3 @@ class SocketConnection implements WsConnection, IteratorHost {
     }
   }
 }
-
-/** Turns `closed` into what `close()` resolves with. */
-function ignoreValue(): void {}

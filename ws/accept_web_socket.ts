@@ -9,9 +9,9 @@ import type { HeartbeatOptions } from "./heartbeat.ts";
 import { resolveHeartbeat } from "./_heartbeat.ts";
 import {
   checkConnectionOptions,
-  socketConnection,
   type SocketConnectionOptions,
-} from "./_socket_connection.ts";
+} from "./_connection_options.ts";
+import { socketConnection } from "./_socket_connection.ts";
 import { type TypedWsConnection, withCodec } from "./typed_connection.ts";
 
 /**

@@ -2,7 +2,7 @@
 // This module is browser compatible.
 
 import { WsHandshakeError } from "./handshake_error.ts";
-import { truncate } from "./_header_tokens.ts";
+import { quote } from "../_internal/quote.ts";
 
 /**
  * The host names (with or without a port) that a server answers to, against
@@ -48,7 +48,7 @@ function parseEntries(allowedHosts: AllowedHosts): HostEntry[] {
     if (parsed === undefined) {
       throw new TypeError(
         `Cannot check Host: allowedHosts entry ${
-          truncate(String(entry))
+          quote(String(entry))
         } is not a host name with an optional port`,
       );
     }
@@ -143,7 +143,7 @@ export function checkHost(request: Request, allowedHosts: AllowedHosts): void {
 /** The refusal of a `Host` that is not allowed. */
 function hostError(host: string): WsHandshakeError {
   return new WsHandshakeError(
-    `Cannot serve request: Host ${truncate(host)} is not in allowedHosts`,
+    `Cannot serve request: Host ${quote(host)} is not in allowedHosts`,
     { code: "forbidden-host", status: 421 },
   );
 }

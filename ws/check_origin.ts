@@ -2,7 +2,7 @@
 // This module is browser compatible.
 
 import { WsHandshakeError } from "./handshake_error.ts";
-import { truncate } from "./_header_tokens.ts";
+import { quote } from "../_internal/quote.ts";
 
 /**
  * Anything that tests an origin string, such as a `URLPattern`
@@ -39,7 +39,7 @@ export type OriginPolicy =
 
 function forbid(origin: string, reason: string): never {
   throw new WsHandshakeError(
-    `Cannot accept WebSocket upgrade: Origin ${truncate(origin)} ${reason}`,
+    `Cannot accept WebSocket upgrade: Origin ${quote(origin)} ${reason}`,
     { code: "forbidden-origin", status: 403 },
   );
 }
@@ -93,7 +93,7 @@ export function checkOrigin(
       ? new URL(`${url.protocol}//${host}`)
       : undefined;
     if (hostUrl === undefined || hostUrl.host !== url.host) {
-      forbid(origin, `does not match Host ${truncate(host)}`);
+      forbid(origin, `does not match Host ${quote(host)}`);
     }
     return;
   }
@@ -102,7 +102,7 @@ export function checkOrigin(
     if (typeof entry === "string") {
       if (!URL.canParse(entry)) {
         throw new TypeError(
-          `Cannot check Origin: policy entry ${truncate(entry)} is not a URL`,
+          `Cannot check Origin: policy entry ${quote(entry)} is not a URL`,
         );
       }
       if (

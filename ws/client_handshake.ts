@@ -9,7 +9,8 @@ import {
   verifyDeflateResponse,
 } from "./deflate_negotiation.ts";
 import { WsHandshakeError } from "./handshake_error.ts";
-import { hasToken, TOKEN_REGEXP, truncate } from "./_header_tokens.ts";
+import { quote } from "../_internal/quote.ts";
+import { hasToken, TOKEN_REGEXP } from "./_header_tokens.ts";
 
 /** Headers the handshake sets itself; extra headers may not name them. */
 const RESERVED_HEADERS: readonly string[] = Object.freeze([
@@ -117,16 +118,14 @@ export function createClientHandshake(
 ): ClientHandshake {
   if (!URL.canParse(url)) {
     throw new TypeError(
-      `Cannot create WebSocket handshake: ${
-        truncate(String(url))
-      } is not a URL`,
+      `Cannot create WebSocket handshake: ${quote(String(url))} is not a URL`,
     );
   }
   const target = new URL(url);
   if (target.hash !== "" || String(url).includes("#")) {
     throw new TypeError(
       `Cannot create WebSocket handshake: URL ${
-        truncate(target.href)
+        quote(target.href)
       } has a fragment`,
     );
   }
@@ -143,7 +142,7 @@ export function createClientHandshake(
     default:
       throw new TypeError(
         `Cannot create WebSocket handshake: scheme ${
-          truncate(target.protocol)
+          quote(target.protocol)
         } is not ws:, wss:, http: or https:`,
       );
   }
@@ -155,7 +154,7 @@ export function createClientHandshake(
   for (const protocol of protocols) {
     if (!TOKEN_REGEXP.test(protocol) || seen.has(protocol)) {
       throw new TypeError(
-        `Cannot create WebSocket handshake: protocol ${truncate(protocol)} ${
+        `Cannot create WebSocket handshake: protocol ${quote(protocol)} ${
           seen.has(protocol) ? "repeats" : "is not a token"
         }`,
       );
@@ -252,27 +251,27 @@ export async function verifyClientHandshake(
   if (status !== 101) fail(`status ${status} is not 101`, "unexpected-status");
   if (!hasToken(headers.get("upgrade"), "websocket")) {
     fail(
-      `Upgrade ${truncate(headers.get("upgrade") ?? "")} lacks "websocket"`,
+      `Upgrade ${quote(headers.get("upgrade") ?? "")} lacks "websocket"`,
       "bad-upgrade",
     );
   }
   if (!hasToken(headers.get("connection"), "upgrade")) {
     fail(
-      `Connection ${truncate(headers.get("connection") ?? "")} lacks "upgrade"`,
+      `Connection ${quote(headers.get("connection") ?? "")} lacks "upgrade"`,
       "bad-connection",
     );
   }
   const accept = headers.get("sec-websocket-accept");
   if (accept !== await acceptKey(handshake.key)) {
     fail(
-      `Sec-WebSocket-Accept ${truncate(accept ?? "")} does not match the key`,
+      `Sec-WebSocket-Accept ${quote(accept ?? "")} does not match the key`,
       "bad-accept",
     );
   }
   const protocol = headers.get("sec-websocket-protocol");
   if (protocol !== null && !handshake.protocols.includes(protocol)) {
     fail(
-      `Sec-WebSocket-Protocol ${truncate(protocol)} was not offered`,
+      `Sec-WebSocket-Protocol ${quote(protocol)} was not offered`,
       "bad-protocol",
     );
   }
@@ -281,7 +280,7 @@ export async function verifyClientHandshake(
   if (handshake.deflate === undefined) {
     if (extensions !== "") {
       fail(
-        `Sec-WebSocket-Extensions ${truncate(extensions)} was not offered`,
+        `Sec-WebSocket-Extensions ${quote(extensions)} was not offered`,
         "bad-extensions",
       );
     }

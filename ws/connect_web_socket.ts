@@ -3,6 +3,7 @@
 // `Deno.connect` / `Deno.connectTls`. Names Deno.
 
 import { backoffDelay } from "../_internal/backoff.ts";
+import { checkPositiveTimeout } from "../_internal/check.ts";
 import { sleep } from "../_internal/sleep.ts";
 import {
   type ClientHandshake,
@@ -28,9 +29,9 @@ import {
 } from "./permessage_deflate.ts";
 import {
   checkConnectionOptions,
-  socketConnection,
   type SocketConnectionOptions,
-} from "./_socket_connection.ts";
+} from "./_connection_options.ts";
+import { socketConnection } from "./_socket_connection.ts";
 import { type TypedWsConnection, withCodec } from "./typed_connection.ts";
 
 /** Default time for the opening handshake, in milliseconds. */
@@ -574,12 +575,11 @@ export async function connectWebSocket<T>(
     deflate: deflate === false ? false : deflate === true ? {} : deflate,
     ...(options.headers === undefined ? {} : { headers: options.headers }),
   });
-  const timeout = options.handshakeTimeout ?? DEFAULT_HANDSHAKE_TIMEOUT;
-  if (!(timeout > 0 && timeout < 2 ** 31)) {
-    throw new RangeError(
-      `Cannot connect WebSocket: handshakeTimeout ${timeout} is not a positive number of milliseconds`,
-    );
-  }
+  const timeout = checkPositiveTimeout(
+    "connect WebSocket",
+    "handshakeTimeout",
+    options.handshakeTimeout ?? DEFAULT_HANDSHAKE_TIMEOUT,
+  );
   const reconnect = options.reconnect === true
     ? {}
     : options.reconnect === false || options.reconnect === undefined

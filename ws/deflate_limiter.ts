@@ -1,6 +1,9 @@
 // Copyright 2026 the serverpush authors. MIT license.
 // This module is browser compatible.
 
+import { checkPositiveInteger } from "../_internal/check.ts";
+import { Queue } from "../_internal/queue.ts";
+
 /**
  * Caps how many compression operations run at once across connections.
  * Create one per server with {@linkcode createDeflateLimiter} and pass it to
@@ -52,30 +55,21 @@ export interface DeflateLimiter {
  * ```
  */
 export function createDeflateLimiter(maxConcurrent = 10): DeflateLimiter {
-  if (!Number.isSafeInteger(maxConcurrent) || maxConcurrent < 1) {
-    throw new RangeError(
-      `Cannot create deflate limiter: maxConcurrent ${maxConcurrent} is not a positive integer`,
-    );
-  }
+  checkPositiveInteger(
+    "create deflate limiter",
+    "maxConcurrent",
+    maxConcurrent,
+  );
   let active = 0;
-  let waiting: (() => void)[] = [];
-  let head = 0;
+  const waiting = new Queue<() => void>();
 
   function release(): void {
-    const next = waiting[head];
+    const next = waiting.shift();
     if (next === undefined) {
       active--;
       return;
     }
     // Hand the slot over: `active` stays the same.
-    head++;
-    if (head === waiting.length) {
-      waiting = [];
-      head = 0;
-    } else if (head >= 1024 && head * 2 >= waiting.length) {
-      waiting = waiting.slice(head);
-      head = 0;
-    }
     next();
   }
 
@@ -84,7 +78,7 @@ export function createDeflateLimiter(maxConcurrent = 10): DeflateLimiter {
       return active;
     },
     get pending(): number {
-      return waiting.length - head;
+      return waiting.length;
     },
     async run<T>(task: () => Promise<T>): Promise<T> {
       if (active < maxConcurrent) {

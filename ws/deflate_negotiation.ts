@@ -7,7 +7,7 @@ import {
   formatExtension,
   parseExtensions,
 } from "./_extensions.ts";
-import { truncate } from "./_header_tokens.ts";
+import { quote } from "../_internal/quote.ts";
 
 /** The registered name of the extension (RFC 7692 section 7). */
 const EXTENSION_NAME = "permessage-deflate";
@@ -133,7 +133,7 @@ function readParams(
   };
   const seen = new Set<string>();
   for (const { name, value } of params) {
-    if (seen.has(name)) return `parameter ${truncate(name)} appears twice`;
+    if (seen.has(name)) return `parameter ${quote(name)} appears twice`;
     seen.add(name);
     switch (name) {
       case "server_no_context_takeover":
@@ -156,7 +156,7 @@ function readParams(
         }
         if (!WINDOW_BITS_REGEXP.test(value)) {
           return `parameter "${name}" has value ${
-            truncate(value)
+            quote(value)
           }, which is not an integer from 8 to 15`;
         }
         if (name === "server_max_window_bits") {
@@ -166,7 +166,7 @@ function readParams(
         }
         break;
       default:
-        return `parameter ${truncate(name)} is unknown`;
+        return `parameter ${quote(name)} is unknown`;
     }
   }
   return out;
@@ -384,12 +384,12 @@ export function verifyDeflateResponse(
   if (element === undefined) return undefined;
   function fail(reason: string): never {
     throw new SyntaxError(
-      `Cannot accept Sec-WebSocket-Extensions ${truncate(header)}: ${reason}`,
+      `Cannot accept Sec-WebSocket-Extensions ${quote(header)}: ${reason}`,
     );
   }
   if (elements.length > 1) fail("more than one extension was accepted");
   if (element.name !== EXTENSION_NAME) {
-    fail(`extension ${truncate(element.name)} was not offered`);
+    fail(`extension ${quote(element.name)} was not offered`);
   }
   const response = readParams(element.params, false);
   if (typeof response === "string") return fail(response);

@@ -1,6 +1,7 @@
 // Copyright 2026 the serverpush authors. MIT license.
 // This module is browser compatible.
 
+import { checkByteLimit } from "../_internal/check.ts";
 import type { WsFrame } from "./frame.ts";
 import { WORD_MASK_MIN_BYTES, xorMask } from "./_mask.ts";
 import { WsProtocolError } from "./protocol_error.ts";
@@ -503,12 +504,11 @@ export function createFrameParser(
       }" is neither "client" nor "server"`,
     );
   }
-  const maxFrameBytes = options.maxFrameBytes ?? DEFAULT_MAX_FRAME_BYTES;
-  if (!(maxFrameBytes >= 0)) {
-    throw new RangeError(
-      `Cannot create frame parser: maxFrameBytes ${maxFrameBytes} is not a non-negative number`,
-    );
-  }
+  const maxFrameBytes = checkByteLimit(
+    "create frame parser",
+    "maxFrameBytes",
+    options.maxFrameBytes ?? DEFAULT_MAX_FRAME_BYTES,
+  );
   const state: ParserState = {
     onFrame,
     expectMask: role === "server",

@@ -1,6 +1,7 @@
 // Copyright 2026 the serverpush authors. MIT license.
 // This module is browser compatible.
 
+import { checkByteLimit } from "../_internal/check.ts";
 import type { WsCompressor } from "./compressor.ts";
 import type { WsFrame } from "./frame.ts";
 import type { WsMessage } from "./message.ts";
@@ -97,12 +98,11 @@ export class WsMessageDecoderStream
    * @param options The message size limit and the compressor.
    */
   constructor(options: WsMessageDecoderStreamOptions = {}) {
-    const maxBytes = options.maxMessageBytes ?? DEFAULT_MAX_MESSAGE_BYTES;
-    if (!(maxBytes >= 0)) {
-      throw new RangeError(
-        `Cannot create message decoder: maxMessageBytes ${maxBytes} is not a non-negative number`,
-      );
-    }
+    const maxBytes = checkByteLimit(
+      "create message decoder",
+      "maxMessageBytes",
+      options.maxMessageBytes ?? DEFAULT_MAX_MESSAGE_BYTES,
+    );
     const compressor = options.compressor;
     const textDecoder = new TextDecoder("utf-8", {
       fatal: true,

@@ -1,6 +1,7 @@
 // Copyright 2026 the serverpush authors. MIT license.
 // This module is browser compatible.
 
+import { truncate } from "../_internal/truncate.ts";
 import type { WsCompressor } from "./compressor.ts";
 import { encodeClosePayload } from "./encode_close_payload.ts";
 import type { WsFrame } from "./frame.ts";
@@ -35,10 +36,6 @@ function frame(
   payload: Uint8Array,
 ): WsFrame {
   return { fin, rsv1, rsv2: false, rsv3: false, opcode, payload };
-}
-
-function truncate(value: string): string {
-  return value.length > 20 ? `${value.slice(0, 20)}...` : value;
 }
 
 /**
@@ -156,7 +153,7 @@ export class WsMessageEncoderStream
           default:
             throw new TypeError(
               `Cannot encode message: type "${
-                truncate(String((message as { type: unknown }).type))
+                truncate(String((message as { type: unknown }).type), 20)
               }" is not text, binary, ping, pong or close`,
             );
         }

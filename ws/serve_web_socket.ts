@@ -1,39 +1,33 @@
 // Copyright 2026 the serverpush authors. MIT license.
 // The codec engine's server: a WebSocket server on raw TCP (or TLS) with
-// serverpush's own handshake and codec. The only file of this engine's
-// server that names Deno.
+// serverpush's own handshake and codec: listening, accepting, upgrading and
+// shutting down. Its options are checked in `_serve_settings.ts`, the
+// handshake on a raw connection is in `_serve_handshake.ts`. Names Deno.
 
 import type { AcceptWebSocketOptions } from "./accept_web_socket.ts";
 import { admitUpgrade } from "./admit_upgrade.ts";
 import { acceptLoop as runAcceptLoop } from "../_internal/accept_loop.ts";
-import { type ByteSource, byteSource, writeAll } from "./_byte_io.ts";
+import { byteSource, writeAll } from "./_byte_io.ts";
 import { codecConnection } from "./_codec_connection.ts";
 import type { WsCodec, WsConnection } from "./connection.ts";
-import { createDeflateLimiter } from "./deflate_limiter.ts";
 import type { DeflateOptions } from "./deflate_negotiation.ts";
 import type { HeartbeatOptions } from "./heartbeat.ts";
-import { resolveHeartbeat } from "./_heartbeat.ts";
-import {
-  createHttp1HeadReader,
-  DEFAULT_MAX_HEAD_BYTES,
-  http1ErrorStatus,
-  parseHttp1RequestHead,
-  serializeHttp1ResponseHead,
-} from "./_http1.ts";
+import { serializeHttp1ResponseHead } from "./_http1.ts";
 import {
   createPermessageDeflate,
   type PermessageDeflateOptions,
 } from "./permessage_deflate.ts";
+import { fitCloseReason } from "./_fit_close_reason.ts";
 import {
-  checkConnectionOptions,
-  fitCloseReason,
-} from "./_socket_connection.ts";
+  closeQuietly,
+  dropHandshake,
+  type HandshakeContext,
+  readUpgradeRequest,
+  refuseUpgrade,
+  setNoDelay,
+} from "./_serve_handshake.ts";
+import { resolveServeSettings } from "./_serve_settings.ts";
 import { type TypedWsConnection, withCodec } from "./typed_connection.ts";
-
-/** Default time for a client to send its whole request head, in ms. */
-const DEFAULT_HANDSHAKE_TIMEOUT = 10_000;
-/** Longest wait for a refused client to stop sending, in ms. */
-const MAX_LINGER_MS = 1_000;
 
 /**
  * permessage-deflate settings of {@linkcode serveWebSocket}: what to
@@ -210,11 +204,6 @@ function defaultListen(options: ServeWebSocketListenOptions): Deno.Listener {
   return Deno.listen({ hostname, port, transport: "tcp" });
 }
 
-function isClosedError(error: unknown): boolean {
-  return error instanceof Deno.errors.BadResource ||
-    error instanceof Deno.errors.Interrupted;
-}
-
 /**
  * Serves WebSockets on raw TCP (or TLS) with serverpush's codec engine:
  * its own HTTP/1.1 handshake and RFC 6455 codec over `Deno.listen`, with
@@ -306,36 +295,16 @@ export function serveWebSocket<T>(
   options: ServeWebSocketOptions & { codec?: WsCodec<T> },
   handler: Handler<WsConnection> | Handler<TypedWsConnection<T>>,
 ): WebSocketServer {
-  const heartbeat = resolveHeartbeat(options.heartbeat);
-  checkConnectionOptions(options);
-  const handshakeTimeout = options.handshakeTimeout ??
-    DEFAULT_HANDSHAKE_TIMEOUT;
-  if (!(handshakeTimeout > 0 && handshakeTimeout < 2 ** 31)) {
-    throw new RangeError(
-      `Cannot serve WebSocket: handshakeTimeout ${handshakeTimeout} is not a positive number of milliseconds`,
-    );
-  }
-  const maxHeadBytes = options.maxHeadBytes ?? DEFAULT_MAX_HEAD_BYTES;
-  // Validates maxHeadBytes up front.
-  createHttp1HeadReader({ maxHeadBytes });
-  const deflate = options.deflate ?? true;
-  const deflateOptions: ServeWebSocketDeflateOptions | undefined =
-    deflate === false ? undefined : deflate === true ? {} : deflate;
-  const limiter = deflateOptions?.limiter ?? createDeflateLimiter();
+  const settings = resolveServeSettings(options);
+  const deflateOptions = settings.deflate;
   const onError = options.onError;
   const codec = options.codec;
-  const tls = options.cert !== undefined && options.key !== undefined;
-  if ((options.cert === undefined) !== (options.key === undefined)) {
-    throw new TypeError(
-      "Cannot serve WebSocket: cert and key must be given together",
-    );
-  }
 
   const listen = options.listen ?? defaultListen;
   const listener = listen({
     hostname: options.hostname ?? "127.0.0.1",
     port: options.port ?? 0,
-    ...(tls ? { cert: options.cert!, key: options.key! } : {}),
+    ...(settings.tls ? { cert: options.cert!, key: options.key! } : {}),
   });
   const addr = listener.addr as Deno.NetAddr;
 
@@ -349,6 +318,14 @@ export function serveWebSocket<T>(
   function report(error: unknown): void {
     onError?.(error);
   }
+
+  const context: HandshakeContext = {
+    handshakes,
+    maxHeadBytes: settings.maxHeadBytes,
+    handshakeTimeout: settings.handshakeTimeout,
+    tls: settings.tls,
+    report,
+  };
 
   function track(task: Promise<void>): void {
     tasks.add(task);
@@ -420,55 +397,14 @@ export function serveWebSocket<T>(
     }
     | undefined
   > {
-    handshakes.add(conn);
     const reader = byteSource(conn);
-    const headReader = createHttp1HeadReader({ maxHeadBytes });
-    let timedOut = false;
-    const timer = setTimeout(() => {
-      timedOut = true;
-      handshakes.delete(conn);
-      closeQuietly(conn);
-    }, handshakeTimeout);
-    let request: Request;
-    let rest: Uint8Array;
-    try {
-      let split;
-      while (split === undefined) {
-        const value = await reader.read();
-        if (value === undefined) {
-          clearTimeout(timer);
-          handshakes.delete(conn);
-          closeQuietly(conn);
-          return;
-        }
-        split = headReader.push(value);
-      }
-      clearTimeout(timer);
-      request = parseHttp1RequestHead(split.head, {
-        scheme: tls ? "https" : "http",
-      });
-      rest = split.rest;
-    } catch (error) {
-      clearTimeout(timer);
-      if (timedOut) return;
-      const status = http1ErrorStatus(error);
-      if (status === undefined) {
-        // The client went away or reset the connection mid-head: nothing
-        // to answer and nobody to tell.
-        handshakes.delete(conn);
-        closeQuietly(conn);
-        return;
-      }
-      await refuse(
-        conn,
-        reader,
-        new Response((error as Error).message, {
-          status,
-          headers: { "content-type": "text/plain; charset=utf-8" },
-        }),
-      );
+    const read = await readUpgradeRequest(context, conn, reader);
+    if (read === undefined) return;
+    if (read instanceof Response) {
+      await refuseUpgrade(context, conn, reader, read);
       return;
     }
+    const { request, rest } = read;
 
     let admission;
     try {
@@ -487,7 +423,8 @@ export function serveWebSocket<T>(
       });
     } catch (error) {
       report(error);
-      await refuse(
+      await refuseUpgrade(
+        context,
         conn,
         reader,
         new Response("Cannot accept WebSocket upgrade: internal error", {
@@ -497,12 +434,11 @@ export function serveWebSocket<T>(
       return;
     }
     if (admission instanceof Response) {
-      await refuse(conn, reader, admission);
+      await refuseUpgrade(context, conn, reader, admission);
       return;
     }
     if (stopping) {
-      handshakes.delete(conn);
-      closeQuietly(conn);
+      dropHandshake(context, conn);
       return;
     }
 
@@ -513,8 +449,7 @@ export function serveWebSocket<T>(
       );
     } catch {
       // The client went away before the 101 was written.
-      handshakes.delete(conn);
-      closeQuietly(conn);
+      dropHandshake(context, conn);
       return;
     }
     reader.release();
@@ -531,22 +466,10 @@ export function serveWebSocket<T>(
         compressor: createPermessageDeflate(admission.deflate, {
           ...deflateOptions,
           role: "server",
-          limiter,
+          limiter: settings.limiter,
         }),
       }),
-      ...(options.maxMessageBytes === undefined
-        ? {}
-        : { maxMessageBytes: options.maxMessageBytes }),
-      ...(options.maxBufferedBytes === undefined
-        ? {}
-        : { maxBufferedBytes: options.maxBufferedBytes }),
-      ...(options.maxUnreadBytes === undefined
-        ? {}
-        : { maxUnreadBytes: options.maxUnreadBytes }),
-      ...(options.closeTimeout === undefined
-        ? {}
-        : { closeTimeout: options.closeTimeout }),
-      ...(heartbeat === undefined ? {} : { heartbeat }),
+      ...settings.connection,
       remoteAddr: { hostname: remote.hostname, port: remote.port },
     });
     connections.add(connection);
@@ -555,52 +478,6 @@ export function serveWebSocket<T>(
     });
     if (stopping) void connection.close(1001).catch(report);
     return { connection, handled: startHandler(connection, request), closed };
-  }
-
-  /** Sends `response` with `Connection: close`, then closes gracefully. */
-  async function refuse(
-    conn: Deno.Conn,
-    reader: ByteSource,
-    response: Response,
-  ): Promise<void> {
-    try {
-      const body = new Uint8Array(await response.arrayBuffer());
-      const headers = new Headers(response.headers);
-      headers.delete("transfer-encoding");
-      headers.set("content-length", String(body.length));
-      headers.set("connection", "close");
-      const head = serializeHttp1ResponseHead({
-        status: response.status,
-        statusText: response.statusText,
-        headers,
-      });
-      await writeAll(conn, head);
-      if (body.length > 0) await writeAll(conn, body);
-      // Half-close, then read what the client still sends for a moment, so
-      // the response is not lost to a TCP reset.
-      await conn.closeWrite();
-      const linger = setTimeout(
-        () => closeQuietly(conn),
-        Math.min(MAX_LINGER_MS, handshakeTimeout),
-      );
-      try {
-        while (await reader.read() !== undefined) {
-          // Discard.
-        }
-      } finally {
-        clearTimeout(linger);
-      }
-    } catch (error) {
-      // The client went away first, or the response was unusable.
-      if (
-        !isClosedError(error) && !(error instanceof Deno.errors.ConnectionReset)
-      ) {
-        report(error);
-      }
-    } finally {
-      handshakes.delete(conn);
-      closeQuietly(conn);
-    }
   }
 
   function shutdown(): Promise<void> {
@@ -639,18 +516,4 @@ export function serveWebSocket<T>(
     finished: finished.promise,
     [Symbol.asyncDispose]: shutdown,
   };
-}
-
-function setNoDelay(conn: Deno.Conn): void {
-  const tcp = conn as Partial<Deno.TcpConn>;
-  if (typeof tcp.setNoDelay === "function") tcp.setNoDelay(true);
-}
-
-function closeQuietly(resource: { close(): void }): void {
-  try {
-    resource.close();
-  } catch (error) {
-    // Already closed (cancelling a Deno connection's readable closes it).
-    if (!isClosedError(error)) throw error;
-  }
 }

@@ -9,12 +9,8 @@ import {
   type DeflateParams,
 } from "./deflate_negotiation.ts";
 import { WsHandshakeError } from "./handshake_error.ts";
-import {
-  hasToken,
-  splitList,
-  TOKEN_REGEXP,
-  truncate,
-} from "./_header_tokens.ts";
+import { hasToken, splitList, TOKEN_REGEXP } from "./_header_tokens.ts";
+import { quote } from "../_internal/quote.ts";
 
 /**
  * A `Sec-WebSocket-Key`: base64 of exactly 16 bytes. Like `ws`, the unused
@@ -128,7 +124,7 @@ export async function acceptUpgrade(
     if (!TOKEN_REGEXP.test(protocol)) {
       throw new TypeError(
         `Cannot accept WebSocket upgrade: protocol ${
-          truncate(protocol)
+          quote(protocol)
         } is not a token`,
       );
     }
@@ -136,7 +132,7 @@ export async function acceptUpgrade(
   const headers = request.headers;
   if (request.method !== "GET") {
     reject(
-      `method ${truncate(request.method)} is not GET`,
+      `method ${quote(request.method)} is not GET`,
       "bad-method",
       405,
       { allow: "GET" },
@@ -144,14 +140,14 @@ export async function acceptUpgrade(
   }
   if (!hasToken(headers.get("upgrade"), "websocket")) {
     reject(
-      `Upgrade ${truncate(headers.get("upgrade") ?? "")} lacks "websocket"`,
+      `Upgrade ${quote(headers.get("upgrade") ?? "")} lacks "websocket"`,
       "bad-upgrade",
       400,
     );
   }
   if (!hasToken(headers.get("connection"), "upgrade")) {
     reject(
-      `Connection ${truncate(headers.get("connection") ?? "")} lacks "upgrade"`,
+      `Connection ${quote(headers.get("connection") ?? "")} lacks "upgrade"`,
       "bad-connection",
       400,
     );
@@ -161,7 +157,7 @@ export async function acceptUpgrade(
     reject(
       version === null
         ? "Sec-WebSocket-Version is missing"
-        : `Sec-WebSocket-Version ${truncate(version)} is not 13`,
+        : `Sec-WebSocket-Version ${quote(version)} is not 13`,
       "bad-version",
       426,
       { "sec-websocket-version": "13" },
@@ -172,7 +168,7 @@ export async function acceptUpgrade(
     reject(
       key === null
         ? "Sec-WebSocket-Key is missing"
-        : `Sec-WebSocket-Key ${truncate(key)} is not the base64 of 16 bytes`,
+        : `Sec-WebSocket-Key ${quote(key)} is not the base64 of 16 bytes`,
       "bad-key",
       400,
     );
@@ -222,14 +218,14 @@ function chooseProtocol(
   for (const element of splitList(header)) {
     if (!TOKEN_REGEXP.test(element)) {
       reject(
-        `Sec-WebSocket-Protocol element ${truncate(element)} is not a token`,
+        `Sec-WebSocket-Protocol element ${quote(element)} is not a token`,
         "bad-protocol",
         400,
       );
     }
     if (offered.has(element)) {
       reject(
-        `Sec-WebSocket-Protocol names ${truncate(element)} twice`,
+        `Sec-WebSocket-Protocol names ${quote(element)} twice`,
         "bad-protocol",
         400,
       );

@@ -3,7 +3,7 @@
 
 import type { WsCloseInfo, WsCodec, WsConnection } from "./connection.ts";
 import { isValidCloseCode } from "./is_valid_close_code.ts";
-import { fitCloseReason } from "./_socket_connection.ts";
+import { fitCloseReason } from "./_fit_close_reason.ts";
 
 /**
  * A {@linkcode WsConnection} that speaks application values instead of raw

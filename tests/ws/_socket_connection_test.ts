@@ -2,22 +2,18 @@
 // Unit tests of the WHATWG WebSocket wrapper, on a scripted fake socket.
 import {
   deepStrictEqual,
-  ok,
   rejects,
   strictEqual,
   throws,
 } from "node:assert/strict";
 import {
-  exceedsUtf8,
-  fitCloseReason,
   hasRoom,
-  type MessageSink,
   pushMessages,
-  sentAtOnce,
   socketConnection,
-  UNREAD_MESSAGE_OVERHEAD,
   whenDrained,
 } from "../../ws/_socket_connection.ts";
+import { type MessageSink, UNREAD_MESSAGE_OVERHEAD } from "../../ws/_inbox.ts";
+import { sentAtOnce } from "../../ws/_socket_sender.ts";
 import { FakeSocket, tick } from "./_fake_socket.ts";
 
 /** Settles to "pending" if `promise` has not settled after a macrotask. */
@@ -442,33 +438,6 @@ Deno.test("socketConnection refuses negative limits", () => {
     () => socketConnection(socket.asWebSocket, { closeTimeout: Infinity }),
     RangeError,
   );
-});
-
-Deno.test("exceedsUtf8 counts UTF-8 bytes", async (t) => {
-  const cases: [text: string, limit: number, expected: boolean][] = [
-    ["abc", 3, false],
-    ["abcd", 3, true],
-    ["é", 1, true],
-    ["é", 2, false],
-    ["€", 3, false],
-    ["😀", 4, false],
-    ["😀😀", 8, false],
-    ["😀😀", 7, true],
-    ["\ud800", 3, false],
-  ];
-  for (const [text, limit, expected] of cases) {
-    await t.step(`${JSON.stringify(text)} over ${limit}`, () => {
-      strictEqual(exceedsUtf8(text, limit), expected);
-    });
-  }
-});
-
-Deno.test("fitCloseReason cuts to 123 bytes on a character boundary", () => {
-  strictEqual(fitCloseReason("short"), "short");
-  const cut = fitCloseReason("é".repeat(100));
-  strictEqual(new TextEncoder().encode(cut).length, 122);
-  ok(!cut.includes("\ufffd"));
-  strictEqual(fitCloseReason("a".repeat(200)).length, 123);
 });
 
 /** A sink that records what it is given. */

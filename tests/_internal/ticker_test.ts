@@ -1,7 +1,7 @@
 // Copyright 2026 the serverpush authors. MIT license.
 
 import { ok, strictEqual } from "node:assert/strict";
-import { joinTicker, leaveTicker } from "../../ws/_ticker.ts";
+import { joinTicker, leaveTicker } from "../../_internal/ticker.ts";
 
 function wait(ms: number): Promise<void> {
   return new Promise((resolve) => setTimeout(resolve, ms));

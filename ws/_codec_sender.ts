@@ -1,0 +1,517 @@
+// Copyright 2026 the serverpush authors. MIT license.
+// This module is browser compatible.
+// Private: the sending half of a codec connection (as ws's `sender.js`):
+// frames written from a slab shared by every connection or a pool for long
+// text, jobs kept in order behind compression, one pong at a time, and
+// `bufferedAmount`.
+
+import {
+  type ByteDuplex,
+  type ByteSink,
+  byteSink,
+  type WriteCallback,
+} from "./_byte_io.ts";
+import type { WsCompressor } from "./compressor.ts";
+import type { WsSendData } from "./connection.ts";
+import { encodeClosePayload } from "./encode_close_payload.ts";
+import { createFrameEncoder, type WsFrameEncoder } from "./frame_encoder.ts";
+import type { WsFrame } from "./frame.ts";
+import { headerLength, writeHeader } from "./_frame_header.ts";
+import { Queue } from "../_internal/queue.ts";
+import { handled, ignore, stateError } from "./_handled.ts";
+import { Inbox } from "./_inbox.ts";
+
+/**
+ * A server's uncompressed text frame whose worst case (the longest header
+ * and 3 bytes a UTF-16 unit) fits in this many bytes is encoded straight
+ * into a slab shared by every connection: allocating an ArrayBuffer costs
+ * more than encoding a short message. The sink copies a slab frame that has
+ * to wait behind another write, so only frames being written right now
+ * refer to a slab, and a slow peer never holds one.
+ */
+const SLAB_FRAME_BYTES = 16 * 1024;
+/** Size of a slab; a new one replaces it once a frame does not fit. */
+const SLAB_BYTES = 64 * 1024;
+let slab = new Uint8Array(0);
+let slabPos = 0;
+/**
+ * Longer text up to this many units is encoded into pooled buffers when it
+ * turns out to be ASCII (else the usual path runs).
+ */
+const LARGE_POOLED_TEXT_CHARS = 1024 * 1024;
+/** Most bytes kept in pooled buffers for long text. */
+const LARGE_POOL_BYTES = 4 * 1024 * 1024;
+/**
+ * Buffers for long text (power-of-two sizes), shared by every connection
+ * (a buffer is lent from `send()` until its frame is written).
+ */
+const largeFramePool: Uint8Array[] = [];
+let largePoolBytes = 0;
+
+/** A pooled buffer of at least `size` bytes for a long text's frame. */
+function takeLargeBuffer(size: number): Uint8Array {
+  for (let i = 0; i < largeFramePool.length; i++) {
+    const buffer = largeFramePool[i]!;
+    if (buffer.length >= size && buffer.length < size * 2) {
+      largeFramePool[i] = largeFramePool[largeFramePool.length - 1]!;
+      largeFramePool.pop();
+      largePoolBytes -= buffer.length;
+      return buffer;
+    }
+  }
+  return new Uint8Array(2 ** Math.ceil(Math.log2(size)));
+}
+
+/** Gives a buffer from {@linkcode takeLargeBuffer} back, if there is room. */
+function giveLargeBuffer(buffer: Uint8Array): void {
+  if (largePoolBytes + buffer.length > LARGE_POOL_BYTES) return;
+  largeFramePool.push(buffer);
+  largePoolBytes += buffer.length;
+}
+/**
+ * Text up to this many units is encoded by {@linkcode writeAscii} when it
+ * is ASCII: for short strings a loop beats the call into the runtime that
+ * `TextEncoder.encodeInto` makes.
+ */
+const SHORT_TEXT_CHARS = 128;
+
+/**
+ * Writes `text` to `out` from `at` when every unit is ASCII; returns the
+ * bytes written, or -1 (having written some) when a unit is not.
+ */
+function writeAscii(text: string, out: Uint8Array, at: number): number {
+  const length = text.length;
+  for (let i = 0; i < length; i++) {
+    const unit = text.charCodeAt(i);
+    if (unit >= 0x80) return -1;
+    out[at + i] = unit;
+  }
+  return length;
+}
+/** Room before the payload for the longest unmasked header. */
+const MAX_SERVER_HEADER = 10;
+/** The fields of a final, uncompressed text frame, for its header. */
+const TEXT_FRAME: WsFrame = Object.freeze({
+  fin: true,
+  rsv1: false,
+  rsv2: false,
+  rsv3: false,
+  opcode: 1,
+  payload: new Uint8Array(0),
+});
+/** A payload of no bytes. */
+export const EMPTY: Uint8Array = new Uint8Array(0);
+/** What `send()` returns when the data fits under `maxBufferedBytes`. */
+export const RESOLVED: Promise<void> = Promise.resolve();
+const encoder = new TextEncoder();
+
+// Encoders shared by every connection (made on first use): an encoder keeps
+// nothing between frames but a slab that small frames are carved from, and
+// one per connection would hold a 64 KiB slab for each that ever sent a
+// frame through it. The sink copies a slab frame that has to wait behind
+// another write, so a slow peer never holds a slab.
+let serverEncoder: WsFrameEncoder | undefined;
+let clientEncoder: WsFrameEncoder | undefined;
+
+/**
+ * The sending half of a codec connection, as fields and shared methods of
+ * the connection itself (it extends this class). The connection says how
+ * to fail when a write fails and how to resume reading (paused while too
+ * much is queued for the peer).
+ */
+export abstract class CodecSender extends Inbox {
+  protected _duplex: ByteDuplex;
+  protected _isClient: boolean;
+  protected _maxBufferedBytes: number;
+  protected _compressor: (WsCompressor & { close?(): void }) | undefined;
+
+  /** "open" → "closing" (our close frame sent) → "closed" (tearing down). */
+  protected _state: "open" | "closing" | "closed" = "open";
+  protected _closeSent = false;
+  protected _transportClosed = false;
+
+  protected _sink: ByteSink;
+  protected _buffered = 0;
+  /** Settles once our close frame is written (or could not be). */
+  protected _closeWritten: Promise<void> | undefined;
+  /**
+   * `send()` calls waiting for `bufferedAmount` to come down (`undefined`
+   * rather than empty).
+   */
+  protected _drainWaiters: PromiseWithResolvers<void>[] | undefined;
+  /**
+   * Jobs waiting behind an asynchronous one (compression, Blob reading;
+   * `undefined` rather than empty).
+   */
+  protected _jobs: Queue<() => void | Promise<void>> | undefined;
+  protected _busy = false;
+  /** Whether a pong is on its way (queued or being written). */
+  protected _pongInFlight = false;
+  /** The latest ping that came meanwhile: answered once that pong is out. */
+  protected _nextPong: Uint8Array | undefined;
+
+  constructor(
+    duplex: ByteDuplex,
+    isClient: boolean,
+    maxBufferedBytes: number,
+    maxUnreadBytes: number,
+    compressor: (WsCompressor & { close?(): void }) | undefined,
+  ) {
+    super(maxUnreadBytes);
+    this._duplex = duplex;
+    this._isClient = isClient;
+    this._maxBufferedBytes = maxBufferedBytes;
+    this._compressor = compressor;
+    this._sink = byteSink(duplex);
+  }
+
+  /** A write failed: the connection is dropped. */
+  protected abstract _abort(error: unknown): void;
+
+  get bufferedAmount(): number {
+    return this._buffered;
+  }
+
+  /**
+   * Queues a server's uncompressed text frame encoded straight from `text`
+   * (into a slab for short text, a pooled buffer for long ASCII text: one
+   * buffer instead of two); returns `false` when the text is long and not
+   * ASCII (then the usual path runs).
+   */
+  protected _sendTextDirect(text: string): boolean {
+    const worst = MAX_SERVER_HEADER + 3 * text.length;
+    if (worst <= SLAB_FRAME_BYTES) {
+      if (slabPos + worst > slab.length) {
+        slab = new Uint8Array(SLAB_BYTES);
+        slabPos = 0;
+      }
+      const at = slabPos + MAX_SERVER_HEADER;
+      let written = text.length <= SHORT_TEXT_CHARS
+        ? writeAscii(text, slab, at)
+        : -1;
+      if (written < 0) {
+        written = encoder.encodeInto(
+          text,
+          new Uint8Array(slab.buffer, at, worst - MAX_SERVER_HEADER),
+        ).written;
+      }
+      const start = at - headerLength(written, false);
+      const frame = new Uint8Array(slab.buffer, start, at + written - start);
+      // The next frame starts on an 8-byte boundary.
+      slabPos = (at + written + 7) & ~7;
+      writeHeader(frame, TEXT_FRAME, written, undefined);
+      const cost = frame.length;
+      this._buffered += cost;
+      this._sink.write(frame, (error) => {
+        this._buffered -= cost;
+        this._drained(error);
+      }, true);
+      return true;
+    }
+    // `write` is done with the bytes once it resolves (they are in the
+    // kernel); a writable stream may pass the very chunk on to its reader.
+    const large = this._duplex.write !== undefined &&
+      text.length <= LARGE_POOLED_TEXT_CHARS;
+    const out = large
+      ? takeLargeBuffer(MAX_SERVER_HEADER + text.length)
+      : new Uint8Array(MAX_SERVER_HEADER + text.length);
+    const { read, written } = encoder.encodeInto(
+      text,
+      new Uint8Array(
+        out.buffer,
+        MAX_SERVER_HEADER,
+        out.length - MAX_SERVER_HEADER,
+      ),
+    );
+    if (read < text.length) {
+      if (large) giveLargeBuffer(out);
+      return false;
+    }
+    const start = MAX_SERVER_HEADER - headerLength(written, false);
+    const frame = new Uint8Array(
+      out.buffer,
+      start,
+      MAX_SERVER_HEADER + written - start,
+    );
+    writeHeader(frame, TEXT_FRAME, written, undefined);
+    const cost = frame.length;
+    this._buffered += cost;
+    this._sink.write(frame, (error) => {
+      if (large) giveLargeBuffer(out);
+      this._buffered -= cost;
+      this._drained(error);
+    });
+    return true;
+  }
+
+  protected _drained(error?: unknown): void {
+    if (error !== undefined) {
+      this._abort(error);
+      return;
+    }
+    if (this._buffered > this._maxBufferedBytes) return;
+    const waiters = this._drainWaiters;
+    if (waiters !== undefined) {
+      this._drainWaiters = undefined;
+      for (const waiter of waiters) waiter.resolve();
+    }
+    // Reading stopped while too much was queued for the peer.
+    this._wakeReceiver();
+  }
+
+  /** Writes one frame; `cost` is what it added to `buffered`. */
+  protected _writeFrame(
+    opcode: number,
+    payload: Uint8Array,
+    rsv1: boolean,
+    cost: number,
+    done?: WriteCallback,
+  ): void {
+    const frameEncoder = this._isClient
+      ? clientEncoder ??= createFrameEncoder({ role: "client" })
+      : serverEncoder ??= createFrameEncoder({ role: "server" });
+    const bytes = frameEncoder.encode({
+      fin: true,
+      rsv1,
+      rsv2: false,
+      rsv3: false,
+      opcode,
+      payload,
+    });
+    // A small frame is a view into the encoder's slab.
+    const shared = bytes.byteLength < bytes.buffer.byteLength;
+    if (cost === 0) {
+      this._sink.write(
+        bytes,
+        done,
+        shared,
+      );
+      return;
+    }
+    this._sink.write(bytes, (error) => {
+      this._buffered -= cost;
+      this._drained(error);
+    }, shared);
+  }
+
+  /** A control frame of `cost` bytes was written (or dropped). */
+  protected _onControlWritten(
+    opcode: number,
+    cost: number,
+    error?: unknown,
+  ): void {
+    this._buffered -= cost;
+    if (opcode === 10) {
+      this._pongInFlight = false;
+      const next = this._nextPong;
+      this._nextPong = undefined;
+      if (next !== undefined && error === undefined && !this._closeSent) {
+        this._sendPong(next);
+      }
+    }
+    this._drained(error);
+  }
+
+  /**
+   * Answers a ping. While a pong is on its way, a newer ping only replaces
+   * the one waiting for an answer (RFC 6455 section 5.5.3), so a peer that
+   * pings and never reads gets one pong queued at a time.
+   */
+  protected _sendPong(data: Uint8Array): void {
+    if (this._pongInFlight) {
+      this._nextPong = data;
+      return;
+    }
+    this._pongInFlight = true;
+    this._sendControl(10, data);
+  }
+
+  /** Runs `job` after every job queued before it. */
+  protected _schedule(job: () => void | Promise<void>): Promise<void> | void {
+    if (this._busy || this._jobs !== undefined) {
+      const done = Promise.withResolvers<void>();
+      (this._jobs ??= new Queue()).push(() => {
+        let result: void | Promise<void>;
+        try {
+          result = job();
+        } catch (error) {
+          done.reject(error);
+          return;
+        }
+        if (result === undefined) return done.resolve();
+        return result.then(done.resolve, done.reject);
+      });
+      return done.promise;
+    }
+    const result = job();
+    if (result === undefined) return;
+    this._busy = true;
+    return result.finally(() => this._runJobs());
+  }
+
+  protected _runJobs(): void {
+    this._busy = false;
+    let jobs: Queue<() => void | Promise<void>> | undefined;
+    while ((jobs = this._jobs) !== undefined) {
+      const job = jobs.shift()!;
+      if (jobs.length === 0) this._jobs = undefined;
+      const result = job();
+      if (result !== undefined) {
+        this._busy = true;
+        const next = (): void => this._runJobs();
+        result.then(next, next);
+        return;
+      }
+    }
+  }
+
+  protected _sendData(
+    opcode: number,
+    payload: Uint8Array,
+    cost: number,
+  ): void | Promise<void> {
+    if (this._state === "closed") {
+      this._buffered -= cost;
+      throw stateError("is closed");
+    }
+    const compressor = this._compressor;
+    if (compressor === undefined || payload.length < compressor.threshold) {
+      this._writeFrame(opcode, payload, false, cost);
+      return;
+    }
+    return compressor.compress(payload).then((compressed) => {
+      if (this._state === "closed") {
+        this._buffered -= cost;
+        throw stateError("is closed");
+      }
+      this._writeFrame(opcode, compressed, true, cost);
+    }, (error) => {
+      this._buffered -= cost;
+      throw error;
+    });
+  }
+
+  protected _afterHandOver(): Promise<void> {
+    if (this._buffered <= this._maxBufferedBytes) return RESOLVED;
+    if (this._state === "closed") {
+      return Promise.reject(stateError("closed before the data was sent"));
+    }
+    const waiter = Promise.withResolvers<void>();
+    (this._drainWaiters ??= []).push(waiter);
+    return waiter.promise;
+  }
+
+  protected _send(data: WsSendData): Promise<void> {
+    const state = this._state;
+    if (state !== "open") {
+      return handled(
+        Promise.reject(
+          stateError(state === "closed" ? "is closed" : "is closing"),
+        ),
+      );
+    }
+    const compressor = this._compressor;
+    let opcode = 2;
+    let payload: Uint8Array | undefined;
+    let cost: number;
+    if (typeof data === "string") {
+      if (
+        !this._isClient && compressor === undefined && !this._busy &&
+        this._jobs === undefined && this._sendTextDirect(data)
+      ) {
+        return this._afterHandOver();
+      }
+      opcode = 1;
+      payload = encoder.encode(data);
+      cost = payload.length;
+    } else if (data instanceof Uint8Array) {
+      payload = data;
+      cost = data.length;
+    } else if (ArrayBuffer.isView(data)) {
+      payload = new Uint8Array(data.buffer, data.byteOffset, data.byteLength);
+      cost = payload.length;
+    } else if (data instanceof ArrayBuffer) {
+      payload = new Uint8Array(data);
+      cost = payload.length;
+    } else if (data instanceof Blob) {
+      cost = data.size;
+    } else {
+      return handled(Promise.reject(
+        new TypeError(
+          "Cannot send message: data is not a string, ArrayBuffer, ArrayBufferView or Blob",
+        ),
+      ));
+    }
+    if (
+      payload !== undefined && typeof data !== "string" &&
+      (this._busy || this._jobs !== undefined ||
+        (compressor !== undefined && payload.length >= compressor.threshold))
+    ) {
+      // The bytes are read later: the caller's buffer may change by then.
+      payload = payload.slice();
+    }
+    this._buffered += cost;
+    let handedOver: Promise<void> | void;
+    try {
+      handedOver = payload !== undefined
+        ? this._schedule(() => this._sendData(opcode, payload, cost))
+        : this._schedule(async () => {
+          const bytes = new Uint8Array(await (data as Blob).arrayBuffer());
+          return this._sendData(2, bytes, cost);
+        });
+    } catch (error) {
+      return handled(Promise.reject(error));
+    }
+    if (handedOver === undefined) return this._afterHandOver();
+    return handled(handedOver.then(() => this._afterHandOver()));
+  }
+
+  /**
+   * Queues a ping or pong; its bytes count in `bufferedAmount` (and so
+   * against `maxBufferedBytes`) until written.
+   */
+  protected _sendControl(opcode: number, payload: Uint8Array): void {
+    const cost = payload.length + (this._isClient ? 6 : 2);
+    this._buffered += cost;
+    const result = this._schedule((): void => {
+      if (this._state === "closed" || this._transportClosed) {
+        this._onControlWritten(opcode, cost);
+        return;
+      }
+      this._writeFrame(
+        opcode,
+        payload,
+        false,
+        0,
+        (error) => this._onControlWritten(opcode, cost, error),
+      );
+    });
+    if (result !== undefined) result.catch(ignore);
+  }
+
+  /** Sends our close frame (once), in order after every queued message. */
+  protected _sendClose(
+    code: number | undefined,
+    reason: string,
+  ): Promise<void> {
+    this._closeSent = true;
+    const payload = code === undefined
+      ? EMPTY
+      : encodeClosePayload(code, reason);
+    const written = Promise.withResolvers<void>();
+    // The frame counts in `bufferedAmount` until written.
+    const cost = payload.length + (this._isClient ? 6 : 2);
+    this._buffered += cost;
+    const done = (): void => {
+      this._buffered -= cost;
+      written.resolve();
+    };
+    const result = this._schedule(() => {
+      if (this._transportClosed) return done();
+      this._writeFrame(8, payload, false, 0, done);
+    });
+    if (result !== undefined) result.then(undefined, done);
+    this._closeWritten = written.promise;
+    return written.promise;
+  }
+}

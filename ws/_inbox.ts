@@ -1,0 +1,269 @@
+// Copyright 2026 the serverpush authors. MIT license.
+// This module is browser compatible.
+// Private: the queue of a connection's unread messages, and the three ways
+// a reader takes them (the connection's async iterator, `readable`, each
+// pulling from the same queue).
+
+import { Queue } from "../_internal/queue.ts";
+import { ignore } from "./_handled.ts";
+import {
+  DirectIterator,
+  type IteratorHost,
+  type MessageResult,
+  NEXT,
+  RETURN,
+} from "./_direct_iterator.ts";
+
+/** What an unread message costs against `maxUnreadBytes`, besides its size. */
+export const UNREAD_MESSAGE_OVERHEAD = 64;
+
+/** What an unread message costs against `maxUnreadBytes`. */
+export function unreadCost(data: string | Uint8Array): number {
+  return (typeof data === "string" ? data.length : data.byteLength) +
+    UNREAD_MESSAGE_OVERHEAD;
+}
+
+/** Takes a connection's messages as they arrive: see `pushMessages`. */
+export interface MessageSink {
+  /** A message arrived (within `maxMessageBytes`). */
+  message(data: string | Uint8Array): void;
+  /** No message will come any more: the connection closed. Called once. */
+  messagesEnded(): void;
+}
+
+/** Key of the method that hands the messages to a {@linkcode MessageSink}. */
+export const PUSH: unique symbol = Symbol("push");
+
+/**
+ * A connection's unread messages, as fields and shared methods of the
+ * connection itself (it extends this class: no object of its own per
+ * connection). Messages go to the reader through a small queue rather
+ * than a ReadableStream: the connection's async iterator takes from it
+ * directly (two promises fewer a message); `readable` is only made when
+ * asked for, and then pulls from the same queue. The queue is made on the
+ * first message that has to wait.
+ *
+ * The connection says what the inbox cannot know: how to wake its
+ * receiving loop once there is room, whether a protocol error was held
+ * back for the reader (it fails now, once the reader asks for more), and
+ * how to close.
+ */
+export abstract class Inbox implements IteratorHost {
+  protected _maxUnreadBytes: number;
+  /** A reader got messages and has not asked for the next one since. */
+  protected _unanswered = false;
+  /** Whether messages are still accepted (not cancelled, not torn down). */
+  protected _readableOpen = true;
+  /** Unread messages (made on the first that has to wait). */
+  protected _inbox: Queue<string | Uint8Array> | undefined;
+  /** What the unread messages cost against `maxUnreadBytes`. */
+  protected _unread = 0;
+  /** No message will come anymore (once the queue is read). */
+  protected _inboxEnded = false;
+  /** What a reader waiting for the next message gets, and its resolver. */
+  protected _waiting: Promise<MessageResult> | undefined;
+  protected _resolveWaiting: ((result: MessageResult) => void) | undefined;
+  protected _stream: ReadableStream<string | Uint8Array> | undefined;
+  /** The fast async iterator, while it holds the messages (a lock). */
+  protected _iterator: DirectIterator | undefined;
+  /** Locks `_stream` while the fast iterator runs, when both exist. */
+  protected _iteratorLock:
+    | ReadableStreamDefaultReader<string | Uint8Array>
+    | undefined;
+  /**
+   * Where messages go instead of the queue, for good, once `[PUSH]` gave
+   * them a sink (the receiving side hands them over; the inbox only holds
+   * the lock and ends the sink).
+   */
+  protected _messageSink: MessageSink | undefined;
+
+  constructor(maxUnreadBytes: number) {
+    this._maxUnreadBytes = maxUnreadBytes;
+  }
+
+  /** Resumes reading from the peer, if it paused. */
+  protected abstract _wakeReceiver(): void;
+  /**
+   * Fails the connection for a protocol error held back until the reader
+   * took the messages before it; returns whether there was one.
+   */
+  protected abstract _failNow(): boolean;
+  /** Closes the connection (the reader gave up: with 1000). */
+  protected abstract _close(code?: number, reason?: string): Promise<void>;
+
+  get readable(): ReadableStream<string | Uint8Array> {
+    if (this._stream === undefined) {
+      this._stream = this._makeStream();
+      // The fast iterator (or a sink) holds the messages: the stream
+      // shows as locked.
+      if (this._iterator !== undefined || this._messageSink !== undefined) {
+        this._iteratorLock = this._stream.getReader();
+      }
+    }
+    return this._stream;
+  }
+
+  /** The connection's async iterator, over the queue. */
+  [Symbol.asyncIterator](): AsyncIterator<string | Uint8Array> {
+    if (
+      this._stream !== undefined && this._iterator === undefined &&
+      this._messageSink === undefined
+    ) {
+      return this._stream.values();
+    }
+    if (this._iterator !== undefined || this._messageSink !== undefined) {
+      throw new TypeError(
+        "Cannot iterate connection: its messages are already being read",
+      );
+    }
+    const iterator = new DirectIterator(this);
+    this._iterator = iterator;
+    return iterator;
+  }
+
+  [NEXT](iterator: DirectIterator): Promise<MessageResult> {
+    if (iterator.done) {
+      return Promise.resolve({ value: undefined, done: true });
+    }
+    return this._take();
+  }
+
+  [RETURN](iterator: DirectIterator, value: unknown): Promise<MessageResult> {
+    if (!iterator.done) {
+      this._finishIterator(iterator);
+      this._cancelInbox();
+    }
+    return Promise.resolve({ value: value as undefined, done: true });
+  }
+
+  /**
+   * Hands the queued messages, then every later one, to `sink` (and the
+   * end, at once if it came); `false`, having done nothing, when the
+   * messages are already being read.
+   */
+  [PUSH](sink: MessageSink): boolean {
+    if (this._stream !== undefined || this._iterator !== undefined) {
+      return false;
+    }
+    if (this._messageSink !== undefined) return false;
+    this._messageSink = sink;
+    const inbox = this._inbox;
+    this._unread = 0;
+    if (inbox !== undefined) {
+      for (const data of inbox) sink.message(data);
+      inbox.clear();
+    }
+    if (!this._readableOpen) sink.messagesEnded();
+    return true;
+  }
+
+  /** The fast iterator is done: it releases the messages (and the lock). */
+  protected _finishIterator(iterator: DirectIterator): void {
+    if (iterator.done) return;
+    iterator.done = true;
+    this._iterator = undefined;
+    this._iteratorLock?.releaseLock();
+    this._iteratorLock = undefined;
+  }
+
+  /** Called once the messages have ended: the fast iterator is done. */
+  protected _releaseIterator(): void {
+    const iterator = this._iterator;
+    if (iterator !== undefined) this._finishIterator(iterator);
+  }
+
+  /**
+   * Hands `data` to a waiting reader, or queues it. The caller decided
+   * that it is accepted.
+   */
+  protected _push(data: string | Uint8Array): void {
+    const resolve = this._resolveWaiting;
+    if (resolve !== undefined) {
+      this._waiting = undefined;
+      this._resolveWaiting = undefined;
+      this._unanswered = true;
+      resolve({ value: data, done: false });
+      return;
+    }
+    (this._inbox ??= new Queue()).push(data);
+    this._unread += unreadCost(data);
+    if (this._iterator !== undefined || this._stream !== undefined) {
+      this._unanswered = true;
+    }
+  }
+
+  /** The next message, or the end. */
+  protected _take(): Promise<MessageResult> {
+    const waiting = this._waiting;
+    if (waiting !== undefined) {
+      // Reads queue up behind the pending one, in order.
+      return waiting.then(() => this._take());
+    }
+    const inbox = this._inbox;
+    if (inbox !== undefined && inbox.length > 0) {
+      const value = inbox.shift()!;
+      this._unread -= unreadCost(value);
+      if (this._unread < this._maxUnreadBytes) this._wakeReceiver();
+      return Promise.resolve({ value, done: false });
+    }
+    if (this._inboxEnded) {
+      this._releaseIterator();
+      return Promise.resolve({ value: undefined, done: true });
+    }
+    // The reader is done with what came before a protocol error.
+    if (this._failNow()) return this._take();
+    this._unanswered = false;
+    const { promise, resolve } = Promise.withResolvers<MessageResult>();
+    this._waiting = promise;
+    this._resolveWaiting = resolve;
+    this._wakeReceiver();
+    return promise;
+  }
+
+  /** Ends the messages: queued ones can still be read. */
+  protected _endInbox(): void {
+    if (this._readableOpen) this._messageSink?.messagesEnded();
+    this._readableOpen = false;
+    this._inboxEnded = true;
+    const resolve = this._resolveWaiting;
+    if (resolve === undefined) return;
+    this._waiting = undefined;
+    this._resolveWaiting = undefined;
+    this._releaseIterator();
+    resolve({ value: undefined, done: true });
+  }
+
+  /** The reader gave up: drop the messages and close with 1000. */
+  protected _cancelInbox(): void {
+    this._failNow();
+    if (
+      this._inboxEnded &&
+      (this._inbox === undefined || this._inbox.length === 0)
+    ) return;
+    this._inbox?.clear();
+    this._unread = 0;
+    this._endInbox();
+    this._wakeReceiver();
+    void this._close(1000).catch(ignore);
+  }
+
+  protected _makeStream(): ReadableStream<string | Uint8Array> {
+    return new ReadableStream<string | Uint8Array>({
+      pull: async (controller): Promise<void> => {
+        const result = await this._take();
+        if (!result.done) {
+          controller.enqueue(result.value);
+          return;
+        }
+        try {
+          controller.close();
+        } catch {
+          // Cancelled meanwhile: already closed.
+        }
+      },
+      cancel: (): void => {
+        this._cancelInbox();
+      },
+    }, { highWaterMark: 0 });
+  }
+}

@@ -1,0 +1,213 @@
+// Copyright 2026 the serverpush authors. MIT license.
+// This module is browser compatible.
+// Private: the sending half of the native engine's connection: `send()`
+// on a WHATWG `WebSocket`, before and after it opens, with
+// `maxBufferedBytes` enforced by polling `bufferedAmount` (the platform
+// has no drain event) behind a cheap upper bound of it.
+
+import type { WsConnection, WsSendData } from "./connection.ts";
+import { handled, stateError } from "./_handled.ts";
+import { Inbox } from "./_inbox.ts";
+
+/** Longest pause between two `bufferedAmount` checks, in milliseconds. */
+const MAX_DRAIN_POLL_MS = 64;
+
+/** WebSocket.readyState OPEN (the constant is not on every fake). */
+export const OPEN = 1;
+
+/**
+ * What `send()` returns when the socket took the data and its buffer is
+ * under the limit: one settled promise shared by every connection, so the
+ * common case allocates nothing.
+ */
+const SENT: Promise<void> = Promise.resolve();
+
+/**
+ * Whether `promise`, from `send()` of a native connection, says the data
+ * was handed over with the socket's buffer under `maxBufferedBytes`: then
+ * asking `bufferedAmount` again is not needed.
+ */
+export function sentAtOnce(promise: Promise<void>): boolean {
+  return promise === SENT;
+}
+
+/** Key of the method behind `hasRoom`. */
+export const ROOM: unique symbol = Symbol("room");
+/** Key of the method behind `whenDrained`. */
+export const DRAINED: unique symbol = Symbol("drained");
+
+/**
+ * Resolves once `connection` (any engine's) has at most `max` bytes queued
+ * for the peer, or has closed, polling its `bufferedAmount`.
+ */
+export function pollDrained(
+  connection: WsConnection,
+  max: number,
+): Promise<void> {
+  return new Promise((resolve) => {
+    let closed = false;
+    connection.closed.then(() => closed = true);
+    const check = (): void => {
+      if (closed || connection.bufferedAmount <= max) resolve();
+      else setTimeout(check, MAX_DRAIN_POLL_MS);
+    };
+    check();
+  });
+}
+
+/**
+ * The sending half of the native engine's connection, as fields and shared
+ * methods of the connection itself (it extends this class). The connection
+ * tracks the socket's state (`_opened`, `_finished`, `_closing`) and
+ * settles what waits here when it opens or ends.
+ */
+export abstract class SocketSender extends Inbox {
+  protected _socket: WebSocket;
+  protected _maxBufferedBytes: number;
+  /** Made only when send() is called before the socket opened. */
+  protected _openResolvers: PromiseWithResolvers<boolean> | undefined;
+  protected _opened: boolean;
+  protected _finished = false;
+  protected _closing: Promise<void> | undefined;
+  protected _drain: PromiseWithResolvers<void> | undefined;
+  protected _drainTimer: ReturnType<typeof setTimeout> | undefined;
+  protected _drainDelay = 1;
+  /**
+   * An upper bound of `socket.bufferedAmount`: what it was when last read
+   * plus an upper bound of the bytes sent since. While it is under
+   * `maxBufferedBytes`, `send()` need not ask the socket.
+   */
+  protected _bufferedBound = 0;
+
+  constructor(
+    socket: WebSocket,
+    maxBufferedBytes: number,
+    maxUnreadBytes: number,
+  ) {
+    super(maxUnreadBytes);
+    this._socket = socket;
+    this._maxBufferedBytes = maxBufferedBytes;
+    this._opened = socket.readyState === OPEN;
+  }
+
+  get bufferedAmount(): number {
+    return this._socket.bufferedAmount;
+  }
+
+  protected _pollDrain(): void {
+    this._drainTimer = undefined;
+    const drain = this._drain;
+    if (drain === undefined) return;
+    const amount = this._socket.bufferedAmount;
+    this._bufferedBound = amount;
+    if (amount <= this._maxBufferedBytes) {
+      this._drain = undefined;
+      drain.resolve();
+      return;
+    }
+    this._drainDelay = Math.min(this._drainDelay * 2, MAX_DRAIN_POLL_MS);
+    this._drainTimer = setTimeout(() => this._pollDrain(), this._drainDelay);
+  }
+
+  protected _waitForDrain(): Promise<void> {
+    if (this._drain === undefined) {
+      this._drain = Promise.withResolvers<void>();
+      this._drainDelay = 1;
+      this._drainTimer = setTimeout(() => this._pollDrain(), this._drainDelay);
+    }
+    return this._drain.promise;
+  }
+
+  /**
+   * Whether at most `maxBufferedBytes` are queued for the peer; asks the
+   * socket only when the bound says they could be more.
+   */
+  [ROOM](): boolean {
+    if (this._bufferedBound <= this._maxBufferedBytes) return true;
+    // Before the socket opens, the bound counts what waits for it.
+    if (!this._opened) return false;
+    const amount = this._socket.bufferedAmount;
+    this._bufferedBound = amount;
+    return amount <= this._maxBufferedBytes;
+  }
+
+  [DRAINED](): Promise<void> {
+    if (this._finished || this._closing !== undefined) {
+      return handled(Promise.reject(stateError("is closing")));
+    }
+    if (this[ROOM]()) return SENT;
+    return handled(
+      this._opened
+        ? this._waitForDrain()
+        : this._whenOpen().then(() => this[DRAINED]()),
+    );
+  }
+
+  /** Resolves once the socket opened; rejects if it never does. */
+  protected _whenOpen(): Promise<void> {
+    this._openResolvers ??= Promise.withResolvers<boolean>();
+    return this._openResolvers.promise.then((open) =>
+      open ? undefined : Promise.reject(stateError("did not open"))
+    );
+  }
+
+  /** Refuses a send made over `maxBufferedBytes`: closes with 1008. */
+  protected _overflow(): Promise<void> {
+    const max = this._maxBufferedBytes;
+    void this._close(
+      1008,
+      `Cannot send message: the peer reads too slowly (over maxBufferedBytes of ${max})`,
+    );
+    return handled(Promise.reject(
+      new DOMException(
+        `Cannot send message: more than maxBufferedBytes of ${max} are queued for the peer`,
+        "InvalidStateError",
+      ),
+    ));
+  }
+
+  protected _sendNow(data: WsSendData): Promise<void> {
+    if (this._finished) return Promise.reject(stateError("is closed"));
+    const socket = this._socket;
+    if (this._closing !== undefined || socket.readyState !== OPEN) {
+      return Promise.reject(stateError("is closing"));
+    }
+    try {
+      // The DOM typings exclude views of a SharedArrayBuffer; the platform
+      // throws a TypeError for those, which rejects below.
+      socket.send(
+        data as string | ArrayBuffer | Blob | Uint8Array<ArrayBuffer>,
+      );
+    } catch (error) {
+      return Promise.reject(error);
+    }
+    if (this._bufferedBound <= this._maxBufferedBytes) return SENT;
+    const amount = socket.bufferedAmount;
+    this._bufferedBound = amount;
+    if (amount <= this._maxBufferedBytes) return SENT;
+    return this._waitForDrain();
+  }
+
+  protected _send(data: WsSendData): Promise<void> {
+    if (this._finished) {
+      return handled(Promise.reject(stateError("is closed")));
+    }
+    if (this._closing !== undefined) {
+      return handled(Promise.reject(stateError("is closing")));
+    }
+    if (!this[ROOM]()) return this._overflow();
+    // Counted before it is handed over, so that sends waiting for the
+    // socket to open count too. A UTF-16 code unit takes at most 3 bytes
+    // in UTF-8.
+    this._bufferedBound += typeof data === "string"
+      ? data.length * 3
+      : data instanceof Blob
+      ? data.size
+      : (data as ArrayBufferView | ArrayBuffer).byteLength ?? 0;
+    if (this._opened) {
+      const sent = this._sendNow(data);
+      return sent === SENT ? sent : handled(sent);
+    }
+    return handled(this._whenOpen().then(() => this._sendNow(data)));
+  }
+}
