@@ -3,6 +3,7 @@
 // Private: checks what a client sends to publish (HTTP or WebSocket) before
 // it reaches the hub, so every failure has a client-facing code.
 
+import { decodeBase64 } from "../_internal/base64.ts";
 import type { HubPublishMessage } from "../message/message.ts";
 import { quote } from "../_internal/quote.ts";
 import { utf8Length } from "../_internal/utf8_length.ts";
@@ -51,12 +52,8 @@ export function checkClientEvent(event: unknown): string | undefined {
   return undefined;
 }
 
-function decodeBase64(text: string): Uint8Array | undefined {
-  if (!BASE64_REGEXP.test(text)) return undefined;
-  const binary = atob(text);
-  const bytes = new Uint8Array(binary.length);
-  for (let i = 0; i < binary.length; i++) bytes[i] = binary.charCodeAt(i);
-  return bytes;
+function decodeStrictBase64(text: string): Uint8Array | undefined {
+  return BASE64_REGEXP.test(text) ? decodeBase64(text) : undefined;
 }
 
 /**
@@ -84,7 +81,7 @@ export function readClientPublish(
     if (encoding !== "base64") {
       return fail(`encoding ${quote(encoding)} is not "base64"`);
     }
-    const bytes = decodeBase64(data);
+    const bytes = decodeStrictBase64(data);
     if (bytes === undefined) return fail("data is not padded base64");
     payload = bytes;
   }

@@ -1,6 +1,8 @@
 // Copyright 2026 the serverpush authors. MIT license.
 // This module is browser compatible.
 
+import { encodeBase64 } from "../_internal/base64.ts";
+
 /** The GUID that RFC 6455 section 1.3 appends to every key before hashing. */
 const WEBSOCKET_GUID = "258EAFA5-E914-47DA-95CA-C5AB0DC85B11";
 
@@ -34,5 +36,5 @@ export async function acceptKey(key: string): Promise<string> {
     "SHA-1",
     encoder.encode(key + WEBSOCKET_GUID),
   );
-  return btoa(String.fromCharCode(...new Uint8Array(digest)));
+  return encodeBase64(new Uint8Array(digest));
 }

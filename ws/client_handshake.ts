@@ -10,6 +10,7 @@ import {
 } from "./deflate_negotiation.ts";
 import { WsHandshakeError } from "./handshake_error.ts";
 import { quote } from "../_internal/quote.ts";
+import { encodeBase64 } from "../_internal/base64.ts";
 import { hasToken, TOKEN_REGEXP } from "./_header_tokens.ts";
 
 /** Headers the handshake sets itself; extra headers may not name them. */
@@ -175,9 +176,7 @@ export function createClientHandshake(
     : options.deflate === false
     ? undefined
     : options.deflate;
-  const key = btoa(
-    String.fromCharCode(...crypto.getRandomValues(new Uint8Array(16))),
-  );
+  const key = encodeBase64(crypto.getRandomValues(new Uint8Array(16)));
   headers.set("upgrade", "websocket");
   headers.set("connection", "Upgrade");
   headers.set("sec-websocket-key", key);
