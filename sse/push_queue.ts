@@ -2,6 +2,7 @@
 // This module is browser compatible.
 
 import type { SseMessage } from "./encode.ts";
+import { Queue } from "../_internal/queue.ts";
 
 /** What {@linkcode SsePushQueue.push} does when the queue is full. */
 export type SsePushQueuePolicy = "close" | "drop-oldest";
@@ -156,8 +157,7 @@ export function createSsePushQueue(
   }
   const onClose = options.onClose;
 
-  let items: (SseMessage | undefined)[] = [];
-  let head = 0;
+  const items = new Queue<SseMessage>();
   let bytes = 0;
   let closed = false;
   // Set once the readable is cancelled or errored: it takes nothing more.
@@ -166,21 +166,12 @@ export function createSsePushQueue(
   let wake: (() => void) | undefined;
 
   function size(): number {
-    return items.length - head;
+    return items.length;
   }
 
   function shift(): SseMessage {
-    const message = items[head] as SseMessage;
-    items[head] = undefined;
+    const message = items.shift() as SseMessage;
     bytes -= weigh(message);
-    head++;
-    if (head === items.length) {
-      items = [];
-      head = 0;
-    } else if (head >= 1024 && head * 2 >= items.length) {
-      items = items.slice(head);
-      head = 0;
-    }
     return message;
   }
 
@@ -210,8 +201,7 @@ export function createSsePushQueue(
     },
     cancel(reason): void {
       finished = true;
-      items = [];
-      head = 0;
+      items.clear();
       bytes = 0;
       markClosed(reason);
       notify();
@@ -234,8 +224,7 @@ export function createSsePushQueue(
             : `Cannot push SSE message: ${bytes} bytes queued and ${weight} more would exceed maxQueuedBytes of ${maxBytes}`,
         );
         finished = true;
-        items = [];
-        head = 0;
+        items.clear();
         bytes = 0;
         controller.error(error);
         markClosed(error);
