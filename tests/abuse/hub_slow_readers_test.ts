@@ -8,6 +8,7 @@
 import { ok, strictEqual } from "node:assert/strict";
 import { delay, MiB, mib, peakRssDuring, startFixture } from "./_harness.ts";
 import { within } from "../_wait.ts";
+import { readSequence } from "./_sse_reader.ts";
 import { drain, neverReads, readUntil } from "../_raw_socket.ts";
 
 const SLOW_SSE = 8;
@@ -25,32 +26,12 @@ const PEAK_BOUND = 144 * MiB;
 const AFTER_BOUND = 16 * MiB;
 
 /** An honest SSE reader: resolves with the sequence numbers it received. */
-async function honest(port: number, last: number): Promise<number[]> {
-  const response = await fetch(`http://127.0.0.1:${port}/t`, {
-    headers: { accept: "text/event-stream" },
-  });
-  strictEqual(response.status, 200);
-  const reader = response.body!.pipeThrough(new TextDecoderStream())
-    .getReader();
-  const seen: number[] = [];
-  let text = "";
-  try {
-    while (seen.at(-1) !== last) {
-      const { value, done } = await reader.read();
-      if (done) throw new Error(`Honest stream ended after ${seen.length}`);
-      text += value;
-      let at: number;
-      while ((at = text.indexOf("\n\n")) >= 0) {
-        const event = text.slice(0, at);
-        text = text.slice(at + 2);
-        const match = /^data: (\d+):/m.exec(event);
-        if (match) seen.push(Number(match[1]));
-      }
-    }
-  } finally {
-    await reader.cancel();
-  }
-  return seen;
+function honest(port: number, last: number): Promise<number[]> {
+  return readSequence(
+    `http://127.0.0.1:${port}/t`,
+    { accept: "text/event-stream" },
+    (seen) => seen.at(-1) === last,
+  );
 }
 
 Deno.test("hub handler: SSE and iframe clients that never read are cut off at maxQueuedBytes while an honest client gets every message", async () => {

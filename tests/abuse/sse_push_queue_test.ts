@@ -8,6 +8,7 @@
 import { ok, strictEqual } from "node:assert/strict";
 import { delay, MiB, mib, startFixture } from "./_harness.ts";
 import { within } from "../_wait.ts";
+import { readSequence } from "./_sse_reader.ts";
 import { neverReads } from "../_raw_socket.ts";
 
 const SLOW = 4;
@@ -29,29 +30,12 @@ const POLLERS = 16;
 const POLL_BOUND = POLLERS * MiB + 40 * MiB;
 
 /** An honest SSE reader: the sequence numbers of the first `count` events. */
-async function honest(port: number, count: number): Promise<number[]> {
-  const response = await fetch(`http://127.0.0.1:${port}/sse`);
-  strictEqual(response.status, 200);
-  const reader = response.body!.pipeThrough(new TextDecoderStream())
-    .getReader();
-  const seen: number[] = [];
-  let text = "";
-  try {
-    while (seen.length < count) {
-      const { value, done } = await reader.read();
-      if (done) throw new Error(`Honest stream ended after ${seen.length}`);
-      text += value;
-      let at: number;
-      while ((at = text.indexOf("\n\n")) >= 0) {
-        const match = /^data: (\d+):/m.exec(text.slice(0, at));
-        text = text.slice(at + 2);
-        if (match) seen.push(Number(match[1]));
-      }
-    }
-  } finally {
-    await reader.cancel();
-  }
-  return seen;
+function honest(port: number, count: number): Promise<number[]> {
+  return readSequence(
+    `http://127.0.0.1:${port}/sse`,
+    {},
+    (seen) => seen.length >= count,
+  );
 }
 
 Deno.test("sseResponse with createSsePushQueue holds at most maxQueuedBytes for each client that never reads", async () => {
