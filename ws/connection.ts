@@ -44,7 +44,12 @@ export interface WsConnection extends AsyncIterable<string | Uint8Array> {
   readonly protocol: string;
   /** The negotiated extensions, as sent in `Sec-WebSocket-Extensions`, or `""`. */
   readonly extensions: string;
-  /** Bytes accepted by `send()` but not yet written to the network. */
+  /**
+   * Bytes accepted by `send()` but not yet written to the network. The
+   * codec engine also counts control frames, and 256 bytes per frame for
+   * the memory a waiting frame takes, so that many tiny frames cannot hold
+   * more than `maxBufferedBytes` says.
+   */
   readonly bufferedAmount: number;
   /** The peer's address, where the engine knows it. */
   readonly remoteAddr?: { hostname: string; port: number };

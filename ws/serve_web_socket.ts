@@ -219,7 +219,8 @@ function defaultListen(options: ServeWebSocketListenOptions): Deno.Listener {
  * the connection closes with 1011 and `onError` sees the error.
  *
  * Every byte queued for a client (messages, pongs, close frames) counts in
- * its `bufferedAmount`; while that exceeds `maxBufferedBytes`, the server
+ * its `bufferedAmount`, with 256 bytes per frame for a waiting frame's
+ * memory; while that exceeds `maxBufferedBytes`, the server
  * stops reading from the client, so TCP holds it back. Of the pings that
  * arrive while a pong is on its way, only the latest is answered. Invalid
  * UTF-8 fails the connection (1007) as soon as its bytes arrive, even
