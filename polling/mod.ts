@@ -54,18 +54,5 @@ export * from "./long_poll.ts";
 export * from "./poll.ts";
 export * from "./source.ts";
 export type { PollingEnvelope } from "../message/polling_envelope.ts";
-export type {
-  HubHistory,
-  HubHistoryOptions,
-  HubSubscribeOptions,
-  MessageFeed,
-  MessageSink,
-  MessageSource,
-} from "../message/source.ts";
-export type {
-  HubDataMessage,
-  HubMessage,
-  HubPublishMessage,
-  HubResetMessage,
-  HubResetReason,
-} from "../message/message.ts";
+export type * from "../message/source.ts";
+export type * from "../message/message.ts";

@@ -33,21 +33,8 @@
 export * from "./create_hub_handler.ts";
 export * from "./hub_handler_options.ts";
 export * from "./hub_web_socket_handler.ts";
-export type {
-  HubHistory,
-  HubHistoryOptions,
-  HubSubscribeOptions,
-  MessageFeed,
-  MessageSink,
-  MessageSource,
-} from "../message/source.ts";
-export type {
-  HubDataMessage,
-  HubMessage,
-  HubPublishMessage,
-  HubResetMessage,
-  HubResetReason,
-} from "../message/message.ts";
+export type * from "../message/source.ts";
+export type * from "../message/message.ts";
 export type {
   WsCloseInfo,
   WsConnection,

@@ -40,18 +40,5 @@ export * from "./nul_delimited_mode.ts";
 export * from "./nul_delimited_encoder_stream.ts";
 export * from "./nul_delimited_decoder_stream.ts";
 export * from "./serve_tcp_push.ts";
-export type {
-  HubHistory,
-  HubHistoryOptions,
-  HubSubscribeOptions,
-  MessageFeed,
-  MessageSink,
-  MessageSource,
-} from "../message/source.ts";
-export type {
-  HubDataMessage,
-  HubMessage,
-  HubPublishMessage,
-  HubResetMessage,
-  HubResetReason,
-} from "../message/message.ts";
+export type * from "../message/source.ts";
+export type * from "../message/message.ts";
