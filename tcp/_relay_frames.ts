@@ -5,6 +5,7 @@
 import type { HubMessage } from "../message/message.ts";
 import { hubMessageToJson } from "../message/message_to_json.ts";
 import { quote } from "../_internal/quote.ts";
+import { encodeBase64 } from "../_internal/base64.ts";
 import { encodeFrame, type Framing } from "./_framing.ts";
 import type { TcpPushFormat } from "./serve_tcp_push_options.ts";
 
@@ -58,7 +59,7 @@ export function createRelayFrames(
       if (format === "json") return encodeJson(message);
       const text = typeof message.data === "string"
         ? message.data
-        : message.data.toBase64();
+        : encodeBase64(message.data);
       return encodeFrame(
         text,
         framing,

@@ -7,6 +7,7 @@
 // `_inbox.ts` (unread messages), `_codec_sender.ts` (writing),
 // `_codec_receiver.ts` (reading); this file adds closing and the heartbeat.
 
+import { withResolvers } from "../_internal/resolvers.ts";
 import { cancellableSleep } from "../_internal/sleep.ts";
 import type { ByteDuplex } from "./_byte_io.ts";
 import type { WsCompressor } from "./compressor.ts";
@@ -178,7 +179,7 @@ class CodecConnection extends CodecReceiver implements WsConnection {
 
   get closed(): Promise<WsCloseInfo> {
     if (this._closed === undefined) {
-      const { promise, resolve } = Promise.withResolvers<WsCloseInfo>();
+      const { promise, resolve } = withResolvers<WsCloseInfo>();
       this._closed = promise;
       this._resolveClosed = resolve;
     }

@@ -5,6 +5,7 @@
 // text, jobs kept in order behind compression, one pong at a time, and
 // `bufferedAmount`.
 
+import { type Resolvers, withResolvers } from "../_internal/resolvers.ts";
 import {
   type ByteDuplex,
   type ByteSink,
@@ -145,7 +146,7 @@ export abstract class CodecSender extends Inbox {
    * `send()` calls waiting for `bufferedAmount` to come down (`undefined`
    * rather than empty).
    */
-  protected _drainWaiters: PromiseWithResolvers<void>[] | undefined;
+  protected _drainWaiters: Resolvers<void>[] | undefined;
   /**
    * Jobs waiting behind an asynchronous one (compression, Blob reading;
    * `undefined` rather than empty).
@@ -336,7 +337,7 @@ export abstract class CodecSender extends Inbox {
   /** Runs `job` after every job queued before it. */
   protected _schedule(job: () => void | Promise<void>): Promise<void> | void {
     if (this._busy || this._jobs !== undefined) {
-      const done = Promise.withResolvers<void>();
+      const done = withResolvers<void>();
       (this._jobs ??= new Queue()).push(() => {
         let result: void | Promise<void>;
         try {
@@ -403,7 +404,7 @@ export abstract class CodecSender extends Inbox {
     if (this._state === "closed") {
       return Promise.reject(stateError("closed before the data was sent"));
     }
-    const waiter = Promise.withResolvers<void>();
+    const waiter = withResolvers<void>();
     (this._drainWaiters ??= []).push(waiter);
     return waiter.promise;
   }
@@ -505,7 +506,7 @@ export abstract class CodecSender extends Inbox {
     const payload = code === undefined
       ? EMPTY
       : encodeClosePayload(code, reason);
-    const written = Promise.withResolvers<void>();
+    const written = withResolvers<void>();
     // The frame counts in `bufferedAmount` until written.
     const cost = payload.length + (this._isClient ? 6 : 2) + FRAME_OVERHEAD;
     this._buffered += cost;

@@ -4,6 +4,7 @@
 // a reader takes them (the connection's async iterator, `readable`, each
 // pulling from the same queue).
 
+import { withResolvers } from "../_internal/resolvers.ts";
 import { Queue } from "../_internal/queue.ts";
 import { ignore } from "./_handled.ts";
 import {
@@ -213,7 +214,7 @@ export abstract class Inbox implements IteratorHost {
     // The reader is done with what came before a protocol error.
     if (this._failNow()) return this._take();
     this._unanswered = false;
-    const { promise, resolve } = Promise.withResolvers<MessageResult>();
+    const { promise, resolve } = withResolvers<MessageResult>();
     this._waiting = promise;
     this._resolveWaiting = resolve;
     this._wakeReceiver();

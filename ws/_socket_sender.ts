@@ -5,6 +5,7 @@
 // `maxBufferedBytes` enforced by polling `bufferedAmount` (the platform
 // has no drain event) behind a cheap upper bound of it.
 
+import { type Resolvers, withResolvers } from "../_internal/resolvers.ts";
 import type { WsConnection, WsSendData } from "./connection.ts";
 import { handled, stateError } from "./_handled.ts";
 import { Inbox } from "./_inbox.ts";
@@ -65,11 +66,11 @@ export abstract class SocketSender extends Inbox {
   protected _socket: WebSocket;
   protected _maxBufferedBytes: number;
   /** Made only when send() is called before the socket opened. */
-  protected _openResolvers: PromiseWithResolvers<boolean> | undefined;
+  protected _openResolvers: Resolvers<boolean> | undefined;
   protected _opened: boolean;
   protected _finished = false;
   protected _closing: Promise<void> | undefined;
-  protected _drain: PromiseWithResolvers<void> | undefined;
+  protected _drain: Resolvers<void> | undefined;
   protected _drainTimer: ReturnType<typeof setTimeout> | undefined;
   protected _drainDelay = 1;
   /**
@@ -111,7 +112,7 @@ export abstract class SocketSender extends Inbox {
 
   protected _waitForDrain(): Promise<void> {
     if (this._drain === undefined) {
-      this._drain = Promise.withResolvers<void>();
+      this._drain = withResolvers<void>();
       this._drainDelay = 1;
       this._drainTimer = setTimeout(() => this._pollDrain(), this._drainDelay);
     }
@@ -145,7 +146,7 @@ export abstract class SocketSender extends Inbox {
 
   /** Resolves once the socket opened; rejects if it never does. */
   protected _whenOpen(): Promise<void> {
-    this._openResolvers ??= Promise.withResolvers<boolean>();
+    this._openResolvers ??= withResolvers<boolean>();
     return this._openResolvers.promise.then((open) =>
       open ? undefined : Promise.reject(stateError("did not open"))
     );

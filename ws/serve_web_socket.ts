@@ -4,6 +4,7 @@
 // shutting down. Its options are checked in `_serve_settings.ts`, the
 // handshake on a raw connection is in `_serve_handshake.ts`. Names Deno.
 
+import { withResolvers } from "../_internal/resolvers.ts";
 import type { AcceptWebSocketOptions } from "./accept_web_socket.ts";
 import { admitUpgrade } from "./admit_upgrade.ts";
 import { acceptLoop as runAcceptLoop } from "../_internal/accept_loop.ts";
@@ -314,7 +315,7 @@ export function serveWebSocket<T>(
   const tasks = new Set<Promise<void>>();
   let stopping = false;
   let shutdownPromise: Promise<void> | undefined;
-  const finished = Promise.withResolvers<void>();
+  const finished = withResolvers<void>();
 
   function report(error: unknown): void {
     onError?.(error);
