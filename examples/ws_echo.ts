@@ -20,6 +20,7 @@
  * @module
  */
 
+import { permessageDeflate } from "../ws/deflate.ts";
 import {
   acceptWebSocket,
   type OriginPolicy,
@@ -146,7 +147,7 @@ export function startEcho(args: EchoArgs): EchoServer {
     const server = serveWebSocket({
       port: args.port,
       hostname: "127.0.0.1",
-      deflate: args.deflate,
+      deflate: args.deflate ? permessageDeflate() : false,
       origins: args.origins,
       maxMessageBytes: MAX_MESSAGE_BYTES,
     }, echo);

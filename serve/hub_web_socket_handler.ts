@@ -122,11 +122,12 @@ export type HubWebSocketHandler = (
  * import { Hub } from "@serverpush/serverpush/hub";
  * import { hubWebSocketHandler } from "@serverpush/serverpush/serve";
  * import { connectWebSocket, serveWebSocket } from "@serverpush/serverpush/ws";
+ * import { permessageDeflate } from "@serverpush/serverpush/ws/deflate";
  * import { deepStrictEqual } from "node:assert/strict";
  *
  * const hub = new Hub();
  * const server = serveWebSocket(
- *   { deflate: true, protocols: ["serverpush.v1"] },
+ *   { deflate: permessageDeflate(), protocols: ["serverpush.v1"] },
  *   hubWebSocketHandler(hub, { prefix: "/hub" }),
  * );
  * const client = await connectWebSocket(

@@ -5,23 +5,14 @@
 import { checkPositiveTimeout } from "../_internal/check.ts";
 import type { CodecConnectionOptions } from "./_codec_connection.ts";
 import { checkConnectionOptions } from "./_connection_options.ts";
-import {
-  createDeflateLimiter,
-  type DeflateLimiter,
-} from "./deflate_limiter.ts";
-import type { DeflateOptions } from "./deflate_negotiation.ts";
+import type { WsDeflate } from "./compressor.ts";
+import { checkDeflateOption } from "./_deflate_option.ts";
 import type { HeartbeatOptions } from "./heartbeat.ts";
 import { resolveHeartbeat } from "./_heartbeat.ts";
 import { createHttp1HeadReader, DEFAULT_MAX_HEAD_BYTES } from "./_http1.ts";
-import type { PermessageDeflateOptions } from "./permessage_deflate.ts";
 
 /** Default time for a client to send its whole request head, in ms. */
 const DEFAULT_HANDSHAKE_TIMEOUT = 10_000;
-
-/** permessage-deflate settings: what to negotiate and how to compress. */
-export type DeflateSettings =
-  & DeflateOptions
-  & Omit<PermessageDeflateOptions, "role">;
 
 /** The options {@linkcode resolveServeSettings} reads. */
 export interface ServeSettingsOptions {
@@ -30,7 +21,7 @@ export interface ServeSettingsOptions {
   maxUnreadBytes?: number;
   closeTimeout?: number;
   heartbeat?: HeartbeatOptions | number | false;
-  deflate?: boolean | DeflateSettings;
+  deflate?: WsDeflate | false;
   handshakeTimeout?: number;
   maxHeadBytes?: number;
   cert?: string;
@@ -42,8 +33,7 @@ export interface ServeSettings {
   handshakeTimeout: number;
   maxHeadBytes: number;
   /** `undefined` when deflate is off. */
-  deflate: DeflateSettings | undefined;
-  limiter: DeflateLimiter;
+  deflate: WsDeflate | undefined;
   tls: boolean;
   /** The options every connection gets (limits, timers, heartbeat). */
   connection: Omit<CodecConnectionOptions, "role">;
@@ -68,13 +58,7 @@ export function resolveServeSettings(
   const maxHeadBytes = options.maxHeadBytes ?? DEFAULT_MAX_HEAD_BYTES;
   // Validates maxHeadBytes up front.
   createHttp1HeadReader({ maxHeadBytes });
-  const deflateOption = options.deflate ?? true;
-  const deflate: DeflateSettings | undefined = deflateOption === false
-    ? undefined
-    : deflateOption === true
-    ? {}
-    : deflateOption;
-  const limiter = deflate?.limiter ?? createDeflateLimiter();
+  const deflate = checkDeflateOption("serve WebSocket", options.deflate);
   const tls = options.cert !== undefined && options.key !== undefined;
   if ((options.cert === undefined) !== (options.key === undefined)) {
     throw new TypeError(
@@ -85,7 +69,6 @@ export function resolveServeSettings(
     handshakeTimeout,
     maxHeadBytes,
     deflate,
-    limiter,
     tls,
     connection: {
       ...(options.maxMessageBytes === undefined

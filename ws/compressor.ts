@@ -1,6 +1,8 @@
 // Copyright 2026 the serverpush authors. MIT license.
 // This module is browser compatible.
 
+import type { DeflateOptions, DeflateParams } from "./deflate_negotiation.ts";
+
 /**
  * The per-message compression engine that the message streams use once an
  * extension such as permessage-deflate (RFC 7692) has been negotiated.
@@ -26,4 +28,24 @@ export interface WsCompressor {
     fin: boolean,
     maxBytes: number,
   ): Promise<Uint8Array>;
+}
+
+/**
+ * permessage-deflate for the codec engine, made by `permessageDeflate()`
+ * of `@serverpush/serverpush/ws/deflate` and passed as the `deflate` option
+ * of `serveWebSocket` or `connectWebSocket`: what to
+ * negotiate, and the compressor of each connection that agreed to it. It
+ * lives in its own entry because it needs `node:zlib`, which keeps the rest
+ * of `./ws` loadable in a browser.
+ */
+export interface WsDeflate {
+  /** What to offer (client) or accept (server). */
+  readonly negotiation: DeflateOptions;
+  /**
+   * Makes the compressor of one connection from the agreed parameters.
+   *
+   * @param params The parameters the handshake agreed on.
+   * @param role Which side of the connection this is.
+   */
+  create(params: DeflateParams, role: "server" | "client"): WsCompressor;
 }

@@ -1,6 +1,8 @@
 // Copyright 2026 the serverpush authors. MIT license.
-// The WebSocket client: Deno's native `WebSocket` or serverpush's codec over
-// `Deno.connect` / `Deno.connectTls`. Names Deno.
+// This module is browser compatible.
+// The WebSocket client: the runtime's `WebSocket` or serverpush's codec
+// over TCP (`Deno.connect` on Deno; `node:net` / `node:tls` on Node and Bun,
+// taken from `process.getBuiltinModule` when called, never imported).
 
 import { backoffDelay } from "../_internal/backoff.ts";
 import { checkPositiveTimeout } from "../_internal/check.ts";
@@ -10,10 +12,11 @@ import {
   createClientHandshake,
   verifyClientHandshake,
 } from "./client_handshake.ts";
-import { byteSource, writeAll } from "./_byte_io.ts";
+import { type ByteDuplex, byteSource, writeAll } from "./_byte_io.ts";
+import { nodeDialer } from "./_node_socket.ts";
 import { codecConnection } from "./_codec_connection.ts";
 import type { WsCodec, WsConnection } from "./connection.ts";
-import type { DeflateOptions } from "./deflate_negotiation.ts";
+import type { WsDeflate } from "./compressor.ts";
 import { WsHandshakeError } from "./handshake_error.ts";
 import type { HeartbeatOptions } from "./heartbeat.ts";
 import { resolveHeartbeat } from "./_heartbeat.ts";
@@ -23,10 +26,7 @@ import {
   parseHttp1ResponseHead,
   serializeHttp1RequestHead,
 } from "./_http1.ts";
-import {
-  createPermessageDeflate,
-  type PermessageDeflateOptions,
-} from "./permessage_deflate.ts";
+import { checkDeflateOption } from "./_deflate_option.ts";
 import {
   checkConnectionOptions,
   type SocketConnectionOptions,
@@ -38,14 +38,6 @@ import { type TypedWsConnection, withCodec } from "./typed_connection.ts";
 const DEFAULT_HANDSHAKE_TIMEOUT = 30_000;
 /** Largest response head the codec engine reads, in bytes. */
 const MAX_RESPONSE_HEAD_BYTES = 16 * 1024;
-
-/**
- * permessage-deflate settings of the codec client: what to offer
- * ({@linkcode DeflateOptions}) and how to compress
- * ({@linkcode PermessageDeflateOptions} without the role).
- */
-export interface ConnectWebSocketDeflateOptions
-  extends DeflateOptions, Omit<PermessageDeflateOptions, "role"> {}
 
 /**
  * How {@linkcode connectWebSocket} retries a failed connection attempt:
@@ -86,19 +78,42 @@ export interface ConnectWebSocketTransportOptions {
   caCerts?: string[];
 }
 
+/**
+ * A connected byte stream, such as a `Deno.Conn`: what the `connect` option
+ * of {@linkcode connectWebSocket} resolves with.
+ */
+export interface ConnectWebSocketSocket {
+  /** Bytes from the server. */
+  readonly readable: ReadableStream<Uint8Array>;
+  /** Bytes to the server. */
+  readonly writable: WritableStream<Uint8Array>;
+  /** Closes both directions. */
+  close(): void;
+  /** Ends the sending direction only (TCP FIN), if the transport can. */
+  closeWrite?(): Promise<void>;
+  /** Reads into `p` (as `Deno.Conn.read`), if the transport can. */
+  read?(p: Uint8Array): Promise<number | null>;
+  /** Writes from `p` (as `Deno.Conn.write`), if the transport can. */
+  write?(p: Uint8Array): Promise<number>;
+  /** Turns Nagle's algorithm off, if the transport can. */
+  setNoDelay?(noDelay?: boolean): void;
+}
+
 /** Options for {@linkcode connectWebSocket}. */
 export interface ConnectWebSocketOptions {
   /**
    * Which engine runs the connection:
    *
-   * - `"codec"`: serverpush's own handshake and codec over
-   *   `Deno.connect` / `Deno.connectTls`: permessage-deflate, the heartbeat,
-   *   a hard bound on message size (checked before a message is buffered),
-   *   and reading that pauses while messages are unread.
-   * - `"native"`: Deno's `WebSocket` (no permessage-deflate, no heartbeat;
-   *   messages are checked against `maxMessageBytes` once received).
+   * - `"codec"`: serverpush's own handshake and codec over TCP
+   *   (`Deno.connect` / `Deno.connectTls` on Deno, `node:net` / `node:tls`
+   *   on Node and Bun): permessage-deflate, the heartbeat, a hard bound on
+   *   message size (checked before a message is buffered), and reading
+   *   that pauses while messages are unread.
+   * - `"native"`: the runtime's `WebSocket` (no permessage-deflate, no
+   *   heartbeat; messages are checked against `maxMessageBytes` once
+   *   received). The only engine in a browser.
    *
-   * @default {"codec"}
+   * @default {"codec" where the runtime has TCP sockets, else "native"}
    */
   engine?: "codec" | "native";
   /**
@@ -109,8 +124,9 @@ export interface ConnectWebSocketOptions {
   protocols?: string | readonly string[];
   /**
    * More request headers, such as `Authorization`, `Cookie` or `Origin`.
-   * Both engines send them (Deno's `WebSocket` takes headers as an
-   * extension to the standard). The handshake's own headers (`Upgrade`,
+   * The codec engine sends them; the native engine passes them to the
+   * runtime's `WebSocket` as an extension to the standard that Deno, Bun
+   * and Node take and browsers do not (a browser fails the connection). The handshake's own headers (`Upgrade`,
    * `Connection`, `Sec-WebSocket-*`) may not be set: `TypeError`.
    *
    * @default {undefined}
@@ -153,13 +169,13 @@ export interface ConnectWebSocketOptions {
    */
   closeTimeout?: number;
   /**
-   * Offer permessage-deflate (codec engine only): `true` for the defaults,
-   * or settings. With the native engine only `false` or leaving it out is
-   * allowed (`TypeError` otherwise): Deno's `WebSocket` does not compress.
+   * Offer permessage-deflate (codec engine only): `permessageDeflate()`
+   * from `@serverpush/serverpush/ws/deflate`, which needs `node:zlib`, or
+   * `false`. Leaving it out offers no compression.
    *
-   * @default {true with the codec engine}
+   * @default {false}
    */
-  deflate?: boolean | ConnectWebSocketDeflateOptions;
+  deflate?: WsDeflate | false;
   /**
    * Ping a quiet server and close with 1001 if it does not answer (codec
    * engine only; a WHATWG `WebSocket` cannot send pings, so the native
@@ -195,12 +211,14 @@ export interface ConnectWebSocketOptions {
    */
   caCerts?: string[];
   /**
-   * Stand-in for `Deno.connect` / `Deno.connectTls` (codec engine); unit
-   * tests pass a fake.
+   * Opens the TCP or TLS connection of the codec engine; unit tests pass a
+   * fake, and a `Deno.connect` result fits.
    *
-   * @default {Deno.connect or Deno.connectTls}
+   * @default {Deno.connect or Deno.connectTls on Deno; node:net or node:tls on Node and Bun}
    */
-  connect?: (options: ConnectWebSocketTransportOptions) => Promise<Deno.Conn>;
+  connect?: (
+    options: ConnectWebSocketTransportOptions,
+  ) => Promise<ConnectWebSocketSocket>;
 }
 
 /**
@@ -217,18 +235,46 @@ export interface ConnectTypedWebSocketOptions<T>
   codec: WsCodec<T>;
 }
 
-function defaultConnect(
-  options: ConnectWebSocketTransportOptions,
-): Promise<Deno.Conn> {
-  const { hostname, port } = options;
-  if (options.tls) {
-    return Deno.connectTls({
-      hostname,
-      port,
-      ...(options.caCerts === undefined ? {} : { caCerts: options.caCerts }),
-    });
+/** The part of the `Deno` namespace the codec engine dials with. */
+interface DenoNet {
+  connect(options: {
+    hostname: string;
+    port: number;
+    transport: "tcp";
+  }): Promise<ConnectWebSocketSocket>;
+  connectTls(options: {
+    hostname: string;
+    port: number;
+    caCerts?: string[];
+  }): Promise<ConnectWebSocketSocket>;
+}
+
+/** The dialer of this runtime, or `undefined` where it has no TCP. */
+function platformConnect():
+  | ((options: ConnectWebSocketTransportOptions) => Promise<
+    ConnectWebSocketSocket
+  >)
+  | undefined {
+  // Read by name: a browser has no such global, and this file names none.
+  const deno = (globalThis as Record<string, unknown>)["Deno"] as
+    | DenoNet
+    | undefined;
+  if (deno !== undefined) {
+    return (options) => {
+      const { hostname, port } = options;
+      if (options.tls) {
+        return deno.connectTls({
+          hostname,
+          port,
+          ...(options.caCerts === undefined
+            ? {}
+            : { caCerts: options.caCerts }),
+        });
+      }
+      return deno.connect({ hostname, port, transport: "tcp" });
+    };
   }
-  return Deno.connect({ hostname, port, transport: "tcp" });
+  return nodeDialer();
 }
 
 function abortReason(signal: AbortSignal): unknown {
@@ -246,19 +292,42 @@ function isRetryable(error: unknown): boolean {
     return error.name === "TimeoutError" || error.name === "NetworkError";
   }
   if (error instanceof Error && error.name === "AbortError") return false;
-  // Connection refused or reset, DNS failure, TLS failure, and the like.
-  return error instanceof Deno.errors.ConnectionRefused ||
-    error instanceof Deno.errors.ConnectionReset ||
-    error instanceof Deno.errors.ConnectionAborted ||
-    error instanceof Deno.errors.NotConnected ||
-    error instanceof Deno.errors.TimedOut ||
-    error instanceof Deno.errors.UnexpectedEof ||
-    error instanceof Deno.errors.Interrupted ||
-    error instanceof Deno.errors.BadResource ||
-    error instanceof Deno.errors.AddrNotAvailable ||
-    error instanceof Deno.errors.NotFound ||
-    error instanceof Deno.errors.InvalidData;
+  // Connection refused or reset, DNS failure, TLS failure, and the like:
+  // Deno's error classes by name, Node's by code.
+  if (!(error instanceof Error)) return false;
+  const code = (error as { code?: unknown }).code;
+  return RETRYABLE_ERROR_NAMES.has(error.name) ||
+    (typeof code === "string" && RETRYABLE_ERROR_CODES.has(code));
 }
+
+/** Names of Deno's network errors worth another attempt. */
+const RETRYABLE_ERROR_NAMES: ReadonlySet<string> = new Set([
+  "ConnectionRefused",
+  "ConnectionReset",
+  "ConnectionAborted",
+  "NotConnected",
+  "TimedOut",
+  "UnexpectedEof",
+  "Interrupted",
+  "BadResource",
+  "AddrNotAvailable",
+  "NotFound",
+  "InvalidData",
+]);
+
+/** Node's error codes worth another attempt. */
+const RETRYABLE_ERROR_CODES: ReadonlySet<string> = new Set([
+  "ECONNREFUSED",
+  "ECONNRESET",
+  "ECONNABORTED",
+  "EPIPE",
+  "ETIMEDOUT",
+  "EHOSTUNREACH",
+  "ENETUNREACH",
+  "ENOTFOUND",
+  "EAI_AGAIN",
+  "EADDRNOTAVAIL",
+]);
 
 /** Runs `attempt` under a timeout and the caller's signal. */
 async function bounded<T>(
@@ -317,9 +386,14 @@ async function connectCodec(
   const tls = target.protocol === "https:";
   const hostname = target.hostname.replace(/^\[(.*)\]$/, "$1");
   const port = target.port === "" ? (tls ? 443 : 80) : Number(target.port);
-  const connect = options.connect ?? defaultConnect;
+  const connect = options.connect ?? platformConnect();
+  if (connect === undefined) {
+    throw new TypeError(
+      'Cannot connect WebSocket: engine "codec" needs TCP sockets, which this runtime lacks',
+    );
+  }
   const aborted = whenAborted(signal);
-  let conn: Deno.Conn | undefined;
+  let conn: ConnectWebSocketSocket | undefined;
   try {
     const connecting = connect({
       hostname,
@@ -351,8 +425,9 @@ async function connectCodec(
       while (split === undefined) {
         const value = await Promise.race([reader.read(), aborted.promise]);
         if (value === undefined) {
-          throw new Deno.errors.UnexpectedEof(
+          throw new DOMException(
             "Cannot connect WebSocket: the server closed the connection during the handshake",
+            "NetworkError",
           );
         }
         split = headReader.push(value);
@@ -364,18 +439,15 @@ async function connectCodec(
     if (signal.aborted) throw signal.reason;
     const response = parseHttp1ResponseHead(split.head);
     const result = await verifyClientHandshake(handshake, response);
-    (conn as Partial<Deno.TcpConn>).setNoDelay?.(true);
+    conn.setNoDelay?.(true);
     const deflate = options.deflate;
-    return codecConnection(conn, {
+    return codecConnection(conn as ByteDuplex, {
       role: "client",
       head: split.rest,
       protocol: result.protocol,
       extensions: result.extensions,
       ...(result.deflate === undefined ? {} : {
-        compressor: createPermessageDeflate(result.deflate, {
-          ...(typeof deflate === "object" ? deflate : {}),
-          role: "client",
-        }),
+        compressor: (deflate as WsDeflate).create(result.deflate, "client"),
       }),
       ...limits(options),
       ...(heartbeat === undefined ? {} : { heartbeat }),
@@ -415,16 +487,18 @@ async function connectNative(
   const headers = options.headers === undefined
     ? undefined
     : new Headers(options.headers);
-  // Deno's WebSocket takes an options object with headers (an extension of
-  // the standard); typed here so the file also checks against the DOM lib.
-  const DenoWebSocket = WebSocket as unknown as new (
+  // Deno, Bun and Node take an options object with headers (an extension
+  // of the standard); browsers only the standard form.
+  const ExtendedWebSocket = WebSocket as unknown as new (
     url: string | URL,
     options: { protocols: string[]; headers?: Headers },
   ) => WebSocket;
-  const socket = new DenoWebSocket(url, {
-    protocols: [...handshake.protocols],
-    ...(headers === undefined ? {} : { headers }),
-  });
+  const socket = headers === undefined
+    ? new WebSocket(url, [...handshake.protocols])
+    : new ExtendedWebSocket(url, {
+      protocols: [...handshake.protocols],
+      headers,
+    });
   const connection = socketConnection(socket, limits(options));
   const opened = new Promise<boolean>((resolve) => {
     socket.addEventListener("open", () => resolve(true), { once: true });
@@ -451,8 +525,9 @@ async function connectNative(
 }
 
 /**
- * Opens a WebSocket connection as a client, with Deno's native `WebSocket`
- * or with serverpush's codec over TCP (the default; see
+ * Opens a WebSocket connection as a client, with the runtime's own
+ * `WebSocket` or with serverpush's codec over TCP (the default where the
+ * runtime has TCP sockets: Deno, Node 20 and later, Bun; see
  * {@linkcode ConnectWebSocketOptions.engine}).
  *
  * Resolves once the connection is open. A server that answers with a
@@ -479,7 +554,7 @@ async function connectNative(
  *   for await (const message of connection) await connection.send(message);
  * });
  * const client = await connectWebSocket(`ws://127.0.0.1:${server.addr.port}/`);
- * strictEqual(client.extensions, "permessage-deflate");
+ * strictEqual(client.extensions, "");
  * await client.send("ping?");
  * const reader = client.readable.getReader();
  * strictEqual((await reader.read()).value, "ping?");
@@ -546,7 +621,10 @@ export async function connectWebSocket<T>(
   url: string | URL,
   options: ConnectWebSocketOptions & { codec?: WsCodec<T> } = {},
 ): Promise<WsConnection | TypedWsConnection<T>> {
-  const engine = options.engine ?? "codec";
+  const engine = options.engine ??
+    (options.connect !== undefined || platformConnect() !== undefined
+      ? "codec"
+      : "native");
   if (engine !== "codec" && engine !== "native") {
     throw new TypeError(
       `Cannot connect WebSocket: engine ${
@@ -566,13 +644,13 @@ export async function connectWebSocket<T>(
       }
     }
   }
-  const deflate = options.deflate ?? (engine === "codec");
+  const deflate = checkDeflateOption("connect WebSocket", options.deflate);
   // Validates the URL, subprotocols and headers up front, for both engines.
   let handshake = createClientHandshake(url, {
     ...(options.protocols === undefined
       ? {}
       : { protocols: options.protocols }),
-    deflate: deflate === false ? false : deflate === true ? {} : deflate,
+    deflate: deflate === undefined ? false : deflate.negotiation,
     ...(options.headers === undefined ? {} : { headers: options.headers }),
   });
   const timeout = checkPositiveTimeout(
@@ -626,17 +704,17 @@ export async function connectWebSocket<T>(
       ...(options.protocols === undefined
         ? {}
         : { protocols: options.protocols }),
-      deflate: deflate === false ? false : deflate === true ? {} : deflate,
+      deflate: deflate === undefined ? false : deflate.negotiation,
       ...(options.headers === undefined ? {} : { headers: options.headers }),
     });
   }
 }
 
-function closeQuietly(conn: Deno.Conn): void {
+function closeQuietly(conn: ConnectWebSocketSocket): void {
   try {
     conn.close();
   } catch (error) {
     // Already closed (a cancelled readable closes a Deno connection).
-    if (!(error instanceof Deno.errors.BadResource)) throw error;
+    if (!(error instanceof Error && error.name === "BadResource")) throw error;
   }
 }

@@ -2,7 +2,10 @@
 
 /**
  * WebSocket: the RFC 6455 frame and message codec as Web Streams, the opening
- * handshake, and permessage-deflate (RFC 7692).
+ * handshake, the negotiation of permessage-deflate (RFC 7692; its zlib
+ * engine is the separate entry `./ws/deflate`), and the servers and the
+ * client. Loads in a browser: no module here imports a `node:` module, and
+ * none names `Deno` at import time.
  *
  * @module
  */
@@ -16,7 +19,6 @@ export * from "./check_origin.ts";
 export * from "./client_handshake.ts";
 export * from "./deflate_negotiation.ts";
 export * from "./deflate_limiter.ts";
-export * from "./permessage_deflate.ts";
 export * from "./opcode.ts";
 export * from "./close_code.ts";
 export * from "./protocol_error.ts";

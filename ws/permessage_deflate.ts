@@ -141,7 +141,7 @@ function ignore(): void {}
  *
  * @example Compress and decompress a message
  * ```ts
- * import { createPermessageDeflate } from "@serverpush/serverpush/ws";
+ * import { createPermessageDeflate } from "@serverpush/serverpush/ws/deflate";
  * import { deepStrictEqual } from "node:assert/strict";
  *
  * const params = {

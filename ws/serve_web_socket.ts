@@ -11,13 +11,9 @@ import { acceptLoop as runAcceptLoop } from "../_internal/accept_loop.ts";
 import { byteSource, writeAll } from "./_byte_io.ts";
 import { codecConnection } from "./_codec_connection.ts";
 import type { WsCodec, WsConnection } from "./connection.ts";
-import type { DeflateOptions } from "./deflate_negotiation.ts";
+import type { WsDeflate } from "./compressor.ts";
 import type { HeartbeatOptions } from "./heartbeat.ts";
 import { serializeHttp1ResponseHead } from "./_http1.ts";
-import {
-  createPermessageDeflate,
-  type PermessageDeflateOptions,
-} from "./permessage_deflate.ts";
 import { fitCloseReason } from "./_fit_close_reason.ts";
 import {
   closeQuietly,
@@ -29,14 +25,6 @@ import {
 } from "./_serve_handshake.ts";
 import { resolveServeSettings } from "./_serve_settings.ts";
 import { type TypedWsConnection, withCodec } from "./typed_connection.ts";
-
-/**
- * permessage-deflate settings of {@linkcode serveWebSocket}: what to
- * negotiate ({@linkcode DeflateOptions}) and how to compress
- * ({@linkcode PermessageDeflateOptions} without the role).
- */
-export interface ServeWebSocketDeflateOptions
-  extends DeflateOptions, Omit<PermessageDeflateOptions, "role"> {}
 
 /** Where {@linkcode serveWebSocket} asks its `listen` function to listen. */
 export interface ServeWebSocketListenOptions {
@@ -125,14 +113,14 @@ export interface ServeWebSocketOptions
    */
   heartbeat?: HeartbeatOptions | number | false;
   /**
-   * permessage-deflate (RFC 7692): `true` for the defaults, settings, or
-   * `false` to refuse it. The server's connections share one
-   * {@linkcode DeflateLimiter} (10 operations at a time) unless `limiter`
-   * gives another.
+   * permessage-deflate (RFC 7692): `permessageDeflate()` from
+   * `@serverpush/serverpush/ws/deflate` (which needs `node:zlib`, so it is
+   * not part of this entry), or `false`. Leaving it out refuses
+   * compression: pass it to compress.
    *
-   * @default {true}
+   * @default {false}
    */
-  deflate?: boolean | ServeWebSocketDeflateOptions;
+  deflate?: WsDeflate | false;
   /**
    * Milliseconds a client has, from connecting, to send its whole request
    * head (the TLS handshake included); slower clients are disconnected, so
@@ -208,7 +196,8 @@ function defaultListen(options: ServeWebSocketListenOptions): Deno.Listener {
 /**
  * Serves WebSockets on raw TCP (or TLS) with serverpush's codec engine:
  * its own HTTP/1.1 handshake and RFC 6455 codec over `Deno.listen`, with
- * permessage-deflate (which Deno's own server does not offer).
+ * permessage-deflate when `deflate` is given (which Deno's own server does
+ * not offer).
  *
  * Each connection goes through the same policy as
  * {@linkcode acceptWebSocket} ({@linkcode admitUpgrade}): a request that is
@@ -298,7 +287,7 @@ export function serveWebSocket<T>(
   handler: Handler<WsConnection> | Handler<TypedWsConnection<T>>,
 ): WebSocketServer {
   const settings = resolveServeSettings(options);
-  const deflateOptions = settings.deflate;
+  const deflate = settings.deflate;
   const onError = options.onError;
   const codec = options.codec;
 
@@ -421,7 +410,7 @@ export function serveWebSocket<T>(
         ...(options.protocols === undefined
           ? {}
           : { protocols: options.protocols }),
-        deflate: deflateOptions === undefined ? false : deflateOptions,
+        deflate: deflate === undefined ? false : deflate.negotiation,
       });
     } catch (error) {
       report(error);
@@ -465,11 +454,7 @@ export function serveWebSocket<T>(
       protocol: admission.protocol,
       extensions: admission.extensions,
       ...(admission.deflate === undefined ? {} : {
-        compressor: createPermessageDeflate(admission.deflate, {
-          ...deflateOptions,
-          role: "server",
-          limiter: settings.limiter,
-        }),
+        compressor: deflate!.create(admission.deflate, "server"),
       }),
       ...settings.connection,
       remoteAddr: { hostname: remote.hostname, port: remote.port },

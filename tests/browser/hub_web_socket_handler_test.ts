@@ -6,6 +6,7 @@
 // `new WebSocket(url, "serverpush.v1")` gets permessage-deflate, subscribes
 // and receives a published message.
 
+import { permessageDeflate } from "../../ws/deflate.ts";
 import { deepStrictEqual, ok } from "node:assert/strict";
 import { browserTest, chromiumSkipReason } from "./_chromium.ts";
 import { Hub } from "../../hub/mod.ts";
@@ -70,7 +71,11 @@ browserTest(
     );
     const origin = `http://127.0.0.1:${pages.addr.port}`;
     const server = serveWebSocket(
-      { deflate: true, protocols: ["serverpush.v1"], origins: [origin] },
+      {
+        deflate: permessageDeflate(),
+        protocols: ["serverpush.v1"],
+        origins: [origin],
+      },
       hubWebSocketHandler(hub, { prefix: "/hub" }),
     );
     try {

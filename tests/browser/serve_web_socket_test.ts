@@ -7,6 +7,7 @@
 // and echoes compressed and small messages; the Origin policy refuses the
 // page (served from another port, so another origin) unless it is allowed.
 
+import { permessageDeflate } from "../../ws/deflate.ts";
 import { deepStrictEqual, ok, strictEqual } from "node:assert/strict";
 import { browserTest, chromiumSkipReason } from "./_chromium.ts";
 import {
@@ -134,7 +135,10 @@ browserTest(
   async ({ page }) => {
     await using s = servers((origin) => ({
       origins: [origin],
-      deflate: { serverNoContextTakeover: true, clientNoContextTakeover: true },
+      deflate: permessageDeflate({
+        serverNoContextTakeover: true,
+        clientNoContextTakeover: true,
+      }),
     }));
     await page.goto(s.pageUrl);
     const outcome = await page.evaluate(roundTrip, s.wsUrl);

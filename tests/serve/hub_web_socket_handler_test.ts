@@ -2,6 +2,7 @@
 // hubWebSocketHandler on the codec engine (serveWebSocket), with the npm
 // `ws` client: permessage-deflate, one topic with resume, serverpush.v1.
 
+import { permessageDeflate } from "../../ws/deflate.ts";
 import { deepStrictEqual, ok, strictEqual, throws } from "node:assert/strict";
 import { Hub } from "../../hub/mod.ts";
 import { hubWebSocketHandler } from "../../serve/mod.ts";
@@ -15,7 +16,7 @@ function serveHub(
   options: HubWebSocketHandlerOptions = {},
 ): WebSocketServer {
   return serveWebSocket(
-    { deflate: true, protocols: ["serverpush.v1"] },
+    { deflate: permessageDeflate(), protocols: ["serverpush.v1"] },
     hubWebSocketHandler(hub, { prefix: "/hub", ...options }),
   );
 }

@@ -10,7 +10,8 @@ import {
 } from "node:assert/strict";
 import type { ByteDuplex } from "../../ws/_byte_io.ts";
 import { codecConnection } from "../../ws/_codec_connection.ts";
-import { createPermessageDeflate, type DeflateParams } from "../../ws/mod.ts";
+import type { DeflateParams } from "../../ws/mod.ts";
+import { createPermessageDeflate } from "../../ws/deflate.ts";
 import { closeOf, duplexPair, rawPeer } from "./_duplex.ts";
 
 const text = new TextEncoder();

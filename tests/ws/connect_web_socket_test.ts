@@ -2,6 +2,7 @@
 // connectWebSocket (both engines) against the `ws` server from npm running
 // in this process, a bare Deno.upgradeWebSocket server, and our own server.
 
+import { permessageDeflate } from "../../ws/deflate.ts";
 import {
   deepStrictEqual as assertEquals,
   ok,
@@ -211,12 +212,19 @@ for (const engine of ENGINES) {
   });
 
   Deno.test(`connectWebSocket (${engine}) talks to serveWebSocket`, async () => {
-    await using server = serveWebSocket({}, async (connection) => {
-      for await (const message of connection) await connection.send(message);
-    });
+    await using server = serveWebSocket(
+      { deflate: permessageDeflate() },
+      async (connection) => {
+        for await (const message of connection) {
+          await connection.send(message);
+        }
+      },
+    );
     const client = await connectWebSocket(
       `ws://127.0.0.1:${server.addr.port}/`,
-      { engine },
+      engine === "codec"
+        ? { engine, deflate: permessageDeflate() }
+        : { engine },
     );
     strictEqual(
       client.extensions,
@@ -239,6 +247,27 @@ for (const engine of ENGINES) {
   });
 }
 
+Deno.test("connectWebSocket offers no compression without a deflate option", async () => {
+  await using server = await startWsServer({ perMessageDeflate: true });
+  const client = await connectWebSocket(server.url);
+  strictEqual(client.extensions, "");
+  assertEquals(server.extensions, [""]);
+  await client.close(1000);
+});
+
+Deno.test("connectWebSocket refuses deflate settings without permessageDeflate", async () => {
+  for (const deflate of [true, { serverNoContextTakeover: true }]) {
+    await rejects(
+      connectWebSocket("ws://127.0.0.1:1/", {
+        deflate: deflate as unknown as false,
+      }),
+      (error) =>
+        error instanceof TypeError &&
+        error.message.includes('"@serverpush/serverpush/ws/deflate"'),
+    );
+  }
+});
+
 Deno.test("connectWebSocket (codec) negotiates permessage-deflate with the ws server", async (t) => {
   const cases: [
     string,
@@ -246,21 +275,26 @@ Deno.test("connectWebSocket (codec) negotiates permessage-deflate with the ws se
     ConnectWebSocketOptions,
     string,
   ][] = [
-    ["with context takeover", {}, {}, "permessage-deflate"],
+    [
+      "with context takeover",
+      {},
+      { deflate: permessageDeflate() },
+      "permessage-deflate",
+    ],
     [
       "without context takeover, asked by the server",
       { serverNoContextTakeover: true, clientNoContextTakeover: true },
-      {},
+      { deflate: permessageDeflate() },
       "permessage-deflate; server_no_context_takeover; client_no_context_takeover",
     ],
     [
       "without context takeover, asked by the client",
       {},
       {
-        deflate: {
+        deflate: permessageDeflate({
           serverNoContextTakeover: true,
           clientNoContextTakeover: true,
-        },
+        }),
       },
       "permessage-deflate; server_no_context_takeover; client_no_context_takeover",
     ],
@@ -401,7 +435,7 @@ Deno.test("connectWebSocket fails with a TimeoutError after handshakeTimeout", a
 Deno.test("connectWebSocket refuses options the native engine cannot honour", async (t) => {
   for (
     const options of [
-      { deflate: true },
+      { deflate: permessageDeflate() },
       { heartbeat: 1000 },
       { caCerts: ["pem"] },
     ] as ConnectWebSocketOptions[]
@@ -558,13 +592,21 @@ Deno.test({
   ignore: !hasOpenssl,
   async fn(): Promise<void> {
     const { ca, cert, key } = await testCertificate();
-    await using server = serveWebSocket({ cert, key }, async (connection) => {
-      for await (const message of connection) await connection.send(message);
-    });
+    await using server = serveWebSocket(
+      { cert, key, deflate: permessageDeflate() },
+      async (connection) => {
+        for await (const message of connection) {
+          await connection.send(message);
+        }
+      },
+    );
     const url = `wss://localhost:${server.addr.port}/`;
     // Without the certificate the TLS handshake fails.
     await rejects(connectWebSocket(url));
-    const client = await connectWebSocket(url, { caCerts: [ca] });
+    const client = await connectWebSocket(url, {
+      caCerts: [ca],
+      deflate: permessageDeflate(),
+    });
     strictEqual(client.extensions, "permessage-deflate");
     await client.send("secure ".repeat(500));
     for await (const message of client) {

@@ -2,6 +2,7 @@
 // serveWebSocket (the codec engine's server) on real loopback TCP, against
 // the `ws` client from npm, Deno's WebSocket and raw TCP clients.
 
+import { permessageDeflate } from "../../ws/deflate.ts";
 import {
   deepStrictEqual as assertEquals,
   ok,
@@ -132,7 +133,7 @@ Deno.test("serveWebSocket negotiates permessage-deflate with the ws client", asy
   ];
   for (const [name, perMessageDeflate, expected] of cases) {
     await t.step(name, async () => {
-      await using server = start({});
+      await using server = start({ deflate: permessageDeflate() });
       const client = wsClient(server.url, {
         perMessageDeflate: { threshold: 0, ...perMessageDeflate },
       });
@@ -153,14 +154,18 @@ Deno.test("serveWebSocket negotiates permessage-deflate with the ws client", asy
   }
 });
 
-Deno.test("serveWebSocket sends no extension when deflate is off", async () => {
-  await using server = start({ deflate: false });
-  const client = wsClient(server.url, { perMessageDeflate: true });
-  await client.opened;
-  strictEqual(client.extensions, "");
-  strictEqual((await server.connection(0)).extensions, "");
-  client.close(1000);
-  await client.closed;
+Deno.test("serveWebSocket sends no extension when deflate is off or left out", async (t) => {
+  for (const options of [{ deflate: false as const }, {}]) {
+    await t.step(JSON.stringify(options), async () => {
+      await using server = start(options);
+      const client = wsClient(server.url, { perMessageDeflate: true });
+      await client.opened;
+      strictEqual(client.extensions, "");
+      strictEqual((await server.connection(0)).extensions, "");
+      client.close(1000);
+      await client.closed;
+    });
+  }
 });
 
 Deno.test("serveWebSocket closes with 1009 on a message over maxMessageBytes", async () => {
