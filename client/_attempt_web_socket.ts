@@ -6,6 +6,7 @@
 import { decodeBase64 } from "../_internal/base64.ts";
 import { truncate } from "../_internal/truncate.ts";
 import type { AttemptContext, AttemptOutcome } from "./_transport_attempt.ts";
+import type { ClientWebSocket } from "./client_web_socket.ts";
 import type { PollingEvent } from "../polling/connect_polling.ts";
 
 /** Close codes after which a socket that never delivered is not "cut". */
@@ -89,9 +90,21 @@ export function attemptWebSocket(
   const { signal, firstByteTimeout } = context;
   if (signal.aborted) return Promise.resolve({ kind: "closed" });
   return new Promise((resolve, reject) => {
-    let socket: WebSocket;
+    const WebSocketClass = context.WebSocket;
+    if (WebSocketClass === undefined) {
+      resolve({
+        kind: "failed",
+        reason:
+          "Cannot open WebSocket: this runtime has no WebSocket class (pass CodecWebSocket from @serverpush/serverpush/ws as the WebSocket option)",
+        retryable: false,
+      });
+      return;
+    }
+    let socket: ClientWebSocket;
     try {
-      socket = new WebSocket(webSocketUrl(context.url, context.since));
+      socket = new WebSocketClass(
+        String(webSocketUrl(context.url, context.since)),
+      );
     } catch (error) {
       resolve({
         kind: "failed",
@@ -126,7 +139,7 @@ export function attemptWebSocket(
       context.setSender((text) => socket.send(text));
     };
 
-    socket.onmessage = (event: MessageEvent): void => {
+    socket.onmessage = (event: { readonly data: unknown }): void => {
       if (fatal !== undefined || signal.aborted) return;
       working = true;
       clearTimeout(timer);
@@ -149,7 +162,7 @@ export function attemptWebSocket(
       }
     };
 
-    socket.onclose = (event: CloseEvent): void => {
+    socket.onclose = (event: { readonly code: number }): void => {
       clearTimeout(timer);
       signal.removeEventListener("abort", stop);
       context.setSender(undefined);

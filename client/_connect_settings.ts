@@ -2,6 +2,7 @@
 // This module is browser compatible.
 // Private: `connect`'s options, checked once and with their defaults.
 
+import type { ClientWebSocketClass } from "./client_web_socket.ts";
 import { checkDuration, checkPositiveInteger } from "../_internal/check.ts";
 import { truncate } from "../_internal/truncate.ts";
 import type { PollingFetch } from "../polling/connect_polling.ts";
@@ -29,6 +30,8 @@ export interface ConnectSettings {
   readonly onError: ((error: Error) => void) | undefined;
   readonly headers: HeadersInit | undefined;
   readonly fetch: PollingFetch;
+  /** The WebSocket class, or `undefined` where the runtime has none. */
+  readonly WebSocket: ClientWebSocketClass | undefined;
 }
 
 const DEFAULT_TRANSPORTS: readonly PushTransport[] = Object.freeze([
@@ -152,5 +155,6 @@ export function resolveConnectSettings(
     onError,
     headers,
     fetch: options.fetch ?? ((input, init) => fetch(input, init)),
+    WebSocket: options.WebSocket ?? globalThis.WebSocket,
   };
 }

@@ -3,6 +3,7 @@
 // Private: what `connect` gives one attempt at one transport, and what the
 // attempt says when it ends.
 
+import type { ClientWebSocketClass } from "./client_web_socket.ts";
 import type { PollingEvent, PollingFetch } from "../polling/connect_polling.ts";
 
 /**
@@ -36,6 +37,8 @@ export interface AttemptContext {
   readonly headers: HeadersInit | undefined;
   /** The `fetch` for HTTP requests. */
   readonly fetch: PollingFetch;
+  /** The WebSocket class, or `undefined` where the runtime has none. */
+  readonly WebSocket: ClientWebSocketClass | undefined;
   /** Largest SSE event or polling response, in bytes. */
   readonly maxMessageBytes: number;
   /**

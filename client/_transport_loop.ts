@@ -37,6 +37,7 @@ function attempt(
     firstByteTimeout: settings.firstByteTimeout,
     headers: settings.headers,
     fetch: settings.fetch,
+    WebSocket: settings.WebSocket,
     maxMessageBytes: settings.maxMessageBytes,
     deliver: (event) => queue.deliver(event),
     room: () => queue.room(),

@@ -2,6 +2,7 @@
 // This module is browser compatible.
 
 import type { PollingFetch } from "../polling/connect_polling.ts";
+import type { ClientWebSocketClass } from "./client_web_socket.ts";
 import type { PushTransport, PushTransportChange } from "./push_transport.ts";
 
 /**
@@ -76,6 +77,16 @@ export interface ConnectOptions {
    * @default {undefined}
    */
   signal?: AbortSignal;
+  /**
+   * The WebSocket class of the WebSocket transport. Where the runtime has
+   * none (Node 20), pass `CodecWebSocket` from `@serverpush/serverpush/ws`
+   * (serverpush's codec engine over `node:net`; it is not built in, so a
+   * browser bundle of this entry stays small). Without any, the WebSocket
+   * transport fails at once and the client falls back to the next one.
+   *
+   * @default {globalThis.WebSocket}
+   */
+  WebSocket?: ClientWebSocketClass;
   /**
    * The `fetch` for SSE, polling and `POST` requests, for instance one
    * that adds authentication.

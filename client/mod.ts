@@ -35,6 +35,7 @@
  * @module
  */
 
+export type * from "./client_web_socket.ts";
 export * from "./connect.ts";
 export * from "./connect_options.ts";
 export * from "./push_client.ts";
