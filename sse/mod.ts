@@ -1,4 +1,5 @@
 // Copyright 2026 the serverpush authors. MIT license.
+// This module is browser compatible.
 
 /**
  * Server-Sent Events: the `text/event-stream` codec as Web Streams, a

@@ -870,6 +870,89 @@ export async function checkDocLint(root: string): Promise<string[]> {
 }
 
 // ---------------------------------------------------------------------------
+// Rule 5: browser entries load in a browser
+// ---------------------------------------------------------------------------
+
+/** An entry of `deno.json` `exports` that must load in a browser. */
+export interface BrowserEntry {
+  /** The subpath, as in `deno.json` `exports`. */
+  readonly entry: string;
+  /**
+   * Whether every file of its import graph must carry the browser header
+   * (and so pass the DOM-only type-check); otherwise only `node:` imports
+   * are refused (`./ws` holds servers that name `Deno` inside functions,
+   * never at import time).
+   */
+  readonly everyFileMarked: boolean;
+}
+
+/** The entries that load in a browser (the Chromium tests load them). */
+export const BROWSER_ENTRIES: readonly BrowserEntry[] = [
+  { entry: "./client", everyFileMarked: true },
+  { entry: "./sse", everyFileMarked: true },
+  { entry: "./message", everyFileMarked: true },
+  { entry: "./ws", everyFileMarked: false },
+];
+
+/**
+ * Rule 5, graph part: each file an entry reaches (itself included) that
+ * imports a `node:` module, statically or through `import()`, or, for an
+ * entry whose files must all be marked, lacks the browser header. `entries`
+ * gives each entry's file; `marked` lists the files with the header.
+ */
+export function checkBrowserEntries(
+  graph: ImportGraph,
+  entries: readonly (BrowserEntry & { readonly file: string })[],
+  marked: ReadonlySet<string>,
+): string[] {
+  const violations: string[] = [];
+  for (const { entry, file, everyFileMarked } of entries) {
+    for (const [reached, path] of [...reachable(graph, file)].sort()) {
+      const via = path.length > 1 ? ` (through ${path.join(" -> ")})` : "";
+      for (const specifier of graph.external.get(reached) ?? []) {
+        if (specifier.startsWith("node:")) {
+          violations.push(
+            `browser entry ${entry}: ${reached} imports "${specifier}"${via}`,
+          );
+        }
+      }
+      if (everyFileMarked && !marked.has(reached)) {
+        violations.push(
+          `browser entry ${entry}: ${reached} lacks "${BROWSER_HEADER}"${via}`,
+        );
+      }
+    }
+  }
+  return violations;
+}
+
+/**
+ * Rule 5: the {@linkcode BROWSER_ENTRIES} that `deno.json` exports load in
+ * a browser, on the import graph `deno info --json` reads.
+ */
+export async function checkBrowserEntriesIn(root: string): Promise<string[]> {
+  const config = JSON.parse(await Deno.readTextFile(`${root}/deno.json`)) as {
+    exports?: Record<string, string>;
+  };
+  const exports = typeof config.exports === "object" ? config.exports : {};
+  const entries = BROWSER_ENTRIES.flatMap((browserEntry) => {
+    const target = exports[browserEntry.entry];
+    return target === undefined
+      ? []
+      : [{ ...browserEntry, file: target.replace(/^\.\//, "") }];
+  });
+  if (entries.length === 0) return [];
+  const graph = await importGraph(root);
+  const marked = new Set<string>();
+  for (const file of graph.edges.keys()) {
+    if (hasBrowserHeader(await Deno.readTextFile(`${root}/${file}`))) {
+      marked.add(file);
+    }
+  }
+  return checkBrowserEntries(graph, entries, marked);
+}
+
+// ---------------------------------------------------------------------------
 // All checks
 // ---------------------------------------------------------------------------
 
@@ -881,7 +964,7 @@ export interface ArchitectureCheck {
   run(root: string): Promise<string[]>;
 }
 
-/** The four checks, in order. */
+/** The five checks, in order. */
 export const ARCHITECTURE_CHECKS: readonly ArchitectureCheck[] = [
   {
     name: "no circular imports between library files",
@@ -898,5 +981,9 @@ export const ARCHITECTURE_CHECKS: readonly ArchitectureCheck[] = [
   {
     name: "each exports entry passes deno doc --lint alone",
     run: checkDocLint,
+  },
+  {
+    name: "browser entries load in a browser",
+    run: checkBrowserEntriesIn,
   },
 ];

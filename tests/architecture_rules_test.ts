@@ -5,6 +5,7 @@
 import assert from "node:assert/strict";
 import {
   ARCHITECTURE_CHECKS,
+  checkBrowserEntries,
   checkBrowserGraph,
   checkCircles,
   checkLayers,
@@ -197,6 +198,42 @@ Deno.test("checkBrowserGraph() follows imports to node: modules and to Deno", ()
   ]);
 });
 
+Deno.test("checkBrowserEntries() follows an entry's imports to node: modules and unmarked files", () => {
+  const graph = graphFrom({
+    "client/mod.ts": ["client/connect.ts"],
+    "client/connect.ts": ["ws/dial.ts", "message/m.ts"],
+    "ws/dial.ts": [],
+    "message/m.ts": [],
+    "ws/mod.ts": ["ws/server.ts"],
+    "ws/server.ts": ["ws/zlib.ts"],
+    "ws/zlib.ts": [],
+  }, {
+    external: {
+      "ws/dial.ts": ["node:net"],
+      "ws/zlib.ts": ["node:zlib", "npm:x@1"],
+    },
+  });
+  const marked = new Set(["client/mod.ts", "client/connect.ts", "ws/dial.ts"]);
+  assert.deepEqual(
+    checkBrowserEntries(graph, [
+      { entry: "./client", file: "client/mod.ts", everyFileMarked: true },
+      { entry: "./ws", file: "ws/mod.ts", everyFileMarked: false },
+    ], marked),
+    [
+      'browser entry ./client: message/m.ts lacks "// This module is browser compatible." (through client/mod.ts -> client/connect.ts -> message/m.ts)',
+      'browser entry ./client: ws/dial.ts imports "node:net" (through client/mod.ts -> client/connect.ts -> ws/dial.ts)',
+      'browser entry ./ws: ws/zlib.ts imports "node:zlib" (through ws/mod.ts -> ws/server.ts -> ws/zlib.ts)',
+    ],
+  );
+  // Unmarked files are fine in an entry that only refuses node: imports.
+  assert.deepEqual(
+    checkBrowserEntries(graph, [
+      { entry: "./message", file: "message/m.ts", everyFileMarked: false },
+    ], marked),
+    [],
+  );
+});
+
 Deno.test("parseCheckErrors() and parseDocLintErrors() read the tools' output", () => {
   const check = [
     "TS2304 [ERROR]: Cannot find name 'Deno'. Do you need to change your target library?",
@@ -263,10 +300,17 @@ const BROWSER = "// This module is browser compatible.\n";
 Deno.test("the checks find every kind of violation in a real tree", async () => {
   const root = await writeTree({
     "deno.json": JSON.stringify({
-      exports: { ".": "./mod.ts", "./hub": "./hub/mod.ts" },
+      exports: {
+        ".": "./mod.ts",
+        "./hub": "./hub/mod.ts",
+        "./message": "./message/mod.ts",
+      },
     }),
     "mod.ts": "/**\n * Root.\n * @module\n */\n\n/** One. */\n" +
       "export const one: number = 1;\n",
+    "message/mod.ts": "/**\n * Message.\n * @module\n */\n\n" +
+      "/** Loads zlib. */\nexport function load(): Promise<unknown> {\n" +
+      '  return import("node:zlib");\n}\n',
     "hub/mod.ts": "/**\n * Hub.\n * @module\n */\n" +
       'import type { Options } from "./_options.ts";\n\n' +
       "/** Makes. */\nexport function make(options: Options): number {\n" +
@@ -293,6 +337,7 @@ Deno.test("the checks find every kind of violation in a real tree", async () => 
       "hub/_options.ts",
       "hub/hub.ts",
       "hub/mod.ts",
+      "message/mod.ts",
       "mod.ts",
       "polling/poll.ts",
       "tcp/net.ts",
@@ -305,7 +350,7 @@ Deno.test("the checks find every kind of violation in a real tree", async () => 
     );
     assert.deepEqual(graph.external.get("tcp/net.ts"), ["node:buffer"]);
 
-    const [circles, layers, browser, docLint] = await Promise.all(
+    const [circles, layers, browser, docLint, entries] = await Promise.all(
       ARCHITECTURE_CHECKS.map((check) => check.run(root)),
     );
     assert.deepEqual(circles, [
@@ -347,6 +392,10 @@ Deno.test("the checks find every kind of violation in a real tree", async () => 
     assert.deepEqual(docLint, [
       "doc lint: hub/mod.ts alone: private-type-ref: public type 'make' references private type 'Options' (hub/mod.ts:8)",
     ]);
+    assert.deepEqual(entries, [
+      'browser entry ./message: message/mod.ts imports "node:zlib"',
+      'browser entry ./message: message/mod.ts lacks "// This module is browser compatible."',
+    ]);
   } finally {
     await Deno.remove(root, { recursive: true });
   }
@@ -355,8 +404,15 @@ Deno.test("the checks find every kind of violation in a real tree", async () => 
 Deno.test("the checks pass on a real tree that keeps the rules", async () => {
   const root = await writeTree({
     "deno.json": JSON.stringify({
-      exports: { ".": "./mod.ts", "./serve": "./serve/mod.ts" },
+      exports: {
+        ".": "./mod.ts",
+        "./serve": "./serve/mod.ts",
+        "./message": "./message/mod.ts",
+      },
     }),
+    "message/mod.ts": "// Copyright.\n" + BROWSER +
+      "/**\n * Message.\n * @module\n */\n" +
+      'export { type Message, format } from "./message.ts";\n',
     "mod.ts": "// Copyright.\n" + BROWSER + "/**\n * Root.\n * @module\n */\n" +
       'export { type Message, format } from "./message/message.ts";\n',
     "message/message.ts": BROWSER +

@@ -44,6 +44,10 @@ import {
 } from "./permessage_deflate.ts";
 
 export * from "./permessage_deflate.ts";
+// The types its signatures use, also exported by `./ws`.
+export type { WsCompressor, WsDeflate } from "./compressor.ts";
+export type { DeflateLimiter } from "./deflate_limiter.ts";
+export type { DeflateOptions, DeflateParams } from "./deflate_negotiation.ts";
 
 /**
  * Settings of {@linkcode permessageDeflate}: what to negotiate
