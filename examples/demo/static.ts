@@ -1,8 +1,9 @@
 // Copyright 2026 the serverpush authors. MIT license.
 
 /**
- * Serves the demo page's files from `examples/public/`. Only the files listed
- * here are served, so no request path can reach anything else on disk.
+ * Serves the demo page's files from `examples/public/`, and the prebuilt
+ * client `dist/client.js` as `/client.js`. Only the files listed here are
+ * served, so no request path can reach anything else on disk.
  *
  * @module
  */
@@ -36,6 +37,8 @@ export const PUBLIC_FILES: Readonly<Record<string, string>> = Object.freeze({
   "/websocketd.js": "websocketd.js",
   "/hub.html": "hub.html",
   "/hub.js": "hub.js",
+  "/client.html": "client.html",
+  "/client.js": "../../dist/client.js",
 });
 
 /**
