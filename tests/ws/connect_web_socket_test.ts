@@ -343,6 +343,43 @@ Deno.test("connectWebSocket (codec) fails with the status of a refused handshake
   await server.shutdown();
 });
 
+Deno.test("connectWebSocket retries Node's network errors by code, and not other errors", async () => {
+  await using server = serveWebSocket({}, async (connection) => {
+    await connection.closed;
+  });
+  let attempts = 0;
+  const client = await connectWebSocket(
+    `ws://127.0.0.1:${server.addr.port}/`,
+    {
+      reconnect: { retry: 1, maxRetry: 2 },
+      connect: (options) => {
+        attempts++;
+        return attempts === 1
+          ? Promise.reject(
+            Object.assign(new Error("connect ECONNREFUSED"), {
+              code: "ECONNREFUSED",
+            }),
+          )
+          : Deno.connect({ hostname: options.hostname, port: options.port });
+      },
+    },
+  );
+  strictEqual(attempts, 2);
+  await client.close(1000);
+  let refusals = 0;
+  await rejects(
+    connectWebSocket(`ws://127.0.0.1:${server.addr.port}/`, {
+      reconnect: { retry: 1 },
+      connect: () => {
+        refusals++;
+        return Promise.reject(new Error("not a network error"));
+      },
+    }),
+    { message: "not a network error" },
+  );
+  strictEqual(refusals, 1);
+});
+
 Deno.test("connectWebSocket retries a 503 with reconnect until the server accepts", async () => {
   let attempts = 0;
   const server = Deno.serve(
