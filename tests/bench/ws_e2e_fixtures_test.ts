@@ -3,11 +3,11 @@
 import { ok, strictEqual } from "node:assert/strict";
 import { E2E_SIZES, makeE2eMessage } from "../../bench/_ws_e2e_fixtures.ts";
 import {
-  createPermessageDeflate,
   encodeFrame,
   WsFrameDecoderStream,
   WsMessageDecoderStream,
 } from "../../ws/mod.ts";
+import { createPermessageDeflate } from "../../ws/deflate.ts";
 
 Deno.test("makeE2eMessage is deterministic ASCII of the exact size that decodes as a text message", async (t) => {
   for (const bytes of E2E_SIZES) {
