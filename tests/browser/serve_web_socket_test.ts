@@ -114,7 +114,10 @@ const EXPECTED_ECHOES = ["big", "small", 50_000, "big", "small", 100_000];
 browserTest(
   "serveWebSocket negotiates permessage-deflate with context takeover with Chromium",
   async ({ page }) => {
-    await using s = servers((origin) => ({ origins: [origin] }));
+    await using s = servers((origin) => ({
+      origins: [origin],
+      deflate: permessageDeflate(),
+    }));
     await page.goto(s.pageUrl);
     const outcome = await page.evaluate(roundTrip, s.wsUrl);
     deepStrictEqual(outcome, {
