@@ -46,3 +46,4 @@ export type { HeartbeatOptions } from "../ws/heartbeat.ts";
 export type { IframeStreamOptions } from "../polling/iframe_stream.ts";
 export type { LongPollOptions } from "../polling/long_poll.ts";
 export type { PollOptions } from "../polling/poll.ts";
+export * from "./serve.ts";

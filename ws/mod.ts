@@ -41,3 +41,4 @@ export type * from "./heartbeat.ts";
 export * from "./accept_web_socket.ts";
 export * from "./serve_web_socket.ts";
 export * from "./connect_web_socket.ts";
+export * from "./upgrade_provider.ts";

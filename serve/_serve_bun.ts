@@ -1,0 +1,123 @@
+// Copyright 2026 the serverpush authors. MIT license.
+// Adapter, private: `serve` on Bun, over `Bun.serve`. WebSockets run on
+// Bun's own engine (its `ServerWebSocket`, seen as a WHATWG `WebSocket`):
+// Bun gives a handler no raw socket for our codec engine, and its
+// `node:http` layer does not hand upgraded sockets over either.
+
+import {
+  provideWebSocketUpgrade,
+  type WebSocketUpgradeProvider,
+} from "../ws/upgrade_provider.ts";
+import type { Server } from "./serve.ts";
+import { isUpgrade, respond, type ServeSettings } from "./_serve_options.ts";
+import { Live } from "./_live.ts";
+import { type BunServerWebSocket, BunSocket } from "./_bun_socket.ts";
+
+/** `Bun.serve`'s server, as far as used. */
+interface BunServer {
+  readonly port: number;
+  readonly hostname: string;
+  upgrade(
+    request: Request,
+    options: { headers?: HeadersInit; data: BunSocket },
+  ): boolean;
+  stop(closeActiveConnections?: boolean): Promise<void>;
+}
+
+/** `Bun.serve`, as far as used. */
+type BunServe = (options: Record<string, unknown>) => BunServer;
+
+/** Bun's queue per socket, past which it would drop or close. */
+const BACKPRESSURE_LIMIT = 64 * 1024 * 1024;
+
+/** Serves `handler` with `Bun.serve`. */
+export function serveBun(
+  settings: ServeSettings,
+  handler: (request: Request) => Response | Promise<Response>,
+): Promise<Server> {
+  const bun = (globalThis as unknown as { Bun: { serve: BunServe } }).Bun;
+  const live = new Live();
+  let server!: BunServer;
+
+  const provider: WebSocketUpgradeProvider = {
+    upgrade(request, acceptance) {
+      const socket = new BunSocket(request.url, acceptance.protocol);
+      const headers: Record<string, string> = {};
+      if (acceptance.protocol !== "") {
+        headers["sec-websocket-protocol"] = acceptance.protocol;
+      }
+      if (!server.upgrade(request, { headers, data: socket })) {
+        throw new TypeError("Cannot accept WebSocket: Bun refused the upgrade");
+      }
+      // Bun answers the 101 itself once the handler returns nothing.
+      return { response: UPGRADED, socket: socket as unknown as WebSocket };
+    },
+    accepted: (connection) => live.connection(connection),
+  };
+
+  server = bun.serve({
+    port: settings.port,
+    hostname: settings.hostname,
+    ...(settings.tls === undefined ? {} : { tls: settings.tls }),
+    maxRequestBodySize: settings.maxRequestBodyBytes,
+    // Bun closes a connection idle for 10 s by default: streams such as
+    // SSE stay quiet for longer.
+    idleTimeout: 0,
+    error(error: unknown) {
+      settings.report(error);
+      return new Response("Cannot handle request: internal error", {
+        status: 500,
+      });
+    },
+    async fetch(request: Request): Promise<Response | undefined> {
+      if (isUpgrade(request)) provideWebSocketUpgrade(request, provider);
+      const task = respond(handler, request, settings);
+      live.track(task);
+      const response = await task;
+      return response === UPGRADED ? undefined : response;
+    },
+    websocket: {
+      open: (ws: BunServerWebSocket) => ws.data.opened(ws),
+      message: (ws: BunServerWebSocket, message: string | Uint8Array) =>
+        ws.data.received(message),
+      close: (ws: BunServerWebSocket, code: number, reason: string) =>
+        ws.data.closed(code, reason),
+      perMessageDeflate: settings.deflate !== undefined,
+      backpressureLimit: BACKPRESSURE_LIMIT,
+      closeOnBackpressureLimit: false,
+      // acceptWebSocket applies maxMessageBytes itself, after Bun.
+      maxPayloadLength: 64 * 1024 * 1024,
+      idleTimeout: 120,
+      sendPings: true,
+    },
+  });
+  const addr = { hostname: settings.hostname, port: server.port };
+
+  let stopped: Promise<void> | undefined;
+  let finish!: () => void;
+  const finished = new Promise<void>((resolve) => finish = resolve);
+  const shutdown = (): Promise<void> =>
+    stopped ??= (async () => {
+      settings.signal?.removeEventListener("abort", shutdown);
+      live.end();
+      await Promise.all(
+        [...live.connections].map((connection) => connection.closed),
+      );
+      await server.stop(true);
+      await live.settled();
+      finish();
+    })();
+  if (settings.signal?.aborted) void shutdown();
+  else settings.signal?.addEventListener("abort", shutdown, { once: true });
+  settings.onListen?.(addr);
+  return Promise.resolve({
+    addr,
+    runtime: "bun",
+    shutdown,
+    finished,
+    [Symbol.asyncDispose]: shutdown,
+  });
+}
+
+/** The response a handler returns for an upgrade Bun has taken over. */
+const UPGRADED = new Response(null, { status: 200 });

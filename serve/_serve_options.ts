@@ -1,0 +1,133 @@
+// Copyright 2026 the serverpush authors. MIT license.
+// Private: the options of `serve`, checked once, with their defaults.
+
+import { checkByteLimit, checkPositiveTimeout } from "../_internal/check.ts";
+import type { ServeWebSocketDeflateOptions } from "../ws/serve_web_socket.ts";
+import type { ServeAddr, ServeOptions } from "./serve.ts";
+
+/** What every runtime's server reads. */
+export interface ServeSettings {
+  port: number;
+  hostname: string;
+  signal: AbortSignal | undefined;
+  onListen: ((addr: ServeAddr) => void) | undefined;
+  report: (error: unknown) => void;
+  tls: { cert: string; key: string } | undefined;
+  maxRequestBodyBytes: number;
+  maxHeaderBytes: number;
+  headersTimeout: number;
+  /** `undefined` when permessage-deflate is off. */
+  deflate: ServeWebSocketDeflateOptions | undefined;
+}
+
+const WHAT = "serve";
+
+/**
+ * Checks `options` and fills in the defaults.
+ *
+ * @throws {TypeError} If only one of `cert` and `key` is given.
+ * @throws {RangeError} If a limit is out of range.
+ */
+export function checkServeOptions(options: ServeOptions): ServeSettings {
+  if ((options.cert === undefined) !== (options.key === undefined)) {
+    throw new TypeError("Cannot serve: cert and key must be given together");
+  }
+  const port = options.port ?? 8000;
+  if (!Number.isInteger(port) || port < 0 || port > 65535) {
+    throw new RangeError(`Cannot serve: port ${port} is not 0 to 65535`);
+  }
+  const onError = options.onError;
+  const deflate = options.deflate ?? true;
+  return {
+    port,
+    hostname: options.hostname ?? "0.0.0.0",
+    signal: options.signal,
+    onListen: options.onListen,
+    report: (error) => onError?.(error),
+    tls: options.cert === undefined
+      ? undefined
+      : { cert: options.cert, key: options.key! },
+    maxRequestBodyBytes: checkByteLimit(
+      WHAT,
+      "maxRequestBodyBytes",
+      options.maxRequestBodyBytes ?? 16 * 1024 * 1024,
+    ),
+    maxHeaderBytes: checkByteLimit(
+      WHAT,
+      "maxHeaderBytes",
+      options.maxHeaderBytes ?? 16 * 1024,
+    ),
+    headersTimeout: checkPositiveTimeout(
+      WHAT,
+      "headersTimeout",
+      options.headersTimeout ?? 60_000,
+    ),
+    deflate: deflate === false ? undefined : deflate === true ? {} : deflate,
+  };
+}
+
+/**
+ * The 413 for a request whose `Content-Length` exceeds the limit, or
+ * `undefined` when it does not.
+ */
+export function refuseLargeBody(
+  request: Request,
+  maxRequestBodyBytes: number,
+): Response | undefined {
+  const length = Number(request.headers.get("content-length") ?? 0);
+  if (!(length > maxRequestBodyBytes)) return undefined;
+  return new Response(
+    `Cannot read request body: ${length} bytes exceed maxRequestBodyBytes of ${maxRequestBodyBytes}`,
+    {
+      status: 413,
+      headers: { "content-type": "text/plain; charset=utf-8" },
+    },
+  );
+}
+
+/** The 500 answered when the handler throws. */
+export function internalError(): Response {
+  return new Response("Cannot handle request: internal error", {
+    status: 500,
+    headers: { "content-type": "text/plain; charset=utf-8" },
+  });
+}
+
+/** Runs `handler`, turning what it throws into a reported 500. */
+export async function respond(
+  handler: (request: Request) => Response | Promise<Response>,
+  request: Request,
+  settings: ServeSettings,
+): Promise<Response> {
+  const refused = refuseLargeBody(request, settings.maxRequestBodyBytes);
+  if (refused !== undefined) return refused;
+  try {
+    return await handler(request);
+  } catch (error) {
+    settings.report(error);
+    return internalError();
+  }
+}
+
+/** A promise and its settle functions (Node 20 lacks `Promise.withResolvers`). */
+export interface Deferred<T> {
+  promise: Promise<T>;
+  resolve: (value: T) => void;
+  reject: (error: unknown) => void;
+}
+
+/** Makes a {@linkcode Deferred}. */
+export function deferred<T>(): Deferred<T> {
+  let resolve!: (value: T) => void;
+  let reject!: (error: unknown) => void;
+  const promise = new Promise<T>((ok, fail) => {
+    resolve = ok;
+    reject = fail;
+  });
+  return { promise, resolve, reject };
+}
+
+/** Whether the request asks to upgrade the connection. */
+export function isUpgrade(request: Request): boolean {
+  return request.headers.has("upgrade");
+}
