@@ -42,11 +42,10 @@ export function serveBun(
   const provider: WebSocketUpgradeProvider = {
     upgrade(request, acceptance) {
       const socket = new BunSocket(request.url, acceptance.protocol);
-      const headers: Record<string, string> = {};
-      if (acceptance.protocol !== "") {
-        headers["sec-websocket-protocol"] = acceptance.protocol;
-      }
-      if (!server.upgrade(request, { headers, data: socket })) {
+      // Bun computes the accept key and the extensions itself, and answers
+      // the first subprotocol offered (a second Sec-WebSocket-Protocol
+      // header would make clients fail the connection).
+      if (!server.upgrade(request, { data: socket })) {
         throw new TypeError("Cannot accept WebSocket: Bun refused the upgrade");
       }
       // Bun answers the 101 itself once the handler returns nothing.
@@ -100,10 +99,12 @@ export function serveBun(
     stopped ??= (async () => {
       settings.signal?.removeEventListener("abort", shutdown);
       live.end();
+      // Bun's `stop()` does not settle while WebSockets are open: wait for
+      // their close handshakes first (each bounded by its closeTimeout).
       await Promise.all(
         [...live.connections].map((connection) => connection.closed),
       );
-      await server.stop(true);
+      void server.stop(true);
       await live.settled();
       finish();
     })();
