@@ -8,7 +8,7 @@ import {
   provideWebSocketUpgrade,
   type WebSocketUpgradeProvider,
 } from "../ws/upgrade_provider.ts";
-import type { Server } from "./serve.ts";
+import type { Server } from "./server.ts";
 import { isUpgrade, respond, type ServeSettings } from "./_serve_options.ts";
 import { Live } from "./_live.ts";
 import { type BunServerWebSocket, BunSocket } from "./_bun_socket.ts";
@@ -37,7 +37,8 @@ export function serveBun(
 ): Promise<Server> {
   const bun = (globalThis as unknown as { Bun: { serve: BunServe } }).Bun;
   const live = new Live();
-  let server!: BunServer;
+  // What the handler returns for an upgrade Bun has taken over.
+  const upgraded = new Response(null, { status: 200 });
 
   const provider: WebSocketUpgradeProvider = {
     upgrade(request, acceptance) {
@@ -49,12 +50,12 @@ export function serveBun(
         throw new TypeError("Cannot accept WebSocket: Bun refused the upgrade");
       }
       // Bun answers the 101 itself once the handler returns nothing.
-      return { response: UPGRADED, socket: socket as unknown as WebSocket };
+      return { response: upgraded, socket: socket as unknown as WebSocket };
     },
     accepted: (connection) => live.connection(connection),
   };
 
-  server = bun.serve({
+  const server: BunServer = bun.serve({
     port: settings.port,
     hostname: settings.hostname,
     ...(settings.tls === undefined ? {} : { tls: settings.tls }),
@@ -73,7 +74,7 @@ export function serveBun(
       const task = respond(handler, request, settings);
       live.track(task);
       const response = await task;
-      return response === UPGRADED ? undefined : response;
+      return response === upgraded ? undefined : response;
     },
     websocket: {
       open: (ws: BunServerWebSocket) => ws.data.opened(ws),
@@ -119,6 +120,3 @@ export function serveBun(
     [Symbol.asyncDispose]: shutdown,
   });
 }
-
-/** The response a handler returns for an upgrade Bun has taken over. */
-const UPGRADED = new Response(null, { status: 200 });

@@ -7,7 +7,7 @@ import {
   provideWebSocketUpgrade,
   type WebSocketUpgradeProvider,
 } from "../ws/upgrade_provider.ts";
-import type { Server } from "./serve.ts";
+import type { Server } from "./server.ts";
 import {
   deferred,
   isUpgrade,

@@ -3,7 +3,7 @@
 
 import { checkByteLimit, checkPositiveTimeout } from "../_internal/check.ts";
 import type { ServeWebSocketDeflateOptions } from "../ws/serve_web_socket.ts";
-import type { ServeAddr, ServeOptions } from "./serve.ts";
+import type { ServeAddr, ServeOptions } from "./serve_options.ts";
 
 /** What every runtime's server reads. */
 export interface ServeSettings {

@@ -1,4 +1,5 @@
 // Copyright 2026 the serverpush authors. MIT license.
+// deno-lint-ignore-file no-console -- prints why the Bun tests are skipped
 // `serve` with a hub handler on the real runtimes: the same fixture runs on
 // Deno (from source), Node and Bun (a `deno bundle` output), and real
 // clients drive every transport: POST publish, long polling, SSE, a
