@@ -72,18 +72,33 @@ export function stoppable(response: Response, live: Live): Response {
     }
   };
   live.streams.add(stop);
+  // One read of the original body is kept going while the runtime writes
+  // the last chunk, so that a body that fails meanwhile (such as the hub
+  // cutting off a client that does not read) fails this one at once.
+  let ahead: Promise<ReadableStreamReadResult<Uint8Array>> | undefined;
   const stream = new ReadableStream<Uint8Array>({
     start(c) {
       controller = c;
     },
     async pull(c) {
-      const { done, value } = await reader.read();
+      const read = ahead ?? reader.read();
+      ahead = undefined;
+      const { done, value } = await read;
       if (done) {
         live.streams.delete(stop);
         c.close();
-      } else {
-        c.enqueue(value);
+        return;
       }
+      c.enqueue(value);
+      ahead = reader.read();
+      ahead.catch((error) => {
+        live.streams.delete(stop);
+        try {
+          c.error(error);
+        } catch {
+          // Closed already.
+        }
+      });
     },
     cancel(reason) {
       live.streams.delete(stop);

@@ -41,6 +41,8 @@ export interface NodeIncomingMessage {
 /** `http.ServerResponse`, as far as used. */
 export interface NodeServerResponse {
   readonly writableFinished: boolean;
+  readonly writableNeedDrain: boolean;
+  readonly writableEnded: boolean;
   readonly destroyed: boolean;
   on(event: string, listener: NodeListener): this;
   once(event: string, listener: NodeListener): this;

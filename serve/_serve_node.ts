@@ -134,26 +134,25 @@ export function serveNode(
     }
     res.flushHeaders();
     const reader = body.getReader();
-    const stop = (): void => void reader.cancel().catch(ignore);
+    const stop = (): void => {
+      reader.cancel().catch(ignore);
+      // A client that does not read would hold the response open.
+      if (res.writableNeedDrain) res.destroy();
+    };
     signal.addEventListener("abort", stop, { once: true });
     live.streams.add(stop);
     try {
-      while (!signal.aborted) {
-        const { done, value } = await reader.read();
-        if (done) {
-          res.end();
-          return;
-        }
-        if (!res.write(value)) await drained(res);
-      }
-    } catch (error) {
-      settings.report(error);
+      await pump(res, reader, signal);
+    } catch {
+      // The body failed (a source cutting off a slow client fails its
+      // stream on purpose): the client sees the connection drop, as on
+      // Deno.
       res.destroy();
     } finally {
       live.streams.delete(stop);
       signal.removeEventListener("abort", stop);
       // A stream stopped by shutdown ends the response cleanly.
-      if (!res.writableFinished && !res.destroyed) res.end();
+      if (!res.writableEnded && !res.destroyed) res.end();
     }
   }
 
@@ -339,6 +338,58 @@ async function writeRaw(socket: NodeSocket, response: Response): Promise<void> {
   );
   if (body.length > 0) socket.write(body);
   socket.end();
+}
+
+/** How long an ended response may wait for a client that does not read. */
+const END_TIMEOUT = 5_000;
+/** Chunks of a body read ahead while the client does not take them. */
+const MAX_AHEAD = 4;
+
+/**
+ * Copies a body to `res` as fast as the client takes it. While Node's
+ * buffer is full, up to {@linkcode MAX_AHEAD} chunks are read ahead, so that
+ * a source that ends or fails meanwhile (such as the hub cutting off a
+ * slow reader) is noticed: a failure drops the connection, an end is
+ * written and the connection dropped if the client has not taken it
+ * within {@linkcode END_TIMEOUT}. A read that fails throws.
+ */
+async function pump(
+  res: NodeServerResponse,
+  reader: ReadableStreamDefaultReader<Uint8Array>,
+  signal: AbortSignal,
+): Promise<void> {
+  const ahead: Uint8Array[] = [];
+  while (!signal.aborted && !res.destroyed) {
+    const waiting = res.writableNeedDrain;
+    if (!waiting && ahead.length > 0) {
+      res.write(ahead.shift()!);
+      continue;
+    }
+    if (waiting && ahead.length >= MAX_AHEAD) {
+      await drained(res);
+      continue;
+    }
+    const read = reader.read();
+    const result = waiting
+      ? await Promise.race([drained(res).then(() => undefined), read]) ??
+        await read
+      : await read;
+    if (result.done) {
+      for (const chunk of ahead) res.write(chunk);
+      if (res.writableNeedDrain) endSoon(res);
+      else res.end();
+      return;
+    }
+    if (res.writableNeedDrain || ahead.length > 0) ahead.push(result.value);
+    else res.write(result.value);
+  }
+}
+
+/** Ends `res`, and drops it if the client has not taken it in time. */
+function endSoon(res: NodeServerResponse): void {
+  res.end();
+  const timer = setTimeout(() => res.destroy(), END_TIMEOUT);
+  res.once("close", () => clearTimeout(timer));
 }
 
 /** Resolves once `res` wants more, or is gone. */

@@ -9,7 +9,7 @@ import { rssOf } from "../abuse/_harness.ts";
 export type Runtime = "deno" | "node" | "bun";
 
 /** The pinned Bun, run through npx. */
-export const BUN_VERSION = "1.3.5";
+export const BUN_VERSION = "1.4.5";
 
 const FIXTURE = new URL("./fixtures/serve_fixture.ts", import.meta.url);
 
