@@ -161,6 +161,18 @@ async function transports(
     await response.body?.cancel();
   });
 
+  if (server.runtime !== "deno") {
+    await t.step(
+      "acceptWebSocket on a request serve did not register fails with a TypeError that names serve",
+      async () => {
+        const response = await fetch(`${base}/bare-accept`);
+        const text = await response.text();
+        ok(text.startsWith("TypeError: Cannot accept WebSocket"), text);
+        ok(text.includes("serve()"), text);
+      },
+    );
+  }
+
   await t.step("shutdown closes WebSockets with 1001 and exits", async () => {
     const socket = new WebSocket(`${ws}/last`);
     await opened(socket);
