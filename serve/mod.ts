@@ -9,7 +9,8 @@
  * policy, a Host allow-list and bounded queues.
  * {@linkcode hubWebSocketHandler} serves the WebSocket part over a
  * connection of any engine, such as `serveWebSocket`'s codec engine with
- * permessage-deflate.
+ * permessage-deflate. {@linkcode serve} runs such a handler on Deno, Node
+ * and Bun alike.
  *
  * @example Serve a hub and publish to it
  * ```ts

@@ -202,9 +202,18 @@ export interface AcceptWebSocketResult<C> {
 }
 
 /**
- * Accepts a WebSocket on `Deno.serve` (the native engine), behind the
- * server's policy: the handshake is validated, then the Origin policy and
- * `authorize` run, and only then does `Deno.upgradeWebSocket` upgrade.
+ * Accepts a WebSocket inside a request handler, behind the server's policy:
+ * the handshake is validated, then the Origin policy and `authorize` run,
+ * and only then is the request upgraded.
+ *
+ * The upgrade is the one the server registered for the request with
+ * {@linkcode provideWebSocketUpgrade}: `serve` (from the serve entry) does
+ * so on Deno, Node (serverpush's codec engine over the socket, with
+ * permessage-deflate) and Bun (Bun's engine). Without one, on Deno it is
+ * `Deno.upgradeWebSocket` (so a plain `Deno.serve` works); elsewhere it
+ * throws a `TypeError` that says to use `serve`. The options and the
+ * limits below apply on every engine; where they say "Deno's socket", the
+ * same holds for Bun's.
  *
  * Always return `response` from the handler. The connection opens once
  * Deno has sent it; `send()` called before that waits. See
@@ -222,7 +231,8 @@ export interface AcceptWebSocketResult<C> {
  * @returns The response and, when accepted, the connection.
  * @throws {RangeError} If a limit or the heartbeat is out of range.
  * @throws {TypeError} If `protocols` holds a non-token or the Origin
- * allow-list a string that is not a URL.
+ * allow-list a string that is not a URL, or if the request cannot be
+ * upgraded on this runtime (Node or Bun without `serve`).
  * @throws {unknown} Whatever `authorize` throws.
  *
  * @example An echo server
