@@ -9,7 +9,12 @@ import {
   type WebSocketUpgradeProvider,
 } from "../ws/upgrade_provider.ts";
 import type { Server } from "./server.ts";
-import { isUpgrade, respond, type ServeSettings } from "./_serve_options.ts";
+import {
+  isUpgrade,
+  respond,
+  running,
+  type ServeSettings,
+} from "./_serve_options.ts";
 import { Live } from "./_live.ts";
 import { type BunServerWebSocket, BunSocket } from "./_bun_socket.ts";
 
@@ -93,30 +98,14 @@ export function serveBun(
   });
   const addr = { hostname: settings.hostname, port: server.port };
 
-  let stopped: Promise<void> | undefined;
-  let finish!: () => void;
-  const finished = new Promise<void>((resolve) => finish = resolve);
-  const shutdown = (): Promise<void> =>
-    stopped ??= (async () => {
-      settings.signal?.removeEventListener("abort", shutdown);
-      live.end();
-      // Bun's `stop()` does not settle while WebSockets are open: wait for
-      // their close handshakes first (each bounded by its closeTimeout).
-      await Promise.all(
-        [...live.connections].map((connection) => connection.closed),
-      );
-      void server.stop(true);
-      await live.settled();
-      finish();
-    })();
-  if (settings.signal?.aborted) void shutdown();
-  else settings.signal?.addEventListener("abort", shutdown, { once: true });
-  settings.onListen?.(addr);
-  return Promise.resolve({
-    addr,
-    runtime: "bun",
-    shutdown,
-    finished,
-    [Symbol.asyncDispose]: shutdown,
-  });
+  return Promise.resolve(running(settings, "bun", addr, async () => {
+    live.end();
+    // Bun's `stop()` does not settle while WebSockets are open: wait for
+    // their close handshakes first (each bounded by its closeTimeout).
+    await Promise.all(
+      [...live.connections].map((connection) => connection.closed),
+    );
+    void server.stop(true);
+    await live.settled();
+  }));
 }

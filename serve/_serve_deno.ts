@@ -9,9 +9,9 @@ import {
 } from "../ws/upgrade_provider.ts";
 import type { Server } from "./server.ts";
 import {
-  deferred,
   isUpgrade,
   respond,
+  running,
   type ServeSettings,
 } from "./_serve_options.ts";
 import { Live, stoppable } from "./_live.ts";
@@ -37,7 +37,6 @@ export function serveDeno(
     },
     accepted: (connection) => live.connection(connection),
   };
-  const listening = deferred<Server>();
   const server = Deno.serve({
     port: settings.port,
     hostname: settings.hostname,
@@ -57,23 +56,9 @@ export function serveDeno(
   const netAddr = server.addr as Deno.NetAddr;
   const addr = { hostname: netAddr.hostname, port: netAddr.port };
 
-  let stopped: Promise<void> | undefined;
-  const shutdown = (): Promise<void> =>
-    stopped ??= (async () => {
-      settings.signal?.removeEventListener("abort", shutdown);
-      live.end();
-      await server.shutdown();
-      await live.settled();
-    })();
-  if (settings.signal?.aborted) void shutdown();
-  else settings.signal?.addEventListener("abort", shutdown, { once: true });
-  settings.onListen?.(addr);
-  listening.resolve({
-    addr,
-    runtime: "deno",
-    shutdown,
-    finished: server.finished.then(() => stopped),
-    [Symbol.asyncDispose]: shutdown,
-  });
-  return listening.promise;
+  return Promise.resolve(running(settings, "deno", addr, async () => {
+    live.end();
+    await server.shutdown();
+    await live.settled();
+  }));
 }

@@ -18,6 +18,7 @@ import {
   deferred,
   internalError,
   respond,
+  running,
   type ServeSettings,
 } from "./_serve_options.ts";
 import { Live } from "./_live.ts";
@@ -205,24 +206,19 @@ export function serveNode(
   }
 
   const listening = deferred<Server>();
-  let stopped: Promise<void> | undefined;
-  const finished = deferred<void>();
-  const shutdown = (): Promise<void> =>
-    stopped ??= (async () => {
-      settings.signal?.removeEventListener("abort", shutdown);
-      const closed = new Promise<void>((resolve) =>
-        server.close(() => resolve())
-      );
-      server.closeIdleConnections();
-      live.end();
-      await live.settled();
-      server.closeAllConnections();
-      await closed;
-      finished.resolve();
-    })();
+  const stop = async (): Promise<void> => {
+    const closed = new Promise<void>((resolve) =>
+      server.close(() => resolve())
+    );
+    server.closeIdleConnections();
+    live.end();
+    await live.settled();
+    server.closeAllConnections();
+    await closed;
+  };
 
   server.once("error", (error: unknown) => {
-    if (stopped === undefined) listening.reject(error);
+    listening.reject(error);
   });
   server.listen(settings.port, settings.hostname, () => {
     const address = server.address();
@@ -234,16 +230,7 @@ export function serveNode(
       ? `[${settings.hostname}]`
       : settings.hostname;
     origin = `${scheme}://${host}:${port}`;
-    if (settings.signal?.aborted) void shutdown();
-    else settings.signal?.addEventListener("abort", shutdown, { once: true });
-    settings.onListen?.(addr);
-    listening.resolve({
-      addr,
-      runtime: "node",
-      shutdown,
-      finished: finished.promise,
-      [Symbol.asyncDispose]: shutdown,
-    });
+    listening.resolve(running(settings, "node", addr, stop));
   });
   return listening.promise;
 }

@@ -4,6 +4,7 @@
 import { checkByteLimit, checkPositiveTimeout } from "../_internal/check.ts";
 import type { ServeWebSocketDeflateOptions } from "../ws/serve_web_socket.ts";
 import type { ServeAddr, ServeOptions } from "./serve_options.ts";
+import type { Server } from "./server.ts";
 
 /** What every runtime's server reads. */
 export interface ServeSettings {
@@ -130,4 +131,36 @@ export function deferred<T>(): Deferred<T> {
 /** Whether the request asks to upgrade the connection. */
 export function isUpgrade(request: Request): boolean {
   return request.headers.has("upgrade");
+}
+
+/**
+ * The {@linkcode Server} of a runtime's server that listens at `addr`:
+ * `shutdown` runs `stop` once (also when `settings.signal` aborts), and
+ * `onListen` is called.
+ */
+export function running(
+  settings: ServeSettings,
+  runtime: Server["runtime"],
+  addr: ServeAddr,
+  stop: () => Promise<void>,
+): Server {
+  let stopped: Promise<void> | undefined;
+  const finished = deferred<void>();
+  const signal = settings.signal;
+  const shutdown = (): Promise<void> =>
+    stopped ??= (async () => {
+      signal?.removeEventListener("abort", shutdown);
+      await stop();
+      finished.resolve();
+    })();
+  if (signal?.aborted) void shutdown();
+  else signal?.addEventListener("abort", shutdown, { once: true });
+  settings.onListen?.(addr);
+  return {
+    addr,
+    runtime,
+    shutdown,
+    finished: finished.promise,
+    [Symbol.asyncDispose]: shutdown,
+  };
 }
