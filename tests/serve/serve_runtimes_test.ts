@@ -6,7 +6,7 @@
 // one-topic WebSocket and a serverpush.v1 WebSocket (npm `ws`, which offers
 // permessage-deflate), TLS, and shutdown.
 
-import { deepStrictEqual, ok, strictEqual } from "node:assert/strict";
+import { deepStrictEqual, ok, rejects, strictEqual } from "node:assert/strict";
 import WebSocket from "ws";
 import {
   bunUnavailable,
@@ -145,6 +145,23 @@ async function transports(
       });
       socket.close(1000);
       await closedWith(socket);
+    },
+  );
+
+  await t.step(
+    "a request's signal aborts when its client goes away",
+    async () => {
+      const controller = new AbortController();
+      const hanging = fetch(`${base}/hang`, { signal: controller.signal });
+      await new Promise((resolve) => setTimeout(resolve, 300));
+      controller.abort();
+      await rejects(hanging);
+      let aborts = "0";
+      for (let i = 0; i < 50 && aborts === "0"; i++) {
+        await new Promise((resolve) => setTimeout(resolve, 100));
+        aborts = await (await fetch(`${base}/aborts`)).text();
+      }
+      strictEqual(aborts, "1");
     },
   );
 
