@@ -9,7 +9,8 @@
  * policy, a Host allow-list and bounded queues.
  * {@linkcode hubWebSocketHandler} serves the WebSocket part over a
  * connection of any engine, such as `serveWebSocket`'s codec engine with
- * permessage-deflate.
+ * permessage-deflate. {@linkcode serve} runs such a handler on Deno, Node
+ * and Bun alike.
  *
  * @example Serve a hub and publish to it
  * ```ts
@@ -46,3 +47,11 @@ export type { HeartbeatOptions } from "../ws/heartbeat.ts";
 export type { IframeStreamOptions } from "../polling/iframe_stream.ts";
 export type { LongPollOptions } from "../polling/long_poll.ts";
 export type { PollOptions } from "../polling/poll.ts";
+export * from "./serve.ts";
+export type * from "./serve_options.ts";
+export type * from "./server.ts";
+export type { WsCompressor, WsDeflate } from "../ws/compressor.ts";
+export type {
+  DeflateOptions,
+  DeflateParams,
+} from "../ws/deflate_negotiation.ts";

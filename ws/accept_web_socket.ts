@@ -1,7 +1,12 @@
 // Copyright 2026 the serverpush authors. MIT license.
-// The native WebSocket engine: the only file of this engine that names Deno.
+// Accepting a WebSocket inside a request handler: on the upgrade that the
+// server registered for the request (`serve` on Node and Bun, see
+// `upgrade_provider.ts`), else on `Deno.upgradeWebSocket`, the only place
+// of the native engine that names Deno.
 
 import type { WsCodec, WsConnection } from "./connection.ts";
+import type { WsCompressor } from "./compressor.ts";
+import type { UpgradeAcceptance } from "./server_handshake.ts";
 import { admitUpgrade, type AuthorizeUpgrade } from "./admit_upgrade.ts";
 import type { AllowedHosts } from "./check_host.ts";
 import type { OriginPolicy } from "./check_origin.ts";
@@ -12,6 +17,13 @@ import {
   type SocketConnectionOptions,
 } from "./_connection_options.ts";
 import { socketConnection } from "./_socket_connection.ts";
+import { codecConnection } from "./_codec_connection.ts";
+import type { ByteDuplex } from "./_byte_io.ts";
+import {
+  findWebSocketUpgradeProvider,
+  type ProvidedUpgrade,
+  type WebSocketUpgradeProvider,
+} from "./upgrade_provider.ts";
 import { type TypedWsConnection, withCodec } from "./typed_connection.ts";
 
 /**
@@ -190,9 +202,18 @@ export interface AcceptWebSocketResult<C> {
 }
 
 /**
- * Accepts a WebSocket on `Deno.serve` (the native engine), behind the
- * server's policy: the handshake is validated, then the Origin policy and
- * `authorize` run, and only then does `Deno.upgradeWebSocket` upgrade.
+ * Accepts a WebSocket inside a request handler, behind the server's policy:
+ * the handshake is validated, then the Origin policy and `authorize` run,
+ * and only then is the request upgraded.
+ *
+ * The upgrade is the one the server registered for the request with
+ * {@linkcode provideWebSocketUpgrade}: `serve` (from the serve entry) does
+ * so on Deno, Node (serverpush's codec engine over the socket, with
+ * permessage-deflate) and Bun (Bun's engine). Without one, on Deno it is
+ * `Deno.upgradeWebSocket` (so a plain `Deno.serve` works); elsewhere it
+ * throws a `TypeError` that says to use `serve`. The options and the
+ * limits below apply on every engine; where they say "Deno's socket", the
+ * same holds for Bun's.
  *
  * Always return `response` from the handler. The connection opens once
  * Deno has sent it; `send()` called before that waits. See
@@ -210,7 +231,8 @@ export interface AcceptWebSocketResult<C> {
  * @returns The response and, when accepted, the connection.
  * @throws {RangeError} If a limit or the heartbeat is out of range.
  * @throws {TypeError} If `protocols` holds a non-token or the Origin
- * allow-list a string that is not a URL.
+ * allow-list a string that is not a URL, or if the request cannot be
+ * upgraded on this runtime (Node or Bun without `serve`).
  * @throws {unknown} Whatever `authorize` throws.
  *
  * @example An echo server
@@ -313,6 +335,9 @@ export async function acceptWebSocket<T>(
   }
   checkConnectionOptions(connectionOptions);
 
+  const provider = options.upgrade === undefined
+    ? findWebSocketUpgradeProvider(request)
+    : undefined;
   const admission = await admitUpgrade(request, {
     ...(options.origins === undefined ? {} : { origins: options.origins }),
     ...(options.allowedHosts === undefined
@@ -324,32 +349,72 @@ export async function acceptWebSocket<T>(
     ...(options.protocols === undefined
       ? {}
       : { protocols: options.protocols }),
+    deflate: provider?.deflate?.options ?? false,
   });
   if (admission instanceof Response) {
     return { response: admission, connection: undefined };
   }
 
-  const upgrade = options.upgrade ?? Deno.upgradeWebSocket;
-  const { response, socket } = upgrade(request, {
-    idleTimeout: heartbeat === undefined
-      ? 0
-      : (heartbeat.interval + heartbeat.timeout) / 1000,
-  });
-  // The chosen subprotocol goes on the 101 response here rather than through
-  // Deno's `protocol` option: Deno looks for it in the offer split on exactly
-  // ", " and throws when a client writes "a,b" (the `ws` client does). Deno's
-  // server-side socket.protocol reads "" either way, so the connection
-  // reports the chosen one itself.
-  if (admission.protocol !== "") {
-    response.headers.set("sec-websocket-protocol", admission.protocol);
-  }
+  const idleTimeout = heartbeat === undefined
+    ? 0
+    : (heartbeat.interval + heartbeat.timeout) / 1000;
   connectionOptions.protocol = admission.protocol;
-  connectionOptions.extensions = "";
-  const connection = socketConnection(socket, connectionOptions);
+  let provided: ProvidedUpgrade;
+  if (provider !== undefined) {
+    provided = provider.upgrade(request, admission, { idleTimeout });
+  } else {
+    const upgrade = options.upgrade ?? nativeUpgrade();
+    provided = upgrade(request, { idleTimeout });
+    // The chosen subprotocol goes on the 101 response here rather than
+    // through Deno's `protocol` option: Deno looks for it in the offer
+    // split on exactly ", " and throws when a client writes "a,b" (the `ws`
+    // client does). Deno's server-side socket.protocol reads "" either way,
+    // so the connection reports the chosen one itself.
+    if (admission.protocol !== "") {
+      provided.response.headers.set(
+        "sec-websocket-protocol",
+        admission.protocol,
+      );
+    }
+    connectionOptions.extensions = "";
+  }
+  const response = provided.response;
+  const connection = "socket" in provided
+    ? socketConnection(provided.socket, connectionOptions)
+    // A duplex with `read` and `write` is only ever used through them: its
+    // `readable` and `writable` (absent here) are never touched.
+    : codecConnection(provided.duplex as unknown as ByteDuplex, {
+      ...connectionOptions,
+      role: "server",
+      extensions: admission.extensions,
+      ...(heartbeat === undefined ? {} : { heartbeat }),
+      ...compressorOf(provider!, admission.deflate),
+    });
+  provider?.accepted?.(connection);
   return {
     response,
     connection: options.codec === undefined
       ? connection
       : withCodec(connection, options.codec),
   };
+}
+
+/** `Deno.upgradeWebSocket`, or the error that says to use `serve`. */
+function nativeUpgrade(): UpgradeWebSocket {
+  if (typeof Deno === "undefined" || Deno.upgradeWebSocket === undefined) {
+    throw new TypeError(
+      "Cannot accept WebSocket: this runtime cannot upgrade the request by itself; run the handler with serve() from the serve entry, which registers the upgrade (see provideWebSocketUpgrade)",
+    );
+  }
+  return Deno.upgradeWebSocket;
+}
+
+/** The compressor option of a duplex connection, when deflate was agreed. */
+function compressorOf(
+  provider: WebSocketUpgradeProvider,
+  params: UpgradeAcceptance["deflate"],
+): { compressor?: WsCompressor & { close?(): void } } {
+  const deflate = provider.deflate;
+  if (params === undefined || deflate === undefined) return {};
+  return { compressor: deflate.compressor(params) };
 }

@@ -44,3 +44,4 @@ export * from "./accept_web_socket.ts";
 export * from "./serve_web_socket.ts";
 export * from "./connect_web_socket.ts";
 export * from "./codec_web_socket.ts";
+export * from "./upgrade_provider.ts";

@@ -1,0 +1,113 @@
+// Copyright 2026 the serverpush authors. MIT license.
+// Private: what a `serve` server must end on shutdown, whatever the
+// runtime: WebSockets accepted through `acceptWebSocket` (closed with
+// 1001), streaming responses (cancelled) and the tasks still running.
+
+import type { WsConnection } from "../ws/connection.ts";
+
+/** The live parts of one server. */
+export class Live {
+  /** WebSockets accepted on this server, open or closing. */
+  readonly connections: Set<WsConnection> = new Set();
+  /** Stops a streaming response in progress. */
+  readonly streams: Set<() => void> = new Set();
+  /** Work that shutdown waits for. */
+  readonly tasks: Set<Promise<unknown>> = new Set();
+  stopping = false;
+
+  /** Tracks a WebSocket until it has closed. */
+  connection(connection: WsConnection): void {
+    this.connections.add(connection);
+    if (this.stopping) void connection.close(1001).catch(ignore);
+    this.track(
+      connection.closed.then(() => this.connections.delete(connection)),
+    );
+  }
+
+  /** Tracks `task` until it settles. */
+  track(task: Promise<unknown>): void {
+    this.tasks.add(task);
+    const done = (): void => void this.tasks.delete(task);
+    task.then(done, done);
+  }
+
+  /** Closes every WebSocket with 1001 and stops every stream. */
+  end(): void {
+    this.stopping = true;
+    for (const connection of this.connections) {
+      void connection.close(1001).catch(ignore);
+    }
+    for (const stop of this.streams) stop();
+  }
+
+  /** Resolves once every tracked task has settled. */
+  async settled(): Promise<void> {
+    while (this.tasks.size > 0) await Promise.allSettled([...this.tasks]);
+  }
+}
+
+/**
+ * Intentionally empty: `close()` rejects only when the connection is
+ * already closing, which is what shutdown wants anyway.
+ */
+function ignore(): void {}
+
+/**
+ * The same response, with a body that {@linkcode Live.end} can stop: the
+ * client's side then ends and the original body is cancelled. Reads one
+ * chunk at a time, as the runtime asks (no buffering of its own).
+ */
+export function stoppable(response: Response, live: Live): Response {
+  const body = response.body;
+  if (body === null) return response;
+  const reader = body.getReader();
+  let controller!: ReadableStreamDefaultController<Uint8Array>;
+  const stop = (): void => {
+    live.streams.delete(stop);
+    reader.cancel().catch(ignore);
+    try {
+      controller.close();
+    } catch {
+      // Already closed or errored: nothing more to end.
+    }
+  };
+  live.streams.add(stop);
+  // One read of the original body is kept going while the runtime writes
+  // the last chunk, so that a body that fails meanwhile (such as the hub
+  // cutting off a client that does not read) fails this one at once.
+  let ahead: Promise<ReadableStreamReadResult<Uint8Array>> | undefined;
+  const stream = new ReadableStream<Uint8Array>({
+    start(c) {
+      controller = c;
+    },
+    async pull(c) {
+      const read = ahead ?? reader.read();
+      ahead = undefined;
+      const { done, value } = await read;
+      if (done) {
+        live.streams.delete(stop);
+        c.close();
+        return;
+      }
+      c.enqueue(value);
+      ahead = reader.read();
+      ahead.catch((error) => {
+        live.streams.delete(stop);
+        try {
+          c.error(error);
+        } catch {
+          // Closed already.
+        }
+      });
+    },
+    cancel(reason) {
+      live.streams.delete(stop);
+      return reader.cancel(reason);
+    },
+  }, { highWaterMark: 0 });
+  return new Response(stream, {
+    status: response.status,
+    statusText: response.statusText,
+    headers: response.headers,
+  });
+}

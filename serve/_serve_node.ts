@@ -1,0 +1,389 @@
+// Copyright 2026 the serverpush authors. MIT license.
+// Adapter, private: `serve` on Node, over `node:http` / `node:https`
+// (loaded with `process.getBuiltinModule`, so nothing here is imported
+// where Node is absent). Requests become web `Request`s with a streaming
+// body and a signal that aborts when the client goes away; response bodies
+// are written only as fast as the client takes them. WebSocket upgrades
+// come from the server's `upgrade` event and run on serverpush's codec
+// engine over the socket.
+
+import type { DeflateParams } from "../ws/deflate_negotiation.ts";
+import { withResolvers } from "../_internal/resolvers.ts";
+import {
+  provideWebSocketUpgrade,
+  type WebSocketUpgradeProvider,
+} from "../ws/upgrade_provider.ts";
+import type { Server } from "./server.ts";
+import {
+  internalError,
+  respond,
+  running,
+  type ServeSettings,
+} from "./_serve_options.ts";
+import { Live } from "./_live.ts";
+import { NodeSocketDuplex } from "./_node_duplex.ts";
+import {
+  type NodeHttpModule,
+  type NodeIncomingMessage,
+  nodeModule,
+  type NodeServerResponse,
+  type NodeSocket,
+} from "./_node_types.ts";
+
+/** Bytes of a refusal's body written on an upgrade's socket, at most. */
+const MAX_REFUSAL_BYTES = 64 * 1024;
+
+/** Serves `handler` with `node:http` (or `node:https` with TLS). */
+export function serveNode(
+  settings: ServeSettings,
+  handler: (request: Request) => Response | Promise<Response>,
+): Promise<Server> {
+  const http = nodeModule<NodeHttpModule>(
+    settings.tls === undefined ? "node:http" : "node:https",
+  );
+  const scheme = settings.tls === undefined ? "http" : "https";
+  const live = new Live();
+  const chosen = settings.deflate;
+  const deflate = chosen === undefined ? undefined : {
+    options: chosen.negotiation,
+    compressor: (params: DeflateParams) => chosen.create(params, "server"),
+  };
+
+  const server = http.createServer({
+    ...(settings.tls ?? {}),
+    maxHeaderSize: settings.maxHeaderBytes,
+    headersTimeout: settings.headersTimeout,
+    // Streaming responses (SSE, long polls) last as long as they need.
+    requestTimeout: 0,
+  }, (req, res) => live.track(onRequest(req, res)));
+  server.on("upgrade", (req: NodeIncomingMessage, socket, head) => {
+    live.track(onUpgrade(req, socket as NodeSocket, head as Uint8Array));
+  });
+  server.on("clientError", (error: unknown, socket: NodeSocket) => {
+    settings.report(error);
+    socket.destroy();
+  });
+
+  let origin = "";
+
+  /** The web request of `req`; its body streams with backpressure. */
+  function toRequest(
+    req: NodeIncomingMessage,
+    signal: AbortSignal,
+    withBody: boolean,
+  ): Request {
+    const headers = new Headers();
+    const raw = req.rawHeaders;
+    for (let i = 0; i + 1 < raw.length; i += 2) {
+      headers.append(raw[i]!, raw[i + 1]!);
+    }
+    const host = req.headers.host;
+    const base = typeof host === "string" && host !== ""
+      ? `${scheme}://${host}`
+      : origin;
+    const method = req.method ?? "GET";
+    const hasBody = withBody && method !== "GET" && method !== "HEAD";
+    return new Request(new URL(req.url ?? "/", base), {
+      method,
+      headers,
+      signal,
+      ...(hasBody
+        ? { body: bodyOf(req, settings.maxRequestBodyBytes), duplex: "half" }
+        : {}),
+    } as RequestInit);
+  }
+
+  async function onRequest(
+    req: NodeIncomingMessage,
+    res: NodeServerResponse,
+  ): Promise<void> {
+    const aborter = new AbortController();
+    res.on("close", () => {
+      if (!res.writableFinished) aborter.abort();
+    });
+    let request: Request;
+    try {
+      request = toRequest(req, aborter.signal, true);
+    } catch (error) {
+      settings.report(error);
+      res.writeHead(400, "Bad Request", { "content-type": "text/plain" });
+      res.end();
+      return;
+    }
+    const response = await respond(handler, request, settings);
+    await writeResponse(res, response, aborter.signal);
+  }
+
+  /** Streams `response` to `res`, waiting for `drain` when Node asks. */
+  async function writeResponse(
+    res: NodeServerResponse,
+    response: Response,
+    signal: AbortSignal,
+  ): Promise<void> {
+    res.writeHead(response.status, response.statusText, headersOf(response));
+    const body = response.body;
+    if (body === null) {
+      res.end();
+      return;
+    }
+    res.flushHeaders();
+    const reader = body.getReader();
+    const stop = (): void => {
+      reader.cancel().catch(ignore);
+      // A client that does not read would hold the response open.
+      if (res.writableNeedDrain) res.destroy();
+    };
+    signal.addEventListener("abort", stop, { once: true });
+    live.streams.add(stop);
+    try {
+      await pump(res, reader, signal);
+    } catch {
+      // The body failed (a source cutting off a slow client fails its
+      // stream on purpose): the client sees the connection drop, as on
+      // Deno.
+      res.destroy();
+    } finally {
+      live.streams.delete(stop);
+      signal.removeEventListener("abort", stop);
+      // A stream stopped by shutdown ends the response cleanly.
+      if (!res.writableEnded && !res.destroyed) res.end();
+    }
+  }
+
+  async function onUpgrade(
+    req: NodeIncomingMessage,
+    socket: NodeSocket,
+    head: Uint8Array,
+  ): Promise<void> {
+    socket.setNoDelay(true);
+    const aborter = new AbortController();
+    const duplex = new NodeSocketDuplex(socket, head);
+    socket.on("close", () => aborter.abort());
+    let request: Request;
+    try {
+      request = toRequest(req, aborter.signal, false);
+    } catch (error) {
+      settings.report(error);
+      duplex.refuse();
+      await writeRaw(socket, new Response(null, { status: 400 }));
+      return;
+    }
+    let accepted: Response | undefined;
+    const provider: WebSocketUpgradeProvider = {
+      ...(deflate === undefined ? {} : { deflate }),
+      upgrade(_request, acceptance) {
+        // Node's Response cannot carry status 101: the handler returns
+        // this one, and the 101 is written below.
+        accepted = new Response(null, { headers: acceptance.headers });
+        return { response: accepted, duplex };
+      },
+      accepted: (connection) => live.connection(connection),
+    };
+    provideWebSocketUpgrade(request, provider);
+    let response: Response;
+    try {
+      response = await handler(request);
+    } catch (error) {
+      settings.report(error);
+      response = internalError();
+    }
+    if (accepted !== undefined && response === accepted && !socket.destroyed) {
+      socket.write(
+        headOf(101, "Switching Protocols", response.headers) + "\r\n",
+      );
+      duplex.open();
+      return;
+    }
+    duplex.refuse();
+    await writeRaw(socket, response);
+  }
+
+  const listening = withResolvers<Server>();
+  const stop = async (): Promise<void> => {
+    const closed = new Promise<void>((resolve) =>
+      server.close(() => resolve())
+    );
+    server.closeIdleConnections();
+    live.end();
+    await live.settled();
+    server.closeAllConnections();
+    await closed;
+  };
+
+  server.once("error", (error: unknown) => {
+    listening.reject(error);
+  });
+  server.listen(settings.port, settings.hostname, () => {
+    const address = server.address();
+    const port = typeof address === "object" && address !== null
+      ? address.port
+      : settings.port;
+    const addr = { hostname: settings.hostname, port };
+    const host = settings.hostname.includes(":")
+      ? `[${settings.hostname}]`
+      : settings.hostname;
+    origin = `${scheme}://${host}:${port}`;
+    listening.resolve(running(settings, "node", addr, stop));
+  });
+  return listening.promise;
+}
+
+/** A request body as a web stream, pulled from `req` as it is read. */
+function bodyOf(
+  req: NodeIncomingMessage,
+  maxBytes: number,
+): ReadableStream<Uint8Array> {
+  let received = 0;
+  return new ReadableStream<Uint8Array>({
+    start(controller) {
+      req.pause();
+      req.on("data", (chunk: Uint8Array) => {
+        received += chunk.length;
+        if (received > maxBytes) {
+          controller.error(
+            new RangeError(
+              `Cannot read request body: it exceeds maxRequestBodyBytes of ${maxBytes}`,
+            ),
+          );
+          req.destroy();
+          return;
+        }
+        controller.enqueue(
+          new Uint8Array(chunk.buffer, chunk.byteOffset, chunk.length),
+        );
+        if ((controller.desiredSize ?? 0) <= 0) req.pause();
+      });
+      req.on("end", () => {
+        try {
+          controller.close();
+        } catch {
+          // Errored already (over the limit).
+        }
+      });
+      req.on("error", (error: unknown) => {
+        try {
+          controller.error(error);
+        } catch {
+          // Closed already.
+        }
+      });
+    },
+    pull() {
+      req.resume();
+    },
+    cancel() {
+      // The handler does not want the rest: let it drain away.
+      req.resume();
+    },
+  });
+}
+
+/** Node's header object of a response (`set-cookie` kept apart). */
+function headersOf(response: Response): Record<string, string | string[]> {
+  const headers: Record<string, string | string[]> = {};
+  for (const [name, value] of response.headers) {
+    if (name !== "set-cookie") headers[name] = value;
+  }
+  const cookies = response.headers.getSetCookie();
+  if (cookies.length > 0) headers["set-cookie"] = cookies;
+  return headers;
+}
+
+/** An HTTP/1.1 status line and header lines, without the final CRLF. */
+function headOf(status: number, text: string, headers: Headers): string {
+  let head = `HTTP/1.1 ${status} ${text}\r\n`;
+  for (const [name, value] of headers) head += `${name}: ${value}\r\n`;
+  return head;
+}
+
+/**
+ * Writes a whole response on a raw socket (a refused upgrade), body cut at
+ * {@linkcode MAX_REFUSAL_BYTES}, and closes the connection.
+ */
+async function writeRaw(socket: NodeSocket, response: Response): Promise<void> {
+  let body = new Uint8Array(0);
+  try {
+    const bytes = new Uint8Array(await response.arrayBuffer());
+    body = bytes.subarray(0, MAX_REFUSAL_BYTES);
+  } catch {
+    // A body that fails is sent empty.
+  }
+  const headers = new Headers(response.headers);
+  headers.set("content-length", String(body.length));
+  headers.set("connection", "close");
+  if (socket.destroyed) return;
+  socket.write(
+    headOf(response.status, response.statusText || "Refused", headers) +
+      "\r\n",
+  );
+  if (body.length > 0) socket.write(body);
+  socket.end();
+}
+
+/** How long an ended response may wait for a client that does not read. */
+const END_TIMEOUT = 5_000;
+/** Chunks of a body read ahead while the client does not take them. */
+const MAX_AHEAD = 4;
+
+/**
+ * Copies a body to `res` as fast as the client takes it. While Node's
+ * buffer is full, up to {@linkcode MAX_AHEAD} chunks are read ahead, so that
+ * a source that ends or fails meanwhile (such as the hub cutting off a
+ * slow reader) is noticed: a failure drops the connection, an end is
+ * written and the connection dropped if the client has not taken it
+ * within {@linkcode END_TIMEOUT}. A read that fails throws.
+ */
+async function pump(
+  res: NodeServerResponse,
+  reader: ReadableStreamDefaultReader<Uint8Array>,
+  signal: AbortSignal,
+): Promise<void> {
+  const ahead: Uint8Array[] = [];
+  while (!signal.aborted && !res.destroyed) {
+    const waiting = res.writableNeedDrain;
+    if (!waiting && ahead.length > 0) {
+      res.write(ahead.shift()!);
+      continue;
+    }
+    if (waiting && ahead.length >= MAX_AHEAD) {
+      await drained(res);
+      continue;
+    }
+    const read = reader.read();
+    const result = waiting
+      ? await Promise.race([drained(res).then(() => undefined), read]) ??
+        await read
+      : await read;
+    if (result.done) {
+      for (const chunk of ahead) res.write(chunk);
+      if (res.writableNeedDrain) endSoon(res);
+      else res.end();
+      return;
+    }
+    if (res.writableNeedDrain || ahead.length > 0) ahead.push(result.value);
+    else res.write(result.value);
+  }
+}
+
+/** Ends `res`, and drops it if the client has not taken it in time. */
+function endSoon(res: NodeServerResponse): void {
+  res.end();
+  const timer = setTimeout(() => res.destroy(), END_TIMEOUT);
+  res.once("close", () => clearTimeout(timer));
+}
+
+/** Resolves once `res` wants more, or is gone. */
+function drained(res: NodeServerResponse): Promise<void> {
+  return new Promise((resolve) => {
+    const done = (): void => {
+      res.off("drain", done);
+      res.off("close", done);
+      resolve();
+    };
+    res.once("drain", done);
+    res.once("close", done);
+  });
+}
+
+/** Intentionally empty: cancelling a body that already failed is moot. */
+function ignore(): void {}

@@ -1,0 +1,319 @@
+// Copyright 2026 the serverpush authors. MIT license.
+// deno-lint-ignore-file no-console -- prints why the Bun tests are skipped
+// `serve` with a hub handler on the real runtimes: the same fixture runs on
+// Deno (from source), Node and Bun (a `deno bundle` output), and real
+// clients drive every transport: POST publish, long polling, SSE, a
+// one-topic WebSocket and a serverpush.v1 WebSocket (npm `ws`, which offers
+// permessage-deflate), TLS, and shutdown.
+
+import { deepStrictEqual, ok, rejects, strictEqual } from "node:assert/strict";
+import WebSocket from "ws";
+import {
+  bunUnavailable,
+  type Runtime,
+  type RuntimeServer,
+  startRuntime,
+} from "./_runtimes.ts";
+
+const bunMissing = await bunUnavailable();
+if (bunMissing !== undefined) {
+  console.log(`Bun tests skipped: ${bunMissing}`);
+}
+const RUNTIMES: Runtime[] = ["deno", "node", "bun"];
+
+/** Publishes `data` to `topic` with a POST; resolves with its id. */
+async function publish(
+  base: string,
+  topic: string,
+  data: string,
+  client?: Deno.HttpClient,
+): Promise<string> {
+  const response = await fetch(`${base}/${topic}`, {
+    method: "POST",
+    body: data,
+    ...(client === undefined ? {} : { client }),
+  });
+  strictEqual(response.status, 201);
+  const { id } = await response.json() as { id: string };
+  return id;
+}
+
+/** Resolves with the first message of `socket` (parsed when JSON). */
+function nextMessage(socket: WebSocket): Promise<string> {
+  return new Promise((resolve, reject) => {
+    socket.once("message", (data: unknown) => resolve(String(data)));
+    socket.once(
+      "close",
+      (code: number) => reject(new Error(`closed with ${code}`)),
+    );
+  });
+}
+
+function opened(socket: WebSocket): Promise<void> {
+  return new Promise((resolve, reject) => {
+    socket.once("open", () => resolve());
+    socket.once("error", reject);
+  });
+}
+
+function closedWith(socket: WebSocket): Promise<number> {
+  return new Promise((resolve) =>
+    socket.once("close", (code: number) => resolve(code))
+  );
+}
+
+async function transports(
+  t: Deno.TestContext,
+  server: RuntimeServer,
+): Promise<void> {
+  const base = `http://127.0.0.1:${server.port}`;
+  const ws = `ws://127.0.0.1:${server.port}`;
+
+  await t.step("POST publishes and a long poll receives it", async () => {
+    const poll = fetch(`${base}/news?transport=longpoll`);
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    const id = await publish(base, "news", "two");
+    const response = await poll;
+    strictEqual(response.status, 200);
+    const body = await response.json() as {
+      messages: { id: string; data: string }[];
+    };
+    deepStrictEqual(body.messages.map((m) => [m.id, m.data]), [[id, "two"]]);
+  });
+
+  await t.step("an SSE stream receives a published message", async () => {
+    const controller = new AbortController();
+    const response = await fetch(`${base}/sse-topic`, {
+      headers: { accept: "text/event-stream" },
+      signal: controller.signal,
+    });
+    strictEqual(response.status, 200);
+    ok(response.headers.get("content-type")!.startsWith("text/event-stream"));
+    const reader = response.body!.pipeThrough(new TextDecoderStream())
+      .getReader();
+    await publish(base, "sse-topic", "three");
+    let text = "";
+    while (!text.includes("data: three")) {
+      const { done, value } = await reader.read();
+      ok(!done, `stream ended early: ${text}`);
+      text += value;
+    }
+    await reader.cancel();
+  });
+
+  await t.step(
+    "a one-topic WebSocket receives a published message",
+    async () => {
+      const socket = new WebSocket(`${ws}/ws-topic`);
+      await opened(socket);
+      // Node runs our codec engine and Bun its own: both agree to the
+      // permessage-deflate that `ws` offers; Deno's native server never does.
+      strictEqual(
+        socket.extensions.startsWith("permessage-deflate"),
+        server.runtime !== "deno",
+        `extensions: ${socket.extensions}`,
+      );
+      const received = nextMessage(socket);
+      await publish(base, "ws-topic", "four ".repeat(500));
+      const message = JSON.parse(await received) as { data: string };
+      strictEqual(message.data, "four ".repeat(500));
+      const closed = closedWith(socket);
+      socket.close(1000);
+      strictEqual(await closed, 1000);
+    },
+  );
+
+  await t.step(
+    "a serverpush.v1 WebSocket subscribes and publishes",
+    async () => {
+      const socket = new WebSocket(`${ws}/`, ["serverpush.v1"]);
+      await opened(socket);
+      strictEqual(socket.protocol, "serverpush.v1");
+      let received = nextMessage(socket);
+      socket.send(JSON.stringify({ type: "subscribe", topic: "v1" }));
+      deepStrictEqual(JSON.parse(await received), {
+        type: "subscribed",
+        topic: "v1",
+      });
+      received = nextMessage(socket);
+      const id = await publish(base, "v1", "five");
+      deepStrictEqual(JSON.parse(await received), {
+        type: "message",
+        topic: "v1",
+        id,
+        data: "five",
+      });
+      socket.close(1000);
+      await closedWith(socket);
+    },
+  );
+
+  await t.step(
+    "a request's signal aborts when its client goes away",
+    async () => {
+      const controller = new AbortController();
+      const hanging = fetch(`${base}/hang`, { signal: controller.signal });
+      await new Promise((resolve) => setTimeout(resolve, 300));
+      controller.abort();
+      await rejects(hanging);
+      let aborts = "0";
+      for (let i = 0; i < 50 && aborts === "0"; i++) {
+        await new Promise((resolve) => setTimeout(resolve, 100));
+        aborts = await (await fetch(`${base}/aborts`)).text();
+      }
+      strictEqual(aborts, "1");
+    },
+  );
+
+  await t.step("a refused upgrade gets its HTTP status", async () => {
+    const response = await fetch(`${base}/ws-topic`, {
+      headers: {
+        upgrade: "websocket",
+        connection: "Upgrade",
+        "sec-websocket-version": "12",
+        "sec-websocket-key": "dGhlIHNhbXBsZSBub25jZQ==",
+      },
+    });
+    strictEqual(response.status, 426);
+    await response.body?.cancel();
+  });
+
+  if (server.runtime !== "deno") {
+    await t.step(
+      "acceptWebSocket on a request serve did not register fails with a TypeError that names serve",
+      async () => {
+        const response = await fetch(`${base}/bare-accept`);
+        const text = await response.text();
+        ok(text.startsWith("TypeError: Cannot accept WebSocket"), text);
+        ok(text.includes("serve()"), text);
+      },
+    );
+  }
+
+  await t.step("shutdown closes WebSockets with 1001 and exits", async () => {
+    const socket = new WebSocket(`${ws}/last`);
+    await opened(socket);
+    const closed = closedWith(socket);
+    const { code, output } = await server.stop();
+    strictEqual(await closed, 1001);
+    strictEqual(code, 0);
+    strictEqual(output.trim(), "shut down");
+  });
+}
+
+for (const runtime of RUNTIMES) {
+  Deno.test({
+    name: `serve on ${runtime} serves every transport of a hub handler`,
+    ignore: runtime === "bun" && bunMissing !== undefined,
+    async fn(t) {
+      await using server = await startRuntime(runtime);
+      await transports(t, server);
+    },
+  });
+}
+
+/** Runs openssl with `args`; throws with its stderr when it fails. */
+async function openssl(args: string[]): Promise<void> {
+  const { code, stderr } = await new Deno.Command("openssl", {
+    args,
+    stdout: "null",
+    stderr: "piped",
+  }).output();
+  if (code !== 0) throw new Error(new TextDecoder().decode(stderr));
+}
+
+/**
+ * A throwaway CA and a certificate it signs for 127.0.0.1, made by
+ * openssl (rustls, under Deno's fetch, refuses a CA used as the server's
+ * own certificate).
+ */
+async function makeCert(
+  dir: string,
+): Promise<{ ca: string; cert: string; key: string }> {
+  const ec = ["-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1"];
+  await openssl([
+    "req",
+    "-x509",
+    ...ec,
+    "-nodes",
+    "-days",
+    "1",
+    "-subj",
+    "/CN=test CA",
+    "-keyout",
+    `${dir}/ca.key`,
+    "-out",
+    `${dir}/ca.pem`,
+  ]);
+  await openssl([
+    "req",
+    ...ec,
+    "-nodes",
+    "-subj",
+    "/CN=127.0.0.1",
+    "-keyout",
+    `${dir}/key.pem`,
+    "-out",
+    `${dir}/server.csr`,
+  ]);
+  await Deno.writeTextFile(
+    `${dir}/ext.cnf`,
+    "subjectAltName=IP:127.0.0.1\nbasicConstraints=CA:FALSE\n",
+  );
+  await openssl([
+    "x509",
+    "-req",
+    "-in",
+    `${dir}/server.csr`,
+    "-CA",
+    `${dir}/ca.pem`,
+    "-CAkey",
+    `${dir}/ca.key`,
+    "-CAcreateserial",
+    "-days",
+    "1",
+    "-extfile",
+    `${dir}/ext.cnf`,
+    "-out",
+    `${dir}/cert.pem`,
+  ]);
+  return {
+    ca: `${dir}/ca.pem`,
+    cert: `${dir}/cert.pem`,
+    key: `${dir}/key.pem`,
+  };
+}
+
+for (const runtime of RUNTIMES) {
+  Deno.test({
+    name: `serve on ${runtime} speaks TLS with cert and key`,
+    ignore: runtime === "bun" && bunMissing !== undefined,
+    async fn() {
+      const dir = await Deno.makeTempDir({ prefix: "serve_tls_" });
+      try {
+        const files = await makeCert(dir);
+        await using server = await startRuntime(runtime, {
+          SERVE_CERT: files.cert,
+          SERVE_KEY: files.key,
+        });
+        const ca = await Deno.readTextFile(files.ca);
+        using client = Deno.createHttpClient({ caCerts: [ca] });
+        const base = `https://127.0.0.1:${server.port}`;
+        const socket = new WebSocket(`wss://127.0.0.1:${server.port}/secure`, {
+          ca,
+        });
+        await opened(socket);
+        const received = nextMessage(socket);
+        await publish(base, "secure", "six", client);
+        strictEqual(
+          (JSON.parse(await received) as { data: string }).data,
+          "six",
+        );
+        socket.close(1000);
+        await closedWith(socket);
+      } finally {
+        await Deno.remove(dir, { recursive: true });
+      }
+    },
+  });
+}
