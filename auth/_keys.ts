@@ -288,9 +288,9 @@ export function createKeyResolver(
     throw new TypeError(
       `Cannot ${what}: the key source is not { secret }, { jwks } or { key }`,
     );
-  } else if ("secret" in source) {
+  } else if ("secret" in source && source.secret !== undefined) {
     keys = [secretKey(what, source.secret)];
-  } else if ("jwks" in source) {
+  } else if ("jwks" in source && source.jwks !== undefined) {
     keys = readJwks(what, source.jwks);
     byKid = true;
     if (keys.length === 0) {
@@ -298,7 +298,7 @@ export function createKeyResolver(
         `Cannot ${what}: the JWKS holds no signature key for HS256, RS256, ES256 or EdDSA`,
       );
     }
-  } else if ("key" in source) {
+  } else if ("key" in source && source.key !== undefined) {
     keys = [cryptoKey(what, source.key)];
   } else {
     throw new TypeError(
