@@ -10,7 +10,11 @@ import {
   authorizeWithJwt,
   type AuthorizeWithJwtOptions,
 } from "../../auth/mod.ts";
-import type { HubHandlerOptions } from "../../serve/mod.ts";
+import {
+  type HubHandlerOptions,
+  hubWebSocketHandler,
+} from "../../serve/mod.ts";
+import { serveWebSocket } from "../../ws/mod.ts";
 import {
   openEvents,
   openSocket,
@@ -440,4 +444,69 @@ Deno.test("without expiresAt, refresh is an unknown type", async () => {
   deepStrictEqual((await socket.next()).code, "unknown-type");
   await socket.close();
   await hub.close();
+});
+
+Deno.test("an iframe stream whose token expires writes its reconnect call and ends", async () => {
+  const hub = new Hub();
+  await using server = serve(hub);
+  const exp = soon();
+  const response = await fetch(
+    `${server.origin}/hub/chat?transport=iframe&callback=onPush&access_token=${
+      token({ exp })
+    }`,
+  );
+  strictEqual(response.status, 200);
+  const text = await within(response.text(), "the end of the page", 10_000);
+  ok(Date.now() >= exp * 1000, "ended before the token expired");
+  match(
+    text,
+    /<script>parent\.onPush\(null,\{"reconnect":null\}\);<\/script>\n$/,
+  );
+  await hub.close();
+});
+
+Deno.test("hubWebSocketHandler on the codec engine closes at expiry, and keeps a refreshed serverpush.v1 connection", async () => {
+  const hub = new Hub();
+  const server = serveWebSocket(
+    { protocols: ["serverpush.v1"] },
+    hubWebSocketHandler(hub, {
+      prefix: "/hub",
+      ...authorizeWithJwt({ secret: SECRET, audience: "push" }),
+    }),
+  );
+  const origin = `http://127.0.0.1:${server.addr.port}`;
+  try {
+    const exp = soon();
+    const expiring = openSocket(`${origin}/hub/chat`, [
+      `access_token.${token({ exp })}`,
+    ]);
+    const refreshed = openSocket(`${origin}/hub`, [
+      "serverpush.v1",
+      `access_token.${token({ exp })}`,
+    ]);
+    refreshed.send({ type: "subscribe", topic: "chat" });
+    deepStrictEqual(await refreshed.next(), {
+      type: "subscribed",
+      topic: "chat",
+    });
+    refreshed.send({ type: "refresh", token: token() });
+    deepStrictEqual(await refreshed.next(), { type: "refreshed" });
+    deepStrictEqual(await within(expiring.closed, "the close"), {
+      code: 1008,
+      reason: "Cannot continue: the credentials expired",
+    });
+    ok(Date.now() >= exp * 1000, "closed before the token expired");
+    await delay(300);
+    const id = await hub.publish("chat", { data: "on" });
+    deepStrictEqual(await refreshed.next(), {
+      type: "message",
+      topic: "chat",
+      id,
+      data: "on",
+    });
+    await refreshed.close();
+  } finally {
+    await server.shutdown();
+    await hub.close();
+  }
 });
