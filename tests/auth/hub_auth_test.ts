@@ -19,6 +19,7 @@ import {
   openEvents,
   openSocket,
   serveHub,
+  type TestSocket,
   until,
   upgradeStatus,
   within,
@@ -38,6 +39,14 @@ function token(claims: Record<string, unknown> = {}): string {
     serverpush: GRANTS,
     ...claims,
   });
+}
+
+/** A serverpush.v1 WebSocket that carries `value` in a subprotocol. */
+function openV1(origin: string, value: string): TestSocket {
+  return openSocket(`${origin}/hub`, [
+    "serverpush.v1",
+    `access_token.${value}`,
+  ]);
 }
 
 /** The time, in seconds, one to two seconds from now. */
@@ -141,10 +150,7 @@ Deno.test("authorizeWithJwt reads the token of a WebSocket from a subprotocol, w
 Deno.test("authorizeWithJwt checks each subscribe and publish of a serverpush.v1 connection", async () => {
   const hub = new Hub();
   await using server = serve(hub);
-  const socket = openSocket(`${server.origin}/hub`, [
-    "serverpush.v1",
-    `access_token.${token()}`,
-  ]);
+  const socket = openV1(server.origin, token());
   await socket.opened;
   strictEqual(socket.socket.protocol, "serverpush.v1");
 
@@ -352,10 +358,7 @@ Deno.test("a serverpush.v1 client that refreshes its token stays connected", asy
   const hub = new Hub();
   await using server = serve(hub);
   const exp = soon();
-  const socket = openSocket(`${server.origin}/hub`, [
-    "serverpush.v1",
-    `access_token.${token({ exp })}`,
-  ]);
+  const socket = openV1(server.origin, token({ exp }));
   socket.send({ type: "subscribe", topic: "chat" });
   deepStrictEqual(await socket.next(), { type: "subscribed", topic: "chat" });
   socket.send({ type: "refresh", token: token({ exp: inSeconds(600) }) });
@@ -400,10 +403,7 @@ Deno.test("a refresh that is invalid or grants less than the current subscriptio
   ];
   for (const [name, fresh, reason] of cases) {
     await t.step(name, async () => {
-      const socket = openSocket(`${server.origin}/hub`, [
-        "serverpush.v1",
-        `access_token.${token()}`,
-      ]);
+      const socket = openV1(server.origin, token());
       socket.send({ type: "subscribe", topic: "chat" });
       deepStrictEqual(await socket.next(), {
         type: "subscribed",
@@ -419,10 +419,7 @@ Deno.test("a refresh that is invalid or grants less than the current subscriptio
   await t.step(
     "a token that is not a string is an error, not a close",
     async () => {
-      const socket = openSocket(`${server.origin}/hub`, [
-        "serverpush.v1",
-        `access_token.${token()}`,
-      ]);
+      const socket = openV1(server.origin, token());
       socket.send({ type: "refresh", token: 42 });
       deepStrictEqual((await socket.next()).code, "invalid-message");
       socket.send({ type: "subscribe", topic: "chat" });
@@ -480,10 +477,7 @@ Deno.test("hubWebSocketHandler on the codec engine closes at expiry, and keeps a
     const expiring = openSocket(`${origin}/hub/chat`, [
       `access_token.${token({ exp })}`,
     ]);
-    const refreshed = openSocket(`${origin}/hub`, [
-      "serverpush.v1",
-      `access_token.${token({ exp })}`,
-    ]);
+    const refreshed = openV1(origin, token({ exp }));
     refreshed.send({ type: "subscribe", topic: "chat" });
     deepStrictEqual(await refreshed.next(), {
       type: "subscribed",
