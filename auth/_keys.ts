@@ -154,12 +154,13 @@ function algorithmOfJwk(jwk: JsonWebKey & { kid?: unknown; use?: unknown }):
         : undefined;
     }
     case "EC":
-      return (alg === undefined || alg === "ES256") && jwk.crv === "P-256"
+      return (alg === undefined || alg === "ES256") && jwk.crv === "P-256" &&
+          typeof jwk.x === "string" && typeof jwk.y === "string"
         ? "ES256"
         : undefined;
     case "OKP":
       return (alg === undefined || alg === "EdDSA" || alg === "Ed25519") &&
-          jwk.crv === "Ed25519"
+          jwk.crv === "Ed25519" && typeof jwk.x === "string"
         ? "EdDSA"
         : undefined;
     case "oct":

@@ -480,6 +480,8 @@ Deno.test("verifyJwt picks a JWKS key by kid", async (t) => {
         { ...ec.jwk, use: "enc" },
         { kty: "RSA", kid: "rsa-1", n: "AQAB", e: "AQAB" },
         { kty: "unknown", kid: "x" },
+        { kty: "EC", crv: "P-256", kid: "ec-1" },
+        { kty: "OKP", crv: "Ed25519", kid: "ed-1" },
         rsa.jwk,
       ];
       ok(await verifyJwt(token("RS256", { exp }), { jwks: { keys } }));
