@@ -13,6 +13,7 @@ import { createWebSocketRoute } from "./_web_socket_route.ts";
 import { createPublishRoute } from "./_publish_route.ts";
 import { createPollingRoute } from "./_polling_route.ts";
 import { textResponse } from "./_text_response.ts";
+import { expiryOf } from "./_expiry.ts";
 import { quote } from "../_internal/quote.ts";
 
 const WHAT = "create hub handler";
@@ -142,9 +143,11 @@ export function buildHubHandler(
       "subscribe to",
     );
     if (verdict !== true) return verdict;
+    const expiry = await expiryOf(options.expiresAt, request, topic);
+    if (expiry instanceof Response) return expiry;
     if (transport === null || transport === "sse") {
-      return serveSse(request, topic);
+      return serveSse(request, topic, expiry);
     }
-    return await servePolling(request, topic, transport);
+    return await servePolling(request, topic, transport, expiry);
   };
 }

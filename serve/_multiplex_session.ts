@@ -30,6 +30,12 @@ import {
 import { clientPublish } from "./_session_publish.ts";
 import { quote } from "../_internal/quote.ts";
 
+/** A bearer token as RFC 6750 section 2.1 writes it (`b64token`). */
+const BEARER_TOKEN_REGEXP = /^[A-Za-z0-9._~+/-]+=*$/;
+const REFRESHED = '{"type":"refreshed"}';
+const REFRESH_REFUSED =
+  "Cannot refresh credentials: they are not valid or expired";
+
 /** Reads and checks the `topic` of a serverpush.v1 request. */
 function readTopic(
   action: string,
@@ -84,6 +90,9 @@ class MultiplexSession extends Session {
         return this.#unsubscribe(value);
       case "publish":
         return this.#publish(value);
+      case "refresh":
+        if (this.context.expiresAt !== undefined) return this.#refresh(value);
+        // Falls through: nothing expires, so nothing is refreshed.
       default:
         return {
           code: "unknown-type",
@@ -215,6 +224,56 @@ class MultiplexSession extends Session {
     return "ok";
   }
 
+  /**
+   * New credentials: the hooks see the upgrade request with
+   * `Authorization: Bearer <token>` from now on, if `expiresAt` finds them
+   * valid and they allow every current subscription; else the connection
+   * is closed with 1008.
+   */
+  async #refresh(value: Record<string, unknown>): Promise<Outcome> {
+    const { token } = value;
+    if (typeof token !== "string" || !BEARER_TOKEN_REGEXP.test(token)) {
+      return {
+        code: "invalid-message",
+        message:
+          "Cannot refresh credentials: token is not a bearer token (RFC 6750 b64token)",
+      };
+    }
+    const previous = this.request!();
+    const headers = new Headers(previous.headers);
+    headers.set("authorization", `Bearer ${token}`);
+    const request = new Request(previous.url, { headers });
+    const valid = await this.checkCredentials(request);
+    if (valid === undefined) return "stop";
+    if (!valid) {
+      void this.connection.close(POLICY_VIOLATION, REFRESH_REFUSED);
+      return "stop";
+    }
+    const authorize = this.context.authorizeSubscribe;
+    const refreshed = (): Request => request;
+    for (const topic of this.#subscriptions?.keys() ?? []) {
+      if (authorize === undefined) break;
+      const granted = await allowed(
+        authorize,
+        refreshed,
+        topic,
+        this.context,
+        this.connection,
+      );
+      if (this.stopped) return "stop";
+      if (!granted) {
+        void this.connection.close(
+          POLICY_VIOLATION,
+          `Cannot refresh credentials: they do not grant topic ${quote(topic)}`,
+        );
+        return "stop";
+      }
+    }
+    this.request = refreshed;
+    this.answer(REFRESHED);
+    return "ok";
+  }
+
   release(): void {
     const subscriptions = this.#subscriptions;
     if (subscriptions === undefined) return;
@@ -244,5 +303,7 @@ export function runMultiplexSession(
   request: SessionRequest | undefined,
   context: SessionContext,
 ): void {
-  new MultiplexSession(connection, request, context).listen();
+  const session = new MultiplexSession(connection, request, context);
+  session.listen();
+  void session.watchCredentials();
 }

@@ -9,17 +9,19 @@ import { poll } from "../polling/poll.ts";
 import { hubSource } from "../polling/source.ts";
 import type { MessageSource } from "../message/source.ts";
 import type { HubHandlerOptions } from "./hub_handler_options.ts";
+import { scheduleExpiry, whenBodyEnds } from "./_expiry.ts";
 
 /** Serves a topic over one of the polling transports. */
 export type PollingRoute = (
   request: Request,
   topic: string,
   transport: string,
+  expiresAt: number | undefined,
 ) => Promise<Response>;
 
 /**
- * Makes the polling route; the handler's `signal` joins those of the
- * long-poll and iframe options.
+ * Makes the polling route; the handler's `signal`, and the expiry of the
+ * credentials, join those of the long-poll and iframe options.
  */
 export function createPollingRoute(
   source: MessageSource,
@@ -27,32 +29,48 @@ export function createPollingRoute(
 ): PollingRoute {
   const { signal } = options;
 
-  function joinSignal(own: AbortSignal | undefined): AbortSignal | undefined {
-    if (own === undefined) return signal;
-    if (signal === undefined) return own;
-    return AbortSignal.any([own, signal]);
+  function joinSignal(
+    own: AbortSignal | undefined,
+    expiry: AbortSignal | undefined,
+  ): AbortSignal | undefined {
+    const signals = [own, signal, expiry].filter((one) => one !== undefined);
+    return signals.length <= 1 ? signals[0] : AbortSignal.any(signals);
   }
 
   return async function servePolling(
     request: Request,
     topic: string,
     transport: string,
+    expiresAt: number | undefined,
   ): Promise<Response> {
     const topicSource = hubSource(source, topic);
     if (transport === "poll") {
       return await poll(request, topicSource, options.poll);
     }
+    // A held long poll answers, and an iframe stream ends, when the
+    // credentials expire.
+    const expiry = expiresAt === undefined ? undefined : new AbortController();
+    const cancelExpiry = expiry === undefined
+      ? undefined
+      : scheduleExpiry(expiresAt!, () => expiry.abort());
     if (transport === "longpoll") {
-      const joined = joinSignal(options.longPoll?.signal);
-      return await longPoll(request, topicSource, {
-        ...options.longPoll,
-        ...(joined === undefined ? {} : { signal: joined }),
-      });
+      const joined = joinSignal(options.longPoll?.signal, expiry?.signal);
+      try {
+        return await longPoll(request, topicSource, {
+          ...options.longPoll,
+          ...(joined === undefined ? {} : { signal: joined }),
+        });
+      } finally {
+        cancelExpiry?.();
+      }
     }
-    const joined = joinSignal(options.iframe?.signal);
-    return iframeStream(request, topicSource, {
+    const joined = joinSignal(options.iframe?.signal, expiry?.signal);
+    const response = iframeStream(request, topicSource, {
       ...options.iframe,
       ...(joined === undefined ? {} : { signal: joined }),
     });
+    return cancelExpiry === undefined
+      ? response
+      : whenBodyEnds(response, cancelExpiry);
   };
 }

@@ -16,7 +16,10 @@ import type { ClientError } from "./_client_publish.ts";
 import type { Feed, FeedOwner } from "./_feed.ts";
 import {
   ANSWERS_UNREAD,
+  AUTHORIZE_FAILED,
+  CREDENTIALS_EXPIRED,
   GOING_AWAY,
+  INTERNAL_ERROR,
   MAX_PENDING,
   POLICY_VIOLATION,
   type SessionContext,
@@ -26,6 +29,7 @@ import {
   TOO_MANY_PENDING,
 } from "./_session_context.ts";
 import { Queue } from "../_internal/queue.ts";
+import { scheduleExpiry, stillValid } from "./_expiry.ts";
 
 /**
  * A session's outbox, between `whenDrained` and the flush: a connection
@@ -79,8 +83,11 @@ export type Handled = void | "stop";
  */
 export abstract class Session implements ConnectionSink, FeedOwner {
   readonly connection: WsConnection;
-  /** For the hooks; `undefined` when only default hooks can be asked. */
-  readonly request: SessionRequest | undefined;
+  /**
+   * For the hooks; `undefined` when only default hooks can be asked. A
+   * `refresh` replaces it.
+   */
+  request: SessionRequest | undefined;
   readonly context: SessionContext;
   #errors = 0;
   /**
@@ -106,6 +113,10 @@ export abstract class Session implements ConnectionSink, FeedOwner {
   #draining = false;
   /** Resumes an iterating session that waits for the handling to end. */
   #resume: (() => void) | undefined;
+  /** Cancels the expiry of the credentials, when one is scheduled. */
+  #cancelExpiry: (() => void) | undefined;
+  /** Counts `expiresAt` checks: an answer older than the last is dropped. */
+  #checks = 0;
 
   constructor(
     connection: WsConnection,
@@ -252,9 +263,59 @@ export abstract class Session implements ConnectionSink, FeedOwner {
     this.#outbox = undefined;
     this.#outboxHead = 0;
     this.#answering = false;
+    this.#cancelExpiry?.();
+    this.#cancelExpiry = undefined;
     this.context.sessions.delete(this);
     this.release();
     this.#wake();
+  }
+
+  /**
+   * Asks `expiresAt` when the credentials of `request` expire and
+   * schedules the end of the session then, in place of any earlier one.
+   * Resolves `true` when they are valid, `false` when they are not (nothing
+   * is scheduled), `undefined` when the session stopped meanwhile, a newer
+   * check came first, or the hook threw (reported; the connection is
+   * closed with 1011).
+   */
+  async checkCredentials(request: Request): Promise<boolean | undefined> {
+    const expiresAt = this.context.expiresAt;
+    if (expiresAt === undefined) return true;
+    const check = ++this.#checks;
+    let time: number | false | undefined;
+    try {
+      time = await expiresAt(request);
+    } catch (error) {
+      this.context.onError?.(error);
+      void this.connection.close(INTERNAL_ERROR, AUTHORIZE_FAILED);
+      this.#stop();
+      return undefined;
+    }
+    if (this.#stopped || check !== this.#checks) return undefined;
+    if (!stillValid(time)) return false;
+    this.#cancelExpiry?.();
+    this.#cancelExpiry = typeof time === "number"
+      ? scheduleExpiry(time, () => this.expire())
+      : undefined;
+    return true;
+  }
+
+  /**
+   * Checks the credentials of the upgrade request (see
+   * {@linkcode checkCredentials}); closes with 1008 when they are not
+   * valid.
+   */
+  async watchCredentials(): Promise<void> {
+    if (this.context.expiresAt === undefined || this.request === undefined) {
+      return;
+    }
+    if (await this.checkCredentials(this.request()) === false) this.expire();
+  }
+
+  /** The credentials expired: close the connection with 1008. */
+  expire(): void {
+    void this.connection.close(POLICY_VIOLATION, CREDENTIALS_EXPIRED);
+    this.#stop();
   }
 
   /**

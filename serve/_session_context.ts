@@ -4,6 +4,7 @@
 // codes and reasons the sessions use, and how they ask a hook.
 
 import type { WsConnection } from "../ws/connection.ts";
+import type { ExpiresAt } from "./_expiry.ts";
 import { DEFAULT_MAX_UNREAD_BYTES } from "../ws/_socket_connection.ts";
 import type {
   MessageFeed,
@@ -44,6 +45,8 @@ export interface SessionContext {
   maxSubscriptions: number;
   maxClientErrors: number;
   onError: ((error: unknown) => void) | undefined;
+  /** When a request's credentials expire; `undefined`: never. */
+  expiresAt: ExpiresAt | undefined;
   /** Open sessions, ended together when the handler's signal aborts. */
   sessions: Set<{ end(): void }>;
 }
@@ -58,7 +61,8 @@ export const HUB_CLOSED = "Cannot deliver messages: the hub is closed";
 export const SHUTTING_DOWN =
   "Cannot deliver messages: the server is shutting down";
 export const TOO_MANY_ERRORS = "Cannot continue: too many invalid messages";
-const AUTHORIZE_FAILED = "Cannot authorize request: the check failed";
+export const AUTHORIZE_FAILED = "Cannot authorize request: the check failed";
+export const CREDENTIALS_EXPIRED = "Cannot continue: the credentials expired";
 /**
  * Most bytes of client messages waiting while one is handled (each counts
  * its length plus a fixed overhead), as a connection's default

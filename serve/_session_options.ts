@@ -25,6 +25,7 @@ export type SessionOptions = Pick<
   | "maxSubscriptions"
   | "maxClientErrors"
   | "onError"
+  | "expiresAt"
 >;
 
 /** A checked option that must be a positive integer, or its default. */
@@ -77,6 +78,7 @@ export function createSessionContext(
       10,
     ),
     onError: options.onError,
+    expiresAt: options.expiresAt,
     sessions: new Set(),
   };
 }

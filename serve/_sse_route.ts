@@ -18,9 +18,14 @@ import type {
   MessageSource,
 } from "../message/source.ts";
 import { textResponse } from "./_text_response.ts";
+import { scheduleExpiry } from "./_expiry.ts";
 
 /** Serves a topic as an event stream. */
-export type SseRoute = (request: Request, topic: string) => Response;
+export type SseRoute = (
+  request: Request,
+  topic: string,
+  expiresAt: number | undefined,
+) => Response;
 
 /**
  * What a stream opens with when no `retry:` goes first, so clients (and
@@ -61,6 +66,8 @@ class HubSseFeed implements SseByteSource, MessageSink {
   subscriber: MessageFeed | undefined;
   #sink!: SseByteSink;
   #finished = false;
+  /** Cancels the end at the credentials' expiry, when one is scheduled. */
+  cancelExpiry: (() => void) | undefined;
   readonly #encode: (message: HubMessage) => Uint8Array;
   readonly #opener: boolean;
   readonly #sessions: Set<{ end(): void }>;
@@ -78,6 +85,7 @@ class HubSseFeed implements SseByteSource, MessageSink {
   #finish(): boolean {
     if (this.#finished) return false;
     this.#finished = true;
+    this.cancelExpiry?.();
     this.#sessions.delete(this);
     return true;
   }
@@ -119,7 +127,8 @@ class HubSseFeed implements SseByteSource, MessageSink {
  * Makes the SSE route: each stream resumes after `Last-Event-ID`, opens
  * with `retry:` (when given) or an empty comment, gets keep-alive comments
  * from `sseResponse` (one shared timer per period), and joins `sessions`
- * (ended together when the handler's signal aborts).
+ * (ended together when the handler's signal aborts); a stream ends when
+ * its credentials expire (`expiresAt`).
  */
 export function createSseRoute(
   source: MessageSource,
@@ -129,7 +138,11 @@ export function createSseRoute(
 ): SseRoute {
   const encode = createSseEncoder();
   const options = retry === undefined ? { keepAlive } : { keepAlive, retry };
-  return function serveSse(request: Request, topic: string): Response {
+  return function serveSse(
+    request: Request,
+    topic: string,
+    expiresAt: number | undefined,
+  ): Response {
     const id = lastEventId(request);
     const since = id === undefined || id === "" ? undefined : id;
     const feed = new HubSseFeed(encode, retry === undefined, sessions);
@@ -142,6 +155,9 @@ export function createSseRoute(
       return textResponse(503, (error as Error).message);
     }
     sessions.add(feed);
+    if (expiresAt !== undefined) {
+      feed.cancelExpiry = scheduleExpiry(expiresAt, () => feed.end());
+    }
     return response;
   };
 }

@@ -48,6 +48,7 @@ class TopicSession extends Session {
       return;
     }
     this.listen();
+    void this.watchCredentials();
   }
 
   handle(data: string | Uint8Array): Handled | Promise<Handled> {

@@ -51,6 +51,7 @@ export function createWebSocketRoute(
   const authorizeSubscribe = subscribeHook(context);
   const customSubscribe = context.authorizeSubscribe !== undefined;
   const allowPublish = context.allowPublish;
+  const expires = context.expiresAt !== undefined;
   const maxMessageBytes = context.maxPublishBytes * 2 + 4096;
 
   return async function upgradeToSession(
@@ -64,7 +65,8 @@ export function createWebSocketRoute(
     }
     // Deno's request can no longer be read once upgraded: keep what the
     // session's hooks may need (a Request copy costs kilobytes each).
-    const hooked = multiplex ? customSubscribe || allowPublish : allowPublish;
+    const hooked = expires ||
+      (multiplex ? customSubscribe || allowPublish : allowPublish);
     const request = hooked ? snapshotRequest(original) : undefined;
     const since = sinceOf(original, url);
     const { response, connection } = await acceptWebSocket(original, {

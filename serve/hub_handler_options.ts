@@ -99,6 +99,32 @@ export interface HubHandlerOptions {
    */
   authorizeSubscribe?: HubAuthorize;
   /**
+   * When the credentials of a request expire, in milliseconds since the
+   * epoch (`Date.now()`); `undefined` for never, `false` for credentials
+   * that are not valid. Asked once per SSE stream, long poll, iframe
+   * stream and WebSocket, after it was authorized, and on each `refresh`
+   * of a `serverpush.v1` connection. At that time the connection ends: a
+   * WebSocket is closed with 1008, an SSE or iframe stream ends (the
+   * client reconnects and is authorized anew), a held long poll answers.
+   * A request whose credentials have expired already gets `401` (a
+   * WebSocket: 1008 once open).
+   *
+   * A `serverpush.v1` client keeps its connection by sending
+   * `{"type":"refresh","token":"…"}` before then: the hooks see the
+   * upgrade request with its `Authorization` header set to `Bearer <token>`
+   * from then on; the connection is closed with 1008 unless `expiresAt`
+   * finds the new credentials valid and `authorizeSubscribe` allows every
+   * topic the connection is subscribed to. It answers
+   * `{"type":"refreshed"}`. Without `expiresAt`, `refresh` is an unknown
+   * type. `authorizeWithJwt` of `@serverpush/serverpush/auth` makes one
+   * that reads a token's `exp`.
+   *
+   * @default {undefined}
+   */
+  expiresAt?: (
+    request: Request,
+  ) => number | false | undefined | Promise<number | false | undefined>;
+  /**
    * Checks every publish by a client: a `POST` and, when `allowPublish` is
    * set, each publish over a WebSocket.
    *

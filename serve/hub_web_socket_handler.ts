@@ -54,6 +54,7 @@ export type HubWebSocketHandlerOptions = Pick<
   | "maxClientErrors"
   | "signal"
   | "onError"
+  | "expiresAt"
 >;
 
 /**
@@ -179,9 +180,10 @@ export function hubWebSocketHandler(
       );
     }
     const multiplex = connection.protocol === SERVERPUSH_V1;
-    const hooked = multiplex
-      ? authorizeSubscribe !== undefined || allowPublish
-      : allowPublish;
+    const hooked = context.expiresAt !== undefined ||
+      (multiplex
+        ? authorizeSubscribe !== undefined || allowPublish
+        : allowPublish);
     const hooks: SessionRequest | undefined = hooked
       ? () => request
       : undefined;

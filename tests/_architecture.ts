@@ -59,6 +59,12 @@ export const LAYER_RULES: readonly LayerRule[] = [
     from: ["*"],
     to: ["examples/", "bench/", "tests/"],
   },
+  {
+    name: "auth/ stands alone: it imports nothing of ours but _internal/",
+    from: ["auth/"],
+    to: ["*"],
+    except: ["auth/", "_internal/"],
+  },
 ];
 
 /** Top-level folders whose files are not library source files. */
