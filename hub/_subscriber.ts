@@ -368,7 +368,9 @@ class QueueSubscriber implements Subscriber {
         this.#counters.event(
           "cut",
           "slow",
-          `subscriber of topic ${quote(this.#topic)}: ${queued} messages, ${bytes} bytes queued`,
+          `subscriber of topic ${
+            quote(this.#topic)
+          }: ${queued} messages, ${bytes} bytes queued`,
         );
         this.#sink.error(
           new RangeError(

@@ -28,6 +28,7 @@ import {
   UNSUPPORTED_DATA,
 } from "./_session_context.ts";
 import { clientPublish } from "./_session_publish.ts";
+import type { Peer } from "./_connection_record.ts";
 import { quote } from "../_internal/quote.ts";
 
 /** Reads and checks the `topic` of a serverpush.v1 request. */
@@ -53,6 +54,7 @@ type Outcome = ClientError | "ok" | "stop";
  * carries a `type` and, but for some errors, a `topic`.
  */
 class MultiplexSession extends Session {
+  readonly transport = "serverpush.v1";
   /** The subscriptions by topic, made on the first. */
   #subscriptions: Map<string, Feed> | undefined;
 
@@ -226,8 +228,13 @@ class MultiplexSession extends Session {
     return serverpushV1Error(error.code, error.message, error.topic);
   }
 
+  feeds(): Iterable<Feed> {
+    return this.#subscriptions?.values() ?? [];
+  }
+
   feedEnded(feed: Feed, end: "done" | "overflow"): void {
     if (end === "overflow") {
+      this.cutSlow(feed.topic);
       void this.connection.close(POLICY_VIOLATION, TOO_SLOW);
     } else if (this.#subscriptions?.get(feed.topic) === feed) {
       void this.connection.close(GOING_AWAY, HUB_CLOSED);
@@ -243,6 +250,9 @@ export function runMultiplexSession(
   connection: WsConnection,
   request: SessionRequest | undefined,
   context: SessionContext,
+  peer?: Peer,
 ): void {
-  new MultiplexSession(connection, request, context).listen();
+  const session = new MultiplexSession(connection, request, context);
+  session.peer = peer;
+  session.listen();
 }

@@ -10,6 +10,7 @@ import type {
   MessageSink,
   MessageSource,
 } from "../message/source.ts";
+import type { HubCounters } from "../hub/counters.ts";
 
 /** Longest `since` a client may send, in UTF-16 code units. */
 export const MAX_SINCE_LENGTH = 1024;
@@ -44,6 +45,8 @@ export interface SessionContext {
   maxSubscriptions: number;
   maxClientErrors: number;
   onError: ((error: unknown) => void) | undefined;
+  /** Where connections and what they send are counted (the hub's). */
+  counters: HubCounters;
   /** Open sessions, ended together when the handler's signal aborts. */
   sessions: Set<{ end(): void }>;
 }

@@ -18,9 +18,20 @@ import type {
   MessageSource,
 } from "../message/source.ts";
 import { textResponse } from "./_text_response.ts";
+import type { HubCounters } from "../hub/counters.ts";
+import {
+  ConnectionRecord,
+  type Peer,
+  queuedIn,
+  type RecordOwner,
+} from "./_connection_record.ts";
 
 /** Serves a topic as an event stream. */
-export type SseRoute = (request: Request, topic: string) => Response;
+export type SseRoute = (
+  request: Request,
+  topic: string,
+  peer?: Peer,
+) => Response;
 
 /**
  * What a stream opens with when no `retry:` goes first, so clients (and
@@ -57,8 +68,10 @@ function createSseEncoder(): (message: HubMessage) => Uint8Array {
  * response's source, the subscriber's sink and the stream's entry in the
  * handler's open sessions.
  */
-class HubSseFeed implements SseByteSource, MessageSink {
+class HubSseFeed implements SseByteSource, MessageSink, RecordOwner {
   subscriber: MessageFeed | undefined;
+  record: ConnectionRecord | undefined;
+  readonly #topic: string;
   #sink!: SseByteSink;
   #finished = false;
   readonly #encode: (message: HubMessage) => Uint8Array;
@@ -66,10 +79,12 @@ class HubSseFeed implements SseByteSource, MessageSink {
   readonly #sessions: Set<{ end(): void }>;
 
   constructor(
+    topic: string,
     encode: (message: HubMessage) => Uint8Array,
     opener: boolean,
     sessions: Set<{ end(): void }>,
   ) {
+    this.#topic = topic;
     this.#encode = encode;
     this.#opener = opener;
     this.#sessions = sessions;
@@ -79,7 +94,16 @@ class HubSseFeed implements SseByteSource, MessageSink {
     if (this.#finished) return false;
     this.#finished = true;
     this.#sessions.delete(this);
+    this.record?.close();
     return true;
+  }
+
+  topicNames(): string[] {
+    return [this.#topic];
+  }
+
+  queuedBytes(): number {
+    return queuedIn(this.subscriber);
   }
 
   start(sink: SseByteSink): void {
@@ -96,10 +120,15 @@ class HubSseFeed implements SseByteSource, MessageSink {
   }
 
   deliver(message: HubMessage): void {
-    this.#sink.enqueue(this.#encode(message));
+    const bytes = this.#encode(message);
+    this.#sink.enqueue(bytes);
+    this.record?.sent(bytes.byteLength);
   }
 
   error(error: unknown): void {
+    if (error instanceof RangeError) {
+      this.record?.cut("slow", `reads topic "${this.#topic}" too slowly`);
+    }
     if (this.#finish()) this.#sink.error(error);
   }
 
@@ -126,13 +155,18 @@ export function createSseRoute(
   keepAlive: number | false,
   retry: number | undefined,
   sessions: Set<{ end(): void }>,
+  counters: HubCounters,
 ): SseRoute {
   const encode = createSseEncoder();
   const options = retry === undefined ? { keepAlive } : { keepAlive, retry };
-  return function serveSse(request: Request, topic: string): Response {
+  return function serveSse(
+    request: Request,
+    topic: string,
+    peer?: Peer,
+  ): Response {
     const id = lastEventId(request);
     const since = id === undefined || id === "" ? undefined : id;
-    const feed = new HubSseFeed(encode, retry === undefined, sessions);
+    const feed = new HubSseFeed(topic, encode, retry === undefined, sessions);
     const response = sseResponse(feed, options);
     try {
       feed.subscriber = source.open(topic, since, feed);
@@ -141,6 +175,7 @@ export function createSseRoute(
       void response.body!.cancel();
       return textResponse(503, (error as Error).message);
     }
+    feed.record = new ConnectionRecord(counters, "sse", peer, feed);
     sessions.add(feed);
     return response;
   };
