@@ -31,6 +31,7 @@
  */
 
 export * from "./create_hub_handler.ts";
+export * from "./create_inspector.ts";
 export * from "./create_metrics_handler.ts";
 export * from "./hub_handler_options.ts";
 export * from "./hub_web_socket_handler.ts";
