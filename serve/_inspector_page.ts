@@ -34,6 +34,14 @@ li{padding:.3rem 0;border-bottom:1px solid var(--line);word-break:break-word}
 li time{color:var(--dim);font-variant-numeric:tabular-nums;margin-right:.5rem}
 .kind{display:inline-block;min-width:4.5rem;font-weight:600}
 .cut,.error{color:var(--bad)}.reset,.refused{color:var(--warn)}
+@media (max-width:640px){
+thead{display:none}
+table,tbody,tr,td{display:block;width:100%}
+tr{padding:.4rem 0;border-bottom:1px solid var(--line)}
+td,td.n{display:flex;justify-content:space-between;gap:1rem;border:0;padding:.1rem 0;text-align:right;white-space:normal;word-break:break-all}
+td::before{content:attr(data-label);color:var(--dim);font-size:.8rem;text-align:left;white-space:nowrap}
+td:first-child{font-weight:600}
+}
 `;
 
 const SCRIPT = `
@@ -52,9 +60,10 @@ function age(ms) {
   if (s < 3600) return Math.floor(s / 60) + " min " + (s % 60) + " s";
   return Math.floor(s / 3600) + " h " + Math.floor((s % 3600) / 60) + " min";
 }
-function cell(row, text, className) {
+function cell(row, text, className, label) {
   const td = document.createElement("td");
   td.textContent = text;
+  td.dataset.label = label;
   if (className) td.className = className;
   row.append(td);
 }
@@ -64,27 +73,29 @@ function fill(id, rows, columns) {
   fresh.id = id;
   for (const item of rows) {
     const row = document.createElement("tr");
-    for (const [read, className] of columns) cell(row, read(item), className);
+    for (const [read, className, label] of columns) {
+      cell(row, read(item), className, label);
+    }
     fresh.append(row);
   }
   body.replaceWith(fresh);
   $(id + "-empty").hidden = rows.length > 0;
 }
 const CONNECTION_COLUMNS = [
-  [(c) => c.transport],
-  [(c) => c.remoteAddress ?? "–"],
-  [(c) => c.clientId ?? "–"],
-  [(c) => c.topics.join(", ") || "–", "wrap"],
-  [(c) => num(c.messagesIn) + " / " + bytes(c.bytesIn), "n"],
-  [(c) => num(c.messagesOut) + " / " + bytes(c.bytesOut), "n"],
-  [(c) => bytes(c.queuedBytes), "n"],
-  [(c) => age(c.ageMs), "n"],
+  [(c) => c.transport, "", "transport"],
+  [(c) => c.remoteAddress ?? "–", "", "remote address"],
+  [(c) => c.clientId ?? "–", "", "client id"],
+  [(c) => c.topics.join(", ") || "–", "wrap", "topics"],
+  [(c) => num(c.messagesIn) + " / " + bytes(c.bytesIn), "n", "in"],
+  [(c) => num(c.messagesOut) + " / " + bytes(c.bytesOut), "n", "out"],
+  [(c) => bytes(c.queuedBytes), "n", "queued"],
+  [(c) => age(c.ageMs), "n", "age"],
 ];
 const TOPIC_COLUMNS = [
-  [(t) => t.topic, "wrap"],
-  [(t) => num(t.subscribers), "n"],
-  [(t) => num(t.retainedMessages) + " / " + bytes(t.retainedBytes), "n"],
-  [(t) => num(t.messagesPerSecond), "n"],
+  [(t) => t.topic, "wrap", "topic"],
+  [(t) => num(t.subscribers), "n", "subscribers"],
+  [(t) => num(t.retainedMessages) + " / " + bytes(t.retainedBytes), "n", "retained"],
+  [(t) => num(t.messagesPerSecond), "n", "msgs/s"],
 ];
 function render(s) {
   const t = s.totals;
