@@ -1,0 +1,105 @@
+// Copyright 2026 the serverpush authors. MIT license.
+// What an open inspector costs the hub's fan-out: the hub's handler with
+// nobody watching its inspector ("closed") against the same with a viewer
+// reading the inspector's feed all along ("open"), side by side in one run.
+//
+//   deno run -A bench/inspector_overhead.ts [--clients 2000]
+//       [--transport sse|ws] [--broadcasts 100] [--rounds 3]
+//       [--interval-ms 1000]
+//
+// Each run is bench/hub_fanout.ts's: a fresh server process
+// (bench/_hub_fanout_server.ts, "hub" or "inspected") and client process,
+// N idle subscribers on loopback, broadcasts one at a time. Closed and open
+// alternate, --rounds times each, and the table shows the median of each
+// figure; the ratios are open / closed (target: within 5%, at most 1.05×).
+// The server CPU per broadcast is the steadiest figure on a shared
+// machine; latencies move with other load.
+
+import { fixed, median, type Result, run, table } from "./_fanout_run.ts";
+
+interface Options {
+  clients: number;
+  transports: ("sse" | "ws")[];
+  broadcasts: number;
+  rounds: number;
+  intervalMs: number;
+}
+
+function parseArgs(args: string[]): Options {
+  const options: Options = {
+    clients: 2000,
+    transports: ["sse", "ws"],
+    broadcasts: 100,
+    rounds: 3,
+    intervalMs: 1000,
+  };
+  for (let i = 0; i < args.length; i += 2) {
+    const name = args[i];
+    const value = args[i + 1];
+    const number = Math.floor(Number(value));
+    if (name === "--clients" && number > 0) options.clients = number;
+    else if (name === "--broadcasts" && number > 0) options.broadcasts = number;
+    else if (name === "--rounds" && number > 0) options.rounds = number;
+    else if (name === "--interval-ms" && number > 0) {
+      options.intervalMs = number;
+    } else if (name === "--transport" && (value === "sse" || value === "ws")) {
+      options.transports = [value];
+    } else {
+      throw new TypeError(
+        `Cannot parse arguments: ${JSON.stringify(name)} ${
+          JSON.stringify(value)
+        }; expected --clients N, --transport sse|ws, --broadcasts N, --rounds N, --interval-ms N`,
+      );
+    }
+  }
+  return options;
+}
+
+const options = parseArgs(Deno.args);
+Deno.env.set("INSPECTOR_INTERVAL_MS", String(options.intervalMs));
+const rows: string[][] = [];
+const ratios: string[][] = [];
+for (const transport of options.transports) {
+  const closedRuns: Result[] = [];
+  const openRuns: Result[] = [];
+  for (let round = 0; round < options.rounds; round++) {
+    closedRuns.push(await run("hub", transport, options));
+    openRuns.push(await run("inspected", transport, options));
+  }
+  const closed = median(closedRuns);
+  const open = median(openRuns);
+  for (const [name, result] of [["closed", closed], ["open", open]] as const) {
+    rows.push([
+      transport,
+      name,
+      fixed(result.allP50),
+      fixed(result.allP99),
+      fixed(result.oneP50),
+      fixed(result.oneP99),
+      fixed(result.cpuPerBroadcast, 2),
+    ]);
+  }
+  ratios.push([
+    transport,
+    `${fixed(open.cpuPerBroadcast / closed.cpuPerBroadcast, 3)}×`,
+    `${fixed(open.allP50 / closed.allP50, 3)}×`,
+    `${fixed(open.allP99 / closed.allP99, 3)}×`,
+  ]);
+}
+
+// deno-lint-ignore no-console
+console.log(
+  `\n${options.clients} idle subscribers, ${options.broadcasts} broadcasts, ` +
+    `${options.rounds} round(s), inspector snapshot every ${options.intervalMs} ms, loopback\n\n` +
+    table([
+      "transport",
+      "inspector",
+      "to all p50 ms",
+      "to all p99 ms",
+      "each p50 ms",
+      "each p99 ms",
+      "CPU ms/bcast",
+    ], rows) +
+    "\n\nopen / closed (target: at most 1.05×)\n\n" +
+    table(["transport", "CPU/bcast", "to all p50", "to all p99"], ratios),
+);
