@@ -84,14 +84,15 @@ export function buildHubHandler(
 
   /** Who sent the request, for the inspector. */
   function peerOf(request: Request, info: HubRequestInfo | undefined): Peer {
-    const address = info?.remoteAddr;
+    const host = info?.remoteAddr?.hostname;
+    const port = info?.remoteAddr?.port;
     const clientId = clientIdOf?.(request);
     return {
-      remoteAddress: address === undefined
+      remoteAddress: host === undefined
         ? undefined
-        : address.hostname.includes(":")
-        ? `[${address.hostname}]:${address.port}`
-        : `${address.hostname}:${address.port}`,
+        : host.includes(":")
+        ? `[${host}]:${port}`
+        : `${host}:${port}`,
       clientId: typeof clientId === "string"
         ? clientId.slice(0, 128)
         : undefined,

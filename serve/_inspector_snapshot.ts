@@ -3,7 +3,7 @@
 // Private: what the inspector sends once per interval: the hub's
 // connections, topics and recent events, as one JSON text.
 
-import type { Hub } from "../hub/hub.ts";
+import type { ObservedHub } from "./observed_hub.ts";
 
 /** Rows sent per list; the totals still count every one. */
 export const MAX_ROWS = 200;
@@ -19,7 +19,7 @@ interface Seen {
  * counters and lists, and returns them as JSON. Messages per second come
  * from the difference to the previous call.
  */
-export function createSnapshot(hub: Hub): () => string {
+export function createSnapshot(hub: ObservedHub): () => string {
   let seen = new Map<string, Seen>();
   return function snapshot(): string {
     const now = Date.now();

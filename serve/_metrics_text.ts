@@ -3,7 +3,7 @@
 // Private: a hub's counters in the Prometheus text exposition format
 // (version 0.0.4).
 
-import type { Hub } from "../hub/hub.ts";
+import type { ObservedHub } from "./observed_hub.ts";
 import { LATENCY_BUCKETS } from "../hub/counters.ts";
 
 /** Escapes a label value: backslash, double quote and line feed. */
@@ -74,7 +74,7 @@ class Exposition {
 }
 
 /** The metrics of `hub` and the handlers that serve it, now. */
-export function formatMetrics(hub: Hub): string {
+export function formatMetrics(hub: ObservedHub): string {
   const counters = hub.counters;
   const stats = hub.stats();
   const open: Record<string, number> = {

@@ -1,6 +1,6 @@
 // Copyright 2026 the serverpush authors. MIT license.
 
-import type { Hub } from "../hub/hub.ts";
+import type { ObservedHub } from "./observed_hub.ts";
 import type { HubRequestInfo } from "./hub_handler_options.ts";
 import { createSnapshot } from "./_inspector_snapshot.ts";
 import { createInspectorFeed } from "./_inspector_feed.ts";
@@ -142,7 +142,7 @@ function nonce(): string {
  * ```
  */
 export function createInspector(
-  hub: Hub,
+  hub: ObservedHub,
   options: InspectorOptions,
 ): InspectorHandler {
   const { authorize, intervalMs = 1000, signal } = options ?? {};

@@ -1,6 +1,6 @@
 // Copyright 2026 the serverpush authors. MIT license.
 
-import type { Hub } from "../hub/hub.ts";
+import type { ObservedHub } from "./observed_hub.ts";
 import { formatMetrics } from "./_metrics_text.ts";
 import { textResponse } from "./_text_response.ts";
 
@@ -76,7 +76,7 @@ export interface MetricsHandlerOptions {
  * ```
  */
 export function createMetricsHandler(
-  hub: Hub,
+  hub: ObservedHub,
   options: MetricsHandlerOptions = {},
 ): (request: Request) => Promise<Response> {
   const { authorize } = options;

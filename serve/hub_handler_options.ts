@@ -43,8 +43,15 @@ export type HubAuthorize = (
  * ```
  */
 export interface HubRequestInfo {
-  /** The peer's address, as `Deno.serve` gives it. */
-  readonly remoteAddr?: { readonly hostname: string; readonly port: number };
+  /**
+   * The peer's address, as `Deno.serve` gives it (a Unix socket's has no
+   * host name: the peer then shows no address).
+   */
+  readonly remoteAddr?: {
+    readonly transport?: string;
+    readonly hostname?: string;
+    readonly port?: number;
+  };
 }
 
 /**

@@ -111,7 +111,7 @@ browserTest(
       await page.setViewportSize({ width: 390, height: 844 });
       await page.waitForTimeout(200);
       const overflow = await page.evaluate(() =>
-        document.documentElement.scrollWidth - window.innerWidth
+        document.documentElement.scrollWidth - globalThis.innerWidth
       );
       ok(overflow <= 0, `the page is ${overflow}px wider than the screen`);
       await page.screenshot({
