@@ -144,6 +144,25 @@ export function fixed(value: number, digits = 1): string {
   return value.toFixed(digits);
 }
 
+/**
+ * Runs the servers `a` and `b` alternately, `rounds` times each, and
+ * returns the median of each figure for each.
+ */
+export async function alternate(
+  a: FanoutServer,
+  b: FanoutServer,
+  transport: "sse" | "ws",
+  options: FanoutOptions & { rounds: number },
+): Promise<[Result, Result]> {
+  const aRuns: Result[] = [];
+  const bRuns: Result[] = [];
+  for (let round = 0; round < options.rounds; round++) {
+    aRuns.push(await run(a, transport, options));
+    bRuns.push(await run(b, transport, options));
+  }
+  return [median(aRuns), median(bRuns)];
+}
+
 /** The median of each figure over several runs. */
 export function median(results: Result[]): Result {
   const pick = (key: keyof Result): number => {

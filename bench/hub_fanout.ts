@@ -28,7 +28,7 @@
 // ratios of one run. With --rounds R, bare and hub run R times each,
 // alternately, and the table shows the median of each figure.
 
-import { fixed, median, type Result, run, table } from "./_fanout_run.ts";
+import { alternate, fixed, table } from "./_fanout_run.ts";
 
 interface Options {
   clients: number;
@@ -71,14 +71,7 @@ const options = parseArgs(Deno.args);
 const rows: string[][] = [];
 const ratios: string[][] = [];
 for (const transport of options.transports) {
-  const bareRuns: Result[] = [];
-  const hubRuns: Result[] = [];
-  for (let round = 0; round < options.rounds; round++) {
-    bareRuns.push(await run("bare", transport, options));
-    hubRuns.push(await run("hub", transport, options));
-  }
-  const bare = median(bareRuns);
-  const hub = median(hubRuns);
+  const [bare, hub] = await alternate("bare", "hub", transport, options);
   for (const [name, result] of [["bare", bare], ["hub", hub]] as const) {
     rows.push([
       transport,

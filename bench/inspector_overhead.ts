@@ -15,7 +15,7 @@
 // The server CPU per broadcast is the steadiest figure on a shared
 // machine; latencies move with other load.
 
-import { fixed, median, type Result, run, table } from "./_fanout_run.ts";
+import { alternate, fixed, table } from "./_fanout_run.ts";
 
 interface Options {
   clients: number;
@@ -60,14 +60,12 @@ Deno.env.set("INSPECTOR_INTERVAL_MS", String(options.intervalMs));
 const rows: string[][] = [];
 const ratios: string[][] = [];
 for (const transport of options.transports) {
-  const closedRuns: Result[] = [];
-  const openRuns: Result[] = [];
-  for (let round = 0; round < options.rounds; round++) {
-    closedRuns.push(await run("hub", transport, options));
-    openRuns.push(await run("inspected", transport, options));
-  }
-  const closed = median(closedRuns);
-  const open = median(openRuns);
+  const [closed, open] = await alternate(
+    "hub",
+    "inspected",
+    transport,
+    options,
+  );
   for (const [name, result] of [["closed", closed], ["open", open]] as const) {
     rows.push([
       transport,

@@ -5,7 +5,7 @@ import type { HubRequestInfo } from "./hub_handler_options.ts";
 import { createSnapshot } from "./_inspector_snapshot.ts";
 import { createInspectorFeed } from "./_inspector_feed.ts";
 import { inspectorPage } from "./_inspector_page.ts";
-import { textResponse } from "./_text_response.ts";
+import { onlyGetOrHead, textResponse } from "./_text_response.ts";
 
 /**
  * Options for {@linkcode createInspector}.
@@ -167,13 +167,7 @@ export function createInspector(
     info?: HubRequestInfo,
   ): Promise<Response> {
     if (request.method !== "GET" && request.method !== "HEAD") {
-      return textResponse(
-        405,
-        `Cannot serve inspector: method ${
-          JSON.stringify(request.method.slice(0, 20))
-        } is not GET or HEAD`,
-        { allow: "GET, HEAD" },
-      );
+      return onlyGetOrHead("serve inspector", request.method);
     }
     if ((await authorize(request, info)) !== true) {
       const { pathname } = new URL(request.url);

@@ -2,7 +2,7 @@
 
 import type { ObservedHub } from "./observed_hub.ts";
 import { formatMetrics } from "./_metrics_text.ts";
-import { textResponse } from "./_text_response.ts";
+import { onlyGetOrHead, textResponse } from "./_text_response.ts";
 
 /**
  * Options for {@linkcode createMetricsHandler}.
@@ -82,13 +82,7 @@ export function createMetricsHandler(
   const { authorize } = options;
   return async function serveMetrics(request: Request): Promise<Response> {
     if (request.method !== "GET" && request.method !== "HEAD") {
-      return textResponse(
-        405,
-        `Cannot serve metrics: method ${
-          JSON.stringify(request.method.slice(0, 20))
-        } is not GET or HEAD`,
-        { allow: "GET, HEAD" },
-      );
+      return onlyGetOrHead("serve metrics", request.method);
     }
     if (authorize !== undefined && (await authorize(request)) !== true) {
       return textResponse(403, "Cannot serve metrics: not authorized");
