@@ -30,7 +30,13 @@ Deno.test("createInspector bounds memory against viewers that never read and flo
     }
     const first = await fetch(`${origin}/inspector?feed`);
     const honest = first.body!.getReader();
-    const firstChunk = (await honest.read()).value!.byteLength;
+    const decoder = new TextDecoder();
+    let text = "";
+    while (!text.includes("\n\n")) {
+      text += decoder.decode((await honest.read()).value, { stream: true });
+    }
+    const firstChunk = text.indexOf("\n\n") + 2;
+    text = text.slice(firstChunk);
     const baseline = await server.memory();
 
     for (let i = 0; i < SILENT_VIEWERS; i++) {
@@ -73,8 +79,6 @@ Deno.test("createInspector bounds memory against viewers that never read and flo
 
     // The honest viewer still gets a fresh snapshot, whose events hold the
     // last 100 refusals, each cut short.
-    const decoder = new TextDecoder();
-    let text = "";
     const asked = Date.now();
     for (;;) {
       text += decoder.decode((await honest.read()).value, { stream: true });
