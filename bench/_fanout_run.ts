@@ -11,6 +11,47 @@ export interface FanoutOptions {
   broadcasts: number;
 }
 
+/** The command line of a fan-out bench. */
+export interface FanoutArgs {
+  clients: number;
+  transports: ("sse" | "ws")[];
+  broadcasts: number;
+  rounds: number;
+  /** Milliseconds between inspector snapshots (`--interval-ms`; read by bench/inspector_overhead.ts only). */
+  intervalMs: number;
+}
+
+/**
+ * Reads `--clients N`, `--transport sse|ws`, `--broadcasts N`,
+ * `--rounds N` and `--interval-ms N` over `defaults`.
+ */
+export function parseFanoutArgs(
+  args: string[],
+  defaults: FanoutArgs,
+): FanoutArgs {
+  const options: FanoutArgs = { ...defaults };
+  for (let i = 0; i < args.length; i += 2) {
+    const name = args[i];
+    const value = args[i + 1];
+    const number = Math.floor(Number(value));
+    if (name === "--clients" && number > 0) options.clients = number;
+    else if (name === "--broadcasts" && number > 0) options.broadcasts = number;
+    else if (name === "--rounds" && number > 0) options.rounds = number;
+    else if (name === "--interval-ms" && number > 0) {
+      options.intervalMs = number;
+    } else if (name === "--transport" && (value === "sse" || value === "ws")) {
+      options.transports = [value];
+    } else {
+      throw new TypeError(
+        `Cannot parse arguments: ${JSON.stringify(name)} ${
+          JSON.stringify(value)
+        }; expected --clients N, --transport sse|ws, --broadcasts N, --rounds N, --interval-ms N`,
+      );
+    }
+  }
+  return options;
+}
+
 /** The servers of bench/_hub_fanout_server.ts. */
 export type FanoutServer = "hub" | "bare" | "inspected";
 

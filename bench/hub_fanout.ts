@@ -28,46 +28,15 @@
 // ratios of one run. With --rounds R, bare and hub run R times each,
 // alternately, and the table shows the median of each figure.
 
-import { alternate, fixed, table } from "./_fanout_run.ts";
+import { alternate, fixed, parseFanoutArgs, table } from "./_fanout_run.ts";
 
-interface Options {
-  clients: number;
-  transports: ("sse" | "ws")[];
-  broadcasts: number;
-  rounds: number;
-}
-
-function parseArgs(args: string[]): Options {
-  const options: Options = {
-    clients: 10_000,
-    transports: ["sse", "ws"],
-    broadcasts: 100,
-    rounds: 1,
-  };
-  for (let i = 0; i < args.length; i++) {
-    const name = args[i];
-    const value = args[i + 1];
-    if (name === "--clients" && Number(value) > 0) {
-      options.clients = Math.floor(Number(value));
-    } else if (name === "--rounds" && Number(value) > 0) {
-      options.rounds = Math.floor(Number(value));
-    } else if (name === "--broadcasts" && Number(value) > 0) {
-      options.broadcasts = Math.floor(Number(value));
-    } else if (name === "--transport" && (value === "sse" || value === "ws")) {
-      options.transports = [value];
-    } else {
-      throw new TypeError(
-        `Cannot parse arguments: ${JSON.stringify(name)} ${
-          JSON.stringify(value)
-        }; expected --clients N, --transport sse|ws, --broadcasts N, --rounds N`,
-      );
-    }
-    i++;
-  }
-  return options;
-}
-
-const options = parseArgs(Deno.args);
+const options = parseFanoutArgs(Deno.args, {
+  clients: 10_000,
+  transports: ["sse", "ws"],
+  broadcasts: 100,
+  rounds: 1,
+  intervalMs: 1000,
+});
 const rows: string[][] = [];
 const ratios: string[][] = [];
 for (const transport of options.transports) {

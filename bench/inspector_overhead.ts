@@ -15,47 +15,15 @@
 // The server CPU per broadcast is the steadiest figure on a shared
 // machine; latencies move with other load.
 
-import { alternate, fixed, table } from "./_fanout_run.ts";
+import { alternate, fixed, parseFanoutArgs, table } from "./_fanout_run.ts";
 
-interface Options {
-  clients: number;
-  transports: ("sse" | "ws")[];
-  broadcasts: number;
-  rounds: number;
-  intervalMs: number;
-}
-
-function parseArgs(args: string[]): Options {
-  const options: Options = {
-    clients: 2000,
-    transports: ["sse", "ws"],
-    broadcasts: 100,
-    rounds: 3,
-    intervalMs: 1000,
-  };
-  for (let i = 0; i < args.length; i += 2) {
-    const name = args[i];
-    const value = args[i + 1];
-    const number = Math.floor(Number(value));
-    if (name === "--clients" && number > 0) options.clients = number;
-    else if (name === "--broadcasts" && number > 0) options.broadcasts = number;
-    else if (name === "--rounds" && number > 0) options.rounds = number;
-    else if (name === "--interval-ms" && number > 0) {
-      options.intervalMs = number;
-    } else if (name === "--transport" && (value === "sse" || value === "ws")) {
-      options.transports = [value];
-    } else {
-      throw new TypeError(
-        `Cannot parse arguments: ${JSON.stringify(name)} ${
-          JSON.stringify(value)
-        }; expected --clients N, --transport sse|ws, --broadcasts N, --rounds N, --interval-ms N`,
-      );
-    }
-  }
-  return options;
-}
-
-const options = parseArgs(Deno.args);
+const options = parseFanoutArgs(Deno.args, {
+  clients: 2000,
+  transports: ["sse", "ws"],
+  broadcasts: 100,
+  rounds: 3,
+  intervalMs: 1000,
+});
 Deno.env.set("INSPECTOR_INTERVAL_MS", String(options.intervalMs));
 const rows: string[][] = [];
 const ratios: string[][] = [];
