@@ -11,18 +11,23 @@
 //                                   the epoch, performance.timeOrigin +
 //                                   performance.now() just before publishing)
 //
-// Subscribers connect to /hub/bench. Run by bench/hub_fanout.ts with
+// Subscribers connect to /hub/bench. The server "inspected" is the hub
+// with its inspector open: a viewer in this process reads the inspector's
+// feed (a snapshot every INSPECTOR_INTERVAL_MS, default 1000) all along. Run by bench/hub_fanout.ts with
 // --v8-flags=--expose-gc; by hand:
 //   deno run -A --v8-flags=--expose-gc bench/_hub_fanout_server.ts hub sse
 
 import process from "node:process";
 import { Hub } from "../hub/mod.ts";
-import { createHubHandler } from "../serve/mod.ts";
+import { createHubHandler, createInspector } from "../serve/mod.ts";
 
 const [impl = "hub", transport = "sse"] = Deno.args;
-if (!["hub", "bare"].includes(impl) || !["sse", "ws"].includes(transport)) {
+if (
+  !["hub", "bare", "inspected"].includes(impl) ||
+  !["sse", "ws"].includes(transport)
+) {
   throw new TypeError(
-    `Cannot start bench server: expected "hub|bare sse|ws", got "${impl} ${transport}"`,
+    `Cannot start bench server: expected "hub|bare|inspected sse|ws", got "${impl} ${transport}"`,
   );
 }
 
@@ -41,10 +46,24 @@ interface Server {
   broadcast(k: number, data: string): Promise<void> | void;
 }
 
-/** The hub: the handler as a user would mount it, default options. */
-function hubServer(): Server {
+/**
+ * The hub: the handler as a user would mount it, default options; with
+ * `inspected`, its inspector's feed is read by a viewer all along.
+ */
+function hubServer(inspected: boolean): Server {
   const hub = new Hub();
   const handler = createHubHandler(hub, { prefix: "/hub" });
+  if (inspected) {
+    const inspector = createInspector(hub, {
+      authorize: () => true,
+      intervalMs: Number(Deno.env.get("INSPECTOR_INTERVAL_MS") ?? 1000),
+    });
+    void inspector(new Request("http://127.0.0.1/inspector?feed")).then(
+      async (response) => {
+        for await (const _ of response.body!) { /* a viewer reads */ }
+      },
+    );
+  }
   return {
     handle: handler,
     subscribers: () => hub.stats().subscribers,
@@ -105,8 +124,8 @@ function bareWsServer(): Server {
   };
 }
 
-const server = impl === "hub"
-  ? hubServer()
+const server = impl !== "bare"
+  ? hubServer(impl === "inspected")
   : transport === "sse"
   ? bareSseServer()
   : bareWsServer();

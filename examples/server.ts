@@ -16,6 +16,9 @@
  *   {@linkcode createDemoTicker}) and `chat` (clients publish over a
  *   `serverpush.v1` WebSocket at `/hub/`); `/hub-stats`, the hub's stats as
  *   SSE; the page `/hub.html` shows them.
+ * - `/inspector`: the hub's live inspector ({@linkcode createInspector}),
+ *   for loopback peers only; `/metrics`: its Prometheus metrics
+ *   ({@linkcode createMetricsHandler}).
  *
  * `PORT` sets the port (default 8000; `0` picks a free one).
  *
@@ -31,6 +34,19 @@ import { createDemoTicker, type DemoTicker } from "./demo/hub_ticker.ts";
 import { createDemoHubRoutes, type DemoHubRoutes } from "./demo/hub_routes.ts";
 import type { Hub } from "../hub/mod.ts";
 import { createHostCheck } from "../ws/mod.ts";
+import {
+  createInspector,
+  createMetricsHandler,
+  type HubRequestInfo,
+} from "../serve/mod.ts";
+
+/** Whether the peer is on this machine (an IPv4 or IPv6 loopback address). */
+export function isLoopback(info: HubRequestInfo | undefined): boolean {
+  const host = info?.remoteAddr?.hostname;
+  if (host === undefined) return false;
+  return host === "::1" || host.startsWith("127.") ||
+    host.startsWith("::ffff:127.");
+}
 
 /** Options for {@linkcode startDemo}. */
 export interface StartDemoOptions {
@@ -141,7 +157,16 @@ export function startDemo(options: StartDemoOptions = {}): Demo {
     hostAllowed: (request: Request) => boolean;
   };
 
-  async function handler(request: Request): Promise<Response> {
+  const inspector = createInspector(hub, {
+    authorize: (_request, info) => isLoopback(info),
+    signal: streams.signal,
+  });
+  const metrics = createMetricsHandler(hub);
+
+  async function handler(
+    request: Request,
+    info: Deno.ServeHandlerInfo<Deno.NetAddr>,
+  ): Promise<Response> {
     // Against DNS rebinding: only the demo's own names, on every route.
     if (!late.hostAllowed(request)) {
       return new Response("Misdirected Request: unknown Host", {
@@ -151,8 +176,10 @@ export function startDemo(options: StartDemoOptions = {}): Demo {
     }
     const { pathname } = new URL(request.url);
     if (late.hubRoutes.handles(pathname)) {
-      return await late.hubRoutes.handle(request);
+      return await late.hubRoutes.handle(request, info);
     }
+    if (pathname === "/inspector") return await inspector(request, info);
+    if (pathname === "/metrics") return await metrics(request);
     if (request.method !== "GET" && request.method !== "HEAD") {
       return new Response("Method Not Allowed", {
         status: 405,

@@ -10,6 +10,7 @@ import type {
   HubResetReason,
 } from "../message/message.ts";
 import { dataByteLength, quote } from "./_validate.ts";
+import type { HubCounters } from "./counters.ts";
 
 /** Messages fetched from the backend per replay read. */
 const PAGE_SIZE = 128;
@@ -26,6 +27,8 @@ export interface SubscriberOptions {
   /** Payload bytes of queued live messages; the newest one always fits. */
   maxQueuedBytes: number;
   queuePolicy: QueuePolicy;
+  /** Where deliveries, drops, cuts and backend errors are counted. */
+  counters: HubCounters;
   /** Called once when the subscriber ends, however it ends. */
   onEnd: () => void;
   /** Where messages go, one per {@linkcode Subscriber.pull}. */
@@ -126,6 +129,7 @@ class QueueSubscriber implements Subscriber {
   #maxQueuedMessages: number;
   #maxQueuedBytes: number;
   #queuePolicy: QueuePolicy;
+  #counters: HubCounters;
   #onEnd: () => void;
   #sink: SubscriberSink;
   /** Live messages from `#head` on; {@linkcode NONE} until one is queued. */
@@ -157,6 +161,7 @@ class QueueSubscriber implements Subscriber {
     this.#maxQueuedMessages = options.maxQueuedMessages;
     this.#maxQueuedBytes = options.maxQueuedBytes;
     this.#queuePolicy = options.queuePolicy;
+    this.#counters = options.counters;
     this.#onEnd = options.onEnd;
     this.#sink = options.sink;
     const since = options.since;
@@ -209,6 +214,7 @@ class QueueSubscriber implements Subscriber {
   deliver(message: HubMessage): void {
     this.#wanted = false;
     this.#sink.deliver(message);
+    this.#counters.deliver(message);
   }
 
   deliverLive(): boolean {
@@ -314,6 +320,13 @@ class QueueSubscriber implements Subscriber {
 
   failed(error: unknown): void {
     this.#filling = false;
+    const counters = this.#counters;
+    counters.backendErrors++;
+    counters.event(
+      "error",
+      "backend",
+      `replay of topic ${quote(this.#topic)}: ${String(error)}`,
+    );
     if (this.release()) this.#sink.error(error);
   }
 
@@ -351,6 +364,14 @@ class QueueSubscriber implements Subscriber {
         const queued = this.liveLength();
         const bytes = this.#bytes;
         this.release();
+        this.#counters.subscriptionsCut++;
+        this.#counters.event(
+          "cut",
+          "slow",
+          `subscriber of topic ${
+            quote(this.#topic)
+          }: ${queued} messages, ${bytes} bytes queued`,
+        );
         this.#sink.error(
           new RangeError(
             `Cannot deliver message to subscriber of topic ${
@@ -366,6 +387,7 @@ class QueueSubscriber implements Subscriber {
       }
       do {
         this.shiftLive();
+        this.#counters.droppedQueueFull++;
       } while (
         this.liveLength() > 1 && this.#bytes > this.#maxQueuedBytes
       );

@@ -19,6 +19,19 @@ import {
 } from "./_subscriber.ts";
 import { checkPublishMessage, checkTopic, quote } from "./_validate.ts";
 import { checkPositiveInteger } from "../_internal/check.ts";
+import { HubCounters, type HubTopicActivity } from "./counters.ts";
+import { HubLimitError } from "./limit_error.ts";
+
+/** A backend that can tell what it retains of one topic. */
+interface RetainedBackend {
+  retained(topic: string): { messages: number; bytes: number };
+}
+
+function canTellRetained(
+  backend: HubBackend,
+): backend is HubBackend & RetainedBackend {
+  return typeof (backend as Partial<RetainedBackend>).retained === "function";
+}
 
 /**
  * What happens when a subscriber's queue is full: `"close"` errors its
@@ -206,6 +219,8 @@ export interface HubStats {
 interface TopicState {
   subscribers: Set<Subscriber>;
   unwatch: () => void;
+  /** Messages fanned out since the topic was first subscribed. */
+  messages: number;
 }
 
 /**
@@ -266,6 +281,24 @@ export class Hub implements MessageSource {
   #maxMessageBytes: number;
   #topics: Map<string, TopicState> = new Map();
   #closed = false;
+  /**
+   * Running counts of this hub and of the handlers that serve it, for
+   * metrics and the inspector (see {@linkcode HubCounters}).
+   *
+   * @example Count publishes
+   * ```ts
+   * import { Hub } from "@serverpush/serverpush/hub";
+   * import { strictEqual } from "node:assert/strict";
+   *
+   * const hub = new Hub();
+   * await hub.publish("t", { data: "x" });
+   * strictEqual(hub.counters.published, 1);
+   * await hub.close();
+   * ```
+   */
+  readonly counters: HubCounters = new HubCounters({
+    topics: () => this.#activity(),
+  });
 
   /**
    * Creates a hub.
@@ -353,7 +386,23 @@ export class Hub implements MessageSource {
     }
     const checked = checkPublishMessage(topic, message, this.#maxMessageBytes);
     // No await before this call, so appends happen in call order.
-    return (await this.#backend.append(topic, checked)).id;
+    const appended = this.#backend.append(topic, checked);
+    let id: string;
+    try {
+      id = (await appended).id;
+    } catch (error) {
+      if (!(error instanceof HubLimitError)) {
+        this.counters.backendErrors++;
+        this.counters.event(
+          "error",
+          "backend",
+          `publish to topic ${quote(topic)}: ${String(error)}`,
+        );
+      }
+      throw error;
+    }
+    this.counters.published++;
+    return id;
   }
 
   /**
@@ -498,16 +547,22 @@ export class Hub implements MessageSource {
     let state = this.#topics.get(topic);
     if (state === undefined) {
       const subscribers = new Set<Subscriber>();
-      state = {
+      const counters = this.counters;
+      const created: TopicState = {
         subscribers,
-        unwatch: this.#backend.watch(topic, (message) => {
-          for (const subscriber of subscribers) subscriber.push(message);
-        }, {
-          onGap: (after) => {
-            for (const subscriber of subscribers) subscriber.resync(after);
-          },
-        }),
+        unwatch: () => {},
+        messages: 0,
       };
+      created.unwatch = this.#backend.watch(topic, (message) => {
+        counters.fanOut(message);
+        created.messages++;
+        for (const subscriber of subscribers) subscriber.push(message);
+      }, {
+        onGap: (after) => {
+          for (const subscriber of subscribers) subscriber.resync(after);
+        },
+      });
+      state = created;
       this.#topics.set(topic, state);
     }
     const topicState = state;
@@ -518,6 +573,7 @@ export class Hub implements MessageSource {
       maxQueuedMessages: this.#maxQueuedMessages,
       maxQueuedBytes: this.#maxQueuedBytes,
       queuePolicy: this.#queuePolicy,
+      counters: this.counters,
       sink,
       onEnd: () => {
         onEnd?.();
@@ -632,6 +688,26 @@ export class Hub implements MessageSource {
     }
     topics.sort((a, b) => (a.topic < b.topic ? -1 : a.topic > b.topic ? 1 : 0));
     return { topics, subscribers, queuedMessages, queuedBytes };
+  }
+
+  /** The topics with subscribers, for {@linkcode HubCounters.topics}. */
+  #activity(): HubTopicActivity[] {
+    const backend = this.#backend;
+    const retained = canTellRetained(backend) ? backend : undefined;
+    const topics: HubTopicActivity[] = [];
+    for (const [topic, state] of this.#topics) {
+      const kept = retained?.retained(topic);
+      topics.push({
+        topic,
+        subscribers: state.subscribers.size,
+        messages: state.messages,
+        retainedMessages: kept?.messages,
+        retainedBytes: kept?.bytes,
+      });
+    }
+    return topics.sort((a, b) =>
+      a.topic < b.topic ? -1 : a.topic > b.topic ? 1 : 0
+    );
   }
 
   /**

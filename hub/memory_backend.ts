@@ -133,6 +133,24 @@ export interface MemoryBackend extends HubBackend {
    * @returns The current counts.
    */
   stats(): MemoryBackendStats;
+  /**
+   * Counts the messages one topic retains, and their bytes as
+   * `maxRetainedBytes` counts them.
+   *
+   * @param topic The topic.
+   * @returns The counts; zeros for a topic it does not know.
+   *
+   * @example Count one topic
+   * ```ts
+   * import { createMemoryBackend } from "@serverpush/serverpush/hub";
+   * import { deepStrictEqual } from "node:assert/strict";
+   *
+   * const backend = createMemoryBackend();
+   * await backend.append("t", { data: "abc" });
+   * deepStrictEqual(backend.retained("t"), { messages: 1, bytes: 131 });
+   * ```
+   */
+  retained(topic: string): { messages: number; bytes: number };
 }
 
 interface TopicLog {
@@ -527,6 +545,14 @@ export function createMemoryBackend(
         );
       }
       return x - y;
+    },
+
+    retained(topic: string): { messages: number; bytes: number } {
+      const log = topics.get(topic);
+      if (log === undefined) return { messages: 0, bytes: 0 };
+      let bytes = 0;
+      for (let i = log.head; i < log.sizes.length; i++) bytes += log.sizes[i]!;
+      return { messages: size(log), bytes };
     },
 
     stats(): MemoryBackendStats {

@@ -38,6 +38,7 @@
  */
 
 export * from "./backend.ts";
+export * from "./counters.ts";
 export * from "./hub.ts";
 export * from "./limit_error.ts";
 export * from "./memory_backend.ts";

@@ -4,7 +4,12 @@
 
 import { createHostCheck } from "../ws/check_host.ts";
 import type { MessageSource } from "../message/source.ts";
-import type { HubHandler, HubHandlerOptions } from "./hub_handler_options.ts";
+import type {
+  HubHandler,
+  HubHandlerOptions,
+  HubRequestInfo,
+} from "./hub_handler_options.ts";
+import type { Peer } from "./_connection_record.ts";
 import { authorized } from "./_authorize.ts";
 import { createSessionContext, subscribeHook } from "./_session_options.ts";
 import { createTopicRoute } from "./_topic_route.ts";
@@ -55,7 +60,14 @@ export function buildHubHandler(
     : createHostCheck(options.allowedHosts);
   const authorizeSubscribe = subscribeHook(context);
   const { sessions } = context;
-  const serveSse = createSseRoute(source, keepAlive, retry, sessions);
+  const { counters } = context;
+  const serveSse = createSseRoute(
+    source,
+    keepAlive,
+    retry,
+    sessions,
+    counters,
+  );
   const upgradeToSession = createWebSocketRoute(options, context);
   const servePublish = createPublishRoute(
     source,
@@ -69,7 +81,46 @@ export function buildHubHandler(
     for (const session of [...sessions]) session.end();
   }, { once: true });
 
-  return async function handle(request: Request): Promise<Response> {
+  const clientIdOf = options.clientId;
+
+  /** Who sent the request, for the inspector. */
+  function peerOf(request: Request, info: HubRequestInfo | undefined): Peer {
+    const host = info?.remoteAddr?.hostname;
+    const port = info?.remoteAddr?.port;
+    const clientId = clientIdOf?.(request);
+    return {
+      remoteAddress: host === undefined
+        ? undefined
+        : host.includes(":")
+        ? `[${host}]:${port}`
+        : `${host}:${port}`,
+      clientId: typeof clientId === "string"
+        ? clientId.slice(0, 128)
+        : undefined,
+    };
+  }
+
+  return async function handle(
+    request: Request,
+    info?: HubRequestInfo,
+  ): Promise<Response> {
+    const response = await serveRequest(request, info);
+    if (response.status >= 400) {
+      const { pathname } = new URL(request.url);
+      counters.refuse(
+        response.status,
+        `${request.method} ${pathname.slice(0, 100)} from ${
+          peerOf(request, info).remoteAddress ?? "unknown"
+        }`,
+      );
+    }
+    return response;
+  };
+
+  async function serveRequest(
+    request: Request,
+    info: HubRequestInfo | undefined,
+  ): Promise<Response> {
     if (signal?.aborted) {
       return textResponse(
         503,
@@ -108,7 +159,12 @@ export function buildHubHandler(
     const topic = found;
 
     if (transport === "websocket" || (transport === null && upgrade)) {
-      return await upgradeToSession(request, url, topic);
+      return await upgradeToSession(
+        request,
+        url,
+        topic,
+        peerOf(request, info),
+      );
     }
     if (topic === undefined) {
       return textResponse(404, "Cannot serve topic: the path names no topic");
@@ -146,8 +202,9 @@ export function buildHubHandler(
     const expiry = await expiryOf(options.expiresAt, request, topic);
     if (expiry instanceof Response) return expiry;
     if (transport === null || transport === "sse") {
-      return serveSse(request, topic, expiry);
+      return serveSse(request, topic, expiry, peerOf(request, info));
     }
+    counters.opened[transport]!++;
     return await servePolling(request, topic, transport, expiry);
-  };
+  }
 }

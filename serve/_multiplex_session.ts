@@ -28,6 +28,7 @@ import {
   UNSUPPORTED_DATA,
 } from "./_session_context.ts";
 import { clientPublish } from "./_session_publish.ts";
+import type { Peer } from "./_connection_record.ts";
 import { quote } from "../_internal/quote.ts";
 
 /** A bearer token as RFC 6750 section 2.1 writes it (`b64token`). */
@@ -59,6 +60,7 @@ type Outcome = ClientError | "ok" | "stop";
  * carries a `type` and, but for some errors, a `topic`.
  */
 class MultiplexSession extends Session {
+  readonly transport = "serverpush.v1";
   /** The subscriptions by topic, made on the first. */
   #subscriptions: Map<string, Feed> | undefined;
 
@@ -285,8 +287,13 @@ class MultiplexSession extends Session {
     return serverpushV1Error(error.code, error.message, error.topic);
   }
 
+  feeds(): Iterable<Feed> {
+    return this.#subscriptions?.values() ?? [];
+  }
+
   feedEnded(feed: Feed, end: "done" | "overflow"): void {
     if (end === "overflow") {
+      this.cutSlow(feed.topic);
       void this.connection.close(POLICY_VIOLATION, TOO_SLOW);
     } else if (this.#subscriptions?.get(feed.topic) === feed) {
       void this.connection.close(GOING_AWAY, HUB_CLOSED);
@@ -302,8 +309,11 @@ export function runMultiplexSession(
   connection: WsConnection,
   request: SessionRequest | undefined,
   context: SessionContext,
+  peer?: Peer,
 ): void {
   const session = new MultiplexSession(connection, request, context);
   session.listen();
   void session.watchCredentials();
+  session.peer = peer;
+  session.listen();
 }

@@ -30,6 +30,12 @@ import {
 } from "./_session_context.ts";
 import { Queue } from "../_internal/queue.ts";
 import { scheduleExpiry, stillValid } from "./_expiry.ts";
+import {
+  ConnectionRecord,
+  type Peer,
+  queuedIn,
+  type RecordOwner,
+} from "./_connection_record.ts";
 
 /**
  * A session's outbox, between `whenDrained` and the flush: a connection
@@ -81,13 +87,19 @@ export type Handled = void | "stop";
  * `maxBufferedBytes` of requests waiting behind it, past which it is
  * closed with 1008.
  */
-export abstract class Session implements ConnectionSink, FeedOwner {
+export abstract class Session
+  implements ConnectionSink, FeedOwner, RecordOwner {
   readonly connection: WsConnection;
   /**
    * For the hooks; `undefined` when only default hooks can be asked. A
    * `refresh` replaces it.
    */
   request: SessionRequest | undefined;
+  /** Who is at the other end; set before {@linkcode Session.listen}. */
+  peer: Peer | undefined;
+  /** This connection in the hub's counters, from {@linkcode Session.listen}. */
+  record!: ConnectionRecord;
+  /** What the session needs from its handler. */
   readonly context: SessionContext;
   #errors = 0;
   /**
@@ -141,9 +153,37 @@ export abstract class Session implements ConnectionSink, FeedOwner {
   abstract errorMessage(error: ClientError & { topic?: string }): string;
   /** A subscription ended by itself: its queue overflowed, or the hub closed. */
   abstract feedEnded(feed: Feed, end: "done" | "overflow"): void;
+  /** `"websocket"` or `"serverpush.v1"`, for the counters. */
+  abstract readonly transport: string;
+  /** The subscriptions, for the queued bytes. */
+  abstract feeds(): Iterable<Feed>;
+
+  topicNames(): string[] {
+    const names: string[] = [];
+    for (const feed of this.feeds()) names.push(feed.topic);
+    return names;
+  }
+
+  queuedBytes(): number {
+    let bytes = this.connection.bufferedAmount;
+    for (const feed of this.feeds()) bytes += queuedIn(feed.subscriber);
+    return bytes;
+  }
+
+  /** Sends `text` and counts it. */
+  #send(text: string): void {
+    void this.connection.send(text);
+    this.record.sent(text.length);
+  }
 
   /** Starts taking the client's messages. */
   listen(): void {
+    this.record = new ConnectionRecord(
+      this.context.counters,
+      this.transport,
+      this.peer,
+      this,
+    );
     this.context.sessions.add(this);
     if (!pushMessages(this.connection, this)) void this.#iterate();
   }
@@ -181,6 +221,9 @@ export abstract class Session implements ConnectionSink, FeedOwner {
 
   message(data: string | Uint8Array): void {
     if (this.#stopped) return;
+    this.record.received(
+      typeof data === "string" ? data.length : data.byteLength,
+    );
     if (!this.#busy) {
       this.#run(data);
       return;
@@ -194,6 +237,10 @@ export abstract class Session implements ConnectionSink, FeedOwner {
       ? Math.min(MAX_PENDING, this.context.maxBufferedBytes)
       : MAX_PENDING;
     if (this.#pendingBytes > 0 && this.#pendingBytes + cost > limit) {
+      this.record.cut(
+        "unread",
+        answering ? "does not read the answers" : "sends too fast",
+      );
       void this.connection.close(
         POLICY_VIOLATION,
         answering ? ANSWERS_UNREAD : TOO_MANY_PENDING,
@@ -266,6 +313,7 @@ export abstract class Session implements ConnectionSink, FeedOwner {
     this.#cancelExpiry?.();
     this.#cancelExpiry = undefined;
     this.context.sessions.delete(this);
+    this.record?.close();
     this.release();
     this.#wake();
   }
@@ -330,7 +378,7 @@ export abstract class Session implements ConnectionSink, FeedOwner {
       this.#outbox === undefined &&
       hasRoom(connection, this.context.maxBufferedBytes)
     ) {
-      void connection.send(text);
+      this.#send(text);
       return true;
     }
     if (this.#stopped) return false;
@@ -385,11 +433,11 @@ export abstract class Session implements ConnectionSink, FeedOwner {
       if (owner !== undefined) {
         // A feed that was cancelled meanwhile drops its message.
         if (owner.cancelled) continue;
-        void connection.send(text);
+        this.#send(text);
         owner.subscriber.pull();
         continue;
       }
-      void connection.send(text);
+      this.#send(text);
       const rest = this.#outbox!;
       if (rest.indexOf(undefined, this.#outboxHead) >= 0) continue;
       // That was the last answer waiting: requests go on.
@@ -406,8 +454,14 @@ export abstract class Session implements ConnectionSink, FeedOwner {
     this.#errors++;
     this.answer(this.errorMessage(error));
     if (this.#errors >= this.context.maxClientErrors) {
+      this.record.cut("errors", "sent too many invalid messages");
       void this.connection.close(POLICY_VIOLATION, TOO_MANY_ERRORS);
     }
+  }
+
+  /** A subscription's queue overflowed: the client is cut off. */
+  cutSlow(topic: string): void {
+    this.record.cut("slow", `reads topic "${topic}" too slowly`);
   }
 
   /**

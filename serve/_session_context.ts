@@ -11,6 +11,7 @@ import type {
   MessageSink,
   MessageSource,
 } from "../message/source.ts";
+import type { HubCounters } from "../hub/counters.ts";
 
 /** Longest `since` a client may send, in UTF-16 code units. */
 export const MAX_SINCE_LENGTH = 1024;
@@ -47,6 +48,8 @@ export interface SessionContext {
   onError: ((error: unknown) => void) | undefined;
   /** When a request's credentials expire; `undefined`: never. */
   expiresAt: ExpiresAt | undefined;
+  /** Where connections and what they send are counted (the hub's). */
+  counters: HubCounters;
   /** Open sessions, ended together when the handler's signal aborts. */
   sessions: Set<{ end(): void }>;
 }

@@ -8,6 +8,7 @@ import type { HubHandlerOptions } from "./hub_handler_options.ts";
 import type { SessionContext } from "./_session_context.ts";
 import { allow, deny } from "./_authorize.ts";
 import { checkPositiveInteger } from "../_internal/check.ts";
+import { countersOf } from "./_connection_record.ts";
 
 /**
  * Bytes a WebSocket may buffer before the next message waits for it to
@@ -79,6 +80,7 @@ export function createSessionContext(
     ),
     onError: options.onError,
     expiresAt: options.expiresAt,
+    counters: countersOf(source),
     sessions: new Set(),
   };
 }

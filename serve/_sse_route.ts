@@ -19,12 +19,20 @@ import type {
 } from "../message/source.ts";
 import { textResponse } from "./_text_response.ts";
 import { scheduleExpiry } from "./_expiry.ts";
+import type { HubCounters } from "../hub/counters.ts";
+import {
+  ConnectionRecord,
+  type Peer,
+  queuedIn,
+  type RecordOwner,
+} from "./_connection_record.ts";
 
 /** Serves a topic as an event stream. */
 export type SseRoute = (
   request: Request,
   topic: string,
   expiresAt: number | undefined,
+  peer?: Peer,
 ) => Response;
 
 /**
@@ -62,8 +70,10 @@ function createSseEncoder(): (message: HubMessage) => Uint8Array {
  * response's source, the subscriber's sink and the stream's entry in the
  * handler's open sessions.
  */
-class HubSseFeed implements SseByteSource, MessageSink {
+class HubSseFeed implements SseByteSource, MessageSink, RecordOwner {
   subscriber: MessageFeed | undefined;
+  record: ConnectionRecord | undefined;
+  readonly #topic: string;
   #sink!: SseByteSink;
   #finished = false;
   /** Cancels the end at the credentials' expiry, when one is scheduled. */
@@ -73,10 +83,12 @@ class HubSseFeed implements SseByteSource, MessageSink {
   readonly #sessions: Set<{ end(): void }>;
 
   constructor(
+    topic: string,
     encode: (message: HubMessage) => Uint8Array,
     opener: boolean,
     sessions: Set<{ end(): void }>,
   ) {
+    this.#topic = topic;
     this.#encode = encode;
     this.#opener = opener;
     this.#sessions = sessions;
@@ -87,7 +99,16 @@ class HubSseFeed implements SseByteSource, MessageSink {
     this.#finished = true;
     this.cancelExpiry?.();
     this.#sessions.delete(this);
+    this.record?.close();
     return true;
+  }
+
+  topicNames(): string[] {
+    return [this.#topic];
+  }
+
+  queuedBytes(): number {
+    return queuedIn(this.subscriber);
   }
 
   start(sink: SseByteSink): void {
@@ -104,10 +125,15 @@ class HubSseFeed implements SseByteSource, MessageSink {
   }
 
   deliver(message: HubMessage): void {
-    this.#sink.enqueue(this.#encode(message));
+    const bytes = this.#encode(message);
+    this.#sink.enqueue(bytes);
+    this.record?.sent(bytes.byteLength);
   }
 
   error(error: unknown): void {
+    if (error instanceof RangeError) {
+      this.record?.cut("slow", `reads topic "${this.#topic}" too slowly`);
+    }
     if (this.#finish()) this.#sink.error(error);
   }
 
@@ -135,6 +161,7 @@ export function createSseRoute(
   keepAlive: number | false,
   retry: number | undefined,
   sessions: Set<{ end(): void }>,
+  counters: HubCounters,
 ): SseRoute {
   const encode = createSseEncoder();
   const options = retry === undefined ? { keepAlive } : { keepAlive, retry };
@@ -142,10 +169,11 @@ export function createSseRoute(
     request: Request,
     topic: string,
     expiresAt: number | undefined,
+    peer?: Peer,
   ): Response {
     const id = lastEventId(request);
     const since = id === undefined || id === "" ? undefined : id;
-    const feed = new HubSseFeed(encode, retry === undefined, sessions);
+    const feed = new HubSseFeed(topic, encode, retry === undefined, sessions);
     const response = sseResponse(feed, options);
     try {
       feed.subscriber = source.open(topic, since, feed);
@@ -154,6 +182,7 @@ export function createSseRoute(
       void response.body!.cancel();
       return textResponse(503, (error as Error).message);
     }
+    feed.record = new ConnectionRecord(counters, "sse", peer, feed);
     sessions.add(feed);
     if (expiresAt !== undefined) {
       feed.cancelExpiry = scheduleExpiry(expiresAt, () => feed.end());

@@ -12,3 +12,14 @@ export function textResponse(
   all.set("content-type", "text/plain; charset=utf-8");
   return new Response(body, { status, headers: all });
 }
+
+/** The `405` of a handler that answers `GET` and `HEAD` only. */
+export function onlyGetOrHead(what: string, method: string): Response {
+  return textResponse(
+    405,
+    `Cannot ${what}: method ${
+      JSON.stringify(method.slice(0, 20))
+    } is not GET or HEAD`,
+    { allow: "GET, HEAD" },
+  );
+}

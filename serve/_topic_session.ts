@@ -17,6 +17,7 @@ import {
   UNSUPPORTED_DATA,
 } from "./_session_context.ts";
 import { clientPublish } from "./_session_publish.ts";
+import type { Peer } from "./_connection_record.ts";
 
 /**
  * One topic over a WebSocket: every message after `since` as
@@ -25,6 +26,7 @@ import { clientPublish } from "./_session_publish.ts";
  * `{ "error": code, "message": text }`.
  */
 class TopicSession extends Session {
+  readonly transport = "websocket";
   #topic: string;
   #feed: Feed | undefined;
 
@@ -88,7 +90,12 @@ class TopicSession extends Session {
     return JSON.stringify({ error: error.code, message: error.message });
   }
 
+  feeds(): Iterable<Feed> {
+    return this.#feed === undefined ? [] : [this.#feed];
+  }
+
   feedEnded(_feed: Feed, end: "done" | "overflow"): void {
+    if (end === "overflow") this.cutSlow(this.#topic);
     void this.connection.close(
       end === "done" ? GOING_AWAY : POLICY_VIOLATION,
       end === "done" ? HUB_CLOSED : TOO_SLOW,
@@ -105,6 +112,9 @@ export function runTopicSession(
   topic: string,
   since: string | undefined,
   context: SessionContext,
+  peer?: Peer,
 ): void {
-  new TopicSession(connection, request, topic, context).start(since);
+  const session = new TopicSession(connection, request, topic, context);
+  session.peer = peer;
+  session.start(since);
 }

@@ -12,12 +12,14 @@ import { runMultiplexSession } from "./_multiplex_session.ts";
 import { runTopicSession } from "./_topic_session.ts";
 import { textResponse } from "./_text_response.ts";
 import { sinceOf } from "./_since.ts";
+import type { Peer } from "./_connection_record.ts";
 
 /** Upgrades a request of the hub handler (see {@linkcode createWebSocketRoute}). */
 export type WebSocketRoute = (
   request: Request,
   url: URL,
   topic: string | undefined,
+  peer?: Peer,
 ) => Promise<Response>;
 
 /** Whether the request offers the WebSocket subprotocol `protocol`. */
@@ -58,6 +60,7 @@ export function createWebSocketRoute(
     original: Request,
     url: URL,
     topic: string | undefined,
+    peer?: Peer,
   ): Promise<Response> {
     const multiplex = offersProtocol(original, SERVERPUSH_V1);
     if (!multiplex && topic === undefined) {
@@ -81,10 +84,10 @@ export function createWebSocketRoute(
     });
     if (connection === undefined) return response;
     if (multiplex) {
-      runMultiplexSession(connection, request, context);
+      runMultiplexSession(connection, request, context, peer);
       return response;
     }
-    runTopicSession(connection, request, topic!, since, context);
+    runTopicSession(connection, request, topic!, since, context, peer);
     return response;
   };
 }

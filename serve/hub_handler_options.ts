@@ -29,7 +29,35 @@ export type HubAuthorize = (
 ) => boolean | Response | Promise<boolean | Response>;
 
 /**
+ * What the server knows of a request besides the request itself: the
+ * second argument of a `Deno.serve` handler (`Deno.ServeHandlerInfo`) fits.
+ * The hub handler reports the peer's address to the inspector.
+ *
+ * @example Pass the server's info on
+ * ```ts
+ * import type { HubRequestInfo } from "@serverpush/serverpush/serve";
+ * import { strictEqual } from "node:assert/strict";
+ *
+ * const info: HubRequestInfo = { remoteAddr: { hostname: "127.0.0.1", port: 50000 } };
+ * strictEqual(info.remoteAddr?.port, 50000);
+ * ```
+ */
+export interface HubRequestInfo {
+  /**
+   * The peer's address, as `Deno.serve` gives it (a Unix socket's has no
+   * host name: the peer then shows no address).
+   */
+  readonly remoteAddr?: {
+    readonly transport?: string;
+    readonly hostname?: string;
+    readonly port?: number;
+  };
+}
+
+/**
  * A request handler for `Deno.serve`, from {@linkcode createHubHandler}.
+ * The optional second argument (what `Deno.serve` passes) tells the
+ * inspector who is connected.
  *
  * @example Serve a hub
  * ```ts ignore
@@ -41,7 +69,10 @@ export type HubAuthorize = (
  * Deno.serve(handler);
  * ```
  */
-export type HubHandler = (request: Request) => Promise<Response>;
+export type HubHandler = (
+  request: Request,
+  info?: HubRequestInfo,
+) => Promise<Response>;
 
 /**
  * Options for {@linkcode createHubHandler}.
@@ -232,4 +263,12 @@ export interface HubHandlerOptions {
    * @default {undefined}
    */
   onError?: (error: unknown) => void;
+  /**
+   * Names the client of an SSE stream or WebSocket session, for the
+   * inspector (for example from a verified token's subject). At most 128
+   * characters are kept.
+   *
+   * @default {undefined}
+   */
+  clientId?: (request: Request) => string | undefined;
 }

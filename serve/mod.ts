@@ -32,8 +32,20 @@
  */
 
 export * from "./create_hub_handler.ts";
+export * from "./create_inspector.ts";
+export * from "./create_metrics_handler.ts";
 export * from "./hub_handler_options.ts";
 export * from "./hub_web_socket_handler.ts";
+export * from "./observed_hub.ts";
+export type {
+  HubConnection,
+  HubCounters,
+  HubCountersSource,
+  HubEvent,
+  HubEventKind,
+  HubTopicActivity,
+} from "../hub/counters.ts";
+export type { HubStats, HubTopicStats } from "../hub/hub.ts";
 export type * from "../message/source.ts";
 export type * from "../message/message.ts";
 export type {

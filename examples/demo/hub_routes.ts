@@ -17,7 +17,11 @@
 import type { Hub } from "../../hub/mod.ts";
 import { type SseMessage, sseResponse } from "../../sse/mod.ts";
 import { HUB_PREFIX } from "./hub_ticker.ts";
-import { createHubHandler, type HubHandler } from "../../serve/mod.ts";
+import {
+  createHubHandler,
+  type HubHandler,
+  type HubRequestInfo,
+} from "../../serve/mod.ts";
 
 /** The topic that clients may publish to. */
 export const CHAT_TOPIC = "chat";
@@ -49,8 +53,11 @@ export interface DemoHubRoutesOptions {
 export interface DemoHubRoutes {
   /** Whether the path is one of the hub's. */
   handles(pathname: string): boolean;
-  /** Answers a request for one of the hub's paths. */
-  handle(request: Request): Promise<Response>;
+  /**
+   * Answers a request for one of the hub's paths; `info` (from `Deno.serve`)
+   * tells the inspector who is connected.
+   */
+  handle(request: Request, info?: HubRequestInfo): Promise<Response>;
 }
 
 /** `hub.stats()` now, and then every `intervalMs` while the client reads. */
@@ -112,9 +119,9 @@ export function createDemoHubRoutes(
       return pathname === HUB_PREFIX || pathname === HUB_STATS_PATH ||
         pathname.startsWith(`${HUB_PREFIX}/`);
     },
-    async handle(request: Request): Promise<Response> {
+    async handle(request: Request, info?: HubRequestInfo): Promise<Response> {
       const { pathname } = new URL(request.url);
-      if (pathname !== HUB_STATS_PATH) return await handler(request);
+      if (pathname !== HUB_STATS_PATH) return await handler(request, info);
       if (request.method !== "GET") {
         return new Response("Method Not Allowed", {
           status: 405,

@@ -5,7 +5,7 @@ import {
   type EventSourceMessage,
   EventSourceParserStream,
 } from "eventsource-parser/stream";
-import { startDemo } from "../../examples/server.ts";
+import { isLoopback, startDemo } from "../../examples/server.ts";
 import { createDemoFeed, type DemoFeed } from "../../examples/demo/feed.ts";
 import { demoEvent } from "../../examples/demo/events.ts";
 import { rawRequest, upgradeHeaders } from "../_raw_http.ts";
@@ -259,4 +259,24 @@ Deno.test("startDemo refuses a rebound Host on every route and serves its loopba
     );
     strictEqual(response.status, 101, response.head);
   }
+});
+
+Deno.test("startDemo serves its inspector to loopback peers and its metrics", async () => {
+  await using demo = startDemo({ port: 0, feed: createDemoFeed() });
+  const page = await fetch(new URL("/inspector", demo.url));
+  strictEqual(page.status, 200);
+  match(await page.text(), /<title>serverpush inspector<\/title>/);
+  const metrics = await fetch(new URL("/metrics", demo.url));
+  strictEqual(metrics.status, 200);
+  match(await metrics.text(), /^# TYPE serverpush_connections gauge$/m);
+});
+
+Deno.test("isLoopback accepts IPv4 and IPv6 loopback peers only", () => {
+  const at = (hostname: string) => ({ remoteAddr: { hostname, port: 1 } });
+  deepStrictEqual(
+    ["127.0.0.1", "127.1.2.3", "::1", "::ffff:127.0.0.1", "10.0.0.1", "::2"]
+      .map((host) => isLoopback(at(host))),
+    [true, true, true, true, false, false],
+  );
+  strictEqual(isLoopback(undefined), false);
 });
