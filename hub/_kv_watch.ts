@@ -192,6 +192,8 @@ export class KvWatchLoop {
         }
       }
     } catch (error) {
+      // Try again at the next poll (SQLite may have been locked).
+      this.#clock = undefined;
       this.#options.report(error);
     }
   }

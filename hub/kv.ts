@@ -185,6 +185,8 @@ export interface KvBackend extends HubBackend {
 
 /** Commits retried when other appends to the same topic win the race. */
 const MAX_ATTEMPTS = 1000;
+/** What SQLite says when another process holds the write lock. */
+const LOCKED_REGEXP = /database is locked/;
 /** Oldest messages looked at per step of an eviction. */
 const EVICT_BATCH = 32;
 
@@ -394,6 +396,87 @@ export function createKvBackend(
     }
   }
 
+  /** Reads the window of a topic after `options.since`. */
+  async function readNow(
+    store: Deno.Kv,
+    topic: string,
+    options: HubReadOptions,
+  ): Promise<HubHistory> {
+    const head = await store.get<KvHead>(keys.head(topic));
+    let reset: HubHistory["reset"];
+    let after = 0;
+    const since = options.since === undefined
+      ? undefined
+      : parseId(options.since);
+    if (options.since !== undefined && since === undefined) {
+      reset = "unknown-id";
+    }
+    if (!live(head)) {
+      // Expired, or never written: a well-formed id is from before.
+      if (since !== undefined) reset = "window-exceeded";
+      return reset === undefined ? { messages: [] } : {
+        messages: [],
+        reset,
+      };
+    }
+    const entry = head as Deno.KvEntry<KvHead>;
+    const epoch = epochOf(entry);
+    if (since !== undefined) {
+      if (since.epoch < epoch) reset = "window-exceeded";
+      else if (since.epoch > epoch || since.seq > entry.value.seq) {
+        reset = "unknown-id";
+      } else after = since.seq;
+    }
+    const messages: HubDataMessage[] = [];
+    const oldest = now() - maxAgeMs;
+    let expected = after + 1;
+    for await (
+      const item of store.list<KvMessageRecord>({
+        start: keys.message(topic, epoch, after + 1),
+        end: keys.message(topic, epoch, entry.value.seq + 1),
+      })
+    ) {
+      if (item.value.t <= oldest) continue;
+      const seq = item.key.at(-1) as number;
+      if (seq !== expected && since !== undefined && reset === undefined) {
+        reset = "window-exceeded";
+      }
+      expected = seq + 1;
+      messages.push(toMessage(topic, epoch, seq, item.value));
+      if (messages.length >= options.limit) break;
+    }
+    if (
+      since !== undefined && reset === undefined && messages.length === 0 &&
+      after < entry.value.seq
+    ) {
+      reset = "window-exceeded";
+    }
+    return reset === undefined ? { messages } : { messages, reset };
+  }
+
+  /**
+   * Runs `fn`; when SQLite says the database is locked (another process
+   * writes the file), waits a little and resolves with undefined, so that
+   * the caller tries again (at most MAX_ATTEMPTS times).
+   */
+  async function unlessLocked<T>(
+    fn: () => Promise<T | undefined>,
+    attempt: number,
+  ): Promise<T | undefined> {
+    try {
+      return await fn();
+    } catch (error) {
+      if (
+        attempt + 1 >= MAX_ATTEMPTS || !(error instanceof Error) ||
+        !LOCKED_REGEXP.test(error.message)
+      ) throw error;
+      await new Promise((resolve) =>
+        setTimeout(resolve, 1 + Math.random() * Math.min(50, attempt * 2))
+      );
+      return undefined;
+    }
+  }
+
   /** Per topic, the end of the chain of appends waiting their turn. */
   const chains = new Map<string, Promise<void>>();
   let pending = 0;
@@ -414,11 +497,12 @@ export function createKvBackend(
       );
     }
     const size = data.byteLength + MESSAGE_OVERHEAD;
-    for (let attempt = 0; attempt < MAX_ATTEMPTS; attempt++) {
+    /** One attempt: the stored message, or undefined to try again. */
+    const once = async (): Promise<HubDataMessage | undefined> => {
       const head = await store.get<KvHead>(keys.head(topic));
       if (!live(head)) {
         await createHead(store, topic, head);
-        continue;
+        return undefined;
       }
       const { value } = head as Deno.KvEntry<KvHead>;
       const epoch = epochOf(head as Deno.KvEntry<KvHead>);
@@ -456,13 +540,17 @@ export function createKvBackend(
           .sum(keys.bytes(bucketOf(old.t)), u64(-old.s));
       }
       const { ok } = await op.commit();
-      if (!ok) continue;
+      if (!ok) return undefined;
       const bytes = await total(store, keys.bytes());
       if (bytes > maxRetainedBytes) {
         await evict(store, bytes - maxRetainedBytes);
       }
       loop.wake();
       return toMessage(topic, epoch, seq, record);
+    };
+    for (let attempt = 0; attempt < MAX_ATTEMPTS; attempt++) {
+      const stored = await unlessLocked(once, attempt);
+      if (stored !== undefined) return stored;
     }
     throw new Error(
       `Cannot ${action}: ${MAX_ATTEMPTS} attempts lost the race to other appends`,
@@ -497,56 +585,13 @@ export function createKvBackend(
     async read(topic: string, options: HubReadOptions): Promise<HubHistory> {
       const store = await open(`read topic ${quote(topic)}`);
       await loop.started(topic);
-      const head = await store.get<KvHead>(keys.head(topic));
-      let reset: HubHistory["reset"];
-      let after = 0;
-      const since = options.since === undefined
-        ? undefined
-        : parseId(options.since);
-      if (options.since !== undefined && since === undefined) {
-        reset = "unknown-id";
+      for (let attempt = 0;; attempt++) { // unlessLocked throws at the end
+        const history = await unlessLocked(
+          () => readNow(store, topic, options),
+          attempt,
+        );
+        if (history !== undefined) return history;
       }
-      if (!live(head)) {
-        // Expired, or never written: a well-formed id is from before.
-        if (since !== undefined) reset = "window-exceeded";
-        return reset === undefined ? { messages: [] } : {
-          messages: [],
-          reset,
-        };
-      }
-      const entry = head as Deno.KvEntry<KvHead>;
-      const epoch = epochOf(entry);
-      if (since !== undefined) {
-        if (since.epoch < epoch) reset = "window-exceeded";
-        else if (since.epoch > epoch || since.seq > entry.value.seq) {
-          reset = "unknown-id";
-        } else after = since.seq;
-      }
-      const messages: HubDataMessage[] = [];
-      const oldest = now() - maxAgeMs;
-      let expected = after + 1;
-      for await (
-        const item of store.list<KvMessageRecord>({
-          start: keys.message(topic, epoch, after + 1),
-          end: keys.message(topic, epoch, entry.value.seq + 1),
-        })
-      ) {
-        if (item.value.t <= oldest) continue;
-        const seq = item.key.at(-1) as number;
-        if (seq !== expected && since !== undefined && reset === undefined) {
-          reset = "window-exceeded";
-        }
-        expected = seq + 1;
-        messages.push(toMessage(topic, epoch, seq, item.value));
-        if (messages.length >= options.limit) break;
-      }
-      if (
-        since !== undefined && reset === undefined && messages.length === 0 &&
-        after < entry.value.seq
-      ) {
-        reset = "window-exceeded";
-      }
-      return reset === undefined ? { messages } : { messages, reset };
     },
 
     watch(
