@@ -17,7 +17,11 @@
  *   `serverpush.v1` WebSocket at `/hub/`); `/hub-stats`, the hub's stats as
  *   SSE; the page `/hub.html` shows them.
  *
- * `PORT` sets the port (default 8000; `0` picks a free one).
+ * `PORT` sets the port (default 8000; `0` picks a free one). The hub's
+ * topics are kept in Deno KV, in `.data/demo.sqlite` (`SERVERPUSH_KV` names
+ * another file, `SERVERPUSH_KV=:memory:` or `--memory` keeps them in memory),
+ * so a restarted demo resumes them; `REDIS_URL` moves them onto Redis
+ * ({@linkcode openDemoHub}).
  *
  * @module
  */
@@ -29,6 +33,7 @@ import { type ChatRoom, createChatRoom } from "./demo/ws_chat.ts";
 import { handleBinaryEcho } from "./demo/ws_binary.ts";
 import { createDemoTicker, type DemoTicker } from "./demo/hub_ticker.ts";
 import { createDemoHubRoutes, type DemoHubRoutes } from "./demo/hub_routes.ts";
+import { openDemoHub } from "./demo/hub_store.ts";
 import type { Hub } from "../hub/mod.ts";
 import { createHostCheck } from "../ws/mod.ts";
 
@@ -226,20 +231,20 @@ if (import.meta.main) {
       `Cannot start demo: PORT "${portText.slice(0, 20)}" is not a port number`,
     );
   }
-  // REDIS_URL moves the demo's hub onto Redis, so several demo processes
-  // share topics; without it everything stays in memory.
-  const redisUrl = Deno.env.get("REDIS_URL");
-  let feed: DemoFeed | undefined;
-  if (redisUrl) {
-    const { createRedisBackend } = await import("../hub/redis.ts");
-    const { Hub } = await import("../hub/mod.ts");
-    const hub = new Hub({ backend: createRedisBackend({ url: redisUrl }) });
-    feed = createDemoFeed({ hub });
-    feed.start();
-  }
-  const demo = startDemo(feed ? { port, feed } : { port });
+  // The hub's topics (the feed's and the chat) live in Deno KV by default,
+  // so a restarted demo resumes them; REDIS_URL moves them onto Redis.
+  const store = await openDemoHub((name) => Deno.env.get(name), Deno.args);
+  const feed = createDemoFeed({ hub: store.hub });
+  feed.start();
+  const demo = startDemo({ port, feed });
   // deno-lint-ignore no-console
-  console.log(
-    `serverpush demo: ${demo.url}${redisUrl ? ` (hub on ${redisUrl})` : ""}`,
-  );
+  console.log(`serverpush demo: ${demo.url} (hub on ${store.where})`);
+  const stop = async (): Promise<void> => {
+    await demo.shutdown();
+    feed.stop();
+    await store.close();
+    Deno.exit(0);
+  };
+  Deno.addSignalListener("SIGINT", stop);
+  Deno.addSignalListener("SIGTERM", stop);
 }

@@ -59,6 +59,31 @@ export type { HubHistory } from "../message/source.ts";
 export type { HubDataMessage, HubPublishMessage } from "../message/message.ts";
 
 /**
+ * The largest payload the KV backend stores, in bytes (UTF-8 bytes for
+ * text): a Deno KV value holds at most 64 KiB, with room left for the
+ * message's bookkeeping. Give a {@linkcode Hub} over this backend a
+ * `maxMessageBytes` of at most this, so that a larger message is refused
+ * by the hub (`413` from its handler) rather than by the backend.
+ *
+ * @example A hub that refuses what KV cannot hold
+ * ```ts
+ * import { Hub } from "@serverpush/serverpush/hub";
+ * import { createKvBackend, KV_MAX_MESSAGE_BYTES } from "@serverpush/serverpush/hub/kv";
+ * import { rejects } from "node:assert/strict";
+ *
+ * const backend = createKvBackend(":memory:");
+ * const hub = new Hub({ backend, maxMessageBytes: KV_MAX_MESSAGE_BYTES });
+ * await rejects(
+ *   hub.publish("t", { data: "x".repeat(KV_MAX_MESSAGE_BYTES + 1) }),
+ *   RangeError,
+ * );
+ * await hub.close();
+ * await backend.close();
+ * ```
+ */
+export const KV_MAX_MESSAGE_BYTES: number = KV_MAX_DATA_BYTES;
+
+/**
  * Options for {@linkcode createKvBackend}.
  *
  * Every process that shares a store and a `keyPrefix` must use the same
@@ -210,7 +235,8 @@ const EVICT_BATCH = 32;
  * opaque.
  *
  * **Limits.** Text is stored as UTF-8 (a lone surrogate becomes U+FFFD), a
- * `Uint8Array` as bytes; a payload over 64,512 bytes rejects with a
+ * `Uint8Array` as bytes; a payload over
+ * {@linkcode KV_MAX_MESSAGE_BYTES} (64,512 bytes) rejects with a
  * `RangeError`, since a KV value holds at most 64 KiB: give the
  * {@linkcode Hub} a `maxMessageBytes` of at most that. Hub-wide caps
  * (`maxTopics`, `maxRetainedBytes`) are counted in KV with `sum`
