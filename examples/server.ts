@@ -29,7 +29,11 @@
 import { createDemoFeed, type DemoFeed } from "./demo/feed.ts";
 import { handleSse } from "./demo/sse_route.ts";
 import { servePublicFile } from "./demo/static.ts";
-import { type ChatRoom, createChatRoom } from "./demo/ws_chat.ts";
+import {
+  type ChatRoom,
+  type ChatRoomOptions,
+  createChatRoom,
+} from "./demo/ws_chat.ts";
 import { handleBinaryEcho } from "./demo/ws_binary.ts";
 import { createDemoTicker, type DemoTicker } from "./demo/hub_ticker.ts";
 import { createDemoHubRoutes, type DemoHubRoutes } from "./demo/hub_routes.ts";
@@ -82,6 +86,12 @@ export interface StartDemoOptions {
    * @default {undefined}
    */
   allowedHosts?: readonly string[];
+  /**
+   * Options of the `/ws/chat` room, such as the history of an earlier run.
+   *
+   * @default {{}}
+   */
+  chat?: ChatRoomOptions;
 }
 
 /** A running demo server. See {@linkcode startDemo}. */
@@ -132,7 +142,7 @@ export function startDemo(options: StartDemoOptions = {}): Demo {
   const feed = options.feed ?? createDemoFeed();
   if (ownFeed) feed.start();
   const streams = new AbortController();
-  const chat = createChatRoom();
+  const chat = createChatRoom(options.chat);
   // One hub for the page's topics: the feed's, which outlives a restart.
   const hub = feed.hub;
   const ticker = createDemoTicker(
@@ -234,9 +244,10 @@ if (import.meta.main) {
   // The hub's topics (the feed's and the chat) live in Deno KV by default,
   // so a restarted demo resumes them; REDIS_URL moves them onto Redis.
   const store = await openDemoHub((name) => Deno.env.get(name), Deno.args);
-  const feed = createDemoFeed({ hub: store.hub });
+  const feed = createDemoFeed(store.feed);
+  store.keep(feed);
   feed.start();
-  const demo = startDemo({ port, feed });
+  const demo = startDemo({ port, feed, chat: store.chat });
   // deno-lint-ignore no-console
   console.log(`serverpush demo: ${demo.url} (hub on ${store.where})`);
   const stop = async (): Promise<void> => {

@@ -3,11 +3,14 @@
 /// <reference lib="dom" />
 
 // Chromium end-to-end test of the demo as `deno task example` runs it: a
-// real server process whose hub is on a Deno KV file. The page receives the
-// feed's topics and the chat, the process is KILLED (SIGKILL, no shutdown)
-// and started again on the same port and file, and the page resumes: every
-// message stored in KV reaches it once, in order, with no reset and no id
-// going backwards.
+// real server process whose hub is on a Deno KV file. Two pages receive
+// events and chat: the hub page (the feed's topics over serverpush.v1, the
+// hub's chat over SSE) and the index page (the `/sse` feed and the
+// `/ws/chat` room). The process is KILLED (SIGKILL, no shutdown) and started
+// again on the same port and file, and both pages resume: every message
+// stored in KV reaches the hub page once, in order, with no reset; the
+// index page's feed ids go on with none missing or repeated, and its chat
+// keeps its history.
 
 import { deepStrictEqual, ok, strictEqual } from "node:assert/strict";
 import { fileURLToPath as fromFileUrl } from "node:url";
@@ -47,11 +50,44 @@ interface HubRecord {
   };
 }
 
-type DemoGlobal = typeof globalThis & { __demo?: { hub?: HubRecord } };
+/** What the index page keeps in `window.__demo`: the feed and the chat. */
+interface IndexRecord {
+  sse: { state: string; reconnects: number; received: number[] };
+  chat: {
+    state: string;
+    reconnects: number;
+    messages: { id: number; name: string; text: string }[];
+  };
+}
+
+type DemoGlobal = typeof globalThis & {
+  __demo?: { hub?: HubRecord } & Partial<IndexRecord>;
+};
 
 /** Reads the page's record; self-contained, as `page.evaluate` needs. */
 function readRecord(): HubRecord {
   return (globalThis as DemoGlobal).__demo!.hub!;
+}
+
+/** Reads the index page's record; self-contained too. */
+function readIndex(): IndexRecord {
+  const demo = (globalThis as DemoGlobal).__demo!;
+  return { sse: demo.sse!, chat: demo.chat! };
+}
+
+/** Posts on the index page's `/ws/chat` and waits until it is shown. */
+async function post(page: Page, text: string): Promise<void> {
+  await page.fill('[data-role="chat-form"] input[name="name"]', "Ada");
+  await page.fill('[data-role="chat-form"] input[name="text"]', text);
+  await page.click('[data-role="chat-form"] button[type="submit"]');
+  await page.waitForFunction(
+    (wanted) =>
+      (globalThis as DemoGlobal).__demo!.chat!.messages.some((m) =>
+        m.text === wanted
+      ),
+    text,
+    WAIT,
+  );
 }
 
 function freePort(): number {
@@ -112,13 +148,27 @@ async function say(page: Page, text: string): Promise<void> {
 }
 
 browserTest(
-  "the demo's hub page resumes the feed and the chat with nothing lost after the server process is killed and started again",
-  async ({ page, pageErrors }) => {
+  "the demo's pages resume the feeds and the chats with nothing lost after the server process is killed and started again",
+  async ({ context, page, pageErrors }) => {
     const dir = await Deno.makeTempDir({ prefix: "serverpush_demo_kv_" });
     const kvPath = `${dir}/demo.sqlite`;
     const port = freePort();
     let child = await startDemoProcess(port, kvPath, dir);
+    const index = await context.newPage();
+    const indexErrors: Error[] = [];
+    index.on("pageerror", (error) => indexErrors.push(error));
     try {
+      await index.goto(`http://127.0.0.1:${port}/`);
+      await index.waitForFunction(
+        () => {
+          const demo = (globalThis as DemoGlobal).__demo;
+          return demo?.sse?.state === "open" && demo.chat?.state === "open" &&
+            demo.sse.received.length >= 4;
+        },
+        undefined,
+        WAIT,
+      );
+      await post(index, "index before the restart");
       await page.goto(`http://127.0.0.1:${port}/hub.html`);
       await page.waitForFunction(
         () => {
@@ -136,6 +186,7 @@ browserTest(
       child.kill("SIGKILL");
       await child.status;
       const before = await page.evaluate(readRecord);
+      const indexBefore = await index.evaluate(readIndex);
       await page.waitForFunction(
         () => (globalThis as DemoGlobal).__demo!.hub!.socket.state !== "open",
         undefined,
@@ -155,6 +206,19 @@ browserTest(
       );
       await say(page, "after the restart");
       const after = await page.evaluate(readRecord);
+      // The index page: its EventSource and its chat socket come back.
+      await index.waitForFunction(
+        (count) => {
+          const demo = (globalThis as DemoGlobal).__demo!;
+          return demo.sse!.state === "open" && demo.sse!.reconnects >= 1 &&
+            demo.chat!.state === "open" && demo.chat!.reconnects >= 1 &&
+            demo.sse!.received.length >= count + 4;
+        },
+        indexBefore.sse.received.length,
+        WAIT,
+      );
+      await post(index, "index after the restart");
+      const indexAfter = await index.evaluate(readIndex);
       child.kill("SIGTERM");
       await child.status;
 
@@ -199,6 +263,32 @@ browserTest(
       } finally {
         await backend.close();
       }
+      // The feed's ids: every number from the first one received to the
+      // last, once each, in order, across the restart.
+      const ids = indexAfter.sse.received;
+      deepStrictEqual(
+        ids,
+        Array.from({ length: ids.length }, (_, i) => ids[0]! + i),
+      );
+      ok(ids.length > indexBefore.sse.received.length);
+      // The chat's history survived: the rejoin shows both posts, with
+      // ids that go on.
+      deepStrictEqual(
+        indexAfter.chat.messages.map((m) => [m.id, m.name, m.text]).slice(-2),
+        [
+          [
+            indexAfter.chat.messages.at(-2)!.id,
+            "Ada",
+            "index before the restart",
+          ],
+          [
+            indexAfter.chat.messages.at(-2)!.id + 1,
+            "Ada",
+            "index after the restart",
+          ],
+        ],
+      );
+      deepStrictEqual(indexErrors, []);
       deepStrictEqual(after.socket.resets, []);
       deepStrictEqual(after.chat.resets, []);
       deepStrictEqual(after.chat.errors, []);
@@ -206,6 +296,7 @@ browserTest(
       await page.screenshot({ path: SCREENSHOT.pathname, fullPage: true });
       deepStrictEqual(pageErrors, []);
     } finally {
+      await index.close();
       try {
         child.kill("SIGKILL");
       } catch {
