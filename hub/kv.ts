@@ -355,6 +355,24 @@ export function createKvBackend(
     return signedTotal(values);
   }
 
+  /** The bucket whose older counters this process last deleted. */
+  let cleanedBucket = -1;
+
+  /**
+   * Deletes the counters of buckets that have expired, once per bucket in
+   * each process, so that they do not pile up over time.
+   */
+  async function cleanCounters(store: Deno.Kv): Promise<void> {
+    const from = bucketOf(now() - maxAgeMs);
+    if (from <= cleanedBucket) return;
+    cleanedBucket = from;
+    for (const prefix of [keys.bytes(), keys.topics()]) {
+      for await (
+        const entry of store.list({ start: prefix, end: [...prefix, from] })
+      ) await store.delete(entry.key);
+    }
+  }
+
   async function open(action: string): Promise<Deno.Kv> {
     if (closed) throw new Error(`Cannot ${action}: the KV backend is closed`);
     return await opening;
@@ -567,6 +585,7 @@ export function createKvBackend(
       }
       const { ok } = await op.commit();
       if (!ok) return undefined;
+      await cleanCounters(store);
       const bytes = await total(store, keys.bytes());
       if (bytes > maxRetainedBytes) {
         await evict(store, bytes - maxRetainedBytes);

@@ -216,3 +216,34 @@ Deno.test("KV backend: a Deno.Kv passed in stays open after close, and key prefi
     kv.close();
   }
 });
+
+Deno.test("KV backend: the counters of expired time buckets are deleted, so they do not pile up", async () => {
+  const kv = await Deno.openKv(":memory:");
+  let time = 1_800_000_000_000;
+  // Buckets of a sixteenth of maxAgeMs: one second here.
+  const backend = createKvBackend(kv, { maxAgeMs: 16_000, now: () => time });
+  try {
+    for (let i = 0; i < 200; i++) {
+      await backend.append(`t${i % 3}`, { data: "x" });
+      time += 1000;
+    }
+    let counters = 0;
+    for (const part of ["b", "n"]) {
+      for await (const _ of kv.list({ prefix: ["serverpush", part] })) {
+        counters++;
+      }
+    }
+    // 200 buckets were used; only those of the last maxAgeMs remain.
+    ok(counters <= 2 * 18, `${counters} counters`);
+    // Messages of the last 16 seconds are live: 15 (one per second, the
+    // newest a second ago, the one 16 seconds old expired).
+    let total = 0;
+    for (const topic of ["t0", "t1", "t2"]) {
+      total += (await backend.read(topic, { limit: 100 })).messages.length;
+    }
+    strictEqual(total, 15);
+  } finally {
+    await backend.close();
+    kv.close();
+  }
+});
