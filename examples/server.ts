@@ -20,7 +20,11 @@
  *   for loopback peers only; `/metrics`: its Prometheus metrics
  *   ({@linkcode createMetricsHandler}).
  *
- * `PORT` sets the port (default 8000; `0` picks a free one).
+ * `PORT` sets the port (default 8000; `0` picks a free one). The hub's
+ * topics are kept in Deno KV, in `.data/demo.sqlite` (`SERVERPUSH_KV` names
+ * another file, `SERVERPUSH_KV=:memory:` or `--memory` keeps them in memory),
+ * so a restarted demo resumes them; `REDIS_URL` moves them onto Redis
+ * ({@linkcode openDemoHub}).
  *
  * @module
  */
@@ -28,10 +32,15 @@
 import { createDemoFeed, type DemoFeed } from "./demo/feed.ts";
 import { handleSse } from "./demo/sse_route.ts";
 import { servePublicFile } from "./demo/static.ts";
-import { type ChatRoom, createChatRoom } from "./demo/ws_chat.ts";
+import {
+  type ChatRoom,
+  type ChatRoomOptions,
+  createChatRoom,
+} from "./demo/ws_chat.ts";
 import { handleBinaryEcho } from "./demo/ws_binary.ts";
 import { createDemoTicker, type DemoTicker } from "./demo/hub_ticker.ts";
 import { createDemoHubRoutes, type DemoHubRoutes } from "./demo/hub_routes.ts";
+import { openDemoHub } from "./demo/hub_store.ts";
 import type { Hub } from "../hub/mod.ts";
 import { createHostCheck } from "../ws/mod.ts";
 import {
@@ -93,6 +102,12 @@ export interface StartDemoOptions {
    * @default {undefined}
    */
   allowedHosts?: readonly string[];
+  /**
+   * Options of the `/ws/chat` room, such as the history of an earlier run.
+   *
+   * @default {{}}
+   */
+  chat?: ChatRoomOptions;
 }
 
 /** A running demo server. See {@linkcode startDemo}. */
@@ -143,7 +158,7 @@ export function startDemo(options: StartDemoOptions = {}): Demo {
   const feed = options.feed ?? createDemoFeed();
   if (ownFeed) feed.start();
   const streams = new AbortController();
-  const chat = createChatRoom();
+  const chat = createChatRoom(options.chat);
   // One hub for the page's topics: the feed's, which outlives a restart.
   const hub = feed.hub;
   const ticker = createDemoTicker(
@@ -253,20 +268,21 @@ if (import.meta.main) {
       `Cannot start demo: PORT "${portText.slice(0, 20)}" is not a port number`,
     );
   }
-  // REDIS_URL moves the demo's hub onto Redis, so several demo processes
-  // share topics; without it everything stays in memory.
-  const redisUrl = Deno.env.get("REDIS_URL");
-  let feed: DemoFeed | undefined;
-  if (redisUrl) {
-    const { createRedisBackend } = await import("../hub/redis.ts");
-    const { Hub } = await import("../hub/mod.ts");
-    const hub = new Hub({ backend: createRedisBackend({ url: redisUrl }) });
-    feed = createDemoFeed({ hub });
-    feed.start();
-  }
-  const demo = startDemo(feed ? { port, feed } : { port });
+  // The hub's topics (the feed's and the chat) live in Deno KV by default,
+  // so a restarted demo resumes them; REDIS_URL moves them onto Redis.
+  const store = await openDemoHub((name) => Deno.env.get(name), Deno.args);
+  const feed = createDemoFeed(store.feed);
+  store.keep(feed);
+  feed.start();
+  const demo = startDemo({ port, feed, chat: store.chat });
   // deno-lint-ignore no-console
-  console.log(
-    `serverpush demo: ${demo.url}${redisUrl ? ` (hub on ${redisUrl})` : ""}`,
-  );
+  console.log(`serverpush demo: ${demo.url} (hub on ${store.where})`);
+  const stop = async (): Promise<void> => {
+    await demo.shutdown();
+    feed.stop();
+    await store.close();
+    Deno.exit(0);
+  };
+  Deno.addSignalListener("SIGINT", stop);
+  Deno.addSignalListener("SIGTERM", stop);
 }

@@ -45,6 +45,15 @@ export interface DemoFeedOptions {
    */
   lastId?: number;
   /**
+   * Whether the events up to `lastId` were published by an earlier run of
+   * the feed: they are rebuilt into the replay ring (the same number always
+   * gives the same event), so a client resumes across a restart. Otherwise
+   * the ring starts empty.
+   *
+   * @default {false}
+   */
+  resume?: boolean;
+  /**
    * The hub to publish every event to as well.
    *
    * @default {a new Hub}
@@ -133,6 +142,11 @@ export function createDemoFeed(options: DemoFeedOptions = {}): DemoFeed {
   const listeners = new Set<(event: DemoEvent) => void>();
   const connections: DemoConnection[] = [];
   let lastId = startId;
+  // Events a client may resume after: from 1 when they are rebuilt.
+  const firstId = options.resume === true ? 1 : startId + 1;
+  for (let n = Math.max(firstId, lastId - capacity + 1); n <= lastId; n++) {
+    ring[n % capacity] = demoEvent(n);
+  }
   let timer: ReturnType<typeof setInterval> | undefined;
 
   function publish(): DemoEvent {
@@ -148,7 +162,7 @@ export function createDemoFeed(options: DemoFeedOptions = {}): DemoFeed {
   }
 
   function since(id: number): DemoEvent[] {
-    const first = Math.max(id + 1, lastId - capacity + 1, startId + 1);
+    const first = Math.max(id + 1, lastId - capacity + 1, firstId);
     const out: DemoEvent[] = [];
     for (let n = first; n <= lastId; n++) {
       const event = ring[n % capacity];

@@ -83,6 +83,20 @@ export interface ChatRoomOptions {
    * @default {64}
    */
   maxPendingSends?: number;
+  /**
+   * Messages of an earlier run, oldest first (the newest `historySize` are
+   * kept); ids continue after the last one.
+   *
+   * @default {[]}
+   */
+  history?: readonly ChatMessage[];
+  /**
+   * Called with every message posted, after members have it queued; the
+   * demo stores it so that a restarted server keeps the history.
+   *
+   * @default {undefined}
+   */
+  onMessage?: (message: ChatMessage) => void;
 }
 
 /** A running chat room. See {@linkcode createChatRoom}. */
@@ -120,7 +134,7 @@ function parsePost(value: unknown): ChatPost {
 }
 
 /**
- * Creates an empty chat room.
+ * Creates a chat room, empty or with the history of an earlier run.
  *
  * @param options History size and limits.
  * @returns The room.
@@ -133,9 +147,9 @@ export function createChatRoom(options: ChatRoomOptions = {}): ChatRoom {
     maxPendingSends = 64,
   } = options;
   const members = new Set<Member>();
-  const history: ChatMessage[] = [];
+  const history: ChatMessage[] = (options.history ?? []).slice(-historySize);
   const codec = jsonCodec(parsePost);
-  let lastId = 0;
+  let lastId = history.at(-1)?.id ?? 0;
 
   /** Sends already-encoded text; a member that lags too far is dropped. */
   function sendTo(member: Member, text: string): void {
@@ -182,6 +196,7 @@ export function createChatRoom(options: ChatRoomOptions = {}): ChatRoom {
     history.push(message);
     if (history.length > historySize) history.shift();
     broadcast({ type: "message", message });
+    options.onMessage?.(message);
   }
 
   async function join(connection: WsConnection): Promise<void> {

@@ -9,10 +9,26 @@ import { dashboard } from "./dashboard.js";
 
 const FEED_TOPICS = ["quotes", "dashboard"];
 const MAX_SHOWN = 100;
+const MAX_IDS = 5000;
 
 const record = {
-  socket: { state: "connecting", reconnects: 0, count: 0, subscribed: [] },
-  chat: { state: "connecting", reconnects: 0, messages: [], errors: [] },
+  socket: {
+    state: "connecting",
+    reconnects: 0,
+    count: 0,
+    subscribed: [],
+    /** The ids received per topic, in order (the last MAX_IDS). */
+    ids: {},
+    /** Resets received, as `topic: reason`. */
+    resets: [],
+  },
+  chat: {
+    state: "connecting",
+    reconnects: 0,
+    messages: [],
+    errors: [],
+    resets: [],
+  },
   /** The last stats event, parsed. */
   stats: null,
 };
@@ -113,8 +129,14 @@ function connectSocket() {
       case "subscribed":
         record.socket.subscribed.push(message.topic);
         break;
+      case "reset":
+        record.socket.resets.push(`${message.topic}: ${message.reason}`);
+        break;
       case "message": {
         lastIds[message.topic] = message.id;
+        const ids = record.socket.ids[message.topic] ??= [];
+        ids.push(message.id);
+        if (ids.length > MAX_IDS) ids.shift();
         record.socket.count += 1;
         wsStatus.count(record.socket.count);
         const snapshot = JSON.parse(message.data);
@@ -170,6 +192,9 @@ function connectChat() {
   });
   source.addEventListener("error", () => {
     chatStatus.set(chatOpened ? "reconnecting" : "connecting");
+  });
+  source.addEventListener("serverpush-reset", (event) => {
+    record.chat.resets.push(event.data);
   });
   source.addEventListener("say", (event) => {
     let value;
