@@ -14,6 +14,7 @@ import { createPublishRoute } from "./_publish_route.ts";
 import { createPollingRoute } from "./_polling_route.ts";
 import { textResponse } from "./_text_response.ts";
 import { quote } from "../_internal/quote.ts";
+import { historyParam } from "../_internal/history_param.ts";
 
 const WHAT = "create hub handler";
 const TRANSPORTS: ReadonlySet<string> = new Set([
@@ -105,9 +106,16 @@ export function buildHubHandler(
     const found = route.topicOf(request, url);
     if (found instanceof Response) return found;
     const topic = found;
+    const history = historyParam(url);
+    if (typeof history === "object") {
+      return textResponse(
+        400,
+        `Cannot serve topic ${quote(topic ?? "")}: ${history.error}`,
+      );
+    }
 
     if (transport === "websocket" || (transport === null && upgrade)) {
-      return await upgradeToSession(request, url, topic);
+      return await upgradeToSession(request, url, topic, history);
     }
     if (topic === undefined) {
       return textResponse(404, "Cannot serve topic: the path names no topic");
@@ -143,7 +151,7 @@ export function buildHubHandler(
     );
     if (verdict !== true) return verdict;
     if (transport === null || transport === "sse") {
-      return serveSse(request, topic);
+      return serveSse(request, topic, history);
     }
     return await servePolling(request, topic, transport);
   };

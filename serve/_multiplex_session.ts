@@ -28,6 +28,7 @@ import {
   UNSUPPORTED_DATA,
 } from "./_session_context.ts";
 import { clientPublish } from "./_session_publish.ts";
+import { MAX_HISTORY } from "../_internal/history_param.ts";
 import { quote } from "../_internal/quote.ts";
 
 /** Reads and checks the `topic` of a serverpush.v1 request. */
@@ -119,6 +120,19 @@ class MultiplexSession extends Session {
         }: since is not a string of at most ${MAX_SINCE_LENGTH} characters`,
       };
     }
+    const { history } = value;
+    if (
+      history !== undefined &&
+      !(Number.isSafeInteger(history) && (history as number) >= 0 &&
+        (history as number) <= MAX_HISTORY)
+    ) {
+      return {
+        code: "invalid-message",
+        message: `Cannot subscribe to topic ${
+          quote(topic)
+        }: history is not an integer from 0 to ${MAX_HISTORY}`,
+      };
+    }
     const already = this.#alreadySubscribed(topic);
     if (already !== undefined) return already;
     const count = this.#subscriptions?.size ?? 0;
@@ -159,6 +173,7 @@ class MultiplexSession extends Session {
         topic,
         since === undefined || since === "" ? undefined : since,
         serverpushV1Message,
+        history as number | undefined,
       );
     } catch (error) {
       // Only a closed hub throws here: the topic was checked.

@@ -7,6 +7,7 @@ import type { WsConnection } from "../ws/connection.ts";
 import { DEFAULT_MAX_UNREAD_BYTES } from "../ws/_socket_connection.ts";
 import type {
   MessageFeed,
+  MessageOpenOptions,
   MessageSink,
   MessageSource,
 } from "../message/source.ts";
@@ -25,6 +26,7 @@ export type OpenSubscriber = (
   topic: string,
   since: string | undefined,
   sink: MessageSink,
+  options?: MessageOpenOptions,
 ) => MessageFeed;
 
 /** What a session needs from its handler. */

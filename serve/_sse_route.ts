@@ -20,7 +20,11 @@ import type {
 import { textResponse } from "./_text_response.ts";
 
 /** Serves a topic as an event stream. */
-export type SseRoute = (request: Request, topic: string) => Response;
+export type SseRoute = (
+  request: Request,
+  topic: string,
+  history?: number,
+) => Response;
 
 /**
  * What a stream opens with when no `retry:` goes first, so clients (and
@@ -129,13 +133,22 @@ export function createSseRoute(
 ): SseRoute {
   const encode = createSseEncoder();
   const options = retry === undefined ? { keepAlive } : { keepAlive, retry };
-  return function serveSse(request: Request, topic: string): Response {
+  return function serveSse(
+    request: Request,
+    topic: string,
+    history?: number,
+  ): Response {
     const id = lastEventId(request);
     const since = id === undefined || id === "" ? undefined : id;
     const feed = new HubSseFeed(encode, retry === undefined, sessions);
     const response = sseResponse(feed, options);
     try {
-      feed.subscriber = source.open(topic, since, feed);
+      feed.subscriber = source.open(
+        topic,
+        since,
+        feed,
+        history === undefined ? undefined : { history },
+      );
     } catch (error) {
       // Only a closed hub throws here: the topic was checked.
       void response.body!.cancel();

@@ -38,9 +38,15 @@ class TopicSession extends Session {
     this.#topic = topic;
   }
 
-  start(since: string | undefined): void {
+  start(since: string | undefined, history: number | undefined): void {
     try {
-      this.#feed = new Feed(this, this.#topic, since, hubMessageToJson);
+      this.#feed = new Feed(
+        this,
+        this.#topic,
+        since,
+        hubMessageToJson,
+        history,
+      );
     } catch (error) {
       // Only a closed hub throws here: the topic was checked.
       this.context.onError?.(error);
@@ -104,6 +110,7 @@ export function runTopicSession(
   topic: string,
   since: string | undefined,
   context: SessionContext,
+  history?: number,
 ): void {
-  new TopicSession(connection, request, topic, context).start(since);
+  new TopicSession(connection, request, topic, context).start(since, history);
 }

@@ -18,6 +18,7 @@ export type WebSocketRoute = (
   request: Request,
   url: URL,
   topic: string | undefined,
+  history?: number,
 ) => Promise<Response>;
 
 /** Whether the request offers the WebSocket subprotocol `protocol`. */
@@ -57,6 +58,7 @@ export function createWebSocketRoute(
     original: Request,
     url: URL,
     topic: string | undefined,
+    history?: number,
   ): Promise<Response> {
     const multiplex = offersProtocol(original, SERVERPUSH_V1);
     if (!multiplex && topic === undefined) {
@@ -82,7 +84,7 @@ export function createWebSocketRoute(
       runMultiplexSession(connection, request, context);
       return response;
     }
-    runTopicSession(connection, request, topic!, since, context);
+    runTopicSession(connection, request, topic!, since, context, history);
     return response;
   };
 }
