@@ -209,6 +209,19 @@ export class RedisCommands {
     return reply as RawEntry[];
   }
 
+  /** `XREVRANGE key + - COUNT count`: the newest entries, newest first. */
+  async revrange(topic: string, count: number): Promise<RawEntry[]> {
+    const reply = await this.send("read", topic, [
+      "XREVRANGE",
+      this.keyOf(topic),
+      "+",
+      "-",
+      "COUNT",
+      String(count),
+    ], false);
+    return reply as RawEntry[];
+  }
+
   /** `XINFO STREAM key`; a missing key is an empty stream. */
   async info(topic: string): Promise<StreamInfo> {
     try {

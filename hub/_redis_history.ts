@@ -7,7 +7,8 @@ import { text, toMessages } from "./_redis_entry.ts";
 import { compareStreamIds, isStreamId } from "./_redis_stream_id.ts";
 
 /**
- * A topic's history after `since` (`XRANGE`), and when `since` is not in
+ * A topic's newest `last` messages (`XREVRANGE`), or its history after
+ * `since` (`XRANGE`), and when `since` is not in
  * the stream, why (`XINFO STREAM`): `"unknown-id"` for an id the stream
  * never issued, `"window-exceeded"` for one trimmed away.
  */
@@ -16,7 +17,13 @@ export async function readHistory(
   topic: string,
   options: HubReadOptions,
 ): Promise<HubHistory> {
-  const { since, limit } = options;
+  const { since, last, limit } = options;
+  if (last !== undefined) {
+    const count = Math.min(last, limit);
+    if (count === 0) return { messages: [] };
+    const entries = await commands.revrange(topic, count);
+    return { messages: toMessages(topic, entries.reverse()) };
+  }
   if (since === undefined) {
     return {
       messages: toMessages(topic, await commands.range(topic, "-", limit)),

@@ -23,6 +23,11 @@ export interface SubscriberOptions {
   backend: HubBackend;
   /** Replay after this id first; `undefined` means live only. */
   since: string | undefined;
+  /**
+   * Without `since`: deliver the newest this many retained messages first,
+   * then live ones; `undefined` or `0` means live only.
+   */
+  history?: number | undefined;
   maxQueuedMessages: number;
   /** Payload bytes of queued live messages; the newest one always fits. */
   maxQueuedBytes: number;
@@ -93,7 +98,9 @@ function byteLength(message: HubDataMessage): number {
  * Creates a subscriber.
  *
  * Live messages go into a queue bounded by `maxQueuedMessages` and
- * `maxQueuedBytes` (payload bytes). With `since`,
+ * `maxQueuedBytes` (payload bytes). With `history`, the first replay read
+ * is the newest `history` messages (the watch started before it, so nothing
+ * published meanwhile is missed or repeated). With `since`,
  * the subscriber first replays from the backend, one page per empty page
  * buffer, while live messages queue up; replay ends when a page reaches the
  * oldest queued live message (or the end of the log), and queued messages the
@@ -144,6 +151,8 @@ class QueueSubscriber implements Subscriber {
   /** Last id taken for delivery (page or live): where a resync resumes. */
   #position: string | undefined;
   #replayDrops = 0;
+  /** Size of the snapshot the first replay read takes, if one is due. */
+  #history: number | undefined;
   /** After a replay: live messages not newer than this were replayed. */
   #floor: string | undefined = undefined;
   #gap = false;
@@ -165,9 +174,22 @@ class QueueSubscriber implements Subscriber {
     this.#onEnd = options.onEnd;
     this.#sink = options.sink;
     const since = options.since;
-    this.#replaying = since !== undefined;
+    const history = since === undefined && (options.history ?? 0) > 0
+      ? options.history
+      : undefined;
+    this.#history = history;
+    this.#replaying = since !== undefined || history !== undefined;
     this.#cursor = since;
     this.#position = since;
+    // The snapshot is of the newest messages when the subscription opens
+    // (the caller adds it to the fan-out before anything else can run).
+    if (history !== undefined) {
+      this.#filling = true;
+      this.fill().then(
+        () => this.filled(),
+        (error: unknown) => this.failed(error),
+      );
+    }
   }
 
   liveLength(): number {
@@ -249,9 +271,15 @@ class QueueSubscriber implements Subscriber {
     const topic = this.#topic;
     const backend = this.#backend;
     const cursor = this.#cursor;
+    const history = this.#history;
+    this.#history = undefined;
+    // A snapshot is read after the watch started, so whatever is published
+    // from then on is in the live queue: the replay ends with the snapshot.
     const result = await backend.read(
       topic,
-      cursor === undefined
+      history !== undefined
+        ? { last: history, limit: history }
+        : cursor === undefined
         ? { limit: PAGE_SIZE }
         : { since: cursor, limit: PAGE_SIZE },
     );
@@ -274,7 +302,8 @@ class QueueSubscriber implements Subscriber {
     }
     if (
       reachedLive ||
-      (result.messages.length < PAGE_SIZE && drops === this.#replayDrops)
+      ((history !== undefined || result.messages.length < PAGE_SIZE) &&
+        drops === this.#replayDrops)
     ) {
       this.finishReplay();
     }

@@ -27,6 +27,12 @@ export interface HubReadOptions {
    * retained message.
    */
   since?: string;
+  /**
+   * Return the newest `last` messages instead (oldest first), ignoring
+   * `since`: the snapshot of `history: N` subscriptions. A non-negative
+   * integer; `0` returns none.
+   */
+  last?: number;
   /** Largest number of messages to return, a positive integer. */
   limit: number;
 }

@@ -9,6 +9,7 @@ import type {
   HubHistoryOptions,
   HubSubscribeOptions,
   MessageFeed,
+  MessageOpenOptions,
   MessageSink,
   MessageSource,
 } from "../message/source.ts";
@@ -459,6 +460,7 @@ export class Hub implements MessageSource {
         `Cannot subscribe to topic ${quote(topic)}: since is not a string`,
       );
     }
+    const history = checkHistory(topic, options.history);
     if (this.#closed) {
       throw new Error(
         `Cannot subscribe to topic ${quote(topic)}: the hub is closed`,
@@ -477,11 +479,17 @@ export class Hub implements MessageSource {
       },
     }, { highWaterMark: 0 });
     const onAbort = (): void => subscriber.end();
-    const subscriber = this.#open(topic, since, {
-      deliver: (message) => controller.enqueue(message),
-      error: (error) => controller.error(error),
-      close: () => controller.close(),
-    }, () => signal?.removeEventListener("abort", onAbort));
+    const subscriber = this.#open(
+      topic,
+      since,
+      {
+        deliver: (message) => controller.enqueue(message),
+        error: (error) => controller.error(error),
+        close: () => controller.close(),
+      },
+      () => signal?.removeEventListener("abort", onAbort),
+      history,
+    );
     if (signal !== undefined) {
       if (signal.aborted) subscriber.end();
       else signal.addEventListener("abort", onAbort, { once: true });
@@ -496,10 +504,14 @@ export class Hub implements MessageSource {
    * ({@linkcode MessageSource.open}).
    *
    * @param topic The topic.
-   * @param since Resume after this id; `undefined` for live messages only.
+   * @param since Resume after this id; `undefined` for live messages only
+   * (or `options.history` first).
    * @param sink Where messages go.
+   * @param options How much history to deliver first without `since`.
    * @returns The subscription.
    * @throws {TypeError} If `topic` is not a valid topic name.
+   * @throws {RangeError} If `options.history` is not a non-negative
+   * integer.
    * @throws {Error} If the hub is closed.
    *
    * @example Deliver one message to a sink
@@ -527,14 +539,16 @@ export class Hub implements MessageSource {
     topic: string,
     since: string | undefined,
     sink: MessageSink,
+    options: MessageOpenOptions = {},
   ): MessageFeed {
     checkTopic("subscribe to", topic);
+    const history = checkHistory(topic, options.history);
     if (this.#closed) {
       throw new Error(
         `Cannot subscribe to topic ${quote(topic)}: the hub is closed`,
       );
     }
-    return this.#open(topic, since, sink);
+    return this.#open(topic, since, sink, undefined, history);
   }
 
   /** Subscribes `sink` to a topic that the caller checked. */
@@ -543,6 +557,7 @@ export class Hub implements MessageSource {
     since: string | undefined,
     sink: SubscriberSink,
     onEnd?: () => void,
+    history?: number,
   ): Subscriber {
     let state = this.#topics.get(topic);
     if (state === undefined) {
@@ -570,6 +585,7 @@ export class Hub implements MessageSource {
       topic,
       backend: this.#backend,
       since,
+      history,
       maxQueuedMessages: this.#maxQueuedMessages,
       maxQueuedBytes: this.#maxQueuedBytes,
       queuePolicy: this.#queuePolicy,
@@ -625,7 +641,7 @@ export class Hub implements MessageSource {
     options: HubHistoryOptions = {},
   ): Promise<HubHistory> {
     checkTopic("read history of", topic);
-    const { since, limit = 1000 } = options;
+    const { since, last, limit = 1000 } = options;
     if (since !== undefined && typeof since !== "string") {
       throw new TypeError(
         `Cannot read history of topic ${quote(topic)}: since is not a string`,
@@ -637,6 +653,12 @@ export class Hub implements MessageSource {
           quote(topic)
         }: limit is ${limit}, expected a positive integer`,
       );
+    }
+    if (last !== undefined) {
+      return await this.#backend.read(topic, {
+        last: checkHistory(topic, last) ?? 0,
+        limit,
+      });
     }
     return await this.#backend.read(
       topic,
@@ -740,4 +762,20 @@ export class Hub implements MessageSource {
     }
     return Promise.resolve();
   }
+}
+
+/** Checks a `history` option: a non-negative integer, `undefined` for 0. */
+function checkHistory(
+  topic: string,
+  history: number | undefined,
+): number | undefined {
+  if (history === undefined || history === 0) return undefined;
+  if (!Number.isSafeInteger(history) || history < 0) {
+    throw new RangeError(
+      `Cannot subscribe to topic ${
+        quote(topic)
+      }: history is ${history}, expected a non-negative integer`,
+    );
+  }
+  return history;
 }

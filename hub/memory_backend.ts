@@ -491,6 +491,20 @@ export function createMemoryBackend(
         trimAged(log);
         forgetIfIdle(topic, log);
       }
+      if (options.last !== undefined) {
+        const messages: HubDataMessage[] = [];
+        if (log !== undefined) {
+          const count = Math.min(options.last, options.limit, size(log));
+          for (
+            let i = log.messages.length - count;
+            i < log.messages.length;
+            i++
+          ) {
+            messages.push(log.messages[i]!);
+          }
+        }
+        return Promise.resolve({ messages });
+      }
       let after = 0;
       let reset: HubHistory["reset"];
       if (options.since !== undefined) {

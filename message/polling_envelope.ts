@@ -30,6 +30,32 @@ export interface PollingEnvelopeMessage {
 }
 
 /**
+ * The polling cursor that means "the start of the topic": what an envelope
+ * carries when the topic retained nothing when it was answered, and a
+ * request with it gets every retained message from the oldest on. Message
+ * ids never take this value.
+ *
+ * @example Continue from an empty topic
+ * ```ts
+ * import { Hub } from "@serverpush/serverpush/hub";
+ * import { POLLING_TOPIC_START } from "@serverpush/serverpush/message";
+ * import { hubSource, poll } from "@serverpush/serverpush/polling";
+ * import { deepStrictEqual, strictEqual } from "node:assert/strict";
+ *
+ * const hub = new Hub();
+ * const source = hubSource(hub, "news");
+ * const first = await (await poll(new Request("http://localhost/"), source)).json();
+ * strictEqual(first.cursor, POLLING_TOPIC_START);
+ * const id = await hub.publish("news", { data: "hello" });
+ * const url = `http://localhost/?cursor=${encodeURIComponent(first.cursor)}`;
+ * const next = await (await poll(new Request(url), source)).json();
+ * deepStrictEqual(next, { cursor: id, messages: [{ id, data: "hello" }] });
+ * await hub.close();
+ * ```
+ */
+export const POLLING_TOPIC_START = "^";
+
+/**
  * The JSON body of a short-polling ({@linkcode poll}) or long-polling
  * ({@linkcode longPoll}) response.
  *
@@ -62,8 +88,13 @@ export interface PollingEnvelopeMessage {
  * strictEqual(next.search, "?cursor=2");
  * ```
  */
+
 export interface PollingEnvelope {
-  /** Cursor for the next request, or `null` to start without one. */
+  /**
+   * Cursor for the next request, or `null` to start without one. It is
+   * {@linkcode POLLING_TOPIC_START} when the topic retained nothing, so that
+   * the next request gets everything published in between.
+   */
   cursor: string | null;
   /** Messages after the request's cursor, oldest first. */
   messages: PollingEnvelopeMessage[];
@@ -156,11 +187,13 @@ export function encodePollingEnvelope(
   }
   const more = history.messages.length > json.length;
   const last = history.messages[json.length - 1];
+  // After a reset the batch is the window from its start: when it is empty,
+  // the client goes on from the topic's start.
   const next = last !== undefined
     ? last.id
     : history.reset === undefined
     ? cursor
-    : undefined;
+    : POLLING_TOPIC_START;
   const parts = [
     `{"cursor":${next === undefined ? "null" : JSON.stringify(next)}`,
     `,"messages":[${json.join(",")}]`,

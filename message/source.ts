@@ -60,9 +60,18 @@ export interface HubHistory {
 export interface HubSubscribeOptions {
   /**
    * Last id the subscriber has seen, for example the SSE `Last-Event-ID`.
-   * Without it, the subscription is live only.
+   * Without it (and without `history`), the subscription is live only.
    */
   since?: string;
+  /**
+   * Without `since`: first the newest `history` retained messages (fewer if
+   * fewer are retained), then live ones, joined with no gap and no
+   * duplicate even while messages are being published. A non-negative
+   * integer; `0` means live only. Ignored when `since` is given.
+   *
+   * @default {0}
+   */
+  history?: number | undefined;
   /** Aborting ends (closes) the stream and releases the subscription. */
   signal?: AbortSignal;
 }
@@ -87,6 +96,11 @@ export interface HubSubscribeOptions {
 export interface HubHistoryOptions {
   /** Return only messages after this id. Without it, from the window's start. */
   since?: string;
+  /**
+   * Return the newest `last` messages instead (oldest first, at most
+   * `limit`), ignoring `since`. A non-negative integer.
+   */
+  last?: number | undefined;
   /** Largest number of messages to return. @default {1000} */
   limit?: number;
 }
@@ -167,6 +181,44 @@ export interface MessageFeed {
 }
 
 /**
+ * Options for {@linkcode MessageSource.open}.
+ *
+ * @example Open with the last two messages first
+ * ```ts
+ * import { Hub } from "@serverpush/serverpush/hub";
+ * import type { MessageOpenOptions } from "@serverpush/serverpush/message";
+ * import { deepStrictEqual } from "node:assert/strict";
+ *
+ * const hub = new Hub();
+ * for (const data of ["a", "b", "c"]) await hub.publish("t", { data });
+ * const seen: string[] = [];
+ * const options: MessageOpenOptions = { history: 2 };
+ * const feed = hub.open("t", undefined, {
+ *   deliver(message) {
+ *     if (message.kind === "message") seen.push(String(message.data));
+ *     feed.pull();
+ *   },
+ *   error() {},
+ *   close() {},
+ * }, options);
+ * feed.pull();
+ * await new Promise((resolve) => setTimeout(resolve, 10));
+ * deepStrictEqual(seen, ["b", "c"]);
+ * feed.end();
+ * await hub.close();
+ * ```
+ */
+export interface MessageOpenOptions {
+  /**
+   * Without `since`: deliver the newest this many retained messages first,
+   * then live ones (see {@linkcode HubSubscribeOptions.history}).
+   *
+   * @default {0}
+   */
+  history?: number | undefined;
+}
+
+/**
  * What every transport reads: topics with retained history and live
  * delivery, and optionally publishing. {@linkcode Hub} implements it; the
  * serving layer, the polling responses and the TCP relay take any
@@ -220,14 +272,18 @@ export interface MessageSource {
    * form transports use to write each message straight to a connection.
    *
    * @param topic The topic.
-   * @param since Resume after this id; `undefined` for live messages only.
+   * @param since Resume after this id; `undefined` for live messages only
+   * (or `options.history` first).
    * @param sink Where messages go.
+   * @param options How much history to deliver first when `since` is
+   * `undefined`.
    * @returns The subscription.
    */
   open(
     topic: string,
     since: string | undefined,
     sink: MessageSink,
+    options?: MessageOpenOptions,
   ): MessageFeed;
   /**
    * Publishes to `topic` and resolves with the new message's id. A source

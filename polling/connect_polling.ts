@@ -6,6 +6,7 @@ import { decodeBase64 } from "../_internal/base64.ts";
 import { checkDuration, checkPositiveInteger } from "../_internal/check.ts";
 import { sleep } from "../_internal/sleep.ts";
 import { truncate } from "../_internal/truncate.ts";
+import { POLLING_TOPIC_START } from "../message/polling_envelope.ts";
 
 /** A `fetch`-compatible function, for {@linkcode ConnectPollingOptions.fetch}. */
 export type PollingFetch = (
@@ -51,12 +52,20 @@ export interface ConnectPollingOptions {
   interval?: number;
   /**
    * Start after this message id, for example the last one a previous
-   * connection delivered. Without it, the server starts at the oldest
-   * message it retains.
+   * connection delivered. Without it, the first request is live only (with
+   * `history`, after the newest messages), and the server's answer gives
+   * the cursor to go on from.
    *
    * @default {undefined}
    */
   cursor?: string;
+  /**
+   * Without `cursor`: ask for the newest this many retained messages first
+   * (`?history=N` on the first request).
+   *
+   * @default {0}
+   */
+  history?: number;
   /**
    * Ends the iteration when aborted, also while a request is held.
    *
@@ -298,7 +307,8 @@ function resolveUrl(url: string | URL): URL {
  * await hub.publish("news", { data: "first" });
  * await hub.publish("news", { data: "second" });
  * const received = [];
- * for await (const event of connectPolling("http://localhost/poll", { fetch })) {
+ * const url = "http://localhost/poll";
+ * for await (const event of connectPolling(url, { fetch, history: 10 })) {
  *   if (event.kind === "message") received.push(event.data);
  *   if (received.length === 2) break;
  * }
@@ -336,12 +346,23 @@ export async function* connectPolling(
     ((input, init) => fetch(input, init));
   const base = resolveUrl(url);
   let cursor = options.cursor;
+  const history = options.history ?? 0;
+  if (!Number.isSafeInteger(history) || history < 0) {
+    throw new RangeError(
+      `Cannot connect polling: history is ${history}, expected a non-negative integer`,
+    );
+  }
   let failures = 0;
 
   async function request(): Promise<Envelope> {
     const target = new URL(base);
-    if (cursor === undefined) target.searchParams.delete("cursor");
-    else target.searchParams.set("cursor", cursor);
+    if (cursor === undefined) {
+      target.searchParams.delete("cursor");
+      if (history > 0) target.searchParams.set("history", String(history));
+    } else {
+      target.searchParams.set("cursor", cursor);
+      target.searchParams.delete("history");
+    }
     const controller = new AbortController();
     const abort = (): void => controller.abort();
     const timer = setTimeout(abort, requestTimeout);
@@ -385,7 +406,7 @@ export async function* connectPolling(
     }
     failures = 0;
     for (const event of envelope.events) {
-      if (event.kind === "reset") cursor = undefined;
+      if (event.kind === "reset") cursor = POLLING_TOPIC_START;
       else cursor = event.id;
       yield event;
     }

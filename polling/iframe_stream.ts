@@ -4,8 +4,9 @@
 import { encodedOnce } from "../message/encoded_once.ts";
 import type { HubDataMessage, HubMessage } from "../message/message.ts";
 import { hubMessageToJson } from "../message/message_to_json.ts";
+import { POLLING_TOPIC_START } from "../message/polling_envelope.ts";
 import { checkDuration, checkPositiveInteger } from "../_internal/check.ts";
-import { readCursor } from "./_cursor.ts";
+import { readStart } from "./_cursor.ts";
 import { textResponse } from "./_responses.ts";
 import { truncate } from "../_internal/truncate.ts";
 import { scriptSafeJson } from "./_script_json.ts";
@@ -191,9 +192,9 @@ export function iframeStream(
       403,
     );
   }
-  const found = readCursor(request, url, "open iframe stream");
-  if (found instanceof Response) return found;
-  const cursor: string | undefined = found;
+  const start = readStart(request, "open iframe stream");
+  if (start instanceof Response) return start;
+  const { cursor, history } = start;
 
   const call = `<script>parent.${callback}(`;
   const release = new AbortController();
@@ -244,7 +245,7 @@ export function iframeStream(
     if (message.kind === "reset") {
       write(control({ reset: message.reason }));
       // After "dropped", the last id written still resumes correctly.
-      if (message.reason !== "dropped") position = undefined;
+      if (message.reason !== "dropped") position = POLLING_TOPIC_START;
     } else {
       write(`${call}${encodedOnce(message, scriptJson)});</script>\n`);
       position = message.id;
@@ -275,19 +276,30 @@ export function iframeStream(
 
   /**
    * Opens the subscription; resolves with `true` if it wrote something.
-   * Without a cursor the page starts at the oldest retained message:
-   * listening live first means that a message published while the window is
-   * read is not missed when the window is empty.
+   * Without a cursor it is live (after the newest `history` messages), and
+   * the page resumes from the newest retained id if nothing reaches it; from
+   * the topic's start it begins at the oldest retained message. Listening
+   * live first means that nothing published while the topic is read is
+   * missed.
    */
   async function open(): Promise<boolean> {
-    if (cursor !== undefined) {
+    if (cursor !== undefined && cursor !== POLLING_TOPIC_START) {
       reader = source.subscribe(cursor, release.signal).getReader();
       return false;
     }
-    const live = source.subscribe(undefined, release.signal);
-    const { messages } = await source.history(undefined, 1);
+    const fresh = cursor === undefined;
+    if (fresh && history > 0) {
+      reader = live.getReader();
+      return false;
+    }
+    const { messages } = await source.history(
+      undefined,
+      1,
+      fresh ? 1 : undefined,
+    );
     const first = messages[0];
-    if (first === undefined) {
+    if (fresh || first === undefined) {
+      position ??= first?.id ?? POLLING_TOPIC_START;
       reader = live.getReader();
       return false;
     }
@@ -297,6 +309,16 @@ export function iframeStream(
     deliver(first);
     return true;
   }
+
+  // Without a cursor (or from the topic's start) the page listens from the
+  // request on, not from its first pull.
+  const live = cursor === undefined || cursor === POLLING_TOPIC_START
+    ? source.subscribe(
+      undefined,
+      release.signal,
+      cursor === undefined && history > 0 ? history : undefined,
+    )
+    : new ReadableStream<HubMessage>();
 
   /** Writes one chunk, or ends the page; a pull must not end empty-handed. */
   async function pull(): Promise<void> {

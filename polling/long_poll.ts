@@ -2,9 +2,17 @@
 // This module is browser compatible.
 
 import { checkDuration, checkPositiveInteger } from "../_internal/check.ts";
-import { readCursor } from "./_cursor.ts";
-import { encodePollingEnvelope } from "../message/polling_envelope.ts";
-import { DEFAULT_MAX_BATCH_BYTES, readBatch } from "./_read_batch.ts";
+import { readStart } from "./_cursor.ts";
+import {
+  encodePollingEnvelope,
+  POLLING_TOPIC_START,
+} from "../message/polling_envelope.ts";
+import {
+  DEFAULT_MAX_BATCH_BYTES,
+  readBatch,
+  readStartBatch,
+} from "./_read_batch.ts";
+import type { HubHistory } from "../message/source.ts";
 import { jsonResponse } from "./_responses.ts";
 import type { PollingSource } from "./source.ts";
 
@@ -122,8 +130,8 @@ export async function longPoll(
   checkDuration("long poll", "timeout", timeout);
   checkPositiveInteger("long poll", "maxBatch", maxBatch);
   checkPositiveInteger("long poll", "maxBatchBytes", maxBatchBytes);
-  const cursor = readCursor(request, new URL(request.url), "long poll");
-  if (cursor instanceof Response) return cursor;
+  const start = readStart(request, "long poll");
+  if (start instanceof Response) return start;
 
   const release = new AbortController();
   const onAbort = (): void => release.abort();
@@ -134,13 +142,22 @@ export async function longPoll(
   let stream: ReadableStream<unknown> | undefined;
   let reader: ReadableStreamDefaultReader<unknown> | undefined;
   try {
-    // Without a cursor the batch is read from the window's start and the
-    // hold is live-only; listening first means that a message published
-    // between the read and the hold still wakes it.
-    if (cursor === undefined) {
+    let cursor = start.cursor;
+    let history: HubHistory;
+    if (cursor === undefined || cursor === POLLING_TOPIC_START) {
+      // Listening first means that a message published while the batch is
+      // read still wakes the hold.
       stream = source.subscribe(undefined, release.signal);
     }
-    let history = await readBatch(source, cursor, maxBatch);
+    if (cursor === undefined) {
+      ({ history, cursor } = await readStartBatch(
+        source,
+        start.history,
+        maxBatch,
+      ));
+    } else {
+      history = await readBatch(source, cursor, maxBatch);
+    }
     if (history.messages.length === 0 && history.reset === undefined) {
       // With a cursor, the subscription replays anything published since the
       // read, so nothing slips between the two.

@@ -33,6 +33,7 @@
  * );
  * const controller = new AbortController();
  * const events = connectPolling(`http://127.0.0.1:${server.addr.port}/`, {
+ *   history: 10,
  *   signal: controller.signal,
  * });
  * await hub.publish("news", { data: "hello" });

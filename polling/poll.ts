@@ -2,9 +2,13 @@
 // This module is browser compatible.
 
 import { checkPositiveInteger } from "../_internal/check.ts";
-import { readCursor } from "./_cursor.ts";
+import { readStart } from "./_cursor.ts";
 import { encodePollingEnvelope } from "../message/polling_envelope.ts";
-import { DEFAULT_MAX_BATCH_BYTES, readBatch } from "./_read_batch.ts";
+import {
+  DEFAULT_MAX_BATCH_BYTES,
+  readBatch,
+  readStartBatch,
+} from "./_read_batch.ts";
 import { jsonResponse } from "./_responses.ts";
 import type { PollingSource } from "./source.ts";
 
@@ -20,7 +24,8 @@ import type { PollingSource } from "./source.ts";
  * const hub = new Hub();
  * for (let i = 0; i < 12; i++) await hub.publish("t", { data: `${i}` });
  * const options: PollOptions = { maxBatch: 10 };
- * const response = await poll(new Request("http://localhost/"), hubSource(hub, "t"), options);
+ * const request = new Request("http://localhost/?history=12");
+ * const response = await poll(request, hubSource(hub, "t"), options);
  * const envelope = await response.json();
  * strictEqual(envelope.messages.length, 10);
  * strictEqual(envelope.more, true);
@@ -94,9 +99,14 @@ export async function poll(
   const { maxBatch = 100, maxBatchBytes = DEFAULT_MAX_BATCH_BYTES } = options;
   checkPositiveInteger("poll", "maxBatch", maxBatch);
   checkPositiveInteger("poll", "maxBatchBytes", maxBatchBytes);
-  const cursor = readCursor(request, new URL(request.url), "poll");
-  if (cursor instanceof Response) return cursor;
-  const history = await readBatch(source, cursor, maxBatch);
+  const start = readStart(request, "poll");
+  if (start instanceof Response) return start;
+  const { history, cursor } = start.cursor === undefined
+    ? await readStartBatch(source, start.history, maxBatch)
+    : {
+      history: await readBatch(source, start.cursor, maxBatch),
+      cursor: start.cursor,
+    };
   return jsonResponse(
     encodePollingEnvelope(history, { cursor, maxBatch, maxBatchBytes }),
   );

@@ -18,13 +18,13 @@ import type { HubMessage } from "../message/message.ts";
  *
  * const hub = new Hub();
  * const source: PollingSource = {
- *   history: (since, limit) =>
- *     hub.history("news", since === undefined ? { limit } : { since, limit }),
- *   subscribe: (since, signal) =>
- *     hub.subscribe("news", since === undefined ? { signal } : { since, signal }),
+ *   history: (since, limit, last) =>
+ *     hub.history("news", since !== undefined ? { since, limit } : { last, limit }),
+ *   subscribe: (since, signal, history) =>
+ *     hub.subscribe("news", since !== undefined ? { since, signal } : { history, signal }),
  * };
  * await hub.publish("news", { data: "hello" });
- * const response = await poll(new Request("http://localhost/"), source);
+ * const response = await poll(new Request("http://localhost/?history=1"), source);
  * strictEqual((await response.json()).messages[0].data, "hello");
  * await hub.close();
  * ```
@@ -38,9 +38,17 @@ export interface PollingSource {
    *
    * @param since The last id the client has, if any.
    * @param limit The largest number of messages to return.
+   * @param last Without `since`: return the newest `last` messages instead
+   * of the oldest (a client starting with `?history=N`, or `1` to learn the
+   * newest id). A source that ignores it serves such clients from the
+   * window's start.
    * @returns The messages and, if some are missing, why.
    */
-  history(since: string | undefined, limit: number): Promise<HubHistory>;
+  history(
+    since: string | undefined,
+    limit: number,
+    last?: number,
+  ): Promise<HubHistory>;
   /**
    * Subscribes as {@linkcode MessageSource.subscribe} does: with `since`, the messages
    * after it (or a reset and the whole window), then live messages; without
@@ -49,11 +57,14 @@ export interface PollingSource {
    *
    * @param since The last id the client has, if any.
    * @param signal Ends the subscription when aborted.
+   * @param history Without `since`: the newest this many messages first,
+   * then live ones (as `history` of {@linkcode MessageSource.subscribe}).
    * @returns The subscription stream.
    */
   subscribe(
     since: string | undefined,
     signal: AbortSignal,
+    history?: number,
   ): ReadableStream<HubMessage>;
 }
 
@@ -73,7 +84,8 @@ export interface PollingSource {
  *
  * const hub = new Hub();
  * const id = await hub.publish("news", { data: "hello" });
- * const response = await poll(new Request("http://localhost/"), hubSource(hub, "news"));
+ * const request = new Request("http://localhost/?history=1");
+ * const response = await poll(request, hubSource(hub, "news"));
  * deepStrictEqual(await response.json(), {
  *   cursor: id,
  *   messages: [{ id, data: "hello" }],
@@ -86,19 +98,32 @@ export function hubSource(
   topic: string,
 ): PollingSource {
   return {
-    history(since: string | undefined, limit: number): Promise<HubHistory> {
+    history(
+      since: string | undefined,
+      limit: number,
+      last?: number,
+    ): Promise<HubHistory> {
       return source.history(
         topic,
-        since === undefined ? { limit } : { since, limit },
+        since !== undefined
+          ? { since, limit }
+          : last === undefined
+          ? { limit }
+          : { last, limit },
       );
     },
     subscribe(
       since: string | undefined,
       signal: AbortSignal,
+      history?: number,
     ): ReadableStream<HubMessage> {
       return source.subscribe(
         topic,
-        since === undefined ? { signal } : { since, signal },
+        since !== undefined
+          ? { since, signal }
+          : history === undefined
+          ? { signal }
+          : { history, signal },
       );
     },
   };

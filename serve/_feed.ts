@@ -40,11 +40,17 @@ export class Feed implements MessageSink {
     topic: string,
     since: string | undefined,
     encode: (message: HubMessage) => string,
+    history?: number,
   ) {
     this.#session = session;
     this.topic = topic;
     this.#encode = encode;
-    this.subscriber = session.context.open(topic, since, this);
+    this.subscriber = session.context.open(
+      topic,
+      since,
+      this,
+      history === undefined ? undefined : { history },
+    );
     this.subscriber.pull();
   }
 

@@ -20,6 +20,7 @@ import { createPollingRoute } from "./_polling_route.ts";
 import { textResponse } from "./_text_response.ts";
 import { expiryOf } from "./_expiry.ts";
 import { quote } from "../_internal/quote.ts";
+import { historyParam } from "../_internal/history_param.ts";
 
 const WHAT = "create hub handler";
 const TRANSPORTS: ReadonlySet<string> = new Set([
@@ -157,6 +158,13 @@ export function buildHubHandler(
     const found = route.topicOf(request, url);
     if (found instanceof Response) return found;
     const topic = found;
+    const history = historyParam(url);
+    if (typeof history === "object") {
+      return textResponse(
+        400,
+        `Cannot serve topic ${quote(topic ?? "")}: ${history.error}`,
+      );
+    }
 
     if (transport === "websocket" || (transport === null && upgrade)) {
       return await upgradeToSession(
@@ -164,6 +172,7 @@ export function buildHubHandler(
         url,
         topic,
         peerOf(request, info),
+        history,
       );
     }
     if (topic === undefined) {
@@ -202,7 +211,7 @@ export function buildHubHandler(
     const expiry = await expiryOf(options.expiresAt, request, topic);
     if (expiry instanceof Response) return expiry;
     if (transport === null || transport === "sse") {
-      return serveSse(request, topic, expiry, peerOf(request, info));
+      return serveSse(request, topic, expiry, peerOf(request, info), history);
     }
     counters.opened[transport]!++;
     return await servePolling(request, topic, transport, expiry);

@@ -29,6 +29,7 @@ import {
 } from "./_session_context.ts";
 import { clientPublish } from "./_session_publish.ts";
 import type { Peer } from "./_connection_record.ts";
+import { MAX_HISTORY } from "../_internal/history_param.ts";
 import { quote } from "../_internal/quote.ts";
 
 /** A bearer token as RFC 6750 section 2.1 writes it (`b64token`). */
@@ -130,6 +131,19 @@ class MultiplexSession extends Session {
         }: since is not a string of at most ${MAX_SINCE_LENGTH} characters`,
       };
     }
+    const { history } = value;
+    if (
+      history !== undefined &&
+      !(Number.isSafeInteger(history) && (history as number) >= 0 &&
+        (history as number) <= MAX_HISTORY)
+    ) {
+      return {
+        code: "invalid-message",
+        message: `Cannot subscribe to topic ${
+          quote(topic)
+        }: history is not an integer from 0 to ${MAX_HISTORY}`,
+      };
+    }
     const already = this.#alreadySubscribed(topic);
     if (already !== undefined) return already;
     const count = this.#subscriptions?.size ?? 0;
@@ -170,6 +184,7 @@ class MultiplexSession extends Session {
         topic,
         since === undefined || since === "" ? undefined : since,
         serverpushV1Message,
+        history as number | undefined,
       );
     } catch (error) {
       // Only a closed hub throws here: the topic was checked.

@@ -8,6 +8,7 @@ import type { ExpiresAt } from "./_expiry.ts";
 import { DEFAULT_MAX_UNREAD_BYTES } from "../ws/_socket_connection.ts";
 import type {
   MessageFeed,
+  MessageOpenOptions,
   MessageSink,
   MessageSource,
 } from "../message/source.ts";
@@ -27,6 +28,7 @@ export type OpenSubscriber = (
   topic: string,
   since: string | undefined,
   sink: MessageSink,
+  options?: MessageOpenOptions,
 ) => MessageFeed;
 
 /** What a session needs from its handler. */

@@ -55,7 +55,8 @@ export function createSessionContext(
 ): SessionContext {
   return {
     source,
-    open: (topic, since, sink) => source.open(topic, since, sink),
+    open: (topic, since, sink, options) =>
+      source.open(topic, since, sink, options),
     maxBufferedBytes: MAX_BUFFERED_BYTES,
     authorizeSubscribe: options.authorizeSubscribe,
     authorizePublish: options.authorizePublish ?? deny,

@@ -33,6 +33,7 @@ export type SseRoute = (
   topic: string,
   expiresAt: number | undefined,
   peer?: Peer,
+  history?: number,
 ) => Response;
 
 /**
@@ -170,13 +171,19 @@ export function createSseRoute(
     topic: string,
     expiresAt: number | undefined,
     peer?: Peer,
+    history?: number,
   ): Response {
     const id = lastEventId(request);
     const since = id === undefined || id === "" ? undefined : id;
     const feed = new HubSseFeed(topic, encode, retry === undefined, sessions);
     const response = sseResponse(feed, options);
     try {
-      feed.subscriber = source.open(topic, since, feed);
+      feed.subscriber = source.open(
+        topic,
+        since,
+        feed,
+        history === undefined ? undefined : { history },
+      );
     } catch (error) {
       // Only a closed hub throws here: the topic was checked.
       void response.body!.cancel();

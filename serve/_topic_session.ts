@@ -40,9 +40,15 @@ class TopicSession extends Session {
     this.#topic = topic;
   }
 
-  start(since: string | undefined): void {
+  start(since: string | undefined, history: number | undefined): void {
     try {
-      this.#feed = new Feed(this, this.#topic, since, hubMessageToJson);
+      this.#feed = new Feed(
+        this,
+        this.#topic,
+        since,
+        hubMessageToJson,
+        history,
+      );
     } catch (error) {
       // Only a closed hub throws here: the topic was checked.
       this.context.onError?.(error);
@@ -113,8 +119,9 @@ export function runTopicSession(
   since: string | undefined,
   context: SessionContext,
   peer?: Peer,
+  history?: number,
 ): void {
   const session = new TopicSession(connection, request, topic, context);
   session.peer = peer;
-  session.start(since);
+  session.start(since, history);
 }

@@ -20,6 +20,7 @@ export type WebSocketRoute = (
   url: URL,
   topic: string | undefined,
   peer?: Peer,
+  history?: number,
 ) => Promise<Response>;
 
 /** Whether the request offers the WebSocket subprotocol `protocol`. */
@@ -61,6 +62,7 @@ export function createWebSocketRoute(
     url: URL,
     topic: string | undefined,
     peer?: Peer,
+    history?: number,
   ): Promise<Response> {
     const multiplex = offersProtocol(original, SERVERPUSH_V1);
     if (!multiplex && topic === undefined) {
@@ -87,7 +89,7 @@ export function createWebSocketRoute(
       runMultiplexSession(connection, request, context, peer);
       return response;
     }
-    runTopicSession(connection, request, topic!, since, context, peer);
+    runTopicSession(connection, request, topic!, since, context, peer, history);
     return response;
   };
 }

@@ -4,6 +4,7 @@ import { deepStrictEqual, strictEqual } from "node:assert/strict";
 import {
   encodePollingEnvelope,
   type HubDataMessage,
+  POLLING_TOPIC_START,
   type PollingEnvelope,
 } from "../../message/mod.ts";
 
@@ -26,12 +27,17 @@ Deno.test("encodePollingEnvelope keeps the request's cursor when nothing came", 
   );
 });
 
-Deno.test("encodePollingEnvelope drops the cursor and says why on a reset", () => {
+Deno.test("encodePollingEnvelope says why on a reset and goes on from the topic's start", () => {
   deepStrictEqual(
     decode(encodePollingEnvelope({ messages: [], reset: "unknown-id" }, {
       cursor: "7",
     })),
-    { cursor: null, messages: [], reset: true, reason: "unknown-id" },
+    {
+      cursor: POLLING_TOPIC_START,
+      messages: [],
+      reset: true,
+      reason: "unknown-id",
+    },
   );
 });
 

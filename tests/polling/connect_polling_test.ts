@@ -102,6 +102,7 @@ for (const mode of ["long", "short"] as const) {
     };
     const client = collect(server.url, {
       mode,
+      history: 50,
       fetch: counting,
       interval: 10,
       retry: 10,

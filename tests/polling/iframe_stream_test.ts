@@ -11,6 +11,7 @@ import {
   until,
   within,
 } from "./_helpers.ts";
+import { POLLING_TOPIC_START } from "../../message/mod.ts";
 
 function at(query: Record<string, string>): Request {
   const url = new URL("http://localhost/iframe");
@@ -233,20 +234,33 @@ Deno.test("iframeStream signals a reset for an unknown cursor, then the window",
   ]);
 });
 
-Deno.test("iframeStream without a cursor starts at the oldest retained message", async () => {
+Deno.test("iframeStream without a cursor is live only; from the topic's start or with ?history=N it replays", async () => {
   await using hub = openHub();
   const ids = await publishAll(hub, "t", ["a", "b"]);
-  const response = iframeStream(at({ callback: "cb" }), hubSource(hub, "t"));
-  const page = pageReader(response.body!);
-  await page.until((text) => parseCalls(text, "cb").length === 2);
+  const pages = [
+    at({ callback: "cb" }),
+    at({ callback: "cb", cursor: POLLING_TOPIC_START }),
+    at({ callback: "cb", history: "1" }),
+  ].map((request) => {
+    const response = iframeStream(request, hubSource(hub, "t"));
+    return pageReader(response.body!);
+  });
   const [c] = await publishAll(hub, "t", ["c"]);
-  await page.until((text) => parseCalls(text, "cb").length === 3);
-  await page.cancel();
-  deepStrictEqual(parseCalls(page.text, "cb"), [
-    { message: { id: ids[0], data: "a" } },
-    { message: { id: ids[1], data: "b" } },
-    { message: { id: c, data: "c" } },
-  ]);
+  const expected = [
+    [{ message: { id: c, data: "c" } }],
+    [
+      { message: { id: ids[0], data: "a" } },
+      { message: { id: ids[1], data: "b" } },
+      { message: { id: c, data: "c" } },
+    ],
+    [{ message: { id: ids[1], data: "b" } }, { message: { id: c, data: "c" } }],
+  ];
+  for (const [i, page] of pages.entries()) {
+    const want = expected[i]!;
+    await page.until((text) => parseCalls(text, "cb").length === want.length);
+    await page.cancel();
+    deepStrictEqual(parseCalls(page.text, "cb"), want, `page ${i}`);
+  }
 });
 
 Deno.test("iframeStream ends the page after maxBytes with a reconnect call that resumes exactly", async () => {
@@ -255,12 +269,11 @@ Deno.test("iframeStream ends the page after maxBytes with a reconnect call that 
   const data = Array.from({ length: 20 }, (_, i) => `${i}`.padEnd(200, "."));
   await publishAll(hub, "t", data);
   const received: string[] = [];
-  let cursor: string | null = null;
+  let cursor: string = POLLING_TOPIC_START;
   let pages = 0;
   while (received.length < data.length) {
     pages++;
-    const query: Record<string, string> = { callback: "cb" };
-    if (cursor !== null) query.cursor = cursor;
+    const query: Record<string, string> = { callback: "cb", cursor };
     const response = iframeStream(at(query), source, { maxBytes: 3000 });
     const text = await within(
       pageReader(response.body!).rest(),

@@ -3,6 +3,7 @@
 import { deepStrictEqual, ok, rejects, strictEqual } from "node:assert/strict";
 import { hubSource, poll, type PollingEnvelope } from "../../polling/mod.ts";
 import { openHub, publishAll } from "./_helpers.ts";
+import { POLLING_TOPIC_START } from "../../message/mod.ts";
 
 function at(cursor?: string): Request {
   const url = new URL("http://localhost/poll");
@@ -39,17 +40,37 @@ Deno.test("poll answers at once with an empty batch and the same cursor when not
   strictEqual(hub.stats().subscribers, 0);
 });
 
-Deno.test("poll without a cursor starts at the oldest retained message, or answers null", async () => {
+Deno.test("poll without a cursor is live only: no messages, and where to go on from", async () => {
   await using hub = openHub();
+  // An empty topic: the cursor is the topic's start.
+  const empty = await envelope(await poll(at(), hubSource(hub, "t")));
+  deepStrictEqual(empty, { cursor: POLLING_TOPIC_START, messages: [] });
+  const [a, b] = await publishAll(hub, "t", ["a", "b"]);
+  deepStrictEqual(
+    await envelope(await poll(at(empty.cursor!), hubSource(hub, "t"))),
+    { cursor: b, messages: [{ id: a, data: "a" }, { id: b, data: "b" }] },
+  );
+  // A topic with messages: none of them, and the newest id as the cursor.
   deepStrictEqual(await envelope(await poll(at(), hubSource(hub, "t"))), {
-    cursor: null,
+    cursor: b,
     messages: [],
   });
-  const [a] = await publishAll(hub, "t", ["a"]);
-  deepStrictEqual(await envelope(await poll(at(), hubSource(hub, "t"))), {
-    cursor: a,
-    messages: [{ id: a, data: "a" }],
+});
+
+Deno.test("poll with ?history=N starts with the newest N messages", async () => {
+  await using hub = openHub();
+  const [, b, c] = await publishAll(hub, "t", ["a", "b", "c"]);
+  const request = new Request("http://localhost/poll?history=2");
+  deepStrictEqual(await envelope(await poll(request, hubSource(hub, "t"))), {
+    cursor: c,
+    messages: [{ id: b, data: "b" }, { id: c, data: "c" }],
   });
+  const bad = await poll(
+    new Request("http://localhost/poll?history=-1"),
+    hubSource(hub, "t"),
+  );
+  strictEqual(bad.status, 400);
+  await bad.body?.cancel();
 });
 
 Deno.test("poll pages through a backlog with maxBatch, losing and repeating nothing", async () => {
@@ -61,7 +82,9 @@ Deno.test("poll pages through a backlog with maxBatch, losing and repeating noth
   let more = true;
   while (more) {
     const result: PollingEnvelope = await envelope(
-      await poll(at(cursor ?? undefined), hubSource(hub, "t"), { maxBatch: 3 }),
+      await poll(at(cursor ?? POLLING_TOPIC_START), hubSource(hub, "t"), {
+        maxBatch: 3,
+      }),
     );
     ok(result.messages.length <= 3);
     received.push(...result.messages.map((m) => m.data));
@@ -80,9 +103,13 @@ Deno.test("poll ends a batch at maxBatchBytes and pages through the rest, losing
   let more = true;
   let responses = 0;
   while (more) {
-    const response = await poll(at(cursor ?? undefined), hubSource(hub, "t"), {
-      maxBatchBytes: 1000,
-    });
+    const response = await poll(
+      at(cursor ?? POLLING_TOPIC_START),
+      hubSource(hub, "t"),
+      {
+        maxBatchBytes: 1000,
+      },
+    );
     const text = await response.clone().text();
     const result: PollingEnvelope = await envelope(response);
     // Two 400-character messages and their JSON fit in 1000; three do not.
@@ -101,7 +128,9 @@ Deno.test("poll sends a message larger than maxBatchBytes alone", async () => {
   await using hub = openHub();
   const [big, small] = await publishAll(hub, "t", ["x".repeat(5000), "y"]);
   const first = await envelope(
-    await poll(at(), hubSource(hub, "t"), { maxBatchBytes: 100 }),
+    await poll(at(POLLING_TOPIC_START), hubSource(hub, "t"), {
+      maxBatchBytes: 100,
+    }),
   );
   deepStrictEqual(first.messages.map((m) => m.id), [big]);
   strictEqual(first.more, true);
