@@ -440,6 +440,31 @@ export function createKvBackend(
     }
   }
 
+  /** Reads the newest `options.last` messages of a live topic. */
+  async function readLast(
+    store: Deno.Kv,
+    topic: string,
+    head: Deno.KvEntry<KvHead>,
+    options: HubReadOptions,
+  ): Promise<HubHistory> {
+    const count = Math.min(options.last ?? 0, options.limit);
+    const messages: HubDataMessage[] = [];
+    if (count === 0) return { messages };
+    const epoch = epochOf(head);
+    const oldest = now() - maxAgeMs;
+    for await (
+      const item of store.list<KvMessageRecord>({
+        start: keys.message(topic, epoch, 1),
+        end: keys.message(topic, epoch, head.value.seq + 1),
+      }, { reverse: true, limit: count })
+    ) {
+      if (item.value.t <= oldest) break;
+      const seq = item.key.at(-1) as number;
+      messages.push(toMessage(topic, epoch, seq, item.value));
+    }
+    return { messages: messages.reverse() };
+  }
+
   /** Reads the window of a topic after `options.since`. */
   async function readNow(
     store: Deno.Kv,
@@ -465,6 +490,9 @@ export function createKvBackend(
     }
     const entry = head as Deno.KvEntry<KvHead>;
     const epoch = epochOf(entry);
+    if (options.last !== undefined) {
+      return await readLast(store, topic, entry, options);
+    }
     if (since !== undefined) {
       if (since.epoch < epoch) reset = "window-exceeded";
       else if (since.epoch > epoch || since.seq > entry.value.seq) {

@@ -118,6 +118,29 @@ export function backendConformance(factory: BackendFactory): void {
     });
   }
 
+  test("read with last returns the newest messages, oldest first, within the window", async (open) => {
+    const backend = open({ maxMessages: 4 });
+    deepStrictEqual(
+      (await backend.read("t", { last: 3, limit: 10 })).messages,
+      [],
+    );
+    const ids: string[] = [];
+    for (const data of ["a", "b", "c", "d", "e", "f"]) {
+      ids.push((await backend.append("t", { data })).id);
+    }
+    const last = async (n: number, limit = 10) =>
+      (await backend.read("t", { last: n, limit })).messages.map((m) => [
+        m.id,
+        m.data,
+      ]);
+    deepStrictEqual(await last(2), [[ids[4], "e"], [ids[5], "f"]]);
+    // What the window holds (Redis trims approximately), at most `limit`.
+    const window = (await backend.read("t", { limit: 10 })).messages;
+    deepStrictEqual(await last(10), window.map((m) => [m.id, m.data]));
+    deepStrictEqual((await last(3, 2)).map(([, d]) => d), ["e", "f"]);
+    deepStrictEqual(await last(0), []);
+  });
+
   test("append stores text, bytes and event types, and read returns them", async (open) => {
     const backend = open({ maxMessages: 10 });
     const a = await backend.append("t", { data: "héllo" });
