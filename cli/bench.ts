@@ -241,7 +241,7 @@ export const benchCommand: CliCommand = {
       parsed,
       "transport",
       STREAM_TRANSPORTS,
-      "sse",
+      "ws",
     );
     const clients = numberOption(parsed, "clients", {
       min: 1,

@@ -4,8 +4,17 @@ import { deepStrictEqual, match, strictEqual } from "node:assert/strict";
 import { runCli, startServe } from "./_cli.ts";
 
 Deno.test("serverpush publish sends the token, event and Idempotency-Key, and prints the id", async () => {
-  const seen: { method: string; url: string; headers: Record<string, string>; body: string }[] = [];
-  await using server = Deno.serve({ hostname: "127.0.0.1", port: 0, onListen() {} }, async (request) => {
+  const seen: {
+    method: string;
+    url: string;
+    headers: Record<string, string>;
+    body: string;
+  }[] = [];
+  await using server = Deno.serve({
+    hostname: "127.0.0.1",
+    port: 0,
+    onListen() {},
+  }, async (request) => {
     seen.push({
       method: request.method,
       url: request.url,
@@ -41,9 +50,22 @@ Deno.test("serverpush publish sends the token, event and Idempotency-Key, and pr
 });
 
 Deno.test("serverpush publish to serverpush serve prints the id the hub stored", async () => {
-  await using server = await startServe(["--port", "0", "--publish-token", "s3cret"]);
+  await using server = await startServe([
+    "--port",
+    "0",
+    "--publish-token",
+    "s3cret",
+  ]);
   const topic = `${server.hub}news`;
-  const { code, stdout } = await runCli(["publish", topic, "hi", "--token", "s3cret", "--idempotency-key", "k1"]);
+  const { code, stdout } = await runCli([
+    "publish",
+    topic,
+    "hi",
+    "--token",
+    "s3cret",
+    "--idempotency-key",
+    "k1",
+  ]);
   strictEqual(code, 0);
   const id = stdout.trim();
   const poll = await (await fetch(`${topic}?transport=poll`)).json();
@@ -51,10 +73,22 @@ Deno.test("serverpush publish to serverpush serve prints the id the hub stored",
 });
 
 Deno.test("serverpush publish refused by the hub exits 1 and names the token option", async () => {
-  await using server = await startServe(["--port", "0", "--publish-token", "s3cret"]);
-  const { code, stdout, stderr } = await runCli(["publish", `${server.hub}news`, "hi"]);
+  await using server = await startServe([
+    "--port",
+    "0",
+    "--publish-token",
+    "s3cret",
+  ]);
+  const { code, stdout, stderr } = await runCli([
+    "publish",
+    `${server.hub}news`,
+    "hi",
+  ]);
   strictEqual(code, 1);
   strictEqual(stdout, "");
-  match(stderr, /^serverpush: Cannot publish: the server answered 401 .*pass --token/);
+  match(
+    stderr,
+    /^serverpush: Cannot publish: the server answered 401 .*pass --token/,
+  );
   strictEqual(stderr.trimEnd().split("\n").length, 1);
 });

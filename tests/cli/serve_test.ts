@@ -7,7 +7,13 @@ import { jsonLines, post, runCli, startCli, startServe } from "./_cli.ts";
 const TRANSPORTS = ["ws", "sse", "longpoll", "poll"] as const;
 
 async function checkServe(args: readonly string[]): Promise<void> {
-  await using server = await startServe(["--port", "0", "--publish-token", "s3cret", ...args]);
+  await using server = await startServe([
+    "--port",
+    "0",
+    "--publish-token",
+    "s3cret",
+    ...args,
+  ]);
   const topic = `${server.hub}news`;
 
   // Publishing is refused without the token, and with a wrong one.
@@ -51,14 +57,17 @@ Deno.test("serverpush serve (memory) refuses publishing without the token and se
 });
 
 Deno.test({
-  name: "serverpush serve --redis refuses publishing without the token and serves every transport",
+  name:
+    "serverpush serve --redis refuses publishing without the token and serves every transport",
   ignore: redisMissing !== undefined,
   async fn() {
     await using redis = await startRedisServer();
     await checkServe(["--redis", redis.url]);
   },
 });
-if (redisMissing !== undefined) console.log(`Skipping the serve --redis test: ${redisMissing}`);
+if (redisMissing !== undefined) {
+  console.log(`Skipping the serve --redis test: ${redisMissing}`);
+}
 
 Deno.test("serverpush serve without --publish-token refuses every publish", async () => {
   await using server = await startServe(["--port", "0"]);
@@ -68,11 +77,21 @@ Deno.test("serverpush serve without --publish-token refuses every publish", asyn
 });
 
 Deno.test("serverpush serve --kv and --jwt-* say they are not in this build (exit 1)", async (t) => {
-  for (const args of [["--kv", "hub.db"], ["--jwt-secret", "x"], ["--jwt-jwks", "keys.json"]]) {
+  for (
+    const args of [["--kv", "hub.db"], ["--jwt-secret", "x"], [
+      "--jwt-jwks",
+      "keys.json",
+    ]]
+  ) {
     await t.step(args[0]!, async () => {
       const { code, stderr } = await runCli(["serve", "--port", "0", ...args]);
       strictEqual(code, 1);
-      match(stderr, new RegExp(`^serverpush: Cannot use ${args[0]}: not available in this build`));
+      match(
+        stderr,
+        new RegExp(
+          `^serverpush: Cannot use ${args[0]}: not available in this build`,
+        ),
+      );
     });
   }
 });
