@@ -206,11 +206,13 @@ export const sendCommand: CliCommand = {
     const colors = paint(io.color && io.stdoutIsTerminal);
     const status = paint(io.color && io.stderrIsTerminal);
     await io.err(
-      status.dim(
-        `connected to ${url.href}${
-          session.protocol === "" ? "" : ` (subprotocol ${session.protocol})`
-        }; lines are sent, /help lists commands, Ctrl-D or Ctrl-C closes\n`,
-      ),
+      `${
+        status.dim(
+          `connected to ${url.href}${
+            session.protocol === "" ? "" : ` (subprotocol ${session.protocol})`
+          }; lines are sent, /help lists commands, Ctrl-D or Ctrl-C closes`,
+        )
+      }\n`,
     );
     const state: SendState = { session, io, encoding, pings: [] };
     const prefix = io.stdoutIsTerminal ? colors.green("< ") : "";
@@ -242,8 +244,8 @@ export const sendCommand: CliCommand = {
                   sent === undefined
                     ? ""
                     : ` (${(performance.now() - sent).toFixed(1)} ms)`
-                }\n`,
-              ),
+                }`,
+              ) + "\n",
             );
             break;
           }
@@ -255,8 +257,8 @@ export const sendCommand: CliCommand = {
               status.dim(
                 `closed: ${event.code}${
                   event.reason === "" ? "" : ` ${event.reason}`
-                }\n`,
-              ),
+                }`,
+              ) + "\n",
             );
             break;
         }

@@ -55,6 +55,12 @@ export const LAYER_RULES: readonly LayerRule[] = [
     except: ["_internal/"],
   },
   {
+    name: "cli/ is the top: nothing imports the command line",
+    from: ["*"],
+    to: ["cli/"],
+    except: ["cli/"],
+  },
+  {
     name: "library files never import examples/, bench/ or tests/",
     from: ["*"],
     to: ["examples/", "bench/", "tests/"],

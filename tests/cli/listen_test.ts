@@ -76,6 +76,7 @@ Deno.test({
   },
 });
 if (redisMissing !== undefined) {
+  // deno-lint-ignore no-console
   console.log(`Skipping the listen resume test: ${redisMissing}`);
 }
 
@@ -212,6 +213,11 @@ Deno.test(
     }
   },
 );
+
+if (!commandExists("script")) {
+  // deno-lint-ignore no-console
+  console.log("Skipping the terminal colour test: script (util-linux) is not installed");
+}
 
 function commandExists(name: string): boolean {
   try {

@@ -104,6 +104,7 @@ const SCRIPT_MISSING = (() => {
   }
 })();
 if (SCRIPT_MISSING !== undefined) {
+  // deno-lint-ignore no-console
   console.log(`Skipping the pseudo-terminal send test: ${SCRIPT_MISSING}`);
 }
 

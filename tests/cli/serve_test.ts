@@ -66,6 +66,7 @@ Deno.test({
   },
 });
 if (redisMissing !== undefined) {
+  // deno-lint-ignore no-console
   console.log(`Skipping the serve --redis test: ${redisMissing}`);
 }
 
