@@ -50,7 +50,8 @@ Options:
   --token T       publish with "Authorization: Bearer T"
   --header K:V    a header on every request (repeatable)
   --connect-concurrency N   connections opened at once (default 200)
-  --drain S       seconds to wait for the last deliveries (default 10)
+  --drain S       after publishing, stop waiting for the last deliveries
+                  once none arrived for S seconds (default 10)
   --json          print the result as one JSON object
   -h, --help      this help
 
@@ -436,12 +437,18 @@ export const benchCommand: CliCommand = {
     // Wait for the last deliveries.
     phase = "draining";
     const opened = records.filter((c) => c.opened);
-    const drainEnd = performance.now() + drain * 1000;
+    // Until everything arrived, or nothing more arrived for `drain` seconds.
+    let lastCount = delivered;
+    let lastChange = performance.now();
     while (
-      !signal.aborted && performance.now() < drainEnd &&
+      !signal.aborted && performance.now() - lastChange < drain * 1000 &&
       opened.some((c) => c.distinct < published)
     ) {
       await sleep(50, signal);
+      if (delivered !== lastCount) {
+        lastCount = delivered;
+        lastChange = performance.now();
+      }
     }
     const seconds = (performance.now() - publishStart) / 1000;
     clearInterval(ticker);

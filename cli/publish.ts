@@ -87,9 +87,9 @@ export async function publishMessage(request: PublishRequest): Promise<string> {
       ? " (pass --token with the server's --publish-token)"
       : "";
     throw new CliError(
-      `Cannot publish: the server answered ${response.status} ${
+      `Cannot publish: the server answered ${response.status} (${
         text.trim().slice(0, 200)
-      }${hint}`,
+      })${hint}`,
     );
   }
   try {
