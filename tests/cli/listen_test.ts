@@ -216,7 +216,9 @@ Deno.test(
 
 if (!commandExists("script")) {
   // deno-lint-ignore no-console
-  console.log("Skipping the terminal colour test: script (util-linux) is not installed");
+  console.log(
+    "Skipping the terminal colour test: script (util-linux) is not installed",
+  );
 }
 
 function commandExists(name: string): boolean {

@@ -149,3 +149,42 @@ Deno.test({
     }
   },
 });
+
+Deno.test({
+  name:
+    "serverpush send in a pseudo-terminal: Ctrl-C closes the session with 1000",
+  ignore: SCRIPT_MISSING !== undefined,
+  async fn() {
+    const { server, seen, url } = echoServer();
+    try {
+      const main = new URL("../../cli/main.ts", import.meta.url).pathname;
+      const send = startCli(
+        [
+          "-q",
+          "-e",
+          "-c",
+          `${Deno.execPath()} run -A ${main} send ${url}`,
+          "/dev/null",
+        ],
+        { command: "script", stdin: true },
+      );
+      await until(
+        () => send.stdout().includes("connected to"),
+        "the session to open",
+        20_000,
+      );
+      await send.write("\x03"); // Ctrl-C: SIGINT from the terminal.
+      await until(
+        () => seen.closes.length === 1,
+        "the server to see the close",
+        20_000,
+      );
+      deepStrictEqual(seen.closes, [1000]);
+      const { code, stdout } = await send.finished();
+      strictEqual(code, 0, stdout);
+      match(stdout, /closed: 1000/);
+    } finally {
+      await server.shutdown();
+    }
+  },
+});
