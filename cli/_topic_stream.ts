@@ -140,6 +140,9 @@ async function* wsStream(
       headers: options.headers,
       signal: options.signal,
       heartbeat: 30_000,
+      // Each compressed connection costs the server a zlib context; a
+      // listener (or 10,000 bench clients) gains little from it.
+      deflate: false,
     });
   } catch (error) {
     const text = error instanceof Error ? error.message : String(error);
