@@ -18,11 +18,15 @@ import {
   EXIT_OK,
   UsageError,
 } from "./_io.ts";
+import { sleep } from "../_internal/sleep.ts";
 import { Hub } from "../hub/hub.ts";
 import type { HubBackend } from "../hub/backend.ts";
 import { createHubHandler } from "../serve/create_hub_handler.ts";
 import type { HubAuthorize, HubHandler } from "../serve/hub_handler_options.ts";
 import type { OriginPolicy } from "../ws/check_origin.ts";
+
+/** How long a stop waits for connections to end before exiting anyway. */
+const SHUTDOWN_TIMEOUT_MS = 5000;
 
 const HELP = `Usage: serverpush serve [options]
 
@@ -299,8 +303,23 @@ export const serveCommand: CliCommand = {
       if (io.signal.aborted) resolve();
       io.signal.addEventListener("abort", () => resolve(), { once: true });
     });
-    await server.close();
-    await listener.shutdown();
+    const stopped = (async () => {
+      await server.close();
+      await listener.shutdown();
+      return true;
+    })();
+    if (
+      !await Promise.race([
+        stopped,
+        sleep(SHUTDOWN_TIMEOUT_MS).then(() => false),
+      ])
+    ) {
+      await io.err(
+        `serverpush serve: connections still open ${
+          SHUTDOWN_TIMEOUT_MS / 1000
+        } s after the stop signal; exiting anyway\n`,
+      );
+    }
     return EXIT_OK;
   },
 };
