@@ -149,8 +149,13 @@ async function* wsStream(
     if (/\b4\d\d\b/.test(text)) throw new RefusedError(text);
     throw error;
   }
-  options.onOpen();
   const close = (): void => void connection.close(1000);
+  if (options.signal.aborted) {
+    // Stopped while the handshake was under way.
+    close();
+    return;
+  }
+  options.onOpen();
   options.signal.addEventListener("abort", close, { once: true });
   try {
     for await (const data of connection) yield parseFrame(data);

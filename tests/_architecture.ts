@@ -55,15 +55,15 @@ export const LAYER_RULES: readonly LayerRule[] = [
     except: ["_internal/"],
   },
   {
+    name: "library files never import examples/, bench/ or tests/",
+    from: ["*"],
+    to: ["examples/", "bench/", "tests/"],
+  },
+  {
     name: "cli/ is the top: nothing imports the command line",
     from: ["*"],
     to: ["cli/"],
     except: ["cli/"],
-  },
-  {
-    name: "library files never import examples/, bench/ or tests/",
-    from: ["*"],
-    to: ["examples/", "bench/", "tests/"],
   },
 ];
 
