@@ -65,6 +65,12 @@ export const LAYER_RULES: readonly LayerRule[] = [
     to: ["*"],
     except: ["auth/", "_internal/"],
   },
+  {
+    name: "cli/ is the top: nothing imports the command line",
+    from: ["*"],
+    to: ["cli/"],
+    except: ["cli/"],
+  },
 ];
 
 /** Top-level folders whose files are not library source files. */
