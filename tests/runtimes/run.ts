@@ -1,0 +1,242 @@
+// Copyright 2026 the serverpush authors. MIT license.
+// deno-lint-ignore-file no-console
+// Runs the runtime-neutral tests (tests/runtimes/_selection.ts) on Node's
+// own test runner and on Bun, over one bundle made with `deno bundle`:
+//
+//   deno run -A tests/runtimes/run.ts [node] [bun]
+//
+// 1. An entry that imports _deno_test.ts, then every selected file, is
+//    bundled by `deno bundle` (npm packages included, `node:` left as is).
+// 2. In the parts of the bundle that come from tests/ only (esbuild marks
+//    each module with a `// path` line), `Deno.test(` and the globals Node 20
+//    lacks become `globalThis.__serverpushTests.*` (see _deno_test.ts).
+//    Library code is left exactly as bundled.
+// 3. esbuild (the one `deno bundle` uses) lowers the syntax Node 20 lacks
+//    (`using`, `await using`, used by the tests only) to ES2023.
+// 4. `node --test` and `bun test` run the file; their summaries are parsed
+//    into one line each, "runtime <name> <version>: N passed, N failed,
+//    N skipped", which .ci/run adds to its closing line. Counts are top-level
+//    tests, as Deno counts them (steps run as subtests and fail their test).
+//
+// Bun is the npm package pinned in tools/runtimes/package.json, installed
+// here with `npm ci` when missing. Exits non-zero if any runtime fails.
+
+import { transform } from "npm:esbuild@0.25.5";
+import { FILES } from "./_selection.ts";
+
+const ROOT = new URL("../../", import.meta.url);
+const OUT = new URL(".out/runtimes/", ROOT);
+const TOOLS = new URL("tools/runtimes/", ROOT);
+const BUN = new URL("node_modules/.bin/bun", TOOLS).pathname;
+/** Whole-suite bound per runtime; single tests have their own timeouts. */
+const SUITE_TIMEOUT_MS = 5 * 60_000;
+
+/** Names rewritten in test code, and what they become. */
+const REWRITES: readonly [RegExp, string][] = [
+  [/\bDeno\.test\(/g, "globalThis.__serverpushTests.test("],
+  [
+    /\bPromise\.withResolvers\(/g,
+    "globalThis.__serverpushTests.withResolvers(",
+  ],
+  [/\bArray\.fromAsync\(/g, "globalThis.__serverpushTests.fromAsync("],
+  [/\bnew CloseEvent\(/g, "new globalThis.__serverpushTests.CloseEvent("],
+];
+
+/** Summary of one runtime's run. */
+export interface RuntimeResult {
+  runtime: string;
+  version: string;
+  passed: number;
+  failed: number;
+  skipped: number;
+}
+
+/** Rewrites the test parts of an esbuild bundle (see the header). */
+export function rewriteTestSections(bundle: string): string {
+  let inTests = false;
+  return bundle.split("\n").map((line) => {
+    const marker = /^\/\/ (\S+\.[cm]?[jt]sx?)$/.exec(line);
+    if (marker) {
+      const path = marker[1]!;
+      inTests = path.startsWith("tests/") &&
+        !path.startsWith("tests/runtimes/");
+      return line;
+    }
+    if (!inTests) return line;
+    return REWRITES.reduce((text, [from, to]) => text.replace(from, to), line);
+  }).join("\n");
+}
+
+/**
+ * Counts top-level results in node:test TAP output: lines "ok N - name" and
+ * "not ok N - name" at column 0, "# SKIP" marking a skipped one.
+ */
+export function parseTap(
+  tap: string,
+): Omit<RuntimeResult, "runtime" | "version"> {
+  let passed = 0, failed = 0, skipped = 0;
+  for (const line of tap.split("\n")) {
+    if (/^ok \d+ /.test(line)) {
+      if (/ # SKIP\b/.test(line)) skipped++;
+      else passed++;
+    } else if (/^not ok \d+ /.test(line)) failed++;
+  }
+  return { passed, failed, skipped };
+}
+
+/** Reads bun test's closing counts (" 12 pass", " 1 fail", " 2 skip"). */
+export function parseBunSummary(
+  output: string,
+): Omit<RuntimeResult, "runtime" | "version"> {
+  const count = (word: string): number => {
+    const match = new RegExp(`^\\s*(\\d+) ${word}$`, "m").exec(output);
+    return match ? Number(match[1]) : 0;
+  };
+  return {
+    passed: count("pass"),
+    failed: count("fail"),
+    skipped: count("skip"),
+  };
+}
+
+async function run(
+  command: string,
+  args: string[],
+  cwd = ROOT,
+): Promise<{ code: number; output: string }> {
+  const child = new Deno.Command(command, {
+    args,
+    cwd,
+    stdout: "piped",
+    stderr: "piped",
+    env: { NO_COLOR: "1", FORCE_COLOR: "0" },
+  }).spawn();
+  const timer = setTimeout(() => {
+    try {
+      child.kill("SIGKILL");
+    } catch { /* already gone */ }
+  }, SUITE_TIMEOUT_MS);
+  const { code, stdout, stderr } = await child.output();
+  clearTimeout(timer);
+  const decoder = new TextDecoder();
+  return { code, output: decoder.decode(stdout) + decoder.decode(stderr) };
+}
+
+async function bundle(): Promise<string> {
+  await Deno.mkdir(OUT, { recursive: true });
+  const entry = new URL("entry.ts", OUT);
+  await Deno.writeTextFile(
+    entry,
+    [
+      'import "../../tests/runtimes/_deno_test.ts";',
+      ...FILES.map((file) => `import "../../${file}";`),
+      "",
+    ].join("\n"),
+  );
+  const raw = new URL("suite.raw.mjs", OUT).pathname;
+  const built = await run(Deno.execPath(), [
+    "bundle",
+    "--quiet",
+    "--platform",
+    "deno",
+    "--format",
+    "esm",
+    "--output",
+    raw,
+    entry.pathname,
+  ]);
+  if (built.code !== 0) {
+    throw new Error(`deno bundle failed:\n${built.output}`);
+  }
+  const lowered = await transform(
+    rewriteTestSections(await Deno.readTextFile(raw)),
+    { loader: "js", format: "esm", target: "es2023" },
+  );
+  const suite = new URL("suite.test.mjs", OUT).pathname;
+  await Deno.writeTextFile(suite, lowered.code);
+  return suite;
+}
+
+/** Prints the failing part of the output, then the summary line. */
+function report(result: RuntimeResult, output: string, code: number): void {
+  if (result.failed > 0 || code !== 0) console.log(output);
+  if (code !== 0 && result.failed === 0) {
+    // The run broke before or outside a test (a load error, a timeout).
+    result.failed = 1;
+  }
+  console.log(
+    `runtime ${result.runtime} ${result.version}: ${result.passed} passed, ` +
+      `${result.failed} failed, ${result.skipped} skipped`,
+  );
+}
+
+async function runNode(suite: string): Promise<RuntimeResult> {
+  const version = (await run("node", ["--version"])).output.trim();
+  const { code, output } = await run("node", [
+    "--test",
+    "--test-reporter=tap",
+    "--test-force-exit",
+    suite,
+  ]);
+  const result = { runtime: "node", version, ...parseTap(output) };
+  report(result, failingTap(output), code);
+  return result;
+}
+
+/** Keeps the failing blocks of a TAP stream (and load errors), not the passes. */
+function failingTap(tap: string): string {
+  const keep: string[] = [];
+  let inFailure = false;
+  for (const line of tap.split("\n")) {
+    if (/^\s*(not ok|ok) \d+ /.test(line)) {
+      inFailure = /^\s*not ok /.test(line);
+    }
+    if (inFailure || /^# (?!Subtest)/.test(line)) keep.push(line);
+  }
+  return keep.join("\n");
+}
+
+async function ensureBun(): Promise<void> {
+  try {
+    await Deno.stat(BUN);
+  } catch {
+    const installed = await run("npm", [
+      "ci",
+      "--no-audit",
+      "--no-fund",
+      "--prefix",
+      TOOLS.pathname,
+    ]);
+    if (installed.code !== 0) {
+      throw new Error(`npm ci in tools/runtimes failed:\n${installed.output}`);
+    }
+  }
+}
+
+async function runBun(suite: string): Promise<RuntimeResult> {
+  await ensureBun();
+  const version = (await run(BUN, ["--version"])).output.trim();
+  const { code, output } = await run(BUN, [
+    "test",
+    "--timeout=60000",
+    suite,
+  ], OUT);
+  const result = { runtime: "bun", version, ...parseBunSummary(output) };
+  report(result, bunFailures(output), code);
+  return result;
+}
+
+/** Keeps the lines of bun test's output that explain failures. */
+function bunFailures(output: string): string {
+  return output.split("\n").filter((line) => !/^\(pass\)/.test(line))
+    .join("\n");
+}
+
+if (import.meta.main) {
+  const wanted = Deno.args.length > 0 ? Deno.args : ["node", "bun"];
+  const suite = await bundle();
+  const results: RuntimeResult[] = [];
+  if (wanted.includes("node")) results.push(await runNode(suite));
+  if (wanted.includes("bun")) results.push(await runBun(suite));
+  Deno.exit(results.every((result) => result.failed === 0) ? 0 : 1);
+}
