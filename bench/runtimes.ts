@@ -41,11 +41,11 @@ const only = onlyIndex === -1
   : (Deno.args[onlyIndex + 1] ?? "").split(",");
 
 const SIZES = [32, 1024, 65536];
-const CLIENTS = quick ? [1, 5] : [1, 50];
-const ECHO_MS = quick ? 200 : 2000;
-const SUBSCRIBERS = quick ? 200 : 10_000;
-const BROADCASTS = quick ? 5 : 50;
-const IDLE = quick ? 200 : 5_000;
+const CLIENTS = quick ? [1, 2] : [1, 50];
+const ECHO_MS = quick ? 100 : 2000;
+const SUBSCRIBERS = quick ? 50 : 10_000;
+const BROADCASTS = quick ? 3 : 50;
+const IDLE = quick ? 50 : 5_000;
 
 /** One server program of a runtime. */
 interface Side {
