@@ -71,9 +71,30 @@ export const FILES: readonly string[] = [
  * Files of FILES not run on one runtime yet, each with the reason run.ts
  * prints. Every entry is a gap to close, not a pass.
  */
+const WITH_RESOLVERS =
+  "library code calls Promise.withResolvers, which Node 20 lacks " +
+  "(ws/_inbox.ts, _codec_sender.ts, _socket_sender.ts, _codec_connection.ts); " +
+  "issue 15's client work removes it, then this file runs here";
+
+const SLOW_STREAMS =
+  "over 40 s on Node 20 here (it pushes every split of many inputs through " +
+  "web streams, which are far slower on Node; Bun runs it in 6-15 s): " +
+  "too slow for the test task, not a failure";
+
 export const EXCLUDED: Record<"node" | "bun", Record<string, string>> = {
-  node: {},
-  bun: {},
+  node: {
+    "tests/ws/conformance_test.ts": SLOW_STREAMS,
+    "tests/ws/fuzz_test.ts": SLOW_STREAMS,
+    "tests/ws/round_trip_test.ts": SLOW_STREAMS,
+    "tests/ws/_codec_connection_test.ts": WITH_RESOLVERS,
+    "tests/ws/_socket_connection_test.ts": WITH_RESOLVERS,
+    "tests/ws/typed_connection_test.ts": WITH_RESOLVERS,
+  },
+  bun: {
+    "tests/ws/permessage_deflate_interop_test.ts":
+      "Bun answers require('ws') with its own built-in ws, so the test " +
+      "cannot load npm ws's lib/ files it compares against",
+  },
 };
 
 /**
@@ -82,6 +103,8 @@ export const EXCLUDED: Record<"node" | "bun", Record<string, string>> = {
  */
 export const SKIPS: Record<"node" | "bun", Record<string, string>> = {
   node: {
+    "checkOrigin matches an allow-list of strings and matchers":
+      "the test builds a URLPattern matcher, and Node 20 has no URLPattern",
     "SseDecoderStream parses a 1 MiB line fed one byte at a time":
       "a million one-byte chunks through Node 20's web streams take minutes " +
       "and starve its timers; a speed gap of Node's streams, not a behavior one",
