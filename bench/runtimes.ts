@@ -4,6 +4,7 @@
  * Our server + hub against each runtime's usual choice, in one run:
  *
  *   nice deno run -A bench/runtimes.ts [--quick] [--only deno,node,bun]
+ *     [--broadcasts N]
  *
  * - Deno: deno_ours.ts (Deno.serve + acceptWebSocket + the hub) against
  *   deno_bare.ts (bare Deno.upgradeWebSocket).
@@ -18,7 +19,7 @@
  * RSS is VmRSS from /proc/<pid>/status, so nothing inside a server measures.
  *
  * Per side: echo round trips per second and server CPU per round trip (32 B,
- * 1 KiB, 64 KiB; 1 and 50 clients); fan-out of B broadcasts to N WebSocket
+ * 1 KiB, 64 KiB; 1 and 50 clients); fan-out of B broadcasts (20) to N WebSocket
  * subscribers (time from publish to the last subscriber, p50 / p99, and
  * server CPU per broadcast); RSS per idle connection (M idle subscribers on
  * a fresh process, against its RSS before them). Tables print ratios
@@ -28,10 +29,10 @@
  */
 
 import { createRequire } from "node:module";
+import { BUN, denoBundle, ensureBun } from "./runtimes/_toolchain.ts";
 
 const ROOT = new URL("../", import.meta.url);
 const OUT = new URL(".out/bench-runtimes/", ROOT);
-const BUN = new URL("tools/runtimes/node_modules/.bin/bun", ROOT).pathname;
 const CLK_TCK = 100;
 
 const quick = Deno.args.includes("--quick");
@@ -44,7 +45,12 @@ const SIZES = [32, 1024, 65536];
 const CLIENTS = quick ? [1, 2] : [1, 50];
 const ECHO_MS = quick ? 100 : 2000;
 const SUBSCRIBERS = quick ? 50 : 10_000;
-const BROADCASTS = quick ? 3 : 50;
+const broadcastsIndex = Deno.args.indexOf("--broadcasts");
+const BROADCASTS = broadcastsIndex !== -1
+  ? Number(Deno.args[broadcastsIndex + 1])
+  : quick
+  ? 3
+  : 20;
 const IDLE = quick ? 50 : 5_000;
 
 /** One server program of a runtime. */
@@ -362,37 +368,8 @@ function table(
 async function bundleForNode(file: string): Promise<string> {
   await Deno.mkdir(OUT, { recursive: true });
   const output = new URL(file.replace(/\.ts$/, ".mjs"), OUT).pathname;
-  const built = await new Deno.Command(Deno.execPath(), {
-    args: [
-      "bundle",
-      "--quiet",
-      "--platform",
-      "deno",
-      "--format",
-      "esm",
-      "--output",
-      output,
-      `bench/runtimes/${file}`,
-    ],
-    cwd: ROOT,
-    stderr: "piped",
-  }).output();
-  if (!built.success) {
-    throw new Error(new TextDecoder().decode(built.stderr));
-  }
+  await denoBundle(`bench/runtimes/${file}`, output);
   return output;
-}
-
-async function ensureBun(): Promise<void> {
-  try {
-    await Deno.stat(BUN);
-  } catch {
-    const installed = await new Deno.Command("npm", {
-      args: ["ci", "--no-audit", "--no-fund", "--prefix", "tools/runtimes"],
-      cwd: ROOT,
-    }).output();
-    if (!installed.success) throw new Error("npm ci in tools/runtimes failed");
-  }
 }
 
 const deno = Deno.execPath();

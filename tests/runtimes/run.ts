@@ -23,11 +23,10 @@
 
 import { transform } from "npm:esbuild@0.25.5";
 import { EXCLUDED, FILES } from "./_selection.ts";
+import { BUN, denoBundle, ensureBun } from "../../bench/runtimes/_toolchain.ts";
 
 const ROOT = new URL("../../", import.meta.url);
 const OUT = new URL(".out/runtimes/", ROOT);
-const TOOLS = new URL("tools/runtimes/", ROOT);
-const BUN = new URL("node_modules/.bin/bun", TOOLS).pathname;
 /** Whole-suite bound per runtime; single tests have their own timeouts. */
 const SUITE_TIMEOUT_MS = 5 * 60_000;
 
@@ -140,20 +139,7 @@ async function bundle(runtime: "node" | "bun"): Promise<string> {
     ].join("\n"),
   );
   const raw = new URL(`${runtime}.raw.mjs`, OUT).pathname;
-  const built = await run(Deno.execPath(), [
-    "bundle",
-    "--quiet",
-    "--platform",
-    "deno",
-    "--format",
-    "esm",
-    "--output",
-    raw,
-    entry.pathname,
-  ]);
-  if (built.code !== 0) {
-    throw new Error(`deno bundle failed:\n${built.output}`);
-  }
+  await denoBundle(entry.pathname, raw);
   const lowered = await transform(
     rewriteTestSections(await Deno.readTextFile(raw)),
     { loader: "js", format: "esm", target: "es2023" },
@@ -202,23 +188,6 @@ function failingTap(tap: string): string {
     if (inFailure || /^# (?!Subtest)/.test(line)) keep.push(line);
   }
   return keep.join("\n");
-}
-
-async function ensureBun(): Promise<void> {
-  try {
-    await Deno.stat(BUN);
-  } catch {
-    const installed = await run("npm", [
-      "ci",
-      "--no-audit",
-      "--no-fund",
-      "--prefix",
-      TOOLS.pathname,
-    ]);
-    if (installed.code !== 0) {
-      throw new Error(`npm ci in tools/runtimes failed:\n${installed.output}`);
-    }
-  }
 }
 
 async function runBun(): Promise<RuntimeResult> {
