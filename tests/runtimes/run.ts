@@ -1,7 +1,8 @@
 // Copyright 2026 the serverpush authors. MIT license.
 // deno-lint-ignore-file no-console
 // Runs the runtime-neutral tests (tests/runtimes/_selection.ts) on Node's
-// own test runner and on Bun, over one bundle made with `deno bundle`:
+// own test runner and on Bun, over a bundle per runtime made with
+// `deno bundle` (the runtime's EXCLUDED files left out):
 //
 //   deno run -A tests/runtimes/run.ts [node] [bun]
 //
@@ -13,13 +14,18 @@
 //    Library code is left exactly as bundled.
 // 3. esbuild (the one `deno bundle` uses) lowers the syntax Node 20 lacks
 //    (`using`, `await using`, used by the tests only) to ES2023.
-// 4. Node (its test runner, TAP reporter) and `bun test` run the file; their summaries are parsed
-//    into one line each, "runtime <name> <version>: N passed, N failed,
+// 4. Node (the file itself, node:test's TAP reporter) and `bun test` run it;
+//    their summaries are parsed into one line each, "runtime <name> <version>: N passed, N failed,
 //    N skipped", which .ci/run adds to its closing line. Counts are top-level
 //    tests, as Deno counts them (steps run as subtests and fail their test).
 //
-// Bun is the npm package pinned in tools/runtimes/package.json, installed
-// here with `npm ci` when missing. Exits non-zero if any runtime fails.
+// Each runtime also prints "runtime <name>: not run yet: <file>: <reason>"
+// per excluded file. Bun is the npm package pinned in
+// tools/runtimes/package.json, installed with `npm ci` when missing. Exits
+// non-zero if any runtime fails.
+//
+// A test file runs everywhere if it uses only `Deno.test` / `t.step` from
+// Deno and web or `node:` APIs otherwise; list it in _selection.ts.
 
 import { transform } from "npm:esbuild@0.25.5";
 import { EXCLUDED, FILES } from "./_selection.ts";
