@@ -4,7 +4,7 @@
  * The hub server the client scenario (`_client_scenario.ts`) talks to:
  * `createHubHandler` at `/hub/` with publishing allowed (also over a
  * serverpush.v1 WebSocket), under
- * `Deno.serve`, with `first` published to topic `news` after the id
+ * `Deno.serve` (or `serve` on another runtime), with `first` published to topic `news` after the id
  * `since`; other paths go to `fallback`.
  *
  * @module
@@ -16,45 +16,77 @@ import { serverpushV1Message } from "../message/mod.ts";
 import type { ScenarioResult } from "./_client_scenario.ts";
 import { createHubHandler } from "../serve/mod.ts";
 
-/** A running scenario server. */
-export interface ScenarioServer {
-  readonly hub: Hub;
-  /** `http://127.0.0.1:<port>/`. */
-  readonly base: string;
+/** What the scenario's assertions need to know of its server. */
+export interface ScenarioTarget {
   /** The id before `first` on topic `news`. */
   readonly since: string;
   /** The id of `first`. */
   readonly firstId: string;
-  [Symbol.asyncDispose](): Promise<void>;
+  /** `[id, data]` of the messages `topic` holds, oldest first. */
+  history(topic: string): Promise<[string, unknown][]>;
 }
 
-/** Starts the server. */
-export async function startScenarioServer(
+/** The scenario's hub and handler, before any server runs them. */
+export interface ScenarioHub extends ScenarioTarget {
+  readonly hub: Hub;
+  /** Serves the hub at `/hub/`; other paths go to `fallback`. */
+  readonly handler: (request: Request) => Response | Promise<Response>;
+}
+
+/**
+ * Makes the hub with `first` published to `news`, and its handler. Runs on
+ * any runtime (tests/serve/fixtures/scenario_fixture.ts serves it on Node
+ * and Bun).
+ */
+export async function scenarioHub(
   fallback: (request: Request) => Response | Promise<Response> = () =>
     new Response("Not Found", { status: 404 }),
-): Promise<ScenarioServer> {
+): Promise<ScenarioHub> {
   const hub = new Hub();
   const since = await hub.publish("news", { data: "zeroth" });
   const firstId = await hub.publish("news", { data: "first" });
-  const handler = createHubHandler(hub, {
+  const hubHandler = createHubHandler(hub, {
     prefix: "/hub",
     allowPublish: true,
     authorizePublish: () => true,
   });
-  const server = Deno.serve(
-    { hostname: "127.0.0.1", port: 0, onListen(): void {} },
-    (request) =>
-      new URL(request.url).pathname.startsWith("/hub/")
-        ? handler(request)
-        : fallback(request),
-  );
   return {
     hub,
-    base: `http://127.0.0.1:${server.addr.port}/`,
     since,
     firstId,
+    async history(topic) {
+      const { messages } = await hub.history(topic);
+      return messages.map((m) => [m.id, m.data]);
+    },
+    handler: (request) =>
+      new URL(request.url).pathname.startsWith("/hub/")
+        ? hubHandler(request)
+        : fallback(request),
+  };
+}
+
+/** A running scenario server. */
+export interface ScenarioServer extends ScenarioTarget {
+  readonly hub: Hub;
+  /** `http://127.0.0.1:<port>/`. */
+  readonly base: string;
+  [Symbol.asyncDispose](): Promise<void>;
+}
+
+/** Starts the server under `Deno.serve`. */
+export async function startScenarioServer(
+  fallback?: (request: Request) => Response | Promise<Response>,
+): Promise<ScenarioServer> {
+  const scenario = await scenarioHub(fallback);
+  const server = Deno.serve(
+    { hostname: "127.0.0.1", port: 0, onListen(): void {} },
+    scenario.handler,
+  );
+  return {
+    ...scenario,
+    base: `http://127.0.0.1:${server.addr.port}/`,
     async [Symbol.asyncDispose](): Promise<void> {
-      await hub.close();
+      await scenario.hub.close();
       await server.shutdown();
     },
   };
@@ -66,7 +98,7 @@ export async function startScenarioServer(
  */
 export async function assertScenario(
   result: ScenarioResult,
-  server: ScenarioServer,
+  server: ScenarioTarget,
   noWebSocket: boolean,
 ): Promise<void> {
   deepStrictEqual(result.connect, [
@@ -95,11 +127,10 @@ export async function assertScenario(
     id: published.id,
     data: "from client",
   });
-  const { messages } = await server.hub.history("chat");
-  deepStrictEqual(
-    messages.map((m) => [m.id, m.data]),
-    [[published.id, "from client"]],
-  );
+  deepStrictEqual(await server.history("chat"), [[
+    published.id,
+    "from client",
+  ]]);
   strictEqual(
     result.encoded,
     serverpushV1Message({

@@ -140,14 +140,17 @@ export async function launchChromium(
  *
  * @param name Test name, "<Symbol> <observable behaviour>".
  * @param fn The test body.
+ * @param options `ignore`: also ignore it for another reason (which the
+ * caller prints).
  */
 export function browserTest(
   name: string,
   fn: (session: ChromiumSession) => Promise<void>,
+  options: { ignore?: boolean } = {},
 ): void {
   Deno.test({
     name,
-    ignore: chromiumSkipReason() !== undefined,
+    ignore: chromiumSkipReason() !== undefined || options.ignore === true,
     async fn(): Promise<void> {
       const session = await launchChromium();
       try {

@@ -4,7 +4,10 @@
 
 // Chromium loads the browser entries (./client, ./sse, ./message, ./ws),
 // each bundled with `deno bundle --platform browser`, in one page and runs
-// the client scenario against a Deno hub: connect over every transport,
+// the client scenario against a hub under Deno.serve, and against the same
+// hub under `serve` on Node and on Bun (tests/serve/fixtures/
+// scenario_fixture.ts, which also serves the page): connect over every
+// transport,
 // SseClient, connectWebSocket (the browser's own WebSocket) on a topic and
 // speaking serverpush.v1 with a publish. And the demo page loads the
 // prebuilt dist/client.js with one script tag and reads a topic with
@@ -13,8 +16,18 @@
 import { deepStrictEqual, ok, strictEqual } from "node:assert/strict";
 import { browserTest, chromiumSkipReason } from "./_chromium.ts";
 import { bundle } from "../_bundle.ts";
-import { assertScenario, startScenarioServer } from "../_hub_server.ts";
+import {
+  assertScenario,
+  type ScenarioTarget,
+  startScenarioServer,
+} from "../_hub_server.ts";
 import type { ScenarioResult } from "../_client_scenario.ts";
+import {
+  bunUnavailable,
+  type Runtime,
+  startRuntime,
+} from "../serve/_runtimes.ts";
+import type { Page } from "playwright-core";
 import { startDemo } from "../../examples/server.ts";
 import { createDemoFeed } from "../../examples/demo/feed.ts";
 
@@ -22,6 +35,13 @@ const skipReason = chromiumSkipReason();
 if (skipReason !== undefined) {
   // deno-lint-ignore no-console
   console.log(`skipping browser tests: ${skipReason}`);
+}
+const bunMissing = skipReason === undefined
+  ? await bunUnavailable()
+  : undefined;
+if (bunMissing !== undefined) {
+  // deno-lint-ignore no-console
+  console.log(`skipping the browser entries test on Bun: ${bunMissing}`);
 }
 
 /** Generous: a wait only fails the test if the page is really stuck. */
@@ -70,59 +90,129 @@ interface EntriesRecord {
 
 type EntriesGlobal = typeof globalThis & { __entries?: EntriesRecord };
 
+/** Bundles the entries into `dir`; returns the file of each URL path. */
+async function bundleEntries(dir: string): Promise<Map<string, string>> {
+  const files = new Map<string, string>();
+  for (const [path, entry] of Object.entries(BUNDLES)) {
+    const file = `${dir}/${path.slice(path.lastIndexOf("/") + 1)}`;
+    await bundle(entry, file, { platform: "browser" });
+    files.set(path, file);
+  }
+  return files;
+}
+
+/** Serves the page at `/` and the bundles in `files`. */
+function pageHandler(
+  files: Map<string, string>,
+): (request: Request) => Promise<Response> {
+  return async (request) => {
+    const path = new URL(request.url).pathname;
+    if (path === "/") {
+      return new Response(PAGE, {
+        headers: { "content-type": "text/html; charset=utf-8" },
+      });
+    }
+    const file = files.get(path);
+    return file === undefined
+      ? new Response("Not Found", { status: 404 })
+      : new Response(await Deno.readFile(file), {
+        headers: { "content-type": "text/javascript; charset=utf-8" },
+      });
+  };
+}
+
+/**
+ * Opens the page at `base` (which also serves the hub), waits for the
+ * scenario and asserts what it saw.
+ */
+async function runPage(
+  page: Page,
+  pageErrors: readonly Error[],
+  base: string,
+  server: ScenarioTarget,
+): Promise<void> {
+  await page.goto(`${base}?since=${server.since}`);
+  await page.waitForFunction(
+    () => {
+      const record = (globalThis as EntriesGlobal).__entries;
+      return record?.result !== undefined || record?.error !== undefined;
+    },
+    undefined,
+    WAIT,
+  );
+  const record = await page.evaluate(() =>
+    (globalThis as EntriesGlobal).__entries!
+  );
+  strictEqual(record.error, undefined, record.error);
+  for (const name of ["client", "sse", "message", "ws"]) {
+    const entry = await import(`../../${BUNDLES[`/entries/${name}.js`]}`);
+    deepStrictEqual(
+      record.exports[name],
+      Object.keys(entry).sort(),
+      `exports of ./${name}`,
+    );
+  }
+  await assertScenario(record.result!, server, false);
+  deepStrictEqual(pageErrors, []);
+}
+
 browserTest(
   "the bundled ./client, ./sse, ./message and ./ws entries load in Chromium and talk to a hub",
   async ({ page, pageErrors }) => {
     const tmp = await Deno.makeTempDir({ prefix: "browser_entries_" });
     try {
-      const files = new Map<string, string>();
-      for (const [path, entry] of Object.entries(BUNDLES)) {
-        const file = `${tmp}/${path.slice(path.lastIndexOf("/") + 1)}`;
-        await bundle(entry, file, { platform: "browser" });
-        files.set(path, file);
-      }
-      await using server = await startScenarioServer(async (request) => {
-        const path = new URL(request.url).pathname;
-        if (path === "/") {
-          return new Response(PAGE, {
-            headers: { "content-type": "text/html; charset=utf-8" },
-          });
-        }
-        const file = files.get(path);
-        return file === undefined
-          ? new Response("Not Found", { status: 404 })
-          : new Response(await Deno.readFile(file), {
-            headers: { "content-type": "text/javascript; charset=utf-8" },
-          });
-      });
-      await page.goto(`${server.base}?since=${server.since}`);
-      await page.waitForFunction(
-        () => {
-          const record = (globalThis as EntriesGlobal).__entries;
-          return record?.result !== undefined || record?.error !== undefined;
-        },
-        undefined,
-        WAIT,
+      await using server = await startScenarioServer(
+        pageHandler(await bundleEntries(tmp)),
       );
-      const record = await page.evaluate(() =>
-        (globalThis as EntriesGlobal).__entries!
-      );
-      strictEqual(record.error, undefined, record.error);
-      for (const name of ["client", "sse", "message", "ws"]) {
-        const entry = await import(`../../${BUNDLES[`/entries/${name}.js`]}`);
-        deepStrictEqual(
-          record.exports[name],
-          Object.keys(entry).sort(),
-          `exports of ./${name}`,
-        );
-      }
-      await assertScenario(record.result!, server, false);
-      deepStrictEqual(pageErrors, []);
+      await runPage(page, pageErrors, server.base, server);
     } finally {
       await Deno.remove(tmp, { recursive: true });
     }
   },
 );
+
+const SCENARIO_FIXTURE = new URL(
+  "../serve/fixtures/scenario_fixture.ts",
+  import.meta.url,
+);
+
+for (const runtime of ["node", "bun"] satisfies Runtime[]) {
+  browserTest(
+    `the bundled entries in Chromium talk to a hub under serve() on ${runtime}`,
+    async ({ page, pageErrors }) => {
+      const tmp = await Deno.makeTempDir({ prefix: "browser_entries_" });
+      // The page and the bundles, which the fixture fetches from here so
+      // that the page and the hub share the fixture's origin.
+      await using files = Deno.serve(
+        { hostname: "127.0.0.1", port: 0, onListen(): void {} },
+        pageHandler(await bundleEntries(tmp)),
+      );
+      try {
+        await using server = await startRuntime(runtime, {
+          SCENARIO_FILES: `http://127.0.0.1:${files.addr.port}/`,
+        }, SCENARIO_FIXTURE);
+        const base = `http://127.0.0.1:${server.port}/`;
+        const ids = await (await fetch(`${base}scenario`)).json() as {
+          since: string;
+          firstId: string;
+        };
+        await runPage(page, pageErrors, base, {
+          ...ids,
+          history: async (topic) =>
+            await (await fetch(
+              `${base}scenario/history?topic=${encodeURIComponent(topic)}`,
+            )).json(),
+        });
+        const { code, output } = await server.stop();
+        strictEqual(code, 0, output);
+        strictEqual(output, "shut down\n");
+      } finally {
+        await Deno.remove(tmp, { recursive: true });
+      }
+    },
+    { ignore: runtime === "bun" && bunMissing !== undefined },
+  );
+}
 
 interface ClientRecord {
   topic: string;

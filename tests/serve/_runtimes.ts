@@ -13,25 +13,32 @@ export const BUN_VERSION = "1.4.5";
 
 const FIXTURE = new URL("./fixtures/serve_fixture.ts", import.meta.url);
 
-let bundled: Promise<string> | undefined;
+const bundled = new Map<string, Promise<string>>();
 
-/** Bundles the fixture once per test process; resolves with its path. */
-function bundle(): Promise<string> {
-  return bundled ??= (async () => {
-    const dir = await Deno.makeTempDir({ prefix: "serve_fixture_" });
-    const output = `${dir}/serve_fixture.mjs`;
-    const { code, stderr } = await new Deno.Command(Deno.execPath(), {
-      args: ["bundle", "--platform", "deno", "-o", output, FIXTURE.pathname],
-      stdout: "null",
-      stderr: "piped",
-    }).output();
-    if (code !== 0) {
-      throw new Error(
-        `deno bundle failed: ${new TextDecoder().decode(stderr)}`,
-      );
-    }
-    return output;
-  })();
+/** Bundles `fixture` once per test process; resolves with its path. */
+function bundle(fixture: URL): Promise<string> {
+  let output = bundled.get(fixture.href);
+  if (output === undefined) {
+    output = bundleOnce(fixture);
+    bundled.set(fixture.href, output);
+  }
+  return output;
+}
+
+async function bundleOnce(fixture: URL): Promise<string> {
+  const dir = await Deno.makeTempDir({ prefix: "serve_fixture_" });
+  const output = `${dir}/fixture.mjs`;
+  const { code, stderr } = await new Deno.Command(Deno.execPath(), {
+    args: ["bundle", "--platform", "deno", "-o", output, fixture.pathname],
+    stdout: "null",
+    stderr: "piped",
+  }).output();
+  if (code !== 0) {
+    throw new Error(
+      `deno bundle failed: ${new TextDecoder().decode(stderr)}`,
+    );
+  }
+  return output;
 }
 
 /**
@@ -65,16 +72,22 @@ export interface RuntimeServer extends AsyncDisposable {
   stop(): Promise<{ code: number; output: string }>;
 }
 
-/** Starts the fixture on `runtime`, with `env` (TLS files). */
+/**
+ * Starts `fixture` (by default fixtures/serve_fixture.ts) on `runtime`,
+ * with `env` (TLS files). A fixture prints one line of JSON with its
+ * `port` and `runtime` once it listens, and shuts down when its stdin
+ * ends.
+ */
 export async function startRuntime(
   runtime: Runtime,
   env: Record<string, string> = {},
+  fixture: URL = FIXTURE,
 ): Promise<RuntimeServer> {
   const [command, args] = runtime === "deno"
-    ? [Deno.execPath(), ["run", "-A", FIXTURE.pathname]]
+    ? [Deno.execPath(), ["run", "-A", fixture.pathname]]
     : runtime === "node"
-    ? ["node", [await bundle()]]
-    : ["npx", ["--yes", `bun@${BUN_VERSION}`, await bundle()]];
+    ? ["node", [await bundle(fixture)]]
+    : ["npx", ["--yes", `bun@${BUN_VERSION}`, await bundle(fixture)]];
   const child = new Deno.Command(command, {
     args,
     env,
