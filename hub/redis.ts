@@ -41,6 +41,7 @@
 import { Buffer } from "node:buffer";
 import {
   createClient,
+  createCluster,
   ErrorReply,
   RESP_TYPES,
   SocketClosedUnexpectedlyError,
@@ -53,11 +54,14 @@ import { quote } from "../_internal/quote.ts";
 import {
   type Connection,
   type ConnectionOptions,
+  reconnectDelay,
   RedisCommands,
   type RedisDriver,
+  type Subscriber,
+  type SubscriberOptions,
 } from "./_redis_commands.ts";
 import { readHistory } from "./_redis_history.ts";
-import { RedisReadLoop } from "./_redis_read_loop.ts";
+import { RedisLive } from "./_redis_live.ts";
 import { createReport } from "./_redis_report.ts";
 import { compareStreamIds, isStreamId } from "./_redis_stream_id.ts";
 
@@ -125,14 +129,35 @@ export interface RedisBackendOptions {
    */
   ttlMs?: number;
   /**
-   * Longest a read of new messages blocks in Redis (`XREAD BLOCK`), in
-   * milliseconds. A new topic does not wait for it (the backend wakes the
-   * read with `CLIENT UNBLOCK`); it bounds how long a dead connection goes
-   * unnoticed, together with `timeoutMs`.
+   * Milliseconds between the heartbeats the backend sends itself through
+   * Redis Pub/Sub, to know that its subscriber connection still hears the
+   * notifications of new messages. Together with `timeoutMs` it bounds how
+   * long a dead connection goes unnoticed (its socket times out after
+   * `blockMs + timeoutMs` of silence). It does not delay delivery: a new
+   * message is read as soon as its notification arrives.
    *
    * @default {1000}
    */
   blockMs?: number;
+  /**
+   * Milliseconds between two reads of every watched topic from the last id
+   * delivered, to catch up on notifications that Pub/Sub lost without the
+   * backend noticing (for example a broken link between the nodes of a
+   * cluster). Such a catch-up also runs after every reconnection of the
+   * subscriber connection. `Infinity` turns the periodic one off.
+   *
+   * @default {60000}
+   */
+  catchUpMs?: number;
+  /**
+   * Run on a Redis Cluster instead of one server: the URLs of some of its
+   * nodes (`redis[s]://[[user][:password]@]host:port`), from which the
+   * client discovers the others. `url` is then ignored. See
+   * {@linkcode createRedisBackend} for how topics map to shards.
+   *
+   * @default {undefined}
+   */
+  cluster?: RedisClusterOptions;
   /**
    * Largest number of new messages read per topic at once (`XREAD COUNT`);
    * at most `maxLen`.
@@ -168,6 +193,30 @@ export interface RedisBackendOptions {
 }
 
 /**
+ * Where a {@linkcode createRedisBackend} finds a Redis Cluster.
+ *
+ * @example Three nodes of a cluster
+ * ```ts
+ * import type { RedisClusterOptions } from "@serverpush/serverpush/hub/redis";
+ *
+ * import { strictEqual } from "node:assert/strict";
+ *
+ * const cluster: RedisClusterOptions = {
+ *   rootNodes: ["redis://10.0.0.1:7000", "redis://10.0.0.2:7000"],
+ * };
+ * strictEqual(cluster.rootNodes.length, 2);
+ * ```
+ */
+export interface RedisClusterOptions {
+  /**
+   * URLs of nodes to discover the cluster from; one reachable node is
+   * enough, more survive the loss of some. Credentials and TLS given in the
+   * first URL are used for every node.
+   */
+  rootNodes: readonly string[];
+}
+
+/**
  * A {@linkcode HubBackend} over Redis Streams, from
  * {@linkcode createRedisBackend}, with {@linkcode RedisBackend.close} to
  * drop its connections.
@@ -197,32 +246,207 @@ export interface RedisBackend extends HubBackend {
   close(): Promise<void>;
 }
 
-/** node-redis (npm `@redis/client`), as the backend's private files use it. */
+const TYPE_MAPPING = { [RESP_TYPES.BLOB_STRING]: Buffer };
+
+function isErrorReply(error: unknown): error is Error {
+  return error instanceof ErrorReply;
+}
+
+function isSocketClosed(error: unknown): error is Error {
+  return error instanceof SocketClosedUnexpectedlyError;
+}
+
+function clientOptions(options: ConnectionOptions) {
+  const { url, reconnectStrategy, commandsQueueMaxLength, socketTimeout } =
+    options;
+  return {
+    url,
+    RESP: 2 as const,
+    commandOptions: { typeMapping: TYPE_MAPPING },
+    ...(commandsQueueMaxLength === undefined ? {} : { commandsQueueMaxLength }),
+    socket: socketTimeout === undefined
+      ? { reconnectStrategy }
+      : { reconnectStrategy, socketTimeout },
+  };
+}
+
+/** node-redis (npm `@redis/client`) on one server. */
 const NODE_REDIS: RedisDriver = Object.freeze({
+  cluster: false,
   createConnection(options: ConnectionOptions): Connection {
-    const { url, reconnectStrategy, commandsQueueMaxLength, socketTimeout } =
-      options;
-    return createClient({
-      url,
-      RESP: 2 as const,
-      commandOptions: {
-        typeMapping: { [RESP_TYPES.BLOB_STRING]: Buffer },
+    return createClient(clientOptions(options)) as unknown as Connection;
+  },
+  createSubscriber(options: SubscriberOptions): Subscriber {
+    const client = createClient(clientOptions(options));
+    client.on("error", (error) => {
+      options.onError(error);
+      options.onDisrupt();
+    });
+    // Made again: node-redis subscribes again by itself.
+    client.on("connect", () => options.onDisrupt());
+    // Connection failures are retried and reported through "error" events.
+    const connected = client.connect().catch(() => undefined);
+    return {
+      async subscribe(channel, listener): Promise<unknown> {
+        await connected;
+        return await client.subscribe(channel, listener, true);
       },
-      ...(commandsQueueMaxLength === undefined
-        ? {}
-        : { commandsQueueMaxLength }),
-      socket: socketTimeout === undefined
-        ? { reconnectStrategy }
-        : { reconnectStrategy, socketTimeout },
-    }) as unknown as Connection;
+      destroy(): void {
+        client.destroy();
+      },
+    };
   },
-  isErrorReply(error: unknown): error is Error {
-    return error instanceof ErrorReply;
-  },
-  isSocketClosed(error: unknown): error is Error {
-    return error instanceof SocketClosedUnexpectedlyError;
-  },
+  isErrorReply,
+  isSocketClosed,
 });
+
+/** The key a command is routed by in a cluster, if it has one. */
+function routingKey(
+  args: ReadonlyArray<string | Uint8Array>,
+): string | Uint8Array | undefined {
+  switch (args[0]) {
+    case "EVAL":
+      return args[3];
+    case "XREAD":
+      return args[args.indexOf("STREAMS") + 1];
+    case "XINFO":
+      return args[2];
+    case "XADD":
+    case "XRANGE":
+    case "XREVRANGE":
+      return args[1];
+    default:
+      return undefined;
+  }
+}
+
+/**
+ * Calls `connect` until it succeeds or `stopped()`, with the reconnection
+ * backoff: a cluster client that found no node at first does not retry.
+ */
+async function connectCluster(
+  connect: () => Promise<unknown>,
+  stopped: () => boolean,
+  onError: (error: Error) => void,
+): Promise<void> {
+  for (let retries = 0; !stopped(); retries++) {
+    try {
+      await connect();
+      return;
+    } catch (error) {
+      if (stopped()) return;
+      onError(error instanceof Error ? error : new Error(String(error)));
+      await new Promise((resolve) =>
+        setTimeout(resolve, reconnectDelay(retries))
+      );
+    }
+  }
+}
+
+/** node-redis (npm `@redis/client`) on a Redis Cluster. */
+function nodeRedisCluster(rootNodes: readonly string[]): RedisDriver {
+  function create(options: ConnectionOptions, minimize: boolean) {
+    const { commandsQueueMaxLength } = options;
+    // A URL's credentials and TLS setting apply to every node.
+    const first = new URL(rootNodes[0]!);
+    return createCluster({
+      rootNodes: rootNodes.map((url) => ({ url })),
+      defaults: {
+        ...(commandsQueueMaxLength === undefined
+          ? {}
+          : { commandsQueueMaxLength }),
+        ...(first.username === "" ? {} : {
+          username: decodeURIComponent(first.username),
+        }),
+        ...(first.password === "" ? {} : {
+          password: decodeURIComponent(first.password),
+        }),
+        socket: {
+          reconnectStrategy: options.reconnectStrategy,
+          ...(first.protocol === "rediss:" ? { tls: true as const } : {}),
+        },
+      },
+      RESP: 2 as const,
+      commandOptions: { typeMapping: TYPE_MAPPING },
+      minimizeConnections: minimize,
+    });
+  }
+  return Object.freeze({
+    cluster: true,
+    createConnection(options: ConnectionOptions): Connection {
+      const cluster = create(options, false);
+      let destroyed = false;
+      let connecting: Promise<void> | undefined;
+      const errors = new Set<(error: unknown) => void>();
+      cluster.on("node-error", (error: unknown) => {
+        for (const listener of errors) listener(error);
+      });
+      return {
+        get isReady(): boolean {
+          return cluster.isReady;
+        },
+        connect(): Promise<unknown> {
+          connecting ??= connectCluster(
+            () => cluster.connect(),
+            () => destroyed,
+            (error) => {
+              for (const listener of errors) listener(error);
+            },
+          );
+          return connecting;
+        },
+        destroy(): void {
+          destroyed = true;
+          if (cluster.isOpen) cluster.destroy();
+        },
+        on(event: string, listener: (arg: unknown) => void): unknown {
+          if (event === "error") errors.add(listener);
+          else cluster.on(`node-${event}`, listener);
+          return this;
+        },
+        sendCommand(args, commandOptions): Promise<unknown> {
+          if (!cluster.isOpen) {
+            return Promise.reject(new Error("the cluster is not connected"));
+          }
+          return cluster.sendCommand(
+            routingKey(args) as string,
+            false,
+            args as (string | Buffer)[],
+            commandOptions,
+          );
+        },
+      };
+    },
+    createSubscriber(options: SubscriberOptions): Subscriber {
+      const cluster = create(options, true);
+      let destroyed = false;
+      cluster.on("node-error", (error: Error) => {
+        options.onError(error);
+        options.onDisrupt();
+      });
+      cluster.on("node-connect", () => options.onDisrupt());
+      cluster.on("node-disconnect", () => options.onDisrupt());
+      const connected = connectCluster(
+        () => cluster.connect(),
+        () => destroyed,
+        options.onError,
+      );
+      return {
+        async subscribe(channel, listener): Promise<unknown> {
+          await connected;
+          if (destroyed) return;
+          return await cluster.subscribe(channel, listener, true);
+        },
+        destroy(): void {
+          destroyed = true;
+          if (cluster.isOpen) cluster.destroy();
+        },
+      };
+    },
+    isErrorReply,
+    isSocketClosed,
+  });
+}
 
 /**
  * Creates a {@linkcode HubBackend} over Redis Streams, for a
@@ -347,6 +571,7 @@ export function createRedisBackend(
   const maxLen = options.maxLen ?? 1000;
   const ttlMs = options.ttlMs ?? 3_600_000;
   const blockMs = options.blockMs ?? 1000;
+  const catchUpMs = options.catchUpMs ?? 60_000;
   const batch = options.batch ?? 100;
   const timeoutMs = options.timeoutMs ?? 5000;
   const maxPendingCommands = options.maxPendingCommands ?? 10_000;
@@ -357,6 +582,21 @@ export function createRedisBackend(
   checkPositiveInteger(what, "maxLen", maxLen);
   if (ttlMs !== Infinity) checkPositiveInteger(what, "ttlMs", ttlMs);
   checkPositiveInteger(what, "blockMs", blockMs);
+  if (catchUpMs !== Infinity) {
+    checkPositiveInteger(what, "catchUpMs", catchUpMs);
+  }
+  const cluster = options.cluster;
+  if (cluster !== undefined) {
+    const nodes: unknown = cluster.rootNodes;
+    if (
+      !Array.isArray(nodes) || nodes.length === 0 ||
+      !nodes.every((node) => typeof node === "string")
+    ) {
+      throw new TypeError(
+        `Cannot ${what}: cluster.rootNodes is not a non-empty array of URLs`,
+      );
+    }
+  }
   checkPositiveInteger(what, "batch", batch);
   checkPositiveInteger(what, "timeoutMs", timeoutMs);
   checkPositiveInteger(what, "maxPendingCommands", maxPendingCommands);
@@ -368,21 +608,26 @@ export function createRedisBackend(
 
   let closed = false;
   const report = createReport(options.onError, () => closed);
-  const commands = new RedisCommands(NODE_REDIS, {
+  const driver = cluster === undefined
+    ? NODE_REDIS
+    : nodeRedisCluster(cluster.rootNodes);
+  const commands = new RedisCommands(driver, {
     url,
     keyPrefix,
+    channel: keyPrefix,
     maxLen,
     ttlMs,
     timeoutMs,
     maxPendingCommands,
     report,
   });
-  const loop = new RedisReadLoop(NODE_REDIS, commands, {
+  const live = new RedisLive(driver, commands, {
     url,
-    keyPrefix,
-    blockMs,
+    channel: keyPrefix,
+    beatMs: blockMs,
     timeoutMs,
     batch,
+    catchUpMs,
     report,
   });
 
@@ -414,7 +659,7 @@ export function createRedisBackend(
           `Cannot watch topic ${quote(topic)}: the Redis backend is closed`,
         );
       }
-      return loop.watch(topic, onMessage, options.onGap);
+      return live.watch(topic, onMessage, options.onGap);
     },
 
     compare(a: string, b: string): number {
@@ -433,7 +678,7 @@ export function createRedisBackend(
         closed = true;
         commands.close();
       }
-      return loop.close();
+      return live.close();
     },
   };
 }
