@@ -15,7 +15,11 @@ export interface Connection {
   on(event: string, listener: (arg: unknown) => void): unknown;
   sendCommand(
     args: ReadonlyArray<string | Uint8Array>,
-    options?: { abortSignal?: AbortSignal },
+    options?: {
+      abortSignal?: AbortSignal;
+      /** On a cluster: the key whose node runs a keyless command. */
+      routing?: string;
+    },
   ): Promise<unknown>;
 }
 
@@ -141,6 +145,8 @@ export interface RedisCommandsOptions {
   channel: string;
   maxLen: number;
   ttlMs: number;
+  /** Replicas that must have a publish before it resolves (`WAIT`). */
+  waitForReplicas: number;
   timeoutMs: number;
   maxPendingCommands: number;
   report: Report;
@@ -160,6 +166,7 @@ export class RedisCommands {
   #channel: string;
   #maxLen: string;
   #ttl: string;
+  #waitForReplicas: number;
   #timeoutMs: number;
   #maxPendingCommands: number;
   #closed = false;
@@ -171,6 +178,7 @@ export class RedisCommands {
     this.#channel = options.channel;
     this.#maxLen = String(options.maxLen);
     this.#ttl = options.ttlMs === Infinity ? "" : String(options.ttlMs);
+    this.#waitForReplicas = options.waitForReplicas;
     this.#timeoutMs = options.timeoutMs;
     this.#maxPendingCommands = options.maxPendingCommands;
     const report = options.report;
@@ -229,7 +237,33 @@ export class RedisCommands {
       );
     }
     if (event !== undefined) args.push("event", event);
-    return text(await this.send("publish to", topic, args, true));
+    const id = text(await this.send("publish to", topic, args, true));
+    const wanted = this.#waitForReplicas;
+    if (wanted > 0) {
+      // On the connection (and node) that ran the script.
+      const key = this.keyOf(topic);
+      const acknowledged = Number(
+        await this.send(
+          "publish to",
+          topic,
+          [
+            "WAIT",
+            String(wanted),
+            String(this.#timeoutMs),
+          ],
+          true,
+          key,
+        ),
+      );
+      if (acknowledged < wanted) {
+        throw new Error(
+          `Cannot publish to topic ${
+            quote(topic)
+          }: ${acknowledged} of ${wanted} replicas acknowledged it within ${this.#timeoutMs} ms; the message may have been stored`,
+        );
+      }
+    }
+    return id;
   }
 
   /** `XRANGE key start + COUNT count`. */
@@ -311,6 +345,7 @@ export class RedisCommands {
     topic: string,
     args: (string | Uint8Array)[],
     publish: boolean,
+    routing?: string,
   ): Promise<unknown> {
     const fail = (state: string, cause?: unknown): Error =>
       new Error(`Cannot ${action} topic ${quote(topic)}: ${state}`, { cause });
@@ -333,7 +368,12 @@ export class RedisCommands {
             : fail(this.#unreachable()),
         );
       }, timeoutMs);
-      connection.sendCommand(args, { abortSignal: abort.signal }).then(
+      connection.sendCommand(
+        args,
+        routing === undefined || !this.#driver.cluster
+          ? { abortSignal: abort.signal }
+          : { abortSignal: abort.signal, routing },
+      ).then(
         (reply) => {
           clearTimeout(timer);
           resolve(reply);

@@ -173,6 +173,18 @@ export interface RedisBackendOptions {
    */
   timeoutMs?: number;
   /**
+   * Replicas that must hold a message before its publish resolves: after
+   * the script, `WAIT waitForReplicas timeoutMs` on the same connection
+   * (Redis replicates asynchronously, so without it a message acknowledged
+   * just before its master fails can be missing on the replica that takes
+   * over). When fewer replicas answer in time, the publish rejects with
+   * `; the message may have been stored`. 0 waits for none. A publish then
+   * costs a second round trip, and as long as a replica takes to answer.
+   *
+   * @default {0}
+   */
+  waitForReplicas?: number;
+  /**
    * Commands (publishes and reads) that may wait for Redis at once; one more
    * rejects at once.
    *
@@ -404,15 +416,16 @@ function nodeRedisCluster(rootNodes: readonly string[]): RedisDriver {
           else cluster.on(`node-${event}`, listener);
           return this;
         },
-        sendCommand(args, commandOptions): Promise<unknown> {
+        sendCommand(args, commandOptions = {}): Promise<unknown> {
           if (!cluster.isOpen) {
             return Promise.reject(new Error("the cluster is not connected"));
           }
+          const { routing, ...rest } = commandOptions;
           return cluster.sendCommand(
-            routingKey(args) as string,
+            (routing ?? routingKey(args)) as string,
             false,
             args as (string | Buffer)[],
-            commandOptions,
+            rest,
           );
         },
       };
@@ -574,6 +587,7 @@ export function createRedisBackend(
   const catchUpMs = options.catchUpMs ?? 60_000;
   const batch = options.batch ?? 100;
   const timeoutMs = options.timeoutMs ?? 5000;
+  const waitForReplicas = options.waitForReplicas ?? 0;
   const maxPendingCommands = options.maxPendingCommands ?? 10_000;
   const what = "create Redis backend";
   if (typeof keyPrefix !== "string") {
@@ -599,6 +613,9 @@ export function createRedisBackend(
   }
   checkPositiveInteger(what, "batch", batch);
   checkPositiveInteger(what, "timeoutMs", timeoutMs);
+  if (waitForReplicas !== 0) {
+    checkPositiveInteger(what, "waitForReplicas", waitForReplicas);
+  }
   checkPositiveInteger(what, "maxPendingCommands", maxPendingCommands);
   if (batch > maxLen) {
     throw new RangeError(
@@ -617,6 +634,7 @@ export function createRedisBackend(
     channel: keyPrefix,
     maxLen,
     ttlMs,
+    waitForReplicas,
     timeoutMs,
     maxPendingCommands,
     report,

@@ -14,7 +14,7 @@ import {
   type EventSourceMessage,
   EventSourceParserStream,
 } from "eventsource-parser/stream";
-import { Hub, type HubMessage } from "../../hub/mod.ts";
+import { Hub } from "../../hub/mod.ts";
 import {
   createRedisBackend,
   type RedisBackend,
@@ -27,6 +27,7 @@ import {
   startRedisServer,
 } from "./_redis_server.ts";
 import { startTcpProxy } from "./_tcp_proxy.ts";
+import { subscribed, take, within } from "./_redis_helpers.ts";
 import { delay } from "../_wait.ts";
 import { createHubHandler } from "../../serve/mod.ts";
 
@@ -78,43 +79,6 @@ function instances(): {
   };
 }
 
-/** Rejects if `promise` takes longer than `ms`; only a guard against hangs. */
-async function within<T>(promise: Promise<T>, ms: number): Promise<T> {
-  let timer: ReturnType<typeof setTimeout> | undefined;
-  try {
-    return await Promise.race([
-      promise,
-      new Promise<never>((_, reject) => {
-        timer = setTimeout(
-          () => reject(new Error(`no answer within ${ms} ms`)),
-          ms,
-        );
-      }),
-    ]);
-  } finally {
-    clearTimeout(timer);
-  }
-}
-
-/** Reads `count` values, failing after 10 s. */
-function take(
-  reader: ReadableStreamDefaultReader<HubMessage>,
-  count: number,
-): Promise<HubMessage[]> {
-  return within(
-    (async () => {
-      const out: HubMessage[] = [];
-      while (out.length < count) {
-        const { value, done } = await reader.read();
-        if (done) throw new Error(`stream ended after ${out.length} values`);
-        out.push(value);
-      }
-      return out;
-    })(),
-    10_000,
-  );
-}
-
 /**
  * Waits until `hub` reads from Redis again (reads are safe to repeat, unlike
  * publishes); every failure meanwhile must be a clear error.
@@ -133,21 +97,6 @@ async function reconnected(hub: Hub): Promise<void> {
     }
   }
   throw new Error("the backend did not reconnect");
-}
-
-/**
- * Subscribes on `hub` and waits until its watch start is fixed in Redis: a
- * later command of the same backend (here a history read) follows it.
- */
-async function subscribed(
-  hub: Hub,
-  topic: string,
-  since?: string,
-): Promise<ReadableStreamDefaultReader<HubMessage>> {
-  const reader = hub.subscribe(topic, since === undefined ? {} : { since })
-    .getReader();
-  await hub.history(topic, { limit: 1 });
-  return reader;
 }
 
 redisTest(
