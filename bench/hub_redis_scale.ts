@@ -32,7 +32,7 @@ const PUBLISHERS = 100;
 /** Room for the watch starts of a batch of subscriptions. */
 const maxPendingCommands = 100_000;
 /** The previous backend can keep Redis busy for seconds at 100,000 topics. */
-const timeoutMs = 120_000;
+const timeoutMs = 60_000;
 const WARMUP = 20;
 const payload = makeTextPayload({ length: 256, seed: 7 });
 
@@ -81,25 +81,37 @@ async function setUp(create: BackendFactory, url: string, topics: number) {
   const waiting = new Map<string, () => void>();
   const loops: Promise<void>[] = [];
   const readers: ReadableStreamDefaultReader<unknown>[] = [];
-  for (let i = 0; i < topics; i++) {
-    const reader = b.subscribe(`t${i}`).getReader();
-    readers.push(reader);
-    loops.push((async () => {
-      for (;;) {
-        const { value, done } = await reader.read();
-        if (done) return;
-        const message = value as { kind: string; data?: unknown };
-        if (message.kind !== "message") throw new Error("unexpected reset");
-        const tag = (message.data as string).slice(0, 12);
-        waiting.get(tag)?.();
-        waiting.delete(tag);
+  const stop = async (): Promise<void> => {
+    for (const reader of readers) await reader.cancel();
+    await Promise.all(loops);
+    await a.close();
+    await b.close();
+    for (const backend of backends) await backend.close();
+  };
+  try {
+    for (let i = 0; i < topics; i++) {
+      const reader = b.subscribe(`t${i}`).getReader();
+      readers.push(reader);
+      loops.push((async () => {
+        for (;;) {
+          const { value, done } = await reader.read();
+          if (done) return;
+          const message = value as { kind: string; data?: unknown };
+          if (message.kind !== "message") throw new Error("unexpected reset");
+          const tag = (message.data as string).slice(0, 12);
+          waiting.get(tag)?.();
+          waiting.delete(tag);
+        }
+      })());
+      // Every watch start so far precedes this read on B's command
+      // connection.
+      if (i % 5000 === 4999 || i === topics - 1) {
+        await b.history("t0", { limit: 1 });
       }
-    })());
-    // Every watch start so far precedes this read on B's command
-    // connection.
-    if (i % 5000 === 4999 || i === topics - 1) {
-      await b.history("t0", { limit: 1 });
     }
+  } catch (error) {
+    await stop();
+    throw error;
   }
   let sequence = 0;
   return {
@@ -116,13 +128,7 @@ async function setUp(create: BackendFactory, url: string, topics: number) {
       await delivered;
       return performance.now() - start;
     },
-    async close(): Promise<void> {
-      for (const reader of readers) await reader.cancel();
-      await Promise.all(loops);
-      await a.close();
-      await b.close();
-      for (const backend of backends) await backend.close();
-    },
+    close: stop,
   };
 }
 
@@ -131,6 +137,20 @@ interface Row {
   p50: number;
   p99: number;
   perSecond: number;
+  /** Why the case could not be measured, if it could not. */
+  failed?: string;
+}
+
+/** `run()`, or the case's failure as a result. */
+async function attempt<T>(
+  run: () => Promise<T>,
+  failed: (reason: string) => T,
+): Promise<T> {
+  try {
+    return await run();
+  } catch (error) {
+    return failed((error as Error).message);
+  }
 }
 
 async function oneInFlight(
@@ -140,11 +160,15 @@ async function oneInFlight(
 ): Promise<Row> {
   const bench = await setUp(create, url, topics);
   const samples: number[] = [];
-  for (let i = 0; i < WARMUP; i++) await bench.once();
-  const start = performance.now();
-  for (let i = 0; i < MESSAGES; i++) samples.push(await bench.once());
-  const elapsed = performance.now() - start;
-  await bench.close();
+  let elapsed: number;
+  try {
+    for (let i = 0; i < WARMUP; i++) await bench.once();
+    const start = performance.now();
+    for (let i = 0; i < MESSAGES; i++) samples.push(await bench.once());
+    elapsed = performance.now() - start;
+  } finally {
+    await bench.close();
+  }
   samples.sort((x, y) => x - y);
   return {
     topics,
@@ -155,6 +179,7 @@ async function oneInFlight(
 }
 
 interface Sustained {
+  failed?: string;
   perSecond: number;
   p50: number;
   p99: number;
@@ -168,19 +193,24 @@ async function sustained(
   redisPid: number,
 ): Promise<Sustained> {
   const bench = await setUp(create, url, topics);
-  for (let i = 0; i < WARMUP; i++) await bench.once();
   const samples: number[] = [];
-  const cpuBefore = redisCpuMs(redisPid);
-  const start = performance.now();
-  const end = start + SUSTAINED_SECONDS * 1000;
-  await Promise.all(
-    Array.from({ length: PUBLISHERS }, async () => {
-      while (performance.now() < end) samples.push(await bench.once());
-    }),
-  );
-  const elapsed = performance.now() - start;
-  const cpu = redisCpuMs(redisPid) - cpuBefore;
-  await bench.close();
+  let elapsed: number;
+  let cpu: number;
+  try {
+    for (let i = 0; i < WARMUP; i++) await bench.once();
+    const cpuBefore = redisCpuMs(redisPid);
+    const start = performance.now();
+    const end = start + SUSTAINED_SECONDS * 1000;
+    await Promise.all(
+      Array.from({ length: PUBLISHERS }, async () => {
+        while (performance.now() < end) samples.push(await bench.once());
+      }),
+    );
+    elapsed = performance.now() - start;
+    cpu = redisCpuMs(redisPid) - cpuBefore;
+  } finally {
+    await bench.close();
+  }
   samples.sort((x, y) => x - y);
   return {
     perSecond: samples.length / elapsed * 1000,
@@ -219,7 +249,18 @@ const results = new Map<string, Row[]>();
 for (const [name, create] of implementations) {
   const rows: Row[] = [];
   for (const topics of TOPIC_COUNTS) {
-    rows.push(await oneInFlight(create, redis.url, topics));
+    rows.push(
+      await attempt(
+        () => oneInFlight(create, redis.url, topics),
+        (reason) => ({
+          topics,
+          p50: NaN,
+          p99: NaN,
+          perSecond: NaN,
+          failed: reason,
+        }),
+      ),
+    );
     // deno-lint-ignore no-console
     console.error(`${name}, ${topics} topics: done`);
   }
@@ -232,7 +273,18 @@ const [previous, current] = implementations.map(([name]) =>
 const maxTopics = Math.max(...TOPIC_COUNTS);
 const loads: Sustained[] = [];
 for (const [name, create] of implementations) {
-  loads.push(await sustained(create, redis.url, maxTopics, redis.pid()));
+  loads.push(
+    await attempt(
+      () => sustained(create, redis.url, maxTopics, redis.pid()),
+      (reason) => ({
+        perSecond: NaN,
+        p50: NaN,
+        p99: NaN,
+        cpuPerMessageUs: NaN,
+        failed: reason,
+      }),
+    ),
+  );
   // deno-lint-ignore no-console
   console.error(`${name}, sustained: done`);
 }
@@ -291,5 +343,25 @@ console.log(
       ratio(loads[1]!.perSecond, loads[0]!.perSecond)
     }` +
     `; Redis CPU per message previous/current: ` +
-    `${ratio(loads[0]!.cpuPerMessageUs, loads[1]!.cpuPerMessageUs)}`,
+    `${ratio(loads[0]!.cpuPerMessageUs, loads[1]!.cpuPerMessageUs)}` +
+    failures(),
 );
+
+/** Why cases show NaN, if any did. */
+function failures(): string {
+  const notes: string[] = [];
+  for (const [name] of implementations) {
+    for (const row of results.get(name)!) {
+      if (row.failed !== undefined) {
+        notes.push(`${name}, ${row.topics} topics: ${row.failed}`);
+      }
+    }
+  }
+  implementations.forEach(([name], i) => {
+    const failed = loads[i]!.failed;
+    if (failed !== undefined) notes.push(`${name}, sustained: ${failed}`);
+  });
+  return notes.length === 0
+    ? ""
+    : `\n\nNot measured (NaN):\n${notes.join("\n")}`;
+}

@@ -253,7 +253,8 @@ export interface RedisBackend extends HubBackend {
    * may have been stored); later calls reject. Watchers get nothing more.
    * Close the {@linkcode Hub} first. Calling it again does nothing.
    *
-   * @returns A promise that resolves once the read loop has stopped.
+   * @returns A promise that resolves once no read of new messages is in
+   * flight.
    */
   close(): Promise<void>;
 }
@@ -467,8 +468,10 @@ function nodeRedisCluster(rootNodes: readonly string[]): RedisDriver {
  *
  * **Storage.** Each topic is one stream, `<keyPrefix><topic>`. A publish is
  * `XADD key MAXLEN ~ maxLen * data <payload> [event <type>] [type bytes]`,
- * followed by `PEXPIRE key ttlMs` in the same script (`EVAL`, atomic) so
- * that the stream of a topic nobody publishes to any more expires:
+ * followed by `PEXPIRE key ttlMs` (so that the stream of a topic nobody
+ * publishes to any more expires) and `PUBLISH <keyPrefix> "<id> <topic>"`
+ * (the notification live delivery listens to), in one script (`EVAL`,
+ * atomic):
  * Redis assigns the id (`<ms>-<seq>`), and that id is the message's id on
  * every instance, so `Last-Event-ID`, cursors and `since` work whichever
  * instance a client comes back to. Text is stored as UTF-8 (a lone
@@ -488,17 +491,45 @@ function nodeRedisCluster(rootNodes: readonly string[]): RedisDriver {
  * tell an id from before the stream's history began; Redis 5 and 6 report
  * it as `"window-exceeded"`.
  *
- * **Live delivery.** One loop per backend runs `XREAD BLOCK blockMs COUNT
- * batch STREAMS k1 k2 ... id1 id2 ...` over every topic that has watchers,
- * on a connection of its own (blocking commands need one), and hands each
+ * **Live delivery.** Each backend holds one Pub/Sub connection subscribed
+ * to the channel `<keyPrefix>`. When a notification names a topic with
+ * watchers here (and an id past the last one delivered), the backend reads
+ * that one stream from the last id it delivered, `XREAD COUNT batch
+ * STREAMS key lastId`, on a reader connection of its own, and hands each
  * message to the local fan-out once; subscribers never open connections of
- * their own. The first watch of a topic sends `XREVRANGE key + - COUNT 1` on
- * the command connection to fix its start point, so anything a later
- * `read` of this backend observes is covered; a live subscriber on one
- * instance therefore receives what another instance publishes after any
- * later command of this backend (such as `hub.history`) has completed. When
- * the set of topics changes, the loop is woken at once with
- * `CLIENT UNBLOCK` from the command connection.
+ * their own. A message therefore costs the same however many topics an
+ * instance watches (see `docs/scaling.md` for the figures). The first
+ * watch of a topic sends `XREVRANGE key + - COUNT 1` on the command
+ * connection to fix its start point, so anything a later `read` of this
+ * backend observes is covered; a live subscriber on one instance therefore
+ * receives what another instance publishes after any later command of this
+ * backend (such as `hub.history`) has completed. Streams stay the source
+ * of truth: Pub/Sub only says which stream to read. Since Pub/Sub loses
+ * what is published while a connection is down, the backend sends itself
+ * a heartbeat through Redis every `blockMs`; after its subscriber
+ * connection broke or reconnected, or a heartbeat went missing, the next
+ * heartbeat that arrives proves the subscription works again, and the
+ * backend reads every watched topic from its last id (a catch-up: one
+ * command per topic, at most 256 in flight). A catch-up also runs every
+ * `catchUpMs`.
+ *
+ * **Redis Cluster.** With `cluster: { rootNodes }`, the backend uses
+ * node-redis's cluster client: every command of a topic names its one key,
+ * so it runs on the node that serves the key's slot, and the client follows
+ * `MOVED` and `ASK` redirections and finds the new master after a
+ * failover. Topics spread over the shards by their keys' slots; a topic
+ * never spans two slots, since all it stores is one key (a `keyPrefix`
+ * with a hash tag such as `{app}:` puts every topic on one slot, and one
+ * shard). Reads go to the shard of their topic (one read path per shard,
+ * the cluster client's connection to it). The notifications are plain
+ * `PUBLISH`es, which a cluster forwards to every node, so one subscriber
+ * connection per backend hears them all; heartbeats check that path too.
+ * Redis replicates asynchronously: a message acknowledged just before its
+ * master fails can be missing on the replica that takes over; set
+ * `waitForReplicas` so that a publish resolves only once a replica has it.
+ * On a cluster the backend does not compare `run_id`s (each node has its
+ * own), so it does not report a gap for a node restarted empty without a
+ * failover.
  *
  * **Faults.** A publish or read waits at most `timeoutMs` and at most
  * `maxPendingCommands` wait at once; then it rejects with an `Error` such as
@@ -508,7 +539,7 @@ function nodeRedisCluster(rootNodes: readonly string[]): RedisDriver {
  * `; the message may have been stored`: retrying it may store it twice.
  * Subscribers stay connected through an outage. Both connections reconnect
  * with a backoff from 50 ms up to 2 s, without end, and report each failure
- * to `onError`. The loop resumes from the last id it delivered on each
+ * to `onError`. Live delivery resumes from the last id it delivered on each
  * topic, so nothing Redis kept is lost and nothing is delivered twice. When
  * it finds that Redis restarted (its `run_id` changed) or that messages it
  * had not read yet were trimmed, it reports a gap
@@ -516,8 +547,9 @@ function nodeRedisCluster(rootNodes: readonly string[]): RedisDriver {
  * last message it received and gets a {@linkcode HubResetMessage} only if
  * messages are really gone.
  *
- * **Limits.** Redis Cluster is not supported (one `XREAD` spans every
- * topic's key). The loop looks for trimmed messages only when a read
+ * **Limits.** Every instance hears every notification, also of topics it
+ * does not watch (a small message each; sharded Pub/Sub is not used). The
+ * backend looks for trimmed messages only when a read
  * returns a full `batch` (with fewer new messages than that, none can have
  * been trimmed while at least `maxLen` are kept), and then conservatively:
  * if the last id it delivered is gone too, it reports a gap even when the
@@ -525,13 +557,14 @@ function nodeRedisCluster(rootNodes: readonly string[]): RedisDriver {
  * hand (`DEL`, `FLUSHALL`) without a restart of Redis, nor a Redis whose
  * clock went back across a restart (new ids lower than delivered ones).
  *
- * @param options Connection, key prefix, window size, loop and fault
- * settings.
+ * @param options Connection (one server or a cluster), key prefix, window
+ * size, live delivery and fault settings.
  * @returns A backend that is connecting; commands wait for the connection
  * up to `timeoutMs`.
  * @throws {RangeError} If a number option is out of range or `batch`
  * exceeds `maxLen`.
- * @throws {TypeError} If `keyPrefix` is not a string.
+ * @throws {TypeError} If `keyPrefix` is not a string, or
+ * `cluster.rootNodes` is not a non-empty array of strings.
  *
  * @example A publish fails clearly when Redis is unreachable
  * ```ts
