@@ -6,7 +6,8 @@
 //
 //   deno run -A bench/hub_redis_scale.ts [messages] [topics,...] [seconds]
 //
-// Starts its own redis-server on loopback (it must be installed), and takes
+// Starts a redis-server on loopback for each case (it must be installed),
+// and takes
 // the previous backend from git (`git archive 644f180 hub message _internal`
 // into .out/). Two hubs, A and B, each over a backend of its own (as two
 // server instances would be). Hub B holds one subscriber on each of N
@@ -155,10 +156,11 @@ async function attempt<T>(
 
 async function oneInFlight(
   create: BackendFactory,
-  url: string,
   topics: number,
 ): Promise<Row> {
-  const bench = await setUp(create, url, topics);
+  // A redis-server of its own, so that no case disturbs the next.
+  await using redis = await startRedisServer();
+  const bench = await setUp(create, redis.url, topics);
   const samples: number[] = [];
   let elapsed: number;
   try {
@@ -188,11 +190,11 @@ interface Sustained {
 
 async function sustained(
   create: BackendFactory,
-  url: string,
   topics: number,
-  redisPid: number,
 ): Promise<Sustained> {
-  const bench = await setUp(create, url, topics);
+  await using redis = await startRedisServer();
+  const redisPid = redis.pid();
+  const bench = await setUp(create, redis.url, topics);
   const samples: number[] = [];
   let elapsed: number;
   let cpu: number;
@@ -236,7 +238,6 @@ function table(header: string[], rows: string[][]): string {
 const ms = (x: number): string => x.toFixed(2);
 const ratio = (x: number, y: number): string => (x / y).toFixed(2) + "x";
 
-await using redis = await startRedisServer();
 const implementations: [string, BackendFactory][] = [
   [`previous (${OLD_COMMIT})`, await oldBackend()],
   [
@@ -251,7 +252,7 @@ for (const [name, create] of implementations) {
   for (const topics of TOPIC_COUNTS) {
     rows.push(
       await attempt(
-        () => oneInFlight(create, redis.url, topics),
+        () => oneInFlight(create, topics),
         (reason) => ({
           topics,
           p50: NaN,
@@ -275,7 +276,7 @@ const loads: Sustained[] = [];
 for (const [name, create] of implementations) {
   loads.push(
     await attempt(
-      () => sustained(create, redis.url, maxTopics, redis.pid()),
+      () => sustained(create, maxTopics),
       (reason) => ({
         perSecond: NaN,
         p50: NaN,

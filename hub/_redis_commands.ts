@@ -240,26 +240,23 @@ export class RedisCommands {
     const id = text(await this.send("publish to", topic, args, true));
     const wanted = this.#waitForReplicas;
     if (wanted > 0) {
-      // On the connection (and node) that ran the script.
-      const key = this.keyOf(topic);
+      // On the connection (and node) that ran the script; half of
+      // timeoutMs, so that Redis answers before the command times out.
+      const waitMs = Math.max(1, Math.floor(this.#timeoutMs / 2));
       const acknowledged = Number(
         await this.send(
           "publish to",
           topic,
-          [
-            "WAIT",
-            String(wanted),
-            String(this.#timeoutMs),
-          ],
+          ["WAIT", String(wanted), String(waitMs)],
           true,
-          key,
+          this.keyOf(topic),
         ),
       );
       if (acknowledged < wanted) {
         throw new Error(
           `Cannot publish to topic ${
             quote(topic)
-          }: ${acknowledged} of ${wanted} replicas acknowledged it within ${this.#timeoutMs} ms; the message may have been stored`,
+          }: ${acknowledged} of ${wanted} replicas acknowledged it within ${waitMs} ms; the message may have been stored`,
         );
       }
     }

@@ -130,9 +130,7 @@ export class RedisLive {
             { cause: error },
           ),
         ),
-      onDisrupt: () => {
-        this.#synced = false;
-      },
+      onDisrupt: () => this.#disrupted(),
     });
     this.#subscriber = subscriber;
     const failed = (error: unknown): void => {
@@ -222,6 +220,14 @@ export class RedisLive {
     this.#request(state);
   }
 
+  /** Notifications may have been lost: confirm the subscription soon. */
+  #disrupted(): void {
+    if (this.#closed) return;
+    this.#synced = false;
+    clearTimeout(this.#beatTimer);
+    this.#beatTimer = setTimeout(() => this.#sendBeat(), SYNC_BEAT_MS);
+  }
+
   /** Publishes the next heartbeat, and schedules the one after. */
   #sendBeat(): void {
     if (this.#closed) return;
@@ -240,7 +246,7 @@ export class RedisLive {
   /** A heartbeat arrived: the subscription works since it was published. */
   #beat(message: Uint8Array): void {
     const beat = Number(text(message));
-    if (beat !== this.#beatsSeen + 1) this.#synced = false;
+    if (beat !== this.#beatsSeen + 1) this.#disrupted();
     this.#beatsSeen = beat;
     if (!this.#synced) this.#sync();
   }

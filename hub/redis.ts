@@ -51,6 +51,7 @@ import type { HubHistory } from "../message/source.ts";
 import type { HubDataMessage, HubPublishMessage } from "../message/message.ts";
 import { checkPositiveInteger } from "../_internal/check.ts";
 import { quote } from "../_internal/quote.ts";
+import { sleep } from "../_internal/sleep.ts";
 import {
   type Connection,
   type ConnectionOptions,
@@ -174,7 +175,7 @@ export interface RedisBackendOptions {
   timeoutMs?: number;
   /**
    * Replicas that must hold a message before its publish resolves: after
-   * the script, `WAIT waitForReplicas timeoutMs` on the same connection
+   * the script, `WAIT waitForReplicas timeoutMs/2` on the same connection
    * (Redis replicates asynchronously, so without it a message acknowledged
    * just before its master fails can be missing on the replica that takes
    * over). When fewer replicas answer in time, the publish rejects with
@@ -333,27 +334,41 @@ function routingKey(
   }
 }
 
+/** A cluster client, connecting; `destroy` also stops its retries. */
+interface ClusterLifecycle {
+  connected: Promise<void>;
+  destroy(): void;
+}
+
 /**
- * Calls `connect` until it succeeds or `stopped()`, with the reconnection
- * backoff: a cluster client that found no node at first does not retry.
+ * Connects `cluster`, trying again with the reconnection backoff until it
+ * succeeds or is destroyed: a cluster client that found no node at first
+ * does not retry by itself.
  */
-async function connectCluster(
-  connect: () => Promise<unknown>,
-  stopped: () => boolean,
+function startCluster(
+  cluster: { connect(): Promise<unknown>; destroy(): void; isOpen: boolean },
   onError: (error: Error) => void,
-): Promise<void> {
-  for (let retries = 0; !stopped(); retries++) {
-    try {
-      await connect();
-      return;
-    } catch (error) {
-      if (stopped()) return;
-      onError(error instanceof Error ? error : new Error(String(error)));
-      await new Promise((resolve) =>
-        setTimeout(resolve, reconnectDelay(retries))
-      );
+): ClusterLifecycle {
+  const stop = new AbortController();
+  const connected = (async () => {
+    for (let retries = 0; !stop.signal.aborted; retries++) {
+      try {
+        await cluster.connect();
+        return;
+      } catch (error) {
+        if (stop.signal.aborted) return;
+        onError(error instanceof Error ? error : new Error(String(error)));
+        await sleep(reconnectDelay(retries), stop.signal);
+      }
     }
-  }
+  })();
+  return {
+    connected,
+    destroy(): void {
+      stop.abort();
+      if (cluster.isOpen) cluster.destroy();
+    },
+  };
 }
 
 /** node-redis (npm `@redis/client`) on a Redis Cluster. */
@@ -388,29 +403,21 @@ function nodeRedisCluster(rootNodes: readonly string[]): RedisDriver {
     cluster: true,
     createConnection(options: ConnectionOptions): Connection {
       const cluster = create(options, false);
-      let destroyed = false;
-      let connecting: Promise<void> | undefined;
       const errors = new Set<(error: unknown) => void>();
-      cluster.on("node-error", (error: unknown) => {
+      const failed = (error: unknown): void => {
         for (const listener of errors) listener(error);
-      });
+      };
+      cluster.on("node-error", failed);
+      const lifecycle = startCluster(cluster, failed);
       return {
         get isReady(): boolean {
           return cluster.isReady;
         },
         connect(): Promise<unknown> {
-          connecting ??= connectCluster(
-            () => cluster.connect(),
-            () => destroyed,
-            (error) => {
-              for (const listener of errors) listener(error);
-            },
-          );
-          return connecting;
+          return lifecycle.connected;
         },
         destroy(): void {
-          destroyed = true;
-          if (cluster.isOpen) cluster.destroy();
+          lifecycle.destroy();
         },
         on(event: string, listener: (arg: unknown) => void): unknown {
           if (event === "error") errors.add(listener);
@@ -440,20 +447,16 @@ function nodeRedisCluster(rootNodes: readonly string[]): RedisDriver {
       });
       cluster.on("node-connect", () => options.onDisrupt());
       cluster.on("node-disconnect", () => options.onDisrupt());
-      const connected = connectCluster(
-        () => cluster.connect(),
-        () => destroyed,
-        options.onError,
-      );
+      const lifecycle = startCluster(cluster, options.onError);
       return {
         async subscribe(channel, listener): Promise<unknown> {
-          await connected;
+          await lifecycle.connected;
           if (destroyed) return;
           return await cluster.subscribe(channel, listener, true);
         },
         destroy(): void {
           destroyed = true;
-          if (cluster.isOpen) cluster.destroy();
+          lifecycle.destroy();
         },
       };
     },

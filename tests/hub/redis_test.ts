@@ -303,12 +303,20 @@ Deno.test("createRedisBackend validates its options", async (t) => {
     ["maxPendingCommands NaN", { maxPendingCommands: NaN }],
     ["batch over maxLen", { maxLen: 10, batch: 11 }],
     ["ttlMs 0", { ttlMs: 0 }],
+    ["catchUpMs 0", { catchUpMs: 0 }],
+    ["waitForReplicas 1.5", { waitForReplicas: 1.5 }],
   ];
   for (const [name, options] of cases) {
     await t.step(name, () => {
       throws(() => createRedisBackend(options), RangeError);
     });
   }
+  await t.step("cluster without root nodes", () => {
+    throws(
+      () => createRedisBackend({ cluster: { rootNodes: [] } }),
+      /^TypeError: Cannot create Redis backend: cluster.rootNodes is not a non-empty array of URLs$/,
+    );
+  });
   await t.step("keyPrefix not a string", () => {
     throws(
       () => createRedisBackend({ keyPrefix: 1 as unknown as string }),
@@ -713,5 +721,71 @@ redisTest(
     } finally {
       await backend.close();
     }
+  },
+);
+
+redisTest(
+  "createRedisBackend catches up on what was published while its Pub/Sub connection was down",
+  async (redis) => {
+    const all = instances();
+    const a = all.open({ url: redis.url });
+    const b = all.open({ url: redis.url });
+    const reader = await subscribed(b.hub, "t");
+    await a.hub.publish("t", { data: "1" });
+    assertEquals(summary(await take(reader, 1)), ["1"]);
+    // Only the subscriber connections go; the notifications of what
+    // follows reach nobody until they are back.
+    ok(
+      await integerReply(redis.port, ["CLIENT", "KILL", "TYPE", "pubsub"]) >= 2,
+    );
+    for (let i = 2; i <= 6; i++) await a.hub.publish("t", { data: String(i) });
+    assertEquals(summary(await take(reader, 5)), range(2, 6));
+    await a.hub.publish("t", { data: "7" });
+    assertEquals(summary(await take(reader, 1)), ["7"]);
+    await all.close();
+  },
+);
+
+redisTest(
+  "createRedisBackend delivers entries another program added without a notification, within catchUpMs",
+  async (redis) => {
+    const all = instances();
+    const b = all.open({ url: redis.url, catchUpMs: 200 });
+    const reader = await subscribed(b.hub, "t");
+    const conn = await Deno.connect({
+      hostname: "127.0.0.1",
+      port: redis.port,
+    });
+    try {
+      // A plain XADD: no script, no PUBLISH.
+      const command = "*5\r\n$4\r\nXADD\r\n$12\r\nserverpush:t\r\n$1\r\n*\r\n" +
+        "$4\r\ndata\r\n$5\r\nhello\r\n";
+      await conn.write(new TextEncoder().encode(command));
+      await conn.read(new Uint8Array(64));
+    } finally {
+      conn.close();
+    }
+    assertEquals(summary(await take(reader, 1)), ["hello"]);
+    await all.close();
+  },
+);
+
+redisTest(
+  "createRedisBackend with waitForReplicas rejects a publish no replica acknowledged, saying it may be stored",
+  async (redis) => {
+    const all = instances();
+    const { hub } = all.open({
+      url: redis.url,
+      waitForReplicas: 1,
+      timeoutMs: 1000,
+    });
+    await hub.history("t", { limit: 1 }); // connected
+    await rejects(
+      hub.publish("t", { data: "x" }),
+      /^Error: Cannot publish to topic "t": 0 of 1 replicas acknowledged it within 500 ms; the message may have been stored$/,
+    );
+    // It was stored on the master.
+    assertEquals((await hub.history("t")).messages.map((m) => m.data), ["x"]);
+    await all.close();
   },
 );
