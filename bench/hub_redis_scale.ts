@@ -250,53 +250,102 @@ function table(header: string[], rows: string[][]): string {
 const ms = (x: number): string => x.toFixed(2);
 const ratio = (x: number, y: number): string => (x / y).toFixed(2) + "x";
 
-const implementations: [string, BackendFactory][] = [
-  [`previous (${OLD_COMMIT})`, await oldBackend()],
-  [
-    "current",
-    (url) => createRedisBackend({ url, maxPendingCommands, timeoutMs }),
-  ],
-];
+const IMPLEMENTATIONS = [`previous (${OLD_COMMIT})`, "current"];
+
+async function factory(index: number): Promise<BackendFactory> {
+  if (index === 0) return await oldBackend();
+  return (url) => createRedisBackend({ url, maxPendingCommands, timeoutMs });
+}
+
+/**
+ * One case, in a process of its own (so that memory and connections left by
+ * one case cannot slow the next): `--case <implementation> <topics>
+ * <sustained>` prints the result as JSON.
+ */
+async function runCase<T>(
+  index: number,
+  topics: number,
+  load: boolean,
+  failed: (reason: string) => T,
+): Promise<T> {
+  const child = await new Deno.Command(Deno.execPath(), {
+    args: [
+      "run",
+      "-A",
+      new URL(import.meta.url).pathname,
+      String(MESSAGES),
+      String(topics),
+      String(SUSTAINED_SECONDS),
+      "--case",
+      String(index),
+      String(load),
+    ],
+    stdout: "piped",
+    stderr: "inherit",
+  }).output();
+  const out = new TextDecoder().decode(child.stdout).trim().split("\n").at(-1);
+  if (!child.success || out === undefined || out === "") {
+    return failed(`the case's process failed (${child.code})`);
+  }
+  return JSON.parse(out) as T;
+}
+
+if (Deno.args[3] === "--case") {
+  const create = await factory(Number(Deno.args[4]));
+  const topics = TOPIC_COUNTS[0]!;
+  const result = Deno.args[5] === "true"
+    ? await attempt(() => sustained(create, topics), (reason) => ({
+      perSecond: NaN,
+      p50: NaN,
+      p99: NaN,
+      cpuPerMessageUs: NaN,
+      failed: reason,
+    }))
+    : await attempt(() => oneInFlight(create, topics), (reason) => ({
+      topics,
+      p50: NaN,
+      p99: NaN,
+      perSecond: NaN,
+      failed: reason,
+    }));
+  // deno-lint-ignore no-console
+  console.log(JSON.stringify(result));
+  Deno.exit(0);
+}
 
 const results = new Map<string, Row[]>();
-for (const [name, create] of implementations) {
+for (const [index, name] of IMPLEMENTATIONS.entries()) {
   const rows: Row[] = [];
   for (const topics of TOPIC_COUNTS) {
     rows.push(
-      await attempt(
-        () => oneInFlight(create, topics),
-        (reason) => ({
-          topics,
-          p50: NaN,
-          p99: NaN,
-          perSecond: NaN,
-          failed: reason,
-        }),
-      ),
+      await runCase<Row>(index, topics, false, (reason) => ({
+        topics,
+        p50: NaN,
+        p99: NaN,
+        perSecond: NaN,
+        failed: reason,
+      })),
     );
     // deno-lint-ignore no-console
     console.error(`${name}, ${topics} topics:`, JSON.stringify(rows.at(-1)));
   }
   results.set(name, rows);
 }
-const [previous, current] = implementations.map(([name]) =>
+const [previous, current] = IMPLEMENTATIONS.map((name) =>
   results.get(name)!
 ) as [Row[], Row[]];
 
 const maxTopics = Math.max(...TOPIC_COUNTS);
 const loads: Sustained[] = [];
-for (const [name, create] of implementations) {
+for (const [index, name] of IMPLEMENTATIONS.entries()) {
   loads.push(
-    await attempt(
-      () => sustained(create, maxTopics),
-      (reason) => ({
-        perSecond: NaN,
-        p50: NaN,
-        p99: NaN,
-        cpuPerMessageUs: NaN,
-        failed: reason,
-      }),
-    ),
+    await runCase<Sustained>(index, maxTopics, true, (reason) => ({
+      perSecond: NaN,
+      p50: NaN,
+      p99: NaN,
+      cpuPerMessageUs: NaN,
+      failed: reason,
+    })),
   );
   // deno-lint-ignore no-console
   console.error(`${name}, sustained:`, JSON.stringify(loads.at(-1)));
@@ -341,7 +390,7 @@ console.log(
     `publishers in flight for ${SUSTAINED_SECONDS} s:\n\n` +
     table(
       ["backend", "delivered msg/s", "p50 ms", "p99 ms", "Redis CPU µs/msg"],
-      implementations.map(([name], i) => {
+      IMPLEMENTATIONS.map((name, i) => {
         const load = loads[i]!;
         return [
           name,
@@ -363,7 +412,7 @@ console.log(
 /** Why cases show NaN, if any did. */
 function failures(): string {
   const notes: string[] = [];
-  for (const [name] of implementations) {
+  for (const name of IMPLEMENTATIONS) {
     for (const row of results.get(name)!) {
       if (row.failed !== undefined) {
         notes.push(`${name}, ${row.topics} topics: ${row.failed}`);
@@ -373,7 +422,7 @@ function failures(): string {
       }
     }
   }
-  implementations.forEach(([name], i) => {
+  IMPLEMENTATIONS.forEach((name, i) => {
     const { failed, resets } = loads[i]!;
     if (failed !== undefined) notes.push(`${name}, sustained: ${failed}`);
     if (resets) notes.push(`${name}, sustained: ${resets} resets`);
