@@ -159,7 +159,10 @@ async function attempt<T>(
   try {
     return await run();
   } catch (error) {
-    return failed((error as Error).message);
+    const { message, cause } = error as Error;
+    return failed(
+      cause === undefined ? message : `${message} (cause: ${cause})`,
+    );
   }
 }
 
@@ -287,7 +290,8 @@ async function runCase<T>(
   if (!child.success || out === undefined || out === "") {
     return failed(`the case's process failed (${child.code})`);
   }
-  return JSON.parse(out) as T;
+  // JSON has no NaN: a case that failed comes back with nulls.
+  return JSON.parse(out, (_, value) => value === null ? NaN : value) as T;
 }
 
 if (Deno.args[3] === "--case") {

@@ -15,8 +15,14 @@ import { compareStreamIds, isStreamId } from "./_redis_stream_id.ts";
 import { RedisTopic, type RedisWatcher } from "./_redis_topic.ts";
 
 const RUN_ID_REGEXP = /run_id:([0-9a-f]+)/;
-/** Reads of topics in flight at once (a catch-up reads every topic). */
+/** Reads of topics in flight at once. */
 const MAX_READS = 256;
+/**
+ * Reads of a catch-up (of every topic) in flight at once: the rest of
+ * MAX_READS stays free for the topics notifications name, so live
+ * delivery does not wait behind a catch-up of many topics.
+ */
+const MAX_CATCH_UP_READS = 128;
 /** Milliseconds between heartbeats while the subscription is unconfirmed. */
 const SYNC_BEAT_MS = 50;
 
@@ -60,9 +66,12 @@ export class RedisLive {
   #batch: number;
   #report: Report;
   #topics: Map<string, RedisTopic> = new Map();
-  /** Topics waiting for a read slot. */
+  /** Topics a notification named, waiting for a read slot. */
   #queue: Set<RedisTopic> = new Set();
+  /** Topics a catch-up reads, waiting for a read slot after #queue. */
+  #catchUpQueue: Set<RedisTopic> = new Set();
   #reads: Set<Promise<void>> = new Set();
+  #catchUpReads = 0;
   /** Topics whose start or read failed, tried again after a backoff. */
   #retry: Set<RedisTopic> = new Set();
   #retryTimer: ReturnType<typeof setTimeout> | undefined;
@@ -178,6 +187,7 @@ export class RedisLive {
       if (watched.watchers.size === 0 && this.#topics.get(topic) === watched) {
         this.#topics.delete(topic);
         this.#queue.delete(watched);
+        this.#catchUpQueue.delete(watched);
         this.#retry.delete(watched);
       }
     };
@@ -195,6 +205,7 @@ export class RedisLive {
       clearTimeout(this.#retryTimer);
       clearInterval(this.#catchUpTimer);
       this.#queue.clear();
+      this.#catchUpQueue.clear();
       this.#retry.clear();
       this.#reader.destroy();
       this.#subscriber.destroy();
@@ -327,7 +338,7 @@ export class RedisLive {
 
   /** Reads every watched topic from its last id. */
   #catchUp(): void {
-    for (const state of this.#topics.values()) this.#request(state);
+    for (const state of this.#topics.values()) this.#request(state, true);
   }
 
   #start(state: RedisTopic): void {
@@ -362,25 +373,41 @@ export class RedisLive {
     );
   }
 
-  /** Reads `state` from its cursor as soon as a read slot is free. */
-  #request(state: RedisTopic): void {
+  /**
+   * Reads `state` from its cursor as soon as a read slot is free; a
+   * catch-up's read after those that notifications asked for.
+   */
+  #request(state: RedisTopic, catchUp = false): void {
     if (this.#closed) return;
     if (state.cursor === undefined) state.pending = true;
     else if (state.reading) state.again = true;
-    else {
+    else if (!catchUp) {
+      this.#catchUpQueue.delete(state);
       this.#queue.add(state);
+      this.#pump();
+    } else if (!this.#queue.has(state)) {
+      this.#catchUpQueue.add(state);
       this.#pump();
     }
   }
 
   #pump(): void {
-    while (this.#reads.size < MAX_READS && this.#queue.size > 0) {
-      const state = this.#queue.values().next().value!;
-      this.#queue.delete(state);
+    while (this.#reads.size < MAX_READS) {
+      let catchUp = false;
+      let state = this.#queue.values().next().value;
+      if (state !== undefined) this.#queue.delete(state);
+      else if (this.#catchUpReads < MAX_CATCH_UP_READS) {
+        state = this.#catchUpQueue.values().next().value;
+        if (state === undefined) return;
+        this.#catchUpQueue.delete(state);
+        catchUp = true;
+      } else return;
       if (this.#topics.get(state.topic) !== state || state.reading) continue;
       state.reading = true;
+      if (catchUp) this.#catchUpReads++;
       const read: Promise<void> = this.#read(state).finally(() => {
         this.#reads.delete(read);
+        if (catchUp) this.#catchUpReads--;
         state.reading = false;
         if (state.again) {
           state.again = false;
