@@ -8,7 +8,7 @@
 //
 // Starts a redis-server on loopback for each case (it must be installed),
 // and takes the previous backend from git (`git archive 644f180 hub message _internal`
-// into .out/). Two hubs, A and B, each over a backend of its own (as two
+// into a temporary directory). Two hubs, A and B, each over a backend of its own (as two
 // server instances would be). Hub B holds one subscriber on each of N
 // topics; hub A publishes one message at a time to a random topic, the next
 // once B's subscriber has it. A sample is the time from just before
@@ -38,11 +38,17 @@ const payload = makeTextPayload({ length: 256, seed: 7 });
 
 type BackendFactory = (url: string) => HubBackend & { close(): Promise<void> };
 
-/** The Redis backend as it was at OLD_COMMIT, extracted into .out/. */
+/**
+ * The Redis backend as it was at OLD_COMMIT, extracted into a temporary
+ * directory (outside the repository, where `deno test --doc` would find it),
+ * removed when the process exits.
+ */
 async function oldBackend(): Promise<BackendFactory> {
   const root = new URL("../", import.meta.url).pathname;
-  const dir = `${root}.out/redis_scale_${OLD_COMMIT}`;
-  await Deno.mkdir(dir, { recursive: true });
+  const dir = await Deno.makeTempDir({ prefix: `redis_scale_${OLD_COMMIT}_` });
+  globalThis.addEventListener("unload", () => {
+    Deno.removeSync(dir, { recursive: true });
+  });
   const archive = new Deno.Command("git", {
     args: ["archive", OLD_COMMIT, "hub", "message", "_internal"],
     cwd: root,
