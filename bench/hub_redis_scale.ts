@@ -6,12 +6,13 @@
 //
 //   deno run -A bench/hub_redis_scale.ts [messages] [topics,...] [seconds]
 //
-// Starts a redis-server on loopback for each case (it must be installed),
-// and takes the previous backend from git (`git archive 644f180 hub message _internal`
-// into a temporary directory). Two hubs, A and B, each over a backend of its own (as two
-// server instances would be). Hub B holds one subscriber on each of N
-// topics; hub A publishes one message at a time to a random topic, the next
-// once B's subscriber has it. A sample is the time from just before
+// Each case runs in a process of its own with a redis-server of its own on
+// loopback (redis-server must be installed); the previous backend comes
+// from git (`git archive 644f180 hub message
+// _internal` into a temporary directory). Two hubs, A and B, each over a
+// backend of its own (as two server instances would be). Hub B holds one
+// subscriber on each of N topics; hub A publishes one message at a time to
+// a random topic, the next once B's subscriber has it. A sample is the time from just before
 // `hub.publish` on A to the subscriber's `read()` on B resolving. Then, with
 // the most topics, 100 publishers in flight for `seconds`, each publishing
 // to a random topic and waiting for its delivery before the next: delivered

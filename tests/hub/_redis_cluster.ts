@@ -137,5 +137,25 @@ export async function startRedisCluster(): Promise<RedisCluster> {
     [Symbol.asyncDispose]: stopAll,
   };
   await cluster.healthy();
+  // And every replica in sync with its master, so that WAIT can succeed.
+  for (let i = 0;; i++) {
+    let synced = true;
+    for (const node of nodes) {
+      const info = await cli(["-p", String(node.port), "info", "replication"]);
+      if (
+        info.includes("role:slave")
+          ? !info.includes("master_link_status:up")
+          : !info.includes("connected_slaves:1")
+      ) {
+        synced = false;
+      }
+    }
+    if (synced) break;
+    if (i === 300) {
+      await stopAll();
+      throw new Error("the replicas did not sync with their masters");
+    }
+    await delay(100);
+  }
   return cluster;
 }
