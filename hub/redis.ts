@@ -424,12 +424,17 @@ function nodeRedisCluster(rootNodes: readonly string[]): RedisDriver {
           else cluster.on(`node-${event}`, listener);
           return this;
         },
-        sendCommand(args, commandOptions = {}): Promise<unknown> {
+        async sendCommand(args, commandOptions = {}): Promise<unknown> {
+          // Until the first connection is made (the cluster client refuses
+          // commands then, where a single-node client queues them), wait
+          // for it; the caller's timeout still applies.
+          if (!cluster.isReady) await lifecycle.connected;
           if (!cluster.isOpen) {
-            return Promise.reject(new Error("the cluster is not connected"));
+            throw new Error("the cluster is not connected");
           }
           const { routing, ...rest } = commandOptions;
-          return cluster.sendCommand(
+          rest.abortSignal?.throwIfAborted();
+          return await cluster.sendCommand(
             (routing ?? routingKey(args)) as string,
             false,
             args as (string | Buffer)[],
