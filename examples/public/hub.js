@@ -24,6 +24,8 @@ const record = {
     ids: {},
     /** Resets received, as `topic: reason`. */
     resets: [],
+    /** The step of each quotes and dashboard snapshot, in order. */
+    steps: {},
   },
   chat: {
     state: "connecting",
@@ -155,6 +157,9 @@ function connectSocket() {
         record.socket.count += 1;
         wsStatus.count(record.socket.count);
         const snapshot = JSON.parse(message.data);
+        const steps = record.socket.steps[message.topic] ??= [];
+        steps.push(snapshot.step);
+        if (steps.length > MAX_IDS) steps.shift();
         if (message.topic === "quotes") renderQuotes(snapshot);
         else if (message.topic === "dashboard") renderDashboard(snapshot);
         break;

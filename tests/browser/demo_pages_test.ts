@@ -27,39 +27,39 @@ const PHONE = { width: 390, height: 844 } as const;
 const DESKTOP = { width: 1280, height: 900 } as const;
 
 /** The demo's pages, and what shows that each one is live. */
-const PAGES: readonly { name: string; path: string; live: () => boolean }[] =
-  [
-    {
-      name: "index",
-      path: "/",
-      live: () => {
-        const demo = (globalThis as DemoGlobal).__demo;
-        return (demo?.sse?.received.length ?? 0) >= 2;
-      },
+const PAGES: readonly { name: string; path: string; live: () => boolean }[] = [
+  {
+    name: "index",
+    path: "/",
+    live: () => {
+      const demo = (globalThis as DemoGlobal).__demo;
+      return (demo?.sse?.received.length ?? 0) >= 2;
     },
-    {
-      name: "hub",
-      path: "/hub.html",
-      live: () => ((globalThis as DemoGlobal).__demo?.hub?.socket.count ?? 0) >= 2,
-    },
-    {
-      name: "transports",
-      path: "/transports.html",
-      live: () =>
-        ((globalThis as DemoGlobal).__demo?.transports?.websocket?.ids
-          .length ?? 0) >= 1,
-    },
-    {
-      name: "client",
-      path: "/client.html",
-      live: () => document.body.textContent!.length > 0,
-    },
-    {
-      name: "inspector",
-      path: "/inspector",
-      live: () => document.body.textContent!.length > 0,
-    },
-  ];
+  },
+  {
+    name: "hub",
+    path: "/hub.html",
+    live: () =>
+      ((globalThis as DemoGlobal).__demo?.hub?.socket.count ?? 0) >= 2,
+  },
+  {
+    name: "transports",
+    path: "/transports.html",
+    live: () =>
+      ((globalThis as DemoGlobal).__demo?.transports?.websocket?.ids
+        .length ?? 0) >= 1,
+  },
+  {
+    name: "client",
+    path: "/client.html",
+    live: () => document.body.textContent!.length > 0,
+  },
+  {
+    name: "inspector",
+    path: "/inspector",
+    live: () => document.body.textContent!.length > 0,
+  },
+];
 
 type DemoGlobal = typeof globalThis & {
   __demo?: {
@@ -70,7 +70,10 @@ type DemoGlobal = typeof globalThis & {
 };
 
 /** Starts a demo with a fast feed, for one test. */
-function fastDemo(): { demo: ReturnType<typeof startDemo>; stop(): Promise<void> } {
+function fastDemo(): {
+  demo: ReturnType<typeof startDemo>;
+  stop(): Promise<void>;
+} {
   const feed = createDemoFeed({ intervalMs: 100 });
   feed.start();
   const demo = startDemo({ port: 0, feed, tickerMs: 200 });
@@ -149,8 +152,7 @@ browserTest(
         (globalThis as DemoGlobal).__demo!.hub!.socket.count
       );
       await tabs[1]!.waitForFunction(
-        (count) =>
-          (globalThis as DemoGlobal).__demo!.hub!.socket.count > count,
+        (count) => (globalThis as DemoGlobal).__demo!.hub!.socket.count > count,
         before,
         WAIT,
       );
@@ -170,7 +172,12 @@ browserTest(
     try {
       await Deno.mkdir(SCREENSHOTS, { recursive: true });
       const widths: Record<string, number> = {};
-      for (const [label, viewport] of [["phone", PHONE], ["desktop", DESKTOP]] as const) {
+      for (
+        const [label, viewport] of [["phone", PHONE], [
+          "desktop",
+          DESKTOP,
+        ]] as const
+      ) {
         await page.setViewportSize(viewport);
         for (const { name, path, live } of PAGES) {
           await page.goto(new URL(path, demo.url).href, WAIT);
