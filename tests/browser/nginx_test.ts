@@ -104,11 +104,25 @@ function openStreams(count: number): void {
   for (let i = 0; i < count; i++) {
     const entry = { ids: [] as string[], errors: 0 };
     record.streams.push(entry);
-    const source = new EventSource("/hub/quotes");
-    source.addEventListener("quote", (event) => {
-      entry.ids.push((event as MessageEvent).lastEventId);
-    });
-    source.addEventListener("error", () => entry.errors++);
+    // EventSource retries by itself after a dropped stream, but gives up
+    // for good on an error status (nginx's 502 while the app restarts):
+    // then open a new one from the last id, as the serverpush client does.
+    const open = (): void => {
+      const last = entry.ids.at(-1);
+      const source = new EventSource(
+        last === undefined
+          ? "/hub/quotes"
+          : `/hub/quotes?lastEventId=${encodeURIComponent(last)}`,
+      );
+      source.addEventListener("quote", (event) => {
+        entry.ids.push((event as MessageEvent).lastEventId);
+      });
+      source.addEventListener("error", () => {
+        entry.errors++;
+        if (source.readyState === EventSource.CLOSED) setTimeout(open, 500);
+      });
+    };
+    open();
   }
   const socketRecord = record.socket;
   let since: string | undefined;
@@ -292,12 +306,23 @@ Deno.test({
       await down.body?.cancel();
       strictEqual(down.status, 502);
 
+      // Each stream's retry got the 502 too (dropped stream, then the 502),
+      // so the page reopens them from their last ids.
+      await page.waitForFunction(
+        () =>
+          (globalThis as PageGlobal).__nginx!.streams.every((stream) =>
+            stream.errors >= 3
+          ),
+        undefined,
+        WAIT,
+      );
+
       // A new demo process on the same KV file: the page resumes.
       demo = await startDemoProcess(demoPort, dir, `localhost:${proxyPort}`);
       await waitForMore(page, 3);
       const record = await page.evaluate(readRecord);
       record.streams.forEach((stream, i) => {
-        ok(stream.errors >= 2, `stream ${i} did not see both restarts`);
+        ok(stream.errors >= 3, `stream ${i} did not see both restarts`);
         assertConsecutive(stream.ids, `stream ${i}`);
       });
       assertConsecutive(record.socket.ids, "WebSocket");
