@@ -16,11 +16,15 @@
  *   {@linkcode createDemoTicker}) and `chat` (clients publish over a
  *   `serverpush.v1` WebSocket at `/hub/`); `/hub-stats`, the hub's stats as
  *   SSE; the page `/hub.html` shows them.
+ * - `GET /healthz`: `200 ok` while the server accepts requests, for a load
+ *   balancer or a proxy's health check (any `Host`).
  * - `/inspector`: the hub's live inspector ({@linkcode createInspector}),
  *   for loopback peers only; `/metrics`: its Prometheus metrics
  *   ({@linkcode createMetricsHandler}).
  *
- * `PORT` sets the port (default 8000; `0` picks a free one). The hub's
+ * `PORT` sets the port (default 8000; `0` picks a free one);
+ * `ALLOWED_HOSTS` adds comma-separated host names (such as the public name
+ * a reverse proxy forwards in `Host`) to the loopback ones. The hub's
  * topics are kept in Deno KV, in `.data/demo.sqlite` (`SERVERPUSH_KV` names
  * another file, `SERVERPUSH_KV=:memory:` or `--memory` keeps them in memory),
  * so a restarted demo resumes them; `REDIS_URL` moves them onto Redis
@@ -102,6 +106,13 @@ export interface StartDemoOptions {
    * @default {undefined}
    */
   allowedHosts?: readonly string[];
+  /**
+   * Host names added to `allowedHosts` (or to its default), such as the
+   * public name a reverse proxy forwards in `Host`.
+   *
+   * @default {[]}
+   */
+  extraHosts?: readonly string[];
   /**
    * Options of the `/ws/chat` room, such as the history of an earlier run.
    *
@@ -191,6 +202,16 @@ export function startDemo(options: StartDemoOptions = {}): Demo {
     request: Request,
     info: Deno.ServeHandlerInfo<Deno.NetAddr>,
   ): Promise<Response> {
+    const { pathname } = new URL(request.url);
+    // Before the Host check: a health check may come by address.
+    if (pathname === "/healthz") {
+      return new Response("ok\n", {
+        headers: {
+          "content-type": "text/plain; charset=utf-8",
+          "cache-control": "no-store",
+        },
+      });
+    }
     // Against DNS rebinding: only the demo's own names, on every route.
     if (!late.hostAllowed(request)) {
       return new Response("Misdirected Request: unknown Host", {
@@ -198,7 +219,6 @@ export function startDemo(options: StartDemoOptions = {}): Demo {
         headers: { "content-type": "text/plain; charset=utf-8" },
       });
     }
-    const { pathname } = new URL(request.url);
     if (late.hubRoutes.handles(pathname)) {
       return await late.hubRoutes.handle(request, info);
     }
@@ -229,7 +249,7 @@ export function startDemo(options: StartDemoOptions = {}): Demo {
         hostname.includes(":") ? `[${hostname}]` : hostname
       }:${server.addr.port}`,
     ]),
-  ];
+  ].concat(options.extraHosts ?? []);
   late.hostAllowed = createHostCheck(allowedHosts);
   late.hubRoutes = createDemoHubRoutes(hub, {
     signal: streams.signal,
@@ -283,11 +303,14 @@ if (import.meta.main) {
   const feed = createDemoFeed(store.feed);
   store.keep(feed);
   feed.start();
+  const extraHosts = (Deno.env.get("ALLOWED_HOSTS") ?? "").split(",")
+    .map((name) => name.trim()).filter((name) => name !== "");
   const demo = startDemo({
     port,
     feed,
     chat: store.chat,
     mayPublish: store.mayPublish,
+    ...(extraHosts.length === 0 ? {} : { extraHosts }),
   });
   // deno-lint-ignore no-console
   console.log(`serverpush demo: ${demo.url} (hub on ${store.where})`);

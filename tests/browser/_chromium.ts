@@ -75,6 +75,13 @@ export interface LaunchChromiumOptions {
    * @default {{ width: 1200, height: 900 }}
    */
   viewport?: { width: number; height: number };
+  /**
+   * Switches added to {@linkcode CHROMIUM_ARGS}, such as
+   * `--ignore-certificate-errors`.
+   *
+   * @default {[]}
+   */
+  args?: readonly string[];
 }
 
 /**
@@ -92,7 +99,7 @@ export async function launchChromium(
     context = await chromium.launchPersistentContext(profile, {
       executablePath: CHROMIUM_PATH,
       headless: true,
-      args: [...CHROMIUM_ARGS],
+      args: [...CHROMIUM_ARGS, ...(options.args ?? [])],
       viewport: options.viewport ?? { width: 1200, height: 900 },
       // Playwright's own signal handlers would outlive the test.
       handleSIGINT: false,

@@ -261,6 +261,39 @@ Deno.test("startDemo refuses a rebound Host on every route and serves its loopba
   }
 });
 
+Deno.test("startDemo answers /healthz on any Host and serves the extraHosts a proxy forwards", async () => {
+  await using demo = startDemo({
+    port: 0,
+    feed: feedWith(3),
+    extraHosts: ["example.com"],
+  });
+  const evil = `evil.example:${demo.port}`;
+  const health = await rawRequest(demo.port, "GET", "/healthz", {
+    host: evil,
+    connection: "close",
+  });
+  strictEqual(health.status, 200, health.head);
+  match(health.head, /^cache-control: no-store$/m);
+  const other = await rawRequest(demo.port, "GET", "/", {
+    host: evil,
+    connection: "close",
+  });
+  strictEqual(other.status, 421, other.head);
+  // The public name: the page, and a WebSocket whose Origin is that name.
+  const page = await rawRequest(demo.port, "GET", "/", {
+    host: "example.com",
+    connection: "close",
+  });
+  strictEqual(page.status, 200, page.head);
+  const upgrade = await rawRequest(
+    demo.port,
+    "GET",
+    "/hub/chat",
+    upgradeHeaders("example.com", "https://example.com"),
+  );
+  strictEqual(upgrade.status, 101, upgrade.head);
+});
+
 Deno.test("startDemo serves its inspector to loopback peers and its metrics", async () => {
   await using demo = startDemo({ port: 0, feed: createDemoFeed() });
   const page = await fetch(new URL("/inspector", demo.url));
