@@ -82,6 +82,7 @@ interface RetainedMessage {
 async function readRetained(
   url: URL,
   since: string | undefined,
+  history: number,
   headers: Headers,
   signal: AbortSignal,
 ): Promise<{ messages: RetainedMessage[]; cursor: string | undefined }> {
@@ -91,6 +92,7 @@ async function readRetained(
     const target = new URL(url);
     target.searchParams.set("transport", "poll");
     if (cursor !== undefined) target.searchParams.set("cursor", cursor);
+    else target.searchParams.set("history", String(history));
     let response: Response;
     try {
       response = await fetch(target, { headers, signal });
@@ -217,12 +219,6 @@ async function followTopic(
     const transport = run.transports[index]!;
     let opened = false;
     try {
-      if (since === undefined && !everOpened && transport.endsWith("poll")) {
-        // Polling without a cursor starts at the oldest retained message:
-        // start after the newest instead, like the streams.
-        since =
-          (await readRetained(url, undefined, run.headers, signal)).cursor;
-      }
       const events = openTopicStream(url, transport, {
         since,
         headers: run.headers,
@@ -344,11 +340,16 @@ export const listenCommand: CliCommand = {
             const retained = await readRetained(
               target.url,
               since,
+              history,
               headers,
               stop.signal,
             );
+            // Without --since the server sent the newest N (and whatever
+            // came after them while paging); with it, what followed it.
             const shown = history === 0
               ? []
+              : since === undefined
+              ? retained.messages
               : retained.messages.slice(-history);
             for (const message of shown) {
               await emit(run, target.topic, { kind: "message", ...message });

@@ -15,7 +15,11 @@ export interface Connection {
   on(event: string, listener: (arg: unknown) => void): unknown;
   sendCommand(
     args: ReadonlyArray<string | Uint8Array>,
-    options?: { abortSignal?: AbortSignal },
+    options?: {
+      abortSignal?: AbortSignal;
+      /** On a cluster: the key whose node runs a keyless command. */
+      routing?: string;
+    },
   ): Promise<unknown>;
 }
 
@@ -30,13 +34,43 @@ export interface ConnectionOptions {
   socketTimeout?: number;
 }
 
+/** What a subscriber connection needs. */
+export interface SubscriberOptions extends ConnectionOptions {
+  /** Receives the connection's errors. */
+  onError: (error: Error) => void;
+  /**
+   * Called whenever messages published meanwhile may not reach the
+   * subscriber: its connection broke, or was made again.
+   */
+  onDisrupt: () => void;
+}
+
+/**
+ * A Pub/Sub connection: it subscribes again by itself after a reconnect
+ * (and says so through `onDisrupt`).
+ */
+export interface Subscriber {
+  subscribe(
+    channel: string,
+    listener: (message: Uint8Array) => void,
+  ): Promise<unknown>;
+  destroy(): void;
+}
+
 /**
  * The Redis client, handed in by `redis.ts`, the one file that loads it:
  * connections replying with `Uint8Array` bulk strings, and its error
  * classes.
  */
 export interface RedisDriver {
+  /**
+   * Whether the connections are to a Redis Cluster: commands go to the node
+   * that holds their key, and a server's `run_id` says nothing about the
+   * data of a topic.
+   */
+  readonly cluster: boolean;
   createConnection(options: ConnectionOptions): Connection;
+  createSubscriber(options: SubscriberOptions): Subscriber;
   /** Whether `error` is Redis's answer (an error reply). */
   isErrorReply(error: unknown): error is Error;
   /** Whether `error` says the socket closed while a command was in flight. */
@@ -68,10 +102,15 @@ const EMPTY_STREAM: StreamInfo = Object.freeze({
   removed: false,
 });
 
-/** XADD with MAXLEN ~ ARGV[1] and the fields ARGV[3..], then PEXPIRE ARGV[2]. */
-const ADD_WITH_TTL_SCRIPT =
-  "local id = redis.call('XADD', KEYS[1], 'MAXLEN', '~', ARGV[1], '*', unpack(ARGV, 3)) " +
-  "redis.call('PEXPIRE', KEYS[1], ARGV[2]) return id";
+/**
+ * XADD with MAXLEN ~ ARGV[1] and the fields ARGV[5..], then PEXPIRE ARGV[2]
+ * unless it is empty, then PUBLISH `<id> <topic ARGV[4]>` on the channel
+ * ARGV[3]; returns the id.
+ */
+const ADD_SCRIPT =
+  "local id = redis.call('XADD', KEYS[1], 'MAXLEN', '~', ARGV[1], '*', unpack(ARGV, 5)) " +
+  "if ARGV[2] ~= '' then redis.call('PEXPIRE', KEYS[1], ARGV[2]) end " +
+  "redis.call('PUBLISH', ARGV[3], id .. ' ' .. ARGV[4]) return id";
 
 function parseInfo(reply: unknown): StreamInfo {
   const fields = new Map<string, unknown>();
@@ -102,8 +141,12 @@ function parseInfo(reply: unknown): StreamInfo {
 export interface RedisCommandsOptions {
   url: string;
   keyPrefix: string;
+  /** The channel every publish notifies: `<id> <topic>`. */
+  channel: string;
   maxLen: number;
   ttlMs: number;
+  /** Replicas that must have a publish before it resolves (`WAIT`). */
+  waitForReplicas: number;
   timeoutMs: number;
   maxPendingCommands: number;
   report: Report;
@@ -120,8 +163,10 @@ export class RedisCommands {
   #driver: RedisDriver;
   #connection: Connection;
   #keyPrefix: string;
+  #channel: string;
   #maxLen: string;
-  #ttlMs: number;
+  #ttl: string;
+  #waitForReplicas: number;
   #timeoutMs: number;
   #maxPendingCommands: number;
   #closed = false;
@@ -130,8 +175,10 @@ export class RedisCommands {
   constructor(driver: RedisDriver, options: RedisCommandsOptions) {
     this.#driver = driver;
     this.#keyPrefix = options.keyPrefix;
+    this.#channel = options.channel;
     this.#maxLen = String(options.maxLen);
-    this.#ttlMs = options.ttlMs;
+    this.#ttl = options.ttlMs === Infinity ? "" : String(options.ttlMs);
+    this.#waitForReplicas = options.waitForReplicas;
     this.#timeoutMs = options.timeoutMs;
     this.#maxPendingCommands = options.maxPendingCommands;
     const report = options.report;
@@ -162,22 +209,23 @@ export class RedisCommands {
 
   /**
    * Appends a message to the topic's stream (trimmed to about `maxLen`,
-   * its expiry renewed unless `ttlMs` is `Infinity`), and returns its id.
+   * its expiry renewed unless `ttlMs` is `Infinity`), tells every instance
+   * on the notification channel, and returns its id.
    */
   async add(topic: string, message: HubPublishMessage): Promise<string> {
-    const key = this.keyOf(topic);
-    // With a TTL, one script runs XADD then PEXPIRE atomically: one
-    // command (one round trip, one queue slot), and no key without TTL.
-    const args: (string | Uint8Array)[] = this.#ttlMs === Infinity
-      ? ["XADD", key, "MAXLEN", "~", this.#maxLen, "*"]
-      : [
-        "EVAL",
-        ADD_WITH_TTL_SCRIPT,
-        "1",
-        key,
-        this.#maxLen,
-        String(this.#ttlMs),
-      ];
+    // One script runs XADD, PEXPIRE and PUBLISH atomically: one command
+    // (one round trip, one queue slot), no key without TTL, and no message
+    // stored without its notification.
+    const args: (string | Uint8Array)[] = [
+      "EVAL",
+      ADD_SCRIPT,
+      "1",
+      this.keyOf(topic),
+      this.#maxLen,
+      this.#ttl,
+      this.#channel,
+      topic,
+    ];
     const { data, event } = message;
     if (typeof data === "string") args.push("data", data);
     else {
@@ -189,7 +237,30 @@ export class RedisCommands {
       );
     }
     if (event !== undefined) args.push("event", event);
-    return text(await this.send("publish to", topic, args, true));
+    const id = text(await this.send("publish to", topic, args, true));
+    const wanted = this.#waitForReplicas;
+    if (wanted > 0) {
+      // On the connection (and node) that ran the script; half of
+      // timeoutMs, so that Redis answers before the command times out.
+      const waitMs = Math.max(1, Math.floor(this.#timeoutMs / 2));
+      const acknowledged = Number(
+        await this.send(
+          "publish to",
+          topic,
+          ["WAIT", String(wanted), String(waitMs)],
+          true,
+          this.keyOf(topic),
+        ),
+      );
+      if (acknowledged < wanted) {
+        throw new Error(
+          `Cannot publish to topic ${
+            quote(topic)
+          }: ${acknowledged} of ${wanted} replicas acknowledged it within ${waitMs} ms; the message may have been stored`,
+        );
+      }
+    }
+    return id;
   }
 
   /** `XRANGE key start + COUNT count`. */
@@ -261,18 +332,6 @@ export class RedisCommands {
     return last === undefined ? "0-0" : text(last[0]);
   }
 
-  /**
-   * `CLIENT UNBLOCK clientId`: whether a blocked command of that client was
-   * interrupted.
-   */
-  async unblock(clientId: string): Promise<boolean> {
-    return await this.#connection.sendCommand([
-      "CLIENT",
-      "UNBLOCK",
-      clientId,
-    ]) !== 0;
-  }
-
   /** Drops the connection; commands waiting reject, later ones too. */
   close(): void {
     if (this.#closed) return;
@@ -296,6 +355,7 @@ export class RedisCommands {
     topic: string,
     args: (string | Uint8Array)[],
     publish: boolean,
+    routing?: string,
   ): Promise<unknown> {
     const fail = (state: string, cause?: unknown): Error =>
       new Error(`Cannot ${action} topic ${quote(topic)}: ${state}`, { cause });
@@ -318,7 +378,12 @@ export class RedisCommands {
             : fail(this.#unreachable()),
         );
       }, timeoutMs);
-      connection.sendCommand(args, { abortSignal: abort.signal }).then(
+      connection.sendCommand(
+        args,
+        routing === undefined || !this.#driver.cluster
+          ? { abortSignal: abort.signal }
+          : { abortSignal: abort.signal, routing },
+      ).then(
         (reply) => {
           clearTimeout(timer);
           resolve(reply);

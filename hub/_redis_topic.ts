@@ -11,8 +11,8 @@ export interface RedisWatcher {
 }
 
 /**
- * A topic the read loop watches: its stream key, its watchers, and how far
- * the loop has read it.
+ * A topic the live reader watches: its stream key, its watchers, and how
+ * far they have been given its messages.
  */
 export class RedisTopic {
   readonly topic: string;
@@ -24,6 +24,12 @@ export class RedisTopic {
   starting = false;
   /** Whether a start failed, so the next one must report a gap. */
   failed = false;
+  /** Whether a notification came before the start point was known. */
+  pending = false;
+  /** Whether a read of new messages is in flight. */
+  reading = false;
+  /** Whether another read must follow the one in flight. */
+  again = false;
 
   constructor(topic: string, key: string) {
     this.topic = topic;

@@ -88,8 +88,8 @@ export interface HubWatchOptions {
  * (`createRedisBackend` in `@serverpush/serverpush/hub/redis`) maps it as:
  * `append` is `XADD topic MAXLEN ~ n * data ..` (the id is the one `XADD`
  * returns); `read` is `XRANGE topic since + COUNT limit`, checked against
- * `XINFO STREAM` when `since` is no longer there; `watch` is one
- * `XREAD BLOCK` loop per backend over all watched topics; `compare` orders
+ * `XINFO STREAM` when `since` is no longer there; `watch` reads a topic's
+ * stream when a Pub/Sub notification names it; `compare` orders
  * `ms-seq` ids numerically.
  *
  * Rules every backend follows:

@@ -41,6 +41,7 @@
 import { Buffer } from "node:buffer";
 import {
   createClient,
+  createCluster,
   ErrorReply,
   RESP_TYPES,
   SocketClosedUnexpectedlyError,
@@ -50,14 +51,18 @@ import type { HubHistory } from "../message/source.ts";
 import type { HubDataMessage, HubPublishMessage } from "../message/message.ts";
 import { checkPositiveInteger } from "../_internal/check.ts";
 import { quote } from "../_internal/quote.ts";
+import { sleep } from "../_internal/sleep.ts";
 import {
   type Connection,
   type ConnectionOptions,
+  reconnectDelay,
   RedisCommands,
   type RedisDriver,
+  type Subscriber,
+  type SubscriberOptions,
 } from "./_redis_commands.ts";
 import { readHistory } from "./_redis_history.ts";
-import { RedisReadLoop } from "./_redis_read_loop.ts";
+import { RedisLive } from "./_redis_live.ts";
 import { createReport } from "./_redis_report.ts";
 import { compareStreamIds, isStreamId } from "./_redis_stream_id.ts";
 
@@ -125,14 +130,35 @@ export interface RedisBackendOptions {
    */
   ttlMs?: number;
   /**
-   * Longest a read of new messages blocks in Redis (`XREAD BLOCK`), in
-   * milliseconds. A new topic does not wait for it (the backend wakes the
-   * read with `CLIENT UNBLOCK`); it bounds how long a dead connection goes
-   * unnoticed, together with `timeoutMs`.
+   * Milliseconds between the heartbeats the backend sends itself through
+   * Redis Pub/Sub, to know that its subscriber connection still hears the
+   * notifications of new messages. Together with `timeoutMs` it bounds how
+   * long a dead connection goes unnoticed (its socket times out after
+   * `blockMs + timeoutMs` of silence). It does not delay delivery: a new
+   * message is read as soon as its notification arrives.
    *
    * @default {1000}
    */
   blockMs?: number;
+  /**
+   * Milliseconds between two reads of every watched topic from the last id
+   * delivered, to catch up on notifications that Pub/Sub lost without the
+   * backend noticing (for example a broken link between the nodes of a
+   * cluster). Such a catch-up also runs after every reconnection of the
+   * subscriber connection. `Infinity` turns the periodic one off.
+   *
+   * @default {60000}
+   */
+  catchUpMs?: number;
+  /**
+   * Run on a Redis Cluster instead of one server: the URLs of some of its
+   * nodes (`redis[s]://[[user][:password]@]host:port`), from which the
+   * client discovers the others. `url` is then ignored. See
+   * {@linkcode createRedisBackend} for how topics map to shards.
+   *
+   * @default {undefined}
+   */
+  cluster?: RedisClusterOptions;
   /**
    * Largest number of new messages read per topic at once (`XREAD COUNT`);
    * at most `maxLen`.
@@ -147,6 +173,18 @@ export interface RedisBackendOptions {
    * @default {5000}
    */
   timeoutMs?: number;
+  /**
+   * Replicas that must hold a message before its publish resolves: after
+   * the script, `WAIT waitForReplicas timeoutMs/2` on the same connection
+   * (Redis replicates asynchronously, so without it a message acknowledged
+   * just before its master fails can be missing on the replica that takes
+   * over). When fewer replicas answer in time, the publish rejects with
+   * `; the message may have been stored`. 0 waits for none. A publish then
+   * costs a second round trip, and as long as a replica takes to answer.
+   *
+   * @default {0}
+   */
+  waitForReplicas?: number;
   /**
    * Commands (publishes and reads) that may wait for Redis at once; one more
    * rejects at once.
@@ -165,6 +203,30 @@ export interface RedisBackendOptions {
    * @default {undefined}
    */
   onError?: (error: Error) => void;
+}
+
+/**
+ * Where a {@linkcode createRedisBackend} finds a Redis Cluster.
+ *
+ * @example Three nodes of a cluster
+ * ```ts
+ * import type { RedisClusterOptions } from "@serverpush/serverpush/hub/redis";
+ *
+ * import { strictEqual } from "node:assert/strict";
+ *
+ * const cluster: RedisClusterOptions = {
+ *   rootNodes: ["redis://10.0.0.1:7000", "redis://10.0.0.2:7000"],
+ * };
+ * strictEqual(cluster.rootNodes.length, 2);
+ * ```
+ */
+export interface RedisClusterOptions {
+  /**
+   * URLs of nodes to discover the cluster from; one reachable node is
+   * enough, more survive the loss of some. Credentials and TLS given in the
+   * first URL are used for every node.
+   */
+  rootNodes: readonly string[];
 }
 
 /**
@@ -192,37 +254,221 @@ export interface RedisBackend extends HubBackend {
    * may have been stored); later calls reject. Watchers get nothing more.
    * Close the {@linkcode Hub} first. Calling it again does nothing.
    *
-   * @returns A promise that resolves once the read loop has stopped.
+   * @returns A promise that resolves once no read of new messages is in
+   * flight.
    */
   close(): Promise<void>;
 }
 
-/** node-redis (npm `@redis/client`), as the backend's private files use it. */
+const TYPE_MAPPING = { [RESP_TYPES.BLOB_STRING]: Buffer };
+
+function isErrorReply(error: unknown): error is Error {
+  return error instanceof ErrorReply;
+}
+
+function isSocketClosed(error: unknown): error is Error {
+  return error instanceof SocketClosedUnexpectedlyError;
+}
+
+function clientOptions(options: ConnectionOptions) {
+  const { url, reconnectStrategy, commandsQueueMaxLength, socketTimeout } =
+    options;
+  return {
+    url,
+    RESP: 2 as const,
+    commandOptions: { typeMapping: TYPE_MAPPING },
+    ...(commandsQueueMaxLength === undefined ? {} : { commandsQueueMaxLength }),
+    socket: socketTimeout === undefined
+      ? { reconnectStrategy }
+      : { reconnectStrategy, socketTimeout },
+  };
+}
+
+/** node-redis (npm `@redis/client`) on one server. */
 const NODE_REDIS: RedisDriver = Object.freeze({
+  cluster: false,
   createConnection(options: ConnectionOptions): Connection {
-    const { url, reconnectStrategy, commandsQueueMaxLength, socketTimeout } =
-      options;
-    return createClient({
-      url,
-      RESP: 2 as const,
-      commandOptions: {
-        typeMapping: { [RESP_TYPES.BLOB_STRING]: Buffer },
+    return createClient(clientOptions(options)) as unknown as Connection;
+  },
+  createSubscriber(options: SubscriberOptions): Subscriber {
+    const client = createClient(clientOptions(options));
+    client.on("error", (error) => {
+      options.onError(error);
+      options.onDisrupt();
+    });
+    // Made again: node-redis subscribes again by itself.
+    client.on("connect", () => options.onDisrupt());
+    // Connection failures are retried and reported through "error" events.
+    const connected = client.connect().catch(() => undefined);
+    return {
+      async subscribe(channel, listener): Promise<unknown> {
+        await connected;
+        return await client.subscribe(channel, listener, true);
       },
-      ...(commandsQueueMaxLength === undefined
-        ? {}
-        : { commandsQueueMaxLength }),
-      socket: socketTimeout === undefined
-        ? { reconnectStrategy }
-        : { reconnectStrategy, socketTimeout },
-    }) as unknown as Connection;
+      destroy(): void {
+        client.destroy();
+      },
+    };
   },
-  isErrorReply(error: unknown): error is Error {
-    return error instanceof ErrorReply;
-  },
-  isSocketClosed(error: unknown): error is Error {
-    return error instanceof SocketClosedUnexpectedlyError;
-  },
+  isErrorReply,
+  isSocketClosed,
 });
+
+/** The key a command is routed by in a cluster, if it has one. */
+function routingKey(
+  args: ReadonlyArray<string | Uint8Array>,
+): string | Uint8Array | undefined {
+  switch (args[0]) {
+    case "EVAL":
+      return args[3];
+    case "XREAD":
+      return args[args.indexOf("STREAMS") + 1];
+    case "XINFO":
+      return args[2];
+    case "XADD":
+    case "XRANGE":
+    case "XREVRANGE":
+      return args[1];
+    default:
+      return undefined;
+  }
+}
+
+/** A cluster client, connecting; `destroy` also stops its retries. */
+interface ClusterLifecycle {
+  connected: Promise<void>;
+  destroy(): void;
+}
+
+/**
+ * Connects `cluster`, trying again with the reconnection backoff until it
+ * succeeds or is destroyed: a cluster client that found no node at first
+ * does not retry by itself.
+ */
+function startCluster(
+  cluster: { connect(): Promise<unknown>; destroy(): void; isOpen: boolean },
+  onError: (error: Error) => void,
+): ClusterLifecycle {
+  const stop = new AbortController();
+  const connected = (async () => {
+    for (let retries = 0; !stop.signal.aborted; retries++) {
+      try {
+        await cluster.connect();
+        return;
+      } catch (error) {
+        if (stop.signal.aborted) return;
+        onError(error instanceof Error ? error : new Error(String(error)));
+        await sleep(reconnectDelay(retries), stop.signal);
+      }
+    }
+  })();
+  return {
+    connected,
+    destroy(): void {
+      stop.abort();
+      if (cluster.isOpen) cluster.destroy();
+    },
+  };
+}
+
+/** node-redis (npm `@redis/client`) on a Redis Cluster. */
+function nodeRedisCluster(rootNodes: readonly string[]): RedisDriver {
+  function create(options: ConnectionOptions, minimize: boolean) {
+    const { commandsQueueMaxLength } = options;
+    // A URL's credentials and TLS setting apply to every node.
+    const first = new URL(rootNodes[0]!);
+    return createCluster({
+      rootNodes: rootNodes.map((url) => ({ url })),
+      defaults: {
+        ...(commandsQueueMaxLength === undefined
+          ? {}
+          : { commandsQueueMaxLength }),
+        ...(first.username === "" ? {} : {
+          username: decodeURIComponent(first.username),
+        }),
+        ...(first.password === "" ? {} : {
+          password: decodeURIComponent(first.password),
+        }),
+        socket: {
+          reconnectStrategy: options.reconnectStrategy,
+          ...(first.protocol === "rediss:" ? { tls: true as const } : {}),
+        },
+      },
+      RESP: 2 as const,
+      commandOptions: { typeMapping: TYPE_MAPPING },
+      minimizeConnections: minimize,
+    });
+  }
+  return Object.freeze({
+    cluster: true,
+    createConnection(options: ConnectionOptions): Connection {
+      const cluster = create(options, false);
+      const errors = new Set<(error: unknown) => void>();
+      const failed = (error: unknown): void => {
+        for (const listener of errors) listener(error);
+      };
+      cluster.on("node-error", failed);
+      const lifecycle = startCluster(cluster, failed);
+      return {
+        get isReady(): boolean {
+          return cluster.isReady;
+        },
+        connect(): Promise<unknown> {
+          return lifecycle.connected;
+        },
+        destroy(): void {
+          lifecycle.destroy();
+        },
+        on(event: string, listener: (arg: unknown) => void): unknown {
+          if (event === "error") errors.add(listener);
+          else cluster.on(`node-${event}`, listener);
+          return this;
+        },
+        async sendCommand(args, commandOptions = {}): Promise<unknown> {
+          // Until the first connection is made (the cluster client refuses
+          // commands then, where a single-node client queues them), wait
+          // for it; the caller's timeout still applies.
+          if (!cluster.isReady) await lifecycle.connected;
+          if (!cluster.isOpen) {
+            throw new Error("the cluster is not connected");
+          }
+          const { routing, ...rest } = commandOptions;
+          rest.abortSignal?.throwIfAborted();
+          return await cluster.sendCommand(
+            (routing ?? routingKey(args)) as string,
+            false,
+            args as (string | Buffer)[],
+            rest,
+          );
+        },
+      };
+    },
+    createSubscriber(options: SubscriberOptions): Subscriber {
+      const cluster = create(options, true);
+      let destroyed = false;
+      cluster.on("node-error", (error: Error) => {
+        options.onError(error);
+        options.onDisrupt();
+      });
+      cluster.on("node-connect", () => options.onDisrupt());
+      cluster.on("node-disconnect", () => options.onDisrupt());
+      const lifecycle = startCluster(cluster, options.onError);
+      return {
+        async subscribe(channel, listener): Promise<unknown> {
+          await lifecycle.connected;
+          if (destroyed) return;
+          return await cluster.subscribe(channel, listener, true);
+        },
+        destroy(): void {
+          destroyed = true;
+          lifecycle.destroy();
+        },
+      };
+    },
+    isErrorReply,
+    isSocketClosed,
+  });
+}
 
 /**
  * Creates a {@linkcode HubBackend} over Redis Streams, for a
@@ -230,8 +476,10 @@ const NODE_REDIS: RedisDriver = Object.freeze({
  *
  * **Storage.** Each topic is one stream, `<keyPrefix><topic>`. A publish is
  * `XADD key MAXLEN ~ maxLen * data <payload> [event <type>] [type bytes]`,
- * followed by `PEXPIRE key ttlMs` in the same script (`EVAL`, atomic) so
- * that the stream of a topic nobody publishes to any more expires:
+ * followed by `PEXPIRE key ttlMs` (so that the stream of a topic nobody
+ * publishes to any more expires) and `PUBLISH <keyPrefix> "<id> <topic>"`
+ * (the notification live delivery listens to), in one script (`EVAL`,
+ * atomic):
  * Redis assigns the id (`<ms>-<seq>`), and that id is the message's id on
  * every instance, so `Last-Event-ID`, cursors and `since` work whichever
  * instance a client comes back to. Text is stored as UTF-8 (a lone
@@ -251,17 +499,45 @@ const NODE_REDIS: RedisDriver = Object.freeze({
  * tell an id from before the stream's history began; Redis 5 and 6 report
  * it as `"window-exceeded"`.
  *
- * **Live delivery.** One loop per backend runs `XREAD BLOCK blockMs COUNT
- * batch STREAMS k1 k2 ... id1 id2 ...` over every topic that has watchers,
- * on a connection of its own (blocking commands need one), and hands each
+ * **Live delivery.** Each backend holds one Pub/Sub connection subscribed
+ * to the channel `<keyPrefix>`. When a notification names a topic with
+ * watchers here (and an id past the last one delivered), the backend reads
+ * that one stream from the last id it delivered, `XREAD COUNT batch
+ * STREAMS key lastId`, on a reader connection of its own, and hands each
  * message to the local fan-out once; subscribers never open connections of
- * their own. The first watch of a topic sends `XREVRANGE key + - COUNT 1` on
- * the command connection to fix its start point, so anything a later
- * `read` of this backend observes is covered; a live subscriber on one
- * instance therefore receives what another instance publishes after any
- * later command of this backend (such as `hub.history`) has completed. When
- * the set of topics changes, the loop is woken at once with
- * `CLIENT UNBLOCK` from the command connection.
+ * their own. A message therefore costs the same however many topics an
+ * instance watches (see `docs/scaling.md` for the figures). The first
+ * watch of a topic sends `XREVRANGE key + - COUNT 1` on the command
+ * connection to fix its start point, so anything a later `read` of this
+ * backend observes is covered; a live subscriber on one instance therefore
+ * receives what another instance publishes after any later command of this
+ * backend (such as `hub.history`) has completed. Streams stay the source
+ * of truth: Pub/Sub only says which stream to read. Since Pub/Sub loses
+ * what is published while a connection is down, the backend sends itself
+ * a heartbeat through Redis every `blockMs`; after its subscriber
+ * connection broke or reconnected, or a heartbeat went missing, the next
+ * heartbeat that arrives proves the subscription works again, and the
+ * backend reads every watched topic from its last id (a catch-up: one
+ * command per topic, at most 256 in flight). A catch-up also runs every
+ * `catchUpMs`.
+ *
+ * **Redis Cluster.** With `cluster: { rootNodes }`, the backend uses
+ * node-redis's cluster client: every command of a topic names its one key,
+ * so it runs on the node that serves the key's slot, and the client follows
+ * `MOVED` and `ASK` redirections and finds the new master after a
+ * failover. Topics spread over the shards by their keys' slots; a topic
+ * never spans two slots, since all it stores is one key (a `keyPrefix`
+ * with a hash tag such as `{app}:` puts every topic on one slot, and one
+ * shard). Reads go to the shard of their topic (one read path per shard,
+ * the cluster client's connection to it). The notifications are plain
+ * `PUBLISH`es, which a cluster forwards to every node, so one subscriber
+ * connection per backend hears them all; heartbeats check that path too.
+ * Redis replicates asynchronously: a message acknowledged just before its
+ * master fails can be missing on the replica that takes over; set
+ * `waitForReplicas` so that a publish resolves only once a replica has it.
+ * On a cluster the backend does not compare `run_id`s (each node has its
+ * own), so it does not report a gap for a node restarted empty without a
+ * failover.
  *
  * **Faults.** A publish or read waits at most `timeoutMs` and at most
  * `maxPendingCommands` wait at once; then it rejects with an `Error` such as
@@ -271,7 +547,7 @@ const NODE_REDIS: RedisDriver = Object.freeze({
  * `; the message may have been stored`: retrying it may store it twice.
  * Subscribers stay connected through an outage. Both connections reconnect
  * with a backoff from 50 ms up to 2 s, without end, and report each failure
- * to `onError`. The loop resumes from the last id it delivered on each
+ * to `onError`. Live delivery resumes from the last id it delivered on each
  * topic, so nothing Redis kept is lost and nothing is delivered twice. When
  * it finds that Redis restarted (its `run_id` changed) or that messages it
  * had not read yet were trimmed, it reports a gap
@@ -279,8 +555,9 @@ const NODE_REDIS: RedisDriver = Object.freeze({
  * last message it received and gets a {@linkcode HubResetMessage} only if
  * messages are really gone.
  *
- * **Limits.** Redis Cluster is not supported (one `XREAD` spans every
- * topic's key). The loop looks for trimmed messages only when a read
+ * **Limits.** Every instance hears every notification, also of topics it
+ * does not watch (a small message each; sharded Pub/Sub is not used). The
+ * backend looks for trimmed messages only when a read
  * returns a full `batch` (with fewer new messages than that, none can have
  * been trimmed while at least `maxLen` are kept), and then conservatively:
  * if the last id it delivered is gone too, it reports a gap even when the
@@ -288,13 +565,14 @@ const NODE_REDIS: RedisDriver = Object.freeze({
  * hand (`DEL`, `FLUSHALL`) without a restart of Redis, nor a Redis whose
  * clock went back across a restart (new ids lower than delivered ones).
  *
- * @param options Connection, key prefix, window size, loop and fault
- * settings.
+ * @param options Connection (one server or a cluster), key prefix, window
+ * size, live delivery and fault settings.
  * @returns A backend that is connecting; commands wait for the connection
  * up to `timeoutMs`.
  * @throws {RangeError} If a number option is out of range or `batch`
  * exceeds `maxLen`.
- * @throws {TypeError} If `keyPrefix` is not a string.
+ * @throws {TypeError} If `keyPrefix` is not a string, or
+ * `cluster.rootNodes` is not a non-empty array of strings.
  *
  * @example A publish fails clearly when Redis is unreachable
  * ```ts
@@ -347,8 +625,10 @@ export function createRedisBackend(
   const maxLen = options.maxLen ?? 1000;
   const ttlMs = options.ttlMs ?? 3_600_000;
   const blockMs = options.blockMs ?? 1000;
+  const catchUpMs = options.catchUpMs ?? 60_000;
   const batch = options.batch ?? 100;
   const timeoutMs = options.timeoutMs ?? 5000;
+  const waitForReplicas = options.waitForReplicas ?? 0;
   const maxPendingCommands = options.maxPendingCommands ?? 10_000;
   const what = "create Redis backend";
   if (typeof keyPrefix !== "string") {
@@ -357,8 +637,26 @@ export function createRedisBackend(
   checkPositiveInteger(what, "maxLen", maxLen);
   if (ttlMs !== Infinity) checkPositiveInteger(what, "ttlMs", ttlMs);
   checkPositiveInteger(what, "blockMs", blockMs);
+  if (catchUpMs !== Infinity) {
+    checkPositiveInteger(what, "catchUpMs", catchUpMs);
+  }
+  const cluster = options.cluster;
+  if (cluster !== undefined) {
+    const nodes: unknown = cluster.rootNodes;
+    if (
+      !Array.isArray(nodes) || nodes.length === 0 ||
+      !nodes.every((node) => typeof node === "string")
+    ) {
+      throw new TypeError(
+        `Cannot ${what}: cluster.rootNodes is not a non-empty array of URLs`,
+      );
+    }
+  }
   checkPositiveInteger(what, "batch", batch);
   checkPositiveInteger(what, "timeoutMs", timeoutMs);
+  if (waitForReplicas !== 0) {
+    checkPositiveInteger(what, "waitForReplicas", waitForReplicas);
+  }
   checkPositiveInteger(what, "maxPendingCommands", maxPendingCommands);
   if (batch > maxLen) {
     throw new RangeError(
@@ -368,21 +666,27 @@ export function createRedisBackend(
 
   let closed = false;
   const report = createReport(options.onError, () => closed);
-  const commands = new RedisCommands(NODE_REDIS, {
+  const driver = cluster === undefined
+    ? NODE_REDIS
+    : nodeRedisCluster(cluster.rootNodes);
+  const commands = new RedisCommands(driver, {
     url,
     keyPrefix,
+    channel: keyPrefix,
     maxLen,
     ttlMs,
+    waitForReplicas,
     timeoutMs,
     maxPendingCommands,
     report,
   });
-  const loop = new RedisReadLoop(NODE_REDIS, commands, {
+  const live = new RedisLive(driver, commands, {
     url,
-    keyPrefix,
-    blockMs,
+    channel: keyPrefix,
+    beatMs: blockMs,
     timeoutMs,
     batch,
+    catchUpMs,
     report,
   });
 
@@ -414,7 +718,7 @@ export function createRedisBackend(
           `Cannot watch topic ${quote(topic)}: the Redis backend is closed`,
         );
       }
-      return loop.watch(topic, onMessage, options.onGap);
+      return live.watch(topic, onMessage, options.onGap);
     },
 
     compare(a: string, b: string): number {
@@ -433,7 +737,7 @@ export function createRedisBackend(
         closed = true;
         commands.close();
       }
-      return loop.close();
+      return live.close();
     },
   };
 }

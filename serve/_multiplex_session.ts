@@ -327,8 +327,7 @@ export function runMultiplexSession(
   peer?: Peer,
 ): void {
   const session = new MultiplexSession(connection, request, context);
-  session.listen();
-  void session.watchCredentials();
   session.peer = peer;
   session.listen();
+  void session.watchCredentials();
 }

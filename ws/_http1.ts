@@ -322,20 +322,28 @@ export function parseHttp1RequestHead(
       );
     }
   }
-  try {
-    return new Request(url, { method, headers });
-  } catch (error) {
-    throw Object.assign(
+  const unsupported = (cause?: unknown): SyntaxError =>
+    Object.assign(
       new SyntaxError(
         `Cannot parse HTTP request head: method ${
           quote(method)
         } is not supported`,
-        { cause: error },
+        { cause },
       ),
       { status: 501 },
     );
+  // The fetch standard forbids these, but not every `Request` refuses them
+  // (Bun's accepts CONNECT), so refuse them here on every runtime.
+  if (FORBIDDEN_METHODS.has(method.toUpperCase())) throw unsupported();
+  try {
+    return new Request(url, { method, headers });
+  } catch (error) {
+    throw unsupported(error);
   }
 }
+
+/** Methods the fetch standard forbids a `Request` to have. */
+const FORBIDDEN_METHODS = new Set(["CONNECT", "TRACE", "TRACK"]);
 
 /** A parsed HTTP/1.1 response head. */
 export interface Http1ResponseHead {

@@ -67,6 +67,11 @@ export interface BackendFactory {
   hubWideCaps: boolean;
   /** Whether the backend has `close()`. */
   closes: boolean;
+  /**
+   * The stores share a server that outlives each test (started once per
+   * file, stopped by a last test), so the per-test resource checks are off.
+   */
+  sharedServer?: boolean;
 }
 
 /** A clock the test moves by hand. */
@@ -101,6 +106,9 @@ export function backendConformance(factory: BackendFactory): void {
     Deno.test({
       name: `${factory.name} backend: ${name}`,
       ignore: factory.missing !== undefined || skip !== undefined,
+      ...(factory.sharedServer === true
+        ? { sanitizeResources: false, sanitizeOps: false }
+        : {}),
       async fn(): Promise<void> {
         const store = await factory.store();
         const opened: ConformanceBackend[] = [];

@@ -27,6 +27,8 @@ export interface RedisServer {
   pid(): number;
   /** Stops the server (SIGTERM) and waits until it is gone. */
   stop(): Promise<void>;
+  /** SIGKILL: the server dies at once, as in a crash. */
+  kill(): Promise<void>;
   /** Starts it again on the same port, with an empty data set. */
   start(): Promise<void>;
   /** SIGSTOP: the server keeps its connections and data but answers nothing. */
@@ -37,7 +39,8 @@ export interface RedisServer {
   [Symbol.asyncDispose](): Promise<void>;
 }
 
-function freePort(): number {
+/** A loopback TCP port nothing listens on (at the time of asking). */
+export function freePort(): number {
   const listener = Deno.listen({ hostname: "127.0.0.1", port: 0 });
   const { port } = listener.addr as Deno.NetAddr;
   listener.close();
@@ -68,8 +71,13 @@ async function answersPing(port: number): Promise<boolean> {
   }
 }
 
-/** Starts a redis-server on a free loopback port. */
-export async function startRedisServer(): Promise<RedisServer> {
+/**
+ * Starts a redis-server on a free loopback port, with `args` added to its
+ * command line (for example `--cluster-enabled yes`).
+ */
+export async function startRedisServer(
+  args: readonly string[] = [],
+): Promise<RedisServer> {
   const dir = await Deno.makeTempDir({ prefix: "serverpush_redis_" });
   const pidFile = `${dir}/redis.pid`;
   const port = freePort();
@@ -95,6 +103,7 @@ export async function startRedisServer(): Promise<RedisServer> {
         dir,
         "--logfile",
         `${dir}/redis.log`,
+        ...args,
       ],
     }).output();
     if (!success) {
@@ -121,13 +130,15 @@ export async function startRedisServer(): Promise<RedisServer> {
     throw new Error(`redis-server did not start on port ${port}`);
   }
 
-  async function stop(): Promise<void> {
+  async function stop(
+    signal: "SIGTERM" | "SIGKILL" = "SIGTERM",
+  ): Promise<void> {
     if (pid === undefined) return;
     const stopping = pid;
     pid = undefined;
     // A paused server ignores SIGTERM until it continues.
     Deno.kill(stopping, "SIGCONT");
-    Deno.kill(stopping, "SIGTERM");
+    Deno.kill(stopping, signal);
     for (let i = 0; i < 500 && alive(stopping); i++) await delay(10);
     await Deno.remove(pidFile).catch(() => undefined);
   }
@@ -142,7 +153,8 @@ export async function startRedisServer(): Promise<RedisServer> {
     port,
     url: `redis://127.0.0.1:${port}`,
     pid: running,
-    stop,
+    stop: () => stop(),
+    kill: () => stop("SIGKILL"),
     start,
     pause(): void {
       Deno.kill(running(), "SIGSTOP");

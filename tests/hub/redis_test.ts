@@ -14,7 +14,7 @@ import {
   type EventSourceMessage,
   EventSourceParserStream,
 } from "eventsource-parser/stream";
-import { Hub, type HubMessage } from "../../hub/mod.ts";
+import { Hub } from "../../hub/mod.ts";
 import {
   createRedisBackend,
   type RedisBackend,
@@ -27,6 +27,7 @@ import {
   startRedisServer,
 } from "./_redis_server.ts";
 import { startTcpProxy } from "./_tcp_proxy.ts";
+import { subscribed, take, within } from "./_redis_helpers.ts";
 import { delay } from "../_wait.ts";
 import { createHubHandler } from "../../serve/mod.ts";
 
@@ -78,43 +79,6 @@ function instances(): {
   };
 }
 
-/** Rejects if `promise` takes longer than `ms`; only a guard against hangs. */
-async function within<T>(promise: Promise<T>, ms: number): Promise<T> {
-  let timer: ReturnType<typeof setTimeout> | undefined;
-  try {
-    return await Promise.race([
-      promise,
-      new Promise<never>((_, reject) => {
-        timer = setTimeout(
-          () => reject(new Error(`no answer within ${ms} ms`)),
-          ms,
-        );
-      }),
-    ]);
-  } finally {
-    clearTimeout(timer);
-  }
-}
-
-/** Reads `count` values, failing after 10 s. */
-function take(
-  reader: ReadableStreamDefaultReader<HubMessage>,
-  count: number,
-): Promise<HubMessage[]> {
-  return within(
-    (async () => {
-      const out: HubMessage[] = [];
-      while (out.length < count) {
-        const { value, done } = await reader.read();
-        if (done) throw new Error(`stream ended after ${out.length} values`);
-        out.push(value);
-      }
-      return out;
-    })(),
-    10_000,
-  );
-}
-
 /**
  * Waits until `hub` reads from Redis again (reads are safe to repeat, unlike
  * publishes); every failure meanwhile must be a clear error.
@@ -133,21 +97,6 @@ async function reconnected(hub: Hub): Promise<void> {
     }
   }
   throw new Error("the backend did not reconnect");
-}
-
-/**
- * Subscribes on `hub` and waits until its watch start is fixed in Redis: a
- * later command of the same backend (here a history read) follows it.
- */
-async function subscribed(
-  hub: Hub,
-  topic: string,
-  since?: string,
-): Promise<ReadableStreamDefaultReader<HubMessage>> {
-  const reader = hub.subscribe(topic, since === undefined ? {} : { since })
-    .getReader();
-  await hub.history(topic, { limit: 1 });
-  return reader;
 }
 
 redisTest(
@@ -354,12 +303,20 @@ Deno.test("createRedisBackend validates its options", async (t) => {
     ["maxPendingCommands NaN", { maxPendingCommands: NaN }],
     ["batch over maxLen", { maxLen: 10, batch: 11 }],
     ["ttlMs 0", { ttlMs: 0 }],
+    ["catchUpMs 0", { catchUpMs: 0 }],
+    ["waitForReplicas 1.5", { waitForReplicas: 1.5 }],
   ];
   for (const [name, options] of cases) {
     await t.step(name, () => {
       throws(() => createRedisBackend(options), RangeError);
     });
   }
+  await t.step("cluster without root nodes", () => {
+    throws(
+      () => createRedisBackend({ cluster: { rootNodes: [] } }),
+      /^TypeError: Cannot create Redis backend: cluster.rootNodes is not a non-empty array of URLs$/,
+    );
+  });
   await t.step("keyPrefix not a string", () => {
     throws(
       () => createRedisBackend({ keyPrefix: 1 as unknown as string }),
@@ -764,5 +721,71 @@ redisTest(
     } finally {
       await backend.close();
     }
+  },
+);
+
+redisTest(
+  "createRedisBackend catches up on what was published while its Pub/Sub connection was down",
+  async (redis) => {
+    const all = instances();
+    const a = all.open({ url: redis.url });
+    const b = all.open({ url: redis.url });
+    const reader = await subscribed(b.hub, "t");
+    await a.hub.publish("t", { data: "1" });
+    assertEquals(summary(await take(reader, 1)), ["1"]);
+    // Only the subscriber connections go; the notifications of what
+    // follows reach nobody until they are back.
+    ok(
+      await integerReply(redis.port, ["CLIENT", "KILL", "TYPE", "pubsub"]) >= 2,
+    );
+    for (let i = 2; i <= 6; i++) await a.hub.publish("t", { data: String(i) });
+    assertEquals(summary(await take(reader, 5)), range(2, 6));
+    await a.hub.publish("t", { data: "7" });
+    assertEquals(summary(await take(reader, 1)), ["7"]);
+    await all.close();
+  },
+);
+
+redisTest(
+  "createRedisBackend delivers entries another program added without a notification, within catchUpMs",
+  async (redis) => {
+    const all = instances();
+    const b = all.open({ url: redis.url, catchUpMs: 200 });
+    const reader = await subscribed(b.hub, "t");
+    const conn = await Deno.connect({
+      hostname: "127.0.0.1",
+      port: redis.port,
+    });
+    try {
+      // A plain XADD: no script, no PUBLISH.
+      const command = "*5\r\n$4\r\nXADD\r\n$12\r\nserverpush:t\r\n$1\r\n*\r\n" +
+        "$4\r\ndata\r\n$5\r\nhello\r\n";
+      await conn.write(new TextEncoder().encode(command));
+      await conn.read(new Uint8Array(64));
+    } finally {
+      conn.close();
+    }
+    assertEquals(summary(await take(reader, 1)), ["hello"]);
+    await all.close();
+  },
+);
+
+redisTest(
+  "createRedisBackend with waitForReplicas rejects a publish no replica acknowledged, saying it may be stored",
+  async (redis) => {
+    const all = instances();
+    const { hub } = all.open({
+      url: redis.url,
+      waitForReplicas: 1,
+      timeoutMs: 1000,
+    });
+    await hub.history("t", { limit: 1 }); // connected
+    await rejects(
+      hub.publish("t", { data: "x" }),
+      /^Error: Cannot publish to topic "t": 0 of 1 replicas acknowledged it within 500 ms; the message may have been stored$/,
+    );
+    // It was stored on the master.
+    assertEquals((await hub.history("t")).messages.map((m) => m.data), ["x"]);
+    await all.close();
   },
 );

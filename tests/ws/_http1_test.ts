@@ -180,6 +180,7 @@ Deno.test("parseHttp1RequestHead refuses malformed heads with a status hint", as
       400,
     ],
     ["CONNECT", "CONNECT /x HTTP/1.1\r\nHost: a\r\n\r\n", 501],
+    ["TRACE", "TRACE / HTTP/1.1\r\nHost: a\r\n\r\n", 501],
   ];
   for (const [name, head, status] of cases) {
     await t.step(name, () => {

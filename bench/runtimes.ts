@@ -1,0 +1,452 @@
+// Copyright 2026 the serverpush authors. MIT license.
+// deno-lint-ignore-file no-console
+/**
+ * Our server + hub against each runtime's usual choice, in one run:
+ *
+ *   nice deno run -A bench/runtimes.ts [--quick] [--only deno,node,bun]
+ *     [--broadcasts N]
+ *
+ * - Deno: deno_ours.ts (Deno.serve + acceptWebSocket + the hub) against
+ *   deno_bare.ts (bare Deno.upgradeWebSocket).
+ * - Node: ours.ts on `serve()` against node_ws.ts (npm `ws` 8.23).
+ * - Bun: ours.ts on `serve()` against bun_native.ts (Bun.serve's websocket
+ *   handlers and server.publish). Bun is tools/runtimes' pinned npm `bun`.
+ *
+ * Each side is its own process (bench/runtimes/*.ts; Node runs a bundle
+ * made with `deno bundle`). Load comes from this process (the echo
+ * clients, Deno's WebSocket) and from bench/_hub_fanout_client.ts (the
+ * subscribers). Server CPU is user + system time from /proc/<pid>/stat and
+ * RSS is VmRSS from /proc/<pid>/status, so nothing inside a server measures.
+ *
+ * Per side: echo round trips per second and server CPU per round trip (32 B,
+ * 1 KiB, 64 KiB; 1 and 50 clients); fan-out of B broadcasts (20) to N WebSocket
+ * subscribers (time from publish to the last subscriber, p50 / p99, and
+ * server CPU per broadcast); RSS per idle connection (M idle subscribers on
+ * a fresh process, against its RSS before them). Tables print ratios
+ * ours / theirs. A side that cannot run prints "not run: <reason>" and its
+ * cells "n/a". --quick shrinks every count for a smoke test (its figures
+ * mean nothing).
+ */
+
+import { createRequire } from "node:module";
+import { BUN, denoBundle, ensureBun } from "./runtimes/_toolchain.ts";
+
+const ROOT = new URL("../", import.meta.url);
+const OUT = new URL(".out/bench-runtimes/", ROOT);
+const CLK_TCK = 100;
+
+const quick = Deno.args.includes("--quick");
+const onlyIndex = Deno.args.indexOf("--only");
+const only = onlyIndex === -1
+  ? ["deno", "node", "bun"]
+  : (Deno.args[onlyIndex + 1] ?? "").split(",");
+
+const SIZES = [32, 1024, 65536];
+const CLIENTS = quick ? [1, 2] : [1, 50];
+const ECHO_MS = quick ? 100 : 2000;
+const SUBSCRIBERS = quick ? 50 : 10_000;
+const broadcastsIndex = Deno.args.indexOf("--broadcasts");
+const BROADCASTS = broadcastsIndex !== -1
+  ? Number(Deno.args[broadcastsIndex + 1])
+  : quick
+  ? 3
+  : 20;
+const IDLE = quick ? 50 : 5_000;
+
+/** One server program of a runtime. */
+interface Side {
+  label: string;
+  command: string;
+  args: string[];
+  env?: Record<string, string>;
+}
+
+/** A running side. */
+interface Running {
+  pid: number;
+  port: number;
+  stop(): Promise<void>;
+}
+
+/** Results of one side; undefined cells were not measured. */
+interface Measured {
+  notRun?: string;
+  echo: Map<string, { rate: number; cpuUs: number }>;
+  fanout?: { p50: number; p99: number; cpuMs: number };
+  idleKiB?: number;
+}
+
+function cpuMs(pid: number): number {
+  const stat = Deno.readTextFileSync(`/proc/${pid}/stat`);
+  const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
+  // utime and stime are fields 14 and 15, 12 and 13 after the name.
+  return (Number(fields[11]) + Number(fields[12])) * 1000 / CLK_TCK;
+}
+
+function rssKiB(pid: number): number {
+  const status = Deno.readTextFileSync(`/proc/${pid}/status`);
+  return Number(/VmRSS:\s+(\d+) kB/.exec(status)?.[1] ?? NaN);
+}
+
+async function start(side: Side): Promise<Running | string> {
+  const child = new Deno.Command(side.command, {
+    args: side.args,
+    cwd: ROOT,
+    stdout: "piped",
+    stderr: "inherit",
+    env: side.env ?? {},
+  }).spawn();
+  const lines = child.stdout.pipeThrough(new TextDecoderStream())
+    .getReader();
+  let text = "";
+  while (!text.includes("\n")) {
+    const { value, done } = await lines.read();
+    if (done) break;
+    text += value;
+  }
+  const line = text.split("\n")[0]!.trim();
+  const stop = async (): Promise<void> => {
+    try {
+      child.kill("SIGKILL");
+    } catch { /* already gone */ }
+    await child.status;
+    await lines.cancel().catch(() => {});
+  };
+  const ready = /^READY (\d+)$/.exec(line);
+  if (ready === null) {
+    await stop();
+    return line.replace(/^UNAVAILABLE /, "") || "exited before READY";
+  }
+  return { pid: child.pid, port: Number(ready[1]), stop };
+}
+
+function open(url: string): Promise<WebSocket> {
+  const socket = new WebSocket(url);
+  socket.binaryType = "arraybuffer";
+  return new Promise((resolve, reject) => {
+    socket.onopen = () => resolve(socket);
+    socket.onerror = () => reject(new Error(`Cannot open ${url}`));
+  });
+}
+
+/** Round trips of `clients` echo loops of `size` bytes for ECHO_MS. */
+async function echoCell(
+  server: Running,
+  size: number,
+  clients: number,
+): Promise<{ rate: number; cpuUs: number }> {
+  const sockets = await Promise.all(
+    Array.from(
+      { length: clients },
+      () => open(`ws://127.0.0.1:${server.port}/echo`),
+    ),
+  );
+  const payload = new Uint8Array(size).fill(120);
+  let trips = 0;
+  let running = true;
+  const loops = sockets.map((socket) =>
+    new Promise<void>((resolve) => {
+      socket.onmessage = () => {
+        trips++;
+        if (running) socket.send(payload);
+        else resolve();
+      };
+      socket.send(payload);
+    })
+  );
+  const cpu0 = cpuMs(server.pid);
+  const t0 = performance.now();
+  await new Promise((resolve) => setTimeout(resolve, ECHO_MS));
+  running = false;
+  const elapsed = performance.now() - t0;
+  const cpu = cpuMs(server.pid) - cpu0;
+  const counted = trips;
+  await Promise.all(loops);
+  for (const socket of sockets) socket.close();
+  return { rate: counted / (elapsed / 1000), cpuUs: cpu * 1000 / counted };
+}
+
+interface ClientLine {
+  type: string;
+  k?: number;
+  last?: number;
+  message?: string;
+}
+
+/** Opens `count` subscribers through bench/_hub_fanout_client.ts. */
+async function subscribers(port: number, count: number): Promise<{
+  next(): Promise<ClientLine>;
+  stop(): Promise<void>;
+}> {
+  const child = new Deno.Command(Deno.execPath(), {
+    args: [
+      "run",
+      "-A",
+      "bench/_hub_fanout_client.ts",
+      String(port),
+      String(count),
+      "ws",
+    ],
+    cwd: ROOT,
+    stdout: "piped",
+  }).spawn();
+  const reader = child.stdout.pipeThrough(new TextDecoderStream())
+    .getReader();
+  let buffer = "";
+  const next = async (): Promise<ClientLine> => {
+    for (;;) {
+      const end = buffer.indexOf("\n");
+      if (end !== -1) {
+        const line = buffer.slice(0, end);
+        buffer = buffer.slice(end + 1);
+        return JSON.parse(line);
+      }
+      const { value, done } = await reader.read();
+      if (done) throw new Error("the subscriber process ended");
+      buffer += value;
+    }
+  };
+  const ready = await next();
+  if (ready.type !== "ready") {
+    throw new Error(`subscribers failed: ${ready.message ?? ready.type}`);
+  }
+  return {
+    next,
+    async stop(): Promise<void> {
+      child.kill("SIGKILL");
+      await child.status;
+      await reader.cancel().catch(() => {});
+    },
+  };
+}
+
+function percentile(values: number[], p: number): number {
+  const sorted = values.toSorted((a, b) => a - b);
+  return sorted[Math.min(sorted.length - 1, Math.floor(p * sorted.length))]!;
+}
+
+async function fanout(
+  server: Running,
+): Promise<{ p50: number; p99: number; cpuMs: number }> {
+  const subs = await subscribers(server.port, SUBSCRIBERS);
+  try {
+    const lasts: number[] = [];
+    const cpu0 = cpuMs(server.pid);
+    for (let k = 1; k <= BROADCASTS; k++) {
+      const response = await fetch(
+        `http://127.0.0.1:${server.port}/_bench/broadcast?k=${k}`,
+        { method: "POST" },
+      );
+      await response.body?.cancel();
+      for (;;) {
+        const line = await subs.next();
+        if (line.type === "error") throw new Error(line.message);
+        if (line.type === "done" && line.k === k) {
+          lasts.push(line.last!);
+          break;
+        }
+      }
+    }
+    const cpu = cpuMs(server.pid) - cpu0;
+    return {
+      p50: percentile(lasts, 0.5),
+      p99: percentile(lasts, 0.99),
+      cpuMs: cpu / BROADCASTS,
+    };
+  } finally {
+    await subs.stop();
+  }
+}
+
+async function idle(side: Side): Promise<number> {
+  const server = await start(side);
+  if (typeof server === "string") throw new Error(server);
+  try {
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    const before = rssKiB(server.pid);
+    const subs = await subscribers(server.port, IDLE);
+    await new Promise((resolve) => setTimeout(resolve, quick ? 300 : 2000));
+    const after = rssKiB(server.pid);
+    await subs.stop();
+    return (after - before) / IDLE;
+  } finally {
+    await server.stop();
+  }
+}
+
+async function measure(side: Side): Promise<Measured> {
+  const result: Measured = { echo: new Map() };
+  const server = await start(side);
+  if (typeof server === "string") return { ...result, notRun: server };
+  try {
+    for (const clients of CLIENTS) {
+      for (const size of SIZES) {
+        result.echo.set(
+          `${size}x${clients}`,
+          await echoCell(server, size, clients),
+        );
+      }
+    }
+    result.fanout = await fanout(server);
+  } catch (error) {
+    result.notRun = `failed: ${(error as Error).message}`;
+    return result;
+  } finally {
+    await server.stop();
+  }
+  try {
+    result.idleKiB = await idle(side);
+  } catch (error) {
+    result.notRun = `failed: ${(error as Error).message}`;
+  }
+  return result;
+}
+
+function format(value: number | undefined, digits = 1): string {
+  if (value === undefined || !Number.isFinite(value)) return "n/a";
+  return value >= 100
+    ? Math.round(value).toLocaleString("en-US")
+    : value.toFixed(digits);
+}
+
+function ratio(a: number | undefined, b: number | undefined): string {
+  if (a === undefined || b === undefined || !(b > 0)) return "n/a";
+  return `${(a / b).toFixed(2)}x`;
+}
+
+function sizeName(size: number): string {
+  return size >= 1024 ? `${size / 1024} KiB` : `${size} B`;
+}
+
+/** Prints one runtime's table (Markdown), ours against theirs. */
+function table(
+  runtime: string,
+  ours: Side,
+  theirs: Side,
+  a: Measured,
+  b: Measured,
+): void {
+  console.log(`\n## ${runtime}: ${ours.label} vs ${theirs.label}\n`);
+  for (const [side, m] of [[ours, a], [theirs, b]] as const) {
+    if (m.notRun) console.log(`not run: ${side.label}: ${m.notRun}\n`);
+  }
+  console.log(`| measure | ours | theirs | ours / theirs |`);
+  console.log(`| --- | --- | --- | --- |`);
+  const row = (name: string, x?: number, y?: number, digits = 1): void =>
+    console.log(
+      `| ${name} | ${format(x, digits)} | ${format(y, digits)} | ${
+        ratio(x, y)
+      } |`,
+    );
+  for (const clients of CLIENTS) {
+    for (const size of SIZES) {
+      const key = `${size}x${clients}`;
+      const x = a.echo.get(key), y = b.echo.get(key);
+      const cell = `${sizeName(size)}, ${clients} client${
+        clients > 1 ? "s" : ""
+      }`;
+      row(`echo round trips/s, ${cell}`, x?.rate, y?.rate);
+      row(`server CPU µs per round trip, ${cell}`, x?.cpuUs, y?.cpuUs);
+    }
+  }
+  const fan = `${SUBSCRIBERS.toLocaleString("en-US")} subscribers`;
+  row(`fan-out to ${fan}: time to all p50 ms`, a.fanout?.p50, b.fanout?.p50);
+  row(`fan-out to ${fan}: time to all p99 ms`, a.fanout?.p99, b.fanout?.p99);
+  row(
+    `fan-out to ${fan}: server CPU ms per broadcast`,
+    a.fanout?.cpuMs,
+    b.fanout?.cpuMs,
+  );
+  row(
+    `RSS KiB per idle connection (${IDLE.toLocaleString("en-US")})`,
+    a.idleKiB,
+    b.idleKiB,
+  );
+}
+
+/** Bundles a side for Node 20, which cannot run TypeScript. */
+async function bundleForNode(file: string): Promise<string> {
+  await Deno.mkdir(OUT, { recursive: true });
+  const output = new URL(file.replace(/\.ts$/, ".mjs"), OUT).pathname;
+  await denoBundle(`bench/runtimes/${file}`, output);
+  return output;
+}
+
+const deno = Deno.execPath();
+const denoArgs = (file: string): string[] => [
+  "run",
+  "-A",
+  `bench/runtimes/${file}`,
+];
+
+console.log(
+  `bench/runtimes.ts${quick ? " --quick" : ""}: echo ${ECHO_MS} ms per cell, ` +
+    `${SUBSCRIBERS} subscribers x ${BROADCASTS} broadcasts, ${IDLE} idle`,
+);
+
+if (only.includes("deno")) {
+  const ours = {
+    label: "Deno.serve + hub",
+    command: deno,
+    args: denoArgs("deno_ours.ts"),
+  };
+  const theirs = {
+    label: "bare Deno.upgradeWebSocket",
+    command: deno,
+    args: denoArgs("deno_bare.ts"),
+  };
+  table(
+    `Deno ${Deno.version.deno}`,
+    ours,
+    theirs,
+    await measure(ours),
+    await measure(theirs),
+  );
+}
+
+if (only.includes("node")) {
+  const wsPath = createRequire(import.meta.url).resolve("ws");
+  const oursFile = await bundleForNode("ours.ts");
+  const wsFile = await bundleForNode("node_ws.ts");
+  const version = new TextDecoder().decode(
+    (await new Deno.Command("node", { args: ["--version"] }).output()).stdout,
+  ).trim();
+  const ours = { label: "serve() + hub", command: "node", args: [oursFile] };
+  const theirs = {
+    label: "ws 8.23",
+    command: "node",
+    args: [wsFile],
+    env: { WS_PATH: wsPath },
+  };
+  table(
+    `Node ${version}`,
+    ours,
+    theirs,
+    await measure(ours),
+    await measure(theirs),
+  );
+}
+
+if (only.includes("bun")) {
+  await ensureBun();
+  const version = new TextDecoder().decode(
+    (await new Deno.Command(BUN, { args: ["--version"] }).output()).stdout,
+  ).trim();
+  const ours = {
+    label: "serve() + hub",
+    command: BUN,
+    args: ["bench/runtimes/ours.ts"],
+  };
+  const theirs = {
+    label: "Bun.serve websocket + publish",
+    command: BUN,
+    args: ["bench/runtimes/bun_native.ts"],
+  };
+  table(
+    `Bun ${version}`,
+    ours,
+    theirs,
+    await measure(ours),
+    await measure(theirs),
+  );
+}
