@@ -70,7 +70,8 @@ Options:
 
 The token of a JWT is read from "Authorization: Bearer", ?access_token=
 (for EventSource and polling), or the WebSocket subprotocol
-"bearer.<token>"; a stream whose token expires is closed.
+"access_token.<token>"; a JWT must have an "exp", and a stream is
+closed when its token expires.
 
 Prints "listening on http://HOST:PORT/hub/" once ready; SIGINT or SIGTERM
 ends every stream and stops. Exit codes: 0 stopped, 1 failed, 2 bad usage.
