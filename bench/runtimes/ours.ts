@@ -22,7 +22,7 @@ type Serve = (
 ) => { finished: Promise<void> };
 
 // Read off the namespace, so `deno check` does not require the export yet.
-const serve = (serveEntry as { serve?: Serve }).serve;
+const serve = (serveEntry as unknown as { serve?: Serve }).serve;
 if (typeof serve !== "function") {
   console.log("UNAVAILABLE serve/mod.ts does not export serve() yet");
   process.exit(0);
