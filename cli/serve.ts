@@ -31,7 +31,8 @@ import type {
   HubHandler,
   HubRequestInfo,
 } from "../serve/hub_handler_options.ts";
-import { serve, type Server } from "../serve/mod.ts";
+import { serve } from "../serve/serve.ts";
+import type { Server } from "../serve/server.ts";
 import type { OriginPolicy } from "../ws/check_origin.ts";
 
 /** How long a stop waits for connections to end before exiting anyway. */
@@ -126,10 +127,11 @@ function isLoopback(info: HubRequestInfo | undefined): boolean {
 /** The JWT hooks of `--jwt-secret` or `--jwt-jwks`, if given. */
 async function jwtHooks(options: ServeOptions): Promise<JwtHooks | undefined> {
   if (options.jwtSecret !== undefined) {
-    if (options.jwtSecret === "") {
-      throw new CliError("Cannot use --jwt-secret: the secret is empty");
+    try {
+      return authorizeWithJwt({ secret: options.jwtSecret });
+    } catch (error) {
+      throw new CliError(`Cannot use --jwt-secret: ${errorText(error)}`);
     }
-    return authorizeWithJwt({ secret: options.jwtSecret });
   }
   if (options.jwtJwks === undefined) return undefined;
   let jwks: unknown;

@@ -295,20 +295,25 @@ Deno.test("serverpush serve --jwt-jwks accepts ES256 JWTs signed by a key of the
   }
 });
 
-Deno.test("serverpush serve --jwt-jwks with a missing file fails in one line (exit 1)", async () => {
-  const { code, stderr } = await runCli([
-    "serve",
-    "--port",
-    "0",
-    "--jwt-jwks",
-    "/nonexistent/jwks.json",
-  ]);
-  strictEqual(code, 1);
-  match(
-    stderr,
-    /^serverpush: Cannot read --jwt-jwks \/nonexistent\/jwks.json: /,
-  );
-  strictEqual(stderr.trim().split("\n").length, 1);
+Deno.test("serverpush serve with an unusable JWT key fails in one line (exit 1)", async (t) => {
+  const cases: [string[], RegExp][] = [
+    [
+      ["--jwt-jwks", "/nonexistent/jwks.json"],
+      /^serverpush: Cannot read --jwt-jwks \/nonexistent\/jwks.json: /,
+    ],
+    [
+      ["--jwt-secret", "short"],
+      /^serverpush: Cannot use --jwt-secret: .*expected at least 32/,
+    ],
+  ];
+  for (const [args, expected] of cases) {
+    await t.step(args.join(" "), async () => {
+      const { code, stderr } = await runCli(["serve", "--port", "0", ...args]);
+      strictEqual(code, 1);
+      match(stderr, expected);
+      strictEqual(stderr.trim().split("\n").length, 1);
+    });
+  }
 });
 
 Deno.test("serverpush serve /metrics answers Prometheus text that promtool accepts", async () => {
