@@ -108,6 +108,13 @@ export interface StartDemoOptions {
    * @default {{}}
    */
   chat?: ChatRoomOptions;
+  /**
+   * Whether this instance publishes to a produced topic (`ticker`) now: the
+   * store's leases decide when instances share a hub.
+   *
+   * @default {() => true}
+   */
+  mayPublish?: (topic: string) => boolean;
 }
 
 /** A running demo server. See {@linkcode startDemo}. */
@@ -161,11 +168,13 @@ export function startDemo(options: StartDemoOptions = {}): Demo {
   const chat = createChatRoom(options.chat);
   // One hub for the page's topics: the feed's, which outlives a restart.
   const hub = feed.hub;
-  const ticker = createDemoTicker(
-    options.tickerMs === undefined
-      ? { hub }
-      : { hub, intervalMs: options.tickerMs },
-  );
+  const ticker = createDemoTicker({
+    hub,
+    ...(options.tickerMs === undefined ? {} : { intervalMs: options.tickerMs }),
+    ...(options.mayPublish === undefined
+      ? {}
+      : { mayPublish: options.mayPublish }),
+  });
   // Set once the port is known, before the first request can arrive.
   const late = {} as {
     hubRoutes: DemoHubRoutes;
@@ -274,7 +283,12 @@ if (import.meta.main) {
   const feed = createDemoFeed(store.feed);
   store.keep(feed);
   feed.start();
-  const demo = startDemo({ port, feed, chat: store.chat });
+  const demo = startDemo({
+    port,
+    feed,
+    chat: store.chat,
+    mayPublish: store.mayPublish,
+  });
   // deno-lint-ignore no-console
   console.log(`serverpush demo: ${demo.url} (hub on ${store.where})`);
   const stop = async (): Promise<void> => {

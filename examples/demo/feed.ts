@@ -59,6 +59,14 @@ export interface DemoFeedOptions {
    * @default {a new Hub}
    */
   hub?: Hub;
+  /**
+   * Whether this instance publishes to the hub topic now: when several
+   * instances share a hub (Redis), only the holder of the topic's lease
+   * does (see `lease.ts`). The replay ring and `/sse` are fed either way.
+   *
+   * @default {() => true}
+   */
+  mayPublish?: (topic: string) => boolean;
 }
 
 /** One connection as the server saw it. */
@@ -138,6 +146,7 @@ export function createDemoFeed(options: DemoFeedOptions = {}): DemoFeed {
     );
   }
   const hub = options.hub ?? new Hub();
+  const mayPublish = options.mayPublish ?? ((): boolean => true);
   const ring: (DemoEvent | undefined)[] = new Array(capacity);
   const listeners = new Set<(event: DemoEvent) => void>();
   const connections: DemoConnection[] = [];
@@ -154,10 +163,11 @@ export function createDemoFeed(options: DemoFeedOptions = {}): DemoFeed {
     lastId += 1;
     ring[lastId % capacity] = event;
     for (const listener of [...listeners]) listener(event);
-    hub.publish(
-      event.event === "quote" ? QUOTES_TOPIC : DASHBOARD_TOPIC,
-      { event: event.event, data: event.data },
-    ).catch(ignoreClosedHub);
+    const topic = event.event === "quote" ? QUOTES_TOPIC : DASHBOARD_TOPIC;
+    if (mayPublish(topic)) {
+      hub.publish(topic, { event: event.event, data: event.data })
+        .catch(ignoreClosedHub);
+    }
     return event;
   }
 

@@ -3,7 +3,9 @@
 /**
  * The demo's hub over HTTP: every topic of the demo's {@linkcode Hub} under
  * `/hub/` on every transport (the hub's own handler), and `/hub-stats`, the
- * hub's {@linkcode Hub.stats} as Server-Sent Events once a second.
+ * hub's {@linkcode Hub.stats} as Server-Sent Events once a second, or once
+ * as JSON to a request that accepts `application/json` (the hub page fetches
+ * it so that its only long-lived connection is its WebSocket).
  *
  * Topics: `quotes` and `dashboard` (the demo feed's events), `ticker` (the
  * transports page) and `chat`, the only one clients may publish to: over a
@@ -105,6 +107,9 @@ export function createDemoHubRoutes(
     // Sent first on every SSE stream: a first byte at once, so a client
     // can tell a working stream from one a proxy holds back.
     retry: 1000,
+    // A comment after 5 s of silence: the transports page's forever iframe
+    // takes a frame silent for 12 s for a dead one and loads it again.
+    keepAlive: 5_000,
     signal,
     longPoll: { timeout: 25_000 },
     allowPublish: true,
@@ -126,6 +131,11 @@ export function createDemoHubRoutes(
         return new Response("Method Not Allowed", {
           status: 405,
           headers: { allow: "GET" },
+        });
+      }
+      if (request.headers.get("accept")?.includes("application/json")) {
+        return Response.json({ at: Date.now(), ...hub.stats() }, {
+          headers: { "cache-control": "no-store" },
         });
       }
       return sseResponse(statsStream(hub, statsIntervalMs), {

@@ -11,6 +11,11 @@
  *   history are kept in the same store; `SERVERPUSH_KV=:memory:` (or the `--memory` flag) keeps them in
  *   memory only.
  *
+ * Either way the demo's produced topics (`quotes`, `dashboard`, `ticker`)
+ * are published by one instance at a time, the holder of the topic's lease
+ * in the same store ({@linkcode holdLeases}): two demos on one Redis do not
+ * publish every quote twice.
+ *
  * @module
  */
 
@@ -18,6 +23,18 @@ import { Hub } from "../../hub/mod.ts";
 import { createKvBackend, KV_MAX_MESSAGE_BYTES } from "../../hub/kv.ts";
 import type { DemoFeed, DemoFeedOptions } from "./feed.ts";
 import type { ChatMessage, ChatRoomOptions } from "./ws_chat.ts";
+import {
+  createKvLeaseStore,
+  createRedisLeaseStore,
+  holdLeases,
+} from "./lease.ts";
+
+/** The topics the demo produces: one instance publishes each. */
+export const PRODUCED_TOPICS: readonly string[] = Object.freeze([
+  "quotes",
+  "dashboard",
+  "ticker",
+]);
 
 /** The default KV file, relative to the working directory. */
 export const DEFAULT_KV_PATH = ".data/demo.sqlite";
@@ -44,6 +61,8 @@ export interface DemoHubStore {
   readonly chat: ChatRoomOptions;
   /** Stores the feed's event numbers from now on. */
   keep(feed: DemoFeed): void;
+  /** Whether this instance holds the lease of a produced topic now. */
+  mayPublish(topic: string): boolean;
   /** Closes the hub, then the store. */
   close(): Promise<void>;
 }
@@ -63,15 +82,26 @@ export async function openDemoHub(
   const redisUrl = env("REDIS_URL");
   if (redisUrl) {
     const { createRedisBackend } = await import("../../hub/redis.ts");
+    const { createClient } = await import("npm:@redis/client@6.3.1");
     const backend = createRedisBackend({ url: redisUrl });
     const hub = new Hub({ backend });
+    const redis = createClient({ url: redisUrl });
+    // Errors are retried by the client; a lease simply lapses meanwhile.
+    redis.on("error", () => {});
+    await redis.connect();
+    const leases = holdLeases(createRedisLeaseStore(redis), PRODUCED_TOPICS);
+    await leases.ready;
+    const mayPublish = (topic: string): boolean => leases.holds(topic);
     return {
       hub,
       where: `Redis at ${redisUrl}`,
-      feed: { hub },
+      feed: { hub, mayPublish },
       chat: {},
       keep: () => {},
+      mayPublish,
       close: async () => {
+        await leases.close();
+        redis.destroy();
         await hub.close();
         await backend.close();
       },
@@ -88,6 +118,9 @@ export async function openDemoHub(
   const backend = createKvBackend(kv);
   // A KV value holds 64 KiB: bigger messages are refused by the hub (413).
   const hub = new Hub({ backend, maxMessageBytes: KV_MAX_MESSAGE_BYTES });
+  const leases = holdLeases(createKvLeaseStore(kv), PRODUCED_TOPICS);
+  await leases.ready;
+  const mayPublish = (topic: string): boolean => leases.holds(topic);
   const stored = await kv.get<number>(FEED_KEY);
   const history: ChatMessage[] = [];
   for await (
@@ -105,8 +138,9 @@ export async function openDemoHub(
     // ended, but not stored: skip it rather than send another one with its
     // number (it would be the same event: the number decides the event).
     feed: stored.value === null
-      ? { hub }
-      : { hub, lastId: stored.value + 1, resume: true },
+      ? { hub, mayPublish }
+      : { hub, mayPublish, lastId: stored.value + 1, resume: true },
+    mayPublish,
     chat: {
       historySize: CHAT_HISTORY,
       history,
@@ -123,6 +157,7 @@ export async function openDemoHub(
       });
     },
     close: async () => {
+      await leases.close();
       await hub.close();
       await backend.close();
       kv.close();

@@ -33,6 +33,13 @@ export interface DemoTickerOptions {
    * @default {undefined}
    */
   hub?: Hub;
+  /**
+   * Whether this instance publishes the tick now: when several instances
+   * share a hub (Redis), only the holder of the topic's lease does.
+   *
+   * @default {() => true}
+   */
+  mayPublish?: (topic: string) => boolean;
 }
 
 /** The running ticker hub. See {@linkcode createDemoTicker}. */
@@ -82,8 +89,10 @@ export function createDemoTicker(options: DemoTickerOptions = {}): DemoTicker {
   });
   let n = 0;
   let publishing: Promise<unknown> = Promise.resolve();
+  const mayPublish = options.mayPublish ?? ((): boolean => true);
   const timer = setInterval(() => {
     n++;
+    if (!mayPublish(TICKER_TOPIC)) return;
     publishing = hub.publish(TICKER_TOPIC, { data: tickerText(n) });
   }, intervalMs);
   let closing: Promise<void> | undefined;

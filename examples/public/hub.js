@@ -1,13 +1,16 @@
 // Copyright 2026 the serverpush authors. MIT license.
-// The hub page: one WebSocket speaking serverpush.v1 (subscribed to the
-// feed's topics, publishing to `chat`), the chat read back over SSE, and the
-// hub's stats over SSE. State is kept in `window.__demo.hub` so the browser
-// tests can read it.
+// The hub page: one WebSocket speaking serverpush.v1, subscribed to the
+// feed's topics and to `chat` (and publishing to it), and the hub's stats
+// fetched once a second. The page holds that one long-lived connection only:
+// over HTTP/1.1 a browser keeps at most six connections per host, shared by
+// every tab (see docs/demo.md). State is kept in `window.__demo.hub` so the
+// browser tests can read it.
 
 import { quotesTable } from "./quotes.js";
 import { dashboard } from "./dashboard.js";
 
-const FEED_TOPICS = ["quotes", "dashboard"];
+const TOPICS = ["quotes", "dashboard", "chat"];
+const STATS_EVERY_MS = 1000;
 const MAX_SHOWN = 100;
 const MAX_IDS = 5000;
 
@@ -21,6 +24,8 @@ const record = {
     ids: {},
     /** Resets received, as `topic: reason`. */
     resets: [],
+    /** The step of each quotes and dashboard snapshot, in order. */
+    steps: {},
   },
   chat: {
     state: "connecting",
@@ -112,7 +117,7 @@ function connectSocket() {
     opened = true;
     retryMs = 250;
     wsStatus.set("open");
-    for (const topic of FEED_TOPICS) {
+    for (const topic of TOPICS) {
       const since = lastIds[topic];
       socket.send(
         JSON.stringify(
@@ -128,18 +133,33 @@ function connectSocket() {
     switch (message.type) {
       case "subscribed":
         record.socket.subscribed.push(message.topic);
+        if (message.topic === "chat") {
+          if (chatOpened) chatStatus.reconnected();
+          chatOpened = true;
+          chatStatus.set("open");
+        }
         break;
       case "reset":
         record.socket.resets.push(`${message.topic}: ${message.reason}`);
+        if (message.topic === "chat") {
+          record.chat.resets.push(message.reason);
+        }
         break;
       case "message": {
         lastIds[message.topic] = message.id;
+        if (message.topic === "chat") {
+          if (message.event === "say") showChat(message.id, message.data);
+          break;
+        }
         const ids = record.socket.ids[message.topic] ??= [];
         ids.push(message.id);
         if (ids.length > MAX_IDS) ids.shift();
         record.socket.count += 1;
         wsStatus.count(record.socket.count);
         const snapshot = JSON.parse(message.data);
+        const steps = record.socket.steps[message.topic] ??= [];
+        steps.push(snapshot.step);
+        if (steps.length > MAX_IDS) steps.shift();
         if (message.topic === "quotes") renderQuotes(snapshot);
         else if (message.topic === "dashboard") renderDashboard(snapshot);
         break;
@@ -154,6 +174,7 @@ function connectSocket() {
   });
   socket.addEventListener("close", () => {
     wsStatus.set("reconnecting");
+    chatStatus.set(chatOpened ? "reconnecting" : "connecting");
     setTimeout(connectSocket, retryMs);
     retryMs = Math.min(retryMs * 2, 5000);
   });
@@ -178,64 +199,58 @@ form.addEventListener("submit", (event) => {
   textInput.value = "";
 });
 
-// --- The chat, read over Server-Sent Events --------------------------------
+// --- The chat, read from the same WebSocket ---------------------------------
 
-function connectChat() {
-  // The browser's own EventSource: it reconnects by itself and resumes
-  // after the last id it saw (Last-Event-ID).
-  const source = new EventSource("/hub/chat");
-  let chatOpened = false;
-  source.addEventListener("open", () => {
-    if (chatOpened) chatStatus.reconnected();
-    chatOpened = true;
-    chatStatus.set("open");
-  });
-  source.addEventListener("error", () => {
-    chatStatus.set(chatOpened ? "reconnecting" : "connecting");
-  });
-  source.addEventListener("serverpush-reset", (event) => {
-    record.chat.resets.push(event.data);
-  });
-  source.addEventListener("say", (event) => {
-    let value;
-    try {
-      value = JSON.parse(event.data);
-    } catch {
-      return;
-    }
-    if (typeof value?.name !== "string" || typeof value?.text !== "string") {
-      return;
-    }
-    const message = {
-      id: event.lastEventId,
-      name: value.name,
-      text: value.text,
-    };
-    record.chat.messages.push(message);
-    if (record.chat.messages.length > MAX_SHOWN) record.chat.messages.shift();
-    chatStatus.count(record.chat.messages.length);
-    const item = document.createElement("li");
-    item.dataset.id = message.id;
-    if (message.name === nameInput.value) item.classList.add("mine");
-    item.innerHTML = '<span class="who"></span><span class="text"></span>';
-    item.children[0].textContent = message.name;
-    item.children[1].textContent = message.text;
-    chatLog.append(item);
-    while (chatLog.children.length > MAX_SHOWN) {
-      chatLog.firstElementChild.remove();
-    }
-    chatLog.scrollTop = chatLog.scrollHeight;
-  });
+let chatOpened = false;
+
+/** Shows one `say` message of the chat topic. */
+function showChat(id, data) {
+  let value;
+  try {
+    value = JSON.parse(data);
+  } catch {
+    return;
+  }
+  if (typeof value?.name !== "string" || typeof value?.text !== "string") {
+    return;
+  }
+  const message = { id, name: value.name, text: value.text };
+  record.chat.messages.push(message);
+  if (record.chat.messages.length > MAX_SHOWN) record.chat.messages.shift();
+  chatStatus.count(record.chat.messages.length);
+  const item = document.createElement("li");
+  item.dataset.id = message.id;
+  if (message.name === nameInput.value) item.classList.add("mine");
+  item.innerHTML = '<span class="who"></span><span class="text"></span>';
+  item.children[0].textContent = message.name;
+  item.children[1].textContent = message.text;
+  chatLog.append(item);
+  while (chatLog.children.length > MAX_SHOWN) {
+    chatLog.firstElementChild.remove();
+  }
+  chatLog.scrollTop = chatLog.scrollHeight;
 }
 
-// --- The hub's stats, over Server-Sent Events ------------------------------
+// --- The hub's stats, fetched once a second --------------------------------
 
 function connectStats() {
   const body = chatSection.querySelector('[data-role="stats-topics"]');
   const totals = chatSection.querySelector('[data-role="stats-totals"]');
-  const source = new EventSource("/hub-stats");
-  source.addEventListener("stats", (event) => {
-    const stats = JSON.parse(event.data);
+  // A short request each second, not a stream: the page's one long-lived
+  // connection stays the WebSocket.
+  async function poll() {
+    try {
+      const response = await fetch("/hub-stats", {
+        headers: { accept: "application/json" },
+      });
+      if (response.ok) show(await response.json());
+      else await response.body?.cancel();
+    } catch {
+      // The server is away; try again on the next round.
+    }
+    setTimeout(poll, STATS_EVERY_MS);
+  }
+  function show(stats) {
     record.stats = stats;
     body.replaceChildren(
       ...stats.topics.map((topic) => {
@@ -259,9 +274,9 @@ function connectStats() {
     );
     totals.textContent = `${stats.subscribers} subscribers, ` +
       `${stats.queuedMessages} messages (${stats.queuedBytes} bytes) queued`;
-  });
+  }
+  poll();
 }
 
 connectSocket();
-connectChat();
 connectStats();

@@ -7,11 +7,19 @@
 // loads the iframe again with the cursor when the page ends, retries with a
 // growing delay when it fails, and drops messages it has already delivered.
 // The iframe is only added once the page has loaded.
+//
+// A stream cut in the middle (the server process killed, a proxy dropping
+// the connection) fires no `load` event: the frame just stops growing. With
+// `staleMs`, a frame whose document has not grown for that long (no message,
+// no keep-alive comment) is taken for dead and loaded again from the cursor;
+// set it above the server's keep-alive interval.
 
 const MIN_BACKOFF = 250;
 const MAX_BACKOFF = 30_000;
 /** How many recent ids are remembered to drop repeats. */
 const REMEMBERED_IDS = 1024;
+/** How often a frame is checked for growth, with `staleMs`. */
+const STALE_CHECK_MS = 1000;
 
 let instances = 0;
 
@@ -33,9 +41,12 @@ function decodeBase64(text) {
  *   onState?: (state: "connecting" | "open" | "reconnecting" | "closed") => void,
  *   cursor?: string,
  *   callback?: string,
+ *   staleMs?: number,
  * }} options `onMessage` gets each message once, in order; `onReset` is told
  *   when messages were lost; `cursor` resumes after a known id; `callback`
- *   names the global function the page calls (one is made up by default).
+ *   names the global function the page calls (one is made up by default);
+ *   `staleMs` reloads a frame whose document has not grown for that long
+ *   (off by default).
  * @returns {{ close(): void, readonly cursor: string | null }}
  */
 export function connectIframe(url, options) {
@@ -49,10 +60,16 @@ export function connectIframe(url, options) {
   let failures = 0;
   let timer = undefined;
   let closed = false;
-  let opened = false;
+  /** When the frame last showed life, and what it looked like then. */
+  let lastGrowth = 0;
+  let lastSize = -1;
+  let watchdog = undefined;
 
-  function setState(state) {
-    options.onState?.(state);
+  let shown = "connecting";
+
+  function setState(next) {
+    shown = next;
+    options.onState?.(next);
   }
 
   function remember(id) {
@@ -98,14 +115,41 @@ export function connectIframe(url, options) {
     });
     frame.src = target.href;
     document.body.append(frame);
+    lastGrowth = Date.now();
+    lastSize = -1;
+  }
+
+  /** How much the frame's document holds: it grows with every chunk. */
+  function frameSize() {
+    try {
+      // Each message is a script and each keep-alive a comment, added to
+      // the body as they arrive.
+      const doc = frame?.contentDocument;
+      const root = doc?.body ?? doc?.documentElement;
+      return root ? root.childNodes.length : 0;
+    } catch {
+      return 0;
+    }
+  }
+
+  function checkStale() {
+    if (closed || frame === null || timer !== undefined) return;
+    const size = frameSize();
+    if (size !== lastSize) {
+      lastSize = size;
+      lastGrowth = Date.now();
+      return;
+    }
+    if (Date.now() - lastGrowth < options.staleMs) return;
+    // The request died without a load event: start again from the cursor.
+    if (current) current.ended = true;
+    setState("reconnecting");
+    schedule(backoff());
   }
 
   globalThis[callback] = (message, control) => {
     if (closed) return;
-    if (!opened) {
-      opened = true;
-      setState("open");
-    }
+    if (shown !== "open") setState("open");
     if (message === null) {
       if (control && "reconnect" in control) {
         if (current) current.ended = true;
@@ -132,6 +176,7 @@ export function connectIframe(url, options) {
   };
 
   setState("connecting");
+  if (options.staleMs > 0) watchdog = setInterval(checkStale, STALE_CHECK_MS);
   // An iframe added before the page's load event would hold that event
   // back for as long as the stream lasts, that is, forever.
   if (document.readyState === "complete") open();
@@ -145,6 +190,7 @@ export function connectIframe(url, options) {
       if (closed) return;
       closed = true;
       clearTimeout(timer);
+      clearInterval(watchdog);
       frame?.remove();
       frame = null;
       delete globalThis[callback];

@@ -14,6 +14,13 @@ const FEED_LENGTH = 8;
 const SHORT_POLL_INTERVAL = 1000;
 const MIN_RETRY = 500;
 const MAX_RETRY = 10_000;
+/** How many received ids each lane keeps for the tests. */
+const MAX_IDS = 5000;
+/**
+ * A forever iframe silent this long is taken for dead and loaded again: the
+ * hub sends a keep-alive comment after 5 s of silence (see hub_routes.ts).
+ */
+const IFRAME_STALE_MS = 12_000;
 
 function topicUrl(params = {}) {
   const url = new URL(TOPIC, location.href);
@@ -44,6 +51,11 @@ function lane(name) {
   const times = [];
   let requests = 0;
   let messages = 0;
+  // Kept in `window.__demo.transports[name]` for the browser tests.
+  const record = { state: "connecting", requests: 0, rate: 0, ids: [] };
+  globalThis.__demo ??= {};
+  globalThis.__demo.transports ??= {};
+  globalThis.__demo.transports[name] = record;
 
   function prepend(item) {
     feed.prepend(item);
@@ -54,12 +66,15 @@ function lane(name) {
     /** Counts one request or connection. */
     request() {
       requests++;
+      record.requests = requests;
       times.push(Date.now());
       $("requests").textContent = String(requests);
       this.tick();
     },
     message({ id, event, data, encoding }) {
       messages++;
+      record.ids.push(id);
+      if (record.ids.length > MAX_IDS) record.ids.shift();
       $("messages").textContent = String(messages);
       $("last-id").textContent = id;
       root.dataset.lastId = id;
@@ -77,6 +92,7 @@ function lane(name) {
       prepend(item);
     },
     state(state) {
+      record.state = state;
       conn.dataset.state = state;
       $("state").textContent = state;
     },
@@ -84,6 +100,7 @@ function lane(name) {
     tick() {
       const since = Date.now() - 60_000;
       while (times.length > 0 && times[0] < since) times.shift();
+      record.rate = times.length;
       $("rate").textContent = String(times.length);
     },
   };
@@ -184,6 +201,7 @@ function startIframe(view) {
     onMessage: (message) => view.message(message),
     onReset: (reason) => view.reset(reason),
     onState: (state) => view.state(state),
+    staleMs: IFRAME_STALE_MS,
   });
 }
 

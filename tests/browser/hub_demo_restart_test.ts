@@ -13,10 +13,10 @@
 // keeps its history.
 
 import { deepStrictEqual, ok, strictEqual } from "node:assert/strict";
-import { fileURLToPath as fromFileUrl } from "node:url";
 import { browserTest, chromiumSkipReason } from "./_chromium.ts";
 import { createKvBackend } from "../../hub/kv.ts";
 import type { Page } from "playwright-core";
+import { freePort, startDemoProcess } from "./_demo_process.ts";
 
 const skipReason = chromiumSkipReason();
 if (skipReason !== undefined) {
@@ -24,7 +24,6 @@ if (skipReason !== undefined) {
   console.log(`skipping browser tests: ${skipReason}`);
 }
 
-const ROOT = fromFileUrl(new URL("../../", import.meta.url));
 const SCREENSHOT = new URL(
   "../../.out/screenshots/hub-demo-restart.png",
   import.meta.url,
@@ -90,48 +89,18 @@ async function post(page: Page, text: string): Promise<void> {
   );
 }
 
-function freePort(): number {
-  const listener = Deno.listen({ hostname: "127.0.0.1", port: 0 });
-  const { port } = listener.addr as Deno.NetAddr;
-  listener.close();
-  return port;
-}
-
-/** The demo as its task runs it, in a process of its own. */
-async function startDemoProcess(
+/** The demo process on `port`, its hub in the KV file `kvPath`. */
+function startDemo(
   port: number,
   kvPath: string,
   dir: string,
 ): Promise<Deno.ChildProcess> {
-  const child = new Deno.Command(Deno.execPath(), {
-    args: [
-      "run",
-      "--unstable-kv",
-      "--allow-net",
-      "--allow-env",
-      "--allow-read",
-      `--allow-write=${dir}`,
-      "examples/server.ts",
-    ],
-    cwd: ROOT,
-    env: { PORT: String(port), SERVERPUSH_KV: kvPath },
-    stdout: "piped",
-    stderr: "inherit",
-  }).spawn();
-  // Wait for the start-up line.
-  const reader = child.stdout.pipeThrough(new TextDecoderStream()).getReader();
-  let text = "";
-  while (!text.includes("\n")) {
-    const { value, done } = await reader.read();
-    if (done) throw new Error(`the demo exited before it started: ${text}`);
-    text += value;
-  }
-  ok(text.startsWith(`serverpush demo: http://127.0.0.1:${port}/`), text);
-  ok(text.includes(`(hub on Deno KV in ${kvPath})`), text);
-  reader.releaseLock();
-  // Keep reading its output so that it never blocks on a full pipe.
-  child.stdout.cancel().catch(() => {});
-  return child;
+  return startDemoProcess({
+    port,
+    dir,
+    env: { SERVERPUSH_KV: kvPath },
+    where: `Deno KV in ${kvPath}`,
+  });
 }
 
 async function say(page: Page, text: string): Promise<void> {
@@ -153,7 +122,7 @@ browserTest(
     const dir = await Deno.makeTempDir({ prefix: "serverpush_demo_kv_" });
     const kvPath = `${dir}/demo.sqlite`;
     const port = freePort();
-    let child = await startDemoProcess(port, kvPath, dir);
+    let child = await startDemo(port, kvPath, dir);
     const index = await context.newPage();
     const indexErrors: Error[] = [];
     index.on("pageerror", (error) => indexErrors.push(error));
@@ -193,7 +162,7 @@ browserTest(
         WAIT,
       );
 
-      child = await startDemoProcess(port, kvPath, dir);
+      child = await startDemo(port, kvPath, dir);
       await page.waitForFunction(
         (count) => {
           const hub = (globalThis as DemoGlobal).__demo!.hub!;

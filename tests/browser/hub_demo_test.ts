@@ -3,9 +3,9 @@
 /// <reference lib="dom" />
 
 // Chromium end-to-end test of the demo's hub page: a chat message published
-// over a serverpush.v1 WebSocket in one page appears, over Server-Sent
-// Events, in another page; the same WebSocket carries the feed's topics and
-// the page shows the hub's stats.
+// over a serverpush.v1 WebSocket in one page appears in another page, read
+// from that page's own WebSocket; the same WebSocket carries the feed's
+// topics and the page shows the hub's stats.
 
 import { deepStrictEqual, ok, strictEqual } from "node:assert/strict";
 import { browserTest, chromiumSkipReason } from "./_chromium.ts";
@@ -47,7 +47,7 @@ function readRecord(): HubRecord {
 }
 
 browserTest(
-  "startDemo hub page shows a chat message published over WebSocket in another page over SSE",
+  "startDemo hub page shows a chat message published over WebSocket in another page",
   async ({ context, page, pageErrors }) => {
     const feed = createDemoFeed({ intervalMs: 100 });
     feed.start();
@@ -70,7 +70,7 @@ browserTest(
       await page.fill('#hub-chat input[name="text"]', "hello over the hub");
       await page.click('#hub-chat button[type="submit"]');
 
-      // The reader shows it, from its EventSource on /hub/chat.
+      // The reader shows it, from the chat topic on its WebSocket.
       await reader.waitForFunction(
         () =>
           (globalThis as DemoGlobal).__demo!.hub!.chat.messages.some((m) =>
@@ -101,7 +101,7 @@ browserTest(
       );
       deepStrictEqual(
         (await reader.evaluate(readRecord)).socket.subscribed.sort(),
-        ["dashboard", "quotes"],
+        ["chat", "dashboard", "quotes"],
       );
       ok(
         await reader.locator("#hub-ws [data-role=quotes] tr").count() > 0,

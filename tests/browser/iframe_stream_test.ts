@@ -49,7 +49,7 @@ const PAGE = `<!DOCTYPE html>
   globalThis.__received = [];
   globalThis.__resets = [];
   globalThis.alert = () => { globalThis.__injected = true; };
-  globalThis.__connection = connectIframe("/iframe", {
+  globalThis.__connection = connectIframe("/iframe?history=100", {
     onMessage(message) { globalThis.__received.push(message); },
     onReset(reason) { globalThis.__resets.push(reason); },
   });
@@ -123,7 +123,7 @@ browserTest(
       void dialog.dismiss();
     });
     try {
-      // Half before the page loads (replayed from the window), half live.
+      // Half before the page loads (asked for with ?history=), half live.
       const half = HOSTILE.length / 2;
       const ids: string[] = [];
       for (const data of HOSTILE.slice(0, half)) {
