@@ -136,7 +136,7 @@ redisTest(
       messages: { id: string; data: string }[];
       reset?: boolean;
     }> => {
-      const url = new URL("http://localhost/lp?transport=longpoll");
+      const url = new URL("http://localhost/lp?transport=longpoll&history=10");
       if (cursor !== undefined) url.searchParams.set("cursor", cursor);
       const response = await createHubHandler(hub)(new Request(url));
       strictEqual(response.status, 200);
