@@ -51,7 +51,7 @@ import { checkServeOptions } from "./_serve_options.ts";
  * const published = await fetch(`${base}/news`, { method: "POST", body: "hi" });
  * strictEqual(published.status, 201);
  * await published.body?.cancel();
- * const history = await fetch(`${base}/news?transport=poll`);
+ * const history = await fetch(`${base}/news?transport=poll&history=1`);
  * strictEqual((await history.json()).messages[0].data, "hi");
  * await server.shutdown();
  * await hub.close();
