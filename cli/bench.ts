@@ -39,7 +39,9 @@ with --json, one JSON object) to stdout.
 Every connection is resumed after a drop with the last id it got, and the
 clients start after a marker message, so a message is lost only when the
 server failed to deliver it. Latency is publish-to-delivery: from the start
-of the POST to the arrival of the message at a client.
+of the POST to the arrival of the message at a client. When the server
+has a Prometheus /metrics page (serverpush serve does), its serverpush_*
+samples at the end of the run are reported too.
 
 Options:
   --transport T   ws (default), sse, longpoll or poll
@@ -208,8 +210,10 @@ function table(result: BenchResult): string {
   if (result.server === null) {
     rows.push(["server /metrics", "not available"]);
   } else {
+    // The table leaves out samples that are zero; --json has them all.
+    rows.push(["server /metrics", "its non-zero serverpush_* samples:"]);
     for (const [name, value] of Object.entries(result.server)) {
-      rows.push([name, String(value)]);
+      if (value !== 0) rows.push([name, String(value)]);
     }
   }
   const width = Math.max(...rows.map(([name]) => name.length));

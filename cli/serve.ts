@@ -1,7 +1,8 @@
 // Copyright 2026 the serverpush authors. MIT license.
 // The `serve` subcommand: a standalone hub with every transport at
-// /hub/<topic>. `createServeHandler` assembles the handler; it is the one
-// place where metrics, the inspector, JWT auth and other backends plug in.
+// /hub/<topic>, `/metrics` and `/inspector`. `createServeHandler` assembles
+// the handler: the backend (memory, Redis or Deno KV), the publish and
+// subscribe checks (tokens or JWTs), the metrics and the inspector.
 
 import {
   numberOption,
@@ -21,8 +22,17 @@ import {
 import { sleep } from "../_internal/sleep.ts";
 import { Hub } from "../hub/hub.ts";
 import type { HubBackend } from "../hub/backend.ts";
+import { authorizeWithJwt, type JwtHooks } from "../auth/authorize_with_jwt.ts";
 import { createHubHandler } from "../serve/create_hub_handler.ts";
-import type { HubAuthorize, HubHandler } from "../serve/hub_handler_options.ts";
+import { createInspector } from "../serve/create_inspector.ts";
+import { createMetricsHandler } from "../serve/create_metrics_handler.ts";
+import type {
+  HubAuthorize,
+  HubHandler,
+  HubRequestInfo,
+} from "../serve/hub_handler_options.ts";
+import { serve } from "../serve/serve.ts";
+import type { Server } from "../serve/server.ts";
 import type { OriginPolicy } from "../ws/check_origin.ts";
 
 /** How long a stop waits for connections to end before exiting anyway. */
@@ -34,22 +44,35 @@ Runs a standalone hub: every topic at /hub/<topic> over Server-Sent Events,
 WebSocket (one topic per connection, or several with the serverpush.v1
 subprotocol), long polling, short polling and the iframe stream. Publish
 with one POST to /hub/<topic> and "Authorization: Bearer <token>".
+Prometheus metrics are at /metrics; a live page of connections and topics
+is at /inspector (from loopback only, unless --open-inspector).
 
 Options:
   --port N              port to listen on, 0 for any free one (default 8080)
   --hostname H          address to listen on (default 127.0.0.1)
   --redis URL           keep messages in Redis (redis://host:port), so they
                         survive a restart and several servers share topics
-  --kv PATH             keep messages in Deno KV (not in this build)
+  --kv PATH             keep messages in a Deno KV file, so they survive a
+                        restart (needs deno run --unstable-kv)
   --allow-origin O      an origin allowed to open WebSockets and POST,
                         besides the same origin (repeatable; "*" for any)
   --publish-token T     a token that may publish (repeatable); without a
                         token (or a JWT option) publishing is refused
-  --ws-publish          let WebSocket clients publish too (same tokens)
-  --jwt-secret S        accept HS256 JWTs (not in this build)
-  --jwt-jwks FILE       accept JWTs signed by the keys in FILE (not in this build)
+  --ws-publish          let WebSocket clients publish too (same checks)
+  --jwt-secret S        accept HS256 JWTs signed with S; subscribing then
+                        needs a JWT too. A JWT grants topics in its claim
+                        "serverpush": {"subscribe": ["news/*"], "publish":
+                        ["news/today"]} ("*" is every topic)
+  --jwt-jwks FILE       as --jwt-secret, for JWTs (RS256, ES256, EdDSA,
+                        HS256) signed by the keys of the JWK Set in FILE
+  --open-inspector      let any address open /inspector (default: loopback)
   --replay N            messages kept per topic for resuming (default 1000)
   -h, --help            this help
+
+The token of a JWT is read from "Authorization: Bearer", ?access_token=
+(for EventSource and polling), or the WebSocket subprotocol
+"access_token.<token>"; a JWT must have an "exp", and a stream is
+closed when its token expires.
 
 Prints "listening on http://HOST:PORT/hub/" once ready; SIGINT or SIGTERM
 ends every stream and stops. Exit codes: 0 stopped, 1 failed, 2 bad usage.
@@ -57,13 +80,14 @@ ends every stream and stops. Exit codes: 0 stopped, 1 failed, 2 bad usage.
 Example:
   serverpush serve --port 8080 --publish-token s3cret
   serverpush publish http://127.0.0.1:8080/hub/news hi --token s3cret
+  serverpush serve --kv hub.db --jwt-secret "$JWT_SECRET"
 `;
 
 /** Options of {@linkcode createServeHandler}, from the `serve` command line. */
 export interface ServeOptions {
   /** Redis URL of the backend; memory when absent. */
   redis?: string | undefined;
-  /** Deno KV path of the backend (not in this build). */
+  /** Deno KV path of the backend (needs `--unstable-kv`). */
   kv?: string | undefined;
   /** Origins allowed besides the same origin; `"*"` for any. */
   allowOrigins?: readonly string[];
@@ -71,10 +95,12 @@ export interface ServeOptions {
   publishTokens?: readonly string[];
   /** Let WebSocket clients publish. */
   wsPublish?: boolean;
-  /** HS256 secret of accepted JWTs (not in this build). */
+  /** HS256 secret of accepted JWTs. */
   jwtSecret?: string | undefined;
-  /** File with the JWKS of accepted JWTs (not in this build). */
+  /** File with the JWK Set of accepted JWTs. */
   jwtJwks?: string | undefined;
+  /** Let any address open `/inspector`, not only loopback. */
+  openInspector?: boolean;
   /** Messages kept per topic (memory backend) or stream length (Redis). */
   replay?: number;
   /** Reports errors that have no response to go to. */
@@ -84,21 +110,47 @@ export interface ServeOptions {
 /** What {@linkcode createServeHandler} assembled. */
 export interface ServeHandler {
   /** The request handler of the whole server. */
-  handler: (
-    request: Request,
-    info?: Deno.ServeHandlerInfo,
-  ) => Promise<Response>;
+  handler: (request: Request, info?: HubRequestInfo) => Promise<Response>;
   /** The hub behind it. */
   hub: Hub;
   /** Ends every stream (call before `server.shutdown()`), then the hub. */
   close(): Promise<void>;
 }
 
-/** Thrown for an option that this build does not have yet. */
-function notAvailable(option: string): never {
-  throw new CliError(
-    `Cannot use ${option}: not available in this build (use --redis or the memory backend, and --publish-token)`,
-  );
+/** Whether a peer is on this machine (the inspector's default check). */
+function isLoopback(info: HubRequestInfo | undefined): boolean {
+  const host = info?.remoteAddr?.hostname ?? "";
+  return host === "::1" || host === "::ffff:127.0.0.1" ||
+    /^127\./.test(host);
+}
+
+/** The JWT hooks of `--jwt-secret` or `--jwt-jwks`, if given. */
+async function jwtHooks(options: ServeOptions): Promise<JwtHooks | undefined> {
+  if (options.jwtSecret !== undefined) {
+    try {
+      return authorizeWithJwt({ secret: options.jwtSecret });
+    } catch (error) {
+      throw new CliError(`Cannot use --jwt-secret: ${errorText(error)}`);
+    }
+  }
+  if (options.jwtJwks === undefined) return undefined;
+  let jwks: unknown;
+  try {
+    jwks = JSON.parse(await Deno.readTextFile(options.jwtJwks));
+  } catch (error) {
+    throw new CliError(
+      `Cannot read --jwt-jwks ${options.jwtJwks}: ${
+        errorText(error)
+      } (give a JSON file {"keys": [...]})`,
+    );
+  }
+  try {
+    return authorizeWithJwt({ jwks } as Parameters<typeof authorizeWithJwt>[0]);
+  } catch (error) {
+    throw new CliError(
+      `Cannot use --jwt-jwks ${options.jwtJwks}: ${errorText(error)}`,
+    );
+  }
 }
 
 function bearerToken(request: Request): string | undefined {
@@ -131,7 +183,26 @@ function tokenAuthorize(tokens: readonly string[]): HubAuthorize {
 async function openBackend(
   options: ServeOptions,
 ): Promise<(HubBackend & { close(): Promise<void> }) | undefined> {
-  if (options.kv !== undefined) notAvailable("--kv");
+  if (options.kv !== undefined) {
+    if (typeof (Deno as { openKv?: unknown }).openKv !== "function") {
+      throw new CliError(
+        "Cannot use --kv: Deno KV is unavailable in this run (start it with deno run --unstable-kv, as deno task cli does, or use --redis)",
+      );
+    }
+    const { createKvBackend } = await import("../hub/kv.ts");
+    const backend = createKvBackend(options.kv, {
+      ...(options.replay === undefined ? {} : { maxMessages: options.replay }),
+      ...(options.onError === undefined ? {} : { onError: options.onError }),
+    });
+    try {
+      // Opens the file now, so that a bad path fails at start.
+      await backend.read("serverpush-serve-start", { last: 1, limit: 1 });
+    } catch (error) {
+      await backend.close().catch(() => undefined);
+      throw new CliError(`Cannot open --kv ${options.kv}: ${errorText(error)}`);
+    }
+    return backend;
+  }
   if (options.redis === undefined) return undefined;
   const { createRedisBackend } = await import("../hub/redis.ts");
   return createRedisBackend({
@@ -142,19 +213,16 @@ async function openBackend(
 }
 
 /**
- * Assembles the `serve` command's server: a hub on the chosen backend and
- * one handler with every transport at `/hub/<topic>`, publishing refused
- * unless a token option allows it.
- *
- * Seams for what is built elsewhere: `--kv` (a Deno KV backend) and
- * `--jwt-*` (JWT auth) fail with "not available in this build"; `/metrics`
- * and `/inspector` answer 404 until their handlers are added to `routes`.
+ * Assembles the `serve` command's server: a hub on the chosen backend, one
+ * handler with every transport at `/hub/<topic>` (publishing refused unless
+ * a publish token or a JWT grants it; with a JWT option subscribing needs a
+ * JWT too), the Prometheus metrics at `/metrics` and the inspector at
+ * `/inspector` (loopback only unless `openInspector`).
  */
 export async function createServeHandler(
   options: ServeOptions,
 ): Promise<ServeHandler> {
-  if (options.jwtSecret !== undefined) notAvailable("--jwt-secret");
-  if (options.jwtJwks !== undefined) notAvailable("--jwt-jwks");
+  const jwt = await jwtHooks(options);
   const backend = await openBackend(options);
   const hub = backend === undefined
     ? new Hub(
@@ -171,32 +239,61 @@ export async function createServeHandler(
     ? "same-origin"
     : origins;
   const tokens = options.publishTokens ?? [];
+  const byToken = tokens.length === 0 ? undefined : tokenAuthorize(tokens);
+  const authorizePublish: HubAuthorize = jwt === undefined
+    ? byToken ?? (() => false)
+    : byToken === undefined
+    ? jwt.authorizePublish
+    // Either a publish token or a JWT that grants the topic.
+    : (request, topic) =>
+      bearerToken(request) !== undefined &&
+        tokens.includes(bearerToken(request)!)
+        ? true
+        : jwt.authorizePublish(request, topic);
   const hubHandler: HubHandler = createHubHandler(hub, {
     prefix: "/hub",
     origins: originPolicy,
-    authorizePublish: tokens.length === 0
-      ? () => false
-      : tokenAuthorize(tokens),
-    allowPublish: options.wsPublish === true && tokens.length > 0,
+    authorizePublish,
+    ...(jwt === undefined ? {} : {
+      authorizeSubscribe: jwt.authorizeSubscribe,
+      expiresAt: jwt.expiresAt,
+    }),
+    allowPublish: options.wsPublish === true &&
+      (tokens.length > 0 || jwt !== undefined),
     signal: stop.signal,
     ...(options.onError === undefined ? {} : { onError: options.onError }),
   });
-  // Further routes (`/metrics`, `/inspector`) go here.
-  const routes = new Map<string, (request: Request) => Promise<Response>>();
+  const metrics = createMetricsHandler(hub);
+  const inspector = createInspector(hub, {
+    authorize: options.openInspector === true
+      ? () => true
+      : (_request, info) => isLoopback(info),
+    signal: stop.signal,
+  });
+  const routes = new Map<
+    string,
+    (request: Request, info?: HubRequestInfo) => Promise<Response>
+  >([
+    ["/metrics", metrics],
+    ["/inspector", inspector],
+  ]);
   return {
     hub,
-    handler(request: Request): Promise<Response> {
+    handler(request: Request, info?: HubRequestInfo): Promise<Response> {
       const { pathname } = new URL(request.url);
       const route = routes.get(pathname);
-      if (route !== undefined) return route(request);
+      if (route !== undefined) return route(request, info);
       if (pathname === "/hub" || pathname.startsWith("/hub/")) {
-        return hubHandler(request);
+        return hubHandler(request, info);
       }
       return Promise.resolve(
-        new Response("Not found: topics are at /hub/<topic>\n", {
-          status: 404,
-          headers: { "content-type": "text/plain; charset=utf-8" },
-        }),
+        new Response(
+          "Not found: topics are at /hub/<topic>, metrics at /metrics, the inspector at /inspector\n",
+          {
+            status: 404,
+            headers: { "content-type": "text/plain; charset=utf-8" },
+          },
+        ),
       );
     },
     async close(): Promise<void> {
@@ -223,6 +320,7 @@ export const serveCommand: CliCommand = {
       "ws-publish": { type: "boolean" },
       "jwt-secret": { type: "string" },
       "jwt-jwks": { type: "string" },
+      "open-inspector": { type: "boolean" },
       replay: { type: "string" },
     });
     positionals("serve", parsed, []);
@@ -267,6 +365,7 @@ export const serveCommand: CliCommand = {
       kv,
       jwtSecret,
       jwtJwks,
+      openInspector: parsed.values["open-inspector"] === true,
       allowOrigins: stringList(parsed, "allow-origin"),
       publishTokens: tokens,
       wsPublish: parsed.values["ws-publish"] === true,
@@ -275,12 +374,14 @@ export const serveCommand: CliCommand = {
         void io.err(`serverpush serve: ${errorText(error)}\n`);
       },
     });
-    let listener: Deno.HttpServer<Deno.NetAddr>;
+    let listener: Server;
     try {
-      listener = Deno.serve({
+      listener = await serve({
         port,
         hostname,
-        onListen() {},
+        onError(error) {
+          void io.err(`serverpush serve: ${errorText(error)}\n`);
+        },
       }, server.handler);
     } catch (error) {
       await server.close();
@@ -292,13 +393,31 @@ export const serveCommand: CliCommand = {
     }
     const { port: actual } = listener.addr;
     const host = hostname.includes(":") ? `[${hostname}]` : hostname;
-    const backendName = redis !== undefined ? `redis ${redis}` : "memory";
+    const backendName = redis !== undefined
+      ? `redis ${redis}`
+      : kv !== undefined
+      ? `kv ${kv}`
+      : "memory";
+    const publishing = jwtSecret === undefined && jwtJwks === undefined
+      ? tokens.length === 0
+        ? "refused (no --publish-token or --jwt-*)"
+        : "needs a token"
+      : tokens.length === 0
+      ? "needs a JWT that grants it"
+      : "needs a token or a JWT that grants it";
+    const subscribing = jwtSecret === undefined && jwtJwks === undefined
+      ? "open"
+      : "needs a JWT that grants it";
     await io.err(
-      `serverpush serve: ${backendName} backend; publishing ${
-        tokens.length === 0 ? "refused (no --publish-token)" : "needs a token"
+      `serverpush serve: ${backendName} backend; publishing ${publishing}; subscribing ${subscribing}; inspector ${
+        parsed.values["open-inspector"] === true
+          ? "open to any address"
+          : "loopback only"
       }\n`,
     );
-    await io.out(`listening on http://${host}:${actual}/hub/\n`);
+    await io.out(
+      `listening on http://${host}:${actual}/hub/ (metrics at /metrics, inspector at /inspector)\n`,
+    );
     await new Promise<void>((resolve) => {
       if (io.signal.aborted) resolve();
       io.signal.addEventListener("abort", () => resolve(), { once: true });

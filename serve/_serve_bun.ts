@@ -8,9 +8,10 @@ import {
   provideWebSocketUpgrade,
   type WebSocketUpgradeProvider,
 } from "../ws/upgrade_provider.ts";
-import type { Server } from "./server.ts";
+import type { ServeHandler, Server } from "./server.ts";
 import {
   isUpgrade,
+  requestInfo,
   respond,
   running,
   type ServeSettings,
@@ -27,6 +28,7 @@ interface BunServer {
     options: { headers?: HeadersInit; data: BunSocket },
   ): boolean;
   stop(closeActiveConnections?: boolean): Promise<void>;
+  requestIP(request: Request): { address: string; port: number } | null;
 }
 
 /** `Bun.serve`, as far as used. */
@@ -38,7 +40,7 @@ const BACKPRESSURE_LIMIT = 64 * 1024 * 1024;
 /** Serves `handler` with `Bun.serve`. */
 export function serveBun(
   settings: ServeSettings,
-  handler: (request: Request) => Response | Promise<Response>,
+  handler: ServeHandler,
 ): Promise<Server> {
   const bun = (globalThis as unknown as { Bun: { serve: BunServe } }).Bun;
   const live = new Live();
@@ -76,7 +78,13 @@ export function serveBun(
     },
     async fetch(request: Request): Promise<Response | undefined> {
       if (isUpgrade(request)) provideWebSocketUpgrade(request, provider);
-      const task = respond(handler, request, settings);
+      const peer = server.requestIP(request);
+      const task = respond(
+        handler,
+        request,
+        requestInfo(peer?.address, peer?.port),
+        settings,
+      );
       live.track(task);
       const response = await task;
       return response === upgraded ? undefined : response;

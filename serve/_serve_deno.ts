@@ -7,9 +7,10 @@ import {
   provideWebSocketUpgrade,
   type WebSocketUpgradeProvider,
 } from "../ws/upgrade_provider.ts";
-import type { Server } from "./server.ts";
+import type { ServeHandler, Server } from "./server.ts";
 import {
   isUpgrade,
+  requestInfo,
   respond,
   running,
   type ServeSettings,
@@ -19,7 +20,7 @@ import { Live, stoppable } from "./_live.ts";
 /** Serves `handler` with `Deno.serve`. */
 export function serveDeno(
   settings: ServeSettings,
-  handler: (request: Request) => Response | Promise<Response>,
+  handler: ServeHandler,
 ): Promise<Server> {
   const live = new Live();
   const provider: WebSocketUpgradeProvider = {
@@ -48,9 +49,15 @@ export function serveDeno(
         status: 500,
       });
     },
-  }, async (request) => {
+  }, async (request, info) => {
     if (isUpgrade(request)) provideWebSocketUpgrade(request, provider);
-    const response = await respond(handler, request, settings);
+    const { hostname, port } = info.remoteAddr as Partial<Deno.NetAddr>;
+    const response = await respond(
+      handler,
+      request,
+      requestInfo(hostname, port),
+      settings,
+    );
     return response.status === 101 ? response : stoppable(response, live);
   });
   const netAddr = server.addr as Deno.NetAddr;

@@ -13,9 +13,10 @@ import {
   provideWebSocketUpgrade,
   type WebSocketUpgradeProvider,
 } from "../ws/upgrade_provider.ts";
-import type { Server } from "./server.ts";
+import type { ServeHandler, Server } from "./server.ts";
 import {
   internalError,
+  requestInfo,
   respond,
   running,
   type ServeSettings,
@@ -36,7 +37,7 @@ const MAX_REFUSAL_BYTES = 64 * 1024;
 /** Serves `handler` with `node:http` (or `node:https` with TLS). */
 export function serveNode(
   settings: ServeSettings,
-  handler: (request: Request) => Response | Promise<Response>,
+  handler: ServeHandler,
 ): Promise<Server> {
   const http = nodeModule<NodeHttpModule>(
     settings.tls === undefined ? "node:http" : "node:https",
@@ -110,7 +111,12 @@ export function serveNode(
       res.end();
       return;
     }
-    const response = await respond(handler, request, settings);
+    const response = await respond(
+      handler,
+      request,
+      requestInfo(req.socket.remoteAddress, req.socket.remotePort),
+      settings,
+    );
     await writeResponse(res, response, aborter.signal);
   }
 
@@ -182,7 +188,10 @@ export function serveNode(
     provideWebSocketUpgrade(request, provider);
     let response: Response;
     try {
-      response = await handler(request);
+      response = await handler(
+        request,
+        requestInfo(socket.remoteAddress, socket.remotePort),
+      );
     } catch (error) {
       settings.report(error);
       response = internalError();

@@ -6,7 +6,7 @@ import type { WsDeflate } from "../ws/compressor.ts";
 import { withResolvers } from "../_internal/resolvers.ts";
 import { permessageDeflate } from "../ws/deflate.ts";
 import type { ServeAddr, ServeOptions } from "./serve_options.ts";
-import type { Server } from "./server.ts";
+import type { ServeHandler, Server, ServeRequestInfo } from "./server.ts";
 
 /** What every runtime's server reads. */
 export interface ServeSettings {
@@ -100,16 +100,27 @@ export function internalError(): Response {
   });
 }
 
+/** The {@linkcode ServeRequestInfo} of a peer at `hostname`:`port`. */
+export function requestInfo(
+  hostname: string | undefined,
+  port: number | undefined,
+): ServeRequestInfo {
+  return {
+    remoteAddr: { transport: "tcp", hostname: hostname ?? "", port: port ?? 0 },
+  };
+}
+
 /** Runs `handler`, turning what it throws into a reported 500. */
 export async function respond(
-  handler: (request: Request) => Response | Promise<Response>,
+  handler: ServeHandler,
   request: Request,
+  info: ServeRequestInfo,
   settings: ServeSettings,
 ): Promise<Response> {
   const refused = refuseLargeBody(request, settings.maxRequestBodyBytes);
   if (refused !== undefined) return refused;
   try {
-    return await handler(request);
+    return await handler(request, info);
   } catch (error) {
     settings.report(error);
     return internalError();

@@ -43,7 +43,7 @@ export function startCli(
 ): CliProcess {
   const command = options.command ?? Deno.execPath();
   const fullArgs = options.command === undefined
-    ? ["run", "-A", MAIN, ...args]
+    ? ["run", "-A", "--unstable-kv", MAIN, ...args]
     : [...args];
   const child = new Deno.Command(command, {
     args: fullArgs,

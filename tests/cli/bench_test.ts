@@ -2,7 +2,7 @@
 // A bounded load test: 1,000 connections for 2 seconds of publishing.
 // It asserts what bench counts (nothing lost or duplicated), never timings.
 
-import { strictEqual } from "node:assert/strict";
+import { ok, strictEqual } from "node:assert/strict";
 import { runCli, startServe } from "./_cli.ts";
 
 Deno.test("serverpush bench holds 1,000 clients and counts no loss or duplicate", async (t) => {
@@ -42,7 +42,18 @@ async function benchThousand(hub: string, transport: string): Promise<void> {
   strictEqual(result.lost, 0);
   strictEqual(result.duplicated, 0);
   strictEqual(result.idMismatches, 0);
-  strictEqual(result.server, null); // This build's serve has no /metrics yet.
+  // The server's own numbers, read from its /metrics after the run.
+  const server: Record<string, number> = result.server;
+  const transportLabel = transport === "ws" ? "websocket" : transport;
+  ok(
+    server[
+      `serverpush_connections_opened_total{transport="${transportLabel}"}`
+    ]! >= 1000,
+    JSON.stringify(server),
+  );
+  ok(server.serverpush_messages_published_total! >= 20);
+  ok(server.serverpush_messages_delivered_total! >= 20_000);
+  strictEqual(server.serverpush_backend_errors_total, 0);
 }
 
 Deno.test("serverpush bench over long and short polling with 50 clients counts no loss or duplicate", async (t) => {

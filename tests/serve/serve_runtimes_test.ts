@@ -69,6 +69,19 @@ async function transports(
   const base = `http://127.0.0.1:${server.port}`;
   const ws = `ws://127.0.0.1:${server.port}`;
 
+  await t.step("the handler gets the peer's address", async () => {
+    const response = await fetch(`${base}/peer`);
+    const peer = await response.json() as {
+      transport: string;
+      hostname: string;
+      port: number;
+    };
+    strictEqual(peer.transport, "tcp");
+    strictEqual(peer.hostname, "127.0.0.1");
+    ok(Number.isInteger(peer.port) && peer.port > 0, `port ${peer.port}`);
+    ok(peer.port !== server.port);
+  });
+
   await t.step("POST publishes and a long poll receives it", async () => {
     const poll = fetch(`${base}/news?transport=longpoll`);
     await new Promise((resolve) => setTimeout(resolve, 300));
