@@ -1,7 +1,7 @@
 // Copyright 2026 the serverpush authors. MIT license.
 // This module is browser compatible.
 
-import type { HubAppendOptions, HubBackend } from "./backend.ts";
+import type { HubBackend } from "./backend.ts";
 import { createMemoryBackend } from "./memory_backend.ts";
 import type { HubMessage, HubPublishMessage } from "../message/message.ts";
 import type {
