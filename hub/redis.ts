@@ -143,7 +143,7 @@ export interface RedisBackendOptions {
    * Milliseconds an idempotency key is remembered: an append with a key
    * runs one script (`EVAL`) that `GET`s the key's string
    * (`{<keyPrefix><topic>}#idem:<key>`, in the stream's Redis Cluster hash
-   * slot) and, when it is not set, appends and runs `SET key id PX
+   * slot; with a `keyPrefix` that has a hash tag, `<keyPrefix><topic>#idem:<key>`) and, when it is not set, appends and runs `SET key id PX
    * idempotencyWindowMs`; when it is set, it stores nothing and answers the
    * first message.
    *
