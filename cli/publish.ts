@@ -18,8 +18,8 @@ hub gave it. DATA "-" reads the payload from stdin.
 Options:
   --event E             event type of the message (sent as ?event=E)
   --token T             sends "Authorization: Bearer T"
-  --idempotency-key K   sends "Idempotency-Key: K", so that a retried POST
-                        can be recognised by a hub that supports it
+  --idempotency-key K   sends "Idempotency-Key: K": a retry with the same K
+                        gets the first id back and publishes nothing
   --header K:V          an extra request header (repeatable)
   --content-type T      content type of DATA (default text/plain)
   -h, --help            this help

@@ -4,8 +4,14 @@
 
 import { encodeBase64 } from "../_internal/base64.ts";
 import { truncate } from "../_internal/truncate.ts";
+import { backoffDelay } from "../_internal/backoff.ts";
 import type { ConnectSettings } from "./_connect_settings.ts";
 import type { PushSendOptions } from "./push_client.ts";
+
+const IDEMPOTENCY_KEY_REGEXP = /^[\x20-\x7e]{1,256}$/;
+const SF_ESCAPE_REGEXP = /["\\]/g;
+/** Network failures (status 0) and the answers of an overloaded server. */
+const RETRIED_STATUSES = new Set([0, 502, 503, 504]);
 
 /**
  * Publishes to the topic for one client: over the WebSocket while one is
@@ -51,10 +57,28 @@ export class Publisher {
         ),
       );
     }
-    const { event } = options;
+    const { event, idempotencyKey = crypto.randomUUID(), retries = 2 } =
+      options;
     if (event !== undefined && typeof event !== "string") {
       return Promise.reject(
         new TypeError("Cannot send message: event is not a string"),
+      );
+    }
+    if (
+      typeof idempotencyKey !== "string" ||
+      !IDEMPOTENCY_KEY_REGEXP.test(idempotencyKey)
+    ) {
+      return Promise.reject(
+        new TypeError(
+          "Cannot send message: idempotencyKey is not 1 to 256 printable ASCII characters",
+        ),
+      );
+    }
+    if (!Number.isInteger(retries) || retries < 0) {
+      return Promise.reject(
+        new RangeError(
+          "Cannot send message: retries is not a non-negative integer",
+        ),
       );
     }
     if (this.#signal.aborted) {
@@ -67,6 +91,7 @@ export class Publisher {
         ? { data }
         : { data: encodeBase64(data), encoding: "base64" };
       if (event !== undefined) frame.event = event;
+      frame.idempotencyKey = idempotencyKey;
       try {
         this.#sender(JSON.stringify(frame));
         return Promise.resolve();
@@ -74,7 +99,7 @@ export class Publisher {
         return Promise.reject(error);
       }
     }
-    const sending = this.#post(data, event);
+    const sending = this.#post(data, event, idempotencyKey, retries);
     const settled: Promise<unknown> = sending.then(
       (): boolean => this.#sends.delete(settled),
       (): boolean => this.#sends.delete(settled),
@@ -86,6 +111,8 @@ export class Publisher {
   async #post(
     data: string | Uint8Array,
     event: string | undefined,
+    idempotencyKey: string,
+    retries: number,
   ): Promise<void> {
     const target = new URL(this.#settings.url);
     if (event !== undefined) target.searchParams.set("event", event);
@@ -96,19 +123,52 @@ export class Publisher {
         ? "text/plain; charset=utf-8"
         : "application/octet-stream",
     );
-    const response = await this.#settings.fetch(target, {
-      method: "POST",
-      headers,
-      body: typeof data === "string" ? data : new Uint8Array(data),
-      signal: this.#signal,
-    });
-    const text = await response.text();
-    if (!response.ok) {
-      throw new Error(
-        `Cannot send message: the server answered ${response.status} ${
-          JSON.stringify(truncate(text, 100))
-        }`,
-      );
+    // An sf-string, as the IETF httpapi draft writes the header.
+    headers.set(
+      "idempotency-key",
+      `"${idempotencyKey.replace(SF_ESCAPE_REGEXP, "\\$&")}"`,
+    );
+    for (let attempt = 0;; attempt++) {
+      let response: Response | undefined;
+      let failure: unknown;
+      try {
+        response = await this.#settings.fetch(target, {
+          method: "POST",
+          headers,
+          body: typeof data === "string" ? data : new Uint8Array(data),
+          signal: this.#signal,
+        });
+      } catch (error) {
+        if (this.#signal.aborted) throw error;
+        failure = error;
+      }
+      const text = response === undefined ? "" : await response.text();
+      if (response?.ok) return;
+      if (attempt >= retries || !RETRIED_STATUSES.has(response?.status ?? 0)) {
+        if (response === undefined) throw failure;
+        throw new Error(
+          `Cannot send message: the server answered ${response.status} ${
+            JSON.stringify(truncate(text, 100))
+          }`,
+        );
+      }
+      await this.#pause(backoffDelay(attempt, 250, 2000));
     }
+  }
+
+  /** Waits `ms`, or rejects once the client closes. */
+  #pause(ms: number): Promise<void> {
+    return new Promise((resolve, reject) => {
+      const signal = this.#signal;
+      const done = (): void => {
+        clearTimeout(timer);
+        signal.removeEventListener("abort", done);
+        if (signal.aborted) {
+          reject(new Error("Cannot send message: the client is closed"));
+        } else resolve();
+      };
+      const timer = setTimeout(done, ms);
+      signal.addEventListener("abort", done);
+    });
   }
 }

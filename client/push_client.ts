@@ -32,7 +32,7 @@ export type PushEvent = PollingEvent;
  * import type { PushSendOptions } from "@serverpush/serverpush/client";
  * import { strictEqual } from "node:assert/strict";
  *
- * const options: PushSendOptions = { event: "chat" };
+ * const options: PushSendOptions = { event: "chat", idempotencyKey: "line-7" };
  * strictEqual(options.event, "chat");
  * ```
  */
@@ -43,6 +43,26 @@ export interface PushSendOptions {
    * @default {undefined}
    */
   event?: string;
+  /**
+   * Names this message so that the server stores it once however often it
+   * is sent: the `Idempotency-Key` header of the `POST` (as an sf-string),
+   * or the `idempotencyKey` field over a WebSocket. 1 to 256 printable
+   * ASCII characters. By default each `send` draws a new one
+   * (`crypto.randomUUID()`) and reuses it for its own retries; pass your
+   * own to make your retries (for example after a reload) safe too.
+   *
+   * @default {crypto.randomUUID()}
+   */
+  idempotencyKey?: string;
+  /**
+   * Times a `POST` is sent again, with the same idempotency key, after
+   * the request failed (the network) or the server answered `502`, `503`
+   * or `504`, waiting from 250 ms (doubling, up to 2 s, with jitter) in
+   * between. The server stores the message once.
+   *
+   * @default {2}
+   */
+  retries?: number;
 }
 
 /**
@@ -71,10 +91,12 @@ export interface PushClient extends AsyncIterable<PushEvent, undefined> {
    * Publishes a message to the topic: over the WebSocket when one is open
    * and `publishOverWebSocket` is set, else with a `POST` to the topic URL
    * (`?event=` for the event type; a string goes as `text/plain`, bytes as
-   * `application/octet-stream`).
+   * `application/octet-stream`), with an idempotency key (see
+   * {@linkcode PushSendOptions.idempotencyKey}) so that a `POST` retried
+   * after a failure or a `503` is stored once.
    *
    * @param data The payload.
-   * @param options The event type.
+   * @param options The event type, idempotency key and retries.
    * @returns Resolves when the server accepted the `POST`, or when the
    * message was handed to the WebSocket.
    * @throws {Error} (as a rejection) If the client is closed, the server

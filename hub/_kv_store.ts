@@ -34,6 +34,16 @@ export interface KvMessageRecord {
   s: number;
 }
 
+/** An idempotency key's entry: the first message it stored. */
+export interface KvIdempotencyRecord {
+  /** Epoch of the first message's id. */
+  e: string;
+  /** Sequence number of the first message's id. */
+  s: number;
+  /** Time of the first append, in ms. */
+  t: number;
+}
+
 /** What a retained message counts for besides its payload. */
 export const MESSAGE_OVERHEAD = 128;
 /** Largest payload a message may have: a KV value holds 64 KiB. */
@@ -51,6 +61,9 @@ export class KvKeys {
   }
   head(topic: string): Deno.KvKey {
     return [...this.#prefix, "h", topic];
+  }
+  idempotency(topic: string, key: string): Deno.KvKey {
+    return [...this.#prefix, "i", topic, key];
   }
   messages(topic: string, epoch: string): Deno.KvKey {
     return [...this.#prefix, "m", topic, epoch];

@@ -4,7 +4,8 @@ import { Buffer } from "node:buffer";
 import type { HubPublishMessage } from "../message/message.ts";
 import { backoffDelay } from "../_internal/backoff.ts";
 import { quote } from "../_internal/quote.ts";
-import { type RawEntry, text } from "./_redis_entry.ts";
+import type { HubDataMessage } from "../message/message.ts";
+import { type RawEntry, text, toMessage } from "./_redis_entry.ts";
 import { asError, type Report } from "./_redis_report.ts";
 
 /** The part of a node-redis client the backend uses. */
@@ -112,6 +113,35 @@ const ADD_SCRIPT =
   "if ARGV[2] ~= '' then redis.call('PEXPIRE', KEYS[1], ARGV[2]) end " +
   "redis.call('PUBLISH', ARGV[3], id .. ' ' .. ARGV[4]) return id";
 
+/**
+ * {@linkcode ADD_SCRIPT} with an idempotency key: KEYS[2] is the key's
+ * string, ARGV[5] its window in ms, the fields from ARGV[6]. A key already
+ * set answers `{first id, XRANGE of it}` and stores nothing; else the
+ * script appends as ADD_SCRIPT does and SETs the key to the new id for the
+ * window, in the same atomic step.
+ */
+const ADD_ONCE_SCRIPT = "local first = redis.call('GET', KEYS[2]) " +
+  "if first then return {first, redis.call('XRANGE', KEYS[1], first, first)} end " +
+  "local id = redis.call('XADD', KEYS[1], 'MAXLEN', '~', ARGV[1], '*', unpack(ARGV, 6)) " +
+  "redis.call('SET', KEYS[2], id, 'PX', ARGV[5]) " +
+  "if ARGV[2] ~= '' then redis.call('PEXPIRE', KEYS[1], ARGV[2]) end " +
+  "redis.call('PUBLISH', ARGV[3], id .. ' ' .. ARGV[4]) return id";
+
+/**
+ * The Redis key of idempotency key `key` on the stream `streamKey`: in the
+ * same Redis Cluster hash slot as the stream (the stream's own `{tag}` if
+ * it has one, else the stream key wrapped in braces), and never a stream
+ * key itself (`#` is not a topic character).
+ */
+export function idempotencyKeyOf(streamKey: string, key: string): string {
+  const open = streamKey.indexOf("{");
+  const close = open === -1 ? -1 : streamKey.indexOf("}", open + 1);
+  const tagged = close > open + 1 || streamKey.includes("}")
+    ? streamKey
+    : `{${streamKey}}`;
+  return `${tagged}#idem:${key}`;
+}
+
 function parseInfo(reply: unknown): StreamInfo {
   const fields = new Map<string, unknown>();
   const list = Array.isArray(reply) ? reply : [];
@@ -147,6 +177,8 @@ export interface RedisCommandsOptions {
   ttlMs: number;
   /** Replicas that must have a publish before it resolves (`WAIT`). */
   waitForReplicas: number;
+  /** Milliseconds an idempotency key is remembered. */
+  idempotencyWindowMs: number;
   timeoutMs: number;
   maxPendingCommands: number;
   report: Report;
@@ -167,6 +199,7 @@ export class RedisCommands {
   #maxLen: string;
   #ttl: string;
   #waitForReplicas: number;
+  #idempotencyWindowMs: string;
   #timeoutMs: number;
   #maxPendingCommands: number;
   #closed = false;
@@ -179,6 +212,7 @@ export class RedisCommands {
     this.#maxLen = String(options.maxLen);
     this.#ttl = options.ttlMs === Infinity ? "" : String(options.ttlMs);
     this.#waitForReplicas = options.waitForReplicas;
+    this.#idempotencyWindowMs = String(options.idempotencyWindowMs);
     this.#timeoutMs = options.timeoutMs;
     this.#maxPendingCommands = options.maxPendingCommands;
     const report = options.report;
@@ -210,22 +244,31 @@ export class RedisCommands {
   /**
    * Appends a message to the topic's stream (trimmed to about `maxLen`,
    * its expiry renewed unless `ttlMs` is `Infinity`), tells every instance
-   * on the notification channel, and returns its id.
+   * on the notification channel, and returns its id. With an idempotency
+   * key, the same script first looks the key up: when it was used on the
+   * topic within the window, nothing is stored and the first message comes
+   * back as `first` (with this message's payload if it was trimmed since).
    */
-  async add(topic: string, message: HubPublishMessage): Promise<string> {
+  async add(
+    topic: string,
+    message: HubPublishMessage,
+    idempotencyKey?: string,
+  ): Promise<{ id: string; first?: HubDataMessage }> {
     // One script runs XADD, PEXPIRE and PUBLISH atomically: one command
     // (one round trip, one queue slot), no key without TTL, and no message
     // stored without its notification.
-    const args: (string | Uint8Array)[] = [
-      "EVAL",
-      ADD_SCRIPT,
-      "1",
-      this.keyOf(topic),
-      this.#maxLen,
-      this.#ttl,
-      this.#channel,
-      topic,
-    ];
+    const stream = this.keyOf(topic);
+    const args: (string | Uint8Array)[] = idempotencyKey === undefined
+      ? ["EVAL", ADD_SCRIPT, "1", stream]
+      : [
+        "EVAL",
+        ADD_ONCE_SCRIPT,
+        "2",
+        stream,
+        idempotencyKeyOf(stream, idempotencyKey),
+      ];
+    args.push(this.#maxLen, this.#ttl, this.#channel, topic);
+    if (idempotencyKey !== undefined) args.push(this.#idempotencyWindowMs);
     const { data, event } = message;
     if (typeof data === "string") args.push("data", data);
     else {
@@ -237,7 +280,9 @@ export class RedisCommands {
       );
     }
     if (event !== undefined) args.push("event", event);
-    const id = text(await this.send("publish to", topic, args, true));
+    const reply = await this.send("publish to", topic, args, true);
+    // A repeated idempotency key answers [first id, XRANGE of it].
+    const id = text(Array.isArray(reply) ? reply[0] : reply);
     const wanted = this.#waitForReplicas;
     if (wanted > 0) {
       // On the connection (and node) that ran the script; half of
@@ -260,7 +305,14 @@ export class RedisCommands {
         );
       }
     }
-    return id;
+    if (!Array.isArray(reply)) return { id };
+    const entry = (reply[1] as RawEntry[] | undefined)?.[0];
+    return {
+      id,
+      first: entry === undefined
+        ? Object.freeze({ kind: "message" as const, topic, id, ...message })
+        : toMessage(topic, entry),
+    };
   }
 
   /** `XRANGE key start + COUNT count`. */

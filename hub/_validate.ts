@@ -56,3 +56,20 @@ export function checkPublishMessage(
   const copy = typeof data === "string" ? data : data.slice();
   return event === undefined ? { data: copy } : { event, data: copy };
 }
+
+const IDEMPOTENCY_KEY_REGEXP = /^[\x20-\x7e]{1,256}$/;
+
+/** Throws a TypeError unless `key` is 1 to 256 printable ASCII characters. */
+export function checkIdempotencyKey(topic: string, key: unknown): void {
+  if (typeof key !== "string" || !IDEMPOTENCY_KEY_REGEXP.test(key)) {
+    throw new TypeError(
+      `Cannot publish to topic ${quote(topic)}: ${
+        typeof key === "string"
+          ? `the idempotency key ${
+            quote(key.slice(0, 40))
+          } is not 1 to 256 printable ASCII characters`
+          : "the idempotency key is not a string"
+      }`,
+    );
+  }
+}

@@ -38,6 +38,40 @@ export interface HubReadOptions {
 }
 
 /**
+ * Options for {@linkcode HubBackend.append}.
+ *
+ * With an `idempotencyKey`, a second append with the same key to the same
+ * topic within the backend's idempotency window (`idempotencyWindowMs`,
+ * ten minutes by default on every backend) stores nothing, delivers
+ * nothing, and resolves with a message that has the first append's id. The
+ * check and the append are one atomic step on every backend, also between
+ * processes that share a store: of appends racing with one key, exactly one
+ * stores its message.
+ *
+ * @example Append twice with one key
+ * ```ts
+ * import { createMemoryBackend, type HubAppendOptions } from "@serverpush/serverpush/hub";
+ * import { strictEqual } from "node:assert/strict";
+ *
+ * const backend = createMemoryBackend();
+ * const options: HubAppendOptions = { idempotencyKey: "order-7" };
+ * const first = await backend.append("t", { data: "paid" }, options);
+ * const again = await backend.append("t", { data: "paid" }, options);
+ * strictEqual(again.id, first.id);
+ * strictEqual(backend.retained("t").messages, 1);
+ * ```
+ */
+export interface HubAppendOptions {
+  /**
+   * 1 to 256 printable ASCII characters (the hub checks it) naming this
+   * publish, so that a retry of it is recognised.
+   *
+   * @default {undefined}
+   */
+  idempotencyKey?: string | undefined;
+}
+
+/**
  * Options for {@linkcode HubBackend.watch}.
  *
  * A backend whose watch may miss messages (a networked store such as Redis:
@@ -88,7 +122,9 @@ export interface HubWatchOptions {
  * (`createRedisBackend` in `@serverpush/serverpush/hub/redis`) maps it as:
  * `append` is `XADD topic MAXLEN ~ n * data ..` (the id is the one `XADD`
  * returns); `read` is `XRANGE topic since + COUNT limit`, checked against
- * `XINFO STREAM` when `since` is no longer there; `watch` reads a topic's
+ * `XINFO STREAM` when `since` is no longer there; an append with an
+ * idempotency key is one script that `GET`s the key and otherwise runs
+ * `XADD` and `SET key id PX window`; `watch` reads a topic's
  * stream when a Pub/Sub notification names it; `compare` orders
  * `ms-seq` ids numerically.
  *
@@ -106,6 +142,10 @@ export interface HubWatchOptions {
  *   (messages were trimmed before its watch read them, its store lost data,
  *   its connection broke) says so through {@linkcode HubWatchOptions.onGap}
  *   before it delivers anything after the gap.
+ * - An append with an idempotency key already used on the topic within the
+ *   backend's window stores nothing, delivers nothing and resolves with a
+ *   message that has the first append's id (see
+ *   {@linkcode HubAppendOptions}); checking and appending are atomic.
  * - `read` never skips silently: when messages after `since` were trimmed, or
  *   `since` is not an id it issued, it says so in
  *   {@linkcode HubHistory.reset} and returns the window from its start.
@@ -143,9 +183,15 @@ export interface HubBackend {
    *
    * @param topic A validated topic name.
    * @param message The message; bytes are already a private copy.
-   * @returns The stored message.
+   * @param options The idempotency key, already checked.
+   * @returns The stored message, or for a repeated idempotency key, a
+   * message with the first append's id.
    */
-  append(topic: string, message: HubPublishMessage): Promise<HubDataMessage>;
+  append(
+    topic: string,
+    message: HubPublishMessage,
+    options?: HubAppendOptions,
+  ): Promise<HubDataMessage>;
   /**
    * Reads retained messages after `options.since`, oldest first.
    *

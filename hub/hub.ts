@@ -7,6 +7,7 @@ import type { HubMessage, HubPublishMessage } from "../message/message.ts";
 import type {
   HubHistory,
   HubHistoryOptions,
+  HubPublishOptions,
   HubSubscribeOptions,
   MessageFeed,
   MessageOpenOptions,
@@ -18,7 +19,12 @@ import {
   type Subscriber,
   type SubscriberSink,
 } from "./_subscriber.ts";
-import { checkPublishMessage, checkTopic, quote } from "./_validate.ts";
+import {
+  checkIdempotencyKey,
+  checkPublishMessage,
+  checkTopic,
+  quote,
+} from "./_validate.ts";
 import { checkPositiveInteger } from "../_internal/check.ts";
 import { HubCounters, type HubTopicActivity } from "./counters.ts";
 import { HubLimitError } from "./limit_error.ts";
@@ -352,11 +358,18 @@ export class Hub implements MessageSource {
    * Calls are ordered as made: messages published without awaiting in
    * between get increasing ids in call order. `Uint8Array` data is copied.
    *
+   * With `options.idempotencyKey`, a publish that repeats a key already used
+   * on the topic within the backend's idempotency window (ten minutes by
+   * default) stores and delivers nothing and resolves with the first
+   * publish's id, so a publisher can retry after a failure (a timeout, a
+   * `503`) without subscribers seeing the message twice.
+   *
    * @param topic The topic name.
    * @param message The event type and payload.
-   * @returns The message's id.
-   * @throws {TypeError} (as a rejection) If the topic name or the message is
-   * invalid.
+   * @param options The idempotency key.
+   * @returns The message's id (the first one's, for a repeated key).
+   * @throws {TypeError} (as a rejection) If the topic name, the message or
+   * the idempotency key (1 to 256 printable ASCII characters) is invalid.
    * @throws {RangeError} (as a rejection) If the data exceeds
    * `maxMessageBytes`.
    * @throws {HubLimitError} (as a rejection) If the topic is new and the
@@ -377,9 +390,32 @@ export class Hub implements MessageSource {
    * deepStrictEqual(messages.map((m) => m.id), ids);
    * await hub.close();
    * ```
+   *
+   * @example Retry with an idempotency key
+   * ```ts
+   * import { Hub } from "@serverpush/serverpush/hub";
+   * import { deepStrictEqual, strictEqual } from "node:assert/strict";
+   *
+   * const hub = new Hub();
+   * const options = { idempotencyKey: crypto.randomUUID() };
+   * const first = await hub.publish("t", { data: "once" }, options);
+   * const retry = await hub.publish("t", { data: "once" }, options);
+   * strictEqual(retry, first);
+   * const { messages } = await hub.history("t");
+   * deepStrictEqual(messages.map((m) => m.data), ["once"]);
+   * await hub.close();
+   * ```
    */
-  async publish(topic: string, message: HubPublishMessage): Promise<string> {
+  async publish(
+    topic: string,
+    message: HubPublishMessage,
+    options: HubPublishOptions = {},
+  ): Promise<string> {
     checkTopic("publish to", topic);
+    const { idempotencyKey } = options;
+    if (idempotencyKey !== undefined) {
+      checkIdempotencyKey(topic, idempotencyKey);
+    }
     if (this.#closed) {
       throw new Error(
         `Cannot publish to topic ${quote(topic)}: the hub is closed`,
@@ -387,7 +423,9 @@ export class Hub implements MessageSource {
     }
     const checked = checkPublishMessage(topic, message, this.#maxMessageBytes);
     // No await before this call, so appends happen in call order.
-    const appended = this.#backend.append(topic, checked);
+    const appended = idempotencyKey === undefined
+      ? this.#backend.append(topic, checked)
+      : this.#backend.append(topic, checked, { idempotencyKey });
     let id: string;
     try {
       id = (await appended).id;

@@ -34,7 +34,12 @@
  * @module
  */
 
-import type { HubBackend, HubReadOptions, HubWatchOptions } from "./backend.ts";
+import type {
+  HubAppendOptions,
+  HubBackend,
+  HubReadOptions,
+  HubWatchOptions,
+} from "./backend.ts";
 import type { HubHistory } from "../message/source.ts";
 import type { HubDataMessage, HubPublishMessage } from "../message/message.ts";
 import { HubLimitError } from "./limit_error.ts";
@@ -44,6 +49,7 @@ import {
   epochOf,
   KV_MAX_DATA_BYTES,
   type KvHead,
+  type KvIdempotencyRecord,
   KvKeys,
   type KvMessageRecord,
   MESSAGE_OVERHEAD,
@@ -54,7 +60,12 @@ import {
 } from "./_kv_store.ts";
 import { KvWatchLoop } from "./_kv_watch.ts";
 
-export type { HubBackend, HubReadOptions, HubWatchOptions } from "./backend.ts";
+export type {
+  HubAppendOptions,
+  HubBackend,
+  HubReadOptions,
+  HubWatchOptions,
+} from "./backend.ts";
 export type { HubHistory } from "../message/source.ts";
 export type { HubDataMessage, HubPublishMessage } from "../message/message.ts";
 
@@ -175,7 +186,18 @@ export interface KvBackendOptions {
    */
   onError?: (error: unknown) => void;
   /**
-   * Clock in milliseconds, for `maxAgeMs`; tests pass a fake.
+   * Milliseconds an idempotency key is remembered: an append with a key
+   * checks the key's entry in the same atomic commit that stores the
+   * message and writes the entry (with `expireIn`), so of appends racing
+   * with one key, in any process, exactly one stores its message; the
+   * others resolve with it.
+   *
+   * @default {600000}
+   */
+  idempotencyWindowMs?: number;
+  /**
+   * Clock in milliseconds, for `maxAgeMs` and `idempotencyWindowMs`; tests
+   * pass a fake.
    *
    * @default {Date.now}
    */
@@ -295,6 +317,7 @@ export function createKvBackend(
   const maxRetainedBytes = options.maxRetainedBytes ?? 268_435_456;
   const pollMs = options.pollMs ?? 50;
   const maxPendingAppends = options.maxPendingAppends ?? 10_000;
+  const idempotencyWindowMs = options.idempotencyWindowMs ?? 600_000;
   const now = options.now ?? Date.now;
   const what = "create KV backend";
   if (!Array.isArray(keyPrefix)) {
@@ -306,6 +329,7 @@ export function createKvBackend(
   checkPositiveInteger(what, "maxRetainedBytes", maxRetainedBytes);
   checkPositiveInteger(what, "pollMs", pollMs);
   checkPositiveInteger(what, "maxPendingAppends", maxPendingAppends);
+  checkPositiveInteger(what, "idempotencyWindowMs", idempotencyWindowMs);
   const bucketMs = Math.max(1, Math.ceil(maxAgeMs / 16));
   const keys = new KvKeys(keyPrefix);
   const owned = typeof kv !== "object";
@@ -553,9 +577,36 @@ export function createKvBackend(
   const chains = new Map<string, Promise<void>>();
   let pending = 0;
 
+  /** The first message of a live idempotency entry, else undefined. */
+  async function firstOf(
+    store: Deno.Kv,
+    topic: string,
+    entry: Deno.KvEntryMaybe<KvIdempotencyRecord>,
+    message: HubPublishMessage,
+  ): Promise<HubDataMessage | undefined> {
+    const used = entry.value;
+    if (used === null || now() - used.t >= idempotencyWindowMs) {
+      return undefined;
+    }
+    const stored = await store.get<KvMessageRecord>(
+      keys.message(topic, used.e, used.s),
+    );
+    if (stored.value !== null) {
+      return toMessage(topic, used.e, used.s, stored.value);
+    }
+    // Trimmed since: the id is the first's, the payload this retry's.
+    return Object.freeze({
+      kind: "message" as const,
+      topic,
+      id: `${used.e}-${used.s}`,
+      ...message,
+    });
+  }
+
   async function appendNow(
     topic: string,
     message: HubPublishMessage,
+    idempotencyKey: string | undefined,
   ): Promise<HubDataMessage> {
     const action = `publish to topic ${quote(topic)}`;
     const store = await open(action);
@@ -571,7 +622,19 @@ export function createKvBackend(
     const size = data.byteLength + MESSAGE_OVERHEAD;
     /** One attempt: the stored message, or undefined to try again. */
     const once = async (): Promise<HubDataMessage | undefined> => {
-      const head = await store.get<KvHead>(keys.head(topic));
+      const keyOfIdempotency = idempotencyKey === undefined
+        ? undefined
+        : keys.idempotency(topic, idempotencyKey);
+      const [head, used] = keyOfIdempotency === undefined
+        ? [await store.get<KvHead>(keys.head(topic))]
+        : await store.getMany<[KvHead, KvIdempotencyRecord]>([
+          keys.head(topic),
+          keyOfIdempotency,
+        ]);
+      if (used !== undefined) {
+        const first = await firstOf(store, topic, used, message);
+        if (first !== undefined) return first;
+      }
       if (!live(head)) {
         await createHead(store, topic, head);
         return undefined;
@@ -604,6 +667,12 @@ export function createKvBackend(
           u64(1),
         );
       }
+      if (keyOfIdempotency !== undefined && used !== undefined) {
+        const entry: KvIdempotencyRecord = { e: epoch, s: seq, t: time };
+        op.check(used).set(keyOfIdempotency, entry, {
+          expireIn: idempotencyWindowMs,
+        });
+      }
       if (trimmed !== undefined && trimmed.value !== null) {
         const old = trimmed.value;
         op.check(trimmed)
@@ -631,7 +700,11 @@ export function createKvBackend(
   }
 
   return {
-    append(topic: string, message: HubPublishMessage): Promise<HubDataMessage> {
+    append(
+      topic: string,
+      message: HubPublishMessage,
+      options?: HubAppendOptions,
+    ): Promise<HubDataMessage> {
       if (pending >= maxPendingAppends) {
         return Promise.reject(
           new Error(
@@ -644,7 +717,7 @@ export function createKvBackend(
       // One append per topic at a time, so that ids follow the call order.
       pending++;
       const result = (chains.get(topic) ?? Promise.resolve()).then(() =>
-        appendNow(topic, message)
+        appendNow(topic, message, options?.idempotencyKey)
       );
       const settled = result.then(() => {}, () => {});
       chains.set(topic, settled);

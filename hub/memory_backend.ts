@@ -1,7 +1,11 @@
 // Copyright 2026 the serverpush authors. MIT license.
 // This module is browser compatible.
 
-import type { HubBackend, HubReadOptions } from "./backend.ts";
+import type {
+  HubAppendOptions,
+  HubBackend,
+  HubReadOptions,
+} from "./backend.ts";
 import type { HubHistory } from "../message/source.ts";
 import { encodedOnce } from "../message/encoded_once.ts";
 import { HubLimitError } from "./limit_error.ts";
@@ -76,7 +80,18 @@ export interface MemoryBackendOptions {
    */
   maxRetainedBytes?: number;
   /**
-   * Clock in milliseconds, for `maxAgeMs`; tests pass a fake.
+   * Milliseconds during which an append with an idempotency key already
+   * used on its topic stores nothing and resolves with the first message's
+   * id. A topic remembers at most `maxMessages` keys (the oldest is
+   * forgotten first), and forgets them with the topic itself (see
+   * `maxIdleMs`).
+   *
+   * @default {600000}
+   */
+  idempotencyWindowMs?: number;
+  /**
+   * Clock in milliseconds, for `maxAgeMs` and `idempotencyWindowMs`; tests
+   * pass a fake.
    *
    * @default {Date.now}
    */
@@ -167,6 +182,8 @@ interface TopicLog {
   /** Largest sequence number trimmed from (or unknown to) this log. */
   trimmedUpTo: number;
   watchers: Set<{ onMessage: (message: HubDataMessage) => void }>;
+  /** Idempotency keys, oldest first: the sequence number and time of use. */
+  keys: Map<string, { seq: number; time: number }>;
 }
 
 const DIGITS_REGEXP = /^[1-9][0-9]{0,15}$/;
@@ -179,6 +196,24 @@ const ORDER_SLACK = 1024;
 function randomEpoch(): string {
   const bytes = crypto.getRandomValues(new Uint8Array(6));
   return Array.from(bytes, (b) => b.toString(16).padStart(2, "0")).join("");
+}
+
+function dataMessage(
+  topic: string,
+  id: string,
+  message: HubPublishMessage,
+): HubDataMessage {
+  return Object.freeze(
+    message.event === undefined
+      ? { kind: "message", topic, id, data: message.data }
+      : {
+        kind: "message",
+        topic,
+        id,
+        event: message.event,
+        data: message.data,
+      },
+  );
 }
 
 function payloadBytes(message: HubDataMessage): number {
@@ -210,8 +245,8 @@ function payloadBytes(message: HubDataMessage): number {
  * @param options Window size, age limits, hub-wide caps and clock.
  * @returns A new backend.
  * @throws {RangeError} If `maxMessages`, `maxTopics` or `maxRetainedBytes`
- * is not a positive integer, or `maxAgeMs` or `maxIdleMs` is not a positive
- * number.
+ * is not a positive integer, or `maxAgeMs`, `maxIdleMs` or
+ * `idempotencyWindowMs` is not a positive number.
  *
  * @example Read what was appended after an id
  * ```ts
@@ -247,8 +282,10 @@ export function createMemoryBackend(
   const maxIdleMs = options.maxIdleMs ?? 600_000;
   const maxTopics = options.maxTopics ?? 10_000;
   const maxRetainedBytes = options.maxRetainedBytes ?? 268_435_456;
+  const idempotencyWindowMs = options.idempotencyWindowMs ?? 600_000;
   const now = options.now ?? Date.now;
   const what = "create memory backend";
+  checkPositiveNumber(what, "idempotencyWindowMs", idempotencyWindowMs);
   checkPositiveInteger(what, "maxMessages", maxMessages);
   checkPositiveNumber(what, "maxAgeMs", maxAgeMs);
   checkPositiveNumber(what, "maxIdleMs", maxIdleMs);
@@ -368,6 +405,7 @@ export function createMemoryBackend(
       lastAppend: now(),
       trimmedUpTo: seq,
       watchers: new Set(),
+      keys: new Map(),
     };
   }
 
@@ -416,10 +454,46 @@ export function createMemoryBackend(
     return low;
   }
 
+  /** Forgets the topic's idempotency keys that are too old or too many. */
+  function expireKeys(log: TopicLog, time: number): void {
+    for (const [key, used] of log.keys) {
+      if (
+        time - used.time < idempotencyWindowMs &&
+        log.keys.size <= maxMessages
+      ) break;
+      log.keys.delete(key);
+    }
+  }
+
+  /** The first message of a repeated idempotency key, else undefined. */
+  function repeated(
+    log: TopicLog,
+    key: string,
+    message: HubPublishMessage,
+    time: number,
+  ): HubDataMessage | undefined {
+    expireKeys(log, time);
+    const used = log.keys.get(key);
+    if (used === undefined) return undefined;
+    const index = indexAfter(log, used.seq - 1);
+    if (log.seqs[index] === used.seq) return log.messages[index]!;
+    // Trimmed since: the id is the first's, the payload this retry's.
+    return dataMessage(log.topic, `${prefix}${used.seq}`, message);
+  }
+
   return {
-    append(topic: string, message: HubPublishMessage): Promise<HubDataMessage> {
+    append(
+      topic: string,
+      message: HubPublishMessage,
+      options?: HubAppendOptions,
+    ): Promise<HubDataMessage> {
       const time = now();
       let log = topics.get(topic);
+      const key = options?.idempotencyKey;
+      if (log !== undefined && key !== undefined) {
+        const first = repeated(log, key, message, time);
+        if (first !== undefined) return Promise.resolve(first);
+      }
       if (log === undefined) {
         if (retainedTopics >= maxTopics) sweep(topic, time, true);
         if (retainedTopics >= maxTopics) {
@@ -441,22 +515,11 @@ export function createMemoryBackend(
       topics.set(topic, log);
       log.lastAppend = time;
       seq++;
-      const stored: HubDataMessage = Object.freeze(
-        message.event === undefined
-          ? {
-            kind: "message",
-            topic,
-            id: `${prefix}${seq}`,
-            data: message.data,
-          }
-          : {
-            kind: "message",
-            topic,
-            id: `${prefix}${seq}`,
-            event: message.event,
-            data: message.data,
-          },
-      );
+      if (key !== undefined) {
+        log.keys.set(key, { seq, time });
+        expireKeys(log, time);
+      }
+      const stored = dataMessage(topic, `${prefix}${seq}`, message);
       const bytes = payloadBytes(stored) + MESSAGE_OVERHEAD;
       if (size(log) === 0) retainedTopics++;
       log.messages.push(stored);

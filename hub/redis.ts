@@ -46,7 +46,12 @@ import {
   RESP_TYPES,
   SocketClosedUnexpectedlyError,
 } from "npm:@redis/client@6.3.1";
-import type { HubBackend, HubReadOptions, HubWatchOptions } from "./backend.ts";
+import type {
+  HubAppendOptions,
+  HubBackend,
+  HubReadOptions,
+  HubWatchOptions,
+} from "./backend.ts";
 import type { HubHistory } from "../message/source.ts";
 import type { HubDataMessage, HubPublishMessage } from "../message/message.ts";
 import { checkPositiveInteger } from "../_internal/check.ts";
@@ -66,7 +71,12 @@ import { RedisLive } from "./_redis_live.ts";
 import { createReport } from "./_redis_report.ts";
 import { compareStreamIds, isStreamId } from "./_redis_stream_id.ts";
 
-export type { HubBackend, HubReadOptions, HubWatchOptions } from "./backend.ts";
+export type {
+  HubAppendOptions,
+  HubBackend,
+  HubReadOptions,
+  HubWatchOptions,
+} from "./backend.ts";
 export type { HubHistory } from "../message/source.ts";
 export type { HubDataMessage, HubPublishMessage } from "../message/message.ts";
 
@@ -129,6 +139,17 @@ export interface RedisBackendOptions {
    * @default {3600000}
    */
   ttlMs?: number;
+  /**
+   * Milliseconds an idempotency key is remembered: an append with a key
+   * runs one script (`EVAL`) that `GET`s the key's string
+   * (`{<keyPrefix><topic>}#idem:<key>`, in the stream's Redis Cluster hash
+   * slot; with a `keyPrefix` that has a hash tag, `<keyPrefix><topic>#idem:<key>`) and, when it is not set, appends and runs `SET key id PX
+   * idempotencyWindowMs`; when it is set, it stores nothing and answers the
+   * first message.
+   *
+   * @default {600000}
+   */
+  idempotencyWindowMs?: number;
   /**
    * Milliseconds between the heartbeats the backend sends itself through
    * Redis Pub/Sub, to know that its subscriber connection still hears the
@@ -624,6 +645,7 @@ export function createRedisBackend(
   const keyPrefix = options.keyPrefix ?? "serverpush:";
   const maxLen = options.maxLen ?? 1000;
   const ttlMs = options.ttlMs ?? 3_600_000;
+  const idempotencyWindowMs = options.idempotencyWindowMs ?? 600_000;
   const blockMs = options.blockMs ?? 1000;
   const catchUpMs = options.catchUpMs ?? 60_000;
   const batch = options.batch ?? 100;
@@ -636,6 +658,7 @@ export function createRedisBackend(
   }
   checkPositiveInteger(what, "maxLen", maxLen);
   if (ttlMs !== Infinity) checkPositiveInteger(what, "ttlMs", ttlMs);
+  checkPositiveInteger(what, "idempotencyWindowMs", idempotencyWindowMs);
   checkPositiveInteger(what, "blockMs", blockMs);
   if (catchUpMs !== Infinity) {
     checkPositiveInteger(what, "catchUpMs", catchUpMs);
@@ -676,6 +699,7 @@ export function createRedisBackend(
     maxLen,
     ttlMs,
     waitForReplicas,
+    idempotencyWindowMs,
     timeoutMs,
     maxPendingCommands,
     report,
@@ -694,8 +718,14 @@ export function createRedisBackend(
     async append(
       topic: string,
       message: HubPublishMessage,
+      options?: HubAppendOptions,
     ): Promise<HubDataMessage> {
-      const id = await commands.add(topic, message);
+      const { id, first } = await commands.add(
+        topic,
+        message,
+        options?.idempotencyKey,
+      );
+      if (first !== undefined) return first;
       const { data, event } = message;
       return Object.freeze(
         event === undefined

@@ -108,7 +108,9 @@ export function serverpushV1Unsubscribed(topic: string): string {
 
 /**
  * The `serverpush.v1` answer to an accepted `publish`:
- * `{"type":"published","topic":…,"id":…}` with the id the message got.
+ * `{"type":"published","topic":…,"id":…}` with the id the message got (for
+ * a `publish` whose `idempotencyKey` repeats one used on the topic within
+ * the backend's window, the first message's id: nothing was published).
  *
  * @param topic The topic published to.
  * @param id The id of the published message.

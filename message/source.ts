@@ -106,6 +106,34 @@ export interface HubHistoryOptions {
 }
 
 /**
+ * Options of {@linkcode MessageSource.publish} (and `Hub.publish`).
+ *
+ * @example Publish with an idempotency key
+ * ```ts
+ * import { Hub, type HubPublishOptions } from "@serverpush/serverpush/hub";
+ * import { strictEqual } from "node:assert/strict";
+ *
+ * const hub = new Hub();
+ * const options: HubPublishOptions = { idempotencyKey: "order-7" };
+ * const id = await hub.publish("t", { data: "paid" }, options);
+ * strictEqual(await hub.publish("t", { data: "paid" }, options), id);
+ * await hub.close();
+ * ```
+ */
+export interface HubPublishOptions {
+  /**
+   * Names this publish so that a retry is recognised: 1 to 256 printable
+   * ASCII characters (else a `TypeError`). A publish that repeats a key
+   * used on the topic within the backend's idempotency window (ten
+   * minutes by default) stores and delivers nothing and resolves with the
+   * first publish's id.
+   *
+   * @default {undefined}
+   */
+  idempotencyKey?: string | undefined;
+}
+
+/**
  * Where a {@linkcode MessageSource} delivers one subscription's messages: a
  * stream controller, or a transport that writes each message straight to its
  * connection. Calls come only while the subscription is open, and never
@@ -288,6 +316,12 @@ export interface MessageSource {
   /**
    * Publishes to `topic` and resolves with the new message's id. A source
    * without it is read-only: the serving layer refuses publishes (405).
+   * With `options.idempotencyKey`, a repeated key resolves with the first
+   * message's id and publishes nothing.
    */
-  publish?(topic: string, message: HubPublishMessage): Promise<string>;
+  publish?(
+    topic: string,
+    message: HubPublishMessage,
+    options?: HubPublishOptions,
+  ): Promise<string>;
 }

@@ -6,6 +6,7 @@ import { checkOrigin, type OriginPolicy } from "../ws/check_origin.ts";
 import type { MessageSource } from "../message/source.ts";
 import type { HubAuthorize } from "./hub_handler_options.ts";
 import { readPublishRequest } from "./_publish_request.ts";
+import { readIdempotencyKey } from "./_idempotency_key.ts";
 import { authorized } from "./_authorize.ts";
 import { textResponse } from "./_text_response.ts";
 import { isTooManyTopics } from "../_internal/too_many_topics.ts";
@@ -19,7 +20,8 @@ export type PublishRoute = (
 
 /**
  * Makes the publish route: the Origin policy, then `authorizePublish`,
- * then the body (at most `maxPublishBytes`) goes to `source.publish`.
+ * then the body (at most `maxPublishBytes`) goes to `source.publish`, with
+ * the `Idempotency-Key` header's key.
  */
 export function createPublishRoute(
   source: MessageSource,
@@ -48,6 +50,10 @@ export function createPublishRoute(
       "publish to",
     );
     if (verdict !== true) return verdict;
+    const idempotencyKey = readIdempotencyKey(request, topic);
+    if (typeof idempotencyKey === "object") {
+      return textResponse(idempotencyKey.status, idempotencyKey.message);
+    }
     const message = await readPublishRequest(request, topic, maxPublishBytes);
     if ("status" in message) {
       return textResponse(message.status, message.message);
@@ -61,7 +67,9 @@ export function createPublishRoute(
     }
     let id: string;
     try {
-      id = await source.publish(topic, message);
+      id = idempotencyKey === undefined
+        ? await source.publish(topic, message)
+        : await source.publish(topic, message, { idempotencyKey });
     } catch (error) {
       if (isTooManyTopics(error)) {
         return textResponse(429, (error as Error).message);

@@ -18,7 +18,10 @@ import {
 import { isTooManyTopics } from "../_internal/too_many_topics.ts";
 import { quote } from "../_internal/quote.ts";
 
-/** Publishes what a client sent, after the handler's checks. */
+/**
+ * Publishes what a client sent, after the handler's checks, with its
+ * `idempotencyKey` when it has one (the hub checks it: `invalid-message`).
+ */
 export async function clientPublish(
   request: SessionRequest | undefined,
   topic: string,
@@ -60,7 +63,12 @@ export async function clientPublish(
     };
   }
   try {
-    return await publish.call(context.source, topic, message);
+    const { idempotencyKey } = value;
+    return idempotencyKey === undefined
+      ? await publish.call(context.source, topic, message)
+      : await publish.call(context.source, topic, message, {
+        idempotencyKey: idempotencyKey as string,
+      });
   } catch (error) {
     if (isTooManyTopics(error)) {
       return { code: "too-many-topics", message: (error as Error).message };

@@ -23,7 +23,10 @@ import type { HubHandler, HubHandlerOptions } from "./hub_handler_options.ts";
  * - `POST`: publishes the body (`405` when the source has no `publish`) (text for textual content types, bytes
  *   otherwise) with the event type from `?event=` or `X-Event`, answering
  *   `201` with `{"id":…}`, or `429` when the topic is new and the
- *   backend holds its largest number of topics (`HubLimitError`);
+ *   backend holds its largest number of topics (`HubLimitError`); an
+ *   `Idempotency-Key` header (an sf-string, `"…"`, or a bare value of 1 to
+ *   256 printable ASCII characters, else `400`) makes a retry within the
+ *   backend's window answer the first message's id and publish nothing;
  * - `GET` with `Accept: text/event-stream` (or `?transport=sse`): Server-Sent
  *   Events, resuming after `Last-Event-ID` (or `?lastEventId=`); each
  *   message goes out as the cached bytes of `hubMessageToSse`, the

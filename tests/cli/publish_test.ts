@@ -68,6 +68,17 @@ Deno.test("serverpush publish to serverpush serve prints the id the hub stored",
   ]);
   strictEqual(code, 0);
   const id = stdout.trim();
+  // A retry with the same key prints the first id and publishes nothing.
+  const retry = await runCli([
+    "publish",
+    topic,
+    "hi",
+    "--token",
+    "s3cret",
+    "--idempotency-key",
+    "k1",
+  ]);
+  deepStrictEqual([retry.code, retry.stdout.trim()], [0, id]);
   const poll = await (await fetch(`${topic}?transport=poll&history=10`)).json();
   deepStrictEqual(poll.messages, [{ id, data: "hi" }]);
 });

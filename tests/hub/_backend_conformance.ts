@@ -33,6 +33,8 @@ export interface ConformanceLimits {
   maxTopics?: number;
   /** Retained bytes over all topics, when the test needs it. */
   maxRetainedBytes?: number;
+  /** Idempotency window (ms), when the test needs one. */
+  idempotencyWindowMs?: number;
   /** Clock, for expiry tests of backends with `fakeClock`. */
   now?: () => number;
 }
@@ -439,6 +441,103 @@ export function backendConformance(factory: BackendFactory): void {
       throws(() => backend.watch("t", () => {}), /closed/);
     },
     factory.closes ? undefined : "the backend has no close()",
+  );
+
+  test("an append that repeats an idempotency key stores and delivers nothing and returns the first message", async (open) => {
+    const backend = open({ maxMessages: 10 });
+    const seen: HubDataMessage[] = [];
+    const unwatch = backend.watch("t", (m) => seen.push(m));
+    await backend.read("t", { limit: 1 }); // the watch's start is fixed
+    const key = { idempotencyKey: "order-7" };
+    const first = await backend.append("t", { event: "e", data: "a" }, key);
+    const again = await backend.append("t", { event: "e", data: "a" }, key);
+    deepStrictEqual(
+      [again.id, again.topic, again.event, again.data],
+      [first.id, "t", "e", "a"],
+    );
+    const other = await backend.append("t", { data: "b" }, {
+      idempotencyKey: "order-8",
+    });
+    const plain = await backend.append("t", { data: "c" });
+    notStrictEqual(other.id, first.id);
+    deepStrictEqual(
+      (await backend.read("t", { limit: 10 })).messages.map((m) => m.id),
+      [first.id, other.id, plain.id],
+    );
+    await until(() => seen.length >= 3, "three messages");
+    await delay(100);
+    deepStrictEqual(seen.map((m) => m.data), ["a", "b", "c"]);
+    unwatch();
+  });
+
+  test("an idempotency key on one topic does not affect another", async (open) => {
+    const backend = open({ maxMessages: 10 });
+    const key = { idempotencyKey: "k" };
+    const a = await backend.append("a", { data: "1" }, key);
+    const b = await backend.append("b", { data: "1" }, key);
+    strictEqual(b.topic, "b");
+    strictEqual((await backend.append("a", { data: "1" }, key)).id, a.id);
+    strictEqual((await backend.append("b", { data: "1" }, key)).id, b.id);
+    for (const topic of ["a", "b"]) {
+      strictEqual(
+        (await backend.read(topic, { limit: 10 })).messages.length,
+        1,
+        topic,
+      );
+    }
+  });
+
+  test("20 concurrent appends with one idempotency key store exactly one message", async (open) => {
+    const backends = factory.shared
+      ? [open({ maxMessages: 100 }), open({ maxMessages: 100 })]
+      : [open({ maxMessages: 100 })];
+    const appended = await Promise.all(
+      Array.from(
+        { length: 20 },
+        (_, i) =>
+          backends[i % backends.length]!.append("t", { data: "once" }, {
+            idempotencyKey: "same",
+          }),
+      ),
+    );
+    const ids = new Set(appended.map((m) => m.id));
+    strictEqual(ids.size, 1, [...ids].join(", "));
+    const { messages } = await backends[0]!.read("t", { limit: 100 });
+    deepStrictEqual(messages.map((m) => m.id), [...ids]);
+  });
+
+  test("an idempotency key is forgotten after idempotencyWindowMs (real clock)", async (open) => {
+    const backend = open({ maxMessages: 10, idempotencyWindowMs: 300 });
+    const key = { idempotencyKey: "k" };
+    const first = await backend.append("t", { data: "a" }, key);
+    strictEqual((await backend.append("t", { data: "a" }, key)).id, first.id);
+    await delay(700);
+    const later = await backend.append("t", { data: "a" }, key);
+    notStrictEqual(later.id, first.id);
+    strictEqual((await backend.read("t", { limit: 10 })).messages.length, 2);
+  });
+
+  test(
+    "an idempotency key is forgotten after idempotencyWindowMs (fake clock)",
+    async (open) => {
+      const clock = fakeClock();
+      const backend = open({
+        maxMessages: 10,
+        idempotencyWindowMs: 60_000,
+        now: clock.now,
+      });
+      const key = { idempotencyKey: "k" };
+      const first = await backend.append("t", { data: "a" }, key);
+      clock.advance(59_000);
+      strictEqual((await backend.append("t", { data: "a" }, key)).id, first.id);
+      clock.advance(1_000);
+      const later = await backend.append("t", { data: "a" }, key);
+      notStrictEqual(later.id, first.id);
+      clock.advance(30_000);
+      strictEqual((await backend.append("t", { data: "a" }, key)).id, later.id);
+      strictEqual((await backend.read("t", { limit: 10 })).messages.length, 2);
+    },
+    factory.fakeClock ? undefined : "the backend takes no fake clock",
   );
 
   test("different topics keep separate histories", async (open) => {

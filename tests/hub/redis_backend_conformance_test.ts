@@ -16,11 +16,12 @@ backendConformance({
   async store() {
     const redis = await startRedisServer();
     return {
-      open: ({ maxMessages, maxAgeMs }) =>
+      open: ({ maxMessages, maxAgeMs, idempotencyWindowMs }) =>
         createRedisBackend({
           url: redis.url,
           maxLen: maxMessages,
           ...(maxAgeMs === undefined ? {} : { ttlMs: maxAgeMs }),
+          ...(idempotencyWindowMs === undefined ? {} : { idempotencyWindowMs }),
           batch: Math.min(100, maxMessages),
         }),
       dispose: () => redis[Symbol.asyncDispose](),

@@ -28,12 +28,13 @@ backendConformance({
     const { urls } = await (cluster ??= startRedisCluster());
     const keyPrefix = `conformance:${++stores}:`;
     return {
-      open: ({ maxMessages, maxAgeMs }) =>
+      open: ({ maxMessages, maxAgeMs, idempotencyWindowMs }) =>
         createRedisBackend({
           cluster: { rootNodes: urls },
           keyPrefix,
           maxLen: maxMessages,
           ...(maxAgeMs === undefined ? {} : { ttlMs: maxAgeMs }),
+          ...(idempotencyWindowMs === undefined ? {} : { idempotencyWindowMs }),
           batch: Math.min(100, maxMessages),
         }),
       dispose: () => Promise.resolve(),

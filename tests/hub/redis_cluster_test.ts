@@ -81,6 +81,39 @@ async function topicsOnShards(
 }
 
 clusterTest(
+  "createRedisBackend on a cluster stores a message once for concurrent publishes with one idempotency key, on every shard",
+  async (cluster) => {
+    const errors: Error[] = [];
+    const { a, b, close } = twoInstances(cluster, errors);
+    try {
+      const topics = await topicsOnShards(cluster, 6);
+      const readers = [];
+      for (const topic of topics) readers.push(await subscribed(b.hub, topic));
+      for (const topic of topics) {
+        const ids = await Promise.all(
+          Array.from(
+            { length: 10 },
+            (_, i) =>
+              (i % 2 ? a : b).hub.publish(topic, { data: topic }, {
+                idempotencyKey: "order-7",
+              }),
+          ),
+        );
+        strictEqual(new Set(ids).size, 1, `${topic}: ${ids.join(", ")}`);
+      }
+      for (const [i, topic] of topics.entries()) {
+        await a.hub.publish(topic, { data: "next" });
+        const got = dataOnly(await take(readers[i]!, 2));
+        assertEquals(got.map((m) => m.data), [topic, "next"]);
+      }
+      assertEquals(errors, []);
+    } finally {
+      await close();
+    }
+  },
+);
+
+clusterTest(
   "createRedisBackend on a cluster delivers across instances and slots, with replay on the other instance",
   async (cluster) => {
     const errors: Error[] = [];
