@@ -375,10 +375,12 @@ class QueueSubscriber implements Subscriber {
       this.#floor = undefined;
     }
     if (
-      this.#wanted && !this.#replaying && !this.#driving && !this.#gap &&
-      this.liveLength() === 0
+      this.#wanted && !this.#replaying && !this.#driving && !this.#filling &&
+      !this.#gap && this.#page === NONE && this.liveLength() === 0
     ) {
-      // The sink waits and nothing is queued: hand it over at once.
+      // The sink waits and nothing is queued: hand it over at once. (A
+      // replay that just ended may still hold its last page, which the
+      // sink gets first, once the read's continuation drives it.)
       this.#position = message.id;
       this.deliver(message);
       return;

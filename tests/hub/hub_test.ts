@@ -761,3 +761,33 @@ Deno.test("Hub handles a gap reported while a subscriber replays", async () => {
   assertEquals(summary(await take(reader, 1)), ["5"]);
   await hub.close();
 });
+
+Deno.test("Hub delivers the last replayed page before a live message that arrives as the replay ends", async () => {
+  // The live message lands at every microtask offset after the replay's
+  // read resolved, including the one between the end of the replay and the
+  // delivery of its last page.
+  for (let hops = 0; hops < 12; hops++) {
+    const inner = createMemoryBackend();
+    let arm = false;
+    const backend = hookedBackend(inner, {
+      after() {
+        if (!arm) return;
+        arm = false;
+        let chain = Promise.resolve();
+        for (let i = 0; i < hops; i++) chain = chain.then(() => {});
+        chain.then(() => inner.append("t", { data: "3" }));
+      },
+    });
+    const hub = new Hub({ backend });
+    try {
+      const first = await hub.publish("t", { data: "1" });
+      await hub.publish("t", { data: "2" });
+      arm = true;
+      const reader = hub.subscribe("t", { since: first }).getReader();
+      assertEquals(summary(await take(reader, 2)), ["2", "3"], `hops ${hops}`);
+      await reader.cancel();
+    } finally {
+      await hub.close();
+    }
+  }
+});
