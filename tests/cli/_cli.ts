@@ -35,6 +35,14 @@ async function collect(
   }
 }
 
+/**
+ * The environment of a CLI run under `script` (a pseudo-terminal): `script`
+ * runs its command with `$SHELL -c`, and a shell that stays as the parent
+ * (dash does) dies of the Ctrl-C that the terminal sends to its whole
+ * foreground group. The commands start with `exec`, and the shell is fixed.
+ */
+export const PTY_ENV: Record<string, string> = { SHELL: "/bin/sh" };
+
 /** Starts `serverpush ARGS` (or any command with `command`). */
 export function startCli(
   args: readonly string[],

@@ -3,7 +3,14 @@
 import { deepStrictEqual, match, strictEqual } from "node:assert/strict";
 import { redisMissing, startRedisServer } from "../hub/_redis_server.ts";
 import { until } from "../_wait.ts";
-import { freePort, jsonLines, post, startCli, startServe } from "./_cli.ts";
+import {
+  freePort,
+  jsonLines,
+  post,
+  PTY_ENV,
+  startCli,
+  startServe,
+} from "./_cli.ts";
 
 const TOKEN = "s3cret";
 
@@ -194,10 +201,10 @@ Deno.test(
             "-q",
             "-e",
             "-c",
-            `${Deno.execPath()} run -A ${main} listen ${topic} --history 1 --count 1`,
+            `exec ${Deno.execPath()} run -A ${main} listen ${topic} --history 1 --count 1`,
             "/dev/null",
           ],
-          { command: "script", env: { NO_COLOR: "", ...env } },
+          { command: "script", env: { NO_COLOR: "", ...PTY_ENV, ...env } },
         );
         const { code, stdout } = await listener.finished();
         strictEqual(code, 0);

@@ -2,7 +2,7 @@
 
 import { deepStrictEqual, match, strictEqual } from "node:assert/strict";
 import { until } from "../_wait.ts";
-import { startCli } from "./_cli.ts";
+import { PTY_ENV, startCli } from "./_cli.ts";
 
 /** An echo WebSocket server that records what it saw. */
 function echoServer() {
@@ -121,10 +121,10 @@ Deno.test({
           "-q",
           "-e",
           "-c",
-          `${Deno.execPath()} run -A ${main} send ${url}`,
+          `exec ${Deno.execPath()} run -A ${main} send ${url}`,
           "/dev/null",
         ],
-        { command: "script", stdin: true },
+        { command: "script", stdin: true, env: PTY_ENV },
       );
       await until(
         () => send.stdout().includes("connected to"),
@@ -163,10 +163,10 @@ Deno.test({
           "-q",
           "-e",
           "-c",
-          `${Deno.execPath()} run -A ${main} send ${url}`,
+          `exec ${Deno.execPath()} run -A ${main} send ${url}`,
           "/dev/null",
         ],
-        { command: "script", stdin: true },
+        { command: "script", stdin: true, env: PTY_ENV },
       );
       await until(
         () => send.stdout().includes("connected to"),
