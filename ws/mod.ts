@@ -7,6 +7,27 @@
  * client. Loads in a browser: no module here imports a `node:` module, and
  * none names `Deno` at import time.
  *
+ * @example A text frame through the codec, masked by a client and read by a server
+ * ```ts
+ * import {
+ *   Opcode,
+ *   WsFrameDecoderStream,
+ *   WsFrameEncoderStream,
+ *   WsMessageDecoderStream,
+ * } from "@serverpush/serverpush/ws";
+ * import { deepStrictEqual } from "node:assert/strict";
+ *
+ * const payload = new TextEncoder().encode("hi");
+ * const frame = { fin: true, rsv1: false, rsv2: false, rsv3: false, opcode: Opcode.Text, payload };
+ * const messages = await Array.fromAsync(
+ *   ReadableStream.from([frame])
+ *     .pipeThrough(new WsFrameEncoderStream({ role: "client" }))
+ *     .pipeThrough(new WsFrameDecoderStream({ role: "server" }))
+ *     .pipeThrough(new WsMessageDecoderStream()),
+ * );
+ * deepStrictEqual(messages, [{ type: "text", data: "hi" }]);
+ * ```
+ *
  * @module
  */
 
