@@ -21,6 +21,7 @@ import { textResponse } from "./_text_response.ts";
 import { expiryOf } from "./_expiry.ts";
 import { quote } from "../_internal/quote.ts";
 import { historyParam } from "../_internal/history_param.ts";
+import { createCors, isPreflight } from "./_cors.ts";
 
 const WHAT = "create hub handler";
 const TRANSPORTS: ReadonlySet<string> = new Set([
@@ -77,6 +78,9 @@ export function buildHubHandler(
     context.maxPublishBytes,
   );
   const servePolling = createPollingRoute(source, options);
+  const cors = options.cors === undefined || options.cors === false
+    ? undefined
+    : createCors(WHAT, options.cors, options.origins);
 
   signal?.addEventListener("abort", () => {
     for (const session of [...sessions]) session.end();
@@ -105,7 +109,10 @@ export function buildHubHandler(
     request: Request,
     info?: HubRequestInfo,
   ): Promise<Response> {
-    const response = await serveRequest(request, info);
+    const response = cors !== undefined && isPreflight(request) &&
+        (hostAllowed === undefined || hostAllowed(request))
+      ? cors.preflight(request)
+      : await serveRequest(request, info);
     if (response.status >= 400) {
       const { pathname } = new URL(request.url);
       counters.refuse(
@@ -115,7 +122,7 @@ export function buildHubHandler(
         }`,
       );
     }
-    return response;
+    return cors === undefined ? response : cors.mark(request, response);
   };
 
   async function serveRequest(

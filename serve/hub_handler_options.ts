@@ -75,6 +75,58 @@ export type HubHandler = (
 ) => Promise<Response>;
 
 /**
+ * CORS settings of the hub handler (see {@linkcode HubHandlerOptions.cors}).
+ *
+ * @example Pages on app.example may subscribe and publish
+ * ```ts
+ * import { Hub } from "@serverpush/serverpush/hub";
+ * import { createHubHandler } from "@serverpush/serverpush/serve";
+ * import { strictEqual } from "node:assert/strict";
+ *
+ * const hub = new Hub();
+ * const handler = createHubHandler(hub, {
+ *   origins: ["https://app.example"],
+ *   cors: { maxAge: 3600 },
+ *   authorizePublish: () => true,
+ * });
+ * const preflight = await handler(
+ *   new Request("https://hub.example/news", {
+ *     method: "OPTIONS",
+ *     headers: {
+ *       origin: "https://app.example",
+ *       "access-control-request-method": "POST",
+ *       "access-control-request-headers": "idempotency-key",
+ *     },
+ *   }),
+ * );
+ * strictEqual(preflight.status, 204);
+ * strictEqual(
+ *   preflight.headers.get("access-control-allow-origin"),
+ *   "https://app.example",
+ * );
+ * await hub.close();
+ * ```
+ */
+export interface HubCorsOptions {
+  /**
+   * Seconds a browser may cache a preflight's answer
+   * (`Access-Control-Max-Age`; browsers cap it, Chromium at 7200).
+   *
+   * @default {600}
+   */
+  maxAge?: number;
+  /**
+   * Request headers a page may send besides `Authorization`,
+   * `Cache-Control`, `Content-Type`, `Idempotency-Key`, `Last-Event-ID` and
+   * `X-Event`
+   * (for example the header an `authorizeSubscribe` hook reads).
+   *
+   * @default {[]}
+   */
+  allowHeaders?: readonly string[];
+}
+
+/**
  * Options for {@linkcode createHubHandler}.
  *
  * @example Serve topics under `/hub/`, let signed-in users publish
@@ -187,6 +239,26 @@ export interface HubHandlerOptions {
    * @default {"same-origin"}
    */
   origins?: OriginPolicy;
+  /**
+   * Lets pages on other origins use the hub from a browser: the handler
+   * answers CORS preflights (`OPTIONS`, `204`, cached for `maxAge`
+   * seconds) and adds `Access-Control-Allow-Origin` to its answers, for the
+   * origins that `origins` allows and no others (a preflight from another
+   * gets `403`). So list the pages' origins in `origins`: with
+   * `"same-origin"` no foreign page is allowed, and with `"any"` every page
+   * may read and publish but without the user's cookies
+   * (`Access-Control-Allow-Origin: *`); a list or a function allows
+   * credentials (`EventSource`'s `withCredentials`, `fetch`'s
+   * `credentials: "include"`). A page may send `Authorization`,
+   * `Cache-Control` (which `connect` and `SseClient` send), `Content-Type`,
+   * `Idempotency-Key` (which `connect` sends with every publish),
+   * `Last-Event-ID` and `X-Event`, plus `allowHeaders`.
+   * `false` answers `OPTIONS` with `405` and adds no CORS header, so a
+   * browser lets no other origin read the answers.
+   *
+   * @default {false}
+   */
+  cors?: boolean | HubCorsOptions;
   /**
    * The host names (with or without a port) this server answers to, against
    * DNS rebinding (see `checkHost` in `@serverpush/serverpush/ws`): when
