@@ -54,8 +54,9 @@ Options:
                         survive a restart and several servers share topics
   --kv PATH             keep messages in a Deno KV file, so they survive a
                         restart (needs deno run --unstable-kv)
-  --allow-origin O      an origin allowed to open WebSockets and POST,
-                        besides the same origin (repeatable; "*" for any)
+  --allow-origin O      an origin whose pages may use the hub besides the
+                        same origin: WebSockets, and SSE, polling and POST
+                        with CORS (repeatable; "*" for any, without cookies)
   --publish-token T     a token that may publish (repeatable); without a
                         token (or a JWT option) publishing is refused
   --ws-publish          let WebSocket clients publish too (same checks)
@@ -253,6 +254,7 @@ export async function createServeHandler(
   const hubHandler: HubHandler = createHubHandler(hub, {
     prefix: "/hub",
     origins: originPolicy,
+    cors: origins.length > 0,
     authorizePublish,
     ...(jwt === undefined ? {} : {
       authorizeSubscribe: jwt.authorizeSubscribe,

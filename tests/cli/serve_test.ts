@@ -96,6 +96,41 @@ Deno.test("serverpush serve without --publish-token refuses every publish", asyn
   );
 });
 
+Deno.test("serverpush serve --allow-origin answers CORS for that origin only", async () => {
+  const app = "http://app.example:3000";
+  await using server = await startServe([
+    "--port",
+    "0",
+    "--allow-origin",
+    app,
+    "--publish-token",
+    "s3cret",
+  ]);
+  const preflight = (origin: string) =>
+    fetch(`${server.hub}news`, {
+      method: "OPTIONS",
+      headers: {
+        origin,
+        "access-control-request-method": "POST",
+        "access-control-request-headers": "authorization, idempotency-key",
+      },
+    });
+  const allowed = await preflight(app);
+  strictEqual(allowed.status, 204);
+  strictEqual(allowed.headers.get("access-control-allow-origin"), app);
+  const refused = await preflight("http://evil.example");
+  strictEqual(refused.status, 403);
+  await refused.body?.cancel();
+  const published = await fetch(`${server.hub}news`, {
+    method: "POST",
+    headers: { origin: app, authorization: "Bearer s3cret" },
+    body: "hello",
+  });
+  strictEqual(published.status, 201);
+  strictEqual(published.headers.get("access-control-allow-origin"), app);
+  await published.body?.cancel();
+});
+
 Deno.test("serverpush serve --kv refuses publishing without the token and serves every transport", async () => {
   const dir = await Deno.makeTempDir();
   try {
