@@ -51,16 +51,19 @@ async function withOrigins(
   }
 }
 
+/** The hub lets the page's origin in, with CORS, and lets it publish. */
+const withCors = (pageOrigin: string): HubHandlerOptions => ({
+  origins: [pageOrigin],
+  cors: true,
+  authorizePublish: () => true,
+});
+
 for (const transport of ["websocket", "sse", "longpoll"] as const) {
   browserTest(
     `cors: connect over ${transport} reads and publishes to a hub on another origin`,
     async ({ page }) => {
       await withOrigins(
-        (pageOrigin) => ({
-          origins: [pageOrigin],
-          cors: true,
-          authorizePublish: () => true,
-        }),
+        withCors,
         async (pageUrl, hubUrl, hub) => {
           await page.goto(pageUrl);
           const result = await page.evaluate(
@@ -112,11 +115,7 @@ browserTest(
   "cors: EventSource with credentials and a fetch POST from another origin",
   async ({ page }) => {
     await withOrigins(
-      (pageOrigin) => ({
-        origins: [pageOrigin],
-        cors: true,
-        authorizePublish: () => true,
-      }),
+      withCors,
       async (pageUrl, hubUrl) => {
         await page.goto(pageUrl);
         const data = await page.evaluate(async (hubUrl) => {
