@@ -7,7 +7,30 @@ import { Publisher } from "./_publisher.ts";
 import { runTransports } from "./_transport_loop.ts";
 import type { ConnectOptions } from "./connect_options.ts";
 import type { PushClient, PushEvent, PushSendOptions } from "./push_client.ts";
+import type { PollingMessage } from "../polling/connect_polling.ts";
+import { truncate } from "../_internal/truncate.ts";
 import type { PushTransport } from "./push_transport.ts";
+
+const decoder = new TextDecoder();
+
+/** The message with its data parsed as JSON (bytes read as UTF-8). */
+function parseData(message: PollingMessage): PollingMessage {
+  const text = typeof message.data === "string"
+    ? message.data
+    : decoder.decode(message.data);
+  let data: unknown;
+  try {
+    data = JSON.parse(text);
+  } catch (cause) {
+    throw new SyntaxError(
+      `Cannot parse message ${JSON.stringify(truncate(message.id, 40))}: ${
+        JSON.stringify(truncate(text, 40))
+      } is not JSON`,
+      { cause },
+    );
+  }
+  return { ...message, data: data as string };
+}
 
 /**
  * Connects to a topic over the first transport that works, falling back
@@ -117,10 +140,42 @@ import type { PushTransport } from "./push_transport.ts";
  * await server.shutdown();
  * ```
  */
+export function connect<Events extends object = Record<string, unknown>>(
+  url: string | URL,
+  options: ConnectOptions & { json: true },
+): PushClient<Events>;
+/**
+ * Connects to a topic; see the first signature of {@linkcode connect}.
+ *
+ * @param url The topic's URL.
+ * @param options Transports, timeouts, the starting id and callbacks.
+ * @returns The client, already connecting.
+ */
 export function connect(
   url: string | URL,
+  options?: ConnectOptions,
+): PushClient;
+/**
+ * Connects to a topic whose messages are text, typed by event name: for
+ * instance `connect<{ chat: string }>(url)`, whose `"chat"` messages have
+ * `data` typed as a string. For data that is not a string or bytes, pass
+ * `json: true` (see the first signature).
+ *
+ * @typeParam Events The data type (a string or bytes) of each event name.
+ * @param url The topic's URL.
+ * @param options Transports, timeouts, the starting id and callbacks.
+ * @returns The client, already connecting.
+ */
+export function connect<
+  Events extends { [K in keyof Events]: string | Uint8Array },
+>(
+  url: string | URL,
+  options?: ConnectOptions & { json?: false },
+): PushClient<Events>;
+export function connect<Events extends object | undefined>(
+  url: string | URL,
   options: ConnectOptions = {},
-): PushClient {
+): PushClient<Events> {
   const settings = resolveConnectSettings(url, options);
   const { signal } = options;
   const stopped = new AbortController();
@@ -168,7 +223,9 @@ export function connect(
   if (signal?.aborted) void close();
   else signal?.addEventListener("abort", onSignalAbort, { once: true });
 
-  return {
+  // The typed signatures differ only in the type of `data`: at run time
+  // it is parsed JSON with `json`, else a string or bytes.
+  const client: PushClient = {
     get transport(): PushTransport {
       return current;
     },
@@ -193,8 +250,20 @@ export function connect(
       }
       iterating = true;
       return {
-        next(): Promise<IteratorResult<PushEvent, undefined>> {
-          return queue.next();
+        async next(): Promise<IteratorResult<PushEvent, undefined>> {
+          const result = await queue.next();
+          if (
+            !settings.json || result.done === true ||
+            result.value.kind !== "message"
+          ) {
+            return result;
+          }
+          try {
+            return { done: false, value: parseData(result.value) };
+          } catch (error) {
+            await close();
+            throw error;
+          }
         },
         async return(): Promise<IteratorResult<PushEvent, undefined>> {
           await close();
@@ -203,4 +272,5 @@ export function connect(
       };
     },
   };
+  return client as unknown as PushClient<Events>;
 }
