@@ -73,9 +73,19 @@ function parseData(message: PollingMessage): PollingMessage {
  * as a `Uint8Array` arrive as their base64 text, and an event of type
  * `"message"` arrives without `event`.
  *
+ * With `history: N` and no `since`, the first connection asks for the
+ * newest N retained messages first (`?history=N` on every transport); once
+ * a message arrived, connections resume after its id instead. With
+ * `json: true`, each message's data is parsed as JSON, and a map of event
+ * names to data types, `connect<{ quote: Quote; chat: ChatLine }>(url,
+ * { json: true })`, types the data by event name (it describes what the
+ * server sends; it is not checked at run time).
+ *
+ * @typeParam Events The data type of each event name.
  * @param url The topic's URL, `http(s):` (or `ws(s):`), relative to the
  * document in a browser.
- * @param options Transports, timeouts, the starting id and callbacks.
+ * @param options Transports, timeouts, the starting id, history and
+ * callbacks, with `json: true`.
  * @returns The client, already connecting.
  * @throws {TypeError} If `url` is not an HTTP or WebSocket URL, or
  * `transports` is empty, has an unknown name or a repeat.
@@ -105,6 +115,40 @@ function parseData(message: PollingMessage): PollingMessage {
  *   ]);
  *   break; // leaving the loop closes the client
  * }
+ * await hub.close();
+ * await server.shutdown();
+ * ```
+ *
+ * @example Typed events, starting with the newest messages
+ * ```ts
+ * import { Hub } from "@serverpush/serverpush/hub";
+ * import { createHubHandler } from "@serverpush/serverpush/serve";
+ * import { connect } from "@serverpush/serverpush/client";
+ * import { deepStrictEqual } from "node:assert/strict";
+ *
+ * interface Quote { symbol: string; price: number }
+ * interface ChatLine { from: string; text: string }
+ *
+ * const hub = new Hub();
+ * const server = Deno.serve(
+ *   { port: 0, hostname: "127.0.0.1", onListen() {} },
+ *   createHubHandler(hub),
+ * );
+ * await hub.publish("desk", { event: "quote", data: '{"symbol":"ACME","price":12.5}' });
+ * await hub.publish("desk", { event: "chat", data: '{"from":"ann","text":"up!"}' });
+ * // json: true parses each message's data; the map types it by event name.
+ * const client = connect<{ quote: Quote; chat: ChatLine }>(
+ *   `http://127.0.0.1:${server.addr.port}/desk`,
+ *   { history: 2, json: true },
+ * );
+ * const seen: string[] = [];
+ * for await (const event of client) {
+ *   if (event.kind !== "message") continue;
+ *   if (event.event === "quote") seen.push(event.data.price.toFixed(2));
+ *   else seen.push(event.data.text);
+ *   if (seen.length === 2) break;
+ * }
+ * deepStrictEqual(seen, ["12.50", "up!"]);
  * await hub.close();
  * await server.shutdown();
  * ```
