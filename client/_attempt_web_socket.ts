@@ -3,7 +3,7 @@
 // Private: one attempt of `connect` at the WebSocket transport, with the
 // WHATWG `WebSocket` global (browsers, Deno, Node 22+, Bun).
 
-import { decodeBase64 } from "../_internal/base64.ts";
+import { readMessageFields } from "./_json_data.ts";
 import { truncate } from "../_internal/truncate.ts";
 import {
   type AttemptContext,
@@ -67,17 +67,8 @@ function readFrame(
           : value.error,
       };
     }
-    const { id, event, data, encoding } = value;
-    if (
-      typeof id === "string" && typeof data === "string" &&
-      (event === undefined || typeof event === "string") &&
-      (encoding === undefined || encoding === "base64")
-    ) {
-      const payload = encoding === "base64" ? decodeBase64(data) : data;
-      return event === undefined
-        ? { kind: "message", id, data: payload }
-        : { kind: "message", id, event, data: payload };
-    }
+    const message = readMessageFields(value);
+    if (message !== undefined) return message;
   }
   throw new SyntaxError(
     `Cannot read WebSocket message: ${

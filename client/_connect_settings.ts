@@ -51,7 +51,7 @@ const ALL_TRANSPORTS: ReadonlySet<string> = new Set([
   "poll",
 ]);
 
-function resolveUrl(url: string | URL): URL {
+export function resolveUrl(url: string | URL): URL {
   const base = (globalThis as { location?: { href?: string } }).location?.href;
   let resolved: URL;
   try {

@@ -7,30 +7,8 @@ import { Publisher } from "./_publisher.ts";
 import { runTransports } from "./_transport_loop.ts";
 import type { ConnectOptions } from "./connect_options.ts";
 import type { PushClient, PushEvent, PushSendOptions } from "./push_client.ts";
-import type { PollingMessage } from "../polling/connect_polling.ts";
-import { truncate } from "../_internal/truncate.ts";
+import { parseJsonData } from "./_json_data.ts";
 import type { PushTransport } from "./push_transport.ts";
-
-const decoder = new TextDecoder();
-
-/** The message with its data parsed as JSON (bytes read as UTF-8). */
-function parseData(message: PollingMessage): PollingMessage {
-  const text = typeof message.data === "string"
-    ? message.data
-    : decoder.decode(message.data);
-  let data: unknown;
-  try {
-    data = JSON.parse(text);
-  } catch (cause) {
-    throw new SyntaxError(
-      `Cannot parse message ${JSON.stringify(truncate(message.id, 40))}: ${
-        JSON.stringify(truncate(text, 40))
-      } is not JSON`,
-      { cause },
-    );
-  }
-  return { ...message, data: data as string };
-}
 
 /**
  * Connects to a topic over the first transport that works, falling back
@@ -303,7 +281,7 @@ export function connect<Events extends object | undefined>(
             return result;
           }
           try {
-            return { done: false, value: parseData(result.value) };
+            return { done: false, value: parseJsonData(result.value) };
           } catch (error) {
             await close();
             throw error;

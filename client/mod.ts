@@ -37,6 +37,7 @@
 
 export type * from "./client_web_socket.ts";
 export * from "./connect.ts";
+export * from "./connect_multiplex.ts";
 export * from "./connect_options.ts";
 export * from "./push_client.ts";
 export * from "./push_transport.ts";
