@@ -13,8 +13,10 @@ import type { PollingEvent } from "../polling/connect_polling.ts";
 import { EventQueue } from "./_event_queue.ts";
 import { parseJsonData, readMessageFields } from "./_json_data.ts";
 import { publishFields, type SendOptions } from "./_send_options.ts";
-import type { ClientWebSocket } from "./client_web_socket.ts";
-import type { MultiplexWebSocketClass } from "./connect_multiplex.ts";
+import type {
+  ClientWebSocket,
+  MultiplexWebSocketClass,
+} from "./client_web_socket.ts";
 import type { PushEvent } from "./push_client.ts";
 
 /** `connectMultiplex`'s options, checked, with their defaults. */

@@ -8,27 +8,8 @@ import { checkTopic } from "../message/topic.ts";
 import { resolveUrl } from "./_connect_settings.ts";
 import { MultiplexConnection, Subscription } from "./_multiplex_client.ts";
 import { readSendOptions } from "./_send_options.ts";
-import type { ClientWebSocket } from "./client_web_socket.ts";
+import type { MultiplexWebSocketClass } from "./client_web_socket.ts";
 import type { PushEvent, PushSendOptions } from "./push_client.ts";
-
-/**
- * A WebSocket class that takes a subprotocol, such as `WebSocket` or
- * `CodecWebSocket` from `@serverpush/serverpush/ws`: the type of the
- * `WebSocket` option of {@linkcode connectMultiplex}.
- *
- * @example Take the runtime's class, if it has one
- * ```ts
- * import type { MultiplexWebSocketClass } from "@serverpush/serverpush/client";
- * import { strictEqual } from "node:assert/strict";
- *
- * const own: MultiplexWebSocketClass | undefined = globalThis.WebSocket;
- * strictEqual(own === undefined || typeof own === "function", true);
- * ```
- */
-export type MultiplexWebSocketClass = new (
-  url: string,
-  protocols: string,
-) => ClientWebSocket;
 
 /**
  * Options for {@linkcode connectMultiplex}.
