@@ -10,7 +10,8 @@ import {
   throws,
 } from "node:assert/strict";
 import { openHub, serve, until } from "../polling/_helpers.ts";
-import { createHubHandler, type HubHandlerOptions } from "../../serve/mod.ts";
+import type { HubHandlerOptions } from "../../serve/mod.ts";
+import { droppableHandler } from "../_droppable_handler.ts";
 import {
   connectMultiplex,
   type ConnectMultiplexOptions,
@@ -35,9 +36,8 @@ const UUID_REGEXP =
  */
 function startHub(options: HubHandlerOptions = OPTIONS) {
   const hub = openHub();
-  let phase = new AbortController();
-  let handler = createHubHandler(hub, { ...options, signal: phase.signal });
-  const server = serve((request) => handler(request));
+  const handler = droppableHandler(hub, options);
+  const server = serve(handler.handle);
   const sent: Record<string, unknown>[] = [];
   let opened = 0;
   /** Publish frames after which the socket is cut, counted down. */
@@ -79,13 +79,9 @@ function startHub(options: HubHandlerOptions = OPTIONS) {
       cutAfterPublish = times;
     },
     WebSocket: RecordingWebSocket,
-    drop(): void {
-      phase.abort();
-      phase = new AbortController();
-      handler = createHubHandler(hub, { ...options, signal: phase.signal });
-    },
+    drop: handler.drop,
     async [Symbol.asyncDispose](): Promise<void> {
-      phase.abort();
+      handler.stop();
       await hub.close();
       await server.server.shutdown();
     },

@@ -17,6 +17,7 @@ import {
   until,
 } from "../polling/_helpers.ts";
 import { createHubHandler, type HubHandlerOptions } from "../../serve/mod.ts";
+import { droppableHandler } from "../_droppable_handler.ts";
 import {
   connect,
   type ConnectOptions,
@@ -155,8 +156,7 @@ function resumeOf(request: Request, transport: string): Resume {
 
 function startFront(options: HubHandlerOptions = HANDLER_OPTIONS): Front {
   const hub = openHub();
-  let phase = new AbortController();
-  let handler = createHubHandler(hub, { ...options, signal: phase.signal });
+  const handler = droppableHandler(hub, options);
   const requests = { websocket: 0, sse: 0, longpoll: 0, poll: 0, post: 0 };
   const resumes: Resume[] = [];
   const front: Omit<Front, "server" | "url"> = {
@@ -165,13 +165,9 @@ function startFront(options: HubHandlerOptions = HANDLER_OPTIONS): Front {
     refuseWebSocket: false,
     bufferSse: false,
     requests,
-    dropStreams(): void {
-      phase.abort();
-      phase = new AbortController();
-      handler = createHubHandler(hub, { ...options, signal: phase.signal });
-    },
+    dropStreams: handler.drop,
     async [Symbol.asyncDispose](): Promise<void> {
-      phase.abort();
+      handler.stop();
       await hub.close();
       await server.server.shutdown();
     },
@@ -192,9 +188,9 @@ function startFront(options: HubHandlerOptions = HANDLER_OPTIONS): Front {
     } else if (wantsSse(request)) {
       requests.sse++;
       resumes.push(resumeOf(request, "sse"));
-      if (front.bufferSse) return buffered(await handler(request));
+      if (front.bufferSse) return buffered(await handler.handle(request));
     }
-    return await handler(request);
+    return await handler.handle(request);
   });
   return Object.assign(front, { server, url: `${server.url}${TOPIC}` });
 }

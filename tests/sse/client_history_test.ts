@@ -4,32 +4,27 @@
 import { deepStrictEqual, strictEqual, throws } from "node:assert/strict";
 import { SseClient } from "../../sse/mod.ts";
 import { Hub } from "../../hub/mod.ts";
-import { createHubHandler } from "../../serve/mod.ts";
+import { droppableHandler } from "../_droppable_handler.ts";
 import { serve } from "./_server.ts";
 import { until } from "../_wait.ts";
 
 /** A hub server whose streams `drop()` ends, recording each request. */
 function hubServer(hub: Hub) {
-  let phase = new AbortController();
-  let handler = createHubHandler(hub, { retry: 20, signal: phase.signal });
+  const handler = droppableHandler(hub, { retry: 20 });
   const requests: { history: string | null; lastEventId: string | null }[] = [];
   const server = serve((request) => {
     requests.push({
       history: new URL(request.url).searchParams.get("history"),
       lastEventId: request.headers.get("last-event-id"),
     });
-    return handler(request);
+    return handler.handle(request);
   });
   return {
     server,
     requests,
-    drop(): void {
-      phase.abort();
-      phase = new AbortController();
-      handler = createHubHandler(hub, { retry: 20, signal: phase.signal });
-    },
+    drop: handler.drop,
     async [Symbol.asyncDispose](): Promise<void> {
-      phase.abort();
+      handler.stop();
       await hub.close();
       await server.server.shutdown();
     },
