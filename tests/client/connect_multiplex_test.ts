@@ -400,3 +400,40 @@ Deno.test("connectMultiplex throws on bad arguments", async () => {
     await client.close();
   }
 });
+
+Deno.test("connectMultiplex ends a subscription whose consumer falls behind maxQueuedEvents, and keeps the others", async () => {
+  await using front = startHub();
+  const client = connectMultiplex(front.url, {
+    ...clientOptions(front),
+    maxQueuedEvents: 5,
+  });
+  try {
+    for (let i = 0; i < 50; i++) {
+      await front.hub.publish("flood", { data: `m${i}` });
+    }
+    // Fifty messages at once, none read.
+    const slow = client.subscribe("flood", { history: 50 });
+    const other = collect(client.subscribe("other"));
+    await until(
+      () => front.sent.some((frame) => frame.type === "unsubscribe"),
+      "the unsubscribe of the slow subscription",
+    );
+    const read: string[] = [];
+    await rejects(
+      async () => {
+        for await (const event of slow) {
+          read.push(String(event.kind === "message" && event.data));
+        }
+      },
+      (error: unknown) =>
+        error instanceof RangeError && /maxQueuedEvents/.test(error.message),
+    );
+    // At most maxQueuedEvents were held: the first five, then the error.
+    deepStrictEqual(read, ["m0", "m1", "m2", "m3", "m4"]);
+    await client.publish("other", "still here");
+    await until(() => other.events.length >= 1, "the other topic");
+    strictEqual(client.connected, true);
+  } finally {
+    await client.close();
+  }
+});
