@@ -25,3 +25,21 @@ export function historyParam(url: URL): number | undefined | {
   }
   return history;
 }
+
+/**
+ * Throws a RangeError unless `value` is `undefined` or an integer from 0 to
+ * {@linkcode MAX_HISTORY}: the `history` option of a client.
+ */
+export function checkHistoryOption(what: string, value: unknown): void {
+  if (
+    value !== undefined &&
+    !(Number.isSafeInteger(value) && (value as number) >= 0 &&
+      (value as number) <= MAX_HISTORY)
+  ) {
+    throw new RangeError(
+      `Cannot ${what}: history is ${
+        String(value).slice(0, 40)
+      }, expected an integer from 0 to ${MAX_HISTORY}`,
+    );
+  }
+}

@@ -28,7 +28,8 @@
 // ratios of one run. With --rounds R, bare and hub run R times each,
 // alternately, and the table shows the median of each figure.
 
-import { alternate, fixed, parseFanoutArgs, table } from "./_fanout_run.ts";
+import { alternate, fixed, parseFanoutArgs } from "./_fanout_run.ts";
+import { table } from "./_table.ts";
 
 const options = parseFanoutArgs(Deno.args, {
   clients: 10_000,

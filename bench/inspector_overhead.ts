@@ -15,7 +15,8 @@
 // The server CPU per broadcast is the steadiest figure on a shared
 // machine; latencies move with other load.
 
-import { alternate, fixed, parseFanoutArgs, table } from "./_fanout_run.ts";
+import { alternate, fixed, parseFanoutArgs } from "./_fanout_run.ts";
+import { table } from "./_table.ts";
 
 const options = parseFanoutArgs(Deno.args, {
   clients: 2000,

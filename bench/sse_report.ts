@@ -11,6 +11,7 @@
 // corpus' events, which is also the number of encoded messages.
 
 import { type SseGroup, sseGroups } from "./_sse_cases.ts";
+import { table } from "./_table.ts";
 
 const rounds = Number(Deno.args[0] ?? 9);
 const { corpus, groups } = sseGroups();
@@ -34,24 +35,6 @@ async function measure(group: SseGroup): Promise<number[]> {
     list.sort((a, b) => a - b);
     return list[Math.floor(list.length / 2)]!;
   });
-}
-
-function table(head: string[], body: string[][]): string {
-  const widths = head.map((h, i) =>
-    Math.max(h.length, ...body.map((row) => row[i]!.length))
-  );
-  const line = (cells: string[]): string =>
-    `| ${
-      cells.map((cell, i) =>
-        i < 2 ? cell.padEnd(widths[i]!) : cell.padStart(widths[i]!)
-      ).join(" | ")
-    } |`;
-  const rule = `|${
-    widths.map((w, i) =>
-      i < 2 ? `:${"-".repeat(w + 1)}` : `${"-".repeat(w + 1)}:`
-    ).join("|")
-  }|`;
-  return [line(head), rule, ...body.map(line)].join("\n");
 }
 
 const rows: string[][] = [];

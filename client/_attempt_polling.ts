@@ -44,6 +44,7 @@ export async function attemptPolling(
     maxRetry: options.maxRetry,
     maxResponseBytes: context.maxMessageBytes,
     ...(context.since === undefined ? {} : { cursor: context.since }),
+    ...(context.history === undefined ? {} : { history: context.history }),
     ...(context.headers === undefined ? {} : { headers: context.headers }),
   });
   try {

@@ -7,7 +7,11 @@
 import { createSseParser, type SseEvent } from "../sse/parser.ts";
 import { truncate } from "../_internal/truncate.ts";
 import { SERVERPUSH_RESET_EVENT } from "../message/message_to_sse.ts";
-import type { AttemptContext, AttemptOutcome } from "./_transport_attempt.ts";
+import {
+  type AttemptContext,
+  type AttemptOutcome,
+  historyUrl,
+} from "./_transport_attempt.ts";
 
 const encoder = new TextEncoder();
 
@@ -64,7 +68,7 @@ export async function attemptSse(
     else headers.set("last-event-id", toByteString(context.since));
     let response: Response;
     try {
-      response = await context.fetch(context.url, {
+      response = await context.fetch(historyUrl(context.url, context.history), {
         headers,
         cache: "no-store",
         signal: controller.signal,

@@ -3,9 +3,13 @@
 // Private: one attempt of `connect` at the WebSocket transport, with the
 // WHATWG `WebSocket` global (browsers, Deno, Node 22+, Bun).
 
-import { decodeBase64 } from "../_internal/base64.ts";
+import { readMessageFields } from "./_json_data.ts";
 import { truncate } from "../_internal/truncate.ts";
-import type { AttemptContext, AttemptOutcome } from "./_transport_attempt.ts";
+import {
+  type AttemptContext,
+  type AttemptOutcome,
+  historyUrl,
+} from "./_transport_attempt.ts";
 import type { ClientWebSocket } from "./client_web_socket.ts";
 import type { PollingEvent } from "../polling/connect_polling.ts";
 
@@ -16,11 +20,17 @@ function isObject(value: unknown): value is Record<string, unknown> {
   return typeof value === "object" && value !== null && !Array.isArray(value);
 }
 
-/** The WebSocket URL of a topic URL, resuming after `since`. */
-export function webSocketUrl(url: URL, since: string | undefined): URL {
-  const target = new URL(url);
+/**
+ * The WebSocket URL of a topic URL, resuming after `since`, or without it
+ * asking for the newest `history` messages first.
+ */
+export function webSocketUrl(
+  url: URL,
+  since: string | undefined,
+  history: number | undefined,
+): URL {
+  const target = historyUrl(url, history);
   target.protocol = target.protocol === "https:" ? "wss:" : "ws:";
-  target.hash = "";
   if (since === undefined) target.searchParams.delete("since");
   else target.searchParams.set("since", since);
   return target;
@@ -57,17 +67,8 @@ function readFrame(
           : value.error,
       };
     }
-    const { id, event, data, encoding } = value;
-    if (
-      typeof id === "string" && typeof data === "string" &&
-      (event === undefined || typeof event === "string") &&
-      (encoding === undefined || encoding === "base64")
-    ) {
-      const payload = encoding === "base64" ? decodeBase64(data) : data;
-      return event === undefined
-        ? { kind: "message", id, data: payload }
-        : { kind: "message", id, event, data: payload };
-    }
+    const message = readMessageFields(value);
+    if (message !== undefined) return message;
   }
   throw new SyntaxError(
     `Cannot read WebSocket message: ${
@@ -103,7 +104,7 @@ export function attemptWebSocket(
     let socket: ClientWebSocket;
     try {
       socket = new WebSocketClass(
-        String(webSocketUrl(context.url, context.since)),
+        String(webSocketUrl(context.url, context.since, context.history)),
       );
     } catch (error) {
       resolve({

@@ -4,6 +4,7 @@
 
 import type { ClientWebSocketClass } from "./client_web_socket.ts";
 import { checkDuration, checkPositiveInteger } from "../_internal/check.ts";
+import { checkHistoryOption } from "../_internal/history_param.ts";
 import { truncate } from "../_internal/truncate.ts";
 import type { PollingFetch } from "../polling/connect_polling.ts";
 import type { ConnectOptions } from "./connect_options.ts";
@@ -15,6 +16,10 @@ export interface ConnectSettings {
   readonly url: URL;
   readonly transports: readonly PushTransport[];
   readonly since: string | undefined;
+  /** The newest messages to ask for while there is no id to resume after. */
+  readonly history: number | undefined;
+  /** Parse each message's data as JSON. */
+  readonly json: boolean;
   readonly firstByteTimeout: number;
   readonly retry: number;
   readonly maxRetry: number;
@@ -46,7 +51,7 @@ const ALL_TRANSPORTS: ReadonlySet<string> = new Set([
   "poll",
 ]);
 
-function resolveUrl(url: string | URL): URL {
+export function resolveUrl(url: string | URL): URL {
   const base = (globalThis as { location?: { href?: string } }).location?.href;
   let resolved: URL;
   try {
@@ -102,7 +107,7 @@ function checkTransports(
  *
  * @throws {TypeError} If `url` is not an HTTP or WebSocket URL, `transports`
  * is empty, has an unknown name or a repeat, or `since` is not a string.
- * @throws {RangeError} If a duration or a limit is out of range.
+ * @throws {RangeError} If a duration, a limit or `history` is out of range.
  */
 export function resolveConnectSettings(
   url: string | URL,
@@ -126,6 +131,8 @@ export function resolveConnectSettings(
     onError,
     headers,
     since,
+    history,
+    json = false,
   } = options;
   checkDuration("connect", "firstByteTimeout", firstByteTimeout);
   checkDuration("connect", "retry", retry);
@@ -138,10 +145,13 @@ export function resolveConnectSettings(
   if (since !== undefined && typeof since !== "string") {
     throw new TypeError("Cannot connect: since is not a string");
   }
+  checkHistoryOption("connect", history);
   return {
     url: resolved,
     transports,
     since,
+    history,
+    json: json === true,
     firstByteTimeout,
     retry,
     maxRetry,

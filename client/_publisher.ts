@@ -2,13 +2,16 @@
 // This module is browser compatible.
 // Private: `PushClient.send`, over the open WebSocket or with a `POST`.
 
-import { encodeBase64 } from "../_internal/base64.ts";
 import { truncate } from "../_internal/truncate.ts";
 import { backoffDelay } from "../_internal/backoff.ts";
 import type { ConnectSettings } from "./_connect_settings.ts";
 import type { PushSendOptions } from "./push_client.ts";
+import {
+  publishFields,
+  readSendOptions,
+  type SendOptions,
+} from "./_send_options.ts";
 
-const IDEMPOTENCY_KEY_REGEXP = /^[\x20-\x7e]{1,256}$/;
 const SF_ESCAPE_REGEXP = /["\\]/g;
 /** Network failures (status 0) and the answers of an overloaded server. */
 const RETRIED_STATUSES = new Set([0, 502, 503, 504]);
@@ -50,48 +53,20 @@ export class Publisher {
     data: string | Uint8Array,
     options: PushSendOptions = {},
   ): Promise<void> {
-    if (typeof data !== "string" && !(data instanceof Uint8Array)) {
-      return Promise.reject(
-        new TypeError(
-          "Cannot send message: data is not a string or a Uint8Array",
-        ),
-      );
+    let checked: SendOptions;
+    try {
+      checked = readSendOptions("send message", data, options);
+    } catch (error) {
+      return Promise.reject(error);
     }
-    const { event, idempotencyKey = crypto.randomUUID(), retries = 2 } =
-      options;
-    if (event !== undefined && typeof event !== "string") {
-      return Promise.reject(
-        new TypeError("Cannot send message: event is not a string"),
-      );
-    }
-    if (
-      typeof idempotencyKey !== "string" ||
-      !IDEMPOTENCY_KEY_REGEXP.test(idempotencyKey)
-    ) {
-      return Promise.reject(
-        new TypeError(
-          "Cannot send message: idempotencyKey is not 1 to 256 printable ASCII characters",
-        ),
-      );
-    }
-    if (!Number.isInteger(retries) || retries < 0) {
-      return Promise.reject(
-        new RangeError(
-          "Cannot send message: retries is not a non-negative integer",
-        ),
-      );
-    }
+    const { event, idempotencyKey, retries } = checked;
     if (this.#signal.aborted) {
       return Promise.reject(
         new Error("Cannot send message: the client is closed"),
       );
     }
     if (this.#settings.publishOverWebSocket && this.#sender !== undefined) {
-      const frame: Record<string, string> = typeof data === "string"
-        ? { data }
-        : { data: encodeBase64(data), encoding: "base64" };
-      if (event !== undefined) frame.event = event;
-      frame.idempotencyKey = idempotencyKey;
+      const frame = publishFields(data, checked);
       try {
         this.#sender(JSON.stringify(frame));
         return Promise.resolve();

@@ -29,6 +29,11 @@ export interface AttemptContext {
   readonly url: URL;
   /** The id of the last message delivered, to resume after. */
   readonly since: string | undefined;
+  /**
+   * Without `since`: how many of the newest messages to ask for first
+   * (`?history=N`); `undefined` when `since` is set or none were asked for.
+   */
+  readonly history: number | undefined;
   /** Aborted when the client closes. */
   readonly signal: AbortSignal;
   /** Milliseconds within which the transport must show that it works. */
@@ -53,4 +58,18 @@ export interface AttemptContext {
   setSender(send: ((text: string) => void) | undefined): void;
   /** Receives a refusal the server sent about a message sent over a socket. */
   onSendError(error: Error): void;
+}
+
+/**
+ * A copy of the topic URL without its fragment, with `?history=N` when
+ * `history` is a number (the server ignores it when the request resumes
+ * after an id).
+ */
+export function historyUrl(url: URL, history: number | undefined): URL {
+  const target = new URL(url);
+  target.hash = "";
+  if (history !== undefined) {
+    target.searchParams.set("history", String(history));
+  }
+  return target;
 }

@@ -30,9 +30,13 @@ function attempt(
   transport: PushTransport,
 ): Promise<AttemptOutcome> {
   const { settings, queue, publisher } = state;
+  const since = queue.lastEventId;
   const context: AttemptContext = {
     url: settings.url,
-    since: queue.lastEventId,
+    since,
+    // History only while there is no id to resume after: once a message
+    // came (or with `since`), every connection resumes after the last id.
+    history: since === undefined ? settings.history : undefined,
     signal: state.signal,
     firstByteTimeout: settings.firstByteTimeout,
     headers: settings.headers,

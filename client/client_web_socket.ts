@@ -48,3 +48,22 @@ export interface ClientWebSocket {
  * ```
  */
 export type ClientWebSocketClass = new (url: string) => ClientWebSocket;
+
+/**
+ * A WebSocket class that takes a subprotocol, such as `WebSocket` or
+ * `CodecWebSocket` from `@serverpush/serverpush/ws`: the type of the
+ * `WebSocket` option of `connectMultiplex`.
+ *
+ * @example Take the runtime's class, if it has one
+ * ```ts
+ * import type { MultiplexWebSocketClass } from "@serverpush/serverpush/client";
+ * import { strictEqual } from "node:assert/strict";
+ *
+ * const own: MultiplexWebSocketClass | undefined = globalThis.WebSocket;
+ * strictEqual(own === undefined || typeof own === "function", true);
+ * ```
+ */
+export type MultiplexWebSocketClass = new (
+  url: string,
+  protocols: string,
+) => ClientWebSocket;

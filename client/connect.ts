@@ -7,6 +7,7 @@ import { Publisher } from "./_publisher.ts";
 import { runTransports } from "./_transport_loop.ts";
 import type { ConnectOptions } from "./connect_options.ts";
 import type { PushClient, PushEvent, PushSendOptions } from "./push_client.ts";
+import { parseJsonData } from "./_json_data.ts";
 import type { PushTransport } from "./push_transport.ts";
 
 /**
@@ -50,9 +51,19 @@ import type { PushTransport } from "./push_transport.ts";
  * as a `Uint8Array` arrive as their base64 text, and an event of type
  * `"message"` arrives without `event`.
  *
+ * With `history: N` and no `since`, the first connection asks for the
+ * newest N retained messages first (`?history=N` on every transport); once
+ * a message arrived, connections resume after its id instead. With
+ * `json: true`, each message's data is parsed as JSON, and a map of event
+ * names to data types, `connect<{ quote: Quote; chat: ChatLine }>(url,
+ * { json: true })`, types the data by event name (it describes what the
+ * server sends; it is not checked at run time).
+ *
+ * @typeParam Events The data type of each event name.
  * @param url The topic's URL, `http(s):` (or `ws(s):`), relative to the
  * document in a browser.
- * @param options Transports, timeouts, the starting id and callbacks.
+ * @param options Transports, timeouts, the starting id, history and
+ * callbacks, with `json: true`.
  * @returns The client, already connecting.
  * @throws {TypeError} If `url` is not an HTTP or WebSocket URL, or
  * `transports` is empty, has an unknown name or a repeat.
@@ -82,6 +93,40 @@ import type { PushTransport } from "./push_transport.ts";
  *   ]);
  *   break; // leaving the loop closes the client
  * }
+ * await hub.close();
+ * await server.shutdown();
+ * ```
+ *
+ * @example Typed events, starting with the newest messages
+ * ```ts
+ * import { Hub } from "@serverpush/serverpush/hub";
+ * import { createHubHandler } from "@serverpush/serverpush/serve";
+ * import { connect } from "@serverpush/serverpush/client";
+ * import { deepStrictEqual } from "node:assert/strict";
+ *
+ * interface Quote { symbol: string; price: number }
+ * interface ChatLine { from: string; text: string }
+ *
+ * const hub = new Hub();
+ * const server = Deno.serve(
+ *   { port: 0, hostname: "127.0.0.1", onListen() {} },
+ *   createHubHandler(hub),
+ * );
+ * await hub.publish("desk", { event: "quote", data: '{"symbol":"ACME","price":12.5}' });
+ * await hub.publish("desk", { event: "chat", data: '{"from":"ann","text":"up!"}' });
+ * // json: true parses each message's data; the map types it by event name.
+ * const client = connect<{ quote: Quote; chat: ChatLine }>(
+ *   `http://127.0.0.1:${server.addr.port}/desk`,
+ *   { history: 2, json: true },
+ * );
+ * const seen: string[] = [];
+ * for await (const event of client) {
+ *   if (event.kind !== "message") continue;
+ *   if (event.event === "quote") seen.push(event.data.price.toFixed(2));
+ *   else seen.push(event.data.text);
+ *   if (seen.length === 2) break;
+ * }
+ * deepStrictEqual(seen, ["12.50", "up!"]);
  * await hub.close();
  * await server.shutdown();
  * ```
@@ -117,10 +162,42 @@ import type { PushTransport } from "./push_transport.ts";
  * await server.shutdown();
  * ```
  */
+export function connect<Events extends object = Record<string, unknown>>(
+  url: string | URL,
+  options: ConnectOptions & { json: true },
+): PushClient<Events>;
+/**
+ * Connects to a topic; see the first signature of {@linkcode connect}.
+ *
+ * @param url The topic's URL.
+ * @param options Transports, timeouts, the starting id and callbacks.
+ * @returns The client, already connecting.
+ */
 export function connect(
   url: string | URL,
+  options?: ConnectOptions,
+): PushClient;
+/**
+ * Connects to a topic whose messages are text, typed by event name: for
+ * instance `connect<{ chat: string }>(url)`, whose `"chat"` messages have
+ * `data` typed as a string. For data that is not a string or bytes, pass
+ * `json: true` (see the first signature).
+ *
+ * @typeParam Events The data type (a string or bytes) of each event name.
+ * @param url The topic's URL.
+ * @param options Transports, timeouts, the starting id and callbacks.
+ * @returns The client, already connecting.
+ */
+export function connect<
+  Events extends { [K in keyof Events]: string | Uint8Array },
+>(
+  url: string | URL,
+  options?: ConnectOptions & { json?: false },
+): PushClient<Events>;
+export function connect<Events extends object | undefined>(
+  url: string | URL,
   options: ConnectOptions = {},
-): PushClient {
+): PushClient<Events> {
   const settings = resolveConnectSettings(url, options);
   const { signal } = options;
   const stopped = new AbortController();
@@ -168,7 +245,9 @@ export function connect(
   if (signal?.aborted) void close();
   else signal?.addEventListener("abort", onSignalAbort, { once: true });
 
-  return {
+  // The typed signatures differ only in the type of `data`: at run time
+  // it is parsed JSON with `json`, else a string or bytes.
+  const client: PushClient = {
     get transport(): PushTransport {
       return current;
     },
@@ -193,8 +272,20 @@ export function connect(
       }
       iterating = true;
       return {
-        next(): Promise<IteratorResult<PushEvent, undefined>> {
-          return queue.next();
+        async next(): Promise<IteratorResult<PushEvent, undefined>> {
+          const result = await queue.next();
+          if (
+            !settings.json || result.done === true ||
+            result.value.kind !== "message"
+          ) {
+            return result;
+          }
+          try {
+            return { done: false, value: parseJsonData(result.value) };
+          } catch (error) {
+            await close();
+            throw error;
+          }
         },
         async return(): Promise<IteratorResult<PushEvent, undefined>> {
           await close();
@@ -203,4 +294,5 @@ export function connect(
       };
     },
   };
+  return client as unknown as PushClient<Events>;
 }

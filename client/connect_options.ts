@@ -49,6 +49,26 @@ export interface ConnectOptions {
    */
   since?: string | undefined;
   /**
+   * Without `since`: ask for the newest this many retained messages first,
+   * then live ones (`?history=N` on every transport), an integer from 0 to
+   * 10000. It applies only while the client has no id to resume after:
+   * once a message arrived, every reconnection and transport change
+   * resumes after the last id instead, so history is never delivered
+   * twice. With `since` it is ignored.
+   *
+   * @default {undefined}
+   */
+  history?: number | undefined;
+  /**
+   * Parses each message's data as JSON (bytes are read as UTF-8 first), so
+   * that `event.data` is the parsed value; see the typed form of
+   * {@linkcode connect}. A message that is not JSON ends the iteration
+   * with a `SyntaxError` and closes the client.
+   *
+   * @default {false}
+   */
+  json?: boolean;
+  /**
    * Sends {@linkcode PushClient.send} messages over the WebSocket while
    * one is open, instead of a `POST`. Set it only when the server accepts
    * them (the hub handler's `allowPublish`); its refusals then go to

@@ -6,6 +6,11 @@
  * then Server-Sent Events, then long polling, whichever the network lets
  * through, resuming after the last id on every reconnect and transport
  * change, so the application sees one ordered stream of messages.
+ * {@linkcode connectMultiplex} speaks `serverpush.v1` instead: several
+ * topics over one WebSocket, each resubscribed after its last id on every
+ * reconnection, and publishes with idempotency keys. Both take `history`
+ * (the newest messages first) and, with `json: true`, a map of event names
+ * to data types.
  *
  * @example Read a hub topic with whatever transport works
  * ```ts
@@ -37,6 +42,7 @@
 
 export type * from "./client_web_socket.ts";
 export * from "./connect.ts";
+export * from "./connect_multiplex.ts";
 export * from "./connect_options.ts";
 export * from "./push_client.ts";
 export * from "./push_transport.ts";

@@ -1,15 +1,60 @@
 // Copyright 2026 the serverpush authors. MIT license.
 // This module is browser compatible.
 
-import type { PollingEvent } from "../polling/connect_polling.ts";
+import type { PollingEvent, PollingReset } from "../polling/connect_polling.ts";
 import type { PushTransport } from "./push_transport.ts";
+
+/**
+ * A message of a typed client (see the typed form of {@linkcode connect}):
+ * for each event name `K` of `Events`, `{ kind: "message", id, event: K,
+ * data: Events[K] }`; the name `"message"` stands for messages published
+ * without an event type, whose `event` is absent (over SSE it always is).
+ * With an index signature (`Record<string, T>`), `event` is any string or
+ * absent and `data` is `T`.
+ *
+ * @typeParam Events The data type of each event name.
+ *
+ * @example Narrow by event name
+ * ```ts
+ * import type { TypedPushMessage } from "@serverpush/serverpush/client";
+ * import { strictEqual } from "node:assert/strict";
+ *
+ * type Events = { quote: { price: number }; chat: string };
+ * function show(message: TypedPushMessage<Events>): string {
+ *   return message.event === "quote"
+ *     ? message.data.price.toFixed(2) // data is { price: number } here
+ *     : message.data; // and a string here
+ * }
+ * strictEqual(show({ kind: "message", id: "1", event: "quote", data: { price: 2 } }), "2.00");
+ * ```
+ */
+export type TypedPushMessage<Events extends object> = string extends
+  keyof Events ? {
+    kind: "message";
+    id: string;
+    event?: string;
+    data: Events[keyof Events];
+  }
+  : {
+    [K in keyof Events & string]: K extends "message" ? {
+        kind: "message";
+        id: string;
+        event?: K;
+        data: Events[K];
+      }
+      : { kind: "message"; id: string; event: K; data: Events[K] };
+  }[keyof Events & string];
 
 /**
  * What a {@linkcode PushClient} yields: a message (`kind: "message"`, with
  * `id`, `event` when the publisher gave one, and `data`) or a reset notice
  * (`kind: "reset"`: messages were lost, because the server's replay window
  * no longer reaches back to the client's last id). Every transport yields
- * the same union as `connectPolling` (`PollingEvent`).
+ * the same union as `connectPolling` (`PollingEvent`). Given a map of event
+ * names to data types, the messages are {@linkcode TypedPushMessage}s.
+ *
+ * @typeParam Events The data type of each event name, or `undefined` for
+ * untyped messages (a string, or bytes published over a WebSocket).
  *
  * @example Handle both kinds
  * ```ts
@@ -22,7 +67,9 @@ import type { PushTransport } from "./push_transport.ts";
  * strictEqual(show({ kind: "message", id: "1", data: "hi" }), "hi");
  * ```
  */
-export type PushEvent = PollingEvent;
+export type PushEvent<Events extends object | undefined = undefined> =
+  Events extends object ? TypedPushMessage<Events> | PollingReset
+    : PollingEvent;
 
 /**
  * Options for {@linkcode PushClient.send}.
@@ -70,6 +117,9 @@ export interface PushSendOptions {
  * {@linkcode connect}: iterate it for messages, {@linkcode PushClient.send}
  * to publish, {@linkcode PushClient.close} to stop.
  *
+ * @typeParam Events The data type of each event name (see
+ * {@linkcode TypedPushMessage}), or `undefined` for untyped messages.
+ *
  * @example Read a topic until a "bye" event
  * ```ts ignore
  * import { connect } from "@serverpush/serverpush/client";
@@ -80,7 +130,8 @@ export interface PushSendOptions {
  * }
  * ```
  */
-export interface PushClient extends AsyncIterable<PushEvent, undefined> {
+export interface PushClient<Events extends object | undefined = undefined>
+  extends AsyncIterable<PushEvent<Events>, undefined> {
   /** The transport in use, or being tried. */
   readonly transport: PushTransport;
   /** The id of the last message delivered, to resume from later. */
@@ -120,5 +171,5 @@ export interface PushClient extends AsyncIterable<PushEvent, undefined> {
    * @returns The iterator.
    * @throws {TypeError} If the client already has an iterator.
    */
-  [Symbol.asyncIterator](): AsyncIterator<PushEvent, undefined>;
+  [Symbol.asyncIterator](): AsyncIterator<PushEvent<Events>, undefined>;
 }

@@ -3,6 +3,7 @@
 
 import { backoffDelay } from "../_internal/backoff.ts";
 import { checkDuration } from "../_internal/check.ts";
+import { checkHistoryOption } from "../_internal/history_param.ts";
 import { sleep } from "../_internal/sleep.ts";
 import { truncate } from "../_internal/truncate.ts";
 import { SseDecoderStream } from "./decoder_stream.ts";
@@ -117,6 +118,17 @@ export interface SseClientInit {
    * @default {""}
    */
   lastEventId?: string;
+  /**
+   * While the client has no last event id to send: ask for the newest this
+   * many messages first, with `?history=N` added to the request URL (the
+   * parameter of serverpush's hub handler; other servers may ignore it),
+   * an integer from 0 to 10000. Once the stream has set an id (or with
+   * `lastEventId`), every reconnection resumes with `Last-Event-ID`
+   * instead, so history is never delivered twice. `url` stays as given.
+   *
+   * @default {undefined}
+   */
+  history?: number;
   /**
    * Most events an async iterator holds for a consumer that has not asked
    * for them yet; past that the iterator throws a `RangeError`.
@@ -291,8 +303,9 @@ export class SseClient extends EventTarget {
    * @param init Request and reconnection options.
    * @throws {SyntaxError} If `url` cannot be parsed.
    * @throws {RangeError} If `retry`, `maxRetry` or `minRetry` is negative,
-   * `maxEventBytes` is not a non-negative integer, or `maxQueuedEvents` is
-   * not a positive integer.
+   * `maxEventBytes` is not a non-negative integer, `maxQueuedEvents` is
+   * not a positive integer, or `history` is not an integer from 0 to
+   * 10000.
    * @throws {TypeError} If `headers` is not valid.
    */
   constructor(url: string | URL, init: SseClientInit = {}) {
@@ -338,6 +351,7 @@ export class SseClient extends EventTarget {
         `Cannot create SSE client: maxEventBytes ${maxEventBytes} is not a non-negative integer`,
       );
     }
+    checkHistoryOption("create SSE client", init.history);
     this.#headers = new Headers(init.headers);
     this.#lastEventId = init.lastEventId ?? "";
     if (init.signal?.aborted) {
@@ -717,10 +731,16 @@ export class SseClient extends EventTarget {
     };
     if (init.body !== undefined) request.body = init.body;
 
+    let target = this.url;
+    if (init.history !== undefined && id.length === 0) {
+      const withHistory = new URL(target);
+      withHistory.searchParams.set("history", String(init.history));
+      target = withHistory.href;
+    }
     const fetchFn = this.#fetch;
     let response: Response;
     try {
-      response = await fetchFn(this.url, request);
+      response = await fetchFn(target, request);
     } catch {
       // A network error: reconnect (the loop checks for close()).
       return false;

@@ -12,8 +12,8 @@
 // resumes with no event lost or repeated.
 
 import { deepStrictEqual, ok, strictEqual } from "node:assert/strict";
-import { fileURLToPath as fromFileUrl } from "node:url";
 import { chromiumSkipReason, launchChromium } from "./_chromium.ts";
+import { startDemoProcess } from "./_demo_process.ts";
 import {
   docConfig,
   freePort,
@@ -31,7 +31,6 @@ if (skipReason !== undefined) {
   console.log(`skipping the nginx test: ${skipReason}`);
 }
 
-const ROOT = fromFileUrl(new URL("../../", import.meta.url));
 /** Generous: a wait only fails the test if the page is really stuck. */
 const WAIT = { timeout: 30_000, polling: 50 } as const;
 const STREAMS = 8;
@@ -50,42 +49,19 @@ interface PageRecord {
 
 type PageGlobal = typeof globalThis & { __nginx?: PageRecord };
 
-/** The demo as `deno task example` runs it, in a process of its own. */
-async function startDemoProcess(
+/** The demo with its hub on a Deno KV file in `dir`, behind `publicHost`. */
+function startDemo(
   port: number,
   dir: string,
   publicHost: string,
 ): Promise<Deno.ChildProcess> {
-  const child = new Deno.Command(Deno.execPath(), {
-    args: [
-      "run",
-      "--unstable-kv",
-      "--allow-net",
-      "--allow-env",
-      "--allow-read",
-      `--allow-write=${dir}`,
-      "examples/server.ts",
-    ],
-    cwd: ROOT,
-    env: {
-      PORT: String(port),
-      SERVERPUSH_KV: `${dir}/demo.sqlite`,
-      ALLOWED_HOSTS: publicHost,
-    },
-    stdout: "piped",
-    stderr: "inherit",
-  }).spawn();
-  const reader = child.stdout.pipeThrough(new TextDecoderStream()).getReader();
-  let text = "";
-  while (!text.includes("\n")) {
-    const { value, done } = await reader.read();
-    if (done) throw new Error(`the demo exited before it started: ${text}`);
-    text += value;
-  }
-  ok(text.startsWith(`serverpush demo: http://127.0.0.1:${port}/`), text);
-  reader.releaseLock();
-  child.stdout.cancel().catch(() => {});
-  return child;
+  const kvPath = `${dir}/demo.sqlite`;
+  return startDemoProcess({
+    port,
+    dir,
+    env: { SERVERPUSH_KV: kvPath, ALLOWED_HOSTS: publicHost },
+    where: `Deno KV in ${kvPath}`,
+  });
 }
 
 /** Opens the streams and the socket; self-contained, as `evaluate` needs. */
@@ -220,7 +196,7 @@ Deno.test({
       caCerts: [await Deno.readTextFile(cert)],
     });
     try {
-      demo = await startDemoProcess(demoPort, dir, `localhost:${proxyPort}`);
+      demo = await startDemo(demoPort, dir, `localhost:${proxyPort}`);
       nginx = await startNginx(config, dir, proxyPort);
       const { page } = session;
 
@@ -318,7 +294,7 @@ Deno.test({
       );
 
       // A new demo process on the same KV file: the page resumes.
-      demo = await startDemoProcess(demoPort, dir, `localhost:${proxyPort}`);
+      demo = await startDemo(demoPort, dir, `localhost:${proxyPort}`);
       await waitForMore(page, 3);
       const record = await page.evaluate(readRecord);
       record.streams.forEach((stream, i) => {

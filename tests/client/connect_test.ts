@@ -17,6 +17,7 @@ import {
   until,
 } from "../polling/_helpers.ts";
 import { createHubHandler, type HubHandlerOptions } from "../../serve/mod.ts";
+import { droppableHandler } from "../_droppable_handler.ts";
 import {
   connect,
   type ConnectOptions,
@@ -126,6 +127,8 @@ interface Front extends AsyncDisposable {
   bufferSse: boolean;
   /** Requests seen, by transport. */
   requests: Record<"websocket" | "sse" | "longpoll" | "poll" | "post", number>;
+  /** How each stream or poll request resumed, in order. */
+  resumes: Resume[];
   /**
    * Ends every stream of the current hub handler (WebSockets close with
    * 1001, SSE bodies end) and serves later requests with a new one.
@@ -133,23 +136,38 @@ interface Front extends AsyncDisposable {
   dropStreams(): void;
 }
 
+/** What a request asked for: `?history=`, and the id it resumed after. */
+interface Resume {
+  transport: string;
+  history: string | null;
+  /** `?since=`, `Last-Event-ID` or `?cursor=`. */
+  after: string | null;
+}
+
+function resumeOf(request: Request, transport: string): Resume {
+  const url = new URL(request.url);
+  return {
+    transport,
+    history: url.searchParams.get("history"),
+    after: url.searchParams.get("since") ??
+      request.headers.get("last-event-id") ?? url.searchParams.get("cursor"),
+  };
+}
+
 function startFront(options: HubHandlerOptions = HANDLER_OPTIONS): Front {
   const hub = openHub();
-  let phase = new AbortController();
-  let handler = createHubHandler(hub, { ...options, signal: phase.signal });
+  const handler = droppableHandler(hub, options);
   const requests = { websocket: 0, sse: 0, longpoll: 0, poll: 0, post: 0 };
+  const resumes: Resume[] = [];
   const front: Omit<Front, "server" | "url"> = {
     hub,
+    resumes,
     refuseWebSocket: false,
     bufferSse: false,
     requests,
-    dropStreams(): void {
-      phase.abort();
-      phase = new AbortController();
-      handler = createHubHandler(hub, { ...options, signal: phase.signal });
-    },
+    dropStreams: handler.drop,
     async [Symbol.asyncDispose](): Promise<void> {
-      phase.abort();
+      handler.stop();
       await hub.close();
       await server.server.shutdown();
     },
@@ -158,6 +176,7 @@ function startFront(options: HubHandlerOptions = HANDLER_OPTIONS): Front {
     const transport = new URL(request.url).searchParams.get("transport");
     if (isUpgrade(request)) {
       requests.websocket++;
+      resumes.push(resumeOf(request, "websocket"));
       if (front.refuseWebSocket) {
         return new Response("WebSocket refused", { status: 403 });
       }
@@ -165,11 +184,13 @@ function startFront(options: HubHandlerOptions = HANDLER_OPTIONS): Front {
       requests.post++;
     } else if (transport === "longpoll" || transport === "poll") {
       requests[transport]++;
+      resumes.push(resumeOf(request, transport));
     } else if (wantsSse(request)) {
       requests.sse++;
-      if (front.bufferSse) return buffered(await handler(request));
+      resumes.push(resumeOf(request, "sse"));
+      if (front.bufferSse) return buffered(await handler.handle(request));
     }
-    return await handler(request);
+    return await handler.handle(request);
   });
   return Object.assign(front, { server, url: `${server.url}${TOPIC}` });
 }
@@ -588,6 +609,9 @@ Deno.test("connect throws on a bad URL, transport list or option", () => {
     () => connect("http://localhost/t", { maxQueuedEvents: 0 }),
     RangeError,
   );
+  for (const history of [-1, 1.5, 10_001, Number.NaN]) {
+    throws(() => connect("http://localhost/t", { history }), RangeError);
+  }
 });
 
 Deno.test("connect turns a ws: URL into the same topic over every transport", async () => {
@@ -605,4 +629,101 @@ Deno.test("connect turns a ws: URL into the same topic over every transport", as
   }
   deepStrictEqual(texts(client.events), ["hi"]);
   ok(front.requests.longpoll >= 1);
+});
+
+const ALL_TRANSPORTS = ["websocket", "sse", "longpoll", "poll"] as const;
+
+Deno.test("connect with history receives the newest messages first, then live ones, on every transport", async (t) => {
+  for (const transport of ALL_TRANSPORTS) {
+    await t.step(transport, async () => {
+      await using front = startFront();
+      await publishAll(front.hub, TOPIC, ["a", "b", "c"]);
+      const client = run(front.url, {
+        transports: [transport],
+        history: 2,
+        pollInterval: 20,
+      });
+      try {
+        await until(() => client.events.length >= 2, "the history");
+        await publishAll(front.hub, TOPIC, ["d"]);
+        await until(() => client.events.length >= 3, "the live message");
+      } finally {
+        await client.stop();
+      }
+      deepStrictEqual(texts(client.events), ["b", "c", "d"]);
+      deepStrictEqual(front.resumes[0], {
+        transport,
+        history: "2",
+        after: null,
+      });
+    });
+  }
+});
+
+Deno.test("connect asks for history once and resumes after its last id on a reconnect", async (t) => {
+  for (const transport of ["websocket", "sse"] as const) {
+    await t.step(transport, async () => {
+      await using front = startFront();
+      await publishAll(front.hub, TOPIC, ["a", "b"]);
+      const client = run(front.url, {
+        transports: [transport],
+        history: 5,
+        retry: 20,
+      });
+      let ids: string[];
+      try {
+        await until(() => client.events.length >= 2, "the history");
+        front.dropStreams();
+        ids = await publishAll(front.hub, TOPIC, ["c"]);
+        await until(() => client.events.length >= 3, "the missed message");
+      } finally {
+        await client.stop();
+      }
+      deepStrictEqual(texts(client.events), ["a", "b", "c"]);
+      const [first, second] = front.resumes;
+      deepStrictEqual(first, { transport, history: "5", after: null });
+      // The second connection resumes after "b" and asks for no history.
+      const messages = (await front.hub.history(TOPIC)).messages;
+      deepStrictEqual(second, {
+        transport,
+        history: null,
+        after: messages[1]!.id,
+      });
+      strictEqual(client.client.lastEventId, ids[0]);
+    });
+  }
+});
+
+Deno.test("connect asks for history again after a fallback that delivered nothing", async () => {
+  await using front = startFront();
+  front.refuseWebSocket = true;
+  await publishAll(front.hub, TOPIC, ["a", "b"]);
+  const client = run(front.url, { history: 1 });
+  try {
+    await until(() => client.events.length >= 1, "the history");
+  } finally {
+    await client.stop();
+  }
+  deepStrictEqual(texts(client.events), ["b"]);
+  deepStrictEqual(
+    front.resumes.slice(0, 2).map((r) => [r.transport, r.history]),
+    [["websocket", "1"], ["sse", "1"]],
+  );
+});
+
+Deno.test("connect ignores history when it resumes after since", async () => {
+  await using front = startFront();
+  const [since] = await publishAll(front.hub, TOPIC, ["a", "b", "c"]);
+  const client = run(front.url, { since, history: 1 });
+  try {
+    await until(() => client.events.length >= 2, "two messages");
+  } finally {
+    await client.stop();
+  }
+  deepStrictEqual(texts(client.events), ["b", "c"]);
+  deepStrictEqual(front.resumes[0], {
+    transport: "websocket",
+    history: null,
+    after: since,
+  });
 });

@@ -14,6 +14,7 @@ import {
   type RuntimeServer,
   startRuntime,
 } from "./_runtimes.ts";
+import { testCertificate } from "../_tls.ts";
 
 const bunMissing = await bunUnavailable();
 if (bunMissing !== undefined) {
@@ -225,78 +226,6 @@ for (const runtime of RUNTIMES) {
   });
 }
 
-/** Runs openssl with `args`; throws with its stderr when it fails. */
-async function openssl(args: string[]): Promise<void> {
-  const { code, stderr } = await new Deno.Command("openssl", {
-    args,
-    stdout: "null",
-    stderr: "piped",
-  }).output();
-  if (code !== 0) throw new Error(new TextDecoder().decode(stderr));
-}
-
-/**
- * A throwaway CA and a certificate it signs for 127.0.0.1, made by
- * openssl (rustls, under Deno's fetch, refuses a CA used as the server's
- * own certificate).
- */
-async function makeCert(
-  dir: string,
-): Promise<{ ca: string; cert: string; key: string }> {
-  const ec = ["-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1"];
-  await openssl([
-    "req",
-    "-x509",
-    ...ec,
-    "-nodes",
-    "-days",
-    "1",
-    "-subj",
-    "/CN=test CA",
-    "-keyout",
-    `${dir}/ca.key`,
-    "-out",
-    `${dir}/ca.pem`,
-  ]);
-  await openssl([
-    "req",
-    ...ec,
-    "-nodes",
-    "-subj",
-    "/CN=127.0.0.1",
-    "-keyout",
-    `${dir}/key.pem`,
-    "-out",
-    `${dir}/server.csr`,
-  ]);
-  await Deno.writeTextFile(
-    `${dir}/ext.cnf`,
-    "subjectAltName=IP:127.0.0.1\nbasicConstraints=CA:FALSE\n",
-  );
-  await openssl([
-    "x509",
-    "-req",
-    "-in",
-    `${dir}/server.csr`,
-    "-CA",
-    `${dir}/ca.pem`,
-    "-CAkey",
-    `${dir}/ca.key`,
-    "-CAcreateserial",
-    "-days",
-    "1",
-    "-extfile",
-    `${dir}/ext.cnf`,
-    "-out",
-    `${dir}/cert.pem`,
-  ]);
-  return {
-    ca: `${dir}/ca.pem`,
-    cert: `${dir}/cert.pem`,
-    key: `${dir}/key.pem`,
-  };
-}
-
 for (const runtime of RUNTIMES) {
   Deno.test({
     name: `serve on ${runtime} speaks TLS with cert and key`,
@@ -304,12 +233,13 @@ for (const runtime of RUNTIMES) {
     async fn() {
       const dir = await Deno.makeTempDir({ prefix: "serve_tls_" });
       try {
-        const files = await makeCert(dir);
+        const { ca, cert, key } = await testCertificate();
+        await Deno.writeTextFile(`${dir}/cert.pem`, cert);
+        await Deno.writeTextFile(`${dir}/key.pem`, key);
         await using server = await startRuntime(runtime, {
-          SERVE_CERT: files.cert,
-          SERVE_KEY: files.key,
+          SERVE_CERT: `${dir}/cert.pem`,
+          SERVE_KEY: `${dir}/key.pem`,
         });
-        const ca = await Deno.readTextFile(files.ca);
         using client = Deno.createHttpClient({ caCerts: [ca] });
         const base = `https://127.0.0.1:${server.port}`;
         const socket = new WebSocket(`wss://127.0.0.1:${server.port}/secure`, {

@@ -18,6 +18,7 @@ import {
   WsHandshakeError,
 } from "../../ws/mod.ts";
 import { duplexPair } from "./_duplex.ts";
+import { hasOpenssl, testCertificate } from "../_tls.ts";
 
 const ENGINES = ["codec", "native"] as const;
 
@@ -541,92 +542,11 @@ Deno.test("connectWebSocket runs over an injected connect function", async () =>
   await server.shutdown();
 });
 
-/**
- * A certificate for localhost and 127.0.0.1 signed by a throw-away CA, made
- * by openssl; `ca` is what a client trusts.
- */
-async function testCertificate(): Promise<
-  { ca: string; cert: string; key: string }
-> {
-  const dir = await Deno.makeTempDir({ prefix: "serverpush-tls-" });
-  async function openssl(args: string[]): Promise<void> {
-    const output = await new Deno.Command("openssl", {
-      args,
-      cwd: dir,
-      stdout: "null",
-      stderr: "piped",
-    }).output();
-    if (!output.success) {
-      throw new Error(new TextDecoder().decode(output.stderr));
-    }
-  }
-  const ec = ["-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1"];
-  try {
-    await Deno.writeTextFile(
-      `${dir}/leaf.ext`,
-      "basicConstraints=critical,CA:FALSE\nsubjectAltName=DNS:localhost,IP:127.0.0.1\n",
-    );
-    await openssl([
-      "req",
-      "-x509",
-      ...ec,
-      "-nodes",
-      "-days",
-      "1",
-      "-subj",
-      "/CN=test CA",
-      "-keyout",
-      "ca.key",
-      "-out",
-      "ca.pem",
-    ]);
-    await openssl([
-      "req",
-      ...ec,
-      "-nodes",
-      "-subj",
-      "/CN=localhost",
-      "-keyout",
-      "key.pem",
-      "-out",
-      "leaf.csr",
-    ]);
-    await openssl([
-      "x509",
-      "-req",
-      "-in",
-      "leaf.csr",
-      "-CA",
-      "ca.pem",
-      "-CAkey",
-      "ca.key",
-      "-CAcreateserial",
-      "-days",
-      "1",
-      "-extfile",
-      "leaf.ext",
-      "-out",
-      "cert.pem",
-    ]);
-    return {
-      ca: await Deno.readTextFile(`${dir}/ca.pem`),
-      cert: await Deno.readTextFile(`${dir}/cert.pem`),
-      key: await Deno.readTextFile(`${dir}/key.pem`),
-    };
-  } finally {
-    await Deno.remove(dir, { recursive: true });
-  }
-}
-
-const hasOpenssl = await new Deno.Command("openssl", {
-  args: ["version"],
-  stdout: "null",
-  stderr: "null",
-}).output().then((o) => o.success, () => false);
+const openssl = await hasOpenssl();
 
 Deno.test({
   name: "connectWebSocket (codec) talks to serveWebSocket over TLS",
-  ignore: !hasOpenssl,
+  ignore: !openssl,
   async fn(): Promise<void> {
     const { ca, cert, key } = await testCertificate();
     await using server = serveWebSocket(
