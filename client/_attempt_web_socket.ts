@@ -5,9 +5,13 @@
 
 import { decodeBase64 } from "../_internal/base64.ts";
 import { truncate } from "../_internal/truncate.ts";
+import { withKeyFields } from "../_internal/key_fields.ts";
 import type { AttemptContext, AttemptOutcome } from "./_transport_attempt.ts";
 import type { ClientWebSocket } from "./client_web_socket.ts";
-import type { PollingEvent } from "../polling/connect_polling.ts";
+import type {
+  PollingEvent,
+  PollingMessage,
+} from "../polling/connect_polling.ts";
 
 /** Close codes after which a socket that never delivered is not "cut". */
 const CLEAN_CLOSE_CODES: ReadonlySet<number> = new Set([1000, 1001]);
@@ -64,9 +68,12 @@ function readFrame(
       (encoding === undefined || encoding === "base64")
     ) {
       const payload = encoding === "base64" ? decodeBase64(data) : data;
-      return event === undefined
-        ? { kind: "message", id, data: payload }
-        : { kind: "message", id, event, data: payload };
+      return withKeyFields<PollingMessage>(
+        event === undefined
+          ? { kind: "message", id, data: payload }
+          : { kind: "message", id, event, data: payload },
+        value,
+      );
     }
   }
   throw new SyntaxError(

@@ -126,6 +126,7 @@ export function resolveConnectSettings(
     onError,
     headers,
     since,
+    state,
   } = options;
   checkDuration("connect", "firstByteTimeout", firstByteTimeout);
   checkDuration("connect", "retry", retry);
@@ -138,6 +139,10 @@ export function resolveConnectSettings(
   if (since !== undefined && typeof since !== "string") {
     throw new TypeError("Cannot connect: since is not a string");
   }
+  if (state !== undefined && typeof state !== "boolean") {
+    throw new TypeError("Cannot connect: state is not a boolean");
+  }
+  if (state === true) resolved.searchParams.set("state", "1");
   return {
     url: resolved,
     transports,
