@@ -11,8 +11,8 @@ import {
   APPEND_SCRIPT,
   packState,
   parseState,
-  STATE_SCRIPT,
   slotTagged,
+  STATE_SCRIPT,
   stateKeyOf,
 } from "./_redis_keyed.ts";
 import { storedMessage, tooManyKeys } from "./_keyed.ts";

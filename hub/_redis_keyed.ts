@@ -94,9 +94,9 @@ function unpackState(
   const length = Number(decoder.decode(value.subarray(space + 2, colon)));
   const data = value.subarray(colon + 1 + length);
   return storedMessage(topic, id, {
-    ...(length === 0
-      ? {}
-      : { event: decoder.decode(value.subarray(colon + 1, colon + 1 + length)) }),
+    ...(length === 0 ? {} : {
+      event: decoder.decode(value.subarray(colon + 1, colon + 1 + length)),
+    }),
     data: bytes ? new Uint8Array(data) : decoder.decode(data),
     key,
   });

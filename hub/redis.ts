@@ -78,7 +78,7 @@ export type {
   HubReadOptions,
   HubWatchOptions,
 } from "./backend.ts";
-export type { HubHistory } from "../message/source.ts";
+export type { HubHistory, HubState } from "../message/source.ts";
 export type { HubDataMessage, HubPublishMessage } from "../message/message.ts";
 
 /**

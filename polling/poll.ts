@@ -5,11 +5,11 @@ import { checkPositiveInteger } from "../_internal/check.ts";
 import { readStart } from "./_cursor.ts";
 import { encodePollingEnvelope } from "../message/polling_envelope.ts";
 import {
+  type Batch,
+  batchSize,
   DEFAULT_MAX_BATCH_BYTES,
   readBatch,
   readStartBatch,
-  type Batch,
-  batchSize,
   readStateBatch,
 } from "./_read_batch.ts";
 import { jsonResponse } from "./_responses.ts";

@@ -1,11 +1,7 @@
 // Copyright 2026 the serverpush authors. MIT license.
 // This module is browser compatible.
 
-import type {
-  HubHistory,
-  HubState,
-  MessageSource,
-} from "../message/source.ts";
+import type { HubHistory, HubState, MessageSource } from "../message/source.ts";
 import type { HubMessage } from "../message/message.ts";
 
 /**

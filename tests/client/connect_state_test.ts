@@ -19,9 +19,7 @@ function view(event: PushEvent): string {
     : `${event.key}=${event.data}`;
 }
 
-async function serveHub(): Promise<
-  { hub: Hub; url: string } & AsyncDisposable
-> {
+function serveHub(): { hub: Hub; url: string } & AsyncDisposable {
   const hub = new Hub();
   const handler = createHubHandler(hub, { prefix: "/hub" });
   const server = Deno.serve(
@@ -40,7 +38,7 @@ async function serveHub(): Promise<
 
 for (const transport of ["websocket", "sse", "longpoll"] as const) {
   Deno.test(`connect with state over ${transport}: the state, then live messages with keys and deletes`, async () => {
-    await using server = await serveHub();
+    await using server = serveHub();
     const { hub, url } = server;
     await hub.publish("dash", { key: "cpu", data: "10" });
     await hub.publish("dash", { key: "mem", data: "50" });
@@ -77,7 +75,7 @@ Deno.test("connect refuses a state that is not a boolean", () => {
 });
 
 Deno.test("SseClient with state asks for the state and gets deletes as serverpush-delete events", async () => {
-  await using server = await serveHub();
+  await using server = serveHub();
   const { hub, url } = server;
   await hub.publish("dash", { key: "a", data: "1" });
   await hub.publish("dash", { key: "b", data: "2" });

@@ -558,5 +558,5 @@ export function backendConformance(factory: BackendFactory): void {
     );
   });
 
-  keyedConformance(factory, test);
+  keyedConformance(test);
 }

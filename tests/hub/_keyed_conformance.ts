@@ -3,12 +3,7 @@
 // subscription), tested once for every backend through the conformance
 // suite's `test` helper.
 
-import {
-  deepStrictEqual,
-  ok,
-  rejects,
-  strictEqual,
-} from "node:assert/strict";
+import { deepStrictEqual, ok, rejects, strictEqual } from "node:assert/strict";
 import {
   Hub,
   type HubBackend,
@@ -18,7 +13,6 @@ import {
 } from "../../hub/mod.ts";
 import { delay, until, within } from "../_wait.ts";
 import type {
-  BackendFactory,
   ConformanceBackend,
   ConformanceLimits,
 } from "./_backend_conformance.ts";
@@ -81,7 +75,7 @@ export function assertSnapshotThenLive(
 }
 
 /** Registers the keyed-topic tests of one backend. */
-export function keyedConformance(factory: BackendFactory, test: Test): void {
+export function keyedConformance(test: Test): void {
   test("a keyed append sets its key's state and a delete removes it, atomically with the append", async (open) => {
     const backend = open({ maxMessages: 100 });
     hasState(backend);
@@ -370,6 +364,4 @@ export function keyedConformance(factory: BackendFactory, test: Test): void {
       ["a=1", "b=2"],
     );
   });
-
-  void factory;
 }

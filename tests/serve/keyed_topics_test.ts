@@ -166,7 +166,6 @@ Deno.test("serverpush.v1: subscribe with state, publish with key and delete, too
   const { createMemoryBackend } = await import("../../hub/mod.ts");
   const hub = new Hub({ backend: createMemoryBackend({ maxKeysPerTopic: 2 }) });
   await using server = serveHub(hub, PUBLISH);
-  const url = `${server.origin}/hub/dash`;
   const a = await hub.publish("dash", { key: "a", data: "1" });
   await hub.publish("dash", { key: "a", data: "2" });
   const b = await hub.publish("dash", { key: "b", data: "3", event: "e" });
