@@ -9,3 +9,12 @@ export function isTooManyTopics(error: unknown): boolean {
   return error instanceof RangeError &&
     (error as { code?: unknown }).code === "too-many-topics";
 }
+
+/**
+ * Whether `error` is a `HubLimitError` of code `"too-many-keys"`: a publish
+ * that would add a key to a topic holding its `maxKeysPerTopic` keys.
+ */
+export function isTooManyKeys(error: unknown): boolean {
+  return error instanceof RangeError &&
+    (error as { code?: unknown }).code === "too-many-keys";
+}

@@ -6,7 +6,10 @@
 
 import { createSseParser, type SseEvent } from "../sse/parser.ts";
 import { truncate } from "../_internal/truncate.ts";
-import { SERVERPUSH_RESET_EVENT } from "../message/message_to_sse.ts";
+import {
+  SERVERPUSH_DELETE_EVENT,
+  SERVERPUSH_RESET_EVENT,
+} from "../message/message_to_sse.ts";
 import {
   type AttemptContext,
   type AttemptOutcome,
@@ -150,6 +153,14 @@ export async function attemptSse(
         if (signal.aborted) return { kind: "closed" };
         if (event.type === SERVERPUSH_RESET_EVENT) {
           context.deliver({ kind: "reset", reason: event.data });
+        } else if (event.type === SERVERPUSH_DELETE_EVENT) {
+          context.deliver({
+            kind: "message",
+            id: event.lastEventId,
+            data: "",
+            key: event.data,
+            deleted: true,
+          });
         } else if (event.type === "message") {
           context.deliver({
             kind: "message",

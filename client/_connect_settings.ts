@@ -133,6 +133,7 @@ export function resolveConnectSettings(
     since,
     history,
     json = false,
+    state,
   } = options;
   checkDuration("connect", "firstByteTimeout", firstByteTimeout);
   checkDuration("connect", "retry", retry);
@@ -146,6 +147,10 @@ export function resolveConnectSettings(
     throw new TypeError("Cannot connect: since is not a string");
   }
   checkHistoryOption("connect", history);
+  if (state !== undefined && typeof state !== "boolean") {
+    throw new TypeError("Cannot connect: state is not a boolean");
+  }
+  if (state === true) resolved.searchParams.set("state", "1");
   return {
     url: resolved,
     transports,

@@ -6,6 +6,7 @@
 import { decodeBase64 } from "../_internal/base64.ts";
 import { truncate } from "../_internal/truncate.ts";
 import type { PollingMessage } from "../polling/connect_polling.ts";
+import { withKeyFields } from "../_internal/key_fields.ts";
 
 const decoder = new TextDecoder();
 
@@ -49,7 +50,10 @@ export function readMessageFields(
     return undefined;
   }
   const payload = encoding === "base64" ? decodeBase64(data) : data;
-  return event === undefined
-    ? { kind: "message", id, data: payload }
-    : { kind: "message", id, event, data: payload };
+  return withKeyFields<PollingMessage>(
+    event === undefined
+      ? { kind: "message", id, data: payload }
+      : { kind: "message", id, event, data: payload },
+    value,
+  );
 }

@@ -55,6 +55,7 @@ export class Subscription {
   readonly topic: string;
   readonly queue: EventQueue;
   readonly history: number | undefined;
+  readonly state: boolean;
   readonly json: boolean;
   readonly stopped = new AbortController();
   #client: MultiplexConnection;
@@ -66,12 +67,14 @@ export class Subscription {
     options: {
       since: string | undefined;
       history: number | undefined;
+      state: boolean;
       json: boolean;
     },
   ) {
     this.#client = client;
     this.topic = topic;
     this.history = options.history;
+    this.state = options.state;
     this.json = options.json;
     this.queue = new EventQueue(
       client.settings.maxQueuedEvents,
@@ -80,15 +83,25 @@ export class Subscription {
     );
   }
 
-  /** The `subscribe` request: after the last id, else with history. */
+  /**
+   * The `subscribe` request: after the last id, else with history; with
+   * `state` either way (after an id the window cannot cover, the server
+   * sends a reset and then the state).
+   */
   request(): string {
     const since = this.queue.lastEventId;
+    const state = this.state ? { state: true } : {};
     return JSON.stringify(
       since !== undefined
-        ? { type: "subscribe", topic: this.topic, since }
+        ? { type: "subscribe", topic: this.topic, since, ...state }
         : this.history !== undefined
-        ? { type: "subscribe", topic: this.topic, history: this.history }
-        : { type: "subscribe", topic: this.topic },
+        ? {
+          type: "subscribe",
+          topic: this.topic,
+          history: this.history,
+          ...state,
+        }
+        : { type: "subscribe", topic: this.topic, ...state },
     );
   }
 

@@ -96,6 +96,15 @@ export interface MultiplexSubscribeOptions {
    */
   history?: number | undefined;
   /**
+   * Start with the topic's state (a keyed topic: the latest message of
+   * every key; `"state": true` in the `subscribe` request), then live
+   * messages. After a reconnection that the server's replay window cannot
+   * cover, the reset is followed by the state again.
+   *
+   * @default {false}
+   */
+  state?: boolean | undefined;
+  /**
    * Parses each message's data as JSON (bytes are read as UTF-8 first); a
    * message that is not JSON ends the iteration with a `SyntaxError`.
    *
@@ -333,7 +342,14 @@ export function connectMultiplex(
     subscribeOptions: MultiplexSubscribeOptions = {},
   ): MultiplexSubscription<Events> {
     checkTopic("subscribe to", topic);
-    const { since, history, json = false } = subscribeOptions;
+    const { since, history, state, json = false } = subscribeOptions;
+    if (state !== undefined && typeof state !== "boolean") {
+      throw new TypeError(
+        `Cannot subscribe to topic ${
+          JSON.stringify(truncate(topic, 40))
+        }: state is not a boolean`,
+      );
+    }
     if (since !== undefined && typeof since !== "string") {
       throw new TypeError(
         `Cannot subscribe to topic ${
@@ -355,6 +371,7 @@ export function connectMultiplex(
     const subscription = new Subscription(connection, topic, {
       since,
       history,
+      state: state === true,
       json: json === true,
     });
     if (connection.stopped.signal.aborted) subscription.queue.end(null);

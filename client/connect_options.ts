@@ -69,6 +69,15 @@ export interface ConnectOptions {
    */
   json?: boolean;
   /**
+   * Start with the topic's state (a keyed topic: the latest message of
+   * every key), then live messages: `connect` adds `state=1` to the URL of
+   * every transport. After a reconnect that the server's replay window
+   * cannot cover, the reset is followed by the state again.
+   *
+   * @default {false}
+   */
+  state?: boolean | undefined;
+  /**
    * Sends {@linkcode PushClient.send} messages over the WebSocket while
    * one is open, instead of a `POST`. Set it only when the server accepts
    * them (the hub handler's `allowPublish`); its refusals then go to

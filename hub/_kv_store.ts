@@ -3,6 +3,7 @@
 // and watch code.
 
 import type { HubDataMessage } from "../message/message.ts";
+import { storedMessage } from "./_keyed.ts";
 
 /** The head of a topic: its newest sequence number and its generation. */
 export interface KvHead {
@@ -18,6 +19,8 @@ export interface KvHead {
   t: number;
   /** Bucket of `t`, where this topic counts for `maxTopics`. */
   b: number;
+  /** Keys in the generation's state (absent: none). */
+  k?: number;
 }
 
 /** A stored message: data as bytes, since KV limits the serialized size. */
@@ -32,6 +35,16 @@ export interface KvMessageRecord {
   t: number;
   /** Bytes counted for `maxRetainedBytes`. */
   s: number;
+  /** State key, for a keyed message. */
+  k?: string;
+  /** Whether the message deletes its key. */
+  r?: true;
+}
+
+/** A state entry: the latest message of a key, and its sequence number. */
+export interface KvStateRecord extends KvMessageRecord {
+  /** Sequence number of the message. */
+  q: number;
 }
 
 /** An idempotency key's entry: the first message it stored. */
@@ -91,6 +104,13 @@ export class KvKeys {
   clock(): Deno.KvKey {
     return [...this.#prefix, "c"];
   }
+  /** The state entries of a topic's generation, by key. */
+  states(topic: string, epoch: string): Deno.KvKey {
+    return [...this.#prefix, "k", topic, epoch];
+  }
+  state(topic: string, epoch: string, key: string): Deno.KvKey {
+    return [...this.#prefix, "k", topic, epoch, key];
+  }
 }
 
 /** A `sum` operand that adds `n`, which may be negative (wrapping). */
@@ -135,9 +155,10 @@ export function toMessage(
 ): HubDataMessage {
   const id = `${epoch}-${seq}`;
   const data = record.x ? decoder.decode(record.d) : record.d;
-  return Object.freeze(
-    record.e === undefined
-      ? { kind: "message", topic, id, data }
-      : { kind: "message", topic, id, event: record.e, data },
-  );
+  return storedMessage(topic, id, {
+    event: record.e,
+    data,
+    key: record.k,
+    deleted: record.r,
+  });
 }

@@ -7,6 +7,15 @@ import { quote } from "../_internal/quote.ts";
 import type { HubDataMessage } from "../message/message.ts";
 import { type RawEntry, text, toMessage } from "./_redis_entry.ts";
 import { asError, type Report } from "./_redis_report.ts";
+import {
+  APPEND_SCRIPT,
+  packState,
+  parseState,
+  slotTagged,
+  STATE_SCRIPT,
+  stateKeyOf,
+} from "./_redis_keyed.ts";
+import { storedMessage, tooManyKeys } from "./_keyed.ts";
 
 /** The part of a node-redis client the backend uses. */
 export interface Connection {
@@ -104,42 +113,13 @@ const EMPTY_STREAM: StreamInfo = Object.freeze({
 });
 
 /**
- * XADD with MAXLEN ~ ARGV[1] and the fields ARGV[5..], then PEXPIRE ARGV[2]
- * unless it is empty, then PUBLISH `<id> <topic ARGV[4]>` on the channel
- * ARGV[3]; returns the id.
- */
-const ADD_SCRIPT =
-  "local id = redis.call('XADD', KEYS[1], 'MAXLEN', '~', ARGV[1], '*', unpack(ARGV, 5)) " +
-  "if ARGV[2] ~= '' then redis.call('PEXPIRE', KEYS[1], ARGV[2]) end " +
-  "redis.call('PUBLISH', ARGV[3], id .. ' ' .. ARGV[4]) return id";
-
-/**
- * {@linkcode ADD_SCRIPT} with an idempotency key: KEYS[2] is the key's
- * string, ARGV[5] its window in ms, the fields from ARGV[6]. A key already
- * set answers `{first id, XRANGE of it}` and stores nothing; else the
- * script appends as ADD_SCRIPT does and SETs the key to the new id for the
- * window, in the same atomic step.
- */
-const ADD_ONCE_SCRIPT = "local first = redis.call('GET', KEYS[2]) " +
-  "if first then return {first, redis.call('XRANGE', KEYS[1], first, first)} end " +
-  "local id = redis.call('XADD', KEYS[1], 'MAXLEN', '~', ARGV[1], '*', unpack(ARGV, 6)) " +
-  "redis.call('SET', KEYS[2], id, 'PX', ARGV[5]) " +
-  "if ARGV[2] ~= '' then redis.call('PEXPIRE', KEYS[1], ARGV[2]) end " +
-  "redis.call('PUBLISH', ARGV[3], id .. ' ' .. ARGV[4]) return id";
-
-/**
  * The Redis key of idempotency key `key` on the stream `streamKey`: in the
  * same Redis Cluster hash slot as the stream (the stream's own `{tag}` if
  * it has one, else the stream key wrapped in braces), and never a stream
  * key itself (`#` is not a topic character).
  */
 export function idempotencyKeyOf(streamKey: string, key: string): string {
-  const open = streamKey.indexOf("{");
-  const close = open === -1 ? -1 : streamKey.indexOf("}", open + 1);
-  const tagged = close > open + 1 || streamKey.includes("}")
-    ? streamKey
-    : `{${streamKey}}`;
-  return `${tagged}#idem:${key}`;
+  return `${slotTagged(streamKey)}#idem:${key}`;
 }
 
 function parseInfo(reply: unknown): StreamInfo {
@@ -179,6 +159,8 @@ export interface RedisCommandsOptions {
   waitForReplicas: number;
   /** Milliseconds an idempotency key is remembered. */
   idempotencyWindowMs: number;
+  /** Keys the state hash of a topic may hold. */
+  maxKeysPerTopic: number;
   timeoutMs: number;
   maxPendingCommands: number;
   report: Report;
@@ -200,6 +182,7 @@ export class RedisCommands {
   #ttl: string;
   #waitForReplicas: number;
   #idempotencyWindowMs: string;
+  #maxKeysPerTopic: number;
   #timeoutMs: number;
   #maxPendingCommands: number;
   #closed = false;
@@ -213,6 +196,7 @@ export class RedisCommands {
     this.#ttl = options.ttlMs === Infinity ? "" : String(options.ttlMs);
     this.#waitForReplicas = options.waitForReplicas;
     this.#idempotencyWindowMs = String(options.idempotencyWindowMs);
+    this.#maxKeysPerTopic = options.maxKeysPerTopic;
     this.#timeoutMs = options.timeoutMs;
     this.#maxPendingCommands = options.maxPendingCommands;
     const report = options.report;
@@ -254,21 +238,33 @@ export class RedisCommands {
     message: HubPublishMessage,
     idempotencyKey?: string,
   ): Promise<{ id: string; first?: HubDataMessage }> {
-    // One script runs XADD, PEXPIRE and PUBLISH atomically: one command
-    // (one round trip, one queue slot), no key without TTL, and no message
-    // stored without its notification.
+    // One script runs XADD, the state hash, PEXPIRE and PUBLISH atomically:
+    // one command (one round trip, one queue slot), no key without TTL, and
+    // no message stored without its notification.
     const stream = this.keyOf(topic);
     const args: (string | Uint8Array)[] = idempotencyKey === undefined
-      ? ["EVAL", ADD_SCRIPT, "1", stream]
+      ? ["EVAL", APPEND_SCRIPT, "2", stream, stateKeyOf(stream)]
       : [
         "EVAL",
-        ADD_ONCE_SCRIPT,
-        "2",
+        APPEND_SCRIPT,
+        "3",
         stream,
+        stateKeyOf(stream),
         idempotencyKeyOf(stream, idempotencyKey),
       ];
-    args.push(this.#maxLen, this.#ttl, this.#channel, topic);
-    if (idempotencyKey !== undefined) args.push(this.#idempotencyWindowMs);
+    const { key } = message;
+    const remove = key !== undefined && message.delete === true;
+    args.push(
+      this.#maxLen,
+      this.#ttl,
+      this.#channel,
+      topic,
+      this.#idempotencyWindowMs,
+      key ?? "",
+      remove ? "1" : "",
+      String(this.#maxKeysPerTopic),
+      key === undefined || remove ? "" : packState(message),
+    );
     const { data, event } = message;
     if (typeof data === "string") args.push("data", data);
     else {
@@ -280,7 +276,12 @@ export class RedisCommands {
       );
     }
     if (event !== undefined) args.push("event", event);
+    if (key !== undefined) args.push("key", key);
+    if (remove) args.push("deleted", "1");
     const reply = await this.send("publish to", topic, args, true);
+    if (Array.isArray(reply) && typeof reply[0] === "number") {
+      throw tooManyKeys(topic, Number(reply[1]), this.#maxKeysPerTopic);
+    }
     // A repeated idempotency key answers [first id, XRANGE of it].
     const id = text(Array.isArray(reply) ? reply[0] : reply);
     const wanted = this.#waitForReplicas;
@@ -310,9 +311,24 @@ export class RedisCommands {
     return {
       id,
       first: entry === undefined
-        ? Object.freeze({ kind: "message" as const, topic, id, ...message })
+        ? storedMessage(topic, id, message)
         : toMessage(topic, entry),
     };
+  }
+
+  /** The state of a keyed topic, read atomically with its newest id. */
+  async state(
+    topic: string,
+  ): Promise<{ messages: HubDataMessage[]; last: string | undefined }> {
+    const stream = this.keyOf(topic);
+    const reply = await this.send("read state of", topic, [
+      "EVAL",
+      STATE_SCRIPT,
+      "2",
+      stream,
+      stateKeyOf(stream),
+    ], false);
+    return parseState(topic, reply);
   }
 
   /** `XRANGE key start + COUNT count`. */

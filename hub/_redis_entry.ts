@@ -2,6 +2,7 @@
 // This module is browser compatible.
 
 import type { HubDataMessage } from "../message/message.ts";
+import { storedMessage } from "./_keyed.ts";
 
 /** A stream entry as Redis sends it: id and flat field / value list. */
 export type RawEntry = [Uint8Array, Uint8Array[]];
@@ -23,6 +24,8 @@ export function toMessage(topic: string, entry: RawEntry): HubDataMessage {
   const fields = entry[1];
   let data: Uint8Array | undefined;
   let event: string | undefined;
+  let key: string | undefined;
+  let deleted = false;
   let bytes = false;
   for (let i = 0; i + 1 < fields.length; i += 2) {
     const name = text(fields[i]);
@@ -30,17 +33,15 @@ export function toMessage(topic: string, entry: RawEntry): HubDataMessage {
     if (name === "data") data = value;
     else if (name === "event") event = decoder.decode(value);
     else if (name === "type") bytes = text(value) === "bytes";
+    else if (name === "key") key = decoder.decode(value);
+    else if (name === "deleted") deleted = true;
   }
   const payload = data === undefined
     ? ""
     : bytes
     ? new Uint8Array(data)
     : decoder.decode(data);
-  return Object.freeze(
-    event === undefined
-      ? { kind: "message", topic, id, data: payload }
-      : { kind: "message", topic, id, event, data: payload },
-  );
+  return storedMessage(topic, id, { event, data: payload, key, deleted });
 }
 
 /** {@linkcode toMessage} over a list of entries. */

@@ -28,6 +28,11 @@ export interface SubscriberOptions {
    * then live ones; `undefined` or `0` means live only.
    */
   history?: number | undefined;
+  /**
+   * Start with the topic's state (without `since`), and follow every reset
+   * with it instead of the whole window; the backend has `state`.
+   */
+  state?: boolean | undefined;
   maxQueuedMessages: number;
   /** Payload bytes of queued live messages; the newest one always fits. */
   maxQueuedBytes: number;
@@ -153,6 +158,10 @@ class QueueSubscriber implements Subscriber {
   #replayDrops = 0;
   /** Size of the snapshot the first replay read takes, if one is due. */
   #history: number | undefined;
+  /** Whether resets are followed by the topic's state. */
+  #state: boolean;
+  /** Whether the next replay read is of the topic's state. */
+  #stateDue = false;
   /** After a replay: live messages not newer than this were replayed. */
   #floor: string | undefined = undefined;
   #gap = false;
@@ -177,13 +186,16 @@ class QueueSubscriber implements Subscriber {
     const history = since === undefined && (options.history ?? 0) > 0
       ? options.history
       : undefined;
-    this.#history = history;
-    this.#replaying = since !== undefined || history !== undefined;
+    this.#state = options.state === true;
+    this.#stateDue = this.#state && since === undefined;
+    this.#history = this.#stateDue ? undefined : history;
+    this.#replaying = since !== undefined || this.#history !== undefined ||
+      this.#stateDue;
     this.#cursor = since;
     this.#position = since;
     // The snapshot is of the newest messages when the subscription opens
     // (the caller adds it to the fan-out before anything else can run).
-    if (history !== undefined) {
+    if (this.#history !== undefined || this.#stateDue) {
       this.#filling = true;
       this.fill().then(
         () => this.filled(),
@@ -266,8 +278,25 @@ class QueueSubscriber implements Subscriber {
     if (this.liveLength() === 0) this.#floor = cursor;
   }
 
+  /**
+   * The state read of a replay: the latest message of every key, then live
+   * messages newer than the state's last id (the watch started before the
+   * read, so none is missed).
+   */
+  async fillState(drops: number): Promise<void> {
+    this.#stateDue = false;
+    const state = await this.#backend.state!(this.#topic);
+    if (this.#ended) return;
+    for (const message of state.messages) this.pushPage(message);
+    this.#cursor = state.last;
+    this.#position = state.last;
+    // A gap reported meanwhile dropped live messages: read on from `last`.
+    if (drops === this.#replayDrops) this.finishReplay();
+  }
+
   async fill(): Promise<void> {
     const drops = this.#replayDrops;
+    if (this.#stateDue) return await this.fillState(drops);
     const topic = this.#topic;
     const backend = this.#backend;
     const cursor = this.#cursor;
@@ -288,6 +317,8 @@ class QueueSubscriber implements Subscriber {
       this.pushPage(reset(topic, result.reset));
       this.#cursor = undefined;
       this.#position = undefined;
+      // Conflation: the reset is followed by the state, not the window.
+      if (this.#state) return await this.fillState(drops);
     }
     const first = this.liveLength() > 0 ? this.#live[this.#head]! : undefined;
     let reachedLive = false;
@@ -423,9 +454,25 @@ class QueueSubscriber implements Subscriber {
         this.liveLength() > 1 && this.#bytes > this.#maxQueuedBytes
       );
       if (this.#replaying) this.#replayDrops++;
+      else if (this.#state) this.restate();
       else this.#gap = true;
     }
     if (this.#wanted && !this.#replaying) this.drive();
+  }
+
+  /**
+   * A state subscriber that fell behind: drops its live queue and delivers
+   * a `"dropped"` reset, then the topic's state, then live messages.
+   */
+  restate(): void {
+    this.#counters.droppedQueueFull += this.liveLength();
+    this.#live = NONE;
+    this.#head = 0;
+    this.#bytes = 0;
+    this.pushPage(reset(this.#topic, "dropped"));
+    this.#replaying = true;
+    this.#stateDue = true;
+    if (this.#wanted) this.drive();
   }
 
   resync(after: string): void {

@@ -4,6 +4,7 @@
 import type { HubPublishMessage } from "../message/message.ts";
 import { quote } from "../_internal/quote.ts";
 import { utf8Length } from "../_internal/utf8_length.ts";
+import { checkKeyFields } from "./_keyed.ts";
 
 export { checkTopic } from "../message/topic.ts";
 export { quote };
@@ -31,7 +32,10 @@ export function checkPublishMessage(
   if (typeof message !== "object" || message === null) {
     throw fail("the message is not an object");
   }
-  const { event, data } = message as Record<string, unknown>;
+  const fields = message as Record<string, unknown>;
+  const keyFields = checkKeyFields(topic, fields);
+  const { event } = fields;
+  const data = keyFields.delete ? "" : fields.data;
   if (event !== undefined) {
     if (typeof event !== "string") throw fail("event is not a string");
     if (BAD_EVENT_REGEXP.test(event)) {
@@ -54,7 +58,10 @@ export function checkPublishMessage(
     );
   }
   const copy = typeof data === "string" ? data : data.slice();
-  return event === undefined ? { data: copy } : { event, data: copy };
+  const checked: HubPublishMessage = event === undefined
+    ? { data: copy }
+    : { event, data: copy };
+  return keyFields.key === undefined ? checked : { ...checked, ...keyFields };
 }
 
 const IDEMPOTENCY_KEY_REGEXP = /^[\x20-\x7e]{1,256}$/;

@@ -2,7 +2,7 @@
 // This module is browser compatible.
 
 import type { HubDataMessage, HubPublishMessage } from "../message/message.ts";
-import type { HubHistory } from "../message/source.ts";
+import type { HubHistory, HubState } from "../message/source.ts";
 
 /**
  * Options for {@linkcode HubBackend.read}.
@@ -146,6 +146,13 @@ export interface HubWatchOptions {
  *   backend's window stores nothing, delivers nothing and resolves with a
  *   message that has the first append's id (see
  *   {@linkcode HubAppendOptions}); checking and appending are atomic.
+ * - An append with a `key` (see {@linkcode HubPublishMessage.key}) also
+ *   makes the message the key's state, or removes the key for a delete,
+ *   in the same atomic step as the append; `state` reads every key's
+ *   message together with the topic's newest id, as one consistent view.
+ *   An append that would add a key past the backend's `maxKeysPerTopic`
+ *   stores nothing and rejects with a `HubLimitError`
+ *   `"too-many-keys"`.
  * - `read` never skips silently: when messages after `since` were trimmed, or
  *   `since` is not an id it issued, it says so in
  *   {@linkcode HubHistory.reset} and returns the window from its start.
@@ -225,4 +232,14 @@ export interface HubBackend {
    * newer.
    */
   compare(a: string, b: string): number;
+  /**
+   * Reads the state of a keyed topic: the latest message of every key and
+   * the topic's newest id, as one consistent view of the appends. A backend
+   * without it stores keyed messages as plain ones, and the hub refuses
+   * `state` subscriptions on it.
+   *
+   * @param topic A validated topic name.
+   * @returns The keys' messages in id order, and the newest id.
+   */
+  state?(topic: string): Promise<HubState>;
 }

@@ -3,11 +3,16 @@
 
 import type { HubBackend } from "./backend.ts";
 import { createMemoryBackend } from "./memory_backend.ts";
-import type { HubMessage, HubPublishMessage } from "../message/message.ts";
+import type {
+  HubKeyDelete,
+  HubMessage,
+  HubPublishMessage,
+} from "../message/message.ts";
 import type {
   HubHistory,
   HubHistoryOptions,
   HubPublishOptions,
+  HubState,
   HubSubscribeOptions,
   MessageFeed,
   MessageOpenOptions,
@@ -364,8 +369,13 @@ export class Hub implements MessageSource {
    * publish's id, so a publisher can retry after a failure (a timeout, a
    * `503`) without subscribers seeing the message twice.
    *
+   * With `message.key`, the message also becomes the latest state of that
+   * key in the topic (see {@linkcode HubSubscribeOptions.state}); with
+   * `delete: true` too, the key is removed from the state, and the delete
+   * is delivered as a message with `deleted: true` and empty data.
+   *
    * @param topic The topic name.
-   * @param message The event type and payload.
+   * @param message The event type and payload, and the state key.
    * @param options The idempotency key.
    * @returns The message's id (the first one's, for a repeated key).
    * @throws {TypeError} (as a rejection) If the topic name, the message or
@@ -373,7 +383,9 @@ export class Hub implements MessageSource {
    * @throws {RangeError} (as a rejection) If the data exceeds
    * `maxMessageBytes`.
    * @throws {HubLimitError} (as a rejection) If the topic is new and the
-   * backend holds its `maxTopics` already (code `"too-many-topics"`).
+   * backend holds its `maxTopics` already (code `"too-many-topics"`), or the
+   * message adds a key to a topic that holds the backend's
+   * `maxKeysPerTopic` (code `"too-many-keys"`).
    * @throws {Error} (as a rejection) If the hub is closed.
    *
    * @example Ids increase in call order
@@ -408,7 +420,7 @@ export class Hub implements MessageSource {
    */
   async publish(
     topic: string,
-    message: HubPublishMessage,
+    message: HubPublishMessage | HubKeyDelete,
     options: HubPublishOptions = {},
   ): Promise<string> {
     checkTopic("publish to", topic);
@@ -499,6 +511,7 @@ export class Hub implements MessageSource {
       );
     }
     const history = checkHistory(topic, options.history);
+    const state = this.#checkState(topic, options.state);
     if (this.#closed) {
       throw new Error(
         `Cannot subscribe to topic ${quote(topic)}: the hub is closed`,
@@ -527,6 +540,7 @@ export class Hub implements MessageSource {
       },
       () => signal?.removeEventListener("abort", onAbort),
       history,
+      state,
     );
     if (signal !== undefined) {
       if (signal.aborted) subscriber.end();
@@ -581,12 +595,72 @@ export class Hub implements MessageSource {
   ): MessageFeed {
     checkTopic("subscribe to", topic);
     const history = checkHistory(topic, options.history);
+    const state = this.#checkState(topic, options.state);
     if (this.#closed) {
       throw new Error(
         `Cannot subscribe to topic ${quote(topic)}: the hub is closed`,
       );
     }
-    return this.#open(topic, since, sink, undefined, history);
+    return this.#open(topic, since, sink, undefined, history, state);
+  }
+
+  /** Checks a `state` option: a boolean, on a backend that has `state`. */
+  #checkState(topic: string, state: unknown): boolean {
+    if (state === undefined || state === false) return false;
+    if (state !== true) {
+      throw new TypeError(
+        `Cannot subscribe to topic ${quote(topic)}: state is not a boolean`,
+      );
+    }
+    if (typeof this.#backend.state !== "function") {
+      throw new TypeError(
+        `Cannot subscribe to topic ${
+          quote(topic)
+        } with state: the backend has no state method`,
+      );
+    }
+    return true;
+  }
+
+  /**
+   * Reads the state of a keyed topic: the latest message of every key (see
+   * {@linkcode HubPublishMessage.key}), in id order, and the id of the
+   * topic's newest message when it was read. This is what a `state`
+   * subscription starts with, and what a poll with `?state=1` answers.
+   *
+   * @param topic The topic name.
+   * @returns The keys' messages and the newest id.
+   * @throws {TypeError} (as a rejection) If the topic name is invalid or
+   * the backend has no `state` method.
+   *
+   * @example Read the latest value of every key
+   * ```ts
+   * import { Hub } from "@serverpush/serverpush/hub";
+   * import { deepStrictEqual } from "node:assert/strict";
+   *
+   * const hub = new Hub();
+   * await hub.publish("prices", { key: "EUR", data: "1.08" });
+   * await hub.publish("prices", { key: "GBP", data: "1.27" });
+   * await hub.publish("prices", { key: "EUR", data: "1.09" });
+   * const { messages } = await hub.state("prices");
+   * deepStrictEqual(messages.map((m) => `${m.key}=${m.data}`), [
+   *   "GBP=1.27",
+   *   "EUR=1.09",
+   * ]);
+   * await hub.close();
+   * ```
+   */
+  async state(topic: string): Promise<HubState> {
+    checkTopic("read state of", topic);
+    const backend = this.#backend;
+    if (typeof backend.state !== "function") {
+      throw new TypeError(
+        `Cannot read state of topic ${
+          quote(topic)
+        }: the backend has no state method`,
+      );
+    }
+    return await backend.state(topic);
   }
 
   /** Subscribes `sink` to a topic that the caller checked. */
@@ -596,6 +670,7 @@ export class Hub implements MessageSource {
     sink: SubscriberSink,
     onEnd?: () => void,
     history?: number,
+    withState?: boolean,
   ): Subscriber {
     let state = this.#topics.get(topic);
     if (state === undefined) {
@@ -624,6 +699,7 @@ export class Hub implements MessageSource {
       backend: this.#backend,
       since,
       history,
+      state: withState,
       maxQueuedMessages: this.#maxQueuedMessages,
       maxQueuedBytes: this.#maxQueuedBytes,
       queuePolicy: this.#queuePolicy,

@@ -40,7 +40,13 @@ import type {
   HubReadOptions,
   HubWatchOptions,
 } from "./backend.ts";
-import type { HubHistory } from "../message/source.ts";
+import type { HubHistory, HubState } from "../message/source.ts";
+import {
+  addsKey,
+  DEFAULT_MAX_KEYS_PER_TOPIC,
+  storedMessage,
+  tooManyKeys,
+} from "./_keyed.ts";
 import type { HubDataMessage, HubPublishMessage } from "../message/message.ts";
 import { HubLimitError } from "./limit_error.ts";
 import { checkPositiveInteger } from "../_internal/check.ts";
@@ -52,6 +58,7 @@ import {
   type KvIdempotencyRecord,
   KvKeys,
   type KvMessageRecord,
+  type KvStateRecord,
   MESSAGE_OVERHEAD,
   parseId,
   signedTotal,
@@ -66,7 +73,7 @@ export type {
   HubReadOptions,
   HubWatchOptions,
 } from "./backend.ts";
-export type { HubHistory } from "../message/source.ts";
+export type { HubHistory, HubState } from "../message/source.ts";
 export type { HubDataMessage, HubPublishMessage } from "../message/message.ts";
 
 /**
@@ -196,6 +203,17 @@ export interface KvBackendOptions {
    */
   idempotencyWindowMs?: number;
   /**
+   * Keys the state of a topic may hold (see `key` of `HubPublishMessage`).
+   * A keyed append writes the key's entry (or deletes it) in the same
+   * atomic commit as the message, and an append that would add one more
+   * key stores nothing and rejects with a `HubLimitError`
+   * `"too-many-keys"`. An entry expires `maxAgeMs` after its key was last
+   * set, as a message does.
+   *
+   * @default {1000}
+   */
+  maxKeysPerTopic?: number;
+  /**
    * Clock in milliseconds, for `maxAgeMs` and `idempotencyWindowMs`; tests
    * pass a fake.
    *
@@ -228,6 +246,15 @@ export interface KvBackend extends HubBackend {
    * @returns A promise that resolves once the backend has stopped.
    */
   close(): Promise<void>;
+  /**
+   * Reads the state of a keyed topic (see {@linkcode HubBackend.state}),
+   * consistent with the topic's head: read again if an append committed
+   * while the entries were listed.
+   *
+   * @param topic The topic.
+   * @returns The latest message of every key, and the newest id.
+   */
+  state(topic: string): Promise<HubState>;
 }
 
 /** Commits retried when other appends to the same topic win the race. */
@@ -318,6 +345,8 @@ export function createKvBackend(
   const pollMs = options.pollMs ?? 50;
   const maxPendingAppends = options.maxPendingAppends ?? 10_000;
   const idempotencyWindowMs = options.idempotencyWindowMs ?? 600_000;
+  const maxKeysPerTopic = options.maxKeysPerTopic ??
+    DEFAULT_MAX_KEYS_PER_TOPIC;
   const now = options.now ?? Date.now;
   const what = "create KV backend";
   if (!Array.isArray(keyPrefix)) {
@@ -330,6 +359,7 @@ export function createKvBackend(
   checkPositiveInteger(what, "pollMs", pollMs);
   checkPositiveInteger(what, "maxPendingAppends", maxPendingAppends);
   checkPositiveInteger(what, "idempotencyWindowMs", idempotencyWindowMs);
+  checkPositiveInteger(what, "maxKeysPerTopic", maxKeysPerTopic);
   const bucketMs = Math.max(1, Math.ceil(maxAgeMs / 16));
   const keys = new KvKeys(keyPrefix);
   const owned = typeof kv !== "object";
@@ -573,6 +603,51 @@ export function createKvBackend(
     }
   }
 
+  /** The state entries of a topic's generation, counted. */
+  async function countKeys(
+    store: Deno.Kv,
+    topic: string,
+    epoch: string,
+  ): Promise<number> {
+    let count = 0;
+    for await (
+      const _ of store.list({ prefix: keys.states(topic, epoch) }, {
+        limit: maxKeysPerTopic + 1,
+      })
+    ) count++;
+    return count;
+  }
+
+  /**
+   * The state of a topic, or undefined when an append committed while the
+   * entries were listed (the head changed), so that the caller reads again.
+   */
+  async function stateNow(
+    store: Deno.Kv,
+    topic: string,
+  ): Promise<HubState | undefined> {
+    const head = await store.get<KvHead>(keys.head(topic));
+    if (!live(head) || head.value!.seq === 0) {
+      return { messages: [], last: undefined };
+    }
+    const entry = head as Deno.KvEntry<KvHead>;
+    const epoch = epochOf(entry);
+    const oldest = now() - maxAgeMs;
+    const messages: HubDataMessage[] = [];
+    for await (
+      const item of store.list<KvStateRecord>({
+        prefix: keys.states(topic, epoch),
+      }, { batchSize: 500 })
+    ) {
+      if (item.value.t <= oldest) continue;
+      messages.push(toMessage(topic, epoch, item.value.q, item.value));
+    }
+    const again = await store.get<KvHead>(keys.head(topic));
+    if (again.versionstamp !== head.versionstamp) return undefined;
+    messages.sort((a, b) => (parseId(a.id)!.seq - parseId(b.id)!.seq));
+    return { messages, last: `${epoch}-${entry.value.seq}` };
+  }
+
   /** Per topic, the end of the chain of appends waiting their turn. */
   const chains = new Map<string, Promise<void>>();
   let pending = 0;
@@ -595,12 +670,7 @@ export function createKvBackend(
       return toMessage(topic, used.e, used.s, stored.value);
     }
     // Trimmed since: the id is the first's, the payload this retry's.
-    return Object.freeze({
-      kind: "message" as const,
-      topic,
-      id: `${used.e}-${used.s}`,
-      ...message,
-    });
+    return storedMessage(topic, `${used.e}-${used.s}`, message);
   }
 
   async function appendNow(
@@ -642,6 +712,25 @@ export function createKvBackend(
       const { value } = head as Deno.KvEntry<KvHead>;
       const epoch = epochOf(head as Deno.KvEntry<KvHead>);
       const seq = value.seq + 1;
+      const stateKey = message.key === undefined
+        ? undefined
+        : keys.state(topic, epoch, message.key);
+      const held = stateKey === undefined
+        ? undefined
+        : await store.get<KvStateRecord>(stateKey);
+      let heldKeys = value.k ?? 0;
+      if (addsKey(message, held?.value != null)) {
+        if (heldKeys >= maxKeysPerTopic) {
+          // Entries expire on their own: count what is really there.
+          heldKeys = await countKeys(store, topic, epoch);
+        }
+        if (heldKeys >= maxKeysPerTopic) {
+          throw tooManyKeys(topic, heldKeys, maxKeysPerTopic);
+        }
+        heldKeys++;
+      } else if (message.delete === true && held?.value != null) {
+        heldKeys = Math.max(0, heldKeys - 1);
+      }
       const time = now();
       const bucket = bucketOf(time);
       const trimmedKey = keys.message(topic, epoch, seq - maxMessages);
@@ -651,12 +740,16 @@ export function createKvBackend(
       const record: KvMessageRecord = message.event === undefined
         ? { d: data, x: text, t: time, s: size }
         : { d: data, x: text, e: message.event, t: time, s: size };
+      if (message.key !== undefined) record.k = message.key;
+      if (message.key !== undefined && message.delete === true) {
+        record.r = true;
+      }
+      const headValue: KvHead = { seq, epoch, t: time, b: bucket };
+      if (heldKeys > 0) headValue.k = heldKeys;
       const expireIn = maxAgeMs;
       const op = store.atomic()
         .check(head)
-        .set(keys.head(topic), { seq, epoch, t: time, b: bucket }, {
-          expireIn,
-        })
+        .set(keys.head(topic), headValue, { expireIn })
         .set(keys.message(topic, epoch, seq), record, { expireIn })
         .set(keys.order(time, topic, epoch, seq), size, { expireIn })
         .sum(keys.bytes(bucket), u64(size))
@@ -666,6 +759,14 @@ export function createKvBackend(
           keys.topics(bucket),
           u64(1),
         );
+      }
+      if (stateKey !== undefined && held !== undefined) {
+        op.check(held);
+        if (record.r === true) op.delete(stateKey);
+        else {
+          const entry: KvStateRecord = { ...record, q: seq };
+          op.set(stateKey, entry, { expireIn });
+        }
       }
       if (keyOfIdempotency !== undefined && used !== undefined) {
         const entry: KvIdempotencyRecord = { e: epoch, s: seq, t: time };
@@ -738,6 +839,19 @@ export function createKvBackend(
         );
         if (history !== undefined) return history;
       }
+    },
+
+    async state(topic: string): Promise<HubState> {
+      const store = await open(`read state of topic ${quote(topic)}`);
+      for (let attempt = 0; attempt < MAX_ATTEMPTS; attempt++) {
+        const state = await unlessLocked(() => stateNow(store, topic), attempt);
+        if (state !== undefined) return state;
+      }
+      throw new Error(
+        `Cannot read state of topic ${
+          quote(topic)
+        }: ${MAX_ATTEMPTS} attempts were overtaken by appends`,
+      );
     },
 
     watch(

@@ -4,7 +4,9 @@
 /**
  * Machine-readable reason of a {@linkcode HubLimitError}:
  * `"too-many-topics"` means a publish would create a topic while the
- * backend already holds its largest number of topics.
+ * backend already holds its largest number of topics; `"too-many-keys"`
+ * means a publish would add a key to a topic that holds its
+ * `maxKeysPerTopic` keys already (a keyed topic).
  *
  * @example Switch on the code
  * ```ts
@@ -15,7 +17,7 @@
  * strictEqual(code, "too-many-topics");
  * ```
  */
-export type HubLimitErrorCode = "too-many-topics";
+export type HubLimitErrorCode = "too-many-topics" | "too-many-keys";
 
 /**
  * A publish refused because a hub-wide limit of the backend is reached, for

@@ -6,11 +6,17 @@ import type {
   HubBackend,
   HubReadOptions,
 } from "./backend.ts";
-import type { HubHistory } from "../message/source.ts";
+import type { HubHistory, HubState } from "../message/source.ts";
 import { encodedOnce } from "../message/encoded_once.ts";
 import { HubLimitError } from "./limit_error.ts";
 import type { HubDataMessage, HubPublishMessage } from "../message/message.ts";
 import { dataByteLength, quote } from "./_validate.ts";
+import {
+  addsKey,
+  DEFAULT_MAX_KEYS_PER_TOPIC,
+  storedMessage,
+  tooManyKeys,
+} from "./_keyed.ts";
 import {
   checkPositiveInteger,
   checkPositiveNumber,
@@ -90,6 +96,16 @@ export interface MemoryBackendOptions {
    */
   idempotencyWindowMs?: number;
   /**
+   * Keys a topic's state may hold (see `key` of `HubPublishMessage`): an
+   * append that would add one more rejects with a {@linkcode HubLimitError}
+   * of code `"too-many-keys"` (`429` from the hub's handler). The state of a
+   * topic lives as long as the topic: a topic with no watcher and no append
+   * for `maxIdleMs` is forgotten with its state.
+   *
+   * @default {1000}
+   */
+  maxKeysPerTopic?: number;
+  /**
    * Clock in milliseconds, for `maxAgeMs` and `idempotencyWindowMs`; tests
    * pass a fake.
    *
@@ -166,6 +182,26 @@ export interface MemoryBackend extends HubBackend {
    * ```
    */
   retained(topic: string): { messages: number; bytes: number };
+  /**
+   * Reads the state of a keyed topic (see {@linkcode HubBackend.state}).
+   *
+   * @param topic The topic.
+   * @returns The latest message of every key, and the newest id.
+   *
+   * @example Read the state after a delete
+   * ```ts
+   * import { createMemoryBackend } from "@serverpush/serverpush/hub";
+   * import { deepStrictEqual } from "node:assert/strict";
+   *
+   * const backend = createMemoryBackend();
+   * await backend.append("t", { key: "a", data: "1" });
+   * await backend.append("t", { key: "b", data: "2" });
+   * await backend.append("t", { key: "a", data: "", delete: true });
+   * const state = await backend.state("t");
+   * deepStrictEqual(state.messages.map((m) => m.key), ["b"]);
+   * ```
+   */
+  state(topic: string): Promise<HubState>;
 }
 
 interface TopicLog {
@@ -184,6 +220,10 @@ interface TopicLog {
   watchers: Set<{ onMessage: (message: HubDataMessage) => void }>;
   /** Idempotency keys, oldest first: the sequence number and time of use. */
   keys: Map<string, { seq: number; time: number }>;
+  /** The latest message of every state key. */
+  state: Map<string, HubDataMessage>;
+  /** Sequence number of the newest message appended (0: none). */
+  lastSeq: number;
 }
 
 const DIGITS_REGEXP = /^[1-9][0-9]{0,15}$/;
@@ -203,17 +243,7 @@ function dataMessage(
   id: string,
   message: HubPublishMessage,
 ): HubDataMessage {
-  return Object.freeze(
-    message.event === undefined
-      ? { kind: "message", topic, id, data: message.data }
-      : {
-        kind: "message",
-        topic,
-        id,
-        event: message.event,
-        data: message.data,
-      },
-  );
+  return storedMessage(topic, id, message);
 }
 
 function payloadBytes(message: HubDataMessage): number {
@@ -283,8 +313,11 @@ export function createMemoryBackend(
   const maxTopics = options.maxTopics ?? 10_000;
   const maxRetainedBytes = options.maxRetainedBytes ?? 268_435_456;
   const idempotencyWindowMs = options.idempotencyWindowMs ?? 600_000;
+  const maxKeysPerTopic = options.maxKeysPerTopic ??
+    DEFAULT_MAX_KEYS_PER_TOPIC;
   const now = options.now ?? Date.now;
   const what = "create memory backend";
+  checkPositiveInteger(what, "maxKeysPerTopic", maxKeysPerTopic);
   checkPositiveNumber(what, "idempotencyWindowMs", idempotencyWindowMs);
   checkPositiveInteger(what, "maxMessages", maxMessages);
   checkPositiveNumber(what, "maxAgeMs", maxAgeMs);
@@ -334,7 +367,7 @@ export function createMemoryBackend(
     retainedMessages--;
     log.head++;
     if (log.head === log.messages.length) {
-      retainedTopics--;
+      if (log.state.size === 0) retainedTopics--;
       log.messages = [];
       log.seqs = [];
       log.times = [];
@@ -389,7 +422,9 @@ export function createMemoryBackend(
   }
 
   function forgetIfIdle(topic: string, log: TopicLog): boolean {
-    if (size(log) > 0 || log.watchers.size > 0) return false;
+    if (size(log) > 0 || log.state.size > 0 || log.watchers.size > 0) {
+      return false;
+    }
     if (topics.get(topic) === log) topics.delete(topic);
     return true;
   }
@@ -406,6 +441,8 @@ export function createMemoryBackend(
       trimmedUpTo: seq,
       watchers: new Set(),
       keys: new Map(),
+      state: new Map(),
+      lastSeq: 0,
     };
   }
 
@@ -426,6 +463,8 @@ export function createMemoryBackend(
       }
       const idle = time - log.lastAppend >= maxIdleMs;
       if (idle && log.watchers.size === 0) {
+        if (size(log) === 0 && log.state.size > 0) retainedTopics--;
+        log.state.clear();
         while (size(log) > 0) trimOne(log);
       } else trimAged(log);
       if (forgetIfIdle(topic, log)) continue;
@@ -509,6 +548,14 @@ export function createMemoryBackend(
         log = newLog(topic);
       } else {
         trimAged(log);
+        if (
+          addsKey(message, log.state.has(message.key ?? "")) &&
+          log.state.size >= maxKeysPerTopic
+        ) {
+          return Promise.reject(
+            tooManyKeys(topic, log.state.size, maxKeysPerTopic),
+          );
+        }
         // Keep the map in order of last append, for the sweep.
         topics.delete(topic);
       }
@@ -521,7 +568,13 @@ export function createMemoryBackend(
       }
       const stored = dataMessage(topic, `${prefix}${seq}`, message);
       const bytes = payloadBytes(stored) + MESSAGE_OVERHEAD;
-      if (size(log) === 0) retainedTopics++;
+      if (size(log) === 0 && log.state.size === 0) retainedTopics++;
+      log.lastSeq = seq;
+      if (stored.key !== undefined) {
+        // Delete and set again, so that the map stays in id order.
+        log.state.delete(stored.key);
+        if (stored.deleted !== true) log.state.set(stored.key, stored);
+      }
       log.messages.push(stored);
       log.seqs.push(seq);
       log.times.push(log.lastAppend);
@@ -588,6 +641,17 @@ export function createMemoryBackend(
           reset,
         },
       );
+    },
+
+    state(topic: string): Promise<HubState> {
+      const log = topics.get(topic);
+      if (log === undefined || log.lastSeq === 0) {
+        return Promise.resolve({ messages: [], last: undefined });
+      }
+      return Promise.resolve({
+        messages: [...log.state.values()],
+        last: `${prefix}${log.lastSeq}`,
+      });
     },
 
     watch(

@@ -52,7 +52,7 @@ import type {
   HubReadOptions,
   HubWatchOptions,
 } from "./backend.ts";
-import type { HubHistory } from "../message/source.ts";
+import type { HubHistory, HubState } from "../message/source.ts";
 import type { HubDataMessage, HubPublishMessage } from "../message/message.ts";
 import { checkPositiveInteger } from "../_internal/check.ts";
 import { quote } from "../_internal/quote.ts";
@@ -70,6 +70,7 @@ import { readHistory } from "./_redis_history.ts";
 import { RedisLive } from "./_redis_live.ts";
 import { createReport } from "./_redis_report.ts";
 import { compareStreamIds, isStreamId } from "./_redis_stream_id.ts";
+import { DEFAULT_MAX_KEYS_PER_TOPIC, storedMessage } from "./_keyed.ts";
 
 export type {
   HubAppendOptions,
@@ -77,7 +78,7 @@ export type {
   HubReadOptions,
   HubWatchOptions,
 } from "./backend.ts";
-export type { HubHistory } from "../message/source.ts";
+export type { HubHistory, HubState } from "../message/source.ts";
 export type { HubDataMessage, HubPublishMessage } from "../message/message.ts";
 
 /**
@@ -150,6 +151,17 @@ export interface RedisBackendOptions {
    * @default {600000}
    */
   idempotencyWindowMs?: number;
+  /**
+   * Keys the state of a topic may hold (see `key` of `HubPublishMessage`).
+   * The state is a hash (`{<keyPrefix><topic>}#state`, in the stream's
+   * Redis Cluster hash slot) that the append script updates with the
+   * stream, and that expires with it (`ttlMs`); an append that would add
+   * one more key stores nothing and rejects with a `HubLimitError`
+   * `"too-many-keys"`.
+   *
+   * @default {1000}
+   */
+  maxKeysPerTopic?: number;
   /**
    * Milliseconds between the heartbeats the backend sends itself through
    * Redis Pub/Sub, to know that its subscriber connection still hears the
@@ -279,6 +291,14 @@ export interface RedisBackend extends HubBackend {
    * flight.
    */
   close(): Promise<void>;
+  /**
+   * Reads the state of a keyed topic (see {@linkcode HubBackend.state}):
+   * the state hash and the stream's newest id, in one script.
+   *
+   * @param topic The topic.
+   * @returns The latest message of every key, and the newest id.
+   */
+  state(topic: string): Promise<HubState>;
 }
 
 const TYPE_MAPPING = { [RESP_TYPES.BLOB_STRING]: Buffer };
@@ -646,6 +666,8 @@ export function createRedisBackend(
   const maxLen = options.maxLen ?? 1000;
   const ttlMs = options.ttlMs ?? 3_600_000;
   const idempotencyWindowMs = options.idempotencyWindowMs ?? 600_000;
+  const maxKeysPerTopic = options.maxKeysPerTopic ??
+    DEFAULT_MAX_KEYS_PER_TOPIC;
   const blockMs = options.blockMs ?? 1000;
   const catchUpMs = options.catchUpMs ?? 60_000;
   const batch = options.batch ?? 100;
@@ -659,6 +681,7 @@ export function createRedisBackend(
   checkPositiveInteger(what, "maxLen", maxLen);
   if (ttlMs !== Infinity) checkPositiveInteger(what, "ttlMs", ttlMs);
   checkPositiveInteger(what, "idempotencyWindowMs", idempotencyWindowMs);
+  checkPositiveInteger(what, "maxKeysPerTopic", maxKeysPerTopic);
   checkPositiveInteger(what, "blockMs", blockMs);
   if (catchUpMs !== Infinity) {
     checkPositiveInteger(what, "catchUpMs", catchUpMs);
@@ -700,6 +723,7 @@ export function createRedisBackend(
     ttlMs,
     waitForReplicas,
     idempotencyWindowMs,
+    maxKeysPerTopic,
     timeoutMs,
     maxPendingCommands,
     report,
@@ -726,12 +750,11 @@ export function createRedisBackend(
         options?.idempotencyKey,
       );
       if (first !== undefined) return first;
-      const { data, event } = message;
-      return Object.freeze(
-        event === undefined
-          ? { kind: "message", topic, id, data }
-          : { kind: "message", topic, id, event, data },
-      );
+      return storedMessage(topic, id, message);
+    },
+
+    state(topic: string): Promise<HubState> {
+      return commands.state(topic);
     },
 
     read(topic: string, options: HubReadOptions): Promise<HubHistory> {

@@ -27,6 +27,49 @@ export interface HubPublishMessage {
    * publish and sent base64-encoded on text-only formats.
    */
   data: string | Uint8Array;
+  /**
+   * Makes this message the latest state of `key` in the topic (a keyed
+   * topic, see {@linkcode HubSubscribeOptions.state}): 1 to 256 printable
+   * ASCII characters. A topic holds at most the backend's
+   * `maxKeysPerTopic` keys (1000 by default).
+   *
+   * @default {undefined}
+   */
+  key?: string | undefined;
+  /**
+   * With `key`: removes the key from the topic's state. The message is
+   * delivered (with `deleted: true` and empty data) so that live
+   * subscribers learn of it. {@linkcode HubKeyDelete} is the short form.
+   *
+   * @default {false}
+   */
+  delete?: boolean | undefined;
+}
+
+/**
+ * The short form of a delete for {@linkcode Hub.publish}: removes `key`
+ * from the topic's state (see {@linkcode HubPublishMessage.delete}).
+ *
+ * @example Delete a key
+ * ```ts
+ * import { Hub, type HubKeyDelete } from "@serverpush/serverpush/hub";
+ * import { deepStrictEqual } from "node:assert/strict";
+ *
+ * const hub = new Hub();
+ * await hub.publish("cursors", { key: "ann", data: "10,20" });
+ * const gone: HubKeyDelete = { key: "ann", delete: true };
+ * await hub.publish("cursors", gone);
+ * deepStrictEqual((await hub.state("cursors")).messages, []);
+ * await hub.close();
+ * ```
+ */
+export interface HubKeyDelete {
+  /** The key to remove. */
+  key: string;
+  /** Marks the delete. */
+  delete: true;
+  /** Event type of the delete message, if any. */
+  event?: string;
 }
 
 /**
@@ -63,8 +106,12 @@ export interface HubDataMessage {
   readonly id: string;
   /** Event type, when the publisher gave one. */
   readonly event?: string;
-  /** Payload, exactly as published. */
+  /** Payload, exactly as published (empty for a delete). */
   readonly data: string | Uint8Array;
+  /** The state key it sets or deletes, when published with one. */
+  readonly key?: string;
+  /** Present on a delete: the key is no longer in the topic's state. */
+  readonly deleted?: true;
 }
 
 /**

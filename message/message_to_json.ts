@@ -12,10 +12,14 @@ function toJson(message: HubMessage): string {
   const head = message.event === undefined
     ? { id: message.id }
     : { id: message.id, event: message.event };
+  const body = typeof message.data === "string"
+    ? { ...head, data: message.data }
+    : { ...head, data: encodeBase64(message.data), encoding: "base64" };
+  if (message.key === undefined) return JSON.stringify(body);
   return JSON.stringify(
-    typeof message.data === "string"
-      ? { ...head, data: message.data }
-      : { ...head, data: encodeBase64(message.data), encoding: "base64" },
+    message.deleted === true
+      ? { ...body, key: message.key, deleted: true }
+      : { ...body, key: message.key },
   );
 }
 

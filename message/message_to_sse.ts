@@ -23,10 +23,34 @@ const encoder = new TextEncoder();
  */
 export const SERVERPUSH_RESET_EVENT = "serverpush-reset" as const;
 
+/**
+ * The SSE event type of a delete in a keyed topic: its data is the deleted
+ * key, its id the delete's id (see `HubDataMessage.deleted`).
+ *
+ * @example Listen for deletes in a browser
+ * ```ts
+ * import { SERVERPUSH_DELETE_EVENT } from "@serverpush/serverpush/message";
+ * import { strictEqual } from "node:assert/strict";
+ *
+ * strictEqual(SERVERPUSH_DELETE_EVENT, "serverpush-delete");
+ * // source.addEventListener(SERVERPUSH_DELETE_EVENT, (e) => remove(e.data));
+ * ```
+ */
+export const SERVERPUSH_DELETE_EVENT = "serverpush-delete" as const;
+
 function toSse(message: HubMessage): Uint8Array {
   if (message.kind === "reset") {
     return encoder.encode(
       encodeSse({ event: SERVERPUSH_RESET_EVENT, data: message.reason }),
+    );
+  }
+  if (message.deleted === true) {
+    return encoder.encode(
+      encodeSse({
+        event: SERVERPUSH_DELETE_EVENT,
+        id: message.id,
+        data: message.key!,
+      }),
     );
   }
   const data = typeof message.data === "string"
@@ -53,6 +77,10 @@ function toSse(message: HubMessage): Uint8Array {
  * string. A reset becomes an event of type `serverpush-reset` whose data is
  * the {@linkcode HubResetReason}, with no `id` line, so the client's last
  * event id stays where it was.
+ * A delete in a keyed topic becomes an event of type `serverpush-delete`
+ * whose data is the deleted key, with its id. The key of other keyed
+ * messages is not on the SSE wire: put it in the data (or the event type)
+ * when SSE clients must tell keys apart.
  *
  * @param message The message to encode.
  * @returns The event's bytes; read-only, shared by every caller.

@@ -38,6 +38,39 @@ export interface HubHistory {
 }
 
 /**
+ * The state of a keyed topic: the latest message of every key, and where
+ * live delivery joins it.
+ *
+ * @example Read a topic's state
+ * ```ts
+ * import { Hub, type HubState } from "@serverpush/serverpush/hub";
+ * import { deepStrictEqual, strictEqual } from "node:assert/strict";
+ *
+ * const hub = new Hub();
+ * await hub.publish("temps", { key: "kitchen", data: "20" });
+ * await hub.publish("temps", { key: "hall", data: "18" });
+ * const last = await hub.publish("temps", { key: "kitchen", data: "21" });
+ * const state: HubState = await hub.state("temps");
+ * deepStrictEqual(state.messages.map((m) => [m.key, m.data]), [
+ *   ["hall", "18"],
+ *   ["kitchen", "21"],
+ * ]);
+ * strictEqual(state.last, last);
+ * await hub.close();
+ * ```
+ */
+export interface HubState {
+  /** The latest message of every key the topic holds, in id order. */
+  messages: HubDataMessage[];
+  /**
+   * The id of the topic's newest message (keyed or not) when the state was
+   * read, `undefined` if the topic holds none: every message up to it is
+   * reflected in `messages`, every later one is not.
+   */
+  last: string | undefined;
+}
+
+/**
  * Options for {@linkcode Hub.subscribe}.
  *
  * @example Resume after an id, stop on abort
@@ -72,6 +105,17 @@ export interface HubSubscribeOptions {
    * @default {0}
    */
   history?: number | undefined;
+  /**
+   * Start with the topic's state (the latest message of every key, see
+   * {@linkcode HubPublishMessage.key}) instead of `history`, then live
+   * messages, joined with no gap and no duplicate. With `since`, the
+   * replay runs as usual; when it cannot cover `since` (a reset, or a
+   * `"dropped"` reset of a slow subscriber under `"drop-oldest"`), the
+   * reset is followed by the state instead of the whole window.
+   *
+   * @default {false}
+   */
+  state?: boolean | undefined;
   /** Aborting ends (closes) the stream and releases the subscription. */
   signal?: AbortSignal;
 }
@@ -244,6 +288,13 @@ export interface MessageOpenOptions {
    * @default {0}
    */
   history?: number | undefined;
+  /**
+   * Start with the topic's state, and follow a reset with it (see
+   * {@linkcode HubSubscribeOptions.state}).
+   *
+   * @default {false}
+   */
+  state?: boolean | undefined;
 }
 
 /**
@@ -324,4 +375,10 @@ export interface MessageSource {
     message: HubPublishMessage,
     options?: HubPublishOptions,
   ): Promise<string>;
+  /**
+   * Reads the state of a keyed topic: the latest message of every key and
+   * the id it is current at. A source without it cannot serve `state`
+   * subscriptions (the serving layer answers `400`).
+   */
+  state?(topic: string): Promise<HubState>;
 }

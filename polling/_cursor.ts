@@ -2,6 +2,7 @@
 // This module is browser compatible.
 
 import { historyParam } from "../_internal/history_param.ts";
+import { stateParam } from "../_internal/state_param.ts";
 import { textResponse } from "./_responses.ts";
 import { POLLING_TOPIC_START } from "../message/polling_envelope.ts";
 
@@ -37,6 +38,8 @@ export interface Start {
   /** The request's cursor; {@linkcode POLLING_TOPIC_START} as it is. */
   cursor: string | undefined;
   history: number;
+  /** Whether the request asks for the topic's state (`?state=1`). */
+  state: boolean;
 }
 
 /**
@@ -59,5 +62,9 @@ export function readStart(
   if (typeof history === "object") {
     return textResponse(`Cannot ${what}: ${history.error}`);
   }
-  return { cursor, history: history ?? 0 };
+  const state = stateParam(url);
+  if (typeof state === "object") {
+    return textResponse(`Cannot ${what}: ${state.error}`);
+  }
+  return { cursor, history: history ?? 0, state };
 }

@@ -2,7 +2,7 @@
 // This module is browser compatible.
 // Private: how `poll` and `longPoll` read one batch from their source.
 
-import type { HubHistory } from "../message/source.ts";
+import type { HubHistory, HubState } from "../message/source.ts";
 import type { PollingSource } from "./source.ts";
 import { sinceOf } from "./_cursor.ts";
 import { POLLING_TOPIC_START } from "../message/polling_envelope.ts";
@@ -50,4 +50,44 @@ export async function readStartBatch(
     history: { messages: messages.slice(0, maxBatch + 1) },
     cursor: messages.length === 0 ? POLLING_TOPIC_START : undefined,
   };
+}
+
+/** A batch to answer with, and the cursor it carries when it is empty. */
+export interface Batch {
+  history: HubHistory;
+  cursor: string | undefined;
+  /** A state snapshot: sent whole, whatever `maxBatch` says. */
+  snapshot?: boolean;
+}
+
+/**
+ * The batch of a `?state=1` request: the topic's state, after a reset when
+ * the request's cursor could not be covered; an empty state carries the
+ * state's last id (or the topic start) as its cursor.
+ *
+ * @throws {TypeError} If the source cannot read state.
+ */
+export async function readStateBatch(
+  source: PollingSource,
+  what: string,
+  reset?: HubHistory["reset"],
+): Promise<Batch> {
+  if (source.state === undefined) {
+    throw new TypeError(`Cannot ${what}: the source has no state`);
+  }
+  const state: HubState = await source.state();
+  return {
+    history: reset === undefined
+      ? { messages: state.messages }
+      : { messages: state.messages, reset },
+    cursor: state.last ?? POLLING_TOPIC_START,
+    snapshot: true,
+  };
+}
+
+/** `maxBatch` for encoding `batch`: a snapshot goes out whole. */
+export function batchSize(batch: Batch, maxBatch: number): number {
+  return batch.snapshot === true
+    ? Math.max(maxBatch, batch.history.messages.length)
+    : maxBatch;
 }

@@ -1,6 +1,7 @@
 // Copyright 2026 the serverpush authors. MIT license.
 // This module is browser compatible.
 
+import { withKeyFields } from "../_internal/key_fields.ts";
 import { backoffDelay } from "../_internal/backoff.ts";
 import { decodeBase64 } from "../_internal/base64.ts";
 import { checkDuration, checkPositiveInteger } from "../_internal/check.ts";
@@ -136,6 +137,13 @@ export interface PollingMessage {
   event?: string;
   /** The payload: text, or bytes when the publisher sent bytes. */
   data: string | Uint8Array;
+  /**
+   * The state key of a keyed topic's message (not carried by SSE, except
+   * for a delete).
+   */
+  key?: string;
+  /** Present on a delete: `key` is no longer in the topic's state. */
+  deleted?: true;
 }
 
 /**
@@ -226,11 +234,12 @@ function parseEnvelope(text: string): Envelope {
     const data = item.encoding === "base64"
       ? decodeBase64(item.data)
       : item.data;
-    events.push(
+    events.push(withKeyFields<PollingMessage>(
       item.event === undefined
         ? { kind: "message", id: item.id, data }
         : { kind: "message", id: item.id, event: item.event, data },
-    );
+      item,
+    ));
   }
   return { cursor, events, more: value.more === true };
 }

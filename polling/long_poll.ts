@@ -11,6 +11,7 @@ import {
   DEFAULT_MAX_BATCH_BYTES,
   readBatch,
   readStartBatch,
+  readStateBatch,
 } from "./_read_batch.ts";
 import type { HubHistory } from "../message/source.ts";
 import { jsonResponse } from "./_responses.ts";
@@ -149,7 +150,11 @@ export async function longPoll(
       // read still wakes the hold.
       stream = source.subscribe(undefined, release.signal);
     }
-    if (cursor === undefined) {
+    let snapshot = false;
+    if (cursor === undefined && start.state) {
+      ({ history, cursor } = await readStateBatch(source, "long poll"));
+      snapshot = true;
+    } else if (cursor === undefined) {
       ({ history, cursor } = await readStartBatch(
         source,
         start.history,
@@ -157,6 +162,14 @@ export async function longPoll(
       ));
     } else {
       history = await readBatch(source, cursor, maxBatch);
+      if (start.state && history.reset !== undefined) {
+        ({ history, cursor } = await readStateBatch(
+          source,
+          "long poll",
+          history.reset,
+        ));
+        snapshot = true;
+      }
     }
     if (history.messages.length === 0 && history.reset === undefined) {
       // With a cursor, the subscription replays anything published since the
@@ -169,10 +182,17 @@ export async function longPoll(
       if (!done) {
         release.abort();
         history = await readBatch(source, cursor, maxBatch);
+        snapshot = false;
       }
     }
     return jsonResponse(
-      encodePollingEnvelope(history, { cursor, maxBatch, maxBatchBytes }),
+      encodePollingEnvelope(history, {
+        cursor,
+        maxBatch: snapshot
+          ? Math.max(maxBatch, history.messages.length)
+          : maxBatch,
+        maxBatchBytes: snapshot ? Number.MAX_SAFE_INTEGER : maxBatchBytes,
+      }),
     );
   } finally {
     clearTimeout(timer);

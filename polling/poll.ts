@@ -5,9 +5,12 @@ import { checkPositiveInteger } from "../_internal/check.ts";
 import { readStart } from "./_cursor.ts";
 import { encodePollingEnvelope } from "../message/polling_envelope.ts";
 import {
+  type Batch,
+  batchSize,
   DEFAULT_MAX_BATCH_BYTES,
   readBatch,
   readStartBatch,
+  readStateBatch,
 } from "./_read_batch.ts";
 import { jsonResponse } from "./_responses.ts";
 import type { PollingSource } from "./source.ts";
@@ -101,13 +104,22 @@ export async function poll(
   checkPositiveInteger("poll", "maxBatchBytes", maxBatchBytes);
   const start = readStart(request, "poll");
   if (start instanceof Response) return start;
-  const { history, cursor } = start.cursor === undefined
-    ? await readStartBatch(source, start.history, maxBatch)
+  let batch: Batch = start.cursor === undefined
+    ? start.state
+      ? await readStateBatch(source, "poll")
+      : await readStartBatch(source, start.history, maxBatch)
     : {
       history: await readBatch(source, start.cursor, maxBatch),
       cursor: start.cursor,
     };
+  if (start.state && batch.history.reset !== undefined) {
+    batch = await readStateBatch(source, "poll", batch.history.reset);
+  }
   return jsonResponse(
-    encodePollingEnvelope(history, { cursor, maxBatch, maxBatchBytes }),
+    encodePollingEnvelope(batch.history, {
+      cursor: batch.cursor,
+      maxBatch: batchSize(batch, maxBatch),
+      maxBatchBytes: batch.snapshot ? Number.MAX_SAFE_INTEGER : maxBatchBytes,
+    }),
   );
 }

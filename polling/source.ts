@@ -1,7 +1,7 @@
 // Copyright 2026 the serverpush authors. MIT license.
 // This module is browser compatible.
 
-import type { HubHistory, MessageSource } from "../message/source.ts";
+import type { HubHistory, HubState, MessageSource } from "../message/source.ts";
 import type { HubMessage } from "../message/message.ts";
 
 /**
@@ -66,6 +66,12 @@ export interface PollingSource {
     signal: AbortSignal,
     history?: number,
   ): ReadableStream<HubMessage>;
+  /**
+   * Reads the topic's state (a keyed topic), for requests with `?state=1`:
+   * they get the state as their first batch, and after a reset. A source
+   * without it answers such requests with an error.
+   */
+  state?(): Promise<HubState>;
 }
 
 /**
@@ -126,5 +132,8 @@ export function hubSource(
           : { history, signal },
       );
     },
+    ...(source.state === undefined ? {} : {
+      state: (): Promise<HubState> => source.state!(topic),
+    }),
   };
 }

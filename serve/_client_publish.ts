@@ -27,6 +27,7 @@ export interface ClientError {
     | "publish-disabled"
     | "too-large"
     | "too-many-topics"
+    | "too-many-keys"
     | "already-subscribed"
     | "not-subscribed"
     | "too-many-subscriptions";
@@ -70,7 +71,13 @@ export function readClientPublish(
     code: "invalid-message",
     message: `Cannot publish to topic ${quote(topic)}: ${state}`,
   });
-  const { event, data, encoding } = value;
+  const { event, encoding, key } = value;
+  const remove = value.delete;
+  if (remove !== undefined && typeof remove !== "boolean") {
+    return fail("delete is not a boolean");
+  }
+  // A delete carries no data; the hub checks the key.
+  const data = remove === true ? value.data ?? "" : value.data;
   if (typeof data !== "string") return fail("data is not a string");
   if (event !== undefined) {
     const problem = checkClientEvent(event);
@@ -96,7 +103,10 @@ export function readClientPublish(
       }: data is ${size} bytes, which exceeds maxPublishBytes of ${maxBytes}`,
     };
   }
-  return event === undefined
+  const message: HubPublishMessage = event === undefined
     ? { data: payload }
     : { event: event as string, data: payload };
+  if (key !== undefined) message.key = key as string;
+  if (remove === true) message.delete = true;
+  return message;
 }

@@ -3,7 +3,11 @@
 // Private: one subscription of a hub WebSocket session.
 
 import type { HubMessage } from "../message/message.ts";
-import type { MessageFeed, MessageSink } from "../message/source.ts";
+import type {
+  MessageFeed,
+  MessageOpenOptions,
+  MessageSink,
+} from "../message/source.ts";
 import type { SessionContext } from "./_session_context.ts";
 
 /** What a {@linkcode Feed} needs from its session. */
@@ -40,7 +44,7 @@ export class Feed implements MessageSink {
     topic: string,
     since: string | undefined,
     encode: (message: HubMessage) => string,
-    history?: number,
+    start?: MessageOpenOptions,
   ) {
     this.#session = session;
     this.topic = topic;
@@ -49,7 +53,7 @@ export class Feed implements MessageSink {
       topic,
       since,
       this,
-      history === undefined ? undefined : { history },
+      start,
     );
     this.subscriber.pull();
   }

@@ -22,6 +22,7 @@ import { expiryOf } from "./_expiry.ts";
 import { quote } from "../_internal/quote.ts";
 import { historyParam } from "../_internal/history_param.ts";
 import { createCors, isPreflight } from "./_cors.ts";
+import { stateParam } from "../_internal/state_param.ts";
 
 const WHAT = "create hub handler";
 const TRANSPORTS: ReadonlySet<string> = new Set([
@@ -172,6 +173,17 @@ export function buildHubHandler(
         `Cannot serve topic ${quote(topic ?? "")}: ${history.error}`,
       );
     }
+    const state = stateParam(url);
+    if (typeof state === "object") {
+      return textResponse(
+        400,
+        `Cannot serve topic ${quote(topic ?? "")}: ${state.error}`,
+      );
+    }
+    const start = history === undefined && !state ? undefined : {
+      ...(history === undefined ? {} : { history }),
+      ...(state ? { state } : {}),
+    };
 
     if (transport === "websocket" || (transport === null && upgrade)) {
       return await upgradeToSession(
@@ -179,7 +191,7 @@ export function buildHubHandler(
         url,
         topic,
         peerOf(request, info),
-        history,
+        start,
       );
     }
     if (topic === undefined) {
@@ -218,7 +230,7 @@ export function buildHubHandler(
     const expiry = await expiryOf(options.expiresAt, request, topic);
     if (expiry instanceof Response) return expiry;
     if (transport === null || transport === "sse") {
-      return serveSse(request, topic, expiry, peerOf(request, info), history);
+      return serveSse(request, topic, expiry, peerOf(request, info), start);
     }
     counters.opened[transport]!++;
     return await servePolling(request, topic, transport, expiry);

@@ -144,6 +144,15 @@ class MultiplexSession extends Session {
         }: history is not an integer from 0 to ${MAX_HISTORY}`,
       };
     }
+    const { state } = value;
+    if (state !== undefined && typeof state !== "boolean") {
+      return {
+        code: "invalid-message",
+        message: `Cannot subscribe to topic ${
+          quote(topic)
+        }: state is not a boolean`,
+      };
+    }
     const already = this.#alreadySubscribed(topic);
     if (already !== undefined) return already;
     const count = this.#subscriptions?.size ?? 0;
@@ -184,7 +193,10 @@ class MultiplexSession extends Session {
         topic,
         since === undefined || since === "" ? undefined : since,
         serverpushV1Message,
-        history as number | undefined,
+        history === undefined && state !== true ? undefined : {
+          ...(history === undefined ? {} : { history: history as number }),
+          ...(state === true ? { state } : {}),
+        },
       );
     } catch (error) {
       // Only a closed hub throws here: the topic was checked.

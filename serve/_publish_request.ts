@@ -96,5 +96,45 @@ export async function readPublishRequest(
       };
     }
   }
-  return event === undefined || event === "" ? { data } : { event, data };
+  const message: HubPublishMessage = event === undefined || event === ""
+    ? { data }
+    : { event, data };
+  return withKey(request, topic, message);
+}
+
+/**
+ * The key of a publish request (`?key=` or the `X-Key` header) and whether
+ * it deletes the key (`?delete=1` or `X-Delete: 1`), added to `message`;
+ * the hub checks the key itself.
+ */
+function withKey(
+  request: Request,
+  topic: string,
+  message: HubPublishMessage,
+): HubPublishMessage | PublishRefusal {
+  const params = new URL(request.url).searchParams;
+  const key = params.get("key") ?? request.headers.get("x-key") ?? undefined;
+  const remove = params.get("delete") ?? request.headers.get("x-delete") ??
+    undefined;
+  if (remove !== undefined && !/^(?:0|1|true|false)$/.test(remove)) {
+    return {
+      status: 400,
+      message: `Cannot publish to topic ${quote(topic)}: delete is ${
+        quote(remove.slice(0, 40))
+      }, expected 1 or 0`,
+    };
+  }
+  const deletes = remove === "1" || remove === "true";
+  if (deletes && key === undefined) {
+    return {
+      status: 400,
+      message: `Cannot publish to topic ${
+        quote(topic)
+      }: delete is set without a key`,
+    };
+  }
+  if (key === undefined) return message;
+  return deletes
+    ? { ...message, key, delete: true, data: "" }
+    : { ...message, key };
 }

@@ -9,7 +9,10 @@ import { readPublishRequest } from "./_publish_request.ts";
 import { readIdempotencyKey } from "./_idempotency_key.ts";
 import { authorized } from "./_authorize.ts";
 import { textResponse } from "./_text_response.ts";
-import { isTooManyTopics } from "../_internal/too_many_topics.ts";
+import {
+  isTooManyKeys,
+  isTooManyTopics,
+} from "../_internal/too_many_topics.ts";
 import { quote } from "../_internal/quote.ts";
 
 /** Publishes the body of a `POST` to a topic. */
@@ -71,7 +74,7 @@ export function createPublishRoute(
         ? await source.publish(topic, message)
         : await source.publish(topic, message, { idempotencyKey });
     } catch (error) {
-      if (isTooManyTopics(error)) {
+      if (isTooManyTopics(error) || isTooManyKeys(error)) {
         return textResponse(429, (error as Error).message);
       }
       if (error instanceof RangeError) return textResponse(413, error.message);

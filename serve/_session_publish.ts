@@ -15,7 +15,10 @@ import {
   type SessionContext,
   type SessionRequest,
 } from "./_session_context.ts";
-import { isTooManyTopics } from "../_internal/too_many_topics.ts";
+import {
+  isTooManyKeys,
+  isTooManyTopics,
+} from "../_internal/too_many_topics.ts";
 import { quote } from "../_internal/quote.ts";
 
 /**
@@ -72,6 +75,9 @@ export async function clientPublish(
   } catch (error) {
     if (isTooManyTopics(error)) {
       return { code: "too-many-topics", message: (error as Error).message };
+    }
+    if (isTooManyKeys(error)) {
+      return { code: "too-many-keys", message: (error as Error).message };
     }
     if (error instanceof RangeError) {
       return { code: "too-large", message: error.message };

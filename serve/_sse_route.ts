@@ -3,6 +3,7 @@
 // Private: the hub handler's Server-Sent Events: a subscriber's messages,
 // as the encoded-once bytes of hubMessageToSse, through sseResponse.
 
+import type { MessageOpenOptions } from "../message/source.ts";
 import { encodeSse } from "../sse/encode.ts";
 import { lastEventId } from "../sse/last_event_id.ts";
 import {
@@ -33,7 +34,7 @@ export type SseRoute = (
   topic: string,
   expiresAt: number | undefined,
   peer?: Peer,
-  history?: number,
+  start?: MessageOpenOptions,
 ) => Response;
 
 /**
@@ -171,23 +172,22 @@ export function createSseRoute(
     topic: string,
     expiresAt: number | undefined,
     peer?: Peer,
-    history?: number,
+    start?: MessageOpenOptions,
   ): Response {
     const id = lastEventId(request);
     const since = id === undefined || id === "" ? undefined : id;
     const feed = new HubSseFeed(topic, encode, retry === undefined, sessions);
     const response = sseResponse(feed, options);
     try {
-      feed.subscriber = source.open(
-        topic,
-        since,
-        feed,
-        history === undefined ? undefined : { history },
-      );
+      feed.subscriber = source.open(topic, since, feed, start);
     } catch (error) {
-      // Only a closed hub throws here: the topic was checked.
+      // A closed hub, or a state subscription its backend cannot serve:
+      // the topic was checked.
       void response.body!.cancel();
-      return textResponse(503, (error as Error).message);
+      return textResponse(
+        error instanceof TypeError ? 400 : 503,
+        (error as Error).message,
+      );
     }
     feed.record = new ConnectionRecord(counters, "sse", peer, feed);
     sessions.add(feed);

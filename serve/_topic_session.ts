@@ -2,6 +2,7 @@
 // This module is browser compatible.
 // Private: a hub WebSocket for one topic, in plain JSON frames.
 
+import type { MessageOpenOptions } from "../message/source.ts";
 import type { WsConnection } from "../ws/connection.ts";
 import { hubMessageToJson } from "../message/message_to_json.ts";
 import { type ClientError, isClientError } from "./_client_publish.ts";
@@ -40,14 +41,17 @@ class TopicSession extends Session {
     this.#topic = topic;
   }
 
-  start(since: string | undefined, history: number | undefined): void {
+  start(
+    since: string | undefined,
+    start: MessageOpenOptions | undefined,
+  ): void {
     try {
       this.#feed = new Feed(
         this,
         this.#topic,
         since,
         hubMessageToJson,
-        history,
+        start,
       );
     } catch (error) {
       // Only a closed hub throws here: the topic was checked.
@@ -119,9 +123,9 @@ export function runTopicSession(
   since: string | undefined,
   context: SessionContext,
   peer?: Peer,
-  history?: number,
+  start?: MessageOpenOptions,
 ): void {
   const session = new TopicSession(connection, request, topic, context);
   session.peer = peer;
-  session.start(since, history);
+  session.start(since, start);
 }

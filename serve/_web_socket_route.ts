@@ -3,6 +3,7 @@
 // acceptWebSocket (which calls Deno.upgradeWebSocket) and run as a
 // one-topic or serverpush.v1 session.
 
+import type { MessageOpenOptions } from "../message/source.ts";
 import { acceptWebSocket } from "../ws/accept_web_socket.ts";
 import { SERVERPUSH_V1 } from "../message/serverpush_v1.ts";
 import type { HubHandlerOptions } from "./hub_handler_options.ts";
@@ -20,7 +21,7 @@ export type WebSocketRoute = (
   url: URL,
   topic: string | undefined,
   peer?: Peer,
-  history?: number,
+  start?: MessageOpenOptions,
 ) => Promise<Response>;
 
 /** Whether the request offers the WebSocket subprotocol `protocol`. */
@@ -62,7 +63,7 @@ export function createWebSocketRoute(
     url: URL,
     topic: string | undefined,
     peer?: Peer,
-    history?: number,
+    start?: MessageOpenOptions,
   ): Promise<Response> {
     const multiplex = offersProtocol(original, SERVERPUSH_V1);
     if (!multiplex && topic === undefined) {
@@ -89,7 +90,7 @@ export function createWebSocketRoute(
       runMultiplexSession(connection, request, context, peer);
       return response;
     }
-    runTopicSession(connection, request, topic!, since, context, peer, history);
+    runTopicSession(connection, request, topic!, since, context, peer, start);
     return response;
   };
 }

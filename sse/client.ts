@@ -130,6 +130,15 @@ export interface SseClientInit {
    */
   history?: number;
   /**
+   * Ask a serverpush hub for the topic's state first (a keyed topic: the
+   * latest message of every key, then live ones): adds `state=1` to the
+   * URL. Deletes arrive as events of type `serverpush-delete` whose data
+   * is the key.
+   *
+   * @default {false}
+   */
+  state?: boolean;
+  /**
    * Most events an async iterator holds for a consumer that has not asked
    * for them yet; past that the iterator throws a `RangeError`.
    *
@@ -321,6 +330,7 @@ export class SseClient extends EventTarget {
         { cause },
       );
     }
+    if (init.state === true) resolved.searchParams.set("state", "1");
     this.url = resolved.href;
     this.#init = init;
     this.#fetch = init.fetch ?? globalThis.fetch;

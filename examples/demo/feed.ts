@@ -23,6 +23,8 @@ import { type DemoEvent, demoEvent } from "./events.ts";
 export const QUOTES_TOPIC = "quotes";
 /** The hub topic of the telemetry events. */
 export const DASHBOARD_TOPIC = "dashboard";
+/** The key of the rack's readings in {@linkcode DASHBOARD_TOPIC}. */
+export const DASHBOARD_KEY = "rack-a";
 
 /** Options for {@linkcode createDemoFeed}. */
 export interface DemoFeedOptions {
@@ -165,8 +167,14 @@ export function createDemoFeed(options: DemoFeedOptions = {}): DemoFeed {
     for (const listener of [...listeners]) listener(event);
     const topic = event.event === "quote" ? QUOTES_TOPIC : DASHBOARD_TOPIC;
     if (mayPublish(topic)) {
-      hub.publish(topic, { event: event.event, data: event.data })
-        .catch(ignoreClosedHub);
+      // The rack's readings are a keyed topic: a page that subscribes with
+      // state gets the current readings at once, then live ones.
+      hub.publish(
+        topic,
+        topic === DASHBOARD_TOPIC
+          ? { event: event.event, data: event.data, key: DASHBOARD_KEY }
+          : { event: event.event, data: event.data },
+      ).catch(ignoreClosedHub);
     }
     return event;
   }

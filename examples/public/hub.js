@@ -119,11 +119,15 @@ function connectSocket() {
     wsStatus.set("open");
     for (const topic of TOPICS) {
       const since = lastIds[topic];
+      // The dashboard is a keyed topic: ask for its state, so that a new
+      // tab shows the current readings at once (and a reset is followed by
+      // them).
+      const state = topic === "dashboard" ? { state: true } : {};
       socket.send(
         JSON.stringify(
           since === undefined
-            ? { type: "subscribe", topic }
-            : { type: "subscribe", topic, since },
+            ? { type: "subscribe", topic, ...state }
+            : { type: "subscribe", topic, since, ...state },
         ),
       );
     }

@@ -22,6 +22,7 @@ import {
 } from "../../hub/mod.ts";
 import { delay, until, within } from "../_wait.ts";
 import { summary } from "./_helpers.ts";
+import { keyedConformance } from "./_keyed_conformance.ts";
 
 /** The limits a test asks for; a factory maps them to its options. */
 export interface ConformanceLimits {
@@ -35,6 +36,8 @@ export interface ConformanceLimits {
   maxRetainedBytes?: number;
   /** Idempotency window (ms), when the test needs one. */
   idempotencyWindowMs?: number;
+  /** Keys a topic may hold, when the test needs it. */
+  maxKeysPerTopic?: number;
   /** Clock, for expiry tests of backends with `fakeClock`. */
   now?: () => number;
 }
@@ -554,4 +557,6 @@ export function backendConformance(factory: BackendFactory): void {
       ["b1"],
     );
   });
+
+  keyedConformance(test);
 }

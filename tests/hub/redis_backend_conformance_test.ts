@@ -16,10 +16,11 @@ backendConformance({
   async store() {
     const redis = await startRedisServer();
     return {
-      open: ({ maxMessages, maxAgeMs, idempotencyWindowMs }) =>
+      open: ({ maxMessages, maxAgeMs, idempotencyWindowMs, maxKeysPerTopic }) =>
         createRedisBackend({
           url: redis.url,
           maxLen: maxMessages,
+          ...(maxKeysPerTopic === undefined ? {} : { maxKeysPerTopic }),
           ...(maxAgeMs === undefined ? {} : { ttlMs: maxAgeMs }),
           ...(idempotencyWindowMs === undefined ? {} : { idempotencyWindowMs }),
           batch: Math.min(100, maxMessages),

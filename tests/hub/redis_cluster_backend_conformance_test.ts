@@ -28,11 +28,12 @@ backendConformance({
     const { urls } = await (cluster ??= startRedisCluster());
     const keyPrefix = `conformance:${++stores}:`;
     return {
-      open: ({ maxMessages, maxAgeMs, idempotencyWindowMs }) =>
+      open: ({ maxMessages, maxAgeMs, idempotencyWindowMs, maxKeysPerTopic }) =>
         createRedisBackend({
           cluster: { rootNodes: urls },
           keyPrefix,
           maxLen: maxMessages,
+          ...(maxKeysPerTopic === undefined ? {} : { maxKeysPerTopic }),
           ...(maxAgeMs === undefined ? {} : { ttlMs: maxAgeMs }),
           ...(idempotencyWindowMs === undefined ? {} : { idempotencyWindowMs }),
           batch: Math.min(100, maxMessages),

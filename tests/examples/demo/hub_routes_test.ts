@@ -9,6 +9,7 @@ import {
 } from "../../../examples/demo/feed.ts";
 import { demoEvent } from "../../../examples/demo/events.ts";
 import { openEvents, openSocket } from "../../serve/_handler_clients.ts";
+import { delay } from "../../_wait.ts";
 
 // The feeds in these tests are never started: events are published by hand.
 
@@ -33,6 +34,28 @@ Deno.test("startDemo serves the feed's quotes and telemetry as hub topics", asyn
       (await feed.hub.history(DASHBOARD_TOPIC)).messages.length,
     2,
   );
+});
+
+Deno.test("the demo's dashboard is a keyed topic: a new subscriber with state gets the current readings at once", async () => {
+  const feed = createDemoFeed();
+  await using demo = startDemo({ port: 0, feed, tickerMs: 60_000 });
+  // Events 2 and 4 are telemetry: the state holds the newest only.
+  for (let i = 0; i < 4; i++) feed.publish();
+  for (
+    let i = 0;
+    i < 500 &&
+    (await feed.hub.history(DASHBOARD_TOPIC)).messages.length < 2;
+    i++
+  ) await delay(10);
+  const tab = await openEvents(
+    new URL("/hub/dashboard?state=1", demo.url).href,
+  );
+  const [reading] = await tab.events.take(1);
+  deepStrictEqual(
+    [reading!.type, reading!.data],
+    ["telemetry", demoEvent(4).data],
+  );
+  await tab.events.cancel();
 });
 
 Deno.test("startDemo lets clients publish to the chat topic only", async () => {
