@@ -31,7 +31,13 @@ export function checkPublishMessage(
   if (typeof message !== "object" || message === null) {
     throw fail("the message is not an object");
   }
-  const { event, data } = message as Record<string, unknown>;
+  const { event, data, from } = message as Record<string, unknown>;
+  if (
+    from !== undefined &&
+    (typeof from !== "string" || from.length === 0 || from.length > 256)
+  ) {
+    throw fail("from is not a string of 1 to 256 characters");
+  }
   if (event !== undefined) {
     if (typeof event !== "string") throw fail("event is not a string");
     if (BAD_EVENT_REGEXP.test(event)) {
@@ -54,7 +60,11 @@ export function checkPublishMessage(
     );
   }
   const copy = typeof data === "string" ? data : data.slice();
-  return event === undefined ? { data: copy } : { event, data: copy };
+  const checked: HubPublishMessage = event === undefined
+    ? { data: copy }
+    : { event, data: copy };
+  if (from !== undefined) checked.from = from as string;
+  return checked;
 }
 
 const IDEMPOTENCY_KEY_REGEXP = /^[\x20-\x7e]{1,256}$/;

@@ -15,7 +15,7 @@
  * strictEqual(code, "too-many-topics");
  * ```
  */
-export type HubLimitErrorCode = "too-many-topics";
+export type HubLimitErrorCode = "too-many-topics" | "too-many-members";
 
 /**
  * A publish refused because a hub-wide limit of the backend is reached, for

@@ -11,6 +11,7 @@ import { encodedOnce } from "../message/encoded_once.ts";
 import { HubLimitError } from "./limit_error.ts";
 import type { HubDataMessage, HubPublishMessage } from "../message/message.ts";
 import { dataByteLength, quote } from "./_validate.ts";
+import { createPresenceStore } from "./_presence_store.ts";
 import {
   checkPositiveInteger,
   checkPositiveNumber,
@@ -203,17 +204,18 @@ function dataMessage(
   id: string,
   message: HubPublishMessage,
 ): HubDataMessage {
-  return Object.freeze(
-    message.event === undefined
-      ? { kind: "message", topic, id, data: message.data }
-      : {
-        kind: "message",
-        topic,
-        id,
-        event: message.event,
-        data: message.data,
-      },
-  );
+  const stored: {
+    kind: "message";
+    topic: string;
+    id: string;
+    event?: string;
+    data: string | Uint8Array;
+    from?: string;
+  } = message.event === undefined
+    ? { kind: "message", topic, id, data: message.data }
+    : { kind: "message", topic, id, event: message.event, data: message.data };
+  if (message.from !== undefined) stored.from = message.from;
+  return Object.freeze(stored);
 }
 
 function payloadBytes(message: HubDataMessage): number {
@@ -639,5 +641,7 @@ export function createMemoryBackend(
         bytes: retainedBytes,
       };
     },
+
+    ...createPresenceStore(),
   };
 }
