@@ -32,6 +32,8 @@ export interface KvMessageRecord {
   t: number;
   /** Bytes counted for `maxRetainedBytes`. */
   s: number;
+  /** Sender's client id (`from`). */
+  f?: string;
 }
 
 /** An idempotency key's entry: the first message it stored. */
@@ -135,9 +137,10 @@ export function toMessage(
 ): HubDataMessage {
   const id = `${epoch}-${seq}`;
   const data = record.x ? decoder.decode(record.d) : record.d;
+  const message: HubDataMessage = record.e === undefined
+    ? { kind: "message", topic, id, data }
+    : { kind: "message", topic, id, event: record.e, data };
   return Object.freeze(
-    record.e === undefined
-      ? { kind: "message", topic, id, data }
-      : { kind: "message", topic, id, event: record.e, data },
+    record.f === undefined ? message : { ...message, from: record.f },
   );
 }

@@ -122,7 +122,9 @@ function freezeEvent(
 /**
  * The presence of one hub: local connection counts per (topic, client),
  * serialised backend joins and leaves, and one backend watch per topic
- * with listeners, whose member list is diffed after each change.
+ * with listeners, whose member list is diffed after each change: a client
+ * id that appears is a join, one that disappears a leave (a client that
+ * leaves and comes back between two lists is seen as staying).
  */
 export class Presence {
   readonly owner: string = crypto.randomUUID();
@@ -275,14 +277,12 @@ export class Presence {
       watch.members = next;
       const events: HubPresenceMessage[] = [];
       for (const [clientId, member] of previous) {
-        const now = next.get(clientId);
-        if (now === undefined || now.since !== member.since) {
+        if (!next.has(clientId)) {
           events.push(freezeEvent("leave", topic, member));
         }
       }
       for (const [clientId, member] of next) {
-        const before = previous.get(clientId);
-        if (before === undefined || before.since !== member.since) {
+        if (!previous.has(clientId)) {
           events.push(freezeEvent("join", topic, member));
         }
       }

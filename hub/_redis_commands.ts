@@ -134,12 +134,20 @@ const ADD_ONCE_SCRIPT = "local first = redis.call('GET', KEYS[2]) " +
  * key itself (`#` is not a topic character).
  */
 export function idempotencyKeyOf(streamKey: string, key: string): string {
+  return `${slotTagged(streamKey)}#idem:${key}`;
+}
+
+/**
+ * `streamKey` as the start of other keys in its Redis Cluster hash slot:
+ * itself when it has a `{tag}` (or a brace that makes it untaggable),
+ * else wrapped in braces.
+ */
+export function slotTagged(streamKey: string): string {
   const open = streamKey.indexOf("{");
   const close = open === -1 ? -1 : streamKey.indexOf("}", open + 1);
-  const tagged = close > open + 1 || streamKey.includes("}")
+  return close > open + 1 || streamKey.includes("}")
     ? streamKey
     : `{${streamKey}}`;
-  return `${tagged}#idem:${key}`;
 }
 
 function parseInfo(reply: unknown): StreamInfo {
@@ -280,6 +288,7 @@ export class RedisCommands {
       );
     }
     if (event !== undefined) args.push("event", event);
+    if (message.from !== undefined) args.push("from", message.from);
     const reply = await this.send("publish to", topic, args, true);
     // A repeated idempotency key answers [first id, XRANGE of it].
     const id = text(Array.isArray(reply) ? reply[0] : reply);

@@ -23,6 +23,7 @@ export function toMessage(topic: string, entry: RawEntry): HubDataMessage {
   const fields = entry[1];
   let data: Uint8Array | undefined;
   let event: string | undefined;
+  let from: string | undefined;
   let bytes = false;
   for (let i = 0; i + 1 < fields.length; i += 2) {
     const name = text(fields[i]);
@@ -30,17 +31,27 @@ export function toMessage(topic: string, entry: RawEntry): HubDataMessage {
     if (name === "data") data = value;
     else if (name === "event") event = decoder.decode(value);
     else if (name === "type") bytes = text(value) === "bytes";
+    else if (name === "from") from = decoder.decode(value);
   }
   const payload = data === undefined
     ? ""
     : bytes
     ? new Uint8Array(data)
     : decoder.decode(data);
-  return Object.freeze(
+  return Object.freeze(withFrom(
     event === undefined
       ? { kind: "message", topic, id, data: payload }
       : { kind: "message", topic, id, event, data: payload },
-  );
+    from,
+  ));
+}
+
+/** `message` with its `from`, when there is one (not frozen yet). */
+export function withFrom(
+  message: HubDataMessage,
+  from: string | undefined,
+): HubDataMessage {
+  return from === undefined ? message : { ...message, from };
 }
 
 /** {@linkcode toMessage} over a list of entries. */

@@ -37,11 +37,17 @@
 import type {
   HubAppendOptions,
   HubBackend,
+  HubPresenceEntry,
+  HubPresenceJoinOptions,
   HubReadOptions,
   HubWatchOptions,
 } from "./backend.ts";
 import type { HubHistory } from "../message/source.ts";
-import type { HubDataMessage, HubPublishMessage } from "../message/message.ts";
+import type {
+  HubDataMessage,
+  HubPresenceMember,
+  HubPublishMessage,
+} from "../message/message.ts";
 import { HubLimitError } from "./limit_error.ts";
 import { checkPositiveInteger } from "../_internal/check.ts";
 import { quote } from "../_internal/quote.ts";
@@ -59,15 +65,22 @@ import {
   u64,
 } from "./_kv_store.ts";
 import { KvWatchLoop } from "./_kv_watch.ts";
+import { KvPresence } from "./_kv_presence.ts";
 
 export type {
   HubAppendOptions,
   HubBackend,
+  HubPresenceEntry,
+  HubPresenceJoinOptions,
   HubReadOptions,
   HubWatchOptions,
 } from "./backend.ts";
 export type { HubHistory } from "../message/source.ts";
-export type { HubDataMessage, HubPublishMessage } from "../message/message.ts";
+export type {
+  HubDataMessage,
+  HubPresenceMember,
+  HubPublishMessage,
+} from "../message/message.ts";
 
 /**
  * The largest payload the KV backend stores, in bytes (UTF-8 bytes for
@@ -202,6 +215,15 @@ export interface KvBackendOptions {
    * @default {Date.now}
    */
   now?: () => number;
+  /**
+   * Milliseconds a presence entry lives unless refreshed: the backend
+   * rewrites its own every third of it, so the members of a process that
+   * stopped without leaving disappear within this time (see the
+   * `presence` option of `Hub`).
+   *
+   * @default {30000}
+   */
+  presenceTtlMs?: number;
 }
 
 /**
@@ -328,6 +350,8 @@ export function createKvBackend(
   checkPositiveInteger(what, "maxTopics", maxTopics);
   checkPositiveInteger(what, "maxRetainedBytes", maxRetainedBytes);
   checkPositiveInteger(what, "pollMs", pollMs);
+  const presenceTtlMs = options.presenceTtlMs ?? 30_000;
+  checkPositiveInteger(what, "presenceTtlMs", presenceTtlMs);
   checkPositiveInteger(what, "maxPendingAppends", maxPendingAppends);
   checkPositiveInteger(what, "idempotencyWindowMs", idempotencyWindowMs);
   const bucketMs = Math.max(1, Math.ceil(maxAgeMs / 16));
@@ -355,6 +379,13 @@ export function createKvBackend(
     report,
   });
   const encoder = new TextEncoder();
+  const presence = new KvPresence(opening, {
+    prefix: keyPrefix,
+    ttlMs: presenceTtlMs,
+    pollMs,
+    now,
+    report,
+  });
 
   function bucketOf(time: number): number {
     return Math.floor(time / bucketMs);
@@ -651,6 +682,7 @@ export function createKvBackend(
       const record: KvMessageRecord = message.event === undefined
         ? { d: data, x: text, t: time, s: size }
         : { d: data, x: text, e: message.event, t: time, s: size };
+      if (message.from !== undefined) record.f = message.from;
       const expireIn = maxAgeMs;
       const op = store.atomic()
         .check(head)
@@ -767,9 +799,34 @@ export function createKvBackend(
       return x.seq - y.seq;
     },
 
+    presenceJoin(
+      topic: string,
+      entry: HubPresenceEntry,
+      options: HubPresenceJoinOptions,
+    ): Promise<void> {
+      return presence.join(topic, entry, options);
+    },
+
+    presenceLeave(
+      topic: string,
+      owner: string,
+      clientId: string,
+    ): Promise<void> {
+      return presence.leave(topic, owner, clientId);
+    },
+
+    presenceList(topic: string): Promise<HubPresenceMember[]> {
+      return presence.list(topic);
+    },
+
+    watchPresence(topic: string, onChange: () => void): () => void {
+      return presence.watch(topic, onChange);
+    },
+
     async close(): Promise<void> {
       if (closed) return;
       closed = true;
+      await presence.close();
       await loop.close();
       if (owned) {
         try {

@@ -49,11 +49,17 @@ import {
 import type {
   HubAppendOptions,
   HubBackend,
+  HubPresenceEntry,
+  HubPresenceJoinOptions,
   HubReadOptions,
   HubWatchOptions,
 } from "./backend.ts";
 import type { HubHistory } from "../message/source.ts";
-import type { HubDataMessage, HubPublishMessage } from "../message/message.ts";
+import type {
+  HubDataMessage,
+  HubPresenceMember,
+  HubPublishMessage,
+} from "../message/message.ts";
 import { checkPositiveInteger } from "../_internal/check.ts";
 import { quote } from "../_internal/quote.ts";
 import { sleep } from "../_internal/sleep.ts";
@@ -67,6 +73,8 @@ import {
   type SubscriberOptions,
 } from "./_redis_commands.ts";
 import { readHistory } from "./_redis_history.ts";
+import { withFrom } from "./_redis_entry.ts";
+import { RedisPresence } from "./_redis_presence.ts";
 import { RedisLive } from "./_redis_live.ts";
 import { createReport } from "./_redis_report.ts";
 import { compareStreamIds, isStreamId } from "./_redis_stream_id.ts";
@@ -74,11 +82,17 @@ import { compareStreamIds, isStreamId } from "./_redis_stream_id.ts";
 export type {
   HubAppendOptions,
   HubBackend,
+  HubPresenceEntry,
+  HubPresenceJoinOptions,
   HubReadOptions,
   HubWatchOptions,
 } from "./backend.ts";
 export type { HubHistory } from "../message/source.ts";
-export type { HubDataMessage, HubPublishMessage } from "../message/message.ts";
+export type {
+  HubDataMessage,
+  HubPresenceMember,
+  HubPublishMessage,
+} from "../message/message.ts";
 
 /**
  * Options for {@linkcode createRedisBackend}.
@@ -224,6 +238,15 @@ export interface RedisBackendOptions {
    * @default {undefined}
    */
   onError?: (error: Error) => void;
+  /**
+   * Milliseconds a presence entry lives unless refreshed: the backend
+   * refreshes its own every third of it, so the members of a process that
+   * stopped without leaving disappear within this time (see
+   * the `presence` option of `Hub`).
+   *
+   * @default {30000}
+   */
+  presenceTtlMs?: number;
 }
 
 /**
@@ -652,7 +675,9 @@ export function createRedisBackend(
   const timeoutMs = options.timeoutMs ?? 5000;
   const waitForReplicas = options.waitForReplicas ?? 0;
   const maxPendingCommands = options.maxPendingCommands ?? 10_000;
+  const presenceTtlMs = options.presenceTtlMs ?? 30_000;
   const what = "create Redis backend";
+  checkPositiveInteger(what, "presenceTtlMs", presenceTtlMs);
   if (typeof keyPrefix !== "string") {
     throw new TypeError(`Cannot ${what}: keyPrefix is not a string`);
   }
@@ -714,6 +739,13 @@ export function createRedisBackend(
     report,
   });
 
+  const presence = new RedisPresence(commands, {
+    channel: keyPrefix,
+    ttlMs: presenceTtlMs,
+    report,
+    subscribe: (channel, listener) => live.subscribe(channel, listener),
+  });
+
   return {
     async append(
       topic: string,
@@ -727,11 +759,12 @@ export function createRedisBackend(
       );
       if (first !== undefined) return first;
       const { data, event } = message;
-      return Object.freeze(
+      return Object.freeze(withFrom(
         event === undefined
           ? { kind: "message", topic, id, data }
           : { kind: "message", topic, id, event, data },
-      );
+        message.from,
+      ));
     },
 
     read(topic: string, options: HubReadOptions): Promise<HubHistory> {
@@ -762,9 +795,34 @@ export function createRedisBackend(
       return compareStreamIds(a, b);
     },
 
+    presenceJoin(
+      topic: string,
+      entry: HubPresenceEntry,
+      options: HubPresenceJoinOptions,
+    ): Promise<void> {
+      return presence.join(topic, entry, options);
+    },
+
+    presenceLeave(
+      topic: string,
+      owner: string,
+      clientId: string,
+    ): Promise<void> {
+      return presence.leave(topic, owner, clientId);
+    },
+
+    presenceList(topic: string): Promise<HubPresenceMember[]> {
+      return presence.list(topic);
+    },
+
+    watchPresence(topic: string, onChange: () => void): () => void {
+      return presence.watch(topic, onChange);
+    },
+
     close(): Promise<void> {
       if (!closed) {
         closed = true;
+        presence.close();
         commands.close();
       }
       return live.close();

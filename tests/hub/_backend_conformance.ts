@@ -22,6 +22,7 @@ import {
 } from "../../hub/mod.ts";
 import { delay, until, within } from "../_wait.ts";
 import { summary } from "./_helpers.ts";
+import { presenceConformance } from "./_presence_conformance.ts";
 
 /** The limits a test asks for; a factory maps them to its options. */
 export interface ConformanceLimits {
@@ -37,6 +38,8 @@ export interface ConformanceLimits {
   idempotencyWindowMs?: number;
   /** Clock, for expiry tests of backends with `fakeClock`. */
   now?: () => number;
+  /** Time-to-live of presence entries (ms), when the test needs one. */
+  presenceTtlMs?: number;
 }
 
 /** A backend as the suite uses it: `close` when it has one. */
@@ -127,6 +130,8 @@ export function backendConformance(factory: BackendFactory): void {
       },
     });
   }
+
+  presenceConformance(factory, test);
 
   test("read with last returns the newest messages, oldest first, within the window", async (open) => {
     const backend = open({ maxMessages: 4 });

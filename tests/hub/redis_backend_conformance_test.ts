@@ -16,12 +16,13 @@ backendConformance({
   async store() {
     const redis = await startRedisServer();
     return {
-      open: ({ maxMessages, maxAgeMs, idempotencyWindowMs }) =>
+      open: ({ maxMessages, maxAgeMs, idempotencyWindowMs, presenceTtlMs }) =>
         createRedisBackend({
           url: redis.url,
           maxLen: maxMessages,
           ...(maxAgeMs === undefined ? {} : { ttlMs: maxAgeMs }),
           ...(idempotencyWindowMs === undefined ? {} : { idempotencyWindowMs }),
+          ...(presenceTtlMs === undefined ? {} : { presenceTtlMs }),
           batch: Math.min(100, maxMessages),
         }),
       dispose: () => redis[Symbol.asyncDispose](),

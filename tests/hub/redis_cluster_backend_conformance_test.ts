@@ -28,13 +28,14 @@ backendConformance({
     const { urls } = await (cluster ??= startRedisCluster());
     const keyPrefix = `conformance:${++stores}:`;
     return {
-      open: ({ maxMessages, maxAgeMs, idempotencyWindowMs }) =>
+      open: ({ maxMessages, maxAgeMs, idempotencyWindowMs, presenceTtlMs }) =>
         createRedisBackend({
           cluster: { rootNodes: urls },
           keyPrefix,
           maxLen: maxMessages,
           ...(maxAgeMs === undefined ? {} : { ttlMs: maxAgeMs }),
           ...(idempotencyWindowMs === undefined ? {} : { idempotencyWindowMs }),
+          ...(presenceTtlMs === undefined ? {} : { presenceTtlMs }),
           batch: Math.min(100, maxMessages),
         }),
       dispose: () => Promise.resolve(),
