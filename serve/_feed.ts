@@ -3,7 +3,11 @@
 // Private: one subscription of a hub WebSocket session.
 
 import type { HubMessage } from "../message/message.ts";
-import type { MessageFeed, MessageSink } from "../message/source.ts";
+import type {
+  MessageFeed,
+  MessageOpenOptions,
+  MessageSink,
+} from "../message/source.ts";
 import type { SessionContext } from "./_session_context.ts";
 
 /** What a {@linkcode Feed} needs from its session. */
@@ -40,17 +44,12 @@ export class Feed implements MessageSink {
     topic: string,
     since: string | undefined,
     encode: (message: HubMessage) => string,
-    history?: number,
+    options?: MessageOpenOptions,
   ) {
     this.#session = session;
     this.topic = topic;
     this.#encode = encode;
-    this.subscriber = session.context.open(
-      topic,
-      since,
-      this,
-      history === undefined ? undefined : { history },
-    );
+    this.subscriber = session.context.open(topic, since, this, options);
     this.subscriber.pull();
   }
 

@@ -21,6 +21,7 @@ import { textResponse } from "./_text_response.ts";
 import { expiryOf } from "./_expiry.ts";
 import { quote } from "../_internal/quote.ts";
 import { historyParam } from "../_internal/history_param.ts";
+import { identifyRequest, presenceParam } from "./_identify.ts";
 
 const WHAT = "create hub handler";
 const TRANSPORTS: ReadonlySet<string> = new Set([
@@ -68,6 +69,7 @@ export function buildHubHandler(
     retry,
     sessions,
     counters,
+    options.onError,
   );
   const upgradeToSession = createWebSocketRoute(options, context);
   const servePublish = createPublishRoute(
@@ -75,6 +77,9 @@ export function buildHubHandler(
     options.origins,
     context.authorizePublish,
     context.maxPublishBytes,
+    options.stampFrom === true
+      ? (request) => identifyRequest(identify, request, options.onError)
+      : undefined,
   );
   const servePolling = createPollingRoute(source, options);
 
@@ -83,6 +88,12 @@ export function buildHubHandler(
   }, { once: true });
 
   const clientIdOf = options.clientId;
+  const { identify } = options;
+  if (identify !== undefined && typeof identify !== "function") {
+    throw new TypeError(
+      "Cannot create hub handler: identify is not a function",
+    );
+  }
 
   /** Who sent the request, for the inspector. */
   function peerOf(request: Request, info: HubRequestInfo | undefined): Peer {
@@ -166,13 +177,40 @@ export function buildHubHandler(
       );
     }
 
+    const presence = presenceParam(url);
+    if (typeof presence === "object") {
+      return textResponse(
+        400,
+        `Cannot serve topic ${quote(topic ?? "")}: ${presence.error}`,
+      );
+    }
+    if (
+      presence && topic !== undefined &&
+      source.presenceEnabled?.(topic) !== true
+    ) {
+      return textResponse(
+        400,
+        `Cannot serve topic ${
+          quote(topic)
+        } with presence: the topic has no presence`,
+      );
+    }
+
     if (transport === "websocket" || (transport === null && upgrade)) {
+      const identity = await identifyRequest(
+        identify,
+        request,
+        options.onError,
+      );
+      if (identity instanceof Response) return identity;
       return await upgradeToSession(
         request,
         url,
         topic,
         peerOf(request, info),
         history,
+        presence,
+        identity,
       );
     }
     if (topic === undefined) {
@@ -211,7 +249,29 @@ export function buildHubHandler(
     const expiry = await expiryOf(options.expiresAt, request, topic);
     if (expiry instanceof Response) return expiry;
     if (transport === null || transport === "sse") {
-      return serveSse(request, topic, expiry, peerOf(request, info), history);
+      const identity = await identifyRequest(
+        identify,
+        request,
+        options.onError,
+      );
+      if (identity instanceof Response) return identity;
+      return serveSse(
+        request,
+        topic,
+        expiry,
+        peerOf(request, info),
+        history,
+        presence,
+        identity,
+      );
+    }
+    if (presence) {
+      return textResponse(
+        400,
+        `Cannot serve topic ${
+          quote(topic)
+        } with presence: the polling transports carry no presence events (use SSE or a WebSocket)`,
+      );
     }
     counters.opened[transport]!++;
     return await servePolling(request, topic, transport, expiry);

@@ -20,6 +20,8 @@ import {
   allowed,
   GOING_AWAY,
   HUB_CLOSED,
+  IDENTIFY_REFUSED,
+  INTERNAL_ERROR,
   MAX_SINCE_LENGTH,
   POLICY_VIOLATION,
   type SessionContext,
@@ -28,6 +30,8 @@ import {
   UNSUPPORTED_DATA,
 } from "./_session_context.ts";
 import { clientPublish } from "./_session_publish.ts";
+import { openOptions } from "./_identify.ts";
+import type { PresenceIdentity } from "../message/source.ts";
 import type { Peer } from "./_connection_record.ts";
 import { MAX_HISTORY } from "../_internal/history_param.ts";
 import { quote } from "../_internal/quote.ts";
@@ -131,7 +135,23 @@ class MultiplexSession extends Session {
         }: since is not a string of at most ${MAX_SINCE_LENGTH} characters`,
       };
     }
-    const { history } = value;
+    const { history, presence = false } = value;
+    if (typeof presence !== "boolean") {
+      return {
+        code: "invalid-message",
+        message: `Cannot subscribe to topic ${
+          quote(topic)
+        }: presence is not a boolean`,
+      };
+    }
+    if (presence && this.context.source.presenceEnabled?.(topic) !== true) {
+      return {
+        code: "no-presence",
+        message: `Cannot subscribe to topic ${
+          quote(topic)
+        } with presence: the topic has no presence`,
+      };
+    }
     if (
       history !== undefined &&
       !(Number.isSafeInteger(history) && (history as number) >= 0 &&
@@ -184,12 +204,15 @@ class MultiplexSession extends Session {
         topic,
         since === undefined || since === "" ? undefined : since,
         serverpushV1Message,
-        history as number | undefined,
+        openOptions(history as number | undefined, presence, this.identity),
       );
     } catch (error) {
-      // Only a closed hub throws here: the topic was checked.
+      // A closed hub, or an identity whose info the hub refuses (the
+      // topic and the presence option were checked).
       this.context.onError?.(error);
-      void this.connection.close(GOING_AWAY, HUB_CLOSED);
+      if (error instanceof RangeError || error instanceof TypeError) {
+        void this.connection.close(INTERNAL_ERROR, IDENTIFY_REFUSED);
+      } else void this.connection.close(GOING_AWAY, HUB_CLOSED);
       return "stop";
     }
     (this.#subscriptions ??= new Map()).set(topic, feed);
@@ -233,6 +256,7 @@ class MultiplexSession extends Session {
       value,
       this.context,
       this.connection,
+      this.identity?.clientId,
     );
     if (result === undefined) return "stop";
     if (typeof result !== "string") return result;
@@ -325,9 +349,11 @@ export function runMultiplexSession(
   request: SessionRequest | undefined,
   context: SessionContext,
   peer?: Peer,
+  identity?: PresenceIdentity,
 ): void {
   const session = new MultiplexSession(connection, request, context);
   session.peer = peer;
+  session.identity = identity;
   session.listen();
   void session.watchCredentials();
 }

@@ -4,6 +4,7 @@
 // messages handled one at a time, and the outbox that holds what is sent
 // while the connection buffers too much.
 
+import type { PresenceIdentity } from "../message/source.ts";
 import type { WsConnection } from "../ws/connection.ts";
 import {
   hasRoom,
@@ -97,6 +98,8 @@ export abstract class Session
   request: SessionRequest | undefined;
   /** Who is at the other end; set before {@linkcode Session.listen}. */
   peer: Peer | undefined;
+  /** The client, as the handler's `identify` hook named it at the upgrade. */
+  identity: PresenceIdentity | undefined;
   /** This connection in the hub's counters, from {@linkcode Session.listen}. */
   record!: ConnectionRecord;
   /** What the session needs from its handler. */

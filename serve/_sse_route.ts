@@ -16,8 +16,10 @@ import type {
   MessageFeed,
   MessageSink,
   MessageSource,
+  PresenceIdentity,
 } from "../message/source.ts";
 import { textResponse } from "./_text_response.ts";
+import { IDENTIFY_FAILED, openOptions } from "./_identify.ts";
 import { scheduleExpiry } from "./_expiry.ts";
 import type { HubCounters } from "../hub/counters.ts";
 import {
@@ -34,6 +36,8 @@ export type SseRoute = (
   expiresAt: number | undefined,
   peer?: Peer,
   history?: number,
+  presence?: boolean,
+  identity?: PresenceIdentity,
 ) => Response;
 
 /**
@@ -163,6 +167,7 @@ export function createSseRoute(
   retry: number | undefined,
   sessions: Set<{ end(): void }>,
   counters: HubCounters,
+  onError?: (error: unknown) => void,
 ): SseRoute {
   const encode = createSseEncoder();
   const options = retry === undefined ? { keepAlive } : { keepAlive, retry };
@@ -172,6 +177,8 @@ export function createSseRoute(
     expiresAt: number | undefined,
     peer?: Peer,
     history?: number,
+    presence = false,
+    identity?: PresenceIdentity,
   ): Response {
     const id = lastEventId(request);
     const since = id === undefined || id === "" ? undefined : id;
@@ -182,11 +189,16 @@ export function createSseRoute(
         topic,
         since,
         feed,
-        history === undefined ? undefined : { history },
+        openOptions(history, presence, identity),
       );
     } catch (error) {
-      // Only a closed hub throws here: the topic was checked.
       void response.body!.cancel();
+      // A closed hub, or an identity whose info the hub refuses (the
+      // topic and the presence option were checked).
+      if (error instanceof RangeError || error instanceof TypeError) {
+        onError?.(error);
+        return textResponse(500, IDENTIFY_FAILED);
+      }
       return textResponse(503, (error as Error).message);
     }
     feed.record = new ConnectionRecord(counters, "sse", peer, feed);

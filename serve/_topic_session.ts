@@ -10,6 +10,8 @@ import { type Handled, parseObject, Session } from "./_session.ts";
 import {
   GOING_AWAY,
   HUB_CLOSED,
+  IDENTIFY_REFUSED,
+  INTERNAL_ERROR,
   POLICY_VIOLATION,
   type SessionContext,
   type SessionRequest,
@@ -17,6 +19,8 @@ import {
   UNSUPPORTED_DATA,
 } from "./_session_context.ts";
 import { clientPublish } from "./_session_publish.ts";
+import { openOptions } from "./_identify.ts";
+import type { PresenceIdentity } from "../message/source.ts";
 import type { Peer } from "./_connection_record.ts";
 
 /**
@@ -40,19 +44,26 @@ class TopicSession extends Session {
     this.#topic = topic;
   }
 
-  start(since: string | undefined, history: number | undefined): void {
+  start(
+    since: string | undefined,
+    history: number | undefined,
+    presence: boolean,
+  ): void {
     try {
       this.#feed = new Feed(
         this,
         this.#topic,
         since,
         hubMessageToJson,
-        history,
+        openOptions(history, presence, this.identity),
       );
     } catch (error) {
-      // Only a closed hub throws here: the topic was checked.
+      // A closed hub, or an identity whose info the hub refuses (the
+      // topic and the presence option were checked).
       this.context.onError?.(error);
-      void this.connection.close(GOING_AWAY, HUB_CLOSED);
+      if (error instanceof RangeError || error instanceof TypeError) {
+        void this.connection.close(INTERNAL_ERROR, IDENTIFY_REFUSED);
+      } else void this.connection.close(GOING_AWAY, HUB_CLOSED);
       return;
     }
     this.listen();
@@ -82,6 +93,7 @@ class TopicSession extends Session {
       value,
       this.context,
       this.connection,
+      this.identity?.clientId,
     );
     if (result === undefined) return "stop";
     if (typeof result === "string") this.ok();
@@ -120,8 +132,11 @@ export function runTopicSession(
   context: SessionContext,
   peer?: Peer,
   history?: number,
+  presence: boolean = false,
+  identity?: PresenceIdentity,
 ): void {
   const session = new TopicSession(connection, request, topic, context);
   session.peer = peer;
-  session.start(since, history);
+  session.identity = identity;
+  session.start(since, history, presence);
 }

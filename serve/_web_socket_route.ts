@@ -13,6 +13,7 @@ import { runTopicSession } from "./_topic_session.ts";
 import { textResponse } from "./_text_response.ts";
 import { sinceOf } from "./_since.ts";
 import type { Peer } from "./_connection_record.ts";
+import type { PresenceIdentity } from "../message/source.ts";
 
 /** Upgrades a request of the hub handler (see {@linkcode createWebSocketRoute}). */
 export type WebSocketRoute = (
@@ -21,6 +22,8 @@ export type WebSocketRoute = (
   topic: string | undefined,
   peer?: Peer,
   history?: number,
+  presence?: boolean,
+  identity?: PresenceIdentity,
 ) => Promise<Response>;
 
 /** Whether the request offers the WebSocket subprotocol `protocol`. */
@@ -63,6 +66,8 @@ export function createWebSocketRoute(
     topic: string | undefined,
     peer?: Peer,
     history?: number,
+    presence = false,
+    identity?: PresenceIdentity,
   ): Promise<Response> {
     const multiplex = offersProtocol(original, SERVERPUSH_V1);
     if (!multiplex && topic === undefined) {
@@ -86,10 +91,20 @@ export function createWebSocketRoute(
     });
     if (connection === undefined) return response;
     if (multiplex) {
-      runMultiplexSession(connection, request, context, peer);
+      runMultiplexSession(connection, request, context, peer, identity);
       return response;
     }
-    runTopicSession(connection, request, topic!, since, context, peer, history);
+    runTopicSession(
+      connection,
+      request,
+      topic!,
+      since,
+      context,
+      peer,
+      history,
+      presence,
+      identity,
+    );
     return response;
   };
 }
