@@ -6,7 +6,16 @@
 
 import { createSseParser, type SseEvent } from "../sse/parser.ts";
 import { truncate } from "../_internal/truncate.ts";
-import { SERVERPUSH_RESET_EVENT } from "../message/message_to_sse.ts";
+import {
+  SERVERPUSH_JOIN_EVENT,
+  SERVERPUSH_LEAVE_EVENT,
+  SERVERPUSH_RESET_EVENT,
+} from "../message/message_to_sse.ts";
+import {
+  parsePresence,
+  presenceEvent,
+  presenceUrl,
+} from "./_presence_event.ts";
 import type { AttemptContext, AttemptOutcome } from "./_transport_attempt.ts";
 
 const encoder = new TextEncoder();
@@ -64,7 +73,7 @@ export async function attemptSse(
     else headers.set("last-event-id", toByteString(context.since));
     let response: Response;
     try {
-      response = await context.fetch(context.url, {
+      response = await context.fetch(presenceUrl(context), {
         headers,
         cache: "no-store",
         signal: controller.signal,
@@ -146,6 +155,15 @@ export async function attemptSse(
         if (signal.aborted) return { kind: "closed" };
         if (event.type === SERVERPUSH_RESET_EVENT) {
           context.deliver({ kind: "reset", reason: event.data });
+        } else if (
+          context.presence &&
+          (event.type === SERVERPUSH_JOIN_EVENT ||
+            event.type === SERVERPUSH_LEAVE_EVENT)
+        ) {
+          context.deliver(presenceEvent(
+            event.type === SERVERPUSH_JOIN_EVENT ? "join" : "leave",
+            parsePresence(event.data, "SSE event"),
+          ));
         } else if (event.type === "message") {
           context.deliver({
             kind: "message",

@@ -7,7 +7,11 @@ import { decodeBase64 } from "../_internal/base64.ts";
 import { truncate } from "../_internal/truncate.ts";
 import type { AttemptContext, AttemptOutcome } from "./_transport_attempt.ts";
 import type { ClientWebSocket } from "./client_web_socket.ts";
-import type { PollingEvent } from "../polling/connect_polling.ts";
+import type { PollingMessage } from "../polling/connect_polling.ts";
+import type { PushEvent } from "./push_client.ts";
+import { parsePresence, presenceEvent } from "./_presence_event.ts";
+
+type PollingEvent = PollingMessage;
 
 /** Close codes after which a socket that never delivered is not "cut". */
 const CLEAN_CLOSE_CODES: ReadonlySet<number> = new Set([1000, 1001]);
@@ -17,8 +21,13 @@ function isObject(value: unknown): value is Record<string, unknown> {
 }
 
 /** The WebSocket URL of a topic URL, resuming after `since`. */
-export function webSocketUrl(url: URL, since: string | undefined): URL {
+export function webSocketUrl(
+  url: URL,
+  since: string | undefined,
+  presence = false,
+): URL {
   const target = new URL(url);
+  if (presence) target.searchParams.set("presence", "1");
   target.protocol = target.protocol === "https:" ? "wss:" : "ws:";
   target.hash = "";
   if (since === undefined) target.searchParams.delete("since");
@@ -33,7 +42,7 @@ export function webSocketUrl(url: URL, since: string | undefined): URL {
  */
 function readFrame(
   text: string,
-): PollingEvent | { error: string; message: string } {
+): PushEvent | { error: string; message: string } {
   let value: unknown;
   try {
     value = JSON.parse(text);
@@ -49,6 +58,14 @@ function readFrame(
     if (typeof value.reset === "string") {
       return { kind: "reset", reason: value.reset };
     }
+    for (const kind of ["join", "leave"] as const) {
+      if (isObject(value[kind])) {
+        return presenceEvent(
+          kind,
+          parsePresence(value[kind], "WebSocket message"),
+        );
+      }
+    }
     if (typeof value.error === "string") {
       return {
         error: value.error,
@@ -57,16 +74,19 @@ function readFrame(
           : value.error,
       };
     }
-    const { id, event, data, encoding } = value;
+    const { id, event, data, encoding, from } = value;
     if (
       typeof id === "string" && typeof data === "string" &&
       (event === undefined || typeof event === "string") &&
-      (encoding === undefined || encoding === "base64")
+      (encoding === undefined || encoding === "base64") &&
+      (from === undefined || typeof from === "string")
     ) {
       const payload = encoding === "base64" ? decodeBase64(data) : data;
-      return event === undefined
+      const message: PollingEvent = event === undefined
         ? { kind: "message", id, data: payload }
         : { kind: "message", id, event, data: payload };
+      if (from !== undefined) message.from = from;
+      return message;
     }
   }
   throw new SyntaxError(
@@ -103,7 +123,7 @@ export function attemptWebSocket(
     let socket: ClientWebSocket;
     try {
       socket = new WebSocketClass(
-        String(webSocketUrl(context.url, context.since)),
+        String(webSocketUrl(context.url, context.since, context.presence)),
       );
     } catch (error) {
       resolve({

@@ -24,6 +24,7 @@ export interface ConnectSettings {
   readonly maxMessageBytes: number;
   readonly maxQueuedEvents: number;
   readonly publishOverWebSocket: boolean;
+  readonly presence: boolean;
   readonly onTransportChange:
     | ((change: PushTransportChange) => void)
     | undefined;
@@ -122,6 +123,7 @@ export function resolveConnectSettings(
     maxMessageBytes = 16_777_216,
     maxQueuedEvents = 1000,
     publishOverWebSocket = false,
+    presence = false,
     onTransportChange,
     onError,
     headers,
@@ -138,6 +140,9 @@ export function resolveConnectSettings(
   if (since !== undefined && typeof since !== "string") {
     throw new TypeError("Cannot connect: since is not a string");
   }
+  if (typeof presence !== "boolean") {
+    throw new TypeError("Cannot connect: presence is not a boolean");
+  }
   return {
     url: resolved,
     transports,
@@ -151,6 +156,7 @@ export function resolveConnectSettings(
     maxMessageBytes,
     maxQueuedEvents,
     publishOverWebSocket,
+    presence,
     onTransportChange,
     onError,
     headers,

@@ -22,7 +22,40 @@ import type { PushTransport } from "./push_transport.ts";
  * strictEqual(show({ kind: "message", id: "1", data: "hi" }), "hi");
  * ```
  */
-export type PushEvent = PollingEvent;
+export type PushEvent = PollingEvent | PushPresenceEvent;
+
+/**
+ * A presence event of {@linkcode connect} with the `presence` option: a
+ * client joined the topic or left it (see `Hub.presence` and the
+ * handler's `identify` hook). The first events after a (re)connection are
+ * a `join` per client present then.
+ *
+ * @example Keep a list of who is online
+ * ```ts
+ * import type { PushPresenceEvent } from "@serverpush/serverpush/client";
+ * import { deepStrictEqual } from "node:assert/strict";
+ *
+ * const online = new Map<string, unknown>();
+ * function apply(event: PushPresenceEvent): void {
+ *   if (event.kind === "join") online.set(event.clientId, event.info);
+ *   else online.delete(event.clientId);
+ * }
+ * apply({ kind: "join", clientId: "ada", info: { name: "Ada" }, since: 1 });
+ * apply({ kind: "join", clientId: "bob", info: null, since: 2 });
+ * apply({ kind: "leave", clientId: "bob", info: null, since: 2 });
+ * deepStrictEqual([...online.keys()], ["ada"]);
+ * ```
+ */
+export interface PushPresenceEvent {
+  /** Discriminant: `"join"` or `"leave"`. */
+  kind: "join" | "leave";
+  /** The client's id, as the server's `identify` hook gave it. */
+  clientId: string;
+  /** Its public info, `null` when it has none. */
+  info: unknown;
+  /** When it joined, epoch milliseconds. */
+  since: number;
+}
 
 /**
  * Options for {@linkcode PushClient.send}.

@@ -136,6 +136,11 @@ export interface PollingMessage {
   event?: string;
   /** The payload: text, or bytes when the publisher sent bytes. */
   data: string | Uint8Array;
+  /**
+   * The sender's client id, when the server stamps messages with it (the
+   * handler's `stampFrom`).
+   */
+  from?: string;
 }
 
 /**
@@ -226,11 +231,11 @@ function parseEnvelope(text: string): Envelope {
     const data = item.encoding === "base64"
       ? decodeBase64(item.data)
       : item.data;
-    events.push(
-      item.event === undefined
-        ? { kind: "message", id: item.id, data }
-        : { kind: "message", id: item.id, event: item.event, data },
-    );
+    const message: PollingMessage = item.event === undefined
+      ? { kind: "message", id: item.id, data }
+      : { kind: "message", id: item.id, event: item.event, data };
+    if (typeof item.from === "string") message.from = item.from;
+    events.push(message);
   }
   return { cursor, events, more: value.more === true };
 }
