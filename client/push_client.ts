@@ -8,16 +8,19 @@ import type { PushTransport } from "./push_transport.ts";
  * What a {@linkcode PushClient} yields: a message (`kind: "message"`, with
  * `id`, `event` when the publisher gave one, and `data`) or a reset notice
  * (`kind: "reset"`: messages were lost, because the server's replay window
- * no longer reaches back to the client's last id). Every transport yields
- * the same union as `connectPolling` (`PollingEvent`).
+ * no longer reaches back to the client's last id), and with the `presence`
+ * option a {@linkcode PushPresenceEvent} (`kind: "join"` or `"leave"`).
+ * Messages and resets are the union of `connectPolling` (`PollingEvent`).
  *
- * @example Handle both kinds
+ * @example Handle every kind
  * ```ts
  * import type { PushEvent } from "@serverpush/serverpush/client";
  * import { strictEqual } from "node:assert/strict";
  *
  * function show(event: PushEvent): string {
- *   return event.kind === "reset" ? `lost some: ${event.reason}` : String(event.data);
+ *   if (event.kind === "message") return String(event.data);
+ *   if (event.kind === "reset") return `lost some: ${event.reason}`;
+ *   return `${event.clientId} ${event.kind}s`;
  * }
  * strictEqual(show({ kind: "message", id: "1", data: "hi" }), "hi");
  * ```

@@ -299,6 +299,13 @@ export class Presence {
     });
   }
 
+  /** Resolves once the backend joins and leaves of `topic` settled. */
+  async settledOn(topic: string): Promise<void> {
+    const clients = this.#local.get(topic);
+    if (clients === undefined) return;
+    await Promise.all([...clients.values()].map((client) => client.settled));
+  }
+
   /** Resolves once every backend join and leave in progress settled. */
   async settled(): Promise<void> {
     const pending: Promise<void>[] = [];

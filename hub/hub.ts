@@ -780,7 +780,8 @@ export class Hub implements MessageSource {
    * instance sharing the backend: one entry per client id (however many
    * connections it has), with its info and when it joined, sorted by
    * `since`. A client is present while one of its subscriptions opened
-   * with a `member` is; on a networked backend, the entries of an instance
+   * with a `member` is (this hub's joins and leaves in progress are waited
+   * for); on a networked backend, the entries of an instance
    * that stopped without leaving expire after the backend's presence TTL.
    *
    * @param topic The topic name.
@@ -814,6 +815,8 @@ export class Hub implements MessageSource {
         }: the topic has no presence (see the hub's presence option)`,
       );
     }
+    // This hub's own joins and leaves in progress come first.
+    await this.#presence.settledOn(topic);
     return await (this.#backend as Required<HubBackend>).presenceList(topic);
   }
 

@@ -14,7 +14,7 @@ import {
 } from "../message/serverpush_v1.ts";
 import { checkTopic } from "../message/topic.ts";
 import { type ClientError, isClientError } from "./_client_publish.ts";
-import { Feed } from "./_feed.ts";
+import { Feed, type FeedEnd } from "./_feed.ts";
 import { type Handled, parseObject, Session } from "./_session.ts";
 import {
   allowed,
@@ -330,7 +330,17 @@ class MultiplexSession extends Session {
     return this.#subscriptions?.values() ?? [];
   }
 
-  feedEnded(feed: Feed, end: "done" | "overflow"): void {
+  feedEnded(feed: Feed, end: FeedEnd): void {
+    if (typeof end === "object") {
+      // This subscription only: the client may retry later.
+      if (this.#subscriptions?.get(feed.topic) === feed) {
+        this.#subscriptions.delete(feed.topic);
+        this.answer(
+          serverpushV1Error("too-many-members", end.refused, feed.topic),
+        );
+      }
+      return;
+    }
     if (end === "overflow") {
       this.cutSlow(feed.topic);
       void this.connection.close(POLICY_VIOLATION, TOO_SLOW);

@@ -14,7 +14,7 @@ import {
   whenDrained,
 } from "../ws/_socket_connection.ts";
 import type { ClientError } from "./_client_publish.ts";
-import type { Feed, FeedOwner } from "./_feed.ts";
+import type { Feed, FeedEnd, FeedOwner } from "./_feed.ts";
 import {
   ANSWERS_UNREAD,
   AUTHORIZE_FAILED,
@@ -155,7 +155,7 @@ export abstract class Session
   /** The text of a client error for this kind of session. */
   abstract errorMessage(error: ClientError & { topic?: string }): string;
   /** A subscription ended by itself: its queue overflowed, or the hub closed. */
-  abstract feedEnded(feed: Feed, end: "done" | "overflow"): void;
+  abstract feedEnded(feed: Feed, end: FeedEnd): void;
   /** `"websocket"` or `"serverpush.v1"`, for the counters. */
   abstract readonly transport: string;
   /** The subscriptions, for the queued bytes. */

@@ -20,6 +20,7 @@ import type {
 } from "../message/source.ts";
 import { textResponse } from "./_text_response.ts";
 import { IDENTIFY_FAILED, openOptions } from "./_identify.ts";
+import { isMemberLimit } from "./_feed.ts";
 import { scheduleExpiry } from "./_expiry.ts";
 import type { HubCounters } from "../hub/counters.ts";
 import {
@@ -136,7 +137,7 @@ class HubSseFeed implements SseByteSource, MessageSink, RecordOwner {
   }
 
   error(error: unknown): void {
-    if (error instanceof RangeError) {
+    if (error instanceof RangeError && !isMemberLimit(error)) {
       this.record?.cut("slow", `reads topic "${this.#topic}" too slowly`);
     }
     if (this.#finish()) this.#sink.error(error);

@@ -5,7 +5,7 @@
 import type { WsConnection } from "../ws/connection.ts";
 import { hubMessageToJson } from "../message/message_to_json.ts";
 import { type ClientError, isClientError } from "./_client_publish.ts";
-import { Feed } from "./_feed.ts";
+import { Feed, type FeedEnd } from "./_feed.ts";
 import { type Handled, parseObject, Session } from "./_session.ts";
 import {
   GOING_AWAY,
@@ -20,6 +20,7 @@ import {
 } from "./_session_context.ts";
 import { clientPublish } from "./_session_publish.ts";
 import { openOptions } from "./_identify.ts";
+import { truncate } from "../_internal/truncate.ts";
 import type { PresenceIdentity } from "../message/source.ts";
 import type { Peer } from "./_connection_record.ts";
 
@@ -112,7 +113,12 @@ class TopicSession extends Session {
     return this.#feed === undefined ? [] : [this.#feed];
   }
 
-  feedEnded(_feed: Feed, end: "done" | "overflow"): void {
+  feedEnded(_feed: Feed, end: FeedEnd): void {
+    if (typeof end === "object") {
+      // The reason of a close frame holds at most 123 bytes.
+      void this.connection.close(POLICY_VIOLATION, truncate(end.refused, 100));
+      return;
+    }
     if (end === "overflow") this.cutSlow(this.#topic);
     void this.connection.close(
       end === "done" ? GOING_AWAY : POLICY_VIOLATION,

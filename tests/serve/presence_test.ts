@@ -268,3 +268,36 @@ Deno.test("createHubHandler fails a stream whose identity carries too large an i
   deepStrictEqual(await hub.presence("room"), []);
   await hub.close();
 });
+
+Deno.test("createHubHandler refuses one more member than maxPresencePerTopic: a v1 error, a 1008 close", async () => {
+  const hub = new Hub({ presence: true, maxPresencePerTopic: 1 });
+  await using server = serveHub(hub, OPTIONS);
+  const url = `${server.origin}/hub/room`;
+  const ada = await openEvents(`${url}?user=ada`);
+  await waitForMembers(hub, "room", ["ada"]);
+  const v1 = openSocket(`${server.origin}/hub/?user=bob`, SERVERPUSH_V1);
+  v1.send({ type: "subscribe", topic: "room" });
+  deepStrictEqual(await v1.next(), { type: "subscribed", topic: "room" });
+  const refused = await v1.next();
+  deepStrictEqual(
+    [refused.type, refused.code, refused.topic],
+    ["error", "too-many-members", "room"],
+  );
+  // The connection stays: a topic without the crowd still works.
+  v1.send({ type: "subscribe", topic: "other" });
+  deepStrictEqual(await v1.next(), { type: "subscribed", topic: "other" });
+  const socket = openSocket(`${url}?user=eve`);
+  const closed = await socket.closed;
+  strictEqual(closed.code, 1008);
+  ok(closed.reason.startsWith('Cannot join topic "room"'), closed.reason);
+  // A second tab of the member is admitted.
+  const tab = openSocket(`${url}?user=ada`);
+  await tab.opened;
+  await new Promise((resolve) => setTimeout(resolve, 50));
+  strictEqual(tab.socket.readyState, WebSocket.OPEN);
+  deepStrictEqual(await memberIds(hub, "room"), ["ada"]);
+  await tab.close();
+  await v1.close();
+  await ada.events.cancel();
+  await hub.close();
+});
