@@ -13,13 +13,7 @@ import type {
 import type { PresenceIdentity } from "../message/source.ts";
 import { quote } from "./_validate.ts";
 
-/** The presence methods of a backend. */
-export type PresenceBackend = Required<
-  Pick<
-    HubBackend,
-    "presenceJoin" | "presenceLeave" | "presenceList" | "watchPresence"
-  >
->;
+import type { PresenceStore as PresenceBackend } from "./_presence_store.ts";
 
 /** Whether `backend` has every presence method. */
 export function hasPresence(

@@ -4,21 +4,47 @@
 // presence methods), and the merge of entries into members that every
 // backend shares.
 
-import type { HubPresenceEntry, HubPresenceJoinOptions } from "./backend.ts";
+import type {
+  HubBackend,
+  HubPresenceEntry,
+  HubPresenceJoinOptions,
+} from "./backend.ts";
 import type { HubPresenceMember } from "../message/message.ts";
 import { HubLimitError } from "./limit_error.ts";
 import { quote } from "./_validate.ts";
 
 /** The presence methods of a backend. */
-export interface PresenceStore {
-  presenceJoin(
+export type PresenceStore = Required<
+  Pick<
+    HubBackend,
+    "presenceJoin" | "presenceLeave" | "presenceList" | "watchPresence"
+  >
+>;
+
+/** A networked backend's presence, with shorter method names. */
+export interface PresenceImplementation {
+  join(
     topic: string,
     entry: HubPresenceEntry,
     options: HubPresenceJoinOptions,
   ): Promise<void>;
-  presenceLeave(topic: string, owner: string, clientId: string): Promise<void>;
-  presenceList(topic: string): Promise<HubPresenceMember[]>;
-  watchPresence(topic: string, onChange: () => void): () => void;
+  leave(topic: string, owner: string, clientId: string): Promise<void>;
+  list(topic: string): Promise<HubPresenceMember[]>;
+  watch(topic: string, onChange: () => void): () => void;
+}
+
+/** The backend methods that hand presence to `implementation`. */
+export function presenceMethods(
+  implementation: PresenceImplementation,
+): PresenceStore {
+  return {
+    presenceJoin: (topic, entry, options) =>
+      implementation.join(topic, entry, options),
+    presenceLeave: (topic, owner, clientId) =>
+      implementation.leave(topic, owner, clientId),
+    presenceList: (topic) => implementation.list(topic),
+    watchPresence: (topic, onChange) => implementation.watch(topic, onChange),
+  };
 }
 
 /**

@@ -49,17 +49,12 @@ import {
 import type {
   HubAppendOptions,
   HubBackend,
-  HubPresenceEntry,
-  HubPresenceJoinOptions,
   HubReadOptions,
   HubWatchOptions,
 } from "./backend.ts";
 import type { HubHistory } from "../message/source.ts";
-import type {
-  HubDataMessage,
-  HubPresenceMember,
-  HubPublishMessage,
-} from "../message/message.ts";
+import type { HubDataMessage, HubPublishMessage } from "../message/message.ts";
+import { presenceMethods } from "./_presence_store.ts";
 import { checkPositiveInteger } from "../_internal/check.ts";
 import { quote } from "../_internal/quote.ts";
 import { sleep } from "../_internal/sleep.ts";
@@ -795,29 +790,7 @@ export function createRedisBackend(
       return compareStreamIds(a, b);
     },
 
-    presenceJoin(
-      topic: string,
-      entry: HubPresenceEntry,
-      options: HubPresenceJoinOptions,
-    ): Promise<void> {
-      return presence.join(topic, entry, options);
-    },
-
-    presenceLeave(
-      topic: string,
-      owner: string,
-      clientId: string,
-    ): Promise<void> {
-      return presence.leave(topic, owner, clientId);
-    },
-
-    presenceList(topic: string): Promise<HubPresenceMember[]> {
-      return presence.list(topic);
-    },
-
-    watchPresence(topic: string, onChange: () => void): () => void {
-      return presence.watch(topic, onChange);
-    },
+    ...presenceMethods(presence),
 
     close(): Promise<void> {
       if (!closed) {

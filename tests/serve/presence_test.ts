@@ -10,6 +10,7 @@ import { Hub } from "../../hub/mod.ts";
 import { SERVERPUSH_V1 } from "../../message/mod.ts";
 import type { HubHandlerOptions, HubIdentify } from "../../serve/mod.ts";
 import {
+  type EventReader,
   openEvents,
   openSocket,
   serveHub,
@@ -48,6 +49,19 @@ async function waitForMembers(
   }, `members ${expected.join()}`);
 }
 
+/** Reads the next SSE event and checks its type and client id. */
+async function expectEvent(
+  events: EventReader,
+  type: string,
+  clientId: string,
+): Promise<void> {
+  const [event] = await events.take(1);
+  deepStrictEqual([event!.type, JSON.parse(event!.data).clientId], [
+    type,
+    clientId,
+  ]);
+}
+
 Deno.test("createHubHandler delivers join and leave as serverpush-join / serverpush-leave SSE events with ?presence=1", async () => {
   const hub = new Hub({ presence: true });
   await using server = serveHub(hub, OPTIONS);
@@ -61,11 +75,7 @@ Deno.test("createHubHandler delivers join and leave as serverpush-join / serverp
   strictEqual(typeof body.since, "number");
   strictEqual(join!.lastEventId, "");
   await ada.events.cancel();
-  const [leave] = await watcher.take(1);
-  deepStrictEqual(
-    [leave!.type, JSON.parse(leave!.data).clientId],
-    ["serverpush-leave", "ada"],
-  );
+  await expectEvent(watcher, "serverpush-leave", "ada");
   await watcher.cancel();
   await hub.close();
 });
@@ -89,11 +99,7 @@ Deno.test("createHubHandler joins a client with two tabs once and leaves when th
   await new Promise((resolve) => setTimeout(resolve, 100));
   deepStrictEqual((await memberIds(hub, "room")).sort(), ["ada", "bob"]);
   await tab2.close();
-  const [leave] = await watcher.take(1);
-  deepStrictEqual(
-    [leave!.type, JSON.parse(leave!.data).clientId],
-    ["serverpush-leave", "ada"],
-  );
+  await expectEvent(watcher, "serverpush-leave", "ada");
   await watcher.cancel();
   await hub.close();
 });
