@@ -16,7 +16,8 @@ const MAX_CLIENT_ID_LENGTH = 256;
 /** The identity of a request, `undefined` (anonymous) or a refusal. */
 export type Identified = PresenceIdentity | undefined | Response;
 
-export const IDENTIFY_FAILED = "Cannot identify request: the identify hook failed";
+export const IDENTIFY_FAILED =
+  "Cannot identify request: the identify hook failed";
 
 /**
  * Asks `identify` (when there is one) who sent `request`. A `Response` is a
