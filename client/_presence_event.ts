@@ -65,3 +65,23 @@ export function presenceUrl(context: { url: URL; presence: boolean }): URL {
   url.searchParams.set("presence", "1");
   return url;
 }
+
+/**
+ * Turns member lists (polling snapshots) into joins and leaves: the first
+ * list is a join per member, each next one the difference.
+ */
+export function presenceDiff(
+  deliver: (event: PushPresenceEvent) => void,
+): (members: readonly PresenceFields[]) => void {
+  let known = new Map<string, PresenceFields>();
+  return (members) => {
+    const next = new Map(members.map((member) => [member.clientId, member]));
+    for (const [clientId, member] of known) {
+      if (!next.has(clientId)) deliver(presenceEvent("leave", member));
+    }
+    for (const [clientId, member] of next) {
+      if (!known.has(clientId)) deliver(presenceEvent("join", member));
+    }
+    known = next;
+  };
+}

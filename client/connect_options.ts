@@ -63,7 +63,9 @@ export interface ConnectOptions {
    * {@linkcode PushPresenceEvent} when a client joins or leaves (first, on
    * each connection, a `join` per client present). The topic must have
    * presence on the server (the hub's `presence` option), else the server
-   * answers `400`. The polling transports carry no presence events.
+   * answers `400`. Over long and short polling, each answer lists the
+   * members, and the client yields the differences as joins and leaves;
+   * a polling client is no member itself (it holds no connection).
    *
    * @default {false}
    */

@@ -1,6 +1,7 @@
 // Copyright 2026 the serverpush authors. MIT license.
 // This module is browser compatible.
 
+import type { HubPresenceMember } from "../message/message.ts";
 import { backoffDelay } from "../_internal/backoff.ts";
 import { decodeBase64 } from "../_internal/base64.ts";
 import { checkDuration, checkPositiveInteger } from "../_internal/check.ts";
@@ -113,6 +114,16 @@ export interface ConnectPollingOptions {
    * @default {16777216}
    */
   maxResponseBytes?: number;
+  /**
+   * Ask a serverpush hub handler for the topic's members: requests carry
+   * `?presence=1`, and this is called with the members listed in each
+   * response (a snapshot taken when the server answered), before its
+   * messages are yielded. The topic must have presence on the server, else
+   * it answers `400`.
+   *
+   * @default {undefined}
+   */
+  onPresence?: (members: HubPresenceMember[]) => void;
 }
 
 /**
@@ -184,6 +195,8 @@ interface Envelope {
   cursor: string | null;
   events: PollingEvent[];
   more: boolean;
+  /** The members listed, when the response has them. */
+  presence?: HubPresenceMember[];
 }
 
 /** A failure that retrying cannot fix. */
@@ -237,7 +250,27 @@ function parseEnvelope(text: string): Envelope {
     if (typeof item.from === "string") message.from = item.from;
     events.push(message);
   }
-  return { cursor, events, more: value.more === true };
+  const envelope: Envelope = { cursor, events, more: value.more === true };
+  if (Array.isArray(value.presence)) {
+    envelope.presence = value.presence.map(readMember);
+  }
+  return envelope;
+}
+
+function readMember(item: unknown): HubPresenceMember {
+  if (
+    !isObject(item) || typeof item.clientId !== "string" ||
+    typeof item.since !== "number"
+  ) {
+    throw new SyntaxError(
+      "Cannot read polling response: a presence member lacks a clientId or since",
+    );
+  }
+  return {
+    clientId: item.clientId,
+    info: item.info ?? null,
+    since: item.since,
+  };
 }
 
 async function readText(
@@ -361,6 +394,9 @@ export async function* connectPolling(
 
   async function request(): Promise<Envelope> {
     const target = new URL(base);
+    if (options.onPresence !== undefined) {
+      target.searchParams.set("presence", "1");
+    }
     if (cursor === undefined) {
       target.searchParams.delete("cursor");
       if (history > 0) target.searchParams.set("history", String(history));
@@ -410,6 +446,9 @@ export async function* connectPolling(
       continue;
     }
     failures = 0;
+    if (envelope.presence !== undefined) {
+      options.onPresence?.(envelope.presence);
+    }
     for (const event of envelope.events) {
       if (event.kind === "reset") cursor = POLLING_TOPIC_START;
       else cursor = event.id;

@@ -265,15 +265,15 @@ export function buildHubHandler(
         identity,
       );
     }
-    if (presence) {
+    if (presence && transport === "iframe") {
       return textResponse(
         400,
         `Cannot serve topic ${
           quote(topic)
-        } with presence: the polling transports carry no presence events (use SSE or a WebSocket)`,
+        } with presence: the iframe transport carries no presence (use SSE, a WebSocket or long polling)`,
       );
     }
     counters.opened[transport]!++;
-    return await servePolling(request, topic, transport, expiry);
+    return await servePolling(request, topic, transport, expiry, presence);
   }
 }

@@ -234,14 +234,14 @@ Deno.test("createHubHandler answers identify refusals and failures before stream
   await hub.close();
 });
 
-Deno.test("createHubHandler refuses ?presence=1 on a topic without presence, a bad value, and on polling", async () => {
+Deno.test("createHubHandler refuses ?presence=1 on a topic without presence, a bad value, and on the iframe transport", async () => {
   const hub = new Hub({ presence: (topic) => topic === "room" });
   await using server = serveHub(hub, OPTIONS);
   for (
     const [path, status] of [
       ["/hub/news?presence=1", 400],
       ["/hub/room?presence=yes", 400],
-      ["/hub/room?presence=1&transport=longpoll", 400],
+      ["/hub/room?presence=1&transport=iframe", 400],
     ] as const
   ) {
     const response = await fetch(`${server.origin}${path}`, {
@@ -304,6 +304,32 @@ Deno.test("createHubHandler refuses one more member than maxPresencePerTopic: a 
   deepStrictEqual(await memberIds(hub, "room"), ["ada"]);
   await tab.close();
   await v1.close();
+  await ada.events.cancel();
+  await hub.close();
+});
+
+Deno.test("createHubHandler lists the members in poll and long-poll answers with ?presence=1", async () => {
+  const hub = new Hub({ presence: true });
+  await using server = serveHub(hub, {
+    ...OPTIONS,
+    longPoll: { timeout: 100 },
+  });
+  const url = `${server.origin}/hub/room`;
+  const ada = await openEvents(`${url}?user=ada`);
+  await waitForMembers(hub, "room", ["ada"]);
+  for (const transport of ["poll", "longpoll"]) {
+    const response = await fetch(`${url}?transport=${transport}&presence=1`);
+    strictEqual(response.status, 200, transport);
+    const envelope = await response.json();
+    ok(Array.isArray(envelope.messages));
+    deepStrictEqual(
+      envelope.presence.map((m: { clientId: string }) => m.clientId),
+      ["ada"],
+    );
+  }
+  // Without ?presence=1 the envelope has no members.
+  const plain = await fetch(`${url}?transport=poll`);
+  strictEqual("presence" in await plain.json(), false);
   await ada.events.cancel();
   await hub.close();
 });
