@@ -3,6 +3,7 @@
 // Private: one attempt of `connect` at long or short polling, through
 // `connectPolling` against the topic URL with `?transport=`.
 
+import { presenceDiff } from "./_presence_event.ts";
 import type { AttemptContext, AttemptOutcome } from "./_transport_attempt.ts";
 import { connectPolling } from "../polling/connect_polling.ts";
 
@@ -46,6 +47,9 @@ export async function attemptPolling(
     ...(context.since === undefined ? {} : { cursor: context.since }),
     ...(context.history === undefined ? {} : { history: context.history }),
     ...(context.headers === undefined ? {} : { headers: context.headers }),
+    ...(context.presence
+      ? { onPresence: presenceDiff((event) => context.deliver(event)) }
+      : {}),
   });
   try {
     for await (const event of events) {

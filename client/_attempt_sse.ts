@@ -8,8 +8,15 @@ import { createSseParser, type SseEvent } from "../sse/parser.ts";
 import { truncate } from "../_internal/truncate.ts";
 import {
   SERVERPUSH_DELETE_EVENT,
+  SERVERPUSH_JOIN_EVENT,
+  SERVERPUSH_LEAVE_EVENT,
   SERVERPUSH_RESET_EVENT,
 } from "../message/message_to_sse.ts";
+import {
+  parsePresence,
+  presenceEvent,
+  presenceUrl,
+} from "./_presence_event.ts";
 import {
   type AttemptContext,
   type AttemptOutcome,
@@ -71,11 +78,14 @@ export async function attemptSse(
     else headers.set("last-event-id", toByteString(context.since));
     let response: Response;
     try {
-      response = await context.fetch(historyUrl(context.url, context.history), {
-        headers,
-        cache: "no-store",
-        signal: controller.signal,
-      });
+      response = await context.fetch(
+        historyUrl(presenceUrl(context), context.history),
+        {
+          headers,
+          cache: "no-store",
+          signal: controller.signal,
+        },
+      );
     } catch (error) {
       if (signal.aborted) return { kind: "closed" };
       return failed(
@@ -161,6 +171,15 @@ export async function attemptSse(
             key: event.data,
             deleted: true,
           });
+        } else if (
+          context.presence &&
+          (event.type === SERVERPUSH_JOIN_EVENT ||
+            event.type === SERVERPUSH_LEAVE_EVENT)
+        ) {
+          context.deliver(presenceEvent(
+            event.type === SERVERPUSH_JOIN_EVENT ? "join" : "leave",
+            parsePresence(event.data, "SSE event"),
+          ));
         } else if (event.type === "message") {
           context.deliver({
             kind: "message",

@@ -11,7 +11,11 @@ import {
   historyUrl,
 } from "./_transport_attempt.ts";
 import type { ClientWebSocket } from "./client_web_socket.ts";
-import type { PollingEvent } from "../polling/connect_polling.ts";
+import type { PollingMessage } from "../polling/connect_polling.ts";
+import type { PushEvent } from "./push_client.ts";
+import { parsePresence, presenceEvent } from "./_presence_event.ts";
+
+type PollingEvent = PollingMessage;
 
 /** Close codes after which a socket that never delivered is not "cut". */
 const CLEAN_CLOSE_CODES: ReadonlySet<number> = new Set([1000, 1001]);
@@ -22,14 +26,17 @@ function isObject(value: unknown): value is Record<string, unknown> {
 
 /**
  * The WebSocket URL of a topic URL, resuming after `since`, or without it
- * asking for the newest `history` messages first.
+ * asking for the newest `history` messages first; with `?presence=1` when
+ * `presence`.
  */
 export function webSocketUrl(
   url: URL,
   since: string | undefined,
   history: number | undefined,
+  presence = false,
 ): URL {
   const target = historyUrl(url, history);
+  if (presence) target.searchParams.set("presence", "1");
   target.protocol = target.protocol === "https:" ? "wss:" : "ws:";
   if (since === undefined) target.searchParams.delete("since");
   else target.searchParams.set("since", since);
@@ -43,7 +50,7 @@ export function webSocketUrl(
  */
 function readFrame(
   text: string,
-): PollingEvent | { error: string; message: string } {
+): PushEvent | { error: string; message: string } {
   let value: unknown;
   try {
     value = JSON.parse(text);
@@ -58,6 +65,14 @@ function readFrame(
   if (isObject(value)) {
     if (typeof value.reset === "string") {
       return { kind: "reset", reason: value.reset };
+    }
+    for (const kind of ["join", "leave"] as const) {
+      if (isObject(value[kind])) {
+        return presenceEvent(
+          kind,
+          parsePresence(value[kind], "WebSocket message"),
+        );
+      }
     }
     if (typeof value.error === "string") {
       return {
@@ -104,7 +119,14 @@ export function attemptWebSocket(
     let socket: ClientWebSocket;
     try {
       socket = new WebSocketClass(
-        String(webSocketUrl(context.url, context.since, context.history)),
+        String(
+          webSocketUrl(
+            context.url,
+            context.since,
+            context.history,
+            context.presence,
+          ),
+        ),
       );
     } catch (error) {
       resolve({

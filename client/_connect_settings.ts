@@ -29,6 +29,7 @@ export interface ConnectSettings {
   readonly maxMessageBytes: number;
   readonly maxQueuedEvents: number;
   readonly publishOverWebSocket: boolean;
+  readonly presence: boolean;
   readonly onTransportChange:
     | ((change: PushTransportChange) => void)
     | undefined;
@@ -127,6 +128,7 @@ export function resolveConnectSettings(
     maxMessageBytes = 16_777_216,
     maxQueuedEvents = 1000,
     publishOverWebSocket = false,
+    presence = false,
     onTransportChange,
     onError,
     headers,
@@ -151,6 +153,9 @@ export function resolveConnectSettings(
     throw new TypeError("Cannot connect: state is not a boolean");
   }
   if (state === true) resolved.searchParams.set("state", "1");
+  if (typeof presence !== "boolean") {
+    throw new TypeError("Cannot connect: presence is not a boolean");
+  }
   return {
     url: resolved,
     transports,
@@ -166,6 +171,7 @@ export function resolveConnectSettings(
     maxMessageBytes,
     maxQueuedEvents,
     publishOverWebSocket,
+    presence,
     onTransportChange,
     onError,
     headers,

@@ -3,7 +3,6 @@
 // Private: the events `connect`'s attempts deliver and its iterator reads.
 
 import { Queue } from "../_internal/queue.ts";
-import type { PollingEvent } from "../polling/connect_polling.ts";
 import type { PushEvent } from "./push_client.ts";
 
 /** How many recent ids are remembered to drop a repeated message. */
@@ -56,7 +55,7 @@ export class EventQueue {
    *
    * @throws {RangeError} If the queue is full (see {@linkcode room}).
    */
-  deliver(event: PollingEvent): void {
+  deliver(event: PushEvent): void {
     if (this.#signal.aborted) return;
     if (event.kind === "message") {
       if (event.id !== "") {
@@ -68,7 +67,7 @@ export class EventQueue {
         }
         this.lastEventId = event.id;
       }
-    } else {
+    } else if (event.kind === "reset") {
       // After a reset the ids start again (a restarted server may reuse
       // them), so earlier ones say nothing about what follows.
       this.#recentIds.clear();

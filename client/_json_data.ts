@@ -41,19 +41,19 @@ export function parseJsonData(message: PollingMessage): PollingMessage {
 export function readMessageFields(
   value: Record<string, unknown>,
 ): PollingMessage | undefined {
-  const { id, event, data, encoding } = value;
+  const { id, event, data, encoding, from } = value;
   if (
     typeof id !== "string" || typeof data !== "string" ||
     (event !== undefined && typeof event !== "string") ||
-    (encoding !== undefined && encoding !== "base64")
+    (encoding !== undefined && encoding !== "base64") ||
+    (from !== undefined && typeof from !== "string")
   ) {
     return undefined;
   }
   const payload = encoding === "base64" ? decodeBase64(data) : data;
-  return withKeyFields<PollingMessage>(
-    event === undefined
-      ? { kind: "message", id, data: payload }
-      : { kind: "message", id, event, data: payload },
-    value,
-  );
+  const message: PollingMessage = event === undefined
+    ? { kind: "message", id, data: payload }
+    : { kind: "message", id, event, data: payload };
+  if (from !== undefined) message.from = from;
+  return withKeyFields(message, value);
 }

@@ -4,7 +4,8 @@
 // attempt says when it ends.
 
 import type { ClientWebSocketClass } from "./client_web_socket.ts";
-import type { PollingEvent, PollingFetch } from "../polling/connect_polling.ts";
+import type { PollingFetch } from "../polling/connect_polling.ts";
+import type { PushEvent } from "./push_client.ts";
 
 /**
  * How one attempt at a transport ended:
@@ -46,12 +47,14 @@ export interface AttemptContext {
   readonly WebSocket: ClientWebSocketClass | undefined;
   /** Largest SSE event or polling response, in bytes. */
   readonly maxMessageBytes: number;
+  /** Ask for presence events (`?presence=1` on SSE and WebSocket). */
+  readonly presence: boolean;
   /**
    * Queues an event for the consumer (dropping a repeated id).
    *
    * @throws {RangeError} If the queue is full (see `room`).
    */
-  deliver(event: PollingEvent): void;
+  deliver(event: PushEvent): void;
   /** Resolves when the queue has room for one more event. */
   room(): Promise<void>;
   /** Called with a send function while a WebSocket is open, else undefined. */

@@ -43,6 +43,7 @@ function attempt(
     fetch: settings.fetch,
     WebSocket: settings.WebSocket,
     maxMessageBytes: settings.maxMessageBytes,
+    presence: settings.presence,
     deliver: (event) => queue.deliver(event),
     room: () => queue.room(),
     setSender(send): void {

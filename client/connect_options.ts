@@ -87,6 +87,19 @@ export interface ConnectOptions {
    */
   publishOverWebSocket?: boolean;
   /**
+   * Ask for the topic's presence events: the WebSocket and SSE requests
+   * carry `?presence=1`, and the iteration yields a
+   * {@linkcode PushPresenceEvent} when a client joins or leaves (first, on
+   * each connection, a `join` per client present). The topic must have
+   * presence on the server (the hub's `presence` option), else the server
+   * answers `400`. Over long and short polling, each answer lists the
+   * members, and the client yields the differences as joins and leaves;
+   * a polling client is no member itself (it holds no connection).
+   *
+   * @default {false}
+   */
+  presence?: boolean;
+  /**
    * Called each time the client falls back to another transport.
    *
    * @default {undefined}

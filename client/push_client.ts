@@ -49,27 +49,65 @@ export type TypedPushMessage<Events extends object> = string extends
  * What a {@linkcode PushClient} yields: a message (`kind: "message"`, with
  * `id`, `event` when the publisher gave one, and `data`) or a reset notice
  * (`kind: "reset"`: messages were lost, because the server's replay window
- * no longer reaches back to the client's last id). Every transport yields
- * the same union as `connectPolling` (`PollingEvent`). Given a map of event
- * names to data types, the messages are {@linkcode TypedPushMessage}s.
+ * no longer reaches back to the client's last id), and with the `presence`
+ * option a {@linkcode PushPresenceEvent} (`kind: "join"` or `"leave"`).
+ * Messages and resets are the union of `connectPolling` (`PollingEvent`).
+ * Given a map of event names to data types, the messages are
+ * {@linkcode TypedPushMessage}s.
  *
  * @typeParam Events The data type of each event name, or `undefined` for
  * untyped messages (a string, or bytes published over a WebSocket).
  *
- * @example Handle both kinds
+ * @example Handle every kind
  * ```ts
  * import type { PushEvent } from "@serverpush/serverpush/client";
  * import { strictEqual } from "node:assert/strict";
  *
  * function show(event: PushEvent): string {
- *   return event.kind === "reset" ? `lost some: ${event.reason}` : String(event.data);
+ *   if (event.kind === "message") return String(event.data);
+ *   if (event.kind === "reset") return `lost some: ${event.reason}`;
+ *   return `${event.clientId} ${event.kind}s`;
  * }
  * strictEqual(show({ kind: "message", id: "1", data: "hi" }), "hi");
  * ```
  */
 export type PushEvent<Events extends object | undefined = undefined> =
-  Events extends object ? TypedPushMessage<Events> | PollingReset
-    : PollingEvent;
+  | (Events extends object ? TypedPushMessage<Events> | PollingReset
+    : PollingEvent)
+  | PushPresenceEvent;
+
+/**
+ * A presence event of {@linkcode connect} with the `presence` option: a
+ * client joined the topic or left it (see `Hub.presence` and the
+ * handler's `identify` hook). The first events after a (re)connection are
+ * a `join` per client present then.
+ *
+ * @example Keep a list of who is online
+ * ```ts
+ * import type { PushPresenceEvent } from "@serverpush/serverpush/client";
+ * import { deepStrictEqual } from "node:assert/strict";
+ *
+ * const online = new Map<string, unknown>();
+ * function apply(event: PushPresenceEvent): void {
+ *   if (event.kind === "join") online.set(event.clientId, event.info);
+ *   else online.delete(event.clientId);
+ * }
+ * apply({ kind: "join", clientId: "ada", info: { name: "Ada" }, since: 1 });
+ * apply({ kind: "join", clientId: "bob", info: null, since: 2 });
+ * apply({ kind: "leave", clientId: "bob", info: null, since: 2 });
+ * deepStrictEqual([...online.keys()], ["ada"]);
+ * ```
+ */
+export interface PushPresenceEvent {
+  /** Discriminant: `"join"` or `"leave"`. */
+  kind: "join" | "leave";
+  /** The client's id, as the server's `identify` hook gave it. */
+  clientId: string;
+  /** Its public info, `null` when it has none. */
+  info: unknown;
+  /** When it joined, epoch milliseconds. */
+  since: number;
+}
 
 /**
  * Options for {@linkcode PushClient.send}.

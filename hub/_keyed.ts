@@ -67,6 +67,7 @@ export function storedMessage(
     key?: string | undefined;
     delete?: boolean | undefined;
     deleted?: boolean | undefined;
+    from?: string | undefined;
   },
 ): HubDataMessage {
   const deleted = message.key !== undefined &&
@@ -76,6 +77,7 @@ export function storedMessage(
   stored.data = deleted ? "" : message.data;
   if (message.key !== undefined) stored.key = message.key;
   if (deleted) stored.deleted = true;
+  if (message.from !== undefined) stored.from = message.from;
   return Object.freeze(stored) as unknown as HubDataMessage;
 }
 

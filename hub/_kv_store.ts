@@ -35,6 +35,8 @@ export interface KvMessageRecord {
   t: number;
   /** Bytes counted for `maxRetainedBytes`. */
   s: number;
+  /** Sender's client id (`from`). */
+  f?: string;
   /** State key, for a keyed message. */
   k?: string;
   /** Whether the message deletes its key. */
@@ -160,5 +162,6 @@ export function toMessage(
     data,
     key: record.k,
     deleted: record.r,
+    from: record.f,
   });
 }

@@ -278,6 +278,7 @@ export class RedisCommands {
     if (event !== undefined) args.push("event", event);
     if (key !== undefined) args.push("key", key);
     if (remove) args.push("deleted", "1");
+    if (message.from !== undefined) args.push("from", message.from);
     const reply = await this.send("publish to", topic, args, true);
     if (Array.isArray(reply) && typeof reply[0] === "number") {
       throw tooManyKeys(topic, Number(reply[1]), this.#maxKeysPerTopic);

@@ -26,6 +26,7 @@ export function toMessage(topic: string, entry: RawEntry): HubDataMessage {
   let event: string | undefined;
   let key: string | undefined;
   let deleted = false;
+  let from: string | undefined;
   let bytes = false;
   for (let i = 0; i + 1 < fields.length; i += 2) {
     const name = text(fields[i]);
@@ -35,13 +36,20 @@ export function toMessage(topic: string, entry: RawEntry): HubDataMessage {
     else if (name === "type") bytes = text(value) === "bytes";
     else if (name === "key") key = decoder.decode(value);
     else if (name === "deleted") deleted = true;
+    else if (name === "from") from = decoder.decode(value);
   }
   const payload = data === undefined
     ? ""
     : bytes
     ? new Uint8Array(data)
     : decoder.decode(data);
-  return storedMessage(topic, id, { event, data: payload, key, deleted });
+  return storedMessage(topic, id, {
+    event,
+    data: payload,
+    key,
+    deleted,
+    from,
+  });
 }
 
 /** {@linkcode toMessage} over a list of entries. */

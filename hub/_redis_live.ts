@@ -163,6 +163,25 @@ export class RedisLive {
     }
   }
 
+  /** Subscribes `listener` to `channel` on the subscriber connection. */
+  subscribe(
+    channel: string,
+    listener: (message: Uint8Array) => void,
+  ): Promise<void> {
+    return this.#subscriber.subscribe(channel, listener).then(
+      () => {},
+      (error) => {
+        if (!this.#closed) {
+          this.#report(
+            new Error(`Cannot subscribe on Redis: ${asError(error).message}`, {
+              cause: error,
+            }),
+          );
+        }
+      },
+    );
+  }
+
   /**
    * Adds a watcher of `topic`; the returned function removes it. The first
    * watcher of a topic fixes its start point at once.

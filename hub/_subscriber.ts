@@ -6,6 +6,7 @@ import { encodedOnce } from "../message/encoded_once.ts";
 import type {
   HubDataMessage,
   HubMessage,
+  HubPresenceMessage,
   HubResetMessage,
   HubResetReason,
 } from "../message/message.ts";
@@ -77,6 +78,14 @@ export interface Subscriber {
    * from the last id it took for delivery (or `after`, if none).
    */
   resync(after: string): void;
+  /**
+   * Takes one presence event. Events wait in their own queue, delivered
+   * before anything else; more than `maxQueuedMessages` of them cut the
+   * subscriber off with a `RangeError` whatever the queue policy.
+   */
+  pushEvent(event: HubPresenceMessage): void;
+  /** Errors the sink with `error` and releases the subscriber. */
+  abort(error: unknown): void;
   /** Closes the sink and releases the subscriber. */
   end(): void;
   /** Live messages waiting to be read. */
@@ -151,6 +160,8 @@ class QueueSubscriber implements Subscriber {
   /** Messages to deliver before the live queue; {@linkcode NONE} if none. */
   #page: HubMessage[] = NONE;
   #pageHead = 0;
+  /** Presence events waiting; {@linkcode NONE} if none ever came. */
+  #events: HubPresenceMessage[] = NONE;
   #replaying: boolean;
   #cursor: string | undefined;
   /** Last id taken for delivery (page or live): where a resync resumes. */
@@ -240,6 +251,7 @@ class QueueSubscriber implements Subscriber {
     this.#bytes = 0;
     this.#page = NONE;
     this.#pageHead = 0;
+    this.#events = NONE;
     const onEnd = this.#onEnd;
     onEnd();
     return true;
@@ -350,7 +362,12 @@ class QueueSubscriber implements Subscriber {
     if (this.#driving) return;
     this.#driving = true;
     try {
-      while (this.#wanted && !this.#ended && !this.#filling) {
+      while (this.#wanted && !this.#ended) {
+        if (this.#events.length > 0) {
+          this.deliver(this.#events.shift()!);
+          continue;
+        }
+        if (this.#filling) return;
         if (this.#pageHead < this.#page.length) {
           const message = this.#page[this.#pageHead++]!;
           if (this.#pageHead === this.#page.length) {
@@ -475,6 +492,35 @@ class QueueSubscriber implements Subscriber {
     if (this.#wanted) this.drive();
   }
 
+  pushEvent(event: HubPresenceMessage): void {
+    if (this.#ended) return;
+    if (this.#events === NONE) this.#events = [];
+    this.#events.push(event);
+    const queued = this.#events.length;
+    if (queued > this.#maxQueuedMessages) {
+      this.release();
+      this.#counters.subscriptionsCut++;
+      this.#counters.event(
+        "cut",
+        "slow",
+        `subscriber of topic ${quote(this.#topic)}: presence events queued`,
+      );
+      this.#sink.error(
+        new RangeError(
+          `Cannot deliver presence event to subscriber of topic ${
+            quote(this.#topic)
+          }: ${queued} events queued, which exceeds maxQueuedMessages of ${this.#maxQueuedMessages}`,
+        ),
+      );
+      return;
+    }
+    if (this.#wanted) this.drive();
+  }
+
+  abort(error: unknown): void {
+    if (this.release()) this.#sink.error(error);
+  }
+
   resync(after: string): void {
     if (this.#ended) return;
     this.#floor = undefined;
@@ -509,7 +555,7 @@ class QueueSubscriber implements Subscriber {
   }
 
   queuedMessages(): number {
-    return this.liveLength();
+    return this.liveLength() + this.#events.length;
   }
 
   queuedBytes(): number {

@@ -34,8 +34,14 @@ export function checkPublishMessage(
   }
   const fields = message as Record<string, unknown>;
   const keyFields = checkKeyFields(topic, fields);
-  const { event } = fields;
+  const { event, from } = fields;
   const data = keyFields.delete ? "" : fields.data;
+  if (
+    from !== undefined &&
+    (typeof from !== "string" || from.length === 0 || from.length > 256)
+  ) {
+    throw fail("from is not a string of 1 to 256 characters");
+  }
   if (event !== undefined) {
     if (typeof event !== "string") throw fail("event is not a string");
     if (BAD_EVENT_REGEXP.test(event)) {
@@ -61,6 +67,7 @@ export function checkPublishMessage(
   const checked: HubPublishMessage = event === undefined
     ? { data: copy }
     : { event, data: copy };
+  if (from !== undefined) checked.from = from as string;
   return keyFields.key === undefined ? checked : { ...checked, ...keyFields };
 }
 

@@ -1,7 +1,11 @@
 // Copyright 2026 the serverpush authors. MIT license.
 // This module is browser compatible.
 
-import type { HubDataMessage, HubPublishMessage } from "../message/message.ts";
+import type {
+  HubDataMessage,
+  HubPresenceMember,
+  HubPublishMessage,
+} from "../message/message.ts";
 import type { HubHistory, HubState } from "../message/source.ts";
 
 /**
@@ -111,6 +115,54 @@ export interface HubWatchOptions {
    * @default {undefined}
    */
   onGap?: (after: string) => void;
+}
+
+/**
+ * One hub instance's record that a client is on a topic, as a
+ * {@linkcode Hub} hands it to {@linkcode HubBackend.presenceJoin}: a client
+ * with connections on several instances has one entry per instance
+ * (`owner`), and is present while any of them lasts.
+ *
+ * @example Join an entry on the in-memory backend
+ * ```ts
+ * import { createMemoryBackend, type HubPresenceEntry } from "@serverpush/serverpush/hub";
+ * import { strictEqual } from "node:assert/strict";
+ *
+ * const backend = createMemoryBackend();
+ * const entry: HubPresenceEntry = { owner: "hub-1", clientId: "ada", info: null, since: 1 };
+ * await backend.presenceJoin!("room", entry, { maxMembers: 10 });
+ * strictEqual((await backend.presenceList!("room"))[0]?.clientId, "ada");
+ * ```
+ */
+export interface HubPresenceEntry {
+  /** The hub instance holding the client's connections. */
+  owner: string;
+  /** The client's id. */
+  clientId: string;
+  /** Its public info (JSON-serialisable). */
+  info: unknown;
+  /** When it joined, epoch milliseconds. */
+  since: number;
+}
+
+/**
+ * Options for {@linkcode HubBackend.presenceJoin}.
+ *
+ * @example Allow two members
+ * ```ts
+ * import type { HubPresenceJoinOptions } from "@serverpush/serverpush/hub";
+ * import { strictEqual } from "node:assert/strict";
+ *
+ * const options: HubPresenceJoinOptions = { maxMembers: 2 };
+ * strictEqual(options.maxMembers, 2);
+ * ```
+ */
+export interface HubPresenceJoinOptions {
+  /**
+   * Distinct clients the topic may hold; a join of one more rejects with a
+   * {@linkcode HubLimitError} `"too-many-members"`.
+   */
+  maxMembers: number;
 }
 
 /**
@@ -242,4 +294,49 @@ export interface HubBackend {
    * @returns The keys' messages in id order, and the newest id.
    */
   state?(topic: string): Promise<HubState>;
+  /**
+   * Records that `entry.owner` holds connections of `entry.clientId` on
+   * `topic` (presence, optional: a hub with `presence` on needs the four
+   * presence methods). A networked backend keeps the entry alive while its
+   * process runs and lets it expire after a time-to-live otherwise.
+   *
+   * @param topic A validated topic name.
+   * @param entry The owner, client, info and join time.
+   * @param options The bound on distinct clients.
+   * @returns Resolves once the entry is stored.
+   */
+  presenceJoin?(
+    topic: string,
+    entry: HubPresenceEntry,
+    options: HubPresenceJoinOptions,
+  ): Promise<void>;
+  /**
+   * Removes the entry of `owner` for `clientId` on `topic`, if any.
+   *
+   * @param topic A validated topic name.
+   * @param owner The hub instance.
+   * @param clientId The client.
+   * @returns Resolves once the entry is gone.
+   */
+  presenceLeave?(topic: string, owner: string, clientId: string): Promise<void>;
+  /**
+   * Lists the clients present on `topic`, one per client id (over all
+   * owners: the earliest `since`, the info of that entry), sorted by
+   * `since` then id, leaving out expired entries.
+   *
+   * @param topic A validated topic name.
+   * @returns The members.
+   */
+  presenceList?(topic: string): Promise<HubPresenceMember[]>;
+  /**
+   * Calls `onChange` whenever the entries of `topic` may have changed,
+   * from any process sharing the store (and, on a networked backend,
+   * periodically, so that expired entries are noticed), until the returned
+   * function is called. `onChange` must not throw.
+   *
+   * @param topic A validated topic name.
+   * @param onChange Called after a change.
+   * @returns A function that stops the watch.
+   */
+  watchPresence?(topic: string, onChange: () => void): () => void;
 }

@@ -294,6 +294,7 @@ export class HubCounters {
       }
       return;
     }
+    if (message.kind !== "reset") return;
     this.resets[message.reason]++;
     this.event("reset", message.reason, `topic "${message.topic}"`);
   }

@@ -6,6 +6,7 @@ import { createMemoryBackend } from "./memory_backend.ts";
 import type {
   HubKeyDelete,
   HubMessage,
+  HubPresenceMember,
   HubPublishMessage,
 } from "../message/message.ts";
 import type {
@@ -33,6 +34,8 @@ import {
 import { checkPositiveInteger } from "../_internal/check.ts";
 import { HubCounters, type HubTopicActivity } from "./counters.ts";
 import { HubLimitError } from "./limit_error.ts";
+import { checkMember, hasPresence, Presence } from "./_presence.ts";
+import type { PresenceIdentity } from "../message/source.ts";
 
 /** A backend that can tell what it retains of one topic. */
 interface RetainedBackend {
@@ -158,6 +161,32 @@ export interface HubOptions {
    * @default {1048576}
    */
   maxMessageBytes?: number;
+  /**
+   * Which topics keep track of who is on them: `true` for all, or a
+   * function that says for a topic name. On such a topic, a subscription
+   * opened with a `member` makes that client a member
+   * ({@linkcode Hub.presence}), and subscriptions that ask for `presence`
+   * receive join and leave events. The backend needs the presence methods
+   * of {@linkcode HubBackend} (memory, Redis and Deno KV have them).
+   *
+   * @default {false}
+   */
+  presence?: boolean | ((topic: string) => boolean);
+  /**
+   * Distinct clients a topic with presence may hold, over all instances
+   * sharing the backend; a subscription that would add one more fails
+   * with a {@linkcode HubLimitError} `"too-many-members"`.
+   *
+   * @default {1000}
+   */
+  maxPresencePerTopic?: number;
+  /**
+   * Largest `info` of a member, in bytes of its JSON; a larger one is a
+   * `RangeError` when the subscription opens.
+   *
+   * @default {1024}
+   */
+  maxPresenceInfoBytes?: number;
 }
 
 /**
@@ -228,6 +257,14 @@ export interface HubStats {
   queuedBytes: number;
 }
 
+/** The presence part of a subscription, checked. */
+interface SubscriptionPresence {
+  /** Deliver join and leave events. */
+  events: boolean;
+  /** Join as this client, with its stored info. */
+  member: { clientId: string; info: unknown } | undefined;
+}
+
 interface TopicState {
   subscribers: Set<Subscriber>;
   unwatch: () => void;
@@ -293,6 +330,9 @@ export class Hub implements MessageSource {
   #maxMessageBytes: number;
   #topics: Map<string, TopicState> = new Map();
   #closed = false;
+  #presenceOn: (topic: string) => boolean;
+  #presence: Presence | undefined;
+  #maxPresenceInfoBytes: number;
   /**
    * Running counts of this hub and of the handlers that serve it, for
    * metrics and the inspector (see {@linkcode HubCounters}).
@@ -329,6 +369,9 @@ export class Hub implements MessageSource {
       maxQueuedBytes = 8_388_608,
       queuePolicy = "close",
       maxMessageBytes = 1_048_576,
+      presence = false,
+      maxPresencePerTopic = 1000,
+      maxPresenceInfoBytes = 1024,
     } = options;
     if (backend !== undefined && (replay !== undefined || now !== undefined)) {
       throw new TypeError(
@@ -345,10 +388,44 @@ export class Hub implements MessageSource {
     checkPositiveInteger("create hub", "maxQueuedMessages", maxQueuedMessages);
     checkPositiveInteger("create hub", "maxQueuedBytes", maxQueuedBytes);
     checkPositiveInteger("create hub", "maxMessageBytes", maxMessageBytes);
+    checkPositiveInteger(
+      "create hub",
+      "maxPresencePerTopic",
+      maxPresencePerTopic,
+    );
+    checkPositiveInteger(
+      "create hub",
+      "maxPresenceInfoBytes",
+      maxPresenceInfoBytes,
+    );
+    if (typeof presence !== "boolean" && typeof presence !== "function") {
+      throw new TypeError(
+        "Cannot create hub: presence is not a boolean or a function",
+      );
+    }
     this.#backend = backend ?? createMemoryBackend({
       ...replay,
       ...(now === undefined ? {} : { now }),
     });
+    this.#presenceOn = typeof presence === "function"
+      ? (topic) => presence(topic) === true
+      : () => presence;
+    this.#maxPresenceInfoBytes = maxPresenceInfoBytes;
+    if (presence !== false) {
+      if (!hasPresence(this.#backend)) {
+        throw new TypeError(
+          "Cannot create hub: presence is on but the backend has no presenceJoin, presenceLeave, presenceList and watchPresence",
+        );
+      }
+      this.#presence = new Presence(
+        this.#backend,
+        maxPresencePerTopic,
+        (what, error) => {
+          this.counters.backendErrors++;
+          this.counters.event("error", "backend", `${what}: ${String(error)}`);
+        },
+      );
+    }
     this.#maxQueuedMessages = maxQueuedMessages;
     this.#maxQueuedBytes = maxQueuedBytes;
     this.#queuePolicy = queuePolicy;
@@ -517,6 +594,7 @@ export class Hub implements MessageSource {
         `Cannot subscribe to topic ${quote(topic)}: the hub is closed`,
       );
     }
+    const presence = this.#checkPresence(topic, options);
     let controller!: ReadableStreamDefaultController<HubMessage>;
     const stream = new ReadableStream<HubMessage>({
       start(c): void {
@@ -541,6 +619,7 @@ export class Hub implements MessageSource {
       () => signal?.removeEventListener("abort", onAbort),
       history,
       state,
+      presence,
     );
     if (signal !== undefined) {
       if (signal.aborted) subscriber.end();
@@ -601,7 +680,8 @@ export class Hub implements MessageSource {
         `Cannot subscribe to topic ${quote(topic)}: the hub is closed`,
       );
     }
-    return this.#open(topic, since, sink, undefined, history, state);
+    const presence = this.#checkPresence(topic, options);
+    return this.#open(topic, since, sink, undefined, history, state, presence);
   }
 
   /** Checks a `state` option: a boolean, on a backend that has `state`. */
@@ -663,6 +743,34 @@ export class Hub implements MessageSource {
     return await backend.state(topic);
   }
 
+  /** Checks the presence options of a subscription to `topic`. */
+  #checkPresence(
+    topic: string,
+    options: {
+      presence?: boolean | undefined;
+      member?: PresenceIdentity | undefined;
+    },
+  ): SubscriptionPresence | undefined {
+    const { presence: events = false, member } = options;
+    if (typeof events !== "boolean") {
+      throw new TypeError(
+        `Cannot subscribe to topic ${quote(topic)}: presence is not a boolean`,
+      );
+    }
+    const on = this.#presence !== undefined && this.#presenceOn(topic);
+    if (events && !on) {
+      throw new TypeError(
+        `Cannot subscribe to topic ${
+          quote(topic)
+        } with presence: the topic has no presence (see the hub's presence option)`,
+      );
+    }
+    if (!on || (member === undefined && !events)) return undefined;
+    if (member === undefined) return { events, member: undefined };
+    const info = checkMember(topic, member, this.#maxPresenceInfoBytes);
+    return { events, member: { clientId: member.clientId, info } };
+  }
+
   /** Subscribes `sink` to a topic that the caller checked. */
   #open(
     topic: string,
@@ -671,6 +779,7 @@ export class Hub implements MessageSource {
     onEnd?: () => void,
     history?: number,
     withState?: boolean,
+    presence?: SubscriptionPresence,
   ): Subscriber {
     let state = this.#topics.get(topic);
     if (state === undefined) {
@@ -694,6 +803,9 @@ export class Hub implements MessageSource {
       this.#topics.set(topic, state);
     }
     const topicState = state;
+    const tracker = this.#presence;
+    const member = presence?.member;
+    let stopEvents: (() => void) | undefined;
     const subscriber: Subscriber = createSubscriber({
       topic,
       backend: this.#backend,
@@ -707,6 +819,8 @@ export class Hub implements MessageSource {
       sink,
       onEnd: () => {
         onEnd?.();
+        stopEvents?.();
+        if (member !== undefined) tracker!.leave(topic, member.clientId);
         topicState.subscribers.delete(subscriber);
         if (
           topicState.subscribers.size === 0 &&
@@ -718,7 +832,86 @@ export class Hub implements MessageSource {
       },
     });
     topicState.subscribers.add(subscriber);
+    if (presence !== undefined && tracker !== undefined) {
+      if (member !== undefined) {
+        tracker.join(topic, member.clientId, member.info).catch((error) =>
+          subscriber.abort(error)
+        );
+      }
+      if (presence.events) {
+        stopEvents = tracker.listen(
+          topic,
+          (event) => subscriber.pushEvent(event),
+        );
+      }
+    }
     return subscriber;
+  }
+
+  /**
+   * Lists the clients present on a topic with presence, over every
+   * instance sharing the backend: one entry per client id (however many
+   * connections it has), with its info and when it joined, sorted by
+   * `since`. A client is present while one of its subscriptions opened
+   * with a `member` is (this hub's joins and leaves in progress are waited
+   * for); on a networked backend, the entries of an instance
+   * that stopped without leaving expire after the backend's presence TTL.
+   *
+   * @param topic The topic name.
+   * @returns The members.
+   * @throws {TypeError} (as a rejection) If the topic name is invalid or the
+   * topic has no presence.
+   *
+   * @example Two tabs of one client count once
+   * ```ts
+   * import { Hub } from "@serverpush/serverpush/hub";
+   * import { deepStrictEqual } from "node:assert/strict";
+   *
+   * const hub = new Hub({ presence: true });
+   * const member = { clientId: "ada", info: { name: "Ada" } };
+   * const tab1 = hub.subscribe("room", { member });
+   * const tab2 = hub.subscribe("room", { member });
+   * await new Promise((resolve) => setTimeout(resolve, 10));
+   * const members = await hub.presence("room");
+   * deepStrictEqual(members.map((m) => [m.clientId, m.info]), [["ada", { name: "Ada" }]]);
+   * await tab1.cancel();
+   * await tab2.cancel();
+   * await hub.close();
+   * ```
+   */
+  async presence(topic: string): Promise<HubPresenceMember[]> {
+    checkTopic("read presence of", topic);
+    if (this.#presence === undefined || !this.#presenceOn(topic)) {
+      throw new TypeError(
+        `Cannot read presence of topic ${
+          quote(topic)
+        }: the topic has no presence (see the hub's presence option)`,
+      );
+    }
+    // This hub's own joins and leaves in progress come first.
+    await this.#presence.settledOn(topic);
+    return await (this.#backend as Required<HubBackend>).presenceList(topic);
+  }
+
+  /**
+   * Whether a topic has presence (the hub's `presence` option).
+   *
+   * @param topic The topic name.
+   * @returns `true` when subscriptions to it may join and ask for events.
+   *
+   * @example Presence for rooms only
+   * ```ts
+   * import { Hub } from "@serverpush/serverpush/hub";
+   * import { strictEqual } from "node:assert/strict";
+   *
+   * const hub = new Hub({ presence: (topic) => topic.startsWith("room/") });
+   * strictEqual(hub.presenceEnabled("room/1"), true);
+   * strictEqual(hub.presenceEnabled("news"), false);
+   * await hub.close();
+   * ```
+   */
+  presenceEnabled(topic: string): boolean {
+    return this.#presence !== undefined && this.#presenceOn(topic);
   }
 
   /**
@@ -866,7 +1059,7 @@ export class Hub implements MessageSource {
    * await rejects(hub.publish("t", { data: "late" }), /the hub is closed/);
    * ```
    */
-  close(): Promise<void> {
+  async close(): Promise<void> {
     this.#closed = true;
     const states = [...this.#topics.values()];
     this.#topics.clear();
@@ -874,7 +1067,8 @@ export class Hub implements MessageSource {
       state.unwatch();
       for (const subscriber of [...state.subscribers]) subscriber.end();
     }
-    return Promise.resolve();
+    this.#presence?.close();
+    await this.#presence?.settled();
   }
 }
 

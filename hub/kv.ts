@@ -48,6 +48,7 @@ import {
   tooManyKeys,
 } from "./_keyed.ts";
 import type { HubDataMessage, HubPublishMessage } from "../message/message.ts";
+import { presenceMethods } from "./_presence_store.ts";
 import { HubLimitError } from "./limit_error.ts";
 import { checkPositiveInteger } from "../_internal/check.ts";
 import { quote } from "../_internal/quote.ts";
@@ -66,15 +67,22 @@ import {
   u64,
 } from "./_kv_store.ts";
 import { KvWatchLoop } from "./_kv_watch.ts";
+import { KvPresence } from "./_kv_presence.ts";
 
 export type {
   HubAppendOptions,
   HubBackend,
+  HubPresenceEntry,
+  HubPresenceJoinOptions,
   HubReadOptions,
   HubWatchOptions,
 } from "./backend.ts";
 export type { HubHistory, HubState } from "../message/source.ts";
-export type { HubDataMessage, HubPublishMessage } from "../message/message.ts";
+export type {
+  HubDataMessage,
+  HubPresenceMember,
+  HubPublishMessage,
+} from "../message/message.ts";
 
 /**
  * The largest payload the KV backend stores, in bytes (UTF-8 bytes for
@@ -220,6 +228,15 @@ export interface KvBackendOptions {
    * @default {Date.now}
    */
   now?: () => number;
+  /**
+   * Milliseconds a presence entry lives unless refreshed: the backend
+   * rewrites its own every third of it, so the members of a process that
+   * stopped without leaving disappear within this time (see the
+   * `presence` option of `Hub`).
+   *
+   * @default {30000}
+   */
+  presenceTtlMs?: number;
 }
 
 /**
@@ -357,6 +374,8 @@ export function createKvBackend(
   checkPositiveInteger(what, "maxTopics", maxTopics);
   checkPositiveInteger(what, "maxRetainedBytes", maxRetainedBytes);
   checkPositiveInteger(what, "pollMs", pollMs);
+  const presenceTtlMs = options.presenceTtlMs ?? 30_000;
+  checkPositiveInteger(what, "presenceTtlMs", presenceTtlMs);
   checkPositiveInteger(what, "maxPendingAppends", maxPendingAppends);
   checkPositiveInteger(what, "idempotencyWindowMs", idempotencyWindowMs);
   checkPositiveInteger(what, "maxKeysPerTopic", maxKeysPerTopic);
@@ -385,6 +404,13 @@ export function createKvBackend(
     report,
   });
   const encoder = new TextEncoder();
+  const presence = new KvPresence(opening, {
+    prefix: keyPrefix,
+    ttlMs: presenceTtlMs,
+    pollMs,
+    now,
+    report,
+  });
 
   function bucketOf(time: number): number {
     return Math.floor(time / bucketMs);
@@ -746,6 +772,7 @@ export function createKvBackend(
       }
       const headValue: KvHead = { seq, epoch, t: time, b: bucket };
       if (heldKeys > 0) headValue.k = heldKeys;
+      if (message.from !== undefined) record.f = message.from;
       const expireIn = maxAgeMs;
       const op = store.atomic()
         .check(head)
@@ -881,9 +908,12 @@ export function createKvBackend(
       return x.seq - y.seq;
     },
 
+    ...presenceMethods(presence),
+
     async close(): Promise<void> {
       if (closed) return;
       closed = true;
+      await presence.close();
       await loop.close();
       if (owned) {
         try {

@@ -17,7 +17,10 @@
  * strictEqual(code, "too-many-topics");
  * ```
  */
-export type HubLimitErrorCode = "too-many-topics" | "too-many-keys";
+export type HubLimitErrorCode =
+  | "too-many-topics"
+  | "too-many-keys"
+  | "too-many-members";
 
 /**
  * A publish refused because a hub-wide limit of the backend is reached, for

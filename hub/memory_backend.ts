@@ -11,6 +11,7 @@ import { encodedOnce } from "../message/encoded_once.ts";
 import { HubLimitError } from "./limit_error.ts";
 import type { HubDataMessage, HubPublishMessage } from "../message/message.ts";
 import { dataByteLength, quote } from "./_validate.ts";
+import { createPresenceStore } from "./_presence_store.ts";
 import {
   addsKey,
   DEFAULT_MAX_KEYS_PER_TOPIC,
@@ -703,5 +704,7 @@ export function createMemoryBackend(
         bytes: retainedBytes,
       };
     },
+
+    ...createPresenceStore(),
   };
 }

@@ -54,6 +54,7 @@ import type {
 } from "./backend.ts";
 import type { HubHistory, HubState } from "../message/source.ts";
 import type { HubDataMessage, HubPublishMessage } from "../message/message.ts";
+import { presenceMethods } from "./_presence_store.ts";
 import { checkPositiveInteger } from "../_internal/check.ts";
 import { quote } from "../_internal/quote.ts";
 import { sleep } from "../_internal/sleep.ts";
@@ -67,6 +68,7 @@ import {
   type SubscriberOptions,
 } from "./_redis_commands.ts";
 import { readHistory } from "./_redis_history.ts";
+import { RedisPresence } from "./_redis_presence.ts";
 import { RedisLive } from "./_redis_live.ts";
 import { createReport } from "./_redis_report.ts";
 import { compareStreamIds, isStreamId } from "./_redis_stream_id.ts";
@@ -75,11 +77,17 @@ import { DEFAULT_MAX_KEYS_PER_TOPIC, storedMessage } from "./_keyed.ts";
 export type {
   HubAppendOptions,
   HubBackend,
+  HubPresenceEntry,
+  HubPresenceJoinOptions,
   HubReadOptions,
   HubWatchOptions,
 } from "./backend.ts";
 export type { HubHistory, HubState } from "../message/source.ts";
-export type { HubDataMessage, HubPublishMessage } from "../message/message.ts";
+export type {
+  HubDataMessage,
+  HubPresenceMember,
+  HubPublishMessage,
+} from "../message/message.ts";
 
 /**
  * Options for {@linkcode createRedisBackend}.
@@ -236,6 +244,15 @@ export interface RedisBackendOptions {
    * @default {undefined}
    */
   onError?: (error: Error) => void;
+  /**
+   * Milliseconds a presence entry lives unless refreshed: the backend
+   * refreshes its own every third of it, so the members of a process that
+   * stopped without leaving disappear within this time (see
+   * the `presence` option of `Hub`).
+   *
+   * @default {30000}
+   */
+  presenceTtlMs?: number;
 }
 
 /**
@@ -674,7 +691,9 @@ export function createRedisBackend(
   const timeoutMs = options.timeoutMs ?? 5000;
   const waitForReplicas = options.waitForReplicas ?? 0;
   const maxPendingCommands = options.maxPendingCommands ?? 10_000;
+  const presenceTtlMs = options.presenceTtlMs ?? 30_000;
   const what = "create Redis backend";
+  checkPositiveInteger(what, "presenceTtlMs", presenceTtlMs);
   if (typeof keyPrefix !== "string") {
     throw new TypeError(`Cannot ${what}: keyPrefix is not a string`);
   }
@@ -738,6 +757,13 @@ export function createRedisBackend(
     report,
   });
 
+  const presence = new RedisPresence(commands, {
+    channel: keyPrefix,
+    ttlMs: presenceTtlMs,
+    report,
+    subscribe: (channel, listener) => live.subscribe(channel, listener),
+  });
+
   return {
     async append(
       topic: string,
@@ -785,9 +811,12 @@ export function createRedisBackend(
       return compareStreamIds(a, b);
     },
 
+    ...presenceMethods(presence),
+
     close(): Promise<void> {
       if (!closed) {
         closed = true;
+        presence.close();
         commands.close();
       }
       return live.close();

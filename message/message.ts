@@ -28,6 +28,14 @@ export interface HubPublishMessage {
    */
   data: string | Uint8Array;
   /**
+   * Client id of the sender, 1 to 256 characters. The serving layer sets
+   * it from its `identify` hook when `stampFrom` is on (a client cannot set
+   * it itself); a server-side publisher may set it directly.
+   *
+   * @default {undefined}
+   */
+  from?: string;
+  /**
    * Makes this message the latest state of `key` in the topic (a keyed
    * topic, see {@linkcode HubSubscribeOptions.state}): 1 to 256 printable
    * ASCII characters. A topic holds at most the backend's
@@ -112,6 +120,12 @@ export interface HubDataMessage {
   readonly key?: string;
   /** Present on a delete: the key is no longer in the topic's state. */
   readonly deleted?: true;
+  /**
+   * Client id of the connection that published it, stamped by the serving
+   * layer when the handler's `stampFrom` option is on and its `identify`
+   * hook named the publisher (see {@linkcode HubPublishMessage.from}).
+   */
+  readonly from?: string;
 }
 
 /**
@@ -181,7 +195,8 @@ export interface HubResetMessage {
  * import { deepStrictEqual } from "node:assert/strict";
  *
  * function show(message: HubMessage): string {
- *   return message.kind === "reset" ? `reset: ${message.reason}` : String(message.data);
+ *   if (message.kind === "message") return String(message.data);
+ *   return message.kind === "reset" ? `reset: ${message.reason}` : message.kind;
  * }
  * const hub = new Hub();
  * const reader = hub.subscribe("log", { since: "bogus" }).getReader();
@@ -193,4 +208,64 @@ export interface HubResetMessage {
  * await hub.close();
  * ```
  */
-export type HubMessage = HubDataMessage | HubResetMessage;
+export type HubMessage =
+  | HubDataMessage
+  | HubResetMessage
+  | HubPresenceMessage;
+
+/**
+ * One client present on a topic, from {@linkcode Hub.presence}: its id and
+ * public info as the handler's `identify` hook gave them, and when it
+ * joined.
+ *
+ * @example Read who is online
+ * ```ts
+ * import { Hub, type HubPresenceMember } from "@serverpush/serverpush/hub";
+ * import { strictEqual } from "node:assert/strict";
+ *
+ * const hub = new Hub({ presence: true });
+ * const feed = hub.open("room", undefined, { deliver() {}, error() {}, close() {} }, {
+ *   member: { clientId: "ada", info: { name: "Ada" } },
+ * });
+ * const members: HubPresenceMember[] = await hub.presence("room");
+ * strictEqual(members[0]?.clientId, "ada");
+ * feed.cancel();
+ * await hub.close();
+ * ```
+ */
+export interface HubPresenceMember {
+  /** The client's id, 1 to 256 characters. */
+  readonly clientId: string;
+  /** Its public info (JSON), `null` when the hook gave none. */
+  readonly info: unknown;
+  /** When its first connection to the topic joined, epoch milliseconds. */
+  readonly since: number;
+}
+
+/**
+ * A presence event: a client joined a topic (its first connection to the
+ * topic on any instance opened) or left it (its last one closed, or the
+ * instance holding it stopped refreshing its entries). Only subscribers
+ * that asked for presence events receive them.
+ *
+ * @example Tell joins from leaves
+ * ```ts
+ * import type { HubPresenceMessage } from "@serverpush/serverpush/hub";
+ * import { strictEqual } from "node:assert/strict";
+ *
+ * const event: HubPresenceMessage = {
+ *   kind: "join",
+ *   topic: "room",
+ *   clientId: "ada",
+ *   info: null,
+ *   since: 1_700_000_000_000,
+ * };
+ * strictEqual(`${event.clientId} ${event.kind}ed`, "ada joined");
+ * ```
+ */
+export interface HubPresenceMessage extends HubPresenceMember {
+  /** Discriminant: `"join"` or `"leave"`. */
+  readonly kind: "join" | "leave";
+  /** The topic joined or left. */
+  readonly topic: string;
+}

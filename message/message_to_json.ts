@@ -9,9 +9,14 @@ function toJson(message: HubMessage): string {
   if (message.kind === "reset") {
     return JSON.stringify({ reset: message.reason });
   }
-  const head = message.event === undefined
+  if (message.kind !== "message") {
+    const { clientId, info, since } = message;
+    return JSON.stringify({ [message.kind]: { clientId, info, since } });
+  }
+  const head: Record<string, string> = message.event === undefined
     ? { id: message.id }
     : { id: message.id, event: message.event };
+  if (message.from !== undefined) head.from = message.from;
   const body = typeof message.data === "string"
     ? { ...head, data: message.data }
     : { ...head, data: encodeBase64(message.data), encoding: "base64" };

@@ -38,11 +38,50 @@ export const SERVERPUSH_RESET_EVENT = "serverpush-reset" as const;
  */
 export const SERVERPUSH_DELETE_EVENT = "serverpush-delete" as const;
 
+/**
+ * The SSE event type of a presence join (see {@linkcode HubPresenceMessage}):
+ * its data is the JSON `{"clientId":…,"info":…,"since":…}`.
+ *
+ * @example Listen for joins in a browser
+ * ```ts
+ * import { SERVERPUSH_JOIN_EVENT } from "@serverpush/serverpush/message";
+ * import { strictEqual } from "node:assert/strict";
+ *
+ * strictEqual(SERVERPUSH_JOIN_EVENT, "serverpush-join");
+ * // source.addEventListener(SERVERPUSH_JOIN_EVENT, (e) => JSON.parse(e.data))
+ * ```
+ */
+export const SERVERPUSH_JOIN_EVENT = "serverpush-join" as const;
+
+/**
+ * The SSE event type of a presence leave (see
+ * {@linkcode HubPresenceMessage}): its data is the JSON
+ * `{"clientId":…,"info":…,"since":…}`.
+ *
+ * @example Listen for leaves in a browser
+ * ```ts
+ * import { SERVERPUSH_LEAVE_EVENT } from "@serverpush/serverpush/message";
+ * import { strictEqual } from "node:assert/strict";
+ *
+ * strictEqual(SERVERPUSH_LEAVE_EVENT, "serverpush-leave");
+ * ```
+ */
+export const SERVERPUSH_LEAVE_EVENT = "serverpush-leave" as const;
+
 function toSse(message: HubMessage): Uint8Array {
   if (message.kind === "reset") {
     return encoder.encode(
       encodeSse({ event: SERVERPUSH_RESET_EVENT, data: message.reason }),
     );
+  }
+  if (message.kind !== "message") {
+    const { clientId, info, since } = message;
+    return encoder.encode(encodeSse({
+      event: message.kind === "join"
+        ? SERVERPUSH_JOIN_EVENT
+        : SERVERPUSH_LEAVE_EVENT,
+      data: JSON.stringify({ clientId, info, since }),
+    }));
   }
   if (message.deleted === true) {
     return encoder.encode(

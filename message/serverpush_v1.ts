@@ -29,6 +29,10 @@ function toMessage(message: HubMessage): string {
       reason: message.reason,
     });
   }
+  if (message.kind !== "message") {
+    const { kind, topic, clientId, info, since } = message;
+    return JSON.stringify({ type: kind, topic, clientId, info, since });
+  }
   return `{"type":"message","topic":${JSON.stringify(message.topic)},${
     hubMessageToJson(message).slice(1)
   }`;

@@ -4,6 +4,7 @@
 import type {
   HubDataMessage,
   HubMessage,
+  HubPresenceMember,
   HubPublishMessage,
 } from "./message.ts";
 
@@ -118,6 +119,23 @@ export interface HubSubscribeOptions {
   state?: boolean | undefined;
   /** Aborting ends (closes) the stream and releases the subscription. */
   signal?: AbortSignal;
+  /**
+   * Deliver the topic's presence events ({@linkcode HubPresenceMessage}):
+   * a `join` for every current member first, then a `join` or `leave` as
+   * clients come and go. Only on a topic with presence on (the hub's
+   * `presence` option); elsewhere a `TypeError`.
+   *
+   * @default {false}
+   */
+  presence?: boolean | undefined;
+  /**
+   * Make this subscription a connection of this client: the client is a
+   * member of the topic (see {@linkcode Hub.presence}) while any of its
+   * connections is open. Ignored on a topic without presence.
+   *
+   * @default {undefined}
+   */
+  member?: PresenceIdentity | undefined;
 }
 
 /**
@@ -295,6 +313,49 @@ export interface MessageOpenOptions {
    * @default {false}
    */
   state?: boolean | undefined;
+  /**
+   * Deliver the topic's presence events ({@linkcode HubPresenceMessage}):
+   * a `join` for every current member first, then a `join` or `leave` as
+   * clients come and go. Only on a topic with presence on (the hub's
+   * `presence` option); elsewhere a `TypeError`.
+   *
+   * @default {false}
+   */
+  presence?: boolean | undefined;
+  /**
+   * Make this subscription a connection of this client: the client is a
+   * member of the topic (see {@linkcode Hub.presence}) while any of its
+   * connections is open. Ignored on a topic without presence.
+   *
+   * @default {undefined}
+   */
+  member?: PresenceIdentity | undefined;
+}
+
+/**
+ * Who a connection is, for presence: the client's id (1 to 256
+ * characters) and its public info (JSON, at most the hub's
+ * `maxPresenceInfoBytes` once serialised).
+ *
+ * @example Join a topic as a member
+ * ```ts
+ * import { Hub, type PresenceIdentity } from "@serverpush/serverpush/hub";
+ * import { strictEqual } from "node:assert/strict";
+ *
+ * const hub = new Hub({ presence: true });
+ * const member: PresenceIdentity = { clientId: "ada", info: { name: "Ada" } };
+ * const stream = hub.subscribe("room", { member });
+ * await new Promise((resolve) => setTimeout(resolve, 10));
+ * strictEqual((await hub.presence("room")).length, 1);
+ * await stream.cancel();
+ * await hub.close();
+ * ```
+ */
+export interface PresenceIdentity {
+  /** The client's id; a client with several connections has one id. */
+  clientId: string;
+  /** Public info other members see, such as a display name. */
+  info?: unknown;
 }
 
 /**
@@ -381,4 +442,11 @@ export interface MessageSource {
    * subscriptions (the serving layer answers `400`).
    */
   state?(topic: string): Promise<HubState>;
+  /**
+   * Lists the clients present on `topic` (see {@linkcode Hub.presence}). A
+   * source without it has no presence.
+   */
+  presence?(topic: string): Promise<HubPresenceMember[]>;
+  /** Whether `topic` has presence on; a source without it has none. */
+  presenceEnabled?(topic: string): boolean;
 }

@@ -2,6 +2,7 @@
 // This module is browser compatible.
 
 import { withKeyFields } from "../_internal/key_fields.ts";
+import type { HubPresenceMember } from "../message/message.ts";
 import { backoffDelay } from "../_internal/backoff.ts";
 import { decodeBase64 } from "../_internal/base64.ts";
 import { checkDuration, checkPositiveInteger } from "../_internal/check.ts";
@@ -114,6 +115,16 @@ export interface ConnectPollingOptions {
    * @default {16777216}
    */
   maxResponseBytes?: number;
+  /**
+   * Ask a serverpush hub handler for the topic's members: requests carry
+   * `?presence=1`, and this is called with the members listed in each
+   * response (a snapshot taken when the server answered), before its
+   * messages are yielded. The topic must have presence on the server, else
+   * it answers `400`.
+   *
+   * @default {undefined}
+   */
+  onPresence?: (members: HubPresenceMember[]) => void;
 }
 
 /**
@@ -144,6 +155,11 @@ export interface PollingMessage {
   key?: string;
   /** Present on a delete: `key` is no longer in the topic's state. */
   deleted?: true;
+  /**
+   * The sender's client id, when the server stamps messages with it (the
+   * handler's `stampFrom`).
+   */
+  from?: string;
 }
 
 /**
@@ -187,6 +203,8 @@ interface Envelope {
   cursor: string | null;
   events: PollingEvent[];
   more: boolean;
+  /** The members listed, when the response has them. */
+  presence?: HubPresenceMember[];
 }
 
 /** A failure that retrying cannot fix. */
@@ -234,14 +252,33 @@ function parseEnvelope(text: string): Envelope {
     const data = item.encoding === "base64"
       ? decodeBase64(item.data)
       : item.data;
-    events.push(withKeyFields<PollingMessage>(
-      item.event === undefined
-        ? { kind: "message", id: item.id, data }
-        : { kind: "message", id: item.id, event: item.event, data },
-      item,
-    ));
+    const message: PollingMessage = item.event === undefined
+      ? { kind: "message", id: item.id, data }
+      : { kind: "message", id: item.id, event: item.event, data };
+    if (typeof item.from === "string") message.from = item.from;
+    events.push(withKeyFields(message, item));
   }
-  return { cursor, events, more: value.more === true };
+  const envelope: Envelope = { cursor, events, more: value.more === true };
+  if (Array.isArray(value.presence)) {
+    envelope.presence = value.presence.map(readMember);
+  }
+  return envelope;
+}
+
+function readMember(item: unknown): HubPresenceMember {
+  if (
+    !isObject(item) || typeof item.clientId !== "string" ||
+    typeof item.since !== "number"
+  ) {
+    throw new SyntaxError(
+      "Cannot read polling response: a presence member lacks a clientId or since",
+    );
+  }
+  return {
+    clientId: item.clientId,
+    info: item.info ?? null,
+    since: item.since,
+  };
 }
 
 async function readText(
@@ -365,6 +402,9 @@ export async function* connectPolling(
 
   async function request(): Promise<Envelope> {
     const target = new URL(base);
+    if (options.onPresence !== undefined) {
+      target.searchParams.set("presence", "1");
+    }
     if (cursor === undefined) {
       target.searchParams.delete("cursor");
       if (history > 0) target.searchParams.set("history", String(history));
@@ -414,6 +454,9 @@ export async function* connectPolling(
       continue;
     }
     failures = 0;
+    if (envelope.presence !== undefined) {
+      options.onPresence?.(envelope.presence);
+    }
     for (const event of envelope.events) {
       if (event.kind === "reset") cursor = POLLING_TOPIC_START;
       else cursor = event.id;

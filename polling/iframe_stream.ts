@@ -246,7 +246,7 @@ export function iframeStream(
       write(control({ reset: message.reason }));
       // After "dropped", the last id written still resumes correctly.
       if (message.reason !== "dropped") position = POLLING_TOPIC_START;
-    } else {
+    } else if (message.kind === "message") {
       write(`${call}${encodedOnce(message, scriptJson)});</script>\n`);
       position = message.id;
     }

@@ -30,7 +30,8 @@ export interface ClientError {
     | "too-many-keys"
     | "already-subscribed"
     | "not-subscribed"
-    | "too-many-subscriptions";
+    | "too-many-subscriptions"
+    | "no-presence";
   /** Human-readable, in the "Cannot <verb> <thing>: <state>" voice. */
   message: string;
 }

@@ -10,6 +10,18 @@ import type {
 } from "../message/source.ts";
 import type { SessionContext } from "./_session_context.ts";
 
+/**
+ * How a subscription ended by itself: the hub closed, the queue overflowed,
+ * or the hub refused to make the client a member (`maxPresencePerTopic`).
+ */
+export type FeedEnd = "done" | "overflow" | { refused: string };
+
+/** Whether `error` is the hub's refusal of one more member of a topic. */
+export function isMemberLimit(error: unknown): error is RangeError {
+  return error instanceof RangeError &&
+    (error as { code?: unknown }).code === "too-many-members";
+}
+
 /** What a {@linkcode Feed} needs from its session. */
 export interface FeedOwner {
   readonly context: SessionContext;
@@ -19,7 +31,7 @@ export interface FeedOwner {
    */
   transmit(text: string, owner: Feed): boolean;
   /** A subscription ended by itself: its queue overflowed, or the hub closed. */
-  feedEnded(feed: Feed, end: "done" | "overflow"): void;
+  feedEnded(feed: Feed, end: FeedEnd): void;
 }
 
 /**
@@ -49,12 +61,7 @@ export class Feed implements MessageSink {
     this.#session = session;
     this.topic = topic;
     this.#encode = encode;
-    this.subscriber = session.context.open(
-      topic,
-      since,
-      this,
-      start,
-    );
+    this.subscriber = session.context.open(topic, since, this, start);
     this.subscriber.pull();
   }
 
@@ -72,8 +79,11 @@ export class Feed implements MessageSink {
     this.subscriber.cancel();
   }
 
-  error(): void {
-    this.#session.feedEnded(this, "overflow");
+  error(error: unknown): void {
+    this.#session.feedEnded(
+      this,
+      isMemberLimit(error) ? { refused: error.message } : "overflow",
+    );
   }
 
   close(): void {

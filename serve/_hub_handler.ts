@@ -23,6 +23,7 @@ import { quote } from "../_internal/quote.ts";
 import { historyParam } from "../_internal/history_param.ts";
 import { createCors, isPreflight } from "./_cors.ts";
 import { stateParam } from "../_internal/state_param.ts";
+import { identifyRequest, presenceParam } from "./_identify.ts";
 
 const WHAT = "create hub handler";
 const TRANSPORTS: ReadonlySet<string> = new Set([
@@ -70,6 +71,7 @@ export function buildHubHandler(
     retry,
     sessions,
     counters,
+    options.onError,
   );
   const upgradeToSession = createWebSocketRoute(options, context);
   const servePublish = createPublishRoute(
@@ -77,6 +79,9 @@ export function buildHubHandler(
     options.origins,
     context.authorizePublish,
     context.maxPublishBytes,
+    options.stampFrom === true
+      ? (request) => identifyRequest(identify, request, options.onError)
+      : undefined,
   );
   const servePolling = createPollingRoute(source, options);
   const cors = options.cors === undefined || options.cors === false
@@ -88,6 +93,12 @@ export function buildHubHandler(
   }, { once: true });
 
   const clientIdOf = options.clientId;
+  const { identify } = options;
+  if (identify !== undefined && typeof identify !== "function") {
+    throw new TypeError(
+      "Cannot create hub handler: identify is not a function",
+    );
+  }
 
   /** Who sent the request, for the inspector. */
   function peerOf(request: Request, info: HubRequestInfo | undefined): Peer {
@@ -185,13 +196,40 @@ export function buildHubHandler(
       ...(state ? { state } : {}),
     };
 
+    const presence = presenceParam(url);
+    if (typeof presence === "object") {
+      return textResponse(
+        400,
+        `Cannot serve topic ${quote(topic ?? "")}: ${presence.error}`,
+      );
+    }
+    if (
+      presence && topic !== undefined &&
+      source.presenceEnabled?.(topic) !== true
+    ) {
+      return textResponse(
+        400,
+        `Cannot serve topic ${
+          quote(topic)
+        } with presence: the topic has no presence`,
+      );
+    }
+
     if (transport === "websocket" || (transport === null && upgrade)) {
+      const identity = await identifyRequest(
+        identify,
+        request,
+        options.onError,
+      );
+      if (identity instanceof Response) return identity;
       return await upgradeToSession(
         request,
         url,
         topic,
         peerOf(request, info),
         start,
+        presence,
+        identity,
       );
     }
     if (topic === undefined) {
@@ -230,9 +268,31 @@ export function buildHubHandler(
     const expiry = await expiryOf(options.expiresAt, request, topic);
     if (expiry instanceof Response) return expiry;
     if (transport === null || transport === "sse") {
-      return serveSse(request, topic, expiry, peerOf(request, info), start);
+      const identity = await identifyRequest(
+        identify,
+        request,
+        options.onError,
+      );
+      if (identity instanceof Response) return identity;
+      return serveSse(
+        request,
+        topic,
+        expiry,
+        peerOf(request, info),
+        start,
+        presence,
+        identity,
+      );
+    }
+    if (presence && transport === "iframe") {
+      return textResponse(
+        400,
+        `Cannot serve topic ${
+          quote(topic)
+        } with presence: the iframe transport carries no presence (use SSE, a WebSocket or long polling)`,
+      );
     }
     counters.opened[transport]!++;
-    return await servePolling(request, topic, transport, expiry);
+    return await servePolling(request, topic, transport, expiry, presence);
   }
 }

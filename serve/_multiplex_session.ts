@@ -14,12 +14,14 @@ import {
 } from "../message/serverpush_v1.ts";
 import { checkTopic } from "../message/topic.ts";
 import { type ClientError, isClientError } from "./_client_publish.ts";
-import { Feed } from "./_feed.ts";
+import { Feed, type FeedEnd } from "./_feed.ts";
 import { type Handled, parseObject, Session } from "./_session.ts";
 import {
   allowed,
   GOING_AWAY,
   HUB_CLOSED,
+  IDENTIFY_REFUSED,
+  INTERNAL_ERROR,
   MAX_SINCE_LENGTH,
   POLICY_VIOLATION,
   type SessionContext,
@@ -28,6 +30,8 @@ import {
   UNSUPPORTED_DATA,
 } from "./_session_context.ts";
 import { clientPublish } from "./_session_publish.ts";
+import { openOptions } from "./_identify.ts";
+import type { PresenceIdentity } from "../message/source.ts";
 import type { Peer } from "./_connection_record.ts";
 import { MAX_HISTORY } from "../_internal/history_param.ts";
 import { quote } from "../_internal/quote.ts";
@@ -131,7 +135,23 @@ class MultiplexSession extends Session {
         }: since is not a string of at most ${MAX_SINCE_LENGTH} characters`,
       };
     }
-    const { history } = value;
+    const { history, presence = false } = value;
+    if (typeof presence !== "boolean") {
+      return {
+        code: "invalid-message",
+        message: `Cannot subscribe to topic ${
+          quote(topic)
+        }: presence is not a boolean`,
+      };
+    }
+    if (presence && this.context.source.presenceEnabled?.(topic) !== true) {
+      return {
+        code: "no-presence",
+        message: `Cannot subscribe to topic ${
+          quote(topic)
+        } with presence: the topic has no presence`,
+      };
+    }
     if (
       history !== undefined &&
       !(Number.isSafeInteger(history) && (history as number) >= 0 &&
@@ -193,15 +213,22 @@ class MultiplexSession extends Session {
         topic,
         since === undefined || since === "" ? undefined : since,
         serverpushV1Message,
-        history === undefined && state !== true ? undefined : {
-          ...(history === undefined ? {} : { history: history as number }),
-          ...(state === true ? { state } : {}),
-        },
+        openOptions(
+          history === undefined && state !== true ? undefined : {
+            ...(history === undefined ? {} : { history: history as number }),
+            ...(state === true ? { state } : {}),
+          },
+          presence,
+          this.identity,
+        ),
       );
     } catch (error) {
-      // Only a closed hub throws here: the topic was checked.
+      // A closed hub, or an identity whose info the hub refuses (the
+      // topic and the presence option were checked).
       this.context.onError?.(error);
-      void this.connection.close(GOING_AWAY, HUB_CLOSED);
+      if (error instanceof RangeError || error instanceof TypeError) {
+        void this.connection.close(INTERNAL_ERROR, IDENTIFY_REFUSED);
+      } else void this.connection.close(GOING_AWAY, HUB_CLOSED);
       return "stop";
     }
     (this.#subscriptions ??= new Map()).set(topic, feed);
@@ -245,6 +272,7 @@ class MultiplexSession extends Session {
       value,
       this.context,
       this.connection,
+      this.identity?.clientId,
     );
     if (result === undefined) return "stop";
     if (typeof result !== "string") return result;
@@ -318,7 +346,17 @@ class MultiplexSession extends Session {
     return this.#subscriptions?.values() ?? [];
   }
 
-  feedEnded(feed: Feed, end: "done" | "overflow"): void {
+  feedEnded(feed: Feed, end: FeedEnd): void {
+    if (typeof end === "object") {
+      // This subscription only: the client may retry later.
+      if (this.#subscriptions?.get(feed.topic) === feed) {
+        this.#subscriptions.delete(feed.topic);
+        this.answer(
+          serverpushV1Error("too-many-members", end.refused, feed.topic),
+        );
+      }
+      return;
+    }
     if (end === "overflow") {
       this.cutSlow(feed.topic);
       void this.connection.close(POLICY_VIOLATION, TOO_SLOW);
@@ -337,9 +375,11 @@ export function runMultiplexSession(
   request: SessionRequest | undefined,
   context: SessionContext,
   peer?: Peer,
+  identity?: PresenceIdentity,
 ): void {
   const session = new MultiplexSession(connection, request, context);
   session.peer = peer;
+  session.identity = identity;
   session.listen();
   void session.watchCredentials();
 }

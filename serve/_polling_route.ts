@@ -10,6 +10,7 @@ import { hubSource } from "../polling/source.ts";
 import type { MessageSource } from "../message/source.ts";
 import type { HubHandlerOptions } from "./hub_handler_options.ts";
 import { scheduleExpiry, whenBodyEnds } from "./_expiry.ts";
+import { withMembers } from "./_presence_polling.ts";
 
 /** Serves a topic over one of the polling transports. */
 export type PollingRoute = (
@@ -17,6 +18,7 @@ export type PollingRoute = (
   topic: string,
   transport: string,
   expiresAt: number | undefined,
+  presence?: boolean,
 ) => Promise<Response>;
 
 /**
@@ -42,10 +44,12 @@ export function createPollingRoute(
     topic: string,
     transport: string,
     expiresAt: number | undefined,
+    presence = false,
   ): Promise<Response> {
     const topicSource = hubSource(source, topic);
     if (transport === "poll") {
-      return await poll(request, topicSource, options.poll);
+      const response = await poll(request, topicSource, options.poll);
+      return presence ? await withMembers(response, source, topic) : response;
     }
     // A held long poll answers, and an iframe stream ends, when the
     // credentials expire.
@@ -56,10 +60,11 @@ export function createPollingRoute(
     if (transport === "longpoll") {
       const joined = joinSignal(options.longPoll?.signal, expiry?.signal);
       try {
-        return await longPoll(request, topicSource, {
+        const response = await longPoll(request, topicSource, {
           ...options.longPoll,
           ...(joined === undefined ? {} : { signal: joined }),
         });
+        return presence ? await withMembers(response, source, topic) : response;
       } finally {
         cancelExpiry?.();
       }

@@ -8,6 +8,7 @@ import type { HubAuthorize } from "./hub_handler_options.ts";
 import { readPublishRequest } from "./_publish_request.ts";
 import { readIdempotencyKey } from "./_idempotency_key.ts";
 import { authorized } from "./_authorize.ts";
+import type { Identified } from "./_identify.ts";
 import { textResponse } from "./_text_response.ts";
 import {
   isTooManyKeys,
@@ -31,6 +32,7 @@ export function createPublishRoute(
   origins: OriginPolicy | undefined,
   authorizePublish: HubAuthorize,
   maxPublishBytes: number,
+  identify?: (request: Request) => Promise<Identified>,
 ): PublishRoute {
   return async function servePublish(
     request: Request,
@@ -53,6 +55,8 @@ export function createPublishRoute(
       "publish to",
     );
     if (verdict !== true) return verdict;
+    const identity = await identify?.(request);
+    if (identity instanceof Response) return identity;
     const idempotencyKey = readIdempotencyKey(request, topic);
     if (typeof idempotencyKey === "object") {
       return textResponse(idempotencyKey.status, idempotencyKey.message);
@@ -61,6 +65,7 @@ export function createPublishRoute(
     if ("status" in message) {
       return textResponse(message.status, message.message);
     }
+    if (identity !== undefined) message.from = identity.clientId;
     if (source.publish === undefined) {
       return textResponse(
         405,

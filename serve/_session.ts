@@ -4,6 +4,7 @@
 // messages handled one at a time, and the outbox that holds what is sent
 // while the connection buffers too much.
 
+import type { PresenceIdentity } from "../message/source.ts";
 import type { WsConnection } from "../ws/connection.ts";
 import {
   hasRoom,
@@ -13,7 +14,7 @@ import {
   whenDrained,
 } from "../ws/_socket_connection.ts";
 import type { ClientError } from "./_client_publish.ts";
-import type { Feed, FeedOwner } from "./_feed.ts";
+import type { Feed, FeedEnd, FeedOwner } from "./_feed.ts";
 import {
   ANSWERS_UNREAD,
   AUTHORIZE_FAILED,
@@ -97,6 +98,8 @@ export abstract class Session
   request: SessionRequest | undefined;
   /** Who is at the other end; set before {@linkcode Session.listen}. */
   peer: Peer | undefined;
+  /** The client, as the handler's `identify` hook named it at the upgrade. */
+  identity: PresenceIdentity | undefined;
   /** This connection in the hub's counters, from {@linkcode Session.listen}. */
   record!: ConnectionRecord;
   /** What the session needs from its handler. */
@@ -152,7 +155,7 @@ export abstract class Session
   /** The text of a client error for this kind of session. */
   abstract errorMessage(error: ClientError & { topic?: string }): string;
   /** A subscription ended by itself: its queue overflowed, or the hub closed. */
-  abstract feedEnded(feed: Feed, end: "done" | "overflow"): void;
+  abstract feedEnded(feed: Feed, end: FeedEnd): void;
   /** `"websocket"` or `"serverpush.v1"`, for the counters. */
   abstract readonly transport: string;
   /** The subscriptions, for the queued bytes. */

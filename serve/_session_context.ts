@@ -54,6 +54,8 @@ export interface SessionContext {
   counters: HubCounters;
   /** Open sessions, ended together when the handler's signal aborts. */
   sessions: Set<{ end(): void }>;
+  /** Stamp publishes of identified clients with `from`. */
+  stampFrom: boolean;
 }
 
 /** Close codes and reasons the sessions use. */
@@ -68,6 +70,8 @@ export const SHUTTING_DOWN =
 export const TOO_MANY_ERRORS = "Cannot continue: too many invalid messages";
 export const AUTHORIZE_FAILED = "Cannot authorize request: the check failed";
 export const CREDENTIALS_EXPIRED = "Cannot continue: the credentials expired";
+export const IDENTIFY_REFUSED =
+  "Cannot join topic: the hub refused the identity (see onError)";
 /**
  * Most bytes of client messages waiting while one is handled (each counts
  * its length plus a fixed overhead), as a connection's default

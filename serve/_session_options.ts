@@ -27,6 +27,7 @@ export type SessionOptions = Pick<
   | "maxClientErrors"
   | "onError"
   | "expiresAt"
+  | "stampFrom"
 >;
 
 /** A checked option that must be a positive integer, or its default. */
@@ -83,6 +84,7 @@ export function createSessionContext(
     expiresAt: options.expiresAt,
     counters: countersOf(source),
     sessions: new Set(),
+    stampFrom: options.stampFrom ?? false,
   };
 }
 

@@ -31,6 +31,7 @@ export async function clientPublish(
   value: Record<string, unknown>,
   context: SessionContext,
   connection: WsConnection,
+  from?: string,
 ): Promise<string | ClientError | undefined> {
   if (!context.allowPublish) {
     return {
@@ -42,6 +43,7 @@ export async function clientPublish(
   }
   const message = readClientPublish(topic, value, context.maxPublishBytes);
   if (isClientError(message)) return message;
+  if (context.stampFrom && from !== undefined) message.from = from;
   if (
     !await allowed(
       context.authorizePublish,

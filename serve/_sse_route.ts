@@ -17,8 +17,11 @@ import type {
   MessageFeed,
   MessageSink,
   MessageSource,
+  PresenceIdentity,
 } from "../message/source.ts";
 import { textResponse } from "./_text_response.ts";
+import { IDENTIFY_FAILED, openOptions } from "./_identify.ts";
+import { isMemberLimit } from "./_feed.ts";
 import { scheduleExpiry } from "./_expiry.ts";
 import type { HubCounters } from "../hub/counters.ts";
 import {
@@ -35,6 +38,8 @@ export type SseRoute = (
   expiresAt: number | undefined,
   peer?: Peer,
   start?: MessageOpenOptions,
+  presence?: boolean,
+  identity?: PresenceIdentity,
 ) => Response;
 
 /**
@@ -133,7 +138,7 @@ class HubSseFeed implements SseByteSource, MessageSink, RecordOwner {
   }
 
   error(error: unknown): void {
-    if (error instanceof RangeError) {
+    if (error instanceof RangeError && !isMemberLimit(error)) {
       this.record?.cut("slow", `reads topic "${this.#topic}" too slowly`);
     }
     if (this.#finish()) this.#sink.error(error);
@@ -164,6 +169,7 @@ export function createSseRoute(
   retry: number | undefined,
   sessions: Set<{ end(): void }>,
   counters: HubCounters,
+  onError?: (error: unknown) => void,
 ): SseRoute {
   const encode = createSseEncoder();
   const options = retry === undefined ? { keepAlive } : { keepAlive, retry };
@@ -173,21 +179,33 @@ export function createSseRoute(
     expiresAt: number | undefined,
     peer?: Peer,
     start?: MessageOpenOptions,
+    presence = false,
+    identity?: PresenceIdentity,
   ): Response {
     const id = lastEventId(request);
     const since = id === undefined || id === "" ? undefined : id;
     const feed = new HubSseFeed(topic, encode, retry === undefined, sessions);
     const response = sseResponse(feed, options);
     try {
-      feed.subscriber = source.open(topic, since, feed, start);
-    } catch (error) {
-      // A closed hub, or a state subscription its backend cannot serve:
-      // the topic was checked.
-      void response.body!.cancel();
-      return textResponse(
-        error instanceof TypeError ? 400 : 503,
-        (error as Error).message,
+      feed.subscriber = source.open(
+        topic,
+        since,
+        feed,
+        openOptions(start, presence, identity),
       );
+    } catch (error) {
+      void response.body!.cancel();
+      // A closed hub (503), a state subscription its backend cannot serve
+      // (400), or an identity whose info the hub refuses (500; the topic and
+      // the presence option were checked).
+      if (error instanceof TypeError && start?.state === true) {
+        return textResponse(400, error.message);
+      }
+      if (error instanceof RangeError || error instanceof TypeError) {
+        onError?.(error);
+        return textResponse(500, IDENTIFY_FAILED);
+      }
+      return textResponse(503, (error as Error).message);
     }
     feed.record = new ConnectionRecord(counters, "sse", peer, feed);
     sessions.add(feed);

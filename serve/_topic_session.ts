@@ -6,11 +6,13 @@ import type { MessageOpenOptions } from "../message/source.ts";
 import type { WsConnection } from "../ws/connection.ts";
 import { hubMessageToJson } from "../message/message_to_json.ts";
 import { type ClientError, isClientError } from "./_client_publish.ts";
-import { Feed } from "./_feed.ts";
+import { Feed, type FeedEnd } from "./_feed.ts";
 import { type Handled, parseObject, Session } from "./_session.ts";
 import {
   GOING_AWAY,
   HUB_CLOSED,
+  IDENTIFY_REFUSED,
+  INTERNAL_ERROR,
   POLICY_VIOLATION,
   type SessionContext,
   type SessionRequest,
@@ -18,6 +20,9 @@ import {
   UNSUPPORTED_DATA,
 } from "./_session_context.ts";
 import { clientPublish } from "./_session_publish.ts";
+import { openOptions } from "./_identify.ts";
+import { truncate } from "../_internal/truncate.ts";
+import type { PresenceIdentity } from "../message/source.ts";
 import type { Peer } from "./_connection_record.ts";
 
 /**
@@ -44,6 +49,7 @@ class TopicSession extends Session {
   start(
     since: string | undefined,
     start: MessageOpenOptions | undefined,
+    presence: boolean,
   ): void {
     try {
       this.#feed = new Feed(
@@ -51,12 +57,15 @@ class TopicSession extends Session {
         this.#topic,
         since,
         hubMessageToJson,
-        start,
+        openOptions(start, presence, this.identity),
       );
     } catch (error) {
-      // Only a closed hub throws here: the topic was checked.
+      // A closed hub, or an identity whose info the hub refuses (the
+      // topic and the presence option were checked).
       this.context.onError?.(error);
-      void this.connection.close(GOING_AWAY, HUB_CLOSED);
+      if (error instanceof RangeError || error instanceof TypeError) {
+        void this.connection.close(INTERNAL_ERROR, IDENTIFY_REFUSED);
+      } else void this.connection.close(GOING_AWAY, HUB_CLOSED);
       return;
     }
     this.listen();
@@ -86,6 +95,7 @@ class TopicSession extends Session {
       value,
       this.context,
       this.connection,
+      this.identity?.clientId,
     );
     if (result === undefined) return "stop";
     if (typeof result === "string") this.ok();
@@ -104,7 +114,12 @@ class TopicSession extends Session {
     return this.#feed === undefined ? [] : [this.#feed];
   }
 
-  feedEnded(_feed: Feed, end: "done" | "overflow"): void {
+  feedEnded(_feed: Feed, end: FeedEnd): void {
+    if (typeof end === "object") {
+      // The reason of a close frame holds at most 123 bytes.
+      void this.connection.close(POLICY_VIOLATION, truncate(end.refused, 100));
+      return;
+    }
     if (end === "overflow") this.cutSlow(this.#topic);
     void this.connection.close(
       end === "done" ? GOING_AWAY : POLICY_VIOLATION,
@@ -124,8 +139,11 @@ export function runTopicSession(
   context: SessionContext,
   peer?: Peer,
   start?: MessageOpenOptions,
+  presence: boolean = false,
+  identity?: PresenceIdentity,
 ): void {
   const session = new TopicSession(connection, request, topic, context);
   session.peer = peer;
-  session.start(since, start);
+  session.identity = identity;
+  session.start(since, start, presence);
 }

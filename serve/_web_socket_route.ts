@@ -14,6 +14,7 @@ import { runTopicSession } from "./_topic_session.ts";
 import { textResponse } from "./_text_response.ts";
 import { sinceOf } from "./_since.ts";
 import type { Peer } from "./_connection_record.ts";
+import type { PresenceIdentity } from "../message/source.ts";
 
 /** Upgrades a request of the hub handler (see {@linkcode createWebSocketRoute}). */
 export type WebSocketRoute = (
@@ -22,6 +23,8 @@ export type WebSocketRoute = (
   topic: string | undefined,
   peer?: Peer,
   start?: MessageOpenOptions,
+  presence?: boolean,
+  identity?: PresenceIdentity,
 ) => Promise<Response>;
 
 /** Whether the request offers the WebSocket subprotocol `protocol`. */
@@ -64,6 +67,8 @@ export function createWebSocketRoute(
     topic: string | undefined,
     peer?: Peer,
     start?: MessageOpenOptions,
+    presence = false,
+    identity?: PresenceIdentity,
   ): Promise<Response> {
     const multiplex = offersProtocol(original, SERVERPUSH_V1);
     if (!multiplex && topic === undefined) {
@@ -87,10 +92,20 @@ export function createWebSocketRoute(
     });
     if (connection === undefined) return response;
     if (multiplex) {
-      runMultiplexSession(connection, request, context, peer);
+      runMultiplexSession(connection, request, context, peer, identity);
       return response;
     }
-    runTopicSession(connection, request, topic!, since, context, peer, start);
+    runTopicSession(
+      connection,
+      request,
+      topic!,
+      since,
+      context,
+      peer,
+      start,
+      presence,
+      identity,
+    );
     return response;
   };
 }

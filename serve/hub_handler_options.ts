@@ -6,6 +6,36 @@ import type { HeartbeatOptions } from "../ws/heartbeat.ts";
 import type { IframeStreamOptions } from "../polling/iframe_stream.ts";
 import type { LongPollOptions } from "../polling/long_poll.ts";
 import type { PollOptions } from "../polling/poll.ts";
+import type { PresenceIdentity } from "../message/source.ts";
+
+/**
+ * Tells who sent a request, for presence and for stamping messages with
+ * their sender (`stampFrom`): the client's id and public info (from a
+ * verified token, a cookie, a header), or `undefined` for an anonymous
+ * request, or a `Response` to refuse it (for example a `401`). A hook that
+ * throws, or returns something else, fails the request with `500` (on a
+ * WebSocket upgrade, before the upgrade); the error goes to `onError`.
+ *
+ * @example Identify by a header
+ * ```ts
+ * import type { HubIdentify } from "@serverpush/serverpush/serve";
+ * import { deepStrictEqual } from "node:assert/strict";
+ *
+ * const identify: HubIdentify = (request) => {
+ *   const name = request.headers.get("x-user");
+ *   return name === null ? undefined : { clientId: name, info: { name } };
+ * };
+ * const request = new Request("http://localhost/", { headers: { "x-user": "ada" } });
+ * deepStrictEqual(await identify(request), { clientId: "ada", info: { name: "ada" } });
+ * ```
+ */
+export type HubIdentify = (
+  request: Request,
+) =>
+  | PresenceIdentity
+  | undefined
+  | Response
+  | Promise<PresenceIdentity | undefined | Response>;
 
 /**
  * Decides whether a request may subscribe to (or publish to) a topic:
@@ -343,4 +373,24 @@ export interface HubHandlerOptions {
    * @default {undefined}
    */
   clientId?: (request: Request) => string | undefined;
+  /**
+   * Identifies the client of a request (see {@linkcode HubIdentify}): an
+   * identified SSE stream, one-topic WebSocket or `serverpush.v1`
+   * subscription to a topic with presence (the hub's `presence` option)
+   * makes the client a member of it while it lasts, and with `stampFrom`
+   * its publishes carry its id. Asked once per request (per WebSocket, at
+   * the upgrade).
+   *
+   * @default {undefined}
+   */
+  identify?: HubIdentify;
+  /**
+   * Stamp every message an identified client publishes (`POST`, one-topic
+   * WebSocket, `serverpush.v1` publish) with its client id as `from`, which
+   * subscribers receive in the JSON formats (`serverpush.v1`, one-topic
+   * WebSocket, polling). A client cannot set `from` itself.
+   *
+   * @default {false}
+   */
+  stampFrom?: boolean;
 }

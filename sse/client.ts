@@ -145,6 +145,18 @@ export interface SseClientInit {
    * @default {1000}
    */
   maxQueuedEvents?: number;
+  /**
+   * Ask a serverpush hub handler for the topic's presence events: the URL
+   * gets `?presence=1`, and the client fires `serverpush-join` and
+   * `serverpush-leave` events (listen with `addEventListener`, or read
+   * their `type` when iterating) whose `data` is the JSON
+   * `{"clientId":…,"info":…,"since":…}`; the first after each connection
+   * are a join per client present. The topic must have presence on the
+   * server, else it answers `400`.
+   *
+   * @default {false}
+   */
+  presence?: boolean;
 }
 
 /** Events an {@linkcode SseClient} fires, by type, as for `EventSource`. */
@@ -331,6 +343,7 @@ export class SseClient extends EventTarget {
       );
     }
     if (init.state === true) resolved.searchParams.set("state", "1");
+    if (init.presence === true) resolved.searchParams.set("presence", "1");
     this.url = resolved.href;
     this.#init = init;
     this.#fetch = init.fetch ?? globalThis.fetch;

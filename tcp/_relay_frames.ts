@@ -55,6 +55,8 @@ export function createRelayFrames(
         }), which format "data" cannot express`,
       );
     }
+    // The relay never asks for presence events; JSON could carry them.
+    if (message.kind !== "message") return encodeJson(message);
     try {
       if (format === "json") return encodeJson(message);
       const text = typeof message.data === "string"

@@ -16,6 +16,7 @@
  * @module
  */
 
+import { demoPresence } from "./hub_routes.ts";
 import { Hub } from "../../hub/mod.ts";
 import { type DemoEvent, demoEvent } from "./events.ts";
 
@@ -147,7 +148,7 @@ export function createDemoFeed(options: DemoFeedOptions = {}): DemoFeed {
       `Cannot create demo feed: intervalMs ${intervalMs} is not positive`,
     );
   }
-  const hub = options.hub ?? new Hub();
+  const hub = options.hub ?? new Hub({ presence: demoPresence });
   const mayPublish = options.mayPublish ?? ((): boolean => true);
   const ring: (DemoEvent | undefined)[] = new Array(capacity);
   const listeners = new Set<(event: DemoEvent) => void>();

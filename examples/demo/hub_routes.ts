@@ -32,6 +32,29 @@ export const HUB_STATS_PATH = "/hub-stats";
 /** Largest chat message, in bytes. */
 export const MAX_CHAT_BYTES = 2048;
 
+/** Which topics keep presence: the chat's (the hub's `presence` option). */
+export function demoPresence(topic: string): boolean {
+  return topic === CHAT_TOPIC;
+}
+
+const CLIENT_ID_REGEXP = /^[A-Za-z0-9_-]{1,64}$/;
+
+/**
+ * The demo's identify hook: the browser's id (`?cid=`, a random id the page
+ * keeps in localStorage, so that its tabs are one client) and its name
+ * (`?name=`). A demo only: anyone can claim any id this way; a real server
+ * reads them from a verified token (see docs/auth.md).
+ */
+export function identifyDemoClient(
+  request: Request,
+): { clientId: string; info: { name: string } } | undefined {
+  const params = new URL(request.url).searchParams;
+  const clientId = params.get("cid");
+  if (clientId === null || !CLIENT_ID_REGEXP.test(clientId)) return undefined;
+  const name = (params.get("name") ?? "").trim().slice(0, 24) || "guest";
+  return { clientId, info: { name } };
+}
+
 /** Options for {@linkcode createDemoHubRoutes}. */
 export interface DemoHubRoutesOptions {
   /** Ends every stream when aborted (the server is shutting down). */
@@ -115,6 +138,9 @@ export function createDemoHubRoutes(
     allowPublish: true,
     authorizePublish: (_request, topic) => topic === CHAT_TOPIC,
     maxPublishBytes: MAX_CHAT_BYTES,
+    // Who is online in the chat, and who said what (`from`).
+    identify: identifyDemoClient,
+    stampFrom: true,
     ...(options.allowedHosts === undefined
       ? {}
       : { allowedHosts: options.allowedHosts }),

@@ -19,6 +19,7 @@
  * @module
  */
 
+import { demoPresence } from "./hub_routes.ts";
 import { Hub } from "../../hub/mod.ts";
 import { createKvBackend, KV_MAX_MESSAGE_BYTES } from "../../hub/kv.ts";
 import type { DemoFeed, DemoFeedOptions } from "./feed.ts";
@@ -84,7 +85,7 @@ export async function openDemoHub(
     const { createRedisBackend } = await import("../../hub/redis.ts");
     const { createClient } = await import("npm:@redis/client@6.3.1");
     const backend = createRedisBackend({ url: redisUrl });
-    const hub = new Hub({ backend });
+    const hub = new Hub({ backend, presence: demoPresence });
     const redis = createClient({ url: redisUrl });
     // Errors are retried by the client; a lease simply lapses meanwhile.
     redis.on("error", () => {});
@@ -117,7 +118,11 @@ export async function openDemoHub(
   const kv = await Deno.openKv(path);
   const backend = createKvBackend(kv);
   // A KV value holds 64 KiB: bigger messages are refused by the hub (413).
-  const hub = new Hub({ backend, maxMessageBytes: KV_MAX_MESSAGE_BYTES });
+  const hub = new Hub({
+    backend,
+    maxMessageBytes: KV_MAX_MESSAGE_BYTES,
+    presence: demoPresence,
+  });
   const leases = holdLeases(createKvLeaseStore(kv), PRODUCED_TOPICS);
   await leases.ready;
   const mayPublish = (topic: string): boolean => leases.holds(topic);

@@ -33,6 +33,8 @@ const record = {
     messages: [],
     errors: [],
     resets: [],
+    /** Who is online, by client id: `{ name, since }`. */
+    online: {},
   },
   /** The last stats event, parsed. */
   stats: null,
@@ -55,6 +57,19 @@ function tabName() {
     sessionStorage.setItem("serverpush-hub-chat-name", name);
   }
   return name;
+}
+
+/**
+ * This browser's client id, shared by its tabs (localStorage): the hub
+ * counts the tabs of one browser as one member of the chat.
+ */
+function browserId() {
+  let id = localStorage.getItem("serverpush-hub-client-id");
+  if (id === null) {
+    id = crypto.randomUUID();
+    localStorage.setItem("serverpush-hub-client-id", id);
+  }
+  return id;
 }
 
 /** The status widgets of one section, writing to `state`. */
@@ -111,7 +126,12 @@ let retryMs = 250;
 const lastIds = {};
 
 function connectSocket() {
-  socket = new WebSocket(socketUrl("/hub/"), "serverpush.v1");
+  // The server's identify hook reads who this is from the query (a demo;
+  // a real page would send a token).
+  const url = new URL(socketUrl("/hub/"));
+  url.searchParams.set("cid", browserId());
+  url.searchParams.set("name", nameInput.value.trim() || tabName());
+  socket = new WebSocket(url.href, "serverpush.v1");
   socket.addEventListener("open", () => {
     if (opened) wsStatus.reconnected();
     opened = true;
@@ -119,17 +139,16 @@ function connectSocket() {
     wsStatus.set("open");
     for (const topic of TOPICS) {
       const since = lastIds[topic];
+      const subscribe = since === undefined
+        ? { type: "subscribe", topic }
+        : { type: "subscribe", topic, since };
       // The dashboard is a keyed topic: ask for its state, so that a new
       // tab shows the current readings at once (and a reset is followed by
       // them).
-      const state = topic === "dashboard" ? { state: true } : {};
-      socket.send(
-        JSON.stringify(
-          since === undefined
-            ? { type: "subscribe", topic, ...state }
-            : { type: "subscribe", topic, since, ...state },
-        ),
-      );
+      if (topic === "dashboard") subscribe.state = true;
+      // The chat's members: a join per client online, then joins and leaves.
+      if (topic === "chat") subscribe.presence = true;
+      socket.send(JSON.stringify(subscribe));
     }
   });
   socket.addEventListener("message", (event) => {
@@ -168,6 +187,10 @@ function connectSocket() {
         else if (message.topic === "dashboard") renderDashboard(snapshot);
         break;
       }
+      case "join":
+      case "leave":
+        if (message.topic === "chat") showPresence(message);
+        break;
       case "published":
         chatError.hidden = true;
         break;
@@ -177,6 +200,9 @@ function connectSocket() {
     }
   });
   socket.addEventListener("close", () => {
+    // The next connection gets every member again as joins.
+    record.chat.online = {};
+    renderOnline();
     wsStatus.set("reconnecting");
     chatStatus.set(chatOpened ? "reconnecting" : "connecting");
     setTimeout(connectSocket, retryMs);
@@ -233,6 +259,38 @@ function showChat(id, data) {
     chatLog.firstElementChild.remove();
   }
   chatLog.scrollTop = chatLog.scrollHeight;
+}
+
+/** A join or leave of the chat: updates who is online. */
+function showPresence(message) {
+  const online = record.chat.online;
+  if (message.type === "join") {
+    const name = typeof message.info?.name === "string"
+      ? message.info.name
+      : "guest";
+    online[message.clientId] = { name, since: message.since };
+  } else {
+    delete online[message.clientId];
+  }
+  renderOnline();
+}
+
+const onlineList = chatSection.querySelector('[data-role="online"]');
+const onlineCount = chatSection.querySelector('[data-role="online-count"]');
+
+function renderOnline() {
+  const members = Object.entries(record.chat.online)
+    .sort(([, a], [, b]) => a.since - b.since);
+  onlineCount.textContent = String(members.length);
+  onlineList.replaceChildren(
+    ...members.map(([clientId, member]) => {
+      const item = document.createElement("li");
+      item.dataset.clientId = clientId;
+      item.textContent = member.name;
+      if (clientId === browserId()) item.classList.add("mine");
+      return item;
+    }),
+  );
 }
 
 // --- The hub's stats, fetched once a second --------------------------------

@@ -112,7 +112,11 @@ function collect<E extends object | undefined>(
 
 function texts(events: readonly PushEvent[]): string[] {
   return events.map((event) =>
-    event.kind === "message" ? String(event.data) : `reset:${event.reason}`
+    event.kind === "message"
+      ? String(event.data)
+      : event.kind === "reset"
+      ? `reset:${event.reason}`
+      : event.kind
   );
 }
 

@@ -13,6 +13,7 @@ import { within } from "../_wait.ts";
 /** `key=data`, `-key` for a delete, `reset:r`, or the data. */
 function view(event: PushEvent): string {
   if (event.kind === "reset") return `reset:${event.reason}`;
+  if (event.kind !== "message") return event.kind;
   if (event.deleted === true) return `-${event.key}`;
   return event.key === undefined
     ? String(event.data)

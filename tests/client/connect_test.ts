@@ -65,7 +65,11 @@ function run(url: string, options: ConnectOptions = {}): Running {
 /** Data of messages (as text), and `reset:<reason>` for resets. */
 function texts(events: readonly PushEvent[]): string[] {
   return events.map((event) =>
-    event.kind === "message" ? String(event.data) : `reset:${event.reason}`
+    event.kind === "message"
+      ? String(event.data)
+      : event.kind === "reset"
+      ? `reset:${event.reason}`
+      : event.kind
   );
 }
 

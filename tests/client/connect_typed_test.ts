@@ -48,6 +48,7 @@ function typeChecks(url: string, options: ConnectOptions): void {
         expectType<Equal<typeof event.reason, string>>(true);
         continue;
       }
+      if (event.kind !== "message") continue; // presence: join or leave
       expectType<Equal<typeof event.event, "quote" | "chat">>(true);
       if (event.event === "quote") {
         expectType<Equal<typeof event.data, Quote>>(true);

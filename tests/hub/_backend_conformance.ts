@@ -23,6 +23,7 @@ import {
 import { delay, until, within } from "../_wait.ts";
 import { summary } from "./_helpers.ts";
 import { keyedConformance } from "./_keyed_conformance.ts";
+import { presenceConformance } from "./_presence_conformance.ts";
 
 /** The limits a test asks for; a factory maps them to its options. */
 export interface ConformanceLimits {
@@ -40,6 +41,8 @@ export interface ConformanceLimits {
   maxKeysPerTopic?: number;
   /** Clock, for expiry tests of backends with `fakeClock`. */
   now?: () => number;
+  /** Time-to-live of presence entries (ms), when the test needs one. */
+  presenceTtlMs?: number;
 }
 
 /** A backend as the suite uses it: `close` when it has one. */
@@ -130,6 +133,8 @@ export function backendConformance(factory: BackendFactory): void {
       },
     });
   }
+
+  presenceConformance(factory, test);
 
   test("read with last returns the newest messages, oldest first, within the window", async (open) => {
     const backend = open({ maxMessages: 4 });

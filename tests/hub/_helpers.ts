@@ -26,7 +26,11 @@ export async function take(
 /** A compact view of what a subscriber saw: data, or `reset:<reason>`. */
 export function summary(messages: HubMessage[]): string[] {
   return messages.map((m) =>
-    m.kind === "reset" ? `reset:${m.reason}` : String(m.data)
+    m.kind === "reset"
+      ? `reset:${m.reason}`
+      : m.kind === "message"
+      ? String(m.data)
+      : m.kind
   );
 }
 

@@ -28,6 +28,7 @@ type Test = (
 /** `key=data` of a data message, `-key` of a delete, `reset:r` of a reset. */
 function view(message: HubMessage): string {
   if (message.kind === "reset") return `reset:${message.reason}`;
+  if (message.kind !== "message") return message.kind;
   if (message.deleted === true) return `-${message.key}`;
   return message.key === undefined
     ? String(message.data)

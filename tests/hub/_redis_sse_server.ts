@@ -18,7 +18,9 @@ const hub = new Hub({ backend });
 function toSse(message: HubMessage): SseMessage {
   return message.kind === "reset"
     ? { event: "serverpush-reset", data: message.reason }
-    : { id: message.id, data: String(message.data) };
+    : message.kind === "message"
+    ? { id: message.id, data: String(message.data) }
+    : { event: message.kind, data: message.clientId };
 }
 
 Deno.serve({

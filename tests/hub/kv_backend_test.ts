@@ -112,7 +112,9 @@ Deno.test("KV backend: a watch that falls behind the window reports a gap, and t
       got.push(
         value!.kind === "reset"
           ? `reset:${value!.reason}`
-          : String(value!.data),
+          : value!.kind === "message"
+          ? String(value!.data)
+          : value!.kind,
       );
     }
     deepStrictEqual(got, ["reset:window-exceeded", "child-4", "child-5", "7"]);

@@ -16,13 +16,22 @@ backendConformance({
   async store() {
     const redis = await startRedisServer();
     return {
-      open: ({ maxMessages, maxAgeMs, idempotencyWindowMs, maxKeysPerTopic }) =>
+      open: (
+        {
+          maxMessages,
+          maxAgeMs,
+          idempotencyWindowMs,
+          maxKeysPerTopic,
+          presenceTtlMs,
+        },
+      ) =>
         createRedisBackend({
           url: redis.url,
           maxLen: maxMessages,
           ...(maxKeysPerTopic === undefined ? {} : { maxKeysPerTopic }),
           ...(maxAgeMs === undefined ? {} : { ttlMs: maxAgeMs }),
           ...(idempotencyWindowMs === undefined ? {} : { idempotencyWindowMs }),
+          ...(presenceTtlMs === undefined ? {} : { presenceTtlMs }),
           batch: Math.min(100, maxMessages),
         }),
       dispose: () => redis[Symbol.asyncDispose](),

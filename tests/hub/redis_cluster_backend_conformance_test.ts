@@ -28,7 +28,15 @@ backendConformance({
     const { urls } = await (cluster ??= startRedisCluster());
     const keyPrefix = `conformance:${++stores}:`;
     return {
-      open: ({ maxMessages, maxAgeMs, idempotencyWindowMs, maxKeysPerTopic }) =>
+      open: (
+        {
+          maxMessages,
+          maxAgeMs,
+          idempotencyWindowMs,
+          maxKeysPerTopic,
+          presenceTtlMs,
+        },
+      ) =>
         createRedisBackend({
           cluster: { rootNodes: urls },
           keyPrefix,
@@ -36,6 +44,7 @@ backendConformance({
           ...(maxKeysPerTopic === undefined ? {} : { maxKeysPerTopic }),
           ...(maxAgeMs === undefined ? {} : { ttlMs: maxAgeMs }),
           ...(idempotencyWindowMs === undefined ? {} : { idempotencyWindowMs }),
+          ...(presenceTtlMs === undefined ? {} : { presenceTtlMs }),
           batch: Math.min(100, maxMessages),
         }),
       dispose: () => Promise.resolve(),
