@@ -2,6 +2,7 @@
 
 import type { HubDataMessage } from "../message/message.ts";
 import { quote } from "../_internal/quote.ts";
+import { sleep } from "../_internal/sleep.ts";
 import {
   type Connection,
   reconnectDelay,
@@ -85,6 +86,8 @@ export class RedisLive {
   #beatTimer: ReturnType<typeof setTimeout> | undefined;
   #catchUpTimer: ReturnType<typeof setInterval> | undefined;
   #runId: string | undefined;
+  /** Aborted by close: ends the waits between subscribe attempts. */
+  #stopped = new AbortController();
   /** Bumped on every (re)connection of the reader connection. */
   #epoch = 0;
   #verifiedEpoch = -1;
@@ -142,19 +145,8 @@ export class RedisLive {
       onDisrupt: () => this.#disrupted(),
     });
     this.#subscriber = subscriber;
-    const failed = (error: unknown): void => {
-      if (!this.#closed) {
-        report(
-          new Error(`Cannot subscribe on Redis: ${asError(error).message}`, {
-            cause: error,
-          }),
-        );
-      }
-    };
-    subscriber.subscribe(options.channel, (message) => this.#notified(message))
-      .catch(failed);
-    subscriber.subscribe(this.#beatChannel, (message) => this.#beat(message))
-      .catch(failed);
+    this.#subscribe(options.channel, (message) => this.#notified(message));
+    this.#subscribe(this.#beatChannel, (message) => this.#beat(message));
     this.#sendBeat();
     if (options.catchUpMs !== Infinity) {
       this.#catchUpTimer = setInterval(() => {
@@ -201,6 +193,7 @@ export class RedisLive {
   async close(): Promise<void> {
     if (!this.#closed) {
       this.#closed = true;
+      this.#stopped.abort();
       clearTimeout(this.#beatTimer);
       clearTimeout(this.#retryTimer);
       clearInterval(this.#catchUpTimer);
@@ -211,6 +204,36 @@ export class RedisLive {
       this.#subscriber.destroy();
     }
     while (this.#reads.size > 0) await Promise.allSettled([...this.#reads]);
+  }
+
+  /**
+   * Subscribes to `channel`, and again after a backoff for as long as that
+   * fails. The client subscribes again by itself after a reconnection, but
+   * only to channels whose SUBSCRIBE succeeded: one that failed (Redis
+   * paused, restarting or refusing while it was in flight) would leave the
+   * backend deaf to notifications and heartbeats for good, its subscribers
+   * getting nothing more, with no gap reported. `listener` is the same
+   * function on every attempt, so an attempt that did subscribe, although
+   * it failed, is not heard twice.
+   */
+  async #subscribe(
+    channel: string,
+    listener: (message: Uint8Array) => void,
+  ): Promise<void> {
+    for (let failures = 0; !this.#closed; failures++) {
+      try {
+        await this.#subscriber.subscribe(channel, listener);
+        return;
+      } catch (error) {
+        if (this.#closed) return;
+        this.#report(
+          new Error(`Cannot subscribe on Redis: ${asError(error).message}`, {
+            cause: error,
+          }),
+        );
+        await sleep(reconnectDelay(failures), this.#stopped.signal);
+      }
+    }
   }
 
   /** A notification `<id> <topic>`: reads the topic if it is watched. */
@@ -257,6 +280,9 @@ export class RedisLive {
   /** A heartbeat arrived: the subscription works since it was published. */
   #beat(message: Uint8Array): void {
     const beat = Number(text(message));
+    // A heartbeat heard twice (by two subscriptions of the channel) is
+    // not a lost one.
+    if (beat <= this.#beatsSeen) return;
     if (beat !== this.#beatsSeen + 1) this.#disrupted();
     this.#beatsSeen = beat;
     if (!this.#synced) this.#sync();
