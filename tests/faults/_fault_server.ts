@@ -36,7 +36,17 @@ function makeHub(): Hub {
           // Short, so that publishes fail fast while Redis is paused and
           // the publishers' retries are exercised.
           timeoutMs: 1000,
-          onError() {},
+          onError(error) {
+            if (Deno.env.get("FAULT_SERVER_DEBUG") !== undefined) {
+              // deno-lint-ignore no-console
+              console.error(
+                Deno.pid,
+                performance.now().toFixed(0),
+                "ERR",
+                error.message,
+              );
+            }
+          },
         }),
       });
     case "kv":
@@ -120,3 +130,22 @@ await serve({
 }, handler);
 // deno-lint-ignore no-console
 console.log("ready");
+
+if (Deno.env.get("FAULT_SERVER_DEBUG") !== undefined) {
+  const start = Date.now();
+  setInterval(() => {
+    const s = hub.stats();
+    // deno-lint-ignore no-console
+    console.error(
+      `[${Deno.pid}] ${
+        ((Date.now() - start) / 1000).toFixed(1)
+      }s subs=${s.subscribers} queued=${s.queuedMessages} ${
+        JSON.stringify(
+          s.topics.map((
+            t,
+          ) => [t.topic, t.subscribers, t.queuedMessages, t.largestQueue]),
+        )
+      }`,
+    );
+  }, 500);
+}

@@ -14,6 +14,8 @@ export interface Ack {
   readonly id: string;
   /** The pid of the server process that answered (X-Fault-Instance). */
   readonly instance: string;
+  /** When the acknowledged attempt began (`performance.now()`). */
+  readonly attempted: number;
 }
 
 /** What a publisher did. */
@@ -34,6 +36,8 @@ const RETRY_MS = 100;
  * Publishes to `topic` through `port` until `stop` aborts, one message
  * every `intervalMs`; a message whose publish has started is retried until
  * acknowledged, or until `giveUp` aborts. Resolves with the log when done.
+ * With `keyed` false it sends no Idempotency-Key (the control that shows
+ * what the keys prevent).
  */
 export async function publish(
   name: string,
@@ -42,12 +46,13 @@ export async function publish(
   intervalMs: number,
   stop: AbortSignal,
   giveUp: AbortSignal,
+  keyed = true,
 ): Promise<PublisherLog> {
   const log: PublisherLog = { name, published: 0, acks: [], retries: 0 };
   const run = crypto.randomUUID();
   for (let seq = 1; !stop.aborted; seq++) {
     const data = `${name}:${seq}`;
-    const key = `"${run}-${seq}"`;
+    const key = keyed ? `"${run}-${seq}"` : undefined;
     log.published++;
     for (let attempt = 0; !giveUp.aborted; attempt++) {
       if (attempt > 0) {
@@ -69,12 +74,15 @@ async function attemptPublish(
   port: number,
   topic: string,
   data: string,
-  key: string,
+  key: string | undefined,
 ): Promise<Ack | undefined> {
+  const attempted = performance.now();
+  const headers: Record<string, string> = { "content-type": "text/plain" };
+  if (key !== undefined) headers["idempotency-key"] = key;
   try {
     const response = await fetch(`http://127.0.0.1:${port}/${topic}`, {
       method: "POST",
-      headers: { "content-type": "text/plain", "idempotency-key": key },
+      headers,
       body: data,
       signal: AbortSignal.timeout(ATTEMPT_TIMEOUT_MS),
     });
@@ -87,6 +95,7 @@ async function attemptPublish(
       data,
       id,
       instance: response.headers.get("x-fault-instance") ?? "",
+      attempted,
     };
   } catch {
     return undefined;
