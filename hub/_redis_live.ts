@@ -9,6 +9,7 @@ import {
   type RedisCommands,
   type RedisDriver,
   type Subscriber,
+  type SubscriberOptions,
 } from "./_redis_commands.ts";
 import { type RawEntry, text, toMessage } from "./_redis_entry.ts";
 import { asError, type Report } from "./_redis_report.ts";
@@ -86,7 +87,18 @@ export class RedisLive {
   #beatTimer: ReturnType<typeof setTimeout> | undefined;
   #catchUpTimer: ReturnType<typeof setInterval> | undefined;
   #runId: string | undefined;
-  /** Aborted by close: ends the waits between subscribe attempts. */
+  #subscriberOptions: SubscriberOptions;
+  /** The notification channel. */
+  #channel: string;
+  /** Bumped each time the Pub/Sub connection is replaced. */
+  #generation = 0;
+  /** When the last heartbeat arrived, or the Pub/Sub connection was made. */
+  #lastHeard = 0;
+  /** Silence after which a Pub/Sub connection is deemed deaf. */
+  #deafAfterMs: number;
+  /** Consecutive Pub/Sub connections whose SUBSCRIBE failed. */
+  #subscribeFailures = 0;
+  /** Aborted by close: ends the wait before a new Pub/Sub connection. */
   #stopped = new AbortController();
   /** Bumped on every (re)connection of the reader connection. */
   #epoch = 0;
@@ -110,6 +122,7 @@ export class RedisLive {
     // Heartbeats keep both connections busy: a healthy one answers within
     // beatMs + timeoutMs.
     const socketTimeout = options.beatMs + options.timeoutMs;
+    this.#deafAfterMs = socketTimeout;
     const reader = driver.createConnection({
       url: options.url,
       reconnectStrategy: reconnectDelay,
@@ -131,7 +144,7 @@ export class RedisLive {
     });
     // Connection failures are retried and reported through "error" events.
     reader.connect().catch(() => undefined);
-    const subscriber = driver.createSubscriber({
+    this.#subscriberOptions = {
       url: options.url,
       reconnectStrategy: reconnectDelay,
       socketTimeout,
@@ -143,10 +156,9 @@ export class RedisLive {
           ),
         ),
       onDisrupt: () => this.#disrupted(),
-    });
-    this.#subscriber = subscriber;
-    this.#subscribe(options.channel, (message) => this.#notified(message));
-    this.#subscribe(this.#beatChannel, (message) => this.#beat(message));
+    };
+    this.#channel = options.channel;
+    this.#subscriber = this.#openSubscriber();
     this.#sendBeat();
     if (options.catchUpMs !== Infinity) {
       this.#catchUpTimer = setInterval(() => {
@@ -207,33 +219,48 @@ export class RedisLive {
   }
 
   /**
-   * Subscribes to `channel`, and again after a backoff for as long as that
-   * fails. The client subscribes again by itself after a reconnection, but
-   * only to channels whose SUBSCRIBE succeeded: one that failed (Redis
-   * paused, restarting or refusing while it was in flight) would leave the
-   * backend deaf to notifications and heartbeats for good, its subscribers
-   * getting nothing more, with no gap reported. `listener` is the same
-   * function on every attempt, so an attempt that did subscribe, although
-   * it failed, is not heard twice.
+   * Makes the Pub/Sub connection and subscribes it to the notification and
+   * heartbeat channels. When a SUBSCRIBE fails (Redis paused, restarting or
+   * refusing while it was in flight), the connection is dropped and made
+   * anew after a backoff, until both succeed: the client subscribes again
+   * by itself after a reconnection, but only to channels whose SUBSCRIBE
+   * succeeded. Without this, the backend would hear no notification or
+   * heartbeat for good, and its subscribers would get nothing more, with no
+   * gap reported.
    */
-  async #subscribe(
-    channel: string,
-    listener: (message: Uint8Array) => void,
-  ): Promise<void> {
-    for (let failures = 0; !this.#closed; failures++) {
-      try {
-        await this.#subscriber.subscribe(channel, listener);
-        return;
-      } catch (error) {
-        if (this.#closed) return;
-        this.#report(
-          new Error(`Cannot subscribe on Redis: ${asError(error).message}`, {
-            cause: error,
-          }),
-        );
-        await sleep(reconnectDelay(failures), this.#stopped.signal);
-      }
-    }
+  #openSubscriber(): Subscriber {
+    const generation = ++this.#generation;
+    // Give the new connection the time a healthy one takes to hear.
+    this.#lastHeard = performance.now();
+    const subscriber = this.#driver.createSubscriber(this.#subscriberOptions);
+    const failed = async (error: unknown): Promise<void> => {
+      // The first failure of this connection replaces it; the other
+      // channel's failure, or one after close, does nothing.
+      if (this.#closed || generation !== this.#generation) return;
+      const replaced = ++this.#generation;
+      this.#report(
+        new Error(`Cannot subscribe on Redis: ${asError(error).message}`, {
+          cause: error,
+        }),
+      );
+      subscriber.destroy();
+      await sleep(
+        reconnectDelay(this.#subscribeFailures++),
+        this.#stopped.signal,
+      );
+      // Unless closed, or replaced meanwhile by #checkHearing.
+      if (this.#closed || this.#generation !== replaced) return;
+      this.#subscriber = this.#openSubscriber();
+      // Notifications published meanwhile were missed.
+      this.#disrupted();
+    };
+    Promise.all([
+      subscriber.subscribe(this.#channel, (message) => this.#notified(message)),
+      subscriber.subscribe(this.#beatChannel, (message) => this.#beat(message)),
+    ]).then(() => {
+      if (generation === this.#generation) this.#subscribeFailures = 0;
+    }, failed);
+    return subscriber;
   }
 
   /** A notification `<id> <topic>`: reads the topic if it is watched. */
@@ -272,17 +299,40 @@ export class RedisLive {
     const beat = String(++this.#beatsSent);
     // A lost heartbeat is noticed when the next one arrives; connection
     // failures are reported through "error" events.
-    this.#reader.sendCommand(["PUBLISH", this.#beatChannel, beat]).catch(
+    this.#reader.sendCommand(["PUBLISH", this.#beatChannel, beat]).then(
+      () => this.#checkHearing(),
       () => undefined,
     );
+  }
+
+  /**
+   * Called when Redis took a heartbeat: if none was heard for longer than a
+   * healthy Pub/Sub connection takes, that connection is deaf (its client
+   * lost the subscriptions, or misreads what arrives, as node-redis can
+   * after Redis paused and restarted while it reconnected), and waiting
+   * for the next heartbeat would wait for good: make it anew.
+   */
+  #checkHearing(): void {
+    if (this.#closed) return;
+    const silent = performance.now() - this.#lastHeard;
+    if (silent <= this.#deafAfterMs) return;
+    this.#report(
+      new Error(
+        `Cannot hear Redis: no heartbeat for ${
+          Math.round(silent)
+        } ms while Redis took them; making the Pub/Sub connection again`,
+      ),
+    );
+    this.#generation++;
+    this.#subscriber.destroy();
+    this.#subscriber = this.#openSubscriber();
+    this.#disrupted();
   }
 
   /** A heartbeat arrived: the subscription works since it was published. */
   #beat(message: Uint8Array): void {
     const beat = Number(text(message));
-    // A heartbeat heard twice (by two subscriptions of the channel) is
-    // not a lost one.
-    if (beat <= this.#beatsSeen) return;
+    this.#lastHeard = performance.now();
     if (beat !== this.#beatsSeen + 1) this.#disrupted();
     this.#beatsSeen = beat;
     if (!this.#synced) this.#sync();
