@@ -31,6 +31,17 @@ export interface SequenceCounts {
   outOfOrder: number;
 }
 
+/** All counts at zero. */
+export const NO_COUNTS: Readonly<SequenceCounts> = Object.freeze({
+  delivered: 0,
+  resets: 0,
+  lost: 0,
+  coveredByReset: 0,
+  duplicated: 0,
+  repeatedAfterReset: 0,
+  outOfOrder: 0,
+});
+
 /** `<publisher>:<seq>` split. */
 function parse(data: string): [string, number] {
   const at = data.lastIndexOf(":");
@@ -51,15 +62,7 @@ export function checkSequence(
   acks: readonly Ack[],
   order?: ReadonlyMap<string, number>,
 ): SequenceCounts {
-  const counts: SequenceCounts = {
-    delivered: 0,
-    resets: 0,
-    lost: 0,
-    coveredByReset: 0,
-    duplicated: 0,
-    repeatedAfterReset: 0,
-    outOfOrder: 0,
-  };
+  const counts: SequenceCounts = { ...NO_COUNTS };
   /** For each data delivered, the resets delivered before it. */
   const seen = new Map<string, number>();
   /** For each publisher, [seq, resets before] of each message, in order. */

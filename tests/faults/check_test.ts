@@ -3,7 +3,7 @@
 // must count.
 
 import { deepStrictEqual } from "node:assert/strict";
-import { checkHistory, checkSequence } from "./_check.ts";
+import { checkHistory, checkSequence, NO_COUNTS } from "./_check.ts";
 import type { Ack } from "./_publisher.ts";
 import type { Delivered } from "./_subscribers.ts";
 
@@ -21,15 +21,7 @@ function m(data: string, id = `id-${data}`): Delivered {
 }
 
 const reset: Delivered = { kind: "reset", reason: "unknown-id" };
-const zero = {
-  delivered: 0,
-  resets: 0,
-  lost: 0,
-  coveredByReset: 0,
-  duplicated: 0,
-  repeatedAfterReset: 0,
-  outOfOrder: 0,
-};
+const zero = NO_COUNTS;
 
 Deno.test("checkSequence counts nothing wrong in a complete sequence", () => {
   deepStrictEqual(
