@@ -113,8 +113,10 @@ function fakeDriver(): {
         },
       };
     },
-    isErrorReply: (error): error is Error => false,
-    isSocketClosed: (error): error is Error => false,
+    isErrorReply: (error): error is Error =>
+      error instanceof Error && error.name === "ErrorReply",
+    isSocketClosed: (error): error is Error =>
+      error instanceof Error && error.name === "SocketClosedUnexpectedlyError",
   };
   return { driver, subscribers, deaf };
 }
