@@ -2,12 +2,14 @@
 
 import type { HubDataMessage } from "../message/message.ts";
 import { quote } from "../_internal/quote.ts";
+import { sleep } from "../_internal/sleep.ts";
 import {
   type Connection,
   reconnectDelay,
   type RedisCommands,
   type RedisDriver,
   type Subscriber,
+  type SubscriberOptions,
 } from "./_redis_commands.ts";
 import { type RawEntry, text, toMessage } from "./_redis_entry.ts";
 import { asError, type Report } from "./_redis_report.ts";
@@ -85,6 +87,19 @@ export class RedisLive {
   #beatTimer: ReturnType<typeof setTimeout> | undefined;
   #catchUpTimer: ReturnType<typeof setInterval> | undefined;
   #runId: string | undefined;
+  #subscriberOptions: SubscriberOptions;
+  /** The notification channel. */
+  #channel: string;
+  /** Bumped each time the Pub/Sub connection is replaced. */
+  #generation = 0;
+  /** When the last heartbeat arrived, or the Pub/Sub connection was made. */
+  #lastHeard = 0;
+  /** Silence after which a Pub/Sub connection is deemed deaf. */
+  #deafAfterMs: number;
+  /** Consecutive Pub/Sub connections whose SUBSCRIBE failed. */
+  #subscribeFailures = 0;
+  /** Aborted by close: ends the wait before a new Pub/Sub connection. */
+  #stopped = new AbortController();
   /** Bumped on every (re)connection of the reader connection. */
   #epoch = 0;
   #verifiedEpoch = -1;
@@ -107,6 +122,7 @@ export class RedisLive {
     // Heartbeats keep both connections busy: a healthy one answers within
     // beatMs + timeoutMs.
     const socketTimeout = options.beatMs + options.timeoutMs;
+    this.#deafAfterMs = socketTimeout;
     const reader = driver.createConnection({
       url: options.url,
       reconnectStrategy: reconnectDelay,
@@ -128,7 +144,7 @@ export class RedisLive {
     });
     // Connection failures are retried and reported through "error" events.
     reader.connect().catch(() => undefined);
-    const subscriber = driver.createSubscriber({
+    this.#subscriberOptions = {
       url: options.url,
       reconnectStrategy: reconnectDelay,
       socketTimeout,
@@ -140,21 +156,9 @@ export class RedisLive {
           ),
         ),
       onDisrupt: () => this.#disrupted(),
-    });
-    this.#subscriber = subscriber;
-    const failed = (error: unknown): void => {
-      if (!this.#closed) {
-        report(
-          new Error(`Cannot subscribe on Redis: ${asError(error).message}`, {
-            cause: error,
-          }),
-        );
-      }
     };
-    subscriber.subscribe(options.channel, (message) => this.#notified(message))
-      .catch(failed);
-    subscriber.subscribe(this.#beatChannel, (message) => this.#beat(message))
-      .catch(failed);
+    this.#channel = options.channel;
+    this.#subscriber = this.#openSubscriber();
     this.#sendBeat();
     if (options.catchUpMs !== Infinity) {
       this.#catchUpTimer = setInterval(() => {
@@ -220,6 +224,7 @@ export class RedisLive {
   async close(): Promise<void> {
     if (!this.#closed) {
       this.#closed = true;
+      this.#stopped.abort();
       clearTimeout(this.#beatTimer);
       clearTimeout(this.#retryTimer);
       clearInterval(this.#catchUpTimer);
@@ -230,6 +235,51 @@ export class RedisLive {
       this.#subscriber.destroy();
     }
     while (this.#reads.size > 0) await Promise.allSettled([...this.#reads]);
+  }
+
+  /**
+   * Makes the Pub/Sub connection and subscribes it to the notification and
+   * heartbeat channels. When a SUBSCRIBE fails (Redis paused, restarting or
+   * refusing while it was in flight), the connection is dropped and made
+   * anew after a backoff, until both succeed: the client subscribes again
+   * by itself after a reconnection, but only to channels whose SUBSCRIBE
+   * succeeded. Without this, the backend would hear no notification or
+   * heartbeat for good, and its subscribers would get nothing more, with no
+   * gap reported.
+   */
+  #openSubscriber(): Subscriber {
+    const generation = ++this.#generation;
+    // Give the new connection the time a healthy one takes to hear.
+    this.#lastHeard = performance.now();
+    const subscriber = this.#driver.createSubscriber(this.#subscriberOptions);
+    const failed = async (error: unknown): Promise<void> => {
+      // The first failure of this connection replaces it; the other
+      // channel's failure, or one after close, does nothing.
+      if (this.#closed || generation !== this.#generation) return;
+      const replaced = ++this.#generation;
+      this.#report(
+        new Error(`Cannot subscribe on Redis: ${asError(error).message}`, {
+          cause: error,
+        }),
+      );
+      subscriber.destroy();
+      await sleep(
+        reconnectDelay(this.#subscribeFailures++),
+        this.#stopped.signal,
+      );
+      // Unless closed, or replaced meanwhile by #checkHearing.
+      if (this.#closed || this.#generation !== replaced) return;
+      this.#subscriber = this.#openSubscriber();
+      // Notifications published meanwhile were missed.
+      this.#disrupted();
+    };
+    Promise.all([
+      subscriber.subscribe(this.#channel, (message) => this.#notified(message)),
+      subscriber.subscribe(this.#beatChannel, (message) => this.#beat(message)),
+    ]).then(() => {
+      if (generation === this.#generation) this.#subscribeFailures = 0;
+    }, failed);
+    return subscriber;
   }
 
   /** A notification `<id> <topic>`: reads the topic if it is watched. */
@@ -268,14 +318,40 @@ export class RedisLive {
     const beat = String(++this.#beatsSent);
     // A lost heartbeat is noticed when the next one arrives; connection
     // failures are reported through "error" events.
-    this.#reader.sendCommand(["PUBLISH", this.#beatChannel, beat]).catch(
+    this.#reader.sendCommand(["PUBLISH", this.#beatChannel, beat]).then(
+      () => this.#checkHearing(),
       () => undefined,
     );
+  }
+
+  /**
+   * Called when Redis took a heartbeat: if none was heard for longer than a
+   * healthy Pub/Sub connection takes, that connection is deaf (its client
+   * lost the subscriptions, or misreads what arrives, as node-redis can
+   * after Redis paused and restarted while it reconnected), and waiting
+   * for the next heartbeat would wait for good: make it anew.
+   */
+  #checkHearing(): void {
+    if (this.#closed) return;
+    const silent = performance.now() - this.#lastHeard;
+    if (silent <= this.#deafAfterMs) return;
+    this.#report(
+      new Error(
+        `Cannot hear Redis: no heartbeat for ${
+          Math.round(silent)
+        } ms while Redis took them; making the Pub/Sub connection again`,
+      ),
+    );
+    this.#generation++;
+    this.#subscriber.destroy();
+    this.#subscriber = this.#openSubscriber();
+    this.#disrupted();
   }
 
   /** A heartbeat arrived: the subscription works since it was published. */
   #beat(message: Uint8Array): void {
     const beat = Number(text(message));
+    this.#lastHeard = performance.now();
     if (beat !== this.#beatsSeen + 1) this.#disrupted();
     this.#beatsSeen = beat;
     if (!this.#synced) this.#sync();

@@ -28,7 +28,7 @@ import {
 } from "./_redis_server.ts";
 import { startTcpProxy } from "./_tcp_proxy.ts";
 import { subscribed, take, within } from "./_redis_helpers.ts";
-import { delay } from "../_wait.ts";
+import { delay, until } from "../_wait.ts";
 import { createHubHandler } from "../../serve/mod.ts";
 
 if (redisMissing !== undefined) {
@@ -525,6 +525,53 @@ redisTest(
     assertEquals(summary(await take(reader, 2)), ["reset:unknown-id", "3"]);
     await a.hub.publish("t", { data: "4" });
     assertEquals(summary(await take(reader, 1)), ["4"]);
+    await all.close();
+  },
+);
+
+/** Sends one inline command to the redis-server on `port`; its reply line. */
+async function redisCommand(port: number, command: string): Promise<string> {
+  const conn = await Deno.connect({ hostname: "127.0.0.1", port });
+  try {
+    await conn.write(new TextEncoder().encode(`${command}\r\n`));
+    const buffer = new Uint8Array(256);
+    const n = await conn.read(buffer);
+    return new TextDecoder().decode(buffer.subarray(0, n ?? 0)).trim();
+  } finally {
+    conn.close();
+  }
+}
+
+redisTest(
+  "createRedisBackend subscribes again when its SUBSCRIBE fails, so live delivery starts once Redis accepts it",
+  async (redis) => {
+    // A SUBSCRIBE refused (here by an ACL; in the fault test, one in flight
+    // while Redis paused) was never made again: the backend stayed deaf to
+    // notifications and heartbeats, and its subscribers got nothing more.
+    strictEqual(
+      await redisCommand(redis.port, "ACL SETUSER default resetchannels"),
+      "+OK",
+    );
+    const all = instances();
+    const b = all.open({ url: redis.url });
+    const reader = await subscribed(b.hub, "t");
+    await until(
+      () =>
+        all.errors.some((e) =>
+          /^Cannot subscribe on Redis: NOPERM/.test(e.message)
+        ),
+      "a refused SUBSCRIBE",
+    );
+    strictEqual(
+      await redisCommand(redis.port, "ACL SETUSER default allchannels"),
+      "+OK",
+    );
+    const a = all.open({ url: redis.url });
+    await a.hub.publish("t", { data: "1" });
+    assertEquals(summary(await take(reader, 1)), ["1"]);
+    await a.hub.publish("t", { data: "2" });
+    assertEquals(summary(await take(reader, 1)), ["2"]);
+    await reader.cancel();
     await all.close();
   },
 );
