@@ -19,9 +19,9 @@ export class Live {
   connection(connection: WsConnection): void {
     this.connections.add(connection);
     if (this.stopping) void connection.close(1001).catch(ignore);
-    this.track(
-      connection.closed.then(() => this.connections.delete(connection)),
-    );
+    // Not a task of its own: `settled` waits for the open connections too
+    // (one promise and one callback fewer per connection).
+    connection.closed.then(() => this.connections.delete(connection));
   }
 
   /** Tracks `task` until it settles. */
@@ -42,7 +42,13 @@ export class Live {
 
   /** Resolves once every tracked task has settled. */
   async settled(): Promise<void> {
-    while (this.tasks.size > 0) await Promise.allSettled([...this.tasks]);
+    while (this.tasks.size > 0 || this.connections.size > 0) {
+      await Promise.allSettled([
+        ...this.tasks,
+        ...[...this.connections].map((connection) => connection.closed),
+      ]);
+      // The connections' own callbacks ran before: they were first.
+    }
   }
 }
 

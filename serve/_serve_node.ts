@@ -162,9 +162,8 @@ export function serveNode(
     head: Uint8Array,
   ): Promise<void> {
     socket.setNoDelay(true);
-    const aborter = new AbortController();
     const duplex = new NodeSocketDuplex(socket, head);
-    socket.on("close", () => aborter.abort());
+    const aborter = abortOnClose(socket);
     let request: Request;
     try {
       request = toRequest(req, aborter.signal, false);
@@ -285,6 +284,17 @@ function bodyOf(
       req.resume();
     },
   });
+}
+
+/**
+ * A controller aborted when `socket` closes. Made here, apart, so that the
+ * listener, which lives as long as the socket, holds the controller alone
+ * and not the upgrade's other values (its request and response).
+ */
+function abortOnClose(socket: NodeSocket): AbortController {
+  const aborter = new AbortController();
+  socket.on("close", () => aborter.abort());
+  return aborter;
 }
 
 /** Node's header object of a response (`set-cookie` kept apart). */

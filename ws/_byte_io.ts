@@ -22,6 +22,17 @@ export interface ByteDuplex {
   read?(p: Uint8Array): Promise<number | null>;
   /** Writes from `p`, as `Deno.Conn.write`: bytes written, maybe fewer. */
   write?(p: Uint8Array): Promise<number>;
+  /**
+   * Calls `onChunk` once with the next chunk (the caller's to keep and to
+   * modify), or `undefined` at the end; or `onError` with the error that
+   * stopped reading: `read` for a transport that allocates its own chunks
+   * (a Node socket), with neither a promise nor a buffer of the caller's.
+   * Used instead of `read` and `readable` when present.
+   */
+  readChunk?(
+    onChunk: (chunk: Uint8Array | undefined) => void,
+    onError: (error: unknown) => void,
+  ): void;
 }
 
 /** Reads a duplex chunk by chunk. */
@@ -44,6 +55,15 @@ export interface ByteSource {
    * complete at once. Present when the duplex has a `read` method.
    */
   saturated?(): boolean;
+  /**
+   * `read()` without a promise: `onChunk` gets the chunk (or `undefined`
+   * at the end), `onError` is called if reading failed. Present when the
+   * duplex has a `readChunk` method.
+   */
+  readTo?(
+    onChunk: (chunk: Uint8Array | undefined) => void,
+    onError: (error: unknown) => void,
+  ): void;
   /** Lets another source read the duplex (after the handshake). */
   release(): void;
   /** Stops reading; a pending `read()` settles. */
@@ -72,6 +92,7 @@ export function byteSource(
   duplex: ByteDuplex,
   options: ByteSourceOptions = {},
 ): ByteSource {
+  if (duplex.readChunk !== undefined) return new ChunkSource(duplex);
   const read = duplex.read;
   if (read !== undefined) {
     return new ReadSource(duplex, read, options.lend ?? false);
@@ -137,6 +158,41 @@ class ReadSource implements ByteSource {
     if (this.#fullReads < FULL_READS_PER_TURN) return false;
     this.#fullReads = 0;
     return true;
+  }
+
+  release(): void {}
+
+  cancel(): void {
+    this.#done = true;
+  }
+}
+
+/**
+ * A {@linkcode ByteSource} over `duplex.readChunk`: the transport's chunks
+ * as they come, no buffer of its own (the transport waits between reads).
+ */
+class ChunkSource implements ByteSource {
+  #duplex: ByteDuplex;
+  #done = false;
+
+  constructor(duplex: ByteDuplex) {
+    this.#duplex = duplex;
+  }
+
+  read(): Promise<Uint8Array | undefined> {
+    return new Promise((resolve, reject) => this.readTo(resolve, reject));
+  }
+
+  readTo(
+    onChunk: (chunk: Uint8Array | undefined) => void,
+    onError: (error: unknown) => void,
+  ): void {
+    if (this.#done) {
+      queueMicrotask(() => onChunk(undefined));
+      return;
+    }
+    // The transport itself keeps answering `undefined` after its end.
+    this.#duplex.readChunk!(onChunk, onError);
   }
 
   release(): void {}

@@ -78,20 +78,27 @@ export function socketConnection(
 
 /**
  * Sends the messages of a connection made by {@linkcode socketConnection}
- * straight to `sink` as they arrive, with no queue, promise or stream in
- * between: for a server holding many connections that seldom send. The
- * connection's `readable` then shows as locked. Messages that arrived
- * before go to the sink at once; so does the end, if the connection has
- * closed. The sink bounds whatever it queues itself.
+ * (or by the codec engine, `codecConnection`) straight to `sink` as they
+ * arrive, with no queue, promise or stream in between: for a server
+ * holding many connections that seldom send. The connection's `readable`
+ * then shows as locked. Messages that arrived before go to the sink at
+ * once; so does the end, if the connection has closed. The sink bounds
+ * whatever it queues itself.
  *
  * @returns `false`, having done nothing, when `connection` is not one of
- * {@linkcode socketConnection}'s or its messages are already being read.
+ * those engines' or its messages are already being read.
  */
 export function pushMessages(
   connection: WsConnection,
   sink: MessageSink,
 ): boolean {
-  return connection instanceof SocketConnection && connection[PUSH](sink);
+  const push = (connection as Partial<Pushable>)[PUSH];
+  return typeof push === "function" && push.call(connection, sink);
+}
+
+/** A connection whose inbox can push (both engines' connections). */
+interface Pushable {
+  [PUSH](sink: MessageSink): boolean;
 }
 
 /**
