@@ -30,6 +30,14 @@ function refusedError(): DOMException {
   );
 }
 
+/** Where a socket keeps its duplex, for the shared listeners. */
+const DUPLEX: unique symbol = Symbol("duplex");
+type Owned = NodeSocket & { [DUPLEX]: NodeSocketDuplex };
+let onData: (this: Owned, data: Uint8Array) => void;
+let onEnd: (this: Owned) => void;
+let onClose: (this: Owned) => void;
+let onError: (this: Owned, error: unknown) => void;
+
 /** See the file comment. */
 export class NodeSocketDuplex implements WsDuplex {
   #socket: NodeSocket;
@@ -41,6 +49,7 @@ export class NodeSocketDuplex implements WsDuplex {
   #onChunk: OnChunk | undefined;
   #onError: OnError | undefined;
   #state: number = WAITING;
+  #aborter: AbortController | undefined;
   /**
    * Settles when the upgrade is answered, for writes made before; made
    * only when a write comes that early.
@@ -53,14 +62,22 @@ export class NodeSocketDuplex implements WsDuplex {
     // Paused before the listener, so that adding it does not start the
     // flow.
     socket.pause();
-    socket.on("data", (data: Uint8Array) => this.#onData(data));
-    const onEnd = (): void => this.#onEnd();
+    // Listeners shared by every socket, which find their duplex on the
+    // socket: no closures of its own per connection.
+    (socket as Owned)[DUPLEX] = this;
+    socket.on("data", onData);
     socket.on("end", onEnd);
-    socket.on("close", onEnd);
-    socket.on("error", (error: unknown) => {
-      this.#error ??= { error };
-      this.#onEnd();
-    });
+    socket.on("close", onClose);
+    socket.on("error", onError);
+  }
+
+  /**
+   * A controller aborted when the socket closes (the signal of the
+   * upgrade's request), made here so that the socket holds it alone and
+   * not the upgrade's other values.
+   */
+  abortOnClose(): AbortController {
+    return this.#aborter = new AbortController();
   }
 
   /** Lets reads and writes through (the `101` is written). */
@@ -182,6 +199,25 @@ export class NodeSocketDuplex implements WsDuplex {
       return;
     }
     this.#socket.resume();
+  }
+
+  static {
+    onData = function (this: Owned, data: Uint8Array): void {
+      this[DUPLEX].#onData(data);
+    };
+    onEnd = function (this: Owned): void {
+      this[DUPLEX].#onEnd();
+    };
+    onClose = function (this: Owned): void {
+      const duplex = this[DUPLEX];
+      duplex.#onEnd();
+      duplex.#aborter?.abort();
+    };
+    onError = function (this: Owned, error: unknown): void {
+      const duplex = this[DUPLEX];
+      duplex.#error ??= { error };
+      duplex.#onEnd();
+    };
   }
 
   #onData(data: Uint8Array): void {

@@ -73,10 +73,11 @@ export function serveNode(
     signal: AbortSignal,
     withBody: boolean,
   ): Request {
-    const headers = new Headers();
+    // Pairs rather than a Headers object, which the Request would copy.
     const raw = req.rawHeaders;
+    const headers: [string, string][] = [];
     for (let i = 0; i + 1 < raw.length; i += 2) {
-      headers.append(raw[i]!, raw[i + 1]!);
+      headers.push([raw[i]!, raw[i + 1]!]);
     }
     const host = req.headers.host;
     const base = typeof host === "string" && host !== ""
@@ -163,7 +164,7 @@ export function serveNode(
   ): Promise<void> {
     socket.setNoDelay(true);
     const duplex = new NodeSocketDuplex(socket, head);
-    const aborter = abortOnClose(socket);
+    const aborter = duplex.abortOnClose();
     let request: Request;
     try {
       request = toRequest(req, aborter.signal, false);
@@ -284,17 +285,6 @@ function bodyOf(
       req.resume();
     },
   });
-}
-
-/**
- * A controller aborted when `socket` closes. Made here, apart, so that the
- * listener, which lives as long as the socket, holds the controller alone
- * and not the upgrade's other values (its request and response).
- */
-function abortOnClose(socket: NodeSocket): AbortController {
-  const aborter = new AbortController();
-  socket.on("close", () => aborter.abort());
-  return aborter;
 }
 
 /** Node's header object of a response (`set-cookie` kept apart). */
