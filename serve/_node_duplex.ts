@@ -153,6 +153,15 @@ export class NodeSocketDuplex implements WsDuplex {
     return gate.promise.then(() => this.#write(p));
   }
 
+  /** `write` with a callback, as Node's socket takes it: no promise. */
+  writeChunk(p: Uint8Array, done: (error?: unknown) => void): void {
+    if (this.#state === OPEN) {
+      this.#socket.write(p, done);
+      return;
+    }
+    this.write(p).then(() => done(), done);
+  }
+
   close(): void {
     if (this.#state !== REFUSED) this.#socket.destroy();
   }

@@ -33,6 +33,12 @@ export interface ByteDuplex {
     onChunk: (chunk: Uint8Array | undefined) => void,
     onError: (error: unknown) => void,
   ): void;
+  /**
+   * Writes all of `p` and calls `done` once written (with the error that
+   * stopped it, if any): `write` without a promise, for a transport with
+   * callbacks (a Node socket). Used instead of `write` when present.
+   */
+  writeChunk?(p: Uint8Array, done: (error?: unknown) => void): void;
 }
 
 /** Reads a duplex chunk by chunk. */
@@ -297,6 +303,7 @@ class Sink implements ByteSink {
   /** Its settlement handlers, made on the first such write. */
   #onDirectWritten: ((n: number) => void) | undefined;
   #onDirectFailed: ((error: unknown) => void) | undefined;
+  #onChunkWritten: ((error?: unknown) => void) | undefined;
 
   constructor(duplex: ByteDuplex) {
     this.#duplex = duplex;
@@ -317,7 +324,18 @@ class Sink implements ByteSink {
       this.#directBytes = bytes;
       this.#directDone = done;
       this.#directShared = shared;
-      direct.call(this.#duplex, bytes).then(
+      const duplex = this.#duplex;
+      if (duplex.writeChunk !== undefined) {
+        duplex.writeChunk(
+          bytes,
+          this.#onChunkWritten ??= (error) =>
+            error === undefined || error === null
+              ? this.#directWritten(this.#directBytes!.length)
+              : this.#directFailed(error),
+        );
+        return;
+      }
+      direct.call(duplex, bytes).then(
         this.#onDirectWritten ??= (n) => this.#directWritten(n),
         this.#onDirectFailed ??= (error) => this.#directFailed(error),
       );
