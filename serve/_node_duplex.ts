@@ -30,6 +30,9 @@ function refusedError(): DOMException {
   );
 }
 
+/** The controller of each upgrade's request, for as long as it lives. */
+const KEPT = new WeakMap<Request, AbortController>();
+
 /** Where a socket keeps its duplex, for the shared listeners. */
 const DUPLEX: unique symbol = Symbol("duplex");
 type Owned = NodeSocket & { [DUPLEX]: NodeSocketDuplex };
@@ -49,7 +52,7 @@ export class NodeSocketDuplex implements WsDuplex {
   #onChunk: OnChunk | undefined;
   #onError: OnError | undefined;
   #state: number = WAITING;
-  #aborter: AbortController | undefined;
+  #aborter: WeakRef<AbortController> | undefined;
   /**
    * Settles when the upgrade is answered, for writes made before; made
    * only when a write comes that early.
@@ -72,12 +75,24 @@ export class NodeSocketDuplex implements WsDuplex {
   }
 
   /**
-   * A controller aborted when the socket closes (the signal of the
-   * upgrade's request), made here so that the socket holds it alone and
-   * not the upgrade's other values.
+   * A signal aborted when the socket closes, for the upgrade's request
+   * (which follows it). The socket holds its controller only while that
+   * request lives: once the request is gone, nobody can see its signal
+   * abort (the request's own controller, which `undici` follows the signal
+   * with, is gone too), so an open WebSocket keeps neither.
    */
-  abortOnClose(): AbortController {
-    return this.#aborter = new AbortController();
+  abortOnClose(): {
+    signal: AbortSignal;
+    keepFor(request: Request): void;
+  } {
+    const aborter = new AbortController();
+    this.#aborter = new WeakRef(aborter);
+    return {
+      signal: aborter.signal,
+      keepFor(request: Request): void {
+        KEPT.set(request, aborter);
+      },
+    };
   }
 
   /** Lets reads and writes through (the `101` is written). */
@@ -220,7 +235,7 @@ export class NodeSocketDuplex implements WsDuplex {
     onClose = function (this: Owned): void {
       const duplex = this[DUPLEX];
       duplex.#onEnd();
-      duplex.#aborter?.abort();
+      duplex.#aborter?.deref()?.abort();
     };
     onError = function (this: Owned, error: unknown): void {
       const duplex = this[DUPLEX];

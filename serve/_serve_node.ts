@@ -168,6 +168,7 @@ export function serveNode(
     let request: Request;
     try {
       request = toRequest(req, aborter.signal, false);
+      aborter.keepFor(request);
     } catch (error) {
       settings.report(error);
       duplex.refuse();
