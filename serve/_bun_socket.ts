@@ -81,7 +81,9 @@ export class BunSocket {
 
   /** Calls the listeners of `event.type`, in the order they were added. */
   #dispatch(event: { type: string }): void {
-    const listeners = this.#listeners.slice();
+    // A copy only when there are several: a listener may remove others.
+    const own = this.#listeners;
+    const listeners = own.length > 2 ? own.slice() : own;
     for (let i = 0; i < listeners.length; i += 2) {
       if (listeners[i] !== event.type) continue;
       const listener = listeners[i + 1] as Listener;
