@@ -20,7 +20,13 @@ import {
   MAX_REASON_BYTES,
 } from "./_fit_close_reason.ts";
 import { ignore, stateError } from "./_handled.ts";
-import { type MessageSink, PUSH, unreadCost } from "./_inbox.ts";
+import {
+  type ClosedCallback,
+  type MessageSink,
+  ON_CLOSED,
+  PUSH,
+  unreadCost,
+} from "./_inbox.ts";
 import { DRAINED, pollDrained, ROOM, SocketSender } from "./_socket_sender.ts";
 
 // What serve/_ws_session.ts takes from here (the fast paths of the
@@ -94,6 +100,27 @@ export function pushMessages(
 ): boolean {
   const push = (connection as Partial<Pushable>)[PUSH];
   return typeof push === "function" && push.call(connection, sink);
+}
+
+/**
+ * Calls `callback` with `connection` once it has closed, without a promise
+ * (for a registry of many connections); `false`, having done nothing, when
+ * `connection` is not one of {@linkcode socketConnection}'s or the codec
+ * engine's (then use `closed`). One callback per connection.
+ */
+export function onClosed(
+  connection: WsConnection,
+  callback: (connection: WsConnection) => void,
+): boolean {
+  const register = (connection as Partial<Closable>)[ON_CLOSED];
+  if (typeof register !== "function") return false;
+  register.call(connection, callback as ClosedCallback);
+  return true;
+}
+
+/** A connection that calls back once closed (both engines' connections). */
+interface Closable {
+  [ON_CLOSED](callback: ClosedCallback): void;
 }
 
 /** A connection whose inbox can push (both engines' connections). */
@@ -195,6 +222,10 @@ class SocketConnection extends SocketSender implements WsConnection {
     return this._extensions ?? this._socket.extensions;
   }
 
+  protected _hasClosed(): boolean {
+    return this._closeInfo !== undefined;
+  }
+
   // Nothing to wake: a WHATWG WebSocket cannot stop reading.
   protected _wakeReceiver(): void {}
 
@@ -225,6 +256,7 @@ class SocketConnection extends SocketSender implements WsConnection {
     this._closeInfo = info;
     this._resolveClosed?.(info);
     this._resolveClosed = undefined;
+    this._runClosedCallback();
   }
 
   /** Closes because of something the peer sent; stops delivering messages. */
