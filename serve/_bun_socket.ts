@@ -17,27 +17,79 @@ const OPEN = 1;
 const CLOSING = 2;
 const CLOSED = 3;
 
-/** See the file comment; events are fired by `_serve_bun.ts`. */
-export class BunSocket extends EventTarget {
-  readonly CONNECTING = CONNECTING;
-  readonly OPEN = OPEN;
-  readonly CLOSING = CLOSING;
-  readonly CLOSED = CLOSED;
+/** A listener as `addEventListener` takes it. */
+type Listener = EventListenerOrEventListenerObject;
+
+/**
+ * See the file comment; events are fired by `_serve_bun.ts`. Listeners are
+ * kept here rather than in a native `EventTarget` (whose listener records
+ * cost more memory per socket than the socket itself), and events are
+ * plain objects with `type` and their fields: the only listener is the
+ * connection of `acceptWebSocket`, which reads nothing else.
+ */
+export class BunSocket {
   readyState: number = CONNECTING;
   binaryType: BinaryType = "arraybuffer";
   readonly protocol: string;
-  readonly extensions = "";
   readonly url: string;
   #ws: BunServerWebSocket | undefined;
+  /** Listeners, as type and listener one after the other. */
+  #listeners: (string | Listener)[] = [];
 
   constructor(url: string, protocol: string) {
-    super();
     this.url = url;
     this.protocol = protocol;
   }
 
+  get CONNECTING(): number {
+    return CONNECTING;
+  }
+  get OPEN(): number {
+    return OPEN;
+  }
+  get CLOSING(): number {
+    return CLOSING;
+  }
+  get CLOSED(): number {
+    return CLOSED;
+  }
+  get extensions(): string {
+    return "";
+  }
+
   get bufferedAmount(): number {
     return this.#ws?.getBufferedAmount() ?? 0;
+  }
+
+  addEventListener(type: string, listener: Listener | null): void {
+    if (listener === null || this.#find(type, listener) !== -1) return;
+    this.#listeners.push(type, listener);
+  }
+
+  removeEventListener(type: string, listener: Listener | null): void {
+    const index = this.#find(type, listener);
+    if (index !== -1) this.#listeners.splice(index, 2);
+  }
+
+  #find(type: string, listener: Listener | null): number {
+    const listeners = this.#listeners;
+    for (let i = 0; i < listeners.length; i += 2) {
+      if (listeners[i] === type && listeners[i + 1] === listener) return i;
+    }
+    return -1;
+  }
+
+  /** Calls the listeners of `event.type`, in the order they were added. */
+  #dispatch(event: { type: string }): void {
+    // A copy only when there are several: a listener may remove others.
+    const own = this.#listeners;
+    const listeners = own.length > 2 ? own.slice() : own;
+    for (let i = 0; i < listeners.length; i += 2) {
+      if (listeners[i] !== event.type) continue;
+      const listener = listeners[i + 1] as Listener;
+      if (typeof listener === "function") listener.call(this, event as Event);
+      else listener.handleEvent(event as Event);
+    }
   }
 
   send(data: string | ArrayBufferLike | ArrayBufferView | Blob): void {
@@ -67,25 +119,23 @@ export class BunSocket extends EventTarget {
       return;
     }
     this.readyState = OPEN;
-    this.dispatchEvent(new Event("open"));
+    this.#dispatch({ type: "open" });
   }
 
   /** Bun's `message` handler. */
   received(message: string | Uint8Array): void {
     const data = typeof message === "string" ? message : message.slice()
       .buffer;
-    this.dispatchEvent(Object.assign(new Event("message"), { data }));
+    this.#dispatch({ type: "message", data } as { type: string });
   }
 
   /** Bun's `close` handler. */
   closed(code: number, reason: string): void {
     this.readyState = CLOSED;
-    this.dispatchEvent(
-      Object.assign(new Event("close"), {
-        code,
-        reason,
-        wasClean: code !== 1006,
-      }),
+    this.#dispatch(
+      { type: "close", code, reason, wasClean: code !== 1006 } as {
+        type: string;
+      },
     );
   }
 }

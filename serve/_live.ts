@@ -4,6 +4,7 @@
 // 1001), streaming responses (cancelled) and the tasks still running.
 
 import type { WsConnection } from "../ws/connection.ts";
+import { onClosed } from "../ws/_socket_connection.ts";
 
 /** The live parts of one server. */
 export class Live {
@@ -19,10 +20,18 @@ export class Live {
   connection(connection: WsConnection): void {
     this.connections.add(connection);
     if (this.stopping) void connection.close(1001).catch(ignore);
-    this.track(
-      connection.closed.then(() => this.connections.delete(connection)),
-    );
+    // Not a task of its own: `settled` waits for the open connections too.
+    // Both engines' connections call back once closed, with no promise and
+    // no callback of their own.
+    if (!onClosed(connection, this.#forget)) {
+      connection.closed.then(() => this.#forget(connection));
+    }
   }
+
+  /** A connection has closed. */
+  #forget = (connection: WsConnection): void => {
+    this.connections.delete(connection);
+  };
 
   /** Tracks `task` until it settles. */
   track(task: Promise<unknown>): void {
@@ -42,7 +51,13 @@ export class Live {
 
   /** Resolves once every tracked task has settled. */
   async settled(): Promise<void> {
-    while (this.tasks.size > 0) await Promise.allSettled([...this.tasks]);
+    while (this.tasks.size > 0 || this.connections.size > 0) {
+      await Promise.allSettled([
+        ...this.tasks,
+        ...[...this.connections].map((connection) => connection.closed),
+      ]);
+      // The connections' callbacks ran before: they come when each closes.
+    }
   }
 }
 

@@ -1,58 +1,107 @@
 // Copyright 2026 the serverpush authors. MIT license.
 // Private: a `WsDuplex` over a Node `net.Socket` (or `tls.TLSSocket`), for
-// serverpush's codec engine. The socket is paused except while a `read()`
+// serverpush's codec engine. The socket is paused except while a read
 // waits, so when the engine stops reading (its limits) TCP holds the peer
 // back. Reads and writes wait until the `101` is written (`open()`);
 // `refuse()` hands the socket back for a refusal instead.
+//
+// The codec engine reads with `readChunk`, which hands over Node's own
+// chunks through callbacks, as `ws` does: an idle connection holds no read
+// buffer and no pending promise, only the two callbacks its engine made
+// once. `read(p)` (the `WsDuplex` contract) is built on it.
 
 import type { WsDuplex } from "../ws/upgrade_provider.ts";
 import type { NodeSocket } from "./_node_types.ts";
+import { type Resolvers, withResolvers } from "../_internal/resolvers.ts";
 
-/** A read that waits for the socket. */
-interface PendingRead {
-  p: Uint8Array;
-  resolve: (n: number | null) => void;
-  reject: (error: unknown) => void;
+/** Takes the next chunk (the caller's to keep), or `undefined` at the end. */
+type OnChunk = (chunk: Uint8Array | undefined) => void;
+/** Takes the error that ended reading. */
+type OnError = (error: unknown) => void;
+
+const WAITING = 0;
+const OPEN = 1;
+const REFUSED = 2;
+
+function refusedError(): DOMException {
+  return new DOMException(
+    "Cannot open WebSocket: the handler did not return the upgrade response",
+    "InvalidStateError",
+  );
 }
+
+/** The controller of each upgrade's request, for as long as it lives. */
+const KEPT = new WeakMap<Request, AbortController>();
+
+/** Where a socket keeps its duplex, for the shared listeners. */
+const DUPLEX: unique symbol = Symbol("duplex");
+type Owned = NodeSocket & { [DUPLEX]: NodeSocketDuplex };
+let onData: (this: Owned, data: Uint8Array) => void;
+let onEnd: (this: Owned) => void;
+let onClose: (this: Owned) => void;
+let onError: (this: Owned, error: unknown) => void;
 
 /** See the file comment. */
 export class NodeSocketDuplex implements WsDuplex {
   #socket: NodeSocket;
-  /** Bytes received and not read yet (the head first). */
-  #chunks: Uint8Array[] = [];
+  /** Bytes received and not read yet (the head first); made when needed. */
+  #chunks: Uint8Array[] | undefined;
   #ended = false;
   #error: { error: unknown } | undefined;
-  #pending: PendingRead | undefined;
-  /** Settles when the upgrade is answered; `undefined` once open. */
-  #gate: Promise<void> | undefined;
-  #openGate!: () => void;
-  #refuseGate!: (error: unknown) => void;
-  #refused = false;
+  /** The read waiting for bytes. */
+  #onChunk: OnChunk | undefined;
+  #onError: OnError | undefined;
+  #state: number = WAITING;
+  #aborter: WeakRef<AbortController> | undefined;
+  /**
+   * Settles when the upgrade is answered, for writes made before; made
+   * only when a write comes that early.
+   */
+  #gate: Resolvers<void> | undefined;
 
   constructor(socket: NodeSocket, head: Uint8Array) {
     this.#socket = socket;
-    if (head.length > 0) this.#chunks.push(head);
+    if (head.length > 0) this.#chunks = [head];
     // Paused before the listener, so that adding it does not start the
     // flow.
     socket.pause();
-    socket.on("data", (data: Uint8Array) => this.#onData(data));
-    socket.on("end", () => this.#onEnd());
-    socket.on("close", () => this.#onEnd());
-    socket.on("error", (error: unknown) => {
-      this.#error ??= { error };
-      this.#onEnd();
-    });
-    this.#gate = new Promise<void>((resolve, reject) => {
-      this.#openGate = resolve;
-      this.#refuseGate = reject;
-    });
-    this.#gate.catch(ignore);
+    // Listeners shared by every socket, which find their duplex on the
+    // socket: no closures of its own per connection.
+    (socket as Owned)[DUPLEX] = this;
+    socket.on("data", onData);
+    socket.on("end", onEnd);
+    socket.on("close", onClose);
+    socket.on("error", onError);
+  }
+
+  /**
+   * A signal aborted when the socket closes, for the upgrade's request
+   * (which follows it). The socket holds its controller only while that
+   * request lives: once the request is gone, nobody can see its signal
+   * abort (the request's own controller, which `undici` follows the signal
+   * with, is gone too), so an open WebSocket keeps neither.
+   */
+  abortOnClose(): {
+    signal: AbortSignal;
+    keepFor(request: Request): void;
+  } {
+    const aborter = new AbortController();
+    this.#aborter = new WeakRef(aborter);
+    return {
+      signal: aborter.signal,
+      keepFor(request: Request): void {
+        KEPT.set(request, aborter);
+      },
+    };
   }
 
   /** Lets reads and writes through (the `101` is written). */
   open(): void {
+    this.#state = OPEN;
+    const gate = this.#gate;
     this.#gate = undefined;
-    this.#openGate();
+    gate?.resolve();
+    if (this.#onChunk !== undefined) this.#next();
   }
 
   /**
@@ -60,44 +109,81 @@ export class NodeSocketDuplex implements WsDuplex {
    * caller (to write a refusal).
    */
   refuse(): void {
-    this.#refused = true;
-    this.#refuseGate(
-      new DOMException(
-        "Cannot open WebSocket: the handler did not return the upgrade response",
-        "InvalidStateError",
-      ),
-    );
+    this.#state = REFUSED;
+    const gate = this.#gate;
+    this.#gate = undefined;
+    gate?.reject(refusedError());
+    const onError = this.#onError;
+    if (onError === undefined) return;
+    this.#onChunk = undefined;
+    this.#onError = undefined;
+    onError(refusedError());
+  }
+
+  /**
+   * Calls `onChunk` once with the next chunk of bytes (the caller's to
+   * keep and to modify: Node allocates each one), or `undefined` at the
+   * end; or `onError` with the error that ended reading. One read at a
+   * time. The socket flows only while a read waits.
+   */
+  readChunk(onChunk: OnChunk, onError: OnError): void {
+    if (this.#state === REFUSED) {
+      queueMicrotask(() => onError(refusedError()));
+      return;
+    }
+    this.#onChunk = onChunk;
+    this.#onError = onError;
+    if (this.#state === WAITING) return;
+    if (
+      this.#chunks !== undefined || this.#ended || this.#error !== undefined
+    ) {
+      // Settles later, as a read from the socket would.
+      queueMicrotask(() => this.#next());
+      return;
+    }
+    this.#socket.resume();
   }
 
   read(p: Uint8Array): Promise<number | null> {
-    const gate = this.#gate;
-    return gate === undefined ? this.#read(p) : gate.then(() => this.#read(p));
+    return new Promise((resolve, reject) => {
+      this.readChunk((chunk) => {
+        if (chunk === undefined) {
+          resolve(null);
+          return;
+        }
+        const size = Math.min(chunk.length, p.length);
+        p.set(chunk.subarray(0, size));
+        if (size < chunk.length) {
+          (this.#chunks ??= []).unshift(chunk.subarray(size));
+        }
+        resolve(size);
+      }, reject);
+    });
   }
 
   write(p: Uint8Array): Promise<number> {
-    const gate = this.#gate;
-    return gate === undefined
-      ? this.#write(p)
-      : gate.then(() => this.#write(p));
+    if (this.#state === OPEN) return this.#write(p);
+    if (this.#state === REFUSED) return Promise.reject(refusedError());
+    const gate = this.#gate ??= withResolvers<void>();
+    return gate.promise.then(() => this.#write(p));
+  }
+
+  /** `write` with a callback, as Node's socket takes it: no promise. */
+  writeChunk(p: Uint8Array, done: (error?: unknown) => void): void {
+    if (this.#state === OPEN) {
+      this.#socket.write(p, done);
+      return;
+    }
+    this.write(p).then(() => done(), done);
   }
 
   close(): void {
-    if (!this.#refused) this.#socket.destroy();
+    if (this.#state !== REFUSED) this.#socket.destroy();
   }
 
   closeWrite(): Promise<void> {
     return new Promise((resolve) => {
       this.#socket.end(resolve);
-    });
-  }
-
-  #read(p: Uint8Array): Promise<number | null> {
-    if (this.#chunks.length > 0) return Promise.resolve(this.#take(p));
-    if (this.#error !== undefined) return Promise.reject(this.#error.error);
-    if (this.#ended) return Promise.resolve(null);
-    return new Promise((resolve, reject) => {
-      this.#pending = { p, resolve, reject };
-      this.#socket.resume();
     });
   }
 
@@ -110,39 +196,73 @@ export class NodeSocketDuplex implements WsDuplex {
     });
   }
 
-  /** Copies queued bytes into `p`. */
-  #take(p: Uint8Array): number {
+  /** Settles the waiting read from what is queued, or lets bytes flow. */
+  #next(): void {
+    const onChunk = this.#onChunk;
+    const onError = this.#onError;
+    if (onChunk === undefined || onError === undefined) return;
     const chunks = this.#chunks;
-    let n = 0;
-    while (n < p.length && chunks.length > 0) {
-      const chunk = chunks[0]!;
-      const size = Math.min(chunk.length, p.length - n);
-      p.set(chunk.subarray(0, size), n);
-      n += size;
-      if (size === chunk.length) chunks.shift();
-      else chunks[0] = chunk.subarray(size);
+    if (chunks !== undefined) {
+      const chunk = chunks.shift()!;
+      if (chunks.length === 0) this.#chunks = undefined;
+      this.#onChunk = undefined;
+      this.#onError = undefined;
+      onChunk(chunk);
+      return;
     }
-    return n;
+    if (this.#error !== undefined) {
+      this.#onChunk = undefined;
+      this.#onError = undefined;
+      onError(this.#error.error);
+      return;
+    }
+    if (this.#ended) {
+      this.#onChunk = undefined;
+      this.#onError = undefined;
+      onChunk(undefined);
+      return;
+    }
+    this.#socket.resume();
+  }
+
+  static {
+    onData = function (this: Owned, data: Uint8Array): void {
+      this[DUPLEX].#onData(data);
+    };
+    onEnd = function (this: Owned): void {
+      this[DUPLEX].#onEnd();
+    };
+    onClose = function (this: Owned): void {
+      const duplex = this[DUPLEX];
+      duplex.#onEnd();
+      duplex.#aborter?.deref()?.abort();
+    };
+    onError = function (this: Owned, error: unknown): void {
+      const duplex = this[DUPLEX];
+      duplex.#error ??= { error };
+      duplex.#onEnd();
+    };
   }
 
   #onData(data: Uint8Array): void {
     this.#socket.pause();
-    this.#chunks.push(data);
-    const pending = this.#pending;
-    if (pending === undefined) return;
-    this.#pending = undefined;
-    pending.resolve(this.#take(pending.p));
+    // A plain view: Buffer's own `slice` does not copy.
+    const chunk = new Uint8Array(data.buffer, data.byteOffset, data.length);
+    const onChunk = this.#onChunk;
+    if (
+      onChunk === undefined || this.#state !== OPEN ||
+      this.#chunks !== undefined
+    ) {
+      (this.#chunks ??= []).push(chunk);
+      return;
+    }
+    this.#onChunk = undefined;
+    this.#onError = undefined;
+    onChunk(chunk);
   }
 
   #onEnd(): void {
     this.#ended = true;
-    const pending = this.#pending;
-    if (pending === undefined) return;
-    this.#pending = undefined;
-    if (this.#error !== undefined) pending.reject(this.#error.error);
-    else pending.resolve(null);
+    if (this.#state === OPEN) this.#next();
   }
 }
-
-/** Intentionally empty: a refused gate is seen by every waiting call. */
-function ignore(): void {}

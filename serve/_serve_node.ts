@@ -73,10 +73,11 @@ export function serveNode(
     signal: AbortSignal,
     withBody: boolean,
   ): Request {
-    const headers = new Headers();
+    // Pairs rather than a Headers object, which the Request would copy.
     const raw = req.rawHeaders;
+    const headers: [string, string][] = [];
     for (let i = 0; i + 1 < raw.length; i += 2) {
-      headers.append(raw[i]!, raw[i + 1]!);
+      headers.push([raw[i]!, raw[i + 1]!]);
     }
     const host = req.headers.host;
     const base = typeof host === "string" && host !== ""
@@ -162,12 +163,12 @@ export function serveNode(
     head: Uint8Array,
   ): Promise<void> {
     socket.setNoDelay(true);
-    const aborter = new AbortController();
     const duplex = new NodeSocketDuplex(socket, head);
-    socket.on("close", () => aborter.abort());
+    const aborter = duplex.abortOnClose();
     let request: Request;
     try {
       request = toRequest(req, aborter.signal, false);
+      aborter.keepFor(request);
     } catch (error) {
       settings.report(error);
       duplex.refuse();

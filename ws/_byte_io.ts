@@ -22,6 +22,23 @@ export interface ByteDuplex {
   read?(p: Uint8Array): Promise<number | null>;
   /** Writes from `p`, as `Deno.Conn.write`: bytes written, maybe fewer. */
   write?(p: Uint8Array): Promise<number>;
+  /**
+   * Calls `onChunk` once with the next chunk (the caller's to keep and to
+   * modify), or `undefined` at the end; or `onError` with the error that
+   * stopped reading: `read` for a transport that allocates its own chunks
+   * (a Node socket), with neither a promise nor a buffer of the caller's.
+   * Used instead of `read` and `readable` when present.
+   */
+  readChunk?(
+    onChunk: (chunk: Uint8Array | undefined) => void,
+    onError: (error: unknown) => void,
+  ): void;
+  /**
+   * Writes all of `p` and calls `done` once written (with the error that
+   * stopped it, if any): `write` without a promise, for a transport with
+   * callbacks (a Node socket). Used instead of `write` when present.
+   */
+  writeChunk?(p: Uint8Array, done: (error?: unknown) => void): void;
 }
 
 /** Reads a duplex chunk by chunk. */
@@ -44,6 +61,15 @@ export interface ByteSource {
    * complete at once. Present when the duplex has a `read` method.
    */
   saturated?(): boolean;
+  /**
+   * `read()` without a promise: `onChunk` gets the chunk (or `undefined`
+   * at the end), `onError` is called if reading failed. Present when the
+   * duplex has a `readChunk` method.
+   */
+  readTo?(
+    onChunk: (chunk: Uint8Array | undefined) => void,
+    onError: (error: unknown) => void,
+  ): void;
   /** Lets another source read the duplex (after the handshake). */
   release(): void;
   /** Stops reading; a pending `read()` settles. */
@@ -72,6 +98,7 @@ export function byteSource(
   duplex: ByteDuplex,
   options: ByteSourceOptions = {},
 ): ByteSource {
+  if (duplex.readChunk !== undefined) return new ChunkSource(duplex);
   const read = duplex.read;
   if (read !== undefined) {
     return new ReadSource(duplex, read, options.lend ?? false);
@@ -137,6 +164,41 @@ class ReadSource implements ByteSource {
     if (this.#fullReads < FULL_READS_PER_TURN) return false;
     this.#fullReads = 0;
     return true;
+  }
+
+  release(): void {}
+
+  cancel(): void {
+    this.#done = true;
+  }
+}
+
+/**
+ * A {@linkcode ByteSource} over `duplex.readChunk`: the transport's chunks
+ * as they come, no buffer of its own (the transport waits between reads).
+ */
+class ChunkSource implements ByteSource {
+  #duplex: ByteDuplex;
+  #done = false;
+
+  constructor(duplex: ByteDuplex) {
+    this.#duplex = duplex;
+  }
+
+  read(): Promise<Uint8Array | undefined> {
+    return new Promise((resolve, reject) => this.readTo(resolve, reject));
+  }
+
+  readTo(
+    onChunk: (chunk: Uint8Array | undefined) => void,
+    onError: (error: unknown) => void,
+  ): void {
+    if (this.#done) {
+      queueMicrotask(() => onChunk(undefined));
+      return;
+    }
+    // The transport itself keeps answering `undefined` after its end.
+    this.#duplex.readChunk!(onChunk, onError);
   }
 
   release(): void {}
@@ -241,6 +303,7 @@ class Sink implements ByteSink {
   /** Its settlement handlers, made on the first such write. */
   #onDirectWritten: ((n: number) => void) | undefined;
   #onDirectFailed: ((error: unknown) => void) | undefined;
+  #onChunkWritten: ((error?: unknown) => void) | undefined;
 
   constructor(duplex: ByteDuplex) {
     this.#duplex = duplex;
@@ -261,7 +324,18 @@ class Sink implements ByteSink {
       this.#directBytes = bytes;
       this.#directDone = done;
       this.#directShared = shared;
-      direct.call(this.#duplex, bytes).then(
+      const duplex = this.#duplex;
+      if (duplex.writeChunk !== undefined) {
+        duplex.writeChunk(
+          bytes,
+          this.#onChunkWritten ??= (error) =>
+            error === undefined || error === null
+              ? this.#directWritten(this.#directBytes!.length)
+              : this.#directFailed(error),
+        );
+        return;
+      }
+      direct.call(duplex, bytes).then(
         this.#onDirectWritten ??= (n) => this.#directWritten(n),
         this.#onDirectFailed ??= (error) => this.#directFailed(error),
       );

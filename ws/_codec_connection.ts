@@ -143,6 +143,8 @@ class CodecConnection extends CodecReceiver implements WsConnection {
   /** `closed`, made when first asked for (or settled, at the end). */
   protected _closed: Promise<WsCloseInfo> | undefined;
   protected _resolveClosed: ((info: WsCloseInfo) => void) | undefined;
+  /** Whether `closed` has settled. */
+  protected _closedSettled = false;
 
   protected _heartbeat: HeartbeatTiming | undefined;
   /** This connection's member of the heartbeat's shared ticker. */
@@ -184,6 +186,10 @@ class CodecConnection extends CodecReceiver implements WsConnection {
       this._resolveClosed = resolve;
     }
     return this._closed;
+  }
+
+  protected _hasClosed(): boolean {
+    return this._closedSettled;
   }
 
   protected _onPeerClose(code: number, reason: string): void {
@@ -281,12 +287,14 @@ class CodecConnection extends CodecReceiver implements WsConnection {
     }
     this._compressor?.close?.();
     await this._inputEndedPromise();
+    this._closedSettled = true;
     if (this._closed === undefined) {
       this._closed = Promise.resolve(info);
     } else {
       this._resolveClosed!(info);
       this._resolveClosed = undefined;
     }
+    this._runClosedCallback();
   }
 
   protected _close(code?: number, reason?: string): Promise<void> {

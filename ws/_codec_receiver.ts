@@ -81,8 +81,9 @@ export abstract class CodecReceiver extends CodecSender {
   /** Made only when a teardown waits for the input to end. */
   protected _onInputEnded: (() => void) | undefined;
 
-  // A server reading a Deno connection reads into one reused buffer, and its
-  // parser unmasks payloads in place there: a text message is decoded
+  // A server reading a Deno connection reads into one reused buffer (a Node
+  // socket's chunks are its own, not reused), and its parser unmasks
+  // payloads in place there: a text message is decoded
   // before the next read, and anything that outlives the chunk (a binary
   // message, a fragment, a ping's data) is copied out by `_own`. A client's
   // payloads are views into the chunk: they get chunks of their own. So do
@@ -150,7 +151,8 @@ export abstract class CodecReceiver extends CodecSender {
     );
     this._maxMessageBytes = limits.maxMessageBytes;
     this._closeTimeout = limits.closeTimeout;
-    const lend = !isClient && duplex.read !== undefined;
+    const lend = !isClient &&
+      (duplex.read !== undefined || duplex.readChunk !== undefined);
     this._lend = lend;
     this._source = byteSource(duplex, { lend });
     this._onRead = (result) => this._received(result);
@@ -179,6 +181,12 @@ export abstract class CodecReceiver extends CodecSender {
   protected _deliver(data: string | Uint8Array): void {
     const state = this._state;
     if (!this._readableOpen || state === "closed") return;
+    const sink = this._messageSink;
+    if (sink !== undefined) {
+      // Pushed to a sink (`pushMessages`), which keeps its own bound.
+      sink.message(data);
+      return;
+    }
     if (state === "closing" && this._unread >= this._maxUnreadBytes) return;
     this._push(data);
   }
@@ -482,6 +490,12 @@ export abstract class CodecReceiver extends CodecSender {
     }
     let read: Promise<number | null | Uint8Array | undefined>;
     try {
+      if (source.readTo !== undefined) {
+        // No promise: the transport calls back (an idle connection holds
+        // only the two callbacks made once, in the constructor).
+        source.readTo(this._onRead, this._onReadFailed);
+        return;
+      }
       read = source.fill !== undefined ? source.fill() : source.read();
     } catch {
       // The transport failed or was closed under us: reported as 1006.

@@ -36,6 +36,15 @@ export interface MessageSink {
 export const PUSH: unique symbol = Symbol("push");
 
 /**
+ * Key of the method that registers a connection's one closed callback
+ * (see `onClosed` in `_socket_connection.ts`).
+ */
+export const ON_CLOSED: unique symbol = Symbol("onClosed");
+
+/** Called with the connection once it has closed. */
+export type ClosedCallback = (connection: object) => void;
+
+/**
  * A connection's unread messages, as fields and shared methods of the
  * connection itself (it extends this class: no object of its own per
  * connection). Messages go to the reader through a small queue rather
@@ -77,6 +86,8 @@ export abstract class Inbox implements IteratorHost {
    * the lock and ends the sink).
    */
   protected _messageSink: MessageSink | undefined;
+  /** Called once the connection has closed (`ON_CLOSED`). */
+  protected _closedCallback: ClosedCallback | undefined;
 
   constructor(maxUnreadBytes: number) {
     this._maxUnreadBytes = maxUnreadBytes;
@@ -156,6 +167,25 @@ export abstract class Inbox implements IteratorHost {
     }
     if (!this._readableOpen) sink.messagesEnded();
     return true;
+  }
+
+  /**
+   * Calls `callback` with this connection once it has closed (at once if it
+   * has); one callback per connection.
+   */
+  [ON_CLOSED](callback: ClosedCallback): void {
+    if (this._hasClosed()) callback(this);
+    else this._closedCallback = callback;
+  }
+
+  /** Whether the connection has closed (its `closed` has settled). */
+  protected abstract _hasClosed(): boolean;
+
+  /** The connection closed: its callback, if any, runs. */
+  protected _runClosedCallback(): void {
+    const callback = this._closedCallback;
+    this._closedCallback = undefined;
+    callback?.(this);
   }
 
   /** The fast iterator is done: it releases the messages (and the lock). */

@@ -20,7 +20,13 @@ import {
   MAX_REASON_BYTES,
 } from "./_fit_close_reason.ts";
 import { ignore, stateError } from "./_handled.ts";
-import { type MessageSink, PUSH, unreadCost } from "./_inbox.ts";
+import {
+  type ClosedCallback,
+  type MessageSink,
+  ON_CLOSED,
+  PUSH,
+  unreadCost,
+} from "./_inbox.ts";
 import { DRAINED, pollDrained, ROOM, SocketSender } from "./_socket_sender.ts";
 
 // What serve/_ws_session.ts takes from here (the fast paths of the
@@ -78,20 +84,48 @@ export function socketConnection(
 
 /**
  * Sends the messages of a connection made by {@linkcode socketConnection}
- * straight to `sink` as they arrive, with no queue, promise or stream in
- * between: for a server holding many connections that seldom send. The
- * connection's `readable` then shows as locked. Messages that arrived
- * before go to the sink at once; so does the end, if the connection has
- * closed. The sink bounds whatever it queues itself.
+ * (or by the codec engine, `codecConnection`) straight to `sink` as they
+ * arrive, with no queue, promise or stream in between: for a server
+ * holding many connections that seldom send. The connection's `readable`
+ * then shows as locked. Messages that arrived before go to the sink at
+ * once; so does the end, if the connection has closed. The sink bounds
+ * whatever it queues itself.
  *
  * @returns `false`, having done nothing, when `connection` is not one of
- * {@linkcode socketConnection}'s or its messages are already being read.
+ * those engines' or its messages are already being read.
  */
 export function pushMessages(
   connection: WsConnection,
   sink: MessageSink,
 ): boolean {
-  return connection instanceof SocketConnection && connection[PUSH](sink);
+  const push = (connection as Partial<Pushable>)[PUSH];
+  return typeof push === "function" && push.call(connection, sink);
+}
+
+/**
+ * Calls `callback` with `connection` once it has closed, without a promise
+ * (for a registry of many connections); `false`, having done nothing, when
+ * `connection` is not one of {@linkcode socketConnection}'s or the codec
+ * engine's (then use `closed`). One callback per connection.
+ */
+export function onClosed(
+  connection: WsConnection,
+  callback: (connection: WsConnection) => void,
+): boolean {
+  const register = (connection as Partial<Closable>)[ON_CLOSED];
+  if (typeof register !== "function") return false;
+  register.call(connection, callback as ClosedCallback);
+  return true;
+}
+
+/** A connection that calls back once closed (both engines' connections). */
+interface Closable {
+  [ON_CLOSED](callback: ClosedCallback): void;
+}
+
+/** A connection whose inbox can push (both engines' connections). */
+interface Pushable {
+  [PUSH](sink: MessageSink): boolean;
 }
 
 /**
@@ -188,6 +222,10 @@ class SocketConnection extends SocketSender implements WsConnection {
     return this._extensions ?? this._socket.extensions;
   }
 
+  protected _hasClosed(): boolean {
+    return this._closeInfo !== undefined;
+  }
+
   // Nothing to wake: a WHATWG WebSocket cannot stop reading.
   protected _wakeReceiver(): void {}
 
@@ -218,6 +256,7 @@ class SocketConnection extends SocketSender implements WsConnection {
     this._closeInfo = info;
     this._resolveClosed?.(info);
     this._resolveClosed = undefined;
+    this._runClosedCallback();
   }
 
   /** Closes because of something the peer sent; stops delivering messages. */
