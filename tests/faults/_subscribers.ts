@@ -2,12 +2,11 @@
 // The subscribers of the fault test, one kind per transport. Each records
 // what it delivers (messages and resets) and, whenever its connection ends,
 // connects again and resumes after the last id it delivered, the way an
-// application would. Where the library has a client, it is used: SseClient
-// for SSE, connect() for the one-topic WebSocket and long polling, the
-// NulDelimitedDecoderStream for the TCP relay's lines; serverpush.v1 has no
-// client in the library, so a small one speaks it over the WebSocket class.
+// application would. The library's clients are used: SseClient for SSE,
+// connect() for the one-topic WebSocket and long polling, connectMultiplex
+// for serverpush.v1, the NulDelimitedDecoderStream for the TCP relay's lines.
 
-import { connect } from "../../client/mod.ts";
+import { connect, connectMultiplex } from "../../client/mod.ts";
 import { SseClient } from "../../sse/mod.ts";
 import { NulDelimitedDecoderStream } from "../../tcp/mod.ts";
 import { delay } from "../_wait.ts";
@@ -111,14 +110,6 @@ function subscriber(transport: Transport, record: Recorder): Subscriber {
   };
 }
 
-/** Resolves when `signal` aborts. */
-function aborted(signal: AbortSignal): Promise<void> {
-  return new Promise((resolve) => {
-    if (signal.aborted) resolve();
-    else signal.addEventListener("abort", () => resolve(), { once: true });
-  });
-}
-
 /** SSE through SseClient, which resumes with Last-Event-ID by itself. */
 function sse(record: Recorder, { httpPort, topic }: Endpoints): Promise<void> {
   // SseClient reconnects by itself after a network error or the end of a
@@ -171,40 +162,38 @@ async function unified(
     for await (const event of client) {
       if (event.kind === "message") {
         record.message(event.id, String(event.data));
-      } else record.reset(event.reason);
+      } else if (event.kind === "reset") record.reset(event.reason);
     }
   } finally {
     await client.close();
   }
 }
 
-/** serverpush.v1: `subscribe` with `since` on each new WebSocket. */
+/**
+ * serverpush.v1 through connectMultiplex, which subscribes again after the
+ * last id on each new WebSocket; it ends only on an error it deems final,
+ * and then this starts a new one from the last id.
+ */
 async function v1(
   record: Recorder,
   { httpPort, topic }: Endpoints,
 ): Promise<void> {
-  const socket = new WebSocket(
-    `ws://127.0.0.1:${httpPort}/`,
-    "serverpush.v1",
-  );
-  const closed = new Promise<void>((resolve) => {
-    socket.onclose = () => resolve();
-    socket.onerror = () => resolve();
+  const client = connectMultiplex(`ws://127.0.0.1:${httpPort}/`, {
+    retry: RECONNECT_MS,
+    maxRetry: 1000,
+    signal: record.stop.signal,
   });
-  socket.onopen = () => {
-    socket.send(
-      JSON.stringify({ type: "subscribe", topic, since: record.lastId }),
-    );
-  };
-  socket.onmessage = (event) => {
-    const frame = JSON.parse(String(event.data));
-    if (frame.type === "message") record.message(frame.id, frame.data);
-    else if (frame.type === "reset") record.reset(frame.reason);
-    else if (frame.type === "error") socket.close();
-  };
-  await Promise.race([closed, aborted(record.stop.signal)]);
-  socket.close();
-  await closed;
+  try {
+    for await (
+      const event of client.subscribe(topic, { since: record.lastId })
+    ) {
+      if (event.kind === "message") {
+        record.message(event.id, String(event.data));
+      } else if (event.kind === "reset") record.reset(event.reason);
+    }
+  } finally {
+    await client.close();
+  }
 }
 
 /** The TCP relay in JSON-lines mode: `subscribe <topic> <last id>`. */
