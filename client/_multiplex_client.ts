@@ -9,7 +9,7 @@ import { backoffDelay } from "../_internal/backoff.ts";
 import { truncate } from "../_internal/truncate.ts";
 import { sleep } from "../_internal/sleep.ts";
 import { SERVERPUSH_V1 } from "../message/serverpush_v1.ts";
-import type { PollingEvent } from "../polling/connect_polling.ts";
+import { parsePresence, presenceEvent } from "./_presence_event.ts";
 import { EventQueue } from "./_event_queue.ts";
 import { parseJsonData, readMessageFields } from "./_json_data.ts";
 import { publishFields, type SendOptions } from "./_send_options.ts";
@@ -56,6 +56,7 @@ export class Subscription {
   readonly queue: EventQueue;
   readonly history: number | undefined;
   readonly state: boolean;
+  readonly presence: boolean;
   readonly json: boolean;
   readonly stopped = new AbortController();
   #client: MultiplexConnection;
@@ -68,6 +69,7 @@ export class Subscription {
       since: string | undefined;
       history: number | undefined;
       state: boolean;
+      presence: boolean;
       json: boolean;
     },
   ) {
@@ -75,6 +77,7 @@ export class Subscription {
     this.topic = topic;
     this.history = options.history;
     this.state = options.state;
+    this.presence = options.presence;
     this.json = options.json;
     this.queue = new EventQueue(
       client.settings.maxQueuedEvents,
@@ -90,7 +93,10 @@ export class Subscription {
    */
   request(): string {
     const since = this.queue.lastEventId;
-    const state = this.state ? { state: true } : {};
+    const state = {
+      ...(this.state ? { state: true } : {}),
+      ...(this.presence ? { presence: true } : {}),
+    };
     return JSON.stringify(
       since !== undefined
         ? { type: "subscribe", topic: this.topic, since, ...state }
@@ -365,6 +371,8 @@ export class MultiplexConnection {
     switch (value.type) {
       case "message":
       case "reset":
+      case "join":
+      case "leave":
         this.#deliver(value, data);
         return;
       case "subscribed":
@@ -410,11 +418,18 @@ export class MultiplexConnection {
       : undefined;
     // A message of a topic unsubscribed from meanwhile.
     if (subscription === undefined) return;
-    let event: PollingEvent | undefined;
+    let event: PushEvent | undefined;
     if (value.type === "reset") {
       if (typeof value.reason === "string") {
         event = { kind: "reset", reason: value.reason };
       }
+    } else if (value.type === "join" || value.type === "leave") {
+      // Delivered only to a subscription that asked for presence.
+      if (!subscription.presence) return;
+      event = presenceEvent(
+        value.type,
+        parsePresence(value, "serverpush.v1 presence event"),
+      );
     } else {
       event = readMessageFields(value);
     }
@@ -422,7 +437,7 @@ export class MultiplexConnection {
       throw new SyntaxError(
         `Cannot read serverpush.v1 message: ${
           JSON.stringify(truncate(text, 40))
-        } is not a message or a reset`,
+        } is not a message, a reset or a presence event`,
       );
     }
     try {

@@ -105,6 +105,17 @@ export interface MultiplexSubscribeOptions {
    */
   state?: boolean | undefined;
   /**
+   * Deliver the topic's presence events (`"presence": true` in the
+   * `subscribe` request): a `PushPresenceEvent` `join` for every
+   * client present, then a `join` or `leave` as clients come and go; after
+   * a reconnection, the joins of the clients present then. The topic must
+   * have presence on (the server's hub option `presence`), else the
+   * server refuses the subscription (`no-presence`).
+   *
+   * @default {false}
+   */
+  presence?: boolean | undefined;
+  /**
    * Parses each message's data as JSON (bytes are read as UTF-8 first); a
    * message that is not JSON ends the iteration with a `SyntaxError`.
    *
@@ -342,13 +353,15 @@ export function connectMultiplex(
     subscribeOptions: MultiplexSubscribeOptions = {},
   ): MultiplexSubscription<Events> {
     checkTopic("subscribe to", topic);
-    const { since, history, state, json = false } = subscribeOptions;
-    if (state !== undefined && typeof state !== "boolean") {
-      throw new TypeError(
-        `Cannot subscribe to topic ${
-          JSON.stringify(truncate(topic, 40))
-        }: state is not a boolean`,
-      );
+    const { since, history, state, presence, json = false } = subscribeOptions;
+    for (const [name, value] of [["state", state], ["presence", presence]]) {
+      if (value !== undefined && typeof value !== "boolean") {
+        throw new TypeError(
+          `Cannot subscribe to topic ${
+            JSON.stringify(truncate(topic, 40))
+          }: ${name} is not a boolean`,
+        );
+      }
     }
     if (since !== undefined && typeof since !== "string") {
       throw new TypeError(
@@ -372,6 +385,7 @@ export function connectMultiplex(
       since,
       history,
       state: state === true,
+      presence: presence === true,
       json: json === true,
     });
     if (connection.stopped.signal.aborted) subscription.queue.end(null);

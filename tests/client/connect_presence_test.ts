@@ -5,7 +5,7 @@
 
 import { deepStrictEqual, ok, strictEqual } from "node:assert/strict";
 import { Hub } from "../../hub/mod.ts";
-import { connect, type PushEvent } from "../../client/mod.ts";
+import { connect, connectMultiplex, type PushEvent } from "../../client/mod.ts";
 import { SseClient } from "../../sse/mod.ts";
 import type { HubIdentify } from "../../serve/mod.ts";
 import { serveHub } from "../serve/_handler_clients.ts";
@@ -91,6 +91,68 @@ for (const transport of ["websocket", "sse", "longpoll"] as const) {
     await ada.close();
   });
 }
+
+Deno.test("connectMultiplex subscribe with presence yields joins and leaves, and from", async () => {
+  await using room = serveRoom();
+  const ada = connectMultiplex(room.url("ada").replace("/hub/room", "/hub/"));
+  try {
+    const events = ada.subscribe("room", { presence: true })[
+      Symbol.asyncIterator
+    ]();
+    // The v1 connection of an identified client is a member.
+    const own = await nextPresence(events);
+    deepStrictEqual(
+      [own.kind, own.kind === "join" && own.clientId],
+      ["join", "ada"],
+    );
+    const bob = connect(room.url("bob"), { transports: ["sse"] });
+    const bobEvents = bob[Symbol.asyncIterator]();
+    const joined = await nextPresence(events);
+    deepStrictEqual(
+      [joined.kind, joined.kind === "join" && joined.clientId],
+      ["join", "bob"],
+    );
+    await ada.publish("room", "hello");
+    for (;;) {
+      const { value } = await within(events.next(), "the message");
+      if (value?.kind !== "message") continue;
+      deepStrictEqual([value.data, value.from], ["hello", "ada"]);
+      break;
+    }
+    await bob.close();
+    await bobEvents.return?.();
+    const left = await nextPresence(events);
+    deepStrictEqual(
+      [left.kind, left.kind === "leave" && left.clientId],
+      ["leave", "bob"],
+    );
+    // Presence events go only to subscriptions that asked for them.
+    const watcher = connectMultiplex(
+      room.url("carol").replace("/hub/room", "/hub/"),
+    );
+    try {
+      const quiet = watcher.subscribe("room")[Symbol.asyncIterator]();
+      await watcher.publish("room", "after");
+      const first = await within(quiet.next(), "a message");
+      deepStrictEqual(
+        [
+          first.value?.kind,
+          first.value?.kind === "message" && first.value.data,
+        ],
+        ["message", "after"],
+      );
+    } finally {
+      await watcher.close();
+    }
+    // ...while ada's saw carol come and go.
+    deepStrictEqual(
+      [(await nextPresence(events)).kind, (await nextPresence(events)).kind],
+      ["join", "leave"],
+    );
+  } finally {
+    await ada.close();
+  }
+});
 
 Deno.test("connect yields the sender of a stamped message as from, over WebSocket and long polling", async () => {
   await using room = serveRoom();
