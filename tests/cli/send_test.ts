@@ -2,7 +2,7 @@
 
 import { deepStrictEqual, match, strictEqual } from "node:assert/strict";
 import { until } from "../_wait.ts";
-import { PTY_ENV, startCli } from "./_cli.ts";
+import { type CliProcess, PTY_ENV, startCli } from "./_cli.ts";
 
 /** An echo WebSocket server that records what it saw. */
 function echoServer() {
@@ -108,6 +108,30 @@ if (SCRIPT_MISSING !== undefined) {
   console.log(`Skipping the pseudo-terminal send test: ${SCRIPT_MISSING}`);
 }
 
+/**
+ * `serverpush send URL` in a pseudo-terminal (under `script`), once it says
+ * the session is open.
+ */
+async function startPtySend(url: string): Promise<CliProcess> {
+  const main = new URL("../../cli/main.ts", import.meta.url).pathname;
+  const send = startCli(
+    [
+      "-q",
+      "-e",
+      "-c",
+      `exec ${Deno.execPath()} run -A ${main} send ${url}`,
+      "/dev/null",
+    ],
+    { command: "script", stdin: true, env: PTY_ENV },
+  );
+  await until(
+    () => send.stdout().includes("connected to"),
+    "the session to open",
+    20_000,
+  );
+  return send;
+}
+
 Deno.test({
   name:
     "serverpush send in a pseudo-terminal: typed lines echo with a '< ' prefix, Ctrl-D closes",
@@ -115,22 +139,7 @@ Deno.test({
   async fn() {
     const { server, seen, url } = echoServer();
     try {
-      const main = new URL("../../cli/main.ts", import.meta.url).pathname;
-      const send = startCli(
-        [
-          "-q",
-          "-e",
-          "-c",
-          `exec ${Deno.execPath()} run -A ${main} send ${url}`,
-          "/dev/null",
-        ],
-        { command: "script", stdin: true, env: PTY_ENV },
-      );
-      await until(
-        () => send.stdout().includes("connected to"),
-        "the session to open",
-        20_000,
-      );
+      const send = await startPtySend(url);
       await send.write("typed line\r");
       await until(
         () => send.stdout().includes("< typed line"),
@@ -157,22 +166,7 @@ Deno.test({
   async fn() {
     const { server, seen, url } = echoServer();
     try {
-      const main = new URL("../../cli/main.ts", import.meta.url).pathname;
-      const send = startCli(
-        [
-          "-q",
-          "-e",
-          "-c",
-          `exec ${Deno.execPath()} run -A ${main} send ${url}`,
-          "/dev/null",
-        ],
-        { command: "script", stdin: true, env: PTY_ENV },
-      );
-      await until(
-        () => send.stdout().includes("connected to"),
-        "the session to open",
-        20_000,
-      );
+      const send = await startPtySend(url);
       await send.write("\x03"); // Ctrl-C: SIGINT from the terminal.
       await until(
         () => seen.closes.length === 1,
