@@ -4,7 +4,7 @@
  * Our server + hub against each runtime's usual choice, in one run:
  *
  *   nice deno run -A bench/runtimes.ts [--quick] [--only deno,node,bun]
- *     [--broadcasts N]
+ *     [--broadcasts N] [--parts echo,fanout,memory] [--rounds R]
  *
  * - Deno: deno_ours.ts (Deno.serve + acceptWebSocket + the hub) against
  *   deno_bare.ts (bare Deno.upgradeWebSocket).
@@ -19,7 +19,8 @@
  * RSS is VmRSS from /proc/<pid>/status, so nothing inside a server measures.
  *
  * Per side: echo round trips per second and server CPU per round trip (32 B,
- * 1 KiB, 64 KiB; 1 and 50 clients); fan-out of B broadcasts (20) to N WebSocket
+ * 1 KiB, 64 KiB; 1 and 50 clients; the two sides take turns, R rounds (3),
+ * medians); fan-out of B broadcasts (20) to N WebSocket
  * subscribers (time from publish to the last subscriber, p50 / p99, and
  * server CPU per broadcast); RSS per idle connection (M idle subscribers on
  * a fresh process, against its RSS before them). Tables print ratios
@@ -41,9 +42,22 @@ const only = onlyIndex === -1
   ? ["deno", "node", "bun"]
   : (Deno.args[onlyIndex + 1] ?? "").split(",");
 
+const partsIndex = Deno.args.indexOf("--parts");
+const parts = new Set(
+  partsIndex === -1
+    ? ["echo", "fanout", "memory"]
+    : (Deno.args[partsIndex + 1] ?? "").split(","),
+);
+
 const SIZES = [32, 1024, 65536];
 const CLIENTS = quick ? [1, 2] : [1, 50];
 const ECHO_MS = quick ? 100 : 2000;
+const roundsIndex = Deno.args.indexOf("--rounds");
+const ROUNDS = roundsIndex !== -1
+  ? Number(Deno.args[roundsIndex + 1])
+  : quick
+  ? 1
+  : 3;
 const SUBSCRIBERS = quick ? 50 : 10_000;
 const broadcastsIndex = Deno.args.indexOf("--broadcasts");
 const BROADCASTS = broadcastsIndex !== -1
@@ -279,32 +293,93 @@ async function idle(side: Side): Promise<number> {
   }
 }
 
-async function measure(side: Side): Promise<Measured> {
-  const result: Measured = { echo: new Map() };
-  const server = await start(side);
-  if (typeof server === "string") return { ...result, notRun: server };
+function median(values: number[]): number {
+  const sorted = [...values].sort((x, y) => x - y);
+  const middle = sorted.length >> 1;
+  return sorted.length % 2 === 1
+    ? sorted[middle]!
+    : (sorted[middle - 1]! + sorted[middle]!) / 2;
+}
+
+/**
+ * Measures both sides of a runtime. The echo cells alternate between the
+ * two servers, ROUNDS times each, and keep the medians, so a load that
+ * comes and goes on a shared machine falls on both; the fan-out and the
+ * idle memory run one side after the other, each on a fresh process.
+ */
+async function measurePair(
+  sides: readonly [Side, Side],
+): Promise<[Measured, Measured]> {
+  const results: [Measured, Measured] = [{ echo: new Map() }, {
+    echo: new Map(),
+  }];
+  const servers = await Promise.all(sides.map(start));
   try {
-    for (const clients of CLIENTS) {
-      for (const size of SIZES) {
-        result.echo.set(
-          `${size}x${clients}`,
-          await echoCell(server, size, clients),
-        );
+    servers.forEach((server, i) => {
+      if (typeof server === "string") results[i]!.notRun = server;
+    });
+    const samples = new Map<string, { rate: number; cpuUs: number }[][]>();
+    for (let round = 0; parts.has("echo") && round < ROUNDS; round++) {
+      for (const clients of CLIENTS) {
+        for (const size of SIZES) {
+          const key = `${size}x${clients}`;
+          const cell = samples.get(key) ?? [[], []];
+          samples.set(key, cell);
+          // Alternate which side goes first from round to round.
+          const order = round % 2 === 0 ? [0, 1] : [1, 0];
+          for (const i of order) {
+            const server = servers[i]!;
+            if (typeof server === "string" || results[i]!.notRun) continue;
+            try {
+              cell[i]!.push(await echoCell(server, size, clients));
+            } catch (error) {
+              results[i]!.notRun = `failed: ${(error as Error).message}`;
+            }
+          }
+        }
       }
     }
-    result.fanout = await fanout(server);
-  } catch (error) {
-    result.notRun = `failed: ${(error as Error).message}`;
-    return result;
+    for (const [key, cell] of samples) {
+      cell.forEach((runs, i) => {
+        if (runs.length === 0) return;
+        results[i]!.echo.set(key, {
+          rate: median(runs.map((run) => run.rate)),
+          cpuUs: median(runs.map((run) => run.cpuUs)),
+        });
+      });
+    }
   } finally {
-    await server.stop();
+    await Promise.all(
+      servers.map((server) =>
+        typeof server === "string" ? undefined : server.stop()
+      ),
+    );
   }
-  try {
-    result.idleKiB = await idle(side);
-  } catch (error) {
-    result.notRun = `failed: ${(error as Error).message}`;
+  for (const [i, side] of sides.entries()) {
+    const result = results[i]!;
+    if (result.notRun) continue;
+    if (parts.has("fanout")) {
+      const server = await start(side);
+      if (typeof server === "string") {
+        result.notRun = server;
+        continue;
+      }
+      try {
+        result.fanout = await fanout(server);
+      } catch (error) {
+        result.notRun = `failed: ${(error as Error).message}`;
+      } finally {
+        await server.stop();
+      }
+    }
+    if (!parts.has("memory") || result.notRun) continue;
+    try {
+      result.idleKiB = await idle(side);
+    } catch (error) {
+      result.notRun = `failed: ${(error as Error).message}`;
+    }
   }
-  return result;
+  return results;
 }
 
 function format(value: number | undefined, digits = 1): string {
@@ -385,7 +460,8 @@ const denoArgs = (file: string): string[] => [
 ];
 
 console.log(
-  `bench/runtimes.ts${quick ? " --quick" : ""}: echo ${ECHO_MS} ms per cell, ` +
+  `bench/runtimes.ts${quick ? " --quick" : ""}: echo ${ECHO_MS} ms per cell ` +
+    `x ${ROUNDS} rounds (medians), ` +
     `${SUBSCRIBERS} subscribers x ${BROADCASTS} broadcasts, ${IDLE} idle`,
 );
 
@@ -404,8 +480,7 @@ if (only.includes("deno")) {
     `Deno ${Deno.version.deno}`,
     ours,
     theirs,
-    await measure(ours),
-    await measure(theirs),
+    ...await measurePair([ours, theirs]),
   );
 }
 
@@ -427,8 +502,7 @@ if (only.includes("node")) {
     `Node ${version}`,
     ours,
     theirs,
-    await measure(ours),
-    await measure(theirs),
+    ...await measurePair([ours, theirs]),
   );
 }
 
@@ -451,7 +525,6 @@ if (only.includes("bun")) {
     `Bun ${version}`,
     ours,
     theirs,
-    await measure(ours),
-    await measure(theirs),
+    ...await measurePair([ours, theirs]),
   );
 }

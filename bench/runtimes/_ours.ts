@@ -18,7 +18,7 @@ export function oursSide(): BenchSide {
       const { response, connection } = await acceptWebSocket(request);
       if (connection !== undefined) {
         (async () => {
-          for await (const message of connection.readable) {
+          for await (const message of connection) {
             await connection.send(message);
           }
         })().catch(() => {});
