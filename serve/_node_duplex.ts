@@ -1,6 +1,6 @@
 // Copyright 2026 the serverpush authors. MIT license.
 // Private: a `WsDuplex` over a Node `net.Socket` (or `tls.TLSSocket`), for
-// serverpush's codec engine. The socket is paused except while a read
+// serverpush's codec engine. The socket is paused whenever no read
 // waits, so when the engine stops reading (its limits) TCP holds the peer
 // back. Reads and writes wait until the `101` is written (`open()`);
 // `refuse()` hands the socket back for a refusal instead.
@@ -245,7 +245,6 @@ export class NodeSocketDuplex implements WsDuplex {
   }
 
   #onData(data: Uint8Array): void {
-    this.#socket.pause();
     // A plain view: Buffer's own `slice` does not copy.
     const chunk = new Uint8Array(data.buffer, data.byteOffset, data.length);
     const onChunk = this.#onChunk;
@@ -253,12 +252,19 @@ export class NodeSocketDuplex implements WsDuplex {
       onChunk === undefined || this.#state !== OPEN ||
       this.#chunks !== undefined
     ) {
+      this.#socket.pause();
       (this.#chunks ??= []).push(chunk);
       return;
     }
     this.#onChunk = undefined;
     this.#onError = undefined;
     onChunk(chunk);
+    // The engine usually asks for the next chunk while it handles this
+    // one: the socket keeps flowing then (pausing and resuming it for
+    // every chunk costs a tick and, past the stream's high-water mark, a
+    // stop and a start of the TCP handle's reading). It pauses only when
+    // no read waits, which is when the engine holds back.
+    if (this.#onChunk === undefined) this.#socket.pause();
   }
 
   #onEnd(): void {

@@ -1,12 +1,7 @@
 // Copyright 2026 the serverpush authors. MIT license.
 // This module is browser compatible.
 
-import { encodeBase64 } from "../_internal/base64.ts";
-
-/** The GUID that RFC 6455 section 1.3 appends to every key before hashing. */
-const WEBSOCKET_GUID = "258EAFA5-E914-47DA-95CA-C5AB0DC85B11";
-
-const encoder = new TextEncoder();
+import { secWebSocketAccept } from "./_sha1.ts";
 
 /**
  * Computes the `Sec-WebSocket-Accept` value for a `Sec-WebSocket-Key`: the
@@ -31,10 +26,7 @@ const encoder = new TextEncoder();
  * );
  * ```
  */
-export async function acceptKey(key: string): Promise<string> {
-  const digest = await crypto.subtle.digest(
-    "SHA-1",
-    encoder.encode(key + WEBSOCKET_GUID),
-  );
-  return encodeBase64(new Uint8Array(digest));
+export function acceptKey(key: string): Promise<string> {
+  // Hashed at once (see _sha1.ts); a promise, as WebCrypto's digest was.
+  return Promise.resolve(secWebSocketAccept(key));
 }

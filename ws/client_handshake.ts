@@ -1,7 +1,7 @@
 // Copyright 2026 the serverpush authors. MIT license.
 // This module is browser compatible.
 
-import { acceptKey } from "./accept_key.ts";
+import { secWebSocketAccept } from "./_sha1.ts";
 import {
   type DeflateOptions,
   type DeflateParams,
@@ -232,6 +232,8 @@ export function createClientHandshake(
  * strictEqual(result.protocol, "chat.v1");
  * ```
  */
+// Async as documented (a refusal rejects), though nothing in it waits now.
+// deno-lint-ignore require-await
 export async function verifyClientHandshake(
   handshake: ClientHandshake,
   response: Pick<Response, "status" | "headers">,
@@ -261,7 +263,7 @@ export async function verifyClientHandshake(
     );
   }
   const accept = headers.get("sec-websocket-accept");
-  if (accept !== await acceptKey(handshake.key)) {
+  if (accept !== secWebSocketAccept(handshake.key)) {
     fail(
       `Sec-WebSocket-Accept ${quote(accept ?? "")} does not match the key`,
       "bad-accept",

@@ -1,7 +1,7 @@
 // Copyright 2026 the serverpush authors. MIT license.
 // This module is browser compatible.
 
-import { acceptKey } from "./accept_key.ts";
+import { secWebSocketAccept } from "./_sha1.ts";
 import {
   acceptDeflate,
   type DeflateAcceptance,
@@ -115,6 +115,8 @@ function reject(
  * );
  * ```
  */
+// Async as documented (a refusal rejects), though nothing in it waits now.
+// deno-lint-ignore require-await
 export async function acceptUpgrade(
   request: Request,
   options: AcceptUpgradeOptions = {},
@@ -202,7 +204,7 @@ export async function acceptUpgrade(
   const response = new Headers({
     upgrade: "websocket",
     connection: "Upgrade",
-    "sec-websocket-accept": await acceptKey(key),
+    "sec-websocket-accept": secWebSocketAccept(key),
   });
   if (protocol !== "") response.set("sec-websocket-protocol", protocol);
   if (extensions !== "") response.set("sec-websocket-extensions", extensions);
