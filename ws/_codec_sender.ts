@@ -43,6 +43,14 @@ export const FRAME_OVERHEAD = 256;
 let slab = new Uint8Array(0);
 let slabPos = 0;
 /**
+ * The last text encoded into a slab, its frame there, and the frame copied
+ * into a buffer of its own once the same text is sent again: a hub sends
+ * one string to every subscriber of a topic, and it is encoded once.
+ */
+let lastText: string | undefined;
+let lastSlabFrame: Uint8Array | undefined;
+let lastFrame: Uint8Array | undefined;
+/**
  * Longer text up to this many units is encoded into pooled buffers when it
  * turns out to be ASCII (else the usual path runs).
  */
@@ -188,6 +196,19 @@ export abstract class CodecSender extends Inbox {
    */
   protected _sendTextDirect(text: string): boolean {
     const worst = MAX_SERVER_HEADER + 3 * text.length;
+    if (worst <= SLAB_FRAME_BYTES && text === lastText) {
+      // The same text again (a hub's fan-out): the frame is encoded once
+      // for every connection, into a buffer of its own that nothing
+      // changes, so a write that waits keeps it without a copy.
+      const frame = lastFrame ??= lastSlabFrame!.slice();
+      const cost = frame.length + FRAME_OVERHEAD;
+      this._buffered += cost;
+      this._sink.write(frame, (error) => {
+        this._buffered -= cost;
+        this._drained(error);
+      });
+      return true;
+    }
     if (worst <= SLAB_FRAME_BYTES) {
       if (slabPos + worst > slab.length) {
         slab = new Uint8Array(SLAB_BYTES);
@@ -208,6 +229,9 @@ export abstract class CodecSender extends Inbox {
       // The next frame starts on an 8-byte boundary.
       slabPos = (at + written + 7) & ~7;
       writeHeader(frame, TEXT_FRAME, written, undefined);
+      lastText = text;
+      lastSlabFrame = frame;
+      lastFrame = undefined;
       const cost = frame.length + FRAME_OVERHEAD;
       this._buffered += cost;
       this._sink.write(frame, (error) => {

@@ -755,3 +755,54 @@ Deno.test("codecConnection stops reading while more than maxBufferedBytes waits 
   await iterator.return?.();
   await server.closed;
 });
+
+Deno.test("codecConnection sends one text to many connections intact, interleaved with other texts and partial writes", async () => {
+  // A hub sends the same string to every subscriber: each connection must
+  // get exactly it, also while an earlier frame still waits in a slow one.
+  const peers = Array.from({ length: 4 }, (_, i) => {
+    const { a, b } = duplexPair(1 << 20);
+    let duplex: ByteDuplex = a;
+    if (i === 0) {
+      // One connection's transport takes 3 bytes a write.
+      const writer = a.writable.getWriter();
+      duplex = {
+        readable: a.readable,
+        writable: a.writable,
+        close(): void {
+          writer.releaseLock();
+          a.close();
+        },
+        async write(p: Uint8Array): Promise<number> {
+          const n = Math.min(3, p.length);
+          await writer.write(p.slice(0, n));
+          return n;
+        },
+      };
+    }
+    return {
+      server: codecConnection(duplex, { role: "server" }),
+      client: rawPeer(b, "client"),
+    };
+  });
+  const rounds = ["fan-out é", "other", "fan-out é", `{"id":"1","data":"x"}`];
+  for (const message of rounds) {
+    // The same string object to every connection, as a hub sends it.
+    for (const { server } of peers) void server.send(message);
+    // A different text in between, to one connection only.
+    void peers[1]!.server.send("between");
+  }
+  for (const [i, { client }] of peers.entries()) {
+    for (const message of rounds) {
+      strictEqual(utf8.decode((await client.next())!.payload), message);
+      if (i === 1) {
+        strictEqual(utf8.decode((await client.next())!.payload), "between");
+      }
+    }
+  }
+  for (const { server, client } of peers) {
+    await client.sendClose(1000);
+    strictEqual(closeOf(await client.next())[0], 1000);
+    await client.close();
+    strictEqual((await server.closed).code, 1000);
+  }
+});
