@@ -168,7 +168,12 @@ export abstract class CodecReceiver extends CodecSender {
 
   /** A payload as memory of its own (it may be a view into a lent chunk). */
   protected _own(payload: Uint8Array): Uint8Array {
-    return this._lend ? payload.slice() : payload;
+    // A payload that fills its whole buffer is the parser's own buffer for
+    // a frame that arrived in pieces (a view into a chunk always leaves
+    // the frame's header out): nothing reuses it, so it is not copied.
+    return this._lend && payload.byteLength !== payload.buffer.byteLength
+      ? payload.slice()
+      : payload;
   }
 
   protected _wakeReceiver(): void {
@@ -263,7 +268,9 @@ export abstract class CodecReceiver extends CodecSender {
     // A compressed message goes through the assembler, which may keep the
     // payload past this chunk.
     return this._assemble(
-      this._lend ? { ...frame, payload: frame.payload.slice() } : frame,
+      this._lend && frame.payload.byteLength !== frame.payload.buffer.byteLength
+        ? { ...frame, payload: frame.payload.slice() }
+        : frame,
     );
   }
 
