@@ -1,0 +1,51 @@
+// Copyright 2026 the serverpush authors. MIT license.
+import { deepStrictEqual } from "node:assert/strict";
+import { xorMask } from "../../ws/_mask.ts";
+
+/** The masking of RFC 6455 section 5.3, one byte at a time. */
+function naive(
+  buf: Uint8Array,
+  start: number,
+  end: number,
+  mask: Uint8Array,
+  maskOffset: number,
+  phase: number,
+): void {
+  for (let i = start; i < end; i++) {
+    buf[i]! ^= mask[maskOffset + ((phase + i - start) & 3)]!;
+  }
+}
+
+Deno.test("xorMask masks like the byte-by-byte definition for every length, alignment and phase", () => {
+  const mask = new Uint8Array([0xaa, 0x01, 0x5c, 0x37, 0x90, 0x42]);
+  const lengths = [
+    ...Array.from({ length: 80 }, (_, i) => i),
+    127,
+    128,
+    1023,
+    4096,
+    65_536 + 3,
+  ];
+  for (const length of lengths) {
+    for (let byteOffset = 0; byteOffset < 4; byteOffset++) {
+      for (let phase = 0; phase < 4; phase++) {
+        const maskOffset = phase % 3;
+        const backing = new Uint8Array(length + byteOffset + 8).map((
+          _,
+          i,
+        ) => (i * 131 + length) & 0xff);
+        const buf = new Uint8Array(backing.buffer, byteOffset, length + 5);
+        const expected = buf.slice();
+        const start = length % 3;
+        const end = start + length;
+        naive(expected, start, end, mask, maskOffset, phase);
+        xorMask(buf, start, end, mask, maskOffset, phase);
+        deepStrictEqual(
+          buf,
+          expected,
+          `length ${length}, offset ${byteOffset}, phase ${phase}`,
+        );
+      }
+    }
+  }
+});
