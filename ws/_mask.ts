@@ -3,8 +3,9 @@
 
 // Masking (RFC 6455 section 5.3): XOR with a 4-byte key, byte i with key
 // byte i % 4. Short runs go byte by byte. Longer runs go 32 bits at a time
-// through an aligned Uint32Array, the fastest loop V8 has for this (about
-// five times a byte loop), once the view's construction cost is paid off.
+// through an aligned Int32Array, eight words a turn (on Deno about five
+// times a byte loop; on Node 20 and Bun the unrolling itself is worth three
+// to four times), once the view's construction cost is paid off.
 
 /** Runs at least this long are XORed a word at a time. */
 export const WORD_MASK_MIN_BYTES = 32;
