@@ -164,7 +164,12 @@ export class BunSocket {
   }
 
   /** Bun's `message` handler. */
-  received(data: string | ArrayBuffer): void {
+  received(message: string | ArrayBuffer | Uint8Array): void {
+    // A Bun without the binaryType setter gives a Buffer, which may be a
+    // view of memory Bun reuses: that one is copied.
+    const data = typeof message === "string" || message instanceof ArrayBuffer
+      ? message
+      : message.slice().buffer;
     this.#dispatch({ type: "message", data } as { type: string });
   }
 

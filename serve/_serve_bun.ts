@@ -92,8 +92,10 @@ export function serveBun(
     websocket: {
       open: (ws: BunServerWebSocket) => ws.data.opened(ws),
       // Binary messages are ArrayBuffers: see BunSocket.opened.
-      message: (ws: BunServerWebSocket, message: string | ArrayBuffer) =>
-        ws.data.received(message),
+      message: (
+        ws: BunServerWebSocket,
+        message: string | ArrayBuffer | Uint8Array,
+      ) => ws.data.received(message),
       close: (ws: BunServerWebSocket, code: number, reason: string) =>
         ws.data.closed(code, reason),
       perMessageDeflate: settings.deflate !== undefined,
