@@ -131,11 +131,10 @@ export class BunSocket {
   send(data: string | ArrayBufferLike | ArrayBufferView | Blob): void {
     const ws = this.#ws;
     if (ws === undefined || this.readyState !== OPEN) return;
-    if (
-      typeof data === "string" || data instanceof ArrayBuffer ||
-      data instanceof Uint8Array
-    ) ws.send(data as string | ArrayBuffer | Uint8Array);
-    else if (ArrayBuffer.isView(data)) {
+    if (typeof data === "string") ws.send(data);
+    else if (data instanceof ArrayBuffer || data instanceof Uint8Array) {
+      ws.send(data);
+    } else if (ArrayBuffer.isView(data)) {
       ws.send(new Uint8Array(data.buffer, data.byteOffset, data.byteLength));
     } else {
       throw new TypeError("Cannot send: Blob is not supported on Bun");
