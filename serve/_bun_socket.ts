@@ -9,6 +9,7 @@ export interface BunServerWebSocket {
   send(data: string | ArrayBuffer | Uint8Array): number;
   close(code?: number, reason?: string): void;
   getBufferedAmount(): number;
+  binaryType: string;
   data: BunSocket;
 }
 
@@ -20,24 +21,36 @@ const CLOSED = 3;
 /** A listener as `addEventListener` takes it. */
 type Listener = EventListenerOrEventListenerObject;
 
+/** The events a socket fires, as bits of {@linkcode BunSocket}'s mask. */
+const EVENT_BITS: Readonly<Record<string, number>> = {
+  open: 1,
+  message: 2,
+  close: 4,
+  error: 8,
+};
+
 /**
  * See the file comment; events are fired by `_serve_bun.ts`. Listeners are
  * kept here rather than in a native `EventTarget` (whose listener records
  * cost more memory per socket than the socket itself), and events are
  * plain objects with `type` and their fields: the only listener is the
- * connection of `acceptWebSocket`, which reads nothing else.
+ * connection of `acceptWebSocket`, which reads nothing else. That one
+ * listener, whatever events it takes, costs no array: it is held with a
+ * mask of its events; any other listener goes to a list after it.
  */
 export class BunSocket {
   readyState: number = CONNECTING;
+  /** Read by nobody: messages come as Bun's `ArrayBuffer`s whatever it says. */
   binaryType: BinaryType = "arraybuffer";
   readonly protocol: string;
-  readonly url: string;
   #ws: BunServerWebSocket | undefined;
-  /** Listeners, as type and listener one after the other. */
-  #listeners: (string | Listener)[] = [];
+  /** The first listener, and the events it takes (see EVENT_BITS). */
+  #listener: Listener | undefined;
+  #mask = 0;
+  /** Listeners after the first, as type and listener one after the other. */
+  #others: (string | Listener)[] | undefined;
 
-  constructor(url: string, protocol: string) {
-    this.url = url;
+  constructor(protocol: string) {
     this.protocol = protocol;
   }
 
@@ -56,39 +69,62 @@ export class BunSocket {
   get extensions(): string {
     return "";
   }
+  /** Not kept: nothing reads a server-side socket's URL. */
+  get url(): string {
+    return "";
+  }
 
   get bufferedAmount(): number {
     return this.#ws?.getBufferedAmount() ?? 0;
   }
 
   addEventListener(type: string, listener: Listener | null): void {
-    if (listener === null || this.#find(type, listener) !== -1) return;
-    this.#listeners.push(type, listener);
+    if (listener === null) return;
+    const bit = EVENT_BITS[type] ?? 0;
+    if (this.#listener === undefined && this.#others === undefined) {
+      this.#listener = listener;
+    }
+    if (listener === this.#listener && bit !== 0) {
+      this.#mask |= bit;
+      return;
+    }
+    const others = this.#others ??= [];
+    for (let i = 0; i < others.length; i += 2) {
+      if (others[i] === type && others[i + 1] === listener) return;
+    }
+    others.push(type, listener);
   }
 
   removeEventListener(type: string, listener: Listener | null): void {
-    const index = this.#find(type, listener);
-    if (index !== -1) this.#listeners.splice(index, 2);
-  }
-
-  #find(type: string, listener: Listener | null): number {
-    const listeners = this.#listeners;
-    for (let i = 0; i < listeners.length; i += 2) {
-      if (listeners[i] === type && listeners[i + 1] === listener) return i;
+    const bit = EVENT_BITS[type] ?? 0;
+    if (bit !== 0 && listener !== null && listener === this.#listener) {
+      this.#mask &= ~bit;
+      return;
     }
-    return -1;
+    const others = this.#others;
+    if (others === undefined) return;
+    for (let i = 0; i < others.length; i += 2) {
+      if (others[i] === type && others[i + 1] === listener) {
+        others.splice(i, 2);
+        return;
+      }
+    }
   }
 
   /** Calls the listeners of `event.type`, in the order they were added. */
   #dispatch(event: { type: string }): void {
-    // A copy only when there are several: a listener may remove others.
-    const own = this.#listeners;
-    const listeners = own.length > 2 ? own.slice() : own;
+    const listener = this.#listener;
+    if (listener !== undefined && (this.#mask & EVENT_BITS[event.type]!)) {
+      call(this, listener, event);
+    }
+    const others = this.#others;
+    if (others === undefined) return;
+    // A copy: a listener may remove others.
+    const listeners = others.slice();
     for (let i = 0; i < listeners.length; i += 2) {
-      if (listeners[i] !== event.type) continue;
-      const listener = listeners[i + 1] as Listener;
-      if (typeof listener === "function") listener.call(this, event as Event);
-      else listener.handleEvent(event as Event);
+      if (listeners[i] === event.type) {
+        call(this, listeners[i + 1] as Listener, event);
+      }
     }
   }
 
@@ -96,8 +132,9 @@ export class BunSocket {
     const ws = this.#ws;
     if (ws === undefined || this.readyState !== OPEN) return;
     if (typeof data === "string") ws.send(data);
-    else if (data instanceof ArrayBuffer) ws.send(data);
-    else if (ArrayBuffer.isView(data)) {
+    else if (data instanceof ArrayBuffer || data instanceof Uint8Array) {
+      ws.send(data);
+    } else if (ArrayBuffer.isView(data)) {
       ws.send(new Uint8Array(data.buffer, data.byteOffset, data.byteLength));
     } else {
       throw new TypeError("Cannot send: Blob is not supported on Bun");
@@ -113,6 +150,9 @@ export class BunSocket {
   /** Bun's `open` handler. */
   opened(ws: BunServerWebSocket): void {
     this.#ws = ws;
+    // Each binary message then comes as an ArrayBuffer of its own, which
+    // the connection keeps as it is (no copy).
+    ws.binaryType = "arraybuffer";
     if (this.readyState === CLOSING) {
       // close() came first: Bun's socket exists only now.
       ws.close(1000);
@@ -123,9 +163,12 @@ export class BunSocket {
   }
 
   /** Bun's `message` handler. */
-  received(message: string | Uint8Array): void {
-    const data = typeof message === "string" ? message : message.slice()
-      .buffer;
+  received(message: string | ArrayBuffer | Uint8Array): void {
+    // A Bun without the binaryType setter gives a Buffer, which may be a
+    // view of memory Bun reuses: that one is copied.
+    const data = typeof message === "string" || message instanceof ArrayBuffer
+      ? message
+      : message.slice().buffer;
     this.#dispatch({ type: "message", data } as { type: string });
   }
 
@@ -138,4 +181,10 @@ export class BunSocket {
       },
     );
   }
+}
+
+/** Calls `listener` with `event`, as an `EventTarget` would. */
+function call(target: BunSocket, listener: Listener, event: object): void {
+  if (typeof listener === "function") listener.call(target, event as Event);
+  else listener.handleEvent(event as Event);
 }

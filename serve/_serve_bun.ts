@@ -49,7 +49,7 @@ export function serveBun(
 
   const provider: WebSocketUpgradeProvider = {
     upgrade(request, acceptance) {
-      const socket = new BunSocket(request.url, acceptance.protocol);
+      const socket = new BunSocket(acceptance.protocol);
       // Bun computes the accept key and the extensions itself, and answers
       // the first subprotocol offered (a second Sec-WebSocket-Protocol
       // header would make clients fail the connection).
@@ -91,8 +91,11 @@ export function serveBun(
     },
     websocket: {
       open: (ws: BunServerWebSocket) => ws.data.opened(ws),
-      message: (ws: BunServerWebSocket, message: string | Uint8Array) =>
-        ws.data.received(message),
+      // Binary messages are ArrayBuffers: see BunSocket.opened.
+      message: (
+        ws: BunServerWebSocket,
+        message: string | ArrayBuffer | Uint8Array,
+      ) => ws.data.received(message),
       close: (ws: BunServerWebSocket, code: number, reason: string) =>
         ws.data.closed(code, reason),
       perMessageDeflate: settings.deflate !== undefined,

@@ -179,6 +179,43 @@ async function transports(
     },
   );
 
+  await t.step(
+    "binary and text messages come back intact, also those held while others arrive",
+    async () => {
+      const socket = new WebSocket(`${ws}/echo`);
+      await opened(socket);
+      const echoed: { data: Uint8Array; binary: boolean }[] = [];
+      const six = new Promise<void>((resolve, reject) => {
+        socket.on("message", (data: Buffer, binary: boolean) => {
+          echoed.push({ data: new Uint8Array(data), binary });
+          if (echoed.length === 6) resolve();
+        });
+        socket.once(
+          "close",
+          (code: number) => reject(new Error(`closed with ${code}`)),
+        );
+      });
+      const sent = [
+        new Uint8Array(10).fill(1),
+        new Uint8Array(100_000).map((_, i) => i % 251),
+        new Uint8Array([3, 4, 5]),
+        "text é",
+        new Uint8Array(0),
+        new Uint8Array(70_000).fill(7),
+      ];
+      for (const data of sent) socket.send(data);
+      await six;
+      deepStrictEqual(
+        echoed.map(({ data, binary }) =>
+          binary ? data : new TextDecoder().decode(data)
+        ),
+        sent,
+      );
+      socket.close(1000);
+      await closedWith(socket);
+    },
+  );
+
   await t.step("a refused upgrade gets its HTTP status", async () => {
     const response = await fetch(`${base}/ws-topic`, {
       headers: {
