@@ -23,6 +23,9 @@ import {
 } from "./_serve_options.ts";
 import { Live } from "./_live.ts";
 import { NodeSocketDuplex } from "./_node_duplex.ts";
+import { nodeRequest, type SignalSource } from "./_node_request.ts";
+import { requestUrl } from "./_node_request_url.ts";
+import { upgradeResponse } from "./_node_upgrade_response.ts";
 import {
   type NodeHttpModule,
   type NodeIncomingMessage,
@@ -67,32 +70,28 @@ export function serveNode(
 
   let origin = "";
 
-  /** The web request of `req`; its body streams with backpressure. */
+  /**
+   * The web request of `req` (see `_node_request.ts`); its signal is
+   * `signal`, or made by the source when first read; its body streams
+   * with backpressure unless `withBody` is false.
+   */
   function toRequest(
     req: NodeIncomingMessage,
-    signal: AbortSignal,
+    signal: AbortSignal | SignalSource,
     withBody: boolean,
   ): Request {
-    // Pairs rather than a Headers object, which the Request would copy.
-    const raw = req.rawHeaders;
-    const headers: [string, string][] = [];
-    for (let i = 0; i + 1 < raw.length; i += 2) {
-      headers.push([raw[i]!, raw[i + 1]!]);
-    }
     const host = req.headers.host;
-    const base = typeof host === "string" && host !== ""
-      ? `${scheme}://${host}`
-      : origin;
-    const method = req.method ?? "GET";
-    const hasBody = withBody && method !== "GET" && method !== "HEAD";
-    return new Request(new URL(req.url ?? "/", base), {
-      method,
-      headers,
+    return nodeRequest(
+      req,
+      requestUrl(
+        scheme,
+        typeof host === "string" ? host : undefined,
+        origin,
+        req.url ?? "/",
+      ),
       signal,
-      ...(hasBody
-        ? { body: bodyOf(req, settings.maxRequestBodyBytes), duplex: "half" }
-        : {}),
-    } as RequestInit);
+      withBody ? settings.maxRequestBodyBytes : undefined,
+    );
   }
 
   async function onRequest(
@@ -164,11 +163,9 @@ export function serveNode(
   ): Promise<void> {
     socket.setNoDelay(true);
     const duplex = new NodeSocketDuplex(socket, head);
-    const aborter = duplex.abortOnClose();
     let request: Request;
     try {
-      request = toRequest(req, aborter.signal, false);
-      aborter.keepFor(request);
+      request = toRequest(req, duplex, false);
     } catch (error) {
       settings.report(error);
       duplex.refuse();
@@ -181,7 +178,7 @@ export function serveNode(
       upgrade(_request, acceptance) {
         // Node's Response cannot carry status 101: the handler returns
         // this one, and the 101 is written below.
-        accepted = new Response(null, { headers: acceptance.headers });
+        accepted = upgradeResponse(acceptance.headers);
         return { response: accepted, duplex };
       },
       accepted: (connection) => live.connection(connection),
@@ -236,56 +233,6 @@ export function serveNode(
     listening.resolve(running(settings, "node", addr, stop));
   });
   return listening.promise;
-}
-
-/** A request body as a web stream, pulled from `req` as it is read. */
-function bodyOf(
-  req: NodeIncomingMessage,
-  maxBytes: number,
-): ReadableStream<Uint8Array> {
-  let received = 0;
-  return new ReadableStream<Uint8Array>({
-    start(controller) {
-      req.pause();
-      req.on("data", (chunk: Uint8Array) => {
-        received += chunk.length;
-        if (received > maxBytes) {
-          controller.error(
-            new RangeError(
-              `Cannot read request body: it exceeds maxRequestBodyBytes of ${maxBytes}`,
-            ),
-          );
-          req.destroy();
-          return;
-        }
-        controller.enqueue(
-          new Uint8Array(chunk.buffer, chunk.byteOffset, chunk.length),
-        );
-        if ((controller.desiredSize ?? 0) <= 0) req.pause();
-      });
-      req.on("end", () => {
-        try {
-          controller.close();
-        } catch {
-          // Errored already (over the limit).
-        }
-      });
-      req.on("error", (error: unknown) => {
-        try {
-          controller.error(error);
-        } catch {
-          // Closed already.
-        }
-      });
-    },
-    pull() {
-      req.resume();
-    },
-    cancel() {
-      // The handler does not want the rest: let it drain away.
-      req.resume();
-    },
-  });
 }
 
 /** Node's header object of a response (`set-cookie` kept apart). */
