@@ -18,6 +18,7 @@
 
 import type { NodeIncomingMessage } from "./_node_types.ts";
 import { delegateToReal } from "./_lazy_web_object.ts";
+import { NodeHeaders, pairs, prepareNodeHeaders } from "./_node_headers.ts";
 
 /** Makes the signal of an upgrade's request, when first read. */
 export interface SignalSource {
@@ -44,7 +45,8 @@ export class NodeRequest {
   #url: string;
   /** Node's header names and values, alternating. */
   #raw: string[];
-  #headers: Headers | undefined;
+  /** The headers, once read before the real request was made. */
+  #headers: NodeHeaders | undefined;
   #signal: AbortSignal | undefined;
   #signalSource: SignalSource | undefined;
   /** The body's source, when the request has one. */
@@ -91,8 +93,10 @@ export class NodeRequest {
   }
 
   get headers(): Headers {
-    return this.#headers ??= this.#real?.headers ??
-      new Headers(pairs(this.#raw));
+    if (this.#headers === undefined && this.#real !== undefined) {
+      return this.#real.headers;
+    }
+    return (this.#headers ??= new NodeHeaders(this.#raw)) as unknown as Headers;
   }
 
   get signal(): AbortSignal {
@@ -114,7 +118,9 @@ export class NodeRequest {
     const body = this.#body;
     const init: RequestInit & { duplex?: "half" } = {
       method: this.#method,
-      headers: this.#headers ?? pairs(this.#raw),
+      headers: this.#headers === undefined
+        ? pairs(this.#raw)
+        : NodeHeaders.init(this.#headers),
       signal: this.signal,
     };
     if (body !== undefined) {
@@ -187,6 +193,7 @@ let prepared = false;
 function prepare(): void {
   if (prepared) return;
   prepared = true;
+  prepareNodeHeaders();
   delegateToReal(
     NodeRequest.prototype,
     Request,
@@ -209,22 +216,21 @@ function probe(): boolean {
       signals.signal,
       undefined,
     ) as unknown as Request;
+    const { headers } = request;
+    const headersWork = headers instanceof Headers &&
+      headers.get("X-PROBE") === "1" &&
+      new Headers(headers).get("x-probe") === "1" &&
+      [...headers].length === 2;
     const copy = new Request(request, { method: "POST", body: "probe" });
     const clone = request.clone();
     signals.abort();
-    return request instanceof Request && copy.url === request.url &&
-      copy.headers.get("x-probe") === "1" && copy.signal.aborted &&
-      clone.headers.get("x-probe") === "1" && clone.method === "GET";
+    return headersWork && request instanceof Request &&
+      copy.url === request.url && copy.headers.get("x-probe") === "1" &&
+      copy.signal.aborted && clone.headers.get("x-probe") === "1" &&
+      clone.method === "GET";
   } catch {
     return false;
   }
-}
-
-/** Node's alternating names and values as pairs, which `Headers` takes. */
-function pairs(raw: string[]): [string, string][] {
-  const list: [string, string][] = [];
-  for (let i = 0; i + 1 < raw.length; i += 2) list.push([raw[i]!, raw[i + 1]!]);
-  return list;
 }
 
 /** A request body as a web stream, pulled from `req` as it is read. */
