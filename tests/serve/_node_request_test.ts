@@ -3,8 +3,7 @@
 // from a stand-in for Node's IncomingMessage (a node:stream Readable with
 // the fields Node's parser fills in): whatever the runtime, it must behave
 // as a `Request`. Where the runtime takes lazy requests (Node's undici,
-// Deno) the lazy one is what is tested; the probe's answer is printed
-// otherwise (Bun's native Request).
+// Deno, Bun's native one too) the lazy one is what is tested.
 
 import {
   deepStrictEqual,
@@ -20,8 +19,6 @@ import {
   type SignalSource,
 } from "../../serve/_node_request.ts";
 import type { NodeIncomingMessage } from "../../serve/_node_types.ts";
-
-const isBun = (globalThis as { Bun?: unknown }).Bun !== undefined;
 
 /** A stand-in for Node's IncomingMessage: `chunks` are its body. */
 function incoming(
@@ -68,13 +65,7 @@ const HEADERS = [
   "b",
 ];
 
-Deno.test("nodeRequest is lazy where the runtime takes it", () => {
-  if (isBun) {
-    // Bun's Request is native: the probe decides, and serve on Bun does
-    // not use this file; whichever it says, the tests below hold.
-    console.log(`Bun: lazy requests ${nodeRequestsWork() ? "on" : "off"}`);
-    return;
-  }
+Deno.test("nodeRequest is lazy on this runtime", () => {
   strictEqual(nodeRequestsWork(), true);
   const request = nodeRequest(
     incoming("GET", HEADERS),
