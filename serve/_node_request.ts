@@ -234,7 +234,7 @@ function probe(): boolean {
 }
 
 /** A request body as a web stream, pulled from `req` as it is read. */
-export function bodyOf(
+function bodyOf(
   req: NodeIncomingMessage,
   maxBytes: number,
 ): ReadableStream<Uint8Array> {
