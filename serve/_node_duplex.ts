@@ -30,8 +30,8 @@ function refusedError(): DOMException {
   );
 }
 
-/** The controller of each upgrade's request, for as long as it lives. */
-const KEPT = new WeakMap<Request, AbortController>();
+/** The controller of each signal made by `closeSignal`, while it lives. */
+const CONTROLLERS = new WeakMap<AbortSignal, AbortController>();
 
 /** Where a socket keeps its duplex, for the shared listeners. */
 const DUPLEX: unique symbol = Symbol("duplex");
@@ -52,7 +52,7 @@ export class NodeSocketDuplex implements WsDuplex {
   #onChunk: OnChunk | undefined;
   #onError: OnError | undefined;
   #state: number = WAITING;
-  #aborter: WeakRef<AbortController> | undefined;
+  #signal: WeakRef<AbortSignal> | undefined;
   /**
    * Settles when the upgrade is answered, for writes made before; made
    * only when a write comes that early.
@@ -76,23 +76,17 @@ export class NodeSocketDuplex implements WsDuplex {
 
   /**
    * A signal aborted when the socket closes, for the upgrade's request
-   * (which follows it). The socket holds its controller only while that
-   * request lives: once the request is gone, nobody can see its signal
-   * abort (the request's own controller, which `undici` follows the signal
-   * with, is gone too), so an open WebSocket keeps neither.
+   * (made only if its handler reads `signal`). The socket holds it weakly:
+   * once nobody holds the signal, nobody can see it abort, so an open
+   * WebSocket keeps neither it nor its controller.
    */
-  abortOnClose(): {
-    signal: AbortSignal;
-    keepFor(request: Request): void;
-  } {
+  closeSignal(): AbortSignal {
     const aborter = new AbortController();
-    this.#aborter = new WeakRef(aborter);
-    return {
-      signal: aborter.signal,
-      keepFor(request: Request): void {
-        KEPT.set(request, aborter);
-      },
-    };
+    const { signal } = aborter;
+    CONTROLLERS.set(signal, aborter);
+    if (this.#socket.destroyed) aborter.abort();
+    else this.#signal = new WeakRef(signal);
+    return signal;
   }
 
   /** Lets reads and writes through (the `101` is written). */
@@ -235,7 +229,8 @@ export class NodeSocketDuplex implements WsDuplex {
     onClose = function (this: Owned): void {
       const duplex = this[DUPLEX];
       duplex.#onEnd();
-      duplex.#aborter?.deref()?.abort();
+      const signal = duplex.#signal?.deref();
+      if (signal !== undefined) CONTROLLERS.get(signal)?.abort();
     };
     onError = function (this: Owned, error: unknown): void {
       const duplex = this[DUPLEX];

@@ -10,10 +10,14 @@
 import type { DeflateParams } from "../ws/deflate_negotiation.ts";
 import { withResolvers } from "../_internal/resolvers.ts";
 import {
+  type ProvidedDeflate,
+  type ProvidedUpgrade,
   provideWebSocketUpgrade,
   type WebSocketUpgradeProvider,
 } from "../ws/upgrade_provider.ts";
-import type { ServeHandler, Server } from "./server.ts";
+import type { UpgradeAcceptance } from "../ws/server_handshake.ts";
+import type { WsConnection } from "../ws/connection.ts";
+import type { ServeHandler, Server, ServeRequestInfo } from "./server.ts";
 import {
   internalError,
   requestInfo,
@@ -23,6 +27,17 @@ import {
 } from "./_serve_options.ts";
 import { Live } from "./_live.ts";
 import { NodeSocketDuplex } from "./_node_duplex.ts";
+import {
+  nodeRequest,
+  nodeRequestsWork,
+  type SignalSource,
+} from "./_node_request.ts";
+import { requestUrl } from "./_node_request_url.ts";
+import { firstValue } from "./_node_headers.ts";
+import {
+  nodeUpgradeResponsesWork,
+  upgradeResponse,
+} from "./_node_upgrade_response.ts";
 import {
   type NodeHttpModule,
   type NodeIncomingMessage,
@@ -44,11 +59,18 @@ export function serveNode(
   );
   const scheme = settings.tls === undefined ? "http" : "https";
   const live = new Live();
+  // Decided now rather than on the first request: whether the handler's
+  // requests and upgrade responses can be lazy here (this loads Node's
+  // fetch implementation, which every request needs anyway).
+  nodeRequestsWork();
+  nodeUpgradeResponsesWork();
   const chosen = settings.deflate;
-  const deflate = chosen === undefined ? undefined : {
-    options: chosen.negotiation,
-    compressor: (params: DeflateParams) => chosen.create(params, "server"),
-  };
+  const deflate: ProvidedDeflate | undefined = chosen === undefined
+    ? undefined
+    : {
+      options: chosen.negotiation,
+      compressor: (params: DeflateParams) => chosen.create(params, "server"),
+    };
 
   const server = http.createServer({
     ...(settings.tls ?? {}),
@@ -67,32 +89,27 @@ export function serveNode(
 
   let origin = "";
 
-  /** The web request of `req`; its body streams with backpressure. */
+  /**
+   * The web request of `req` (see `_node_request.ts`); its signal is
+   * `signal`, or made by the source when first read; its body streams
+   * with backpressure unless `withBody` is false.
+   */
   function toRequest(
     req: NodeIncomingMessage,
-    signal: AbortSignal,
+    signal: AbortSignal | SignalSource,
     withBody: boolean,
   ): Request {
-    // Pairs rather than a Headers object, which the Request would copy.
-    const raw = req.rawHeaders;
-    const headers: [string, string][] = [];
-    for (let i = 0; i + 1 < raw.length; i += 2) {
-      headers.push([raw[i]!, raw[i + 1]!]);
-    }
-    const host = req.headers.host;
-    const base = typeof host === "string" && host !== ""
-      ? `${scheme}://${host}`
-      : origin;
-    const method = req.method ?? "GET";
-    const hasBody = withBody && method !== "GET" && method !== "HEAD";
-    return new Request(new URL(req.url ?? "/", base), {
-      method,
-      headers,
+    return nodeRequest(
+      req,
+      requestUrl(
+        scheme,
+        firstValue(req.rawHeaders, "host"),
+        origin,
+        req.url ?? "/",
+      ),
       signal,
-      ...(hasBody
-        ? { body: bodyOf(req, settings.maxRequestBodyBytes), duplex: "half" }
-        : {}),
-    } as RequestInit);
+      withBody ? settings.maxRequestBodyBytes : undefined,
+    );
   }
 
   async function onRequest(
@@ -115,7 +132,7 @@ export function serveNode(
     const response = await respond(
       handler,
       request,
-      requestInfo(req.socket.remoteAddress, req.socket.remotePort),
+      peerInfo(req.socket),
       settings,
     );
     await writeResponse(res, response, aborter.signal);
@@ -164,40 +181,28 @@ export function serveNode(
   ): Promise<void> {
     socket.setNoDelay(true);
     const duplex = new NodeSocketDuplex(socket, head);
-    const aborter = duplex.abortOnClose();
     let request: Request;
     try {
-      request = toRequest(req, aborter.signal, false);
-      aborter.keepFor(request);
+      request = toRequest(req, duplex, false);
     } catch (error) {
       settings.report(error);
       duplex.refuse();
       await writeRaw(socket, new Response(null, { status: 400 }));
       return;
     }
-    let accepted: Response | undefined;
-    const provider: WebSocketUpgradeProvider = {
-      ...(deflate === undefined ? {} : { deflate }),
-      upgrade(_request, acceptance) {
-        // Node's Response cannot carry status 101: the handler returns
-        // this one, and the 101 is written below.
-        accepted = new Response(null, { headers: acceptance.headers });
-        return { response: accepted, duplex };
-      },
-      accepted: (connection) => live.connection(connection),
-    };
+    const provider = new NodeUpgrade(duplex, deflate, live);
     provideWebSocketUpgrade(request, provider);
     let response: Response;
     try {
-      response = await handler(
-        request,
-        requestInfo(socket.remoteAddress, socket.remotePort),
-      );
+      response = await handler(request, peerInfo(socket));
     } catch (error) {
       settings.report(error);
       response = internalError();
     }
-    if (accepted !== undefined && response === accepted && !socket.destroyed) {
+    if (
+      provider.response !== undefined && response === provider.response &&
+      !socket.destroyed
+    ) {
       socket.write(
         headOf(101, "Switching Protocols", response.headers) + "\r\n",
       );
@@ -238,54 +243,50 @@ export function serveNode(
   return listening.promise;
 }
 
-/** A request body as a web stream, pulled from `req` as it is read. */
-function bodyOf(
-  req: NodeIncomingMessage,
-  maxBytes: number,
-): ReadableStream<Uint8Array> {
-  let received = 0;
-  return new ReadableStream<Uint8Array>({
-    start(controller) {
-      req.pause();
-      req.on("data", (chunk: Uint8Array) => {
-        received += chunk.length;
-        if (received > maxBytes) {
-          controller.error(
-            new RangeError(
-              `Cannot read request body: it exceeds maxRequestBodyBytes of ${maxBytes}`,
-            ),
-          );
-          req.destroy();
-          return;
-        }
-        controller.enqueue(
-          new Uint8Array(chunk.buffer, chunk.byteOffset, chunk.length),
-        );
-        if ((controller.desiredSize ?? 0) <= 0) req.pause();
-      });
-      req.on("end", () => {
-        try {
-          controller.close();
-        } catch {
-          // Errored already (over the limit).
-        }
-      });
-      req.on("error", (error: unknown) => {
-        try {
-          controller.error(error);
-        } catch {
-          // Closed already.
-        }
-      });
-    },
-    pull() {
-      req.resume();
-    },
-    cancel() {
-      // The handler does not want the rest: let it drain away.
-      req.resume();
-    },
-  });
+/**
+ * How an upgrade on Node is made: the codec engine over the socket's
+ * duplex. One object per upgrade, with no closures of its own.
+ */
+class NodeUpgrade implements WebSocketUpgradeProvider {
+  readonly deflate?: ProvidedDeflate;
+  /** The response the handler must return for the `101` to be written. */
+  response: Response | undefined;
+  #duplex: NodeSocketDuplex;
+  #live: Live;
+
+  constructor(
+    duplex: NodeSocketDuplex,
+    deflate: ProvidedDeflate | undefined,
+    live: Live,
+  ) {
+    this.#duplex = duplex;
+    this.#live = live;
+    if (deflate !== undefined) this.deflate = deflate;
+  }
+
+  upgrade(_request: Request, acceptance: UpgradeAcceptance): ProvidedUpgrade {
+    // Node's Response cannot carry status 101: the handler returns this
+    // one, and the 101 is written once it has.
+    this.response = upgradeResponse(acceptance.headers);
+    return { response: this.response, duplex: this.#duplex };
+  }
+
+  accepted(connection: WsConnection): void {
+    this.#live.connection(connection);
+  }
+}
+
+/**
+ * The handler's `info` for a request on `socket`. Node keeps the peer's
+ * address it looked up on the socket for as long as the socket lives (an
+ * object and two strings per WebSocket); `info` has what it needs, so the
+ * socket's copy is dropped (Node looks it up again if asked).
+ */
+function peerInfo(socket: NodeSocket): ServeRequestInfo {
+  const info = requestInfo(socket.remoteAddress, socket.remotePort);
+  const cached = socket as { _peername?: unknown };
+  if (cached._peername !== undefined) cached._peername = undefined;
+  return info;
 }
 
 /** Node's header object of a response (`set-cookie` kept apart). */

@@ -216,6 +216,51 @@ async function transports(
     },
   );
 
+  await t.step(
+    "the handler's request is a Request: headers, copies, clones, body",
+    async () => {
+      const response = await fetch(`${base}/describe?q=1`, {
+        method: "POST",
+        headers: [["x-multi", "a"], ["X-Multi", "b"]],
+        body: "the body",
+      });
+      deepStrictEqual(await response.json(), {
+        isRequest: true,
+        tag: "[object Request]",
+        method: "POST",
+        url: `${base}/describe?q=1`,
+        multi: "a, b",
+        hasHost: true,
+        cloneUrl: `${base}/describe?q=1`,
+        cloneMulti: "a, b",
+        copyMethod: "POST",
+        copyAborted: false,
+        body: "the body",
+      });
+    },
+  );
+
+  // Deno's own server aborts the signal once the response is sent (its
+  // legacy behaviour), so only Node and Bun say something here.
+  if (server.runtime !== "deno") {
+    await t.step(
+      "an upgrade's request signal aborts when its client goes away",
+      async () => {
+        const socket = new WebSocket(`${ws}/ws-signal`);
+        await opened(socket);
+        const closed = closedWith(socket);
+        socket.terminate();
+        await closed;
+        let aborts = "0";
+        for (let i = 0; i < 50 && aborts === "0"; i++) {
+          await new Promise((resolve) => setTimeout(resolve, 100));
+          aborts = await (await fetch(`${base}/ws-aborts`)).text();
+        }
+        strictEqual(aborts, "1");
+      },
+    );
+  }
+
   await t.step("a refused upgrade gets its HTTP status", async () => {
     const response = await fetch(`${base}/ws-topic`, {
       headers: {
