@@ -216,11 +216,9 @@ export function buildHubHandler(
     }
 
     if (transport === "websocket" || (transport === null && upgrade)) {
-      const identity = await identifyRequest(
-        identify,
-        request,
-        options.onError,
-      );
+      const identity = identify === undefined
+        ? undefined
+        : await identifyRequest(identify, request, options.onError);
       if (identity instanceof Response) return identity;
       return await upgradeToSession(
         request,

@@ -4,7 +4,11 @@
 // one-topic or serverpush.v1 session.
 
 import type { MessageOpenOptions } from "../message/source.ts";
-import { acceptWebSocket } from "../ws/accept_web_socket.ts";
+import {
+  acceptPrepared,
+  prepareAccept,
+  type PreparedAccept,
+} from "../ws/_accept.ts";
 import { SERVERPUSH_V1 } from "../message/serverpush_v1.ts";
 import type { HubHandlerOptions } from "./hub_handler_options.ts";
 import type { SessionContext, SessionRequest } from "./_session_context.ts";
@@ -60,6 +64,17 @@ export function createWebSocketRoute(
   const allowPublish = context.allowPublish;
   const expires = context.expiresAt !== undefined;
   const maxMessageBytes = context.maxPublishBytes * 2 + 4096;
+  // Checked on the first upgrade, as acceptWebSocket would (a bad option
+  // fails each upgrade, not the handler's creation), then kept.
+  let prepared: PreparedAccept | undefined;
+  const prepare = (): PreparedAccept =>
+    prepareAccept({
+      protocols: [SERVERPUSH_V1],
+      maxMessageBytes,
+      maxBufferedBytes: MAX_BUFFERED_BYTES,
+      ...(origins === undefined ? {} : { origins }),
+      ...(heartbeat === undefined ? {} : { heartbeat }),
+    });
 
   return async function upgradeToSession(
     original: Request,
@@ -80,16 +95,14 @@ export function createWebSocketRoute(
       (multiplex ? customSubscribe || allowPublish : allowPublish);
     const request = hooked ? snapshotRequest(original) : undefined;
     const since = sinceOf(original, url);
-    const { response, connection } = await acceptWebSocket(original, {
-      protocols: [SERVERPUSH_V1],
-      maxMessageBytes,
-      maxBufferedBytes: MAX_BUFFERED_BYTES,
-      ...(origins === undefined ? {} : { origins }),
-      ...(heartbeat === undefined ? {} : { heartbeat }),
-      ...(multiplex || topic === undefined
-        ? {}
-        : { authorize: (r: Request) => authorizeSubscribe(r, topic) }),
-    });
+    // The default hook allows everything: asking it would change nothing.
+    const { response, connection } = await acceptPrepared(
+      original,
+      prepared ??= prepare(),
+      multiplex || topic === undefined || !customSubscribe
+        ? undefined
+        : (r: Request) => authorizeSubscribe(r, topic),
+    );
     if (connection === undefined) return response;
     if (multiplex) {
       runMultiplexSession(connection, request, context, peer, identity);

@@ -83,6 +83,19 @@ export function socketConnection(
 }
 
 /**
+ * {@linkcode socketConnection} for options already checked, with the
+ * subprotocol and extensions to report (`undefined`: the socket's).
+ */
+export function acceptedSocketConnection(
+  socket: WebSocket,
+  options: SocketConnectionOptions,
+  protocol: string | undefined,
+  extensions: string | undefined,
+): WsConnection {
+  return new SocketConnection(socket, options, protocol, extensions);
+}
+
+/**
  * Sends the messages of a connection made by {@linkcode socketConnection}
  * (or by the codec engine, `codecConnection`) straight to `sink` as they
  * arrive, with no queue, promise or stream in between: for a server
@@ -177,7 +190,12 @@ class SocketConnection extends SocketSender implements WsConnection {
   protected _closeCode: number | undefined;
   protected _closeReason: string | undefined;
 
-  constructor(socket: WebSocket, options: SocketConnectionOptions) {
+  constructor(
+    socket: WebSocket,
+    options: SocketConnectionOptions,
+    protocol: string | undefined = options.protocol,
+    extensions: string | undefined = options.extensions,
+  ) {
     super(
       socket,
       options.maxBufferedBytes ?? DEFAULT_MAX_BUFFERED_BYTES,
@@ -186,8 +204,8 @@ class SocketConnection extends SocketSender implements WsConnection {
     this._maxMessageBytes = options.maxMessageBytes ??
       DEFAULT_MAX_MESSAGE_BYTES;
     this._closeTimeout = options.closeTimeout ?? DEFAULT_CLOSE_TIMEOUT;
-    this._protocol = options.protocol;
-    this._extensions = options.extensions;
+    this._protocol = protocol;
+    this._extensions = extensions;
     if (options.remoteAddr !== undefined) this.remoteAddr = options.remoteAddr;
     socket.binaryType = "arraybuffer";
     this.send = (data) => this._send(data);
