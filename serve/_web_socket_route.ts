@@ -96,13 +96,16 @@ export function createWebSocketRoute(
     const request = hooked ? snapshotRequest(original) : undefined;
     const since = sinceOf(original, url);
     // The default hook allows everything: asking it would change nothing.
-    const { response, connection } = await acceptPrepared(
+    const accepted = acceptPrepared(
       original,
       prepared ??= prepare(),
       multiplex || topic === undefined || !customSubscribe
         ? undefined
         : (r: Request) => authorizeSubscribe(r, topic),
     );
+    const { response, connection } = accepted instanceof Promise
+      ? await accepted
+      : accepted;
     if (connection === undefined) return response;
     if (multiplex) {
       runMultiplexSession(connection, request, context, peer, identity);

@@ -91,29 +91,52 @@ export function prepareAccept(options: AcceptWebSocketOptions): PreparedAccept {
 
 /**
  * Accepts `request` as `acceptWebSocket` does, with `prepared` options and
- * the hook `authorize`.
+ * the hook `authorize`: at once on the native engine when there is no hook
+ * (nothing to wait for), else through a promise. Throws (synchronously)
+ * what `acceptWebSocket` rejects with; call it from an async function.
  */
-export async function acceptPrepared(
+export function acceptPrepared(
   request: Request,
   prepared: PreparedAccept,
   authorize: AuthorizeUpgrade | undefined,
-): Promise<AcceptWebSocketResult<WsConnection>> {
+):
+  | AcceptWebSocketResult<WsConnection>
+  | Promise<AcceptWebSocketResult<WsConnection>> {
   const provider = prepared.upgrade === undefined
     ? findWebSocketUpgradeProvider(request)
     : undefined;
   if (provider !== undefined) {
-    return await acceptProvided(request, prepared, authorize, provider);
+    return acceptProvided(request, prepared, authorize, provider);
   }
   const checked = admitChecked(request, prepared.check);
   if (checked instanceof Response) {
     return { response: checked, connection: undefined };
   }
   if (authorize !== undefined) {
-    const refusal = refusalOf(await authorize(request));
-    if (refusal !== undefined) {
-      return { response: refusal, connection: undefined };
-    }
+    return authorizeNative(request, prepared, authorize, checked);
   }
+  return upgradeNative(request, prepared, checked);
+}
+
+async function authorizeNative(
+  request: Request,
+  prepared: PreparedAccept,
+  authorize: AuthorizeUpgrade,
+  checked: CheckedUpgrade,
+): Promise<AcceptWebSocketResult<WsConnection>> {
+  const refusal = refusalOf(await authorize(request));
+  if (refusal !== undefined) {
+    return { response: refusal, connection: undefined };
+  }
+  return upgradeNative(request, prepared, checked);
+}
+
+/** Upgrades an admitted request on `Deno.upgradeWebSocket` (or the fake). */
+function upgradeNative(
+  request: Request,
+  prepared: PreparedAccept,
+  checked: CheckedUpgrade,
+): AcceptWebSocketResult<WsConnection> {
   const upgrade = prepared.upgrade ?? nativeUpgrade();
   const { response, socket } = upgrade(request, {
     idleTimeout: prepared.idleTimeout,

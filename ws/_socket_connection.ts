@@ -169,17 +169,17 @@ export function whenDrained(
 
 /** The connection of {@linkcode socketConnection}. */
 class SocketConnection extends SocketSender implements WsConnection {
-  readonly send: (data: WsSendData) => Promise<void>;
-  readonly close: (code?: number, reason?: string) => Promise<void>;
   declare remoteAddr?: { hostname: string; port: number };
+  /** `send` and `close` bound, made when first asked for. */
+  protected _boundSend: ((data: WsSendData) => Promise<void>) | undefined;
+  protected _boundClose:
+    | ((code?: number, reason?: string) => Promise<void>)
+    | undefined;
 
   protected _maxMessageBytes: number;
   protected _closeTimeout: number;
   protected _protocol: string | undefined;
   protected _extensions: string | undefined;
-  /** Handles the socket's four events. */
-  protected _listener: (event: Event) => void;
-
   /** `closed`, made when first asked for. */
   protected _closed: Promise<WsCloseInfo> | undefined;
   protected _resolveClosed: ((info: WsCloseInfo) => void) | undefined;
@@ -208,16 +208,23 @@ class SocketConnection extends SocketSender implements WsConnection {
     this._extensions = extensions;
     if (options.remoteAddr !== undefined) this.remoteAddr = options.remoteAddr;
     socket.binaryType = "arraybuffer";
-    this.send = (data) => this._send(data);
-    this.close = (code, reason) => this._close(code, reason);
-    const listener = (event: Event): void => this._onEvent(event);
-    this._listener = listener;
+    // The connection itself listens (`handleEvent`): no closure each.
     if (!this._opened) {
-      socket.addEventListener("open", listener);
-      socket.addEventListener("error", listener);
+      socket.addEventListener("open", this);
+      socket.addEventListener("error", this);
     }
-    socket.addEventListener("message", listener);
-    socket.addEventListener("close", listener);
+    socket.addEventListener("message", this);
+    socket.addEventListener("close", this);
+  }
+
+  // Bound so that they may be passed around on their own; made on first
+  // use, so that a connection that never sends holds neither.
+  get send(): (data: WsSendData) => Promise<void> {
+    return this._boundSend ??= (data) => this._send(data);
+  }
+
+  get close(): (code?: number, reason?: string) => Promise<void> {
+    return this._boundClose ??= (code, reason) => this._close(code, reason);
   }
 
   get closed(): Promise<WsCloseInfo> {
@@ -259,11 +266,10 @@ class SocketConnection extends SocketSender implements WsConnection {
     clearTimeout(this._closeTimer);
     clearTimeout(this._drainTimer);
     const socket = this._socket;
-    const listener = this._listener;
-    socket.removeEventListener("open", listener);
-    socket.removeEventListener("message", listener);
-    socket.removeEventListener("close", listener);
-    socket.removeEventListener("error", listener);
+    socket.removeEventListener("open", this);
+    socket.removeEventListener("message", this);
+    socket.removeEventListener("close", this);
+    socket.removeEventListener("error", this);
     this._openResolvers?.resolve(false);
     this._openResolvers = undefined;
     if (this._drain !== undefined) {
@@ -283,7 +289,8 @@ class SocketConnection extends SocketSender implements WsConnection {
     void this._close(code, fitCloseReason(reason));
   }
 
-  protected _onEvent(event: Event): void {
+  /** The socket's four events (the connection is their listener). */
+  handleEvent(event: Event): void {
     switch (event.type) {
       case "message":
         this._receive((event as MessageEvent).data);
@@ -291,8 +298,8 @@ class SocketConnection extends SocketSender implements WsConnection {
       case "open": {
         // Neither event matters once open: fewer listeners to keep.
         const socket = this._socket;
-        socket.removeEventListener("open", this._listener);
-        socket.removeEventListener("error", this._listener);
+        socket.removeEventListener("open", this);
+        socket.removeEventListener("error", this);
         this._opened = true;
         this._openResolvers?.resolve(true);
         this._openResolvers = undefined;
