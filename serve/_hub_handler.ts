@@ -36,6 +36,12 @@ const TRANSPORTS: ReadonlySet<string> = new Set([
 const EVENT_STREAM_REGEXP = /(?:^|,)\s*text\/event-stream\s*(?:;|,|$)/i;
 const WEBSOCKET_TOKEN_REGEXP = /(?:^|,)\s*websocket\s*(?:,|$)/i;
 
+/** Who sent a request whose address and client id are unknown. */
+const NO_PEER: Peer = Object.freeze({
+  remoteAddress: undefined,
+  clientId: undefined,
+});
+
 /** Builds the handler of {@linkcode createHubHandler}. */
 export function buildHubHandler(
   source: MessageSource,
@@ -105,6 +111,7 @@ export function buildHubHandler(
     const host = info?.remoteAddr?.hostname;
     const port = info?.remoteAddr?.port;
     const clientId = clientIdOf?.(request);
+    if (host === undefined && typeof clientId !== "string") return NO_PEER;
     return {
       remoteAddress: host === undefined
         ? undefined
