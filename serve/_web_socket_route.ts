@@ -18,6 +18,8 @@ import { runTopicSession } from "./_topic_session.ts";
 import { textResponse } from "./_text_response.ts";
 import { sinceOf } from "./_since.ts";
 import type { Peer } from "./_connection_record.ts";
+import type { AcceptWebSocketResult } from "../ws/accept_web_socket.ts";
+import type { WsConnection } from "../ws/connection.ts";
 import type { PresenceIdentity } from "../message/source.ts";
 
 /** Upgrades a request of the hub handler (see {@linkcode createWebSocketRoute}). */
@@ -29,7 +31,7 @@ export type WebSocketRoute = (
   start?: MessageOpenOptions,
   presence?: boolean,
   identity?: PresenceIdentity,
-) => Promise<Response>;
+) => Response | Promise<Response>;
 
 /** Whether the request offers the WebSocket subprotocol `protocol`. */
 export function offersProtocol(request: Request, protocol: string): boolean {
@@ -76,36 +78,18 @@ export function createWebSocketRoute(
       ...(heartbeat === undefined ? {} : { heartbeat }),
     });
 
-  return async function upgradeToSession(
-    original: Request,
-    url: URL,
+  /** Runs the session of an accepted upgrade; returns the response. */
+  function started(
+    { response, connection }: AcceptWebSocketResult<WsConnection>,
+    request: SessionRequest | undefined,
     topic: string | undefined,
-    peer?: Peer,
-    start?: MessageOpenOptions,
-    presence = false,
-    identity?: PresenceIdentity,
-  ): Promise<Response> {
-    const multiplex = offersProtocol(original, SERVERPUSH_V1);
-    if (!multiplex && topic === undefined) {
-      return textResponse(404, "Cannot serve topic: the path names no topic");
-    }
-    // Deno's request can no longer be read once upgraded: keep what the
-    // session's hooks may need (a Request copy costs kilobytes each).
-    const hooked = expires ||
-      (multiplex ? customSubscribe || allowPublish : allowPublish);
-    const request = hooked ? snapshotRequest(original) : undefined;
-    const since = sinceOf(original, url);
-    // The default hook allows everything: asking it would change nothing.
-    const accepted = acceptPrepared(
-      original,
-      prepared ??= prepare(),
-      multiplex || topic === undefined || !customSubscribe
-        ? undefined
-        : (r: Request) => authorizeSubscribe(r, topic),
-    );
-    const { response, connection } = accepted instanceof Promise
-      ? await accepted
-      : accepted;
+    since: string | undefined,
+    multiplex: boolean,
+    peer: Peer | undefined,
+    start: MessageOpenOptions | undefined,
+    presence: boolean,
+    identity: PresenceIdentity | undefined,
+  ): Response {
     if (connection === undefined) return response;
     if (multiplex) {
       runMultiplexSession(connection, request, context, peer, identity);
@@ -123,5 +107,62 @@ export function createWebSocketRoute(
       identity,
     );
     return response;
+  }
+
+  return function upgradeToSession(
+    original: Request,
+    url: URL,
+    topic: string | undefined,
+    peer?: Peer,
+    start?: MessageOpenOptions,
+    presence = false,
+    identity?: PresenceIdentity,
+  ): Response | Promise<Response> {
+    const multiplex = offersProtocol(original, SERVERPUSH_V1);
+    if (!multiplex && topic === undefined) {
+      return textResponse(404, "Cannot serve topic: the path names no topic");
+    }
+    // Deno's request can no longer be read once upgraded: keep what the
+    // session's hooks may need (a Request copy costs kilobytes each).
+    const hooked = expires ||
+      (multiplex ? customSubscribe || allowPublish : allowPublish);
+    const request = hooked ? snapshotRequest(original) : undefined;
+    const since = sinceOf(original, url);
+    // The default hook allows everything: asking it would change nothing.
+    // Without a hook to wait for, the native engine accepts at once, and
+    // so does this (no promise per upgrade).
+    const accepted = acceptPrepared(
+      original,
+      prepared ??= prepare(),
+      multiplex || topic === undefined || !customSubscribe
+        ? undefined
+        : (r: Request) => authorizeSubscribe(r, topic),
+    );
+    if (accepted instanceof Promise) {
+      return accepted.then((result) =>
+        started(
+          result,
+          request,
+          topic,
+          since,
+          multiplex,
+          peer,
+          start,
+          presence,
+          identity,
+        )
+      );
+    }
+    return started(
+      accepted,
+      request,
+      topic,
+      since,
+      multiplex,
+      peer,
+      start,
+      presence,
+      identity,
+    );
   };
 }
