@@ -156,6 +156,7 @@ function upgradeNative(
       prepared.connection,
       checked.protocol,
       "",
+      true,
     ),
   };
 }

@@ -27,7 +27,14 @@ import {
   PUSH,
   unreadCost,
 } from "./_inbox.ts";
-import { DRAINED, pollDrained, ROOM, SocketSender } from "./_socket_sender.ts";
+import {
+  DRAINED,
+  OPENED,
+  pollDrained,
+  ROOM,
+  SocketSender,
+  WAITING,
+} from "./_socket_sender.ts";
 
 // What serve/_ws_session.ts takes from here (the fast paths of the
 // native engine, and the unread-message accounting it mirrors).
@@ -85,14 +92,23 @@ export function socketConnection(
 /**
  * {@linkcode socketConnection} for options already checked, with the
  * subprotocol and extensions to report (`undefined`: the socket's).
+ * `serverSide`: the socket is Deno's from `Deno.upgradeWebSocket`, which
+ * leaves CONNECTING only by opening (see `UNHEARD`).
  */
 export function acceptedSocketConnection(
   socket: WebSocket,
   options: SocketConnectionOptions,
   protocol: string | undefined,
   extensions: string | undefined,
+  serverSide = false,
 ): WsConnection {
-  return new SocketConnection(socket, options, protocol, extensions);
+  return new SocketConnection(
+    socket,
+    options,
+    protocol,
+    extensions,
+    serverSide,
+  );
 }
 
 /**
@@ -195,11 +211,13 @@ class SocketConnection extends SocketSender implements WsConnection {
     options: SocketConnectionOptions,
     protocol: string | undefined = options.protocol,
     extensions: string | undefined = options.extensions,
+    unheard = false,
   ) {
     super(
       socket,
       options.maxBufferedBytes ?? DEFAULT_MAX_BUFFERED_BYTES,
       options.maxUnreadBytes ?? DEFAULT_MAX_UNREAD_BYTES,
+      unheard,
     );
     this._maxMessageBytes = options.maxMessageBytes ??
       DEFAULT_MAX_MESSAGE_BYTES;
@@ -209,10 +227,9 @@ class SocketConnection extends SocketSender implements WsConnection {
     if (options.remoteAddr !== undefined) this.remoteAddr = options.remoteAddr;
     socket.binaryType = "arraybuffer";
     // The connection itself listens (`handleEvent`): no closure each.
-    if (!this._opened) {
-      socket.addEventListener("open", this);
-      socket.addEventListener("error", this);
-    }
+    const state = this._openState;
+    if (state === WAITING) socket.addEventListener("open", this);
+    if (state !== OPENED) socket.addEventListener("error", this);
     socket.addEventListener("message", this);
     socket.addEventListener("close", this);
   }
@@ -289,6 +306,10 @@ class SocketConnection extends SocketSender implements WsConnection {
     void this._close(code, fitCloseReason(reason));
   }
 
+  protected _eventListener(): EventListenerObject {
+    return this;
+  }
+
   /** The socket's four events (the connection is their listener). */
   handleEvent(event: Event): void {
     switch (event.type) {
@@ -300,7 +321,7 @@ class SocketConnection extends SocketSender implements WsConnection {
         const socket = this._socket;
         socket.removeEventListener("open", this);
         socket.removeEventListener("error", this);
-        this._opened = true;
+        this._openState = OPENED;
         this._openResolvers?.resolve(true);
         this._openResolvers = undefined;
         // Deno's server-side socket ignores a close() made before it
@@ -320,7 +341,7 @@ class SocketConnection extends SocketSender implements WsConnection {
         // A socket that never opened may not fire `close` (Deno's
         // server-side socket when the upgrade fails); otherwise `close`
         // follows.
-        if (!this._opened) {
+        if (!this._isOpen()) {
           this._finish({ code: 1006, reason: "", wasClean: false });
         }
     }
@@ -391,6 +412,8 @@ class SocketConnection extends SocketSender implements WsConnection {
         );
       }
     }
+    // A close() before the socket opened is made again once it opens.
+    if (!this._finished) this._listenOpen();
     const done = this.closed.then(ignore);
     this._closing = done;
     if (this._finished) return done;
