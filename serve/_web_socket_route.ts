@@ -5,6 +5,7 @@
 
 import type { MessageOpenOptions } from "../message/source.ts";
 import {
+  type Accepted,
   acceptPrepared,
   prepareAccept,
   type PreparedAccept,
@@ -18,8 +19,6 @@ import { runTopicSession } from "./_topic_session.ts";
 import { textResponse } from "./_text_response.ts";
 import { sinceOf } from "./_since.ts";
 import type { Peer } from "./_connection_record.ts";
-import type { AcceptWebSocketResult } from "../ws/accept_web_socket.ts";
-import type { WsConnection } from "../ws/connection.ts";
 import type { PresenceIdentity } from "../message/source.ts";
 
 /** Upgrades a request of the hub handler (see {@linkcode createWebSocketRoute}). */
@@ -80,7 +79,7 @@ export function createWebSocketRoute(
 
   /** Runs the session of an accepted upgrade; returns the response. */
   function started(
-    { response, connection }: AcceptWebSocketResult<WsConnection>,
+    { response, connection }: Accepted,
     request: SessionRequest | undefined,
     topic: string | undefined,
     since: string | undefined,

@@ -7,12 +7,10 @@
 // awaited unless an `authorize` hook is.
 
 import type { WsConnection } from "./connection.ts";
-import type {
-  AcceptWebSocketOptions,
-  AcceptWebSocketResult,
-  UpgradeWebSocket,
-} from "./accept_web_socket.ts";
 import type { AuthorizeUpgrade } from "./admit_upgrade.ts";
+import type { AllowedHosts } from "./check_host.ts";
+import type { OriginPolicy } from "./check_origin.ts";
+import type { HeartbeatOptions } from "./heartbeat.ts";
 import type { WsCompressor } from "./compressor.ts";
 import type { UpgradeAcceptance } from "./server_handshake.ts";
 import { type HeartbeatTiming, resolveHeartbeat } from "./_heartbeat.ts";
@@ -36,6 +34,32 @@ import {
   type WebSocketUpgradeProvider,
 } from "./upgrade_provider.ts";
 
+/** `Deno.upgradeWebSocket`'s shape (`UpgradeWebSocket`). */
+export type UpgradeSocket = (
+  request: Request,
+  options: { idleTimeout?: number },
+) => { response: Response; socket: WebSocket };
+
+/** The options of `acceptWebSocket` (`AcceptWebSocketOptions`) used here. */
+export interface AcceptOptions {
+  origins?: OriginPolicy;
+  allowedHosts?: AllowedHosts;
+  protocols?: readonly string[];
+  maxMessageBytes?: number;
+  maxBufferedBytes?: number;
+  maxUnreadBytes?: number;
+  heartbeat?: HeartbeatOptions | number | false;
+  closeTimeout?: number;
+  remoteAddr?: { hostname: string; port: number };
+  upgrade?: UpgradeSocket;
+}
+
+/** What `acceptWebSocket` produced (`AcceptWebSocketResult`). */
+export interface Accepted {
+  response: Response;
+  connection: WsConnection | undefined;
+}
+
 /** `acceptWebSocket`'s options, checked and filled in. */
 export interface PreparedAccept {
   heartbeat: HeartbeatTiming | undefined;
@@ -45,7 +69,7 @@ export interface PreparedAccept {
   connection: SocketConnectionOptions;
   /** The admission checks on the native engine (no permessage-deflate). */
   check: AdmitCheckOptions;
-  upgrade: UpgradeWebSocket | undefined;
+  upgrade: UpgradeSocket | undefined;
 }
 
 /**
@@ -53,7 +77,7 @@ export interface PreparedAccept {
  *
  * @throws {RangeError} If a limit or the heartbeat is out of range.
  */
-export function prepareAccept(options: AcceptWebSocketOptions): PreparedAccept {
+export function prepareAccept(options: AcceptOptions): PreparedAccept {
   const heartbeat = resolveHeartbeat(options.heartbeat);
   const connection: SocketConnectionOptions = {};
   if (options.maxMessageBytes !== undefined) {
@@ -100,8 +124,8 @@ export function acceptPrepared(
   prepared: PreparedAccept,
   authorize: AuthorizeUpgrade | undefined,
 ):
-  | AcceptWebSocketResult<WsConnection>
-  | Promise<AcceptWebSocketResult<WsConnection>> {
+  | Accepted
+  | Promise<Accepted> {
   const provider = prepared.upgrade === undefined
     ? findWebSocketUpgradeProvider(request)
     : undefined;
@@ -123,7 +147,7 @@ async function authorizeNative(
   prepared: PreparedAccept,
   authorize: AuthorizeUpgrade,
   checked: CheckedUpgrade,
-): Promise<AcceptWebSocketResult<WsConnection>> {
+): Promise<Accepted> {
   const refusal = refusalOf(await authorize(request));
   if (refusal !== undefined) {
     return { response: refusal, connection: undefined };
@@ -136,7 +160,7 @@ function upgradeNative(
   request: Request,
   prepared: PreparedAccept,
   checked: CheckedUpgrade,
-): AcceptWebSocketResult<WsConnection> {
+): Accepted {
   const upgrade = prepared.upgrade ?? nativeUpgrade();
   const { response, socket } = upgrade(request, {
     idleTimeout: prepared.idleTimeout,
@@ -167,7 +191,7 @@ async function acceptProvided(
   prepared: PreparedAccept,
   authorize: AuthorizeUpgrade | undefined,
   provider: WebSocketUpgradeProvider,
-): Promise<AcceptWebSocketResult<WsConnection>> {
+): Promise<Accepted> {
   const checked = admitChecked(request, {
     ...prepared.check,
     deflate: provider.deflate?.options ?? false,
@@ -214,7 +238,7 @@ async function acceptProvided(
 }
 
 /** `Deno.upgradeWebSocket`, or the error that says to use `serve`. */
-function nativeUpgrade(): UpgradeWebSocket {
+function nativeUpgrade(): UpgradeSocket {
   if (typeof Deno === "undefined" || Deno.upgradeWebSocket === undefined) {
     throw new TypeError(
       "Cannot accept WebSocket: this runtime cannot upgrade the request by itself; run the handler with serve() from the serve entry, which registers the upgrade (see provideWebSocketUpgrade)",
