@@ -40,8 +40,11 @@ export interface SubscriberOptions {
   queuePolicy: QueuePolicy;
   /** Where deliveries, drops, cuts and backend errors are counted. */
   counters: HubCounters;
-  /** Called once when the subscriber ends, however it ends. */
-  onEnd: () => void;
+  /**
+   * Called once when the subscriber ends, however it ends, with the
+   * subscriber and its topic (so that one function can serve many).
+   */
+  onEnd: (subscriber: Subscriber, topic: string) => void;
   /** Where messages go, one per {@linkcode Subscriber.pull}. */
   sink: SubscriberSink;
 }
@@ -151,7 +154,7 @@ class QueueSubscriber implements Subscriber {
   #maxQueuedBytes: number;
   #queuePolicy: QueuePolicy;
   #counters: HubCounters;
-  #onEnd: () => void;
+  #onEnd: (subscriber: Subscriber, topic: string) => void;
   #sink: SubscriberSink;
   /** Live messages from `#head` on; {@linkcode NONE} until one is queued. */
   #live: (HubDataMessage | undefined)[] = NONE;
@@ -253,7 +256,7 @@ class QueueSubscriber implements Subscriber {
     this.#pageHead = 0;
     this.#events = NONE;
     const onEnd = this.#onEnd;
-    onEnd();
+    onEnd(this, this.#topic);
     return true;
   }
 

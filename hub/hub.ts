@@ -329,6 +329,19 @@ export class Hub implements MessageSource {
   #queuePolicy: HubQueuePolicy;
   #maxMessageBytes: number;
   #topics: Map<string, TopicState> = new Map();
+  /**
+   * The end of a subscriber that needs nothing else done (no `onEnd` of
+   * its caller, no presence): one function for all of them, rather than a
+   * closure each.
+   */
+  #leave = (subscriber: Subscriber, topic: string): void => {
+    const state = this.#topics.get(topic);
+    if (state === undefined || !state.subscribers.delete(subscriber)) return;
+    if (state.subscribers.size === 0) {
+      this.#topics.delete(topic);
+      state.unwatch();
+    }
+  };
   #closed = false;
   #presenceOn: (topic: string) => boolean;
   #presence: Presence | undefined;
@@ -817,19 +830,21 @@ export class Hub implements MessageSource {
       queuePolicy: this.#queuePolicy,
       counters: this.counters,
       sink,
-      onEnd: () => {
-        onEnd?.();
-        stopEvents?.();
-        if (member !== undefined) tracker!.leave(topic, member.clientId);
-        topicState.subscribers.delete(subscriber);
-        if (
-          topicState.subscribers.size === 0 &&
-          this.#topics.get(topic) === topicState
-        ) {
-          this.#topics.delete(topic);
-          topicState.unwatch();
-        }
-      },
+      onEnd: onEnd === undefined && presence === undefined
+        ? this.#leave
+        : () => {
+          onEnd?.();
+          stopEvents?.();
+          if (member !== undefined) tracker!.leave(topic, member.clientId);
+          topicState.subscribers.delete(subscriber);
+          if (
+            topicState.subscribers.size === 0 &&
+            this.#topics.get(topic) === topicState
+          ) {
+            this.#topics.delete(topic);
+            topicState.unwatch();
+          }
+        },
     });
     topicState.subscribers.add(subscriber);
     if (presence !== undefined && tracker !== undefined) {

@@ -381,5 +381,5 @@ export function runMultiplexSession(
   session.peer = peer;
   session.identity = identity;
   session.listen();
-  void session.watchCredentials();
+  session.watchCredentials();
 }

@@ -356,11 +356,16 @@ export abstract class Session
    * {@linkcode checkCredentials}); closes with 1008 when they are not
    * valid.
    */
-  async watchCredentials(): Promise<void> {
+  watchCredentials(): void {
+    // Nothing to watch (the common case) costs no promise.
     if (this.context.expiresAt === undefined || this.request === undefined) {
       return;
     }
-    if (await this.checkCredentials(this.request()) === false) this.expire();
+    void this.#checkCredentialsNow(this.request);
+  }
+
+  async #checkCredentialsNow(request: SessionRequest): Promise<void> {
+    if (await this.checkCredentials(request()) === false) this.expire();
   }
 
   /** The credentials expired: close the connection with 1008. */

@@ -2,13 +2,14 @@
 // This module is browser compatible.
 // Private: where a one-topic WebSocket resumes.
 
-import { lastEventId } from "../sse/last_event_id.ts";
+import { lastEventIdOf } from "../sse/_last_event_id.ts";
 
 /**
  * The `since` of a one-topic WebSocket: `?since=`, else `Last-Event-ID`;
  * empty means none.
  */
 export function sinceOf(request: Request, url: URL): string | undefined {
-  const since = url.searchParams.get("since") ?? lastEventId(request);
+  const since = url.searchParams.get("since") ??
+    lastEventIdOf(request, url);
   return since === undefined || since === "" ? undefined : since;
 }

@@ -69,7 +69,7 @@ class TopicSession extends Session {
       return;
     }
     this.listen();
-    void this.watchCredentials();
+    this.watchCredentials();
   }
 
   handle(data: string | Uint8Array): Handled | Promise<Handled> {

@@ -4,7 +4,12 @@
 // one-topic or serverpush.v1 session.
 
 import type { MessageOpenOptions } from "../message/source.ts";
-import { acceptWebSocket } from "../ws/accept_web_socket.ts";
+import {
+  type Accepted,
+  acceptPrepared,
+  prepareAccept,
+  type PreparedAccept,
+} from "../ws/_accept.ts";
 import { SERVERPUSH_V1 } from "../message/serverpush_v1.ts";
 import type { HubHandlerOptions } from "./hub_handler_options.ts";
 import type { SessionContext, SessionRequest } from "./_session_context.ts";
@@ -25,7 +30,7 @@ export type WebSocketRoute = (
   start?: MessageOpenOptions,
   presence?: boolean,
   identity?: PresenceIdentity,
-) => Promise<Response>;
+) => Response | Promise<Response>;
 
 /** Whether the request offers the WebSocket subprotocol `protocol`. */
 export function offersProtocol(request: Request, protocol: string): boolean {
@@ -60,36 +65,30 @@ export function createWebSocketRoute(
   const allowPublish = context.allowPublish;
   const expires = context.expiresAt !== undefined;
   const maxMessageBytes = context.maxPublishBytes * 2 + 4096;
-
-  return async function upgradeToSession(
-    original: Request,
-    url: URL,
-    topic: string | undefined,
-    peer?: Peer,
-    start?: MessageOpenOptions,
-    presence = false,
-    identity?: PresenceIdentity,
-  ): Promise<Response> {
-    const multiplex = offersProtocol(original, SERVERPUSH_V1);
-    if (!multiplex && topic === undefined) {
-      return textResponse(404, "Cannot serve topic: the path names no topic");
-    }
-    // Deno's request can no longer be read once upgraded: keep what the
-    // session's hooks may need (a Request copy costs kilobytes each).
-    const hooked = expires ||
-      (multiplex ? customSubscribe || allowPublish : allowPublish);
-    const request = hooked ? snapshotRequest(original) : undefined;
-    const since = sinceOf(original, url);
-    const { response, connection } = await acceptWebSocket(original, {
+  // Checked on the first upgrade, as acceptWebSocket would (a bad option
+  // fails each upgrade, not the handler's creation), then kept.
+  let prepared: PreparedAccept | undefined;
+  const prepare = (): PreparedAccept =>
+    prepareAccept({
       protocols: [SERVERPUSH_V1],
       maxMessageBytes,
       maxBufferedBytes: MAX_BUFFERED_BYTES,
       ...(origins === undefined ? {} : { origins }),
       ...(heartbeat === undefined ? {} : { heartbeat }),
-      ...(multiplex || topic === undefined
-        ? {}
-        : { authorize: (r: Request) => authorizeSubscribe(r, topic) }),
     });
+
+  /** Runs the session of an accepted upgrade; returns the response. */
+  function started(
+    { response, connection }: Accepted,
+    request: SessionRequest | undefined,
+    topic: string | undefined,
+    since: string | undefined,
+    multiplex: boolean,
+    peer: Peer | undefined,
+    start: MessageOpenOptions | undefined,
+    presence: boolean,
+    identity: PresenceIdentity | undefined,
+  ): Response {
     if (connection === undefined) return response;
     if (multiplex) {
       runMultiplexSession(connection, request, context, peer, identity);
@@ -107,5 +106,62 @@ export function createWebSocketRoute(
       identity,
     );
     return response;
+  }
+
+  return function upgradeToSession(
+    original: Request,
+    url: URL,
+    topic: string | undefined,
+    peer?: Peer,
+    start?: MessageOpenOptions,
+    presence = false,
+    identity?: PresenceIdentity,
+  ): Response | Promise<Response> {
+    const multiplex = offersProtocol(original, SERVERPUSH_V1);
+    if (!multiplex && topic === undefined) {
+      return textResponse(404, "Cannot serve topic: the path names no topic");
+    }
+    // Deno's request can no longer be read once upgraded: keep what the
+    // session's hooks may need (a Request copy costs kilobytes each).
+    const hooked = expires ||
+      (multiplex ? customSubscribe || allowPublish : allowPublish);
+    const request = hooked ? snapshotRequest(original) : undefined;
+    const since = sinceOf(original, url);
+    // The default hook allows everything: asking it would change nothing.
+    // Without a hook to wait for, the native engine accepts at once, and
+    // so does this (no promise per upgrade).
+    const accepted = acceptPrepared(
+      original,
+      prepared ??= prepare(),
+      multiplex || topic === undefined || !customSubscribe
+        ? undefined
+        : (r: Request) => authorizeSubscribe(r, topic),
+    );
+    if (accepted instanceof Promise) {
+      return accepted.then((result) =>
+        started(
+          result,
+          request,
+          topic,
+          since,
+          multiplex,
+          peer,
+          start,
+          presence,
+          identity,
+        )
+      );
+    }
+    return started(
+      accepted,
+      request,
+      topic,
+      since,
+      multiplex,
+      peer,
+      start,
+      presence,
+      identity,
+    );
   };
 }

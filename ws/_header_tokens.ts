@@ -28,9 +28,36 @@ export function splitList(value: string): string[] {
   return out;
 }
 
-/** Whether the comma list `value` holds `token`, ASCII case-insensitively. */
+/**
+ * Whether the comma list `value` holds `token`, ASCII case-insensitively
+ * (`token` is given in lower case). Scans in place: no string is made.
+ */
 export function hasToken(value: string | null, token: string): boolean {
   if (value === null) return false;
-  const wanted = token.toLowerCase();
-  return splitList(value).some((element) => element.toLowerCase() === wanted);
+  const length = value.length;
+  let start = 0;
+  while (start <= length) {
+    let end = value.indexOf(",", start);
+    if (end < 0) end = length;
+    let from = start;
+    let to = end;
+    while (from < to && isOws(value.charCodeAt(from))) from++;
+    while (to > from && isOws(value.charCodeAt(to - 1))) to--;
+    if (to - from === token.length && equalsLower(value, from, token)) {
+      return true;
+    }
+    start = end + 1;
+  }
+  return false;
+}
+
+/** Whether `value` from `from` on is `lower`, ASCII case-insensitively. */
+function equalsLower(value: string, from: number, lower: string): boolean {
+  for (let i = 0; i < lower.length; i++) {
+    let code = value.charCodeAt(from + i);
+    // ASCII upper case to lower case; nothing else folds.
+    if (code >= 0x41 && code <= 0x5a) code += 0x20;
+    if (code !== lower.charCodeAt(i)) return false;
+  }
+  return true;
 }

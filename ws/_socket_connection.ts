@@ -27,7 +27,14 @@ import {
   PUSH,
   unreadCost,
 } from "./_inbox.ts";
-import { DRAINED, pollDrained, ROOM, SocketSender } from "./_socket_sender.ts";
+import {
+  DRAINED,
+  OPENED,
+  pollDrained,
+  ROOM,
+  SocketSender,
+  WAITING,
+} from "./_socket_sender.ts";
 
 // What serve/_ws_session.ts takes from here (the fast paths of the
 // native engine, and the unread-message accounting it mirrors).
@@ -80,6 +87,28 @@ export function socketConnection(
 ): WsConnection {
   checkConnectionOptions(options);
   return new SocketConnection(socket, options);
+}
+
+/**
+ * {@linkcode socketConnection} for options already checked, with the
+ * subprotocol and extensions to report (`undefined`: the socket's).
+ * `serverSide`: the socket is Deno's from `Deno.upgradeWebSocket`, which
+ * leaves CONNECTING only by opening (see `UNHEARD`).
+ */
+export function acceptedSocketConnection(
+  socket: WebSocket,
+  options: SocketConnectionOptions,
+  protocol: string | undefined,
+  extensions: string | undefined,
+  serverSide = false,
+): WsConnection {
+  return new SocketConnection(
+    socket,
+    options,
+    protocol,
+    extensions,
+    serverSide,
+  );
 }
 
 /**
@@ -156,17 +185,17 @@ export function whenDrained(
 
 /** The connection of {@linkcode socketConnection}. */
 class SocketConnection extends SocketSender implements WsConnection {
-  readonly send: (data: WsSendData) => Promise<void>;
-  readonly close: (code?: number, reason?: string) => Promise<void>;
   declare remoteAddr?: { hostname: string; port: number };
+  /** `send` and `close` bound, made when first asked for. */
+  protected _boundSend: ((data: WsSendData) => Promise<void>) | undefined;
+  protected _boundClose:
+    | ((code?: number, reason?: string) => Promise<void>)
+    | undefined;
 
   protected _maxMessageBytes: number;
   protected _closeTimeout: number;
   protected _protocol: string | undefined;
   protected _extensions: string | undefined;
-  /** Handles the socket's four events. */
-  protected _listener: (event: Event) => void;
-
   /** `closed`, made when first asked for. */
   protected _closed: Promise<WsCloseInfo> | undefined;
   protected _resolveClosed: ((info: WsCloseInfo) => void) | undefined;
@@ -177,29 +206,42 @@ class SocketConnection extends SocketSender implements WsConnection {
   protected _closeCode: number | undefined;
   protected _closeReason: string | undefined;
 
-  constructor(socket: WebSocket, options: SocketConnectionOptions) {
+  constructor(
+    socket: WebSocket,
+    options: SocketConnectionOptions,
+    protocol: string | undefined = options.protocol,
+    extensions: string | undefined = options.extensions,
+    unheard = false,
+  ) {
     super(
       socket,
       options.maxBufferedBytes ?? DEFAULT_MAX_BUFFERED_BYTES,
       options.maxUnreadBytes ?? DEFAULT_MAX_UNREAD_BYTES,
+      unheard,
     );
     this._maxMessageBytes = options.maxMessageBytes ??
       DEFAULT_MAX_MESSAGE_BYTES;
     this._closeTimeout = options.closeTimeout ?? DEFAULT_CLOSE_TIMEOUT;
-    this._protocol = options.protocol;
-    this._extensions = options.extensions;
+    this._protocol = protocol;
+    this._extensions = extensions;
     if (options.remoteAddr !== undefined) this.remoteAddr = options.remoteAddr;
     socket.binaryType = "arraybuffer";
-    this.send = (data) => this._send(data);
-    this.close = (code, reason) => this._close(code, reason);
-    const listener = (event: Event): void => this._onEvent(event);
-    this._listener = listener;
-    if (!this._opened) {
-      socket.addEventListener("open", listener);
-      socket.addEventListener("error", listener);
-    }
-    socket.addEventListener("message", listener);
-    socket.addEventListener("close", listener);
+    // The connection itself listens (`handleEvent`): no closure each.
+    const state = this._openState;
+    if (state === WAITING) socket.addEventListener("open", this);
+    if (state !== OPENED) socket.addEventListener("error", this);
+    socket.addEventListener("message", this);
+    socket.addEventListener("close", this);
+  }
+
+  // Bound so that they may be passed around on their own; made on first
+  // use, so that a connection that never sends holds neither.
+  get send(): (data: WsSendData) => Promise<void> {
+    return this._boundSend ??= (data) => this._send(data);
+  }
+
+  get close(): (code?: number, reason?: string) => Promise<void> {
+    return this._boundClose ??= (code, reason) => this._close(code, reason);
   }
 
   get closed(): Promise<WsCloseInfo> {
@@ -241,11 +283,10 @@ class SocketConnection extends SocketSender implements WsConnection {
     clearTimeout(this._closeTimer);
     clearTimeout(this._drainTimer);
     const socket = this._socket;
-    const listener = this._listener;
-    socket.removeEventListener("open", listener);
-    socket.removeEventListener("message", listener);
-    socket.removeEventListener("close", listener);
-    socket.removeEventListener("error", listener);
+    socket.removeEventListener("open", this);
+    socket.removeEventListener("message", this);
+    socket.removeEventListener("close", this);
+    socket.removeEventListener("error", this);
     this._openResolvers?.resolve(false);
     this._openResolvers = undefined;
     if (this._drain !== undefined) {
@@ -265,7 +306,12 @@ class SocketConnection extends SocketSender implements WsConnection {
     void this._close(code, fitCloseReason(reason));
   }
 
-  protected _onEvent(event: Event): void {
+  protected _eventListener(): EventListenerObject {
+    return this;
+  }
+
+  /** The socket's four events (the connection is their listener). */
+  handleEvent(event: Event): void {
     switch (event.type) {
       case "message":
         this._receive((event as MessageEvent).data);
@@ -273,9 +319,9 @@ class SocketConnection extends SocketSender implements WsConnection {
       case "open": {
         // Neither event matters once open: fewer listeners to keep.
         const socket = this._socket;
-        socket.removeEventListener("open", this._listener);
-        socket.removeEventListener("error", this._listener);
-        this._opened = true;
+        socket.removeEventListener("open", this);
+        socket.removeEventListener("error", this);
+        this._openState = OPENED;
         this._openResolvers?.resolve(true);
         this._openResolvers = undefined;
         // Deno's server-side socket ignores a close() made before it
@@ -295,7 +341,7 @@ class SocketConnection extends SocketSender implements WsConnection {
         // A socket that never opened may not fire `close` (Deno's
         // server-side socket when the upgrade fails); otherwise `close`
         // follows.
-        if (!this._opened) {
+        if (!this._isOpen()) {
           this._finish({ code: 1006, reason: "", wasClean: false });
         }
     }
@@ -366,6 +412,8 @@ class SocketConnection extends SocketSender implements WsConnection {
         );
       }
     }
+    // A close() before the socket opened is made again once it opens.
+    if (!this._finished) this._listenOpen();
     const done = this.closed.then(ignore);
     this._closing = done;
     if (this._finished) return done;

@@ -16,6 +16,20 @@ const MAX_DRAIN_POLL_MS = 64;
 /** WebSocket.readyState OPEN (the constant is not on every fake). */
 export const OPEN = 1;
 
+/** `_openState`: the socket has opened. */
+export const OPENED = 0;
+/** `_openState`: not open yet; the connection listens for `open`. */
+export const WAITING = 1;
+/**
+ * `_openState`: not open yet, as far as the connection knows, and nobody
+ * listens for `open` yet. Only for Deno's server-side socket, which leaves
+ * CONNECTING only by opening (a failed upgrade fires `error` and stays
+ * CONNECTING; a `close()` before it opened is ignored): its `readyState`
+ * says whether it opened, and `open` is listened for only once something
+ * has to wait for it (one listener fewer per connection).
+ */
+export const UNHEARD = 2;
+
 /**
  * What `send()` returns when the socket took the data and its buffer is
  * under the limit: one settled promise shared by every connection, so the
@@ -59,7 +73,7 @@ export function pollDrained(
 /**
  * The sending half of the native engine's connection, as fields and shared
  * methods of the connection itself (it extends this class). The connection
- * tracks the socket's state (`_opened`, `_finished`, `_closing`) and
+ * tracks the socket's state (`_openState`, `_finished`, `_closing`) and
  * settles what waits here when it opens or ends.
  */
 export abstract class SocketSender extends Inbox {
@@ -67,7 +81,8 @@ export abstract class SocketSender extends Inbox {
   protected _maxBufferedBytes: number;
   /** Made only when send() is called before the socket opened. */
   protected _openResolvers: Resolvers<boolean> | undefined;
-  protected _opened: boolean;
+  /** {@linkcode OPENED}, {@linkcode WAITING} or {@linkcode UNHEARD}. */
+  protected _openState: number;
   protected _finished = false;
   protected _closing: Promise<void> | undefined;
   protected _drain: Resolvers<void> | undefined;
@@ -84,12 +99,43 @@ export abstract class SocketSender extends Inbox {
     socket: WebSocket,
     maxBufferedBytes: number,
     maxUnreadBytes: number,
+    unheard: boolean,
   ) {
     super(maxUnreadBytes);
     this._socket = socket;
     this._maxBufferedBytes = maxBufferedBytes;
-    this._opened = socket.readyState === OPEN;
+    this._openState = socket.readyState === OPEN
+      ? OPENED
+      : unheard
+      ? UNHEARD
+      : WAITING;
   }
+
+  /** Whether the socket has opened. */
+  protected _isOpen(): boolean {
+    const state = this._openState;
+    if (state === OPENED) return true;
+    if (state === WAITING) return false;
+    const ready = this._socket.readyState;
+    // Past CONNECTING without a close() of ours: it opened (see UNHEARD).
+    if (ready === OPEN || (ready > OPEN && this._closing === undefined)) {
+      this._openState = OPENED;
+      // As on `open`: errors no longer matter (`close` follows them).
+      this._socket.removeEventListener("error", this._eventListener());
+      return true;
+    }
+    return false;
+  }
+
+  /** Makes sure that `open` will be heard, if the socket has not opened. */
+  protected _listenOpen(): void {
+    if (this._openState !== UNHEARD || this._isOpen()) return;
+    this._openState = WAITING;
+    this._socket.addEventListener("open", this._eventListener());
+  }
+
+  /** What listens to the socket's events: the connection. */
+  protected abstract _eventListener(): EventListenerObject;
 
   get bufferedAmount(): number {
     return this._socket.bufferedAmount;
@@ -126,7 +172,7 @@ export abstract class SocketSender extends Inbox {
   [ROOM](): boolean {
     if (this._bufferedBound <= this._maxBufferedBytes) return true;
     // Before the socket opens, the bound counts what waits for it.
-    if (!this._opened) return false;
+    if (!this._isOpen()) return false;
     const amount = this._socket.bufferedAmount;
     this._bufferedBound = amount;
     return amount <= this._maxBufferedBytes;
@@ -138,7 +184,7 @@ export abstract class SocketSender extends Inbox {
     }
     if (this[ROOM]()) return SENT;
     return handled(
-      this._opened
+      this._isOpen()
         ? this._waitForDrain()
         : this._whenOpen().then(() => this[DRAINED]()),
     );
@@ -146,6 +192,7 @@ export abstract class SocketSender extends Inbox {
 
   /** Resolves once the socket opened; rejects if it never does. */
   protected _whenOpen(): Promise<void> {
+    this._listenOpen();
     this._openResolvers ??= withResolvers<boolean>();
     return this._openResolvers.promise.then((open) =>
       open ? undefined : Promise.reject(stateError("did not open"))
@@ -205,7 +252,7 @@ export abstract class SocketSender extends Inbox {
       : data instanceof Blob
       ? data.size
       : (data as ArrayBufferView | ArrayBuffer).byteLength ?? 0;
-    if (this._opened) {
+    if (this._isOpen()) {
       const sent = this._sendNow(data);
       return sent === SENT ? sent : handled(sent);
     }

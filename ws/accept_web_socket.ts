@@ -5,25 +5,11 @@
 // of the native engine that names Deno.
 
 import type { WsCodec, WsConnection } from "./connection.ts";
-import type { WsCompressor } from "./compressor.ts";
-import type { UpgradeAcceptance } from "./server_handshake.ts";
-import { admitUpgrade, type AuthorizeUpgrade } from "./admit_upgrade.ts";
+import type { AuthorizeUpgrade } from "./admit_upgrade.ts";
 import type { AllowedHosts } from "./check_host.ts";
 import type { OriginPolicy } from "./check_origin.ts";
 import type { HeartbeatOptions } from "./heartbeat.ts";
-import { resolveHeartbeat } from "./_heartbeat.ts";
-import {
-  checkConnectionOptions,
-  type SocketConnectionOptions,
-} from "./_connection_options.ts";
-import { socketConnection } from "./_socket_connection.ts";
-import { codecConnection } from "./_codec_connection.ts";
-import type { ByteDuplex } from "./_byte_io.ts";
-import {
-  findWebSocketUpgradeProvider,
-  type ProvidedUpgrade,
-  type WebSocketUpgradeProvider,
-} from "./upgrade_provider.ts";
+import { acceptPrepared, prepareAccept } from "./_accept.ts";
 import { type TypedWsConnection, withCodec } from "./typed_connection.ts";
 
 /**
@@ -221,9 +207,11 @@ export interface AcceptWebSocketResult<C> {
  * an upgrade, 400 for a malformed handshake, 403 for a refused Origin or
  * `authorize`).
  *
- * It is asynchronous because the hook `authorize` may be, and because the
- * handshake check computes the `Sec-WebSocket-Accept` digest with
- * `crypto.subtle`, which only has a promise API.
+ * It is asynchronous because the hook `authorize` may be, and because an
+ * upgrade that `serve` registered needs the `Sec-WebSocket-Accept` digest,
+ * which `crypto.subtle` computes only through a promise (on
+ * `Deno.upgradeWebSocket`, Deno answers the handshake itself and nothing
+ * else is awaited).
  *
  * @param request The request from `Deno.serve`.
  * @param options Origin policy, authorization, subprotocols, limits,
@@ -316,105 +304,15 @@ export async function acceptWebSocket<T>(
   request: Request,
   options: AcceptWebSocketOptions & { codec?: WsCodec<T> } = {},
 ): Promise<AcceptWebSocketResult<WsConnection | TypedWsConnection<T>>> {
-  const heartbeat = resolveHeartbeat(options.heartbeat);
-  const connectionOptions: SocketConnectionOptions = {};
-  if (options.maxMessageBytes !== undefined) {
-    connectionOptions.maxMessageBytes = options.maxMessageBytes;
-  }
-  if (options.maxBufferedBytes !== undefined) {
-    connectionOptions.maxBufferedBytes = options.maxBufferedBytes;
-  }
-  if (options.maxUnreadBytes !== undefined) {
-    connectionOptions.maxUnreadBytes = options.maxUnreadBytes;
-  }
-  if (options.closeTimeout !== undefined) {
-    connectionOptions.closeTimeout = options.closeTimeout;
-  }
-  if (options.remoteAddr !== undefined) {
-    connectionOptions.remoteAddr = options.remoteAddr;
-  }
-  checkConnectionOptions(connectionOptions);
-
-  const provider = options.upgrade === undefined
-    ? findWebSocketUpgradeProvider(request)
-    : undefined;
-  const admission = await admitUpgrade(request, {
-    ...(options.origins === undefined ? {} : { origins: options.origins }),
-    ...(options.allowedHosts === undefined
-      ? {}
-      : { allowedHosts: options.allowedHosts }),
-    ...(options.authorize === undefined
-      ? {}
-      : { authorize: options.authorize }),
-    ...(options.protocols === undefined
-      ? {}
-      : { protocols: options.protocols }),
-    deflate: provider?.deflate?.options ?? false,
-  });
-  if (admission instanceof Response) {
-    return { response: admission, connection: undefined };
-  }
-
-  const idleTimeout = heartbeat === undefined
-    ? 0
-    : (heartbeat.interval + heartbeat.timeout) / 1000;
-  connectionOptions.protocol = admission.protocol;
-  let provided: ProvidedUpgrade;
-  if (provider !== undefined) {
-    provided = provider.upgrade(request, admission, { idleTimeout });
-  } else {
-    const upgrade = options.upgrade ?? nativeUpgrade();
-    provided = upgrade(request, { idleTimeout });
-    // The chosen subprotocol goes on the 101 response here rather than
-    // through Deno's `protocol` option: Deno looks for it in the offer
-    // split on exactly ", " and throws when a client writes "a,b" (the `ws`
-    // client does). Deno's server-side socket.protocol reads "" either way,
-    // so the connection reports the chosen one itself.
-    if (admission.protocol !== "") {
-      provided.response.headers.set(
-        "sec-websocket-protocol",
-        admission.protocol,
-      );
-    }
-    connectionOptions.extensions = "";
-  }
-  const response = provided.response;
-  const connection = "socket" in provided
-    ? socketConnection(provided.socket, connectionOptions)
-    // A duplex with `read` and `write` is only ever used through them: its
-    // `readable` and `writable` (absent here) are never touched.
-    : codecConnection(provided.duplex as unknown as ByteDuplex, {
-      ...connectionOptions,
-      role: "server",
-      extensions: admission.extensions,
-      ...(heartbeat === undefined ? {} : { heartbeat }),
-      ...compressorOf(provider!, admission.deflate),
-    });
-  provider?.accepted?.(connection);
+  const accepted = await acceptPrepared(
+    request,
+    prepareAccept(options),
+    options.authorize,
+  );
+  const { connection } = accepted;
+  if (options.codec === undefined || connection === undefined) return accepted;
   return {
-    response,
-    connection: options.codec === undefined
-      ? connection
-      : withCodec(connection, options.codec),
+    response: accepted.response,
+    connection: withCodec(connection, options.codec),
   };
-}
-
-/** `Deno.upgradeWebSocket`, or the error that says to use `serve`. */
-function nativeUpgrade(): UpgradeWebSocket {
-  if (typeof Deno === "undefined" || Deno.upgradeWebSocket === undefined) {
-    throw new TypeError(
-      "Cannot accept WebSocket: this runtime cannot upgrade the request by itself; run the handler with serve() from the serve entry, which registers the upgrade (see provideWebSocketUpgrade)",
-    );
-  }
-  return Deno.upgradeWebSocket;
-}
-
-/** The compressor option of a duplex connection, when deflate was agreed. */
-function compressorOf(
-  provider: WebSocketUpgradeProvider,
-  params: UpgradeAcceptance["deflate"],
-): { compressor?: WsCompressor & { close?(): void } } {
-  const deflate = provider.deflate;
-  if (params === undefined || deflate === undefined) return {};
-  return { compressor: deflate.compressor(params) };
 }

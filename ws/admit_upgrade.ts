@@ -1,14 +1,13 @@
 // Copyright 2026 the serverpush authors. MIT license.
 // This module is browser compatible.
 
-import { type AllowedHosts, checkHost } from "./check_host.ts";
-import { checkOrigin, type OriginPolicy } from "./check_origin.ts";
-import { WsHandshakeError } from "./handshake_error.ts";
-import {
-  acceptUpgrade,
-  type AcceptUpgradeOptions,
-  type UpgradeAcceptance,
+import type { AllowedHosts } from "./check_host.ts";
+import type { OriginPolicy } from "./check_origin.ts";
+import type {
+  AcceptUpgradeOptions,
+  UpgradeAcceptance,
 } from "./server_handshake.ts";
+import { admitChecked, refusalOf, upgradeHeaders } from "./_check_upgrade.ts";
 
 /**
  * Decides whether an upgrade request may become a WebSocket, before any
@@ -81,16 +80,6 @@ export interface AdmitUpgradeOptions extends AcceptUpgradeOptions {
   authorize?: AuthorizeUpgrade;
 }
 
-function notAnUpgrade(error: WsHandshakeError): Response {
-  return new Response(error.message, {
-    status: 426,
-    headers: {
-      upgrade: "websocket",
-      "content-type": "text/plain; charset=utf-8",
-    },
-  });
-}
-
 /**
  * Runs a server's whole admission policy on a WebSocket upgrade request, as
  * a server, whatever engine then performs the upgrade: the handshake
@@ -153,31 +142,16 @@ export async function admitUpgrade(
   request: Request,
   options: AdmitUpgradeOptions = {},
 ): Promise<UpgradeAcceptance | Response> {
-  let acceptance: UpgradeAcceptance;
-  try {
-    acceptance = await acceptUpgrade(request, options);
-    if (options.allowedHosts !== undefined) {
-      checkHost(request, options.allowedHosts);
-    }
-    checkOrigin(request, options.origins);
-  } catch (error) {
-    if (!(error instanceof WsHandshakeError)) throw error;
-    return error.code === "bad-upgrade"
-      ? notAnUpgrade(error)
-      : error.toResponse();
-  }
+  const checked = admitChecked(request, options);
+  if (checked instanceof Response) return checked;
   if (options.authorize !== undefined) {
-    const verdict = await options.authorize(request);
-    if (verdict instanceof Response) return verdict;
-    if (verdict !== true) {
-      return new Response(
-        "Cannot accept WebSocket upgrade: the request is not authorized",
-        {
-          status: 403,
-          headers: { "content-type": "text/plain; charset=utf-8" },
-        },
-      );
-    }
+    const refusal = refusalOf(await options.authorize(request));
+    if (refusal !== undefined) return refusal;
   }
-  return acceptance;
+  return {
+    headers: upgradeHeaders(checked),
+    protocol: checked.protocol,
+    extensions: checked.extensions,
+    deflate: checked.deflate,
+  };
 }

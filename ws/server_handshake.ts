@@ -1,23 +1,8 @@
 // Copyright 2026 the serverpush authors. MIT license.
 // This module is browser compatible.
 
-import { secWebSocketAccept } from "./_sha1.ts";
-import {
-  acceptDeflate,
-  type DeflateAcceptance,
-  type DeflateOptions,
-  type DeflateParams,
-} from "./deflate_negotiation.ts";
-import { WsHandshakeError } from "./handshake_error.ts";
-import { hasToken, splitList, TOKEN_REGEXP } from "./_header_tokens.ts";
-import { quote } from "../_internal/quote.ts";
-
-/**
- * A `Sec-WebSocket-Key`: base64 of exactly 16 bytes. Like `ws`, the unused
- * low bits of the last character are not checked (forgiving base64 ignores
- * them too).
- */
-const KEY_REGEXP = /^[+/0-9A-Za-z]{22}==$/;
+import type { DeflateOptions, DeflateParams } from "./deflate_negotiation.ts";
+import { checkUpgrade, upgradeHeaders } from "./_check_upgrade.ts";
 
 /** Options for {@linkcode acceptUpgrade}. */
 export interface AcceptUpgradeOptions {
@@ -51,21 +36,6 @@ export interface UpgradeAcceptance {
   extensions: string;
   /** The agreed permessage-deflate parameters, when it was negotiated. */
   deflate: DeflateParams | undefined;
-}
-
-function reject(
-  message: string,
-  code: WsHandshakeError["code"],
-  status: number,
-  headers?: HeadersInit,
-  cause?: unknown,
-): never {
-  throw new WsHandshakeError(`Cannot accept WebSocket upgrade: ${message}`, {
-    code,
-    status,
-    ...(headers === undefined ? {} : { headers }),
-    ...(cause === undefined ? {} : { cause }),
-  });
 }
 
 /**
@@ -121,118 +91,11 @@ export async function acceptUpgrade(
   request: Request,
   options: AcceptUpgradeOptions = {},
 ): Promise<UpgradeAcceptance> {
-  const serverProtocols = options.protocols ?? [];
-  for (const protocol of serverProtocols) {
-    if (!TOKEN_REGEXP.test(protocol)) {
-      throw new TypeError(
-        `Cannot accept WebSocket upgrade: protocol ${
-          quote(protocol)
-        } is not a token`,
-      );
-    }
-  }
-  const headers = request.headers;
-  if (request.method !== "GET") {
-    reject(
-      `method ${quote(request.method)} is not GET`,
-      "bad-method",
-      405,
-      { allow: "GET" },
-    );
-  }
-  if (!hasToken(headers.get("upgrade"), "websocket")) {
-    reject(
-      `Upgrade ${quote(headers.get("upgrade") ?? "")} lacks "websocket"`,
-      "bad-upgrade",
-      400,
-    );
-  }
-  if (!hasToken(headers.get("connection"), "upgrade")) {
-    reject(
-      `Connection ${quote(headers.get("connection") ?? "")} lacks "upgrade"`,
-      "bad-connection",
-      400,
-    );
-  }
-  const version = headers.get("sec-websocket-version");
-  if (version !== "13") {
-    reject(
-      version === null
-        ? "Sec-WebSocket-Version is missing"
-        : `Sec-WebSocket-Version ${quote(version)} is not 13`,
-      "bad-version",
-      426,
-      { "sec-websocket-version": "13" },
-    );
-  }
-  const key = headers.get("sec-websocket-key");
-  if (key === null || !KEY_REGEXP.test(key)) {
-    reject(
-      key === null
-        ? "Sec-WebSocket-Key is missing"
-        : `Sec-WebSocket-Key ${quote(key)} is not the base64 of 16 bytes`,
-      "bad-key",
-      400,
-    );
-  }
-
-  const protocol = chooseProtocol(
-    headers.get("sec-websocket-protocol"),
-    serverProtocols,
-  );
-
-  let deflate: DeflateParams | undefined;
-  let extensions = "";
-  const offers = headers.get("sec-websocket-extensions");
-  if (options.deflate && offers !== null) {
-    let acceptance: DeflateAcceptance | undefined;
-    try {
-      acceptance = acceptDeflate(
-        offers,
-        options.deflate === true ? {} : options.deflate,
-      );
-    } catch (error) {
-      if (!(error instanceof SyntaxError)) throw error;
-      reject(error.message, "bad-extensions", 400, undefined, error);
-    }
-    if (acceptance !== undefined) {
-      deflate = acceptance.params;
-      extensions = acceptance.response;
-    }
-  }
-
-  const response = new Headers({
-    upgrade: "websocket",
-    connection: "Upgrade",
-    "sec-websocket-accept": secWebSocketAccept(key),
-  });
-  if (protocol !== "") response.set("sec-websocket-protocol", protocol);
-  if (extensions !== "") response.set("sec-websocket-extensions", extensions);
-  return { headers: response, protocol, extensions, deflate };
-}
-
-function chooseProtocol(
-  header: string | null,
-  serverProtocols: readonly string[],
-): string {
-  if (header === null) return "";
-  const offered = new Set<string>();
-  for (const element of splitList(header)) {
-    if (!TOKEN_REGEXP.test(element)) {
-      reject(
-        `Sec-WebSocket-Protocol element ${quote(element)} is not a token`,
-        "bad-protocol",
-        400,
-      );
-    }
-    if (offered.has(element)) {
-      reject(
-        `Sec-WebSocket-Protocol names ${quote(element)} twice`,
-        "bad-protocol",
-        400,
-      );
-    }
-    offered.add(element);
-  }
-  return serverProtocols.find((protocol) => offered.has(protocol)) ?? "";
+  const checked = checkUpgrade(request, options);
+  return {
+    headers: upgradeHeaders(checked),
+    protocol: checked.protocol,
+    extensions: checked.extensions,
+    deflate: checked.deflate,
+  };
 }

@@ -6,6 +6,7 @@ import {
   type AcceptWebSocketOptions,
   jsonCodec,
   type UpgradeWebSocket,
+  type WsConnection,
 } from "../../ws/mod.ts";
 import { FakeSocket } from "./_fake_socket.ts";
 import { upgradeRequest } from "../_upgrade.ts";
@@ -309,6 +310,75 @@ Deno.test("acceptWebSocket returns the upgrade's response and a connection over 
   socket.finish(1000);
   deepStrictEqual(await Array.fromAsync(connection), ["hi"]);
   deepStrictEqual(socket.sent, ["welcome"]);
+});
+
+Deno.test("acceptWebSocket's connection follows its socket's opening, whether or not anything waited for it", async (t) => {
+  async function accepted(): Promise<{
+    connection: WsConnection;
+    socket: FakeSocket;
+  }> {
+    const fake = fakeUpgrade();
+    const { connection } = await acceptWebSocket(upgradeRequest(), {
+      upgrade: fake.upgrade,
+    });
+    ok(connection !== undefined);
+    return { connection, socket: fake.sockets[0]! };
+  }
+
+  await t.step(
+    "a close() before it opened is made again once it opens",
+    async () => {
+      const { connection, socket } = await accepted();
+      const closing = connection.close(1001, "going");
+      socket.readyState = 0; // Deno's server-side socket ignores it
+      socket.open();
+      deepStrictEqual(socket.closes.map((c) => c.code), [1001, 1001]);
+      socket.finish(1001, "going");
+      await closing;
+      strictEqual((await connection.closed).code, 1001);
+    },
+  );
+
+  await t.step("an error before it opened ends it with 1006", async () => {
+    const { connection, socket } = await accepted();
+    socket.fail();
+    deepStrictEqual(await connection.closed, {
+      code: 1006,
+      reason: "",
+      wasClean: false,
+    });
+    await rejects(connection.send("late"), { name: "InvalidStateError" });
+  });
+
+  await t.step(
+    "opened with nothing waiting: sends go out, and an error waits for the close",
+    async () => {
+      const { connection, socket } = await accepted();
+      socket.open();
+      await connection.send("now");
+      deepStrictEqual(socket.sent, ["now"]);
+      socket.fail();
+      socket.finish(1011, "broke");
+      deepStrictEqual(await connection.closed, {
+        code: 1011,
+        reason: "broke",
+        wasClean: true,
+      });
+    },
+  );
+
+  await t.step(
+    "opened with nothing waiting, then an error: it waits for the close",
+    async () => {
+      const { connection, socket } = await accepted();
+      socket.open();
+      socket.fail();
+      socket.receive("still here");
+      socket.finish(1000);
+      deepStrictEqual(await Array.fromAsync(connection), ["still here"]);
+      strictEqual((await connection.closed).code, 1000);
+    },
+  );
 });
 
 Deno.test("acceptWebSocket with a codec yields and takes values", async () => {
