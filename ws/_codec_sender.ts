@@ -115,6 +115,22 @@ const TEXT_FRAME: WsFrame = Object.freeze({
   opcode: 1,
   payload: new Uint8Array(0),
 });
+/**
+ * A server's data frame with at least this many payload bytes is written
+ * from the pool of {@linkcode takeLargeBuffer} (when the transport says when
+ * it is done with the bytes).
+ */
+const POOLED_FRAME_BYTES = 16 * 1024;
+/** The fields of final frames, by opcode, for their headers. */
+const FRAME: Record<number, WsFrame> = {
+  1: TEXT_FRAME,
+  2: Object.freeze({ ...TEXT_FRAME, opcode: 2 }),
+};
+/** The same, compressed (RSV1 set). */
+const COMPRESSED_FRAME: Record<number, WsFrame> = {
+  1: Object.freeze({ ...TEXT_FRAME, rsv1: true }),
+  2: Object.freeze({ ...TEXT_FRAME, opcode: 2, rsv1: true }),
+};
 /** A payload of no bytes. */
 export const EMPTY: Uint8Array = new Uint8Array(0);
 /** What `send()` returns when the data fits under `maxBufferedBytes`. */
@@ -299,6 +315,15 @@ export abstract class CodecSender extends Inbox {
     cost: number,
     done?: WriteCallback,
   ): void {
+    if (
+      !this._isClient && (opcode === 1 || opcode === 2) &&
+      payload.length >= POOLED_FRAME_BYTES &&
+      payload.length <= LARGE_POOLED_TEXT_CHARS &&
+      this._duplex.write !== undefined
+    ) {
+      this._writePooledFrame(opcode, payload, rsv1, cost, done);
+      return;
+    }
     const frameEncoder = this._isClient
       ? clientEncoder ??= createFrameEncoder({ role: "client" })
       : serverEncoder ??= createFrameEncoder({ role: "server" });
@@ -324,6 +349,40 @@ export abstract class CodecSender extends Inbox {
       this._buffered -= cost;
       this._drained(error);
     }, shared);
+  }
+
+  /**
+   * Writes a server's large frame from a pooled buffer (as long text is):
+   * one copy of the payload into memory that is used again once the
+   * transport is done with it, rather than a new zeroed buffer per frame.
+   * The payload is copied now, so the caller may change it after `send()`.
+   */
+  protected _writePooledFrame(
+    opcode: number,
+    payload: Uint8Array,
+    rsv1: boolean,
+    cost: number,
+    done?: WriteCallback,
+  ): void {
+    const head = headerLength(payload.length, false);
+    const buffer = takeLargeBuffer(head + payload.length);
+    const frame = new Uint8Array(buffer.buffer, 0, head + payload.length);
+    writeHeader(
+      frame,
+      rsv1 ? COMPRESSED_FRAME[opcode]! : FRAME[opcode]!,
+      payload.length,
+      undefined,
+    );
+    frame.set(payload, head);
+    this._sink.write(frame, (error) => {
+      giveLargeBuffer(buffer);
+      if (cost === 0) {
+        done?.(error);
+        return;
+      }
+      this._buffered -= cost;
+      this._drained(error);
+    });
   }
 
   /** A control frame of `cost` bytes was written (or dropped). */

@@ -806,3 +806,54 @@ Deno.test("codecConnection sends one text to many connections intact, interleave
     strictEqual((await server.closed).code, 1000);
   }
 });
+
+Deno.test("codecConnection sends large binary messages intact from reused buffers, also to a slow transport, and the caller may change its bytes after send()", async () => {
+  const peers = Array.from({ length: 3 }, (_, i) => {
+    const { a, b } = duplexPair(1 << 22);
+    let duplex: ByteDuplex = a;
+    if (i === 0) {
+      // A transport that takes at most 1000 bytes a write.
+      const writer = a.writable.getWriter();
+      duplex = {
+        readable: a.readable,
+        writable: a.writable,
+        close(): void {
+          writer.releaseLock();
+          a.close();
+        },
+        async write(p: Uint8Array): Promise<number> {
+          const n = Math.min(1000, p.length);
+          await writer.write(p.slice(0, n));
+          return n;
+        },
+      };
+    }
+    return {
+      server: codecConnection(duplex, { role: "server" }),
+      client: rawPeer(b, "client"),
+    };
+  });
+  const sizes = [16_384, 70_000, 20_000, 65_536, 16_400];
+  const expected = sizes.map((size, k) =>
+    new Uint8Array(size).map((_, i) => (i * 7 + k) & 0xff)
+  );
+  for (const [k, size] of sizes.entries()) {
+    const data = expected[k]!.slice();
+    for (const { server } of peers) void server.send(data);
+    // Changed at once: what was sent must not change with it.
+    data.fill(0xee, 0, size);
+  }
+  for (const { client } of peers) {
+    for (const bytes of expected) {
+      const frame = await client.next();
+      strictEqual(frame?.opcode, 2);
+      assertEquals(frame.payload, bytes);
+    }
+  }
+  for (const { server, client } of peers) {
+    await client.sendClose(1000);
+    strictEqual(closeOf(await client.next())[0], 1000);
+    await client.close();
+    strictEqual((await server.closed).code, 1000);
+  }
+});
