@@ -137,31 +137,18 @@ export function createWebSocketRoute(
         ? undefined
         : (r: Request) => authorizeSubscribe(r, topic),
     );
-    if (accepted instanceof Promise) {
-      return accepted.then((result) =>
-        started(
-          result,
-          request,
-          topic,
-          since,
-          multiplex,
-          peer,
-          start,
-          presence,
-          identity,
-        )
+    const begin = (result: Accepted): Response =>
+      started(
+        result,
+        request,
+        topic,
+        since,
+        multiplex,
+        peer,
+        start,
+        presence,
+        identity,
       );
-    }
-    return started(
-      accepted,
-      request,
-      topic,
-      since,
-      multiplex,
-      peer,
-      start,
-      presence,
-      identity,
-    );
+    return accepted instanceof Promise ? accepted.then(begin) : begin(accepted);
   };
 }

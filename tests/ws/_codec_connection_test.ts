@@ -12,7 +12,7 @@ import type { ByteDuplex } from "../../ws/_byte_io.ts";
 import { codecConnection } from "../../ws/_codec_connection.ts";
 import type { DeflateParams } from "../../ws/mod.ts";
 import { createPermessageDeflate } from "../../ws/deflate.ts";
-import { closeOf, duplexPair, rawPeer } from "./_duplex.ts";
+import { closeOf, duplexPair, partialWriter, rawPeer } from "./_duplex.ts";
 
 const text = new TextEncoder();
 const utf8 = new TextDecoder();
@@ -646,20 +646,7 @@ Deno.test("codecConnection stops reading while unread messages exceed maxUnreadB
 Deno.test("codecConnection finishes frames a transport writes in part, in order", async () => {
   const { a, b } = duplexPair(1 << 20);
   // A transport that takes at most 7 bytes a write, as a busy socket may.
-  const writer = a.writable.getWriter();
-  const partial: ByteDuplex = {
-    readable: a.readable,
-    writable: a.writable,
-    close(): void {
-      writer.releaseLock();
-      a.close();
-    },
-    async write(p: Uint8Array): Promise<number> {
-      const n = Math.min(7, p.length);
-      await writer.write(p.slice(0, n));
-      return n;
-    },
-  };
+  const partial = partialWriter(a, 7);
   const server = codecConnection(partial, { role: "server" });
   const client = rawPeer(b, "client");
   const sent = ["short", "x".repeat(300), "é✓".repeat(100), ""];
@@ -761,24 +748,8 @@ Deno.test("codecConnection sends one text to many connections intact, interleave
   // get exactly it, also while an earlier frame still waits in a slow one.
   const peers = Array.from({ length: 4 }, (_, i) => {
     const { a, b } = duplexPair(1 << 20);
-    let duplex: ByteDuplex = a;
-    if (i === 0) {
-      // One connection's transport takes 3 bytes a write.
-      const writer = a.writable.getWriter();
-      duplex = {
-        readable: a.readable,
-        writable: a.writable,
-        close(): void {
-          writer.releaseLock();
-          a.close();
-        },
-        async write(p: Uint8Array): Promise<number> {
-          const n = Math.min(3, p.length);
-          await writer.write(p.slice(0, n));
-          return n;
-        },
-      };
-    }
+    // One connection's transport takes 3 bytes a write.
+    const duplex = i === 0 ? partialWriter(a, 3) : a;
     return {
       server: codecConnection(duplex, { role: "server" }),
       client: rawPeer(b, "client"),
@@ -810,24 +781,8 @@ Deno.test("codecConnection sends one text to many connections intact, interleave
 Deno.test("codecConnection sends large binary messages intact from reused buffers, also to a slow transport, and the caller may change its bytes after send()", async () => {
   const peers = Array.from({ length: 3 }, (_, i) => {
     const { a, b } = duplexPair(1 << 22);
-    let duplex: ByteDuplex = a;
-    if (i === 0) {
-      // A transport that takes at most 1000 bytes a write.
-      const writer = a.writable.getWriter();
-      duplex = {
-        readable: a.readable,
-        writable: a.writable,
-        close(): void {
-          writer.releaseLock();
-          a.close();
-        },
-        async write(p: Uint8Array): Promise<number> {
-          const n = Math.min(1000, p.length);
-          await writer.write(p.slice(0, n));
-          return n;
-        },
-      };
-    }
+    // One connection's transport takes at most 1000 bytes a write.
+    const duplex = i === 0 ? partialWriter(a, 1000) : a;
     return {
       server: codecConnection(duplex, { role: "server" }),
       client: rawPeer(b, "client"),

@@ -117,6 +117,27 @@ export function duplexPair(highWaterMark = 64 * 1024): DuplexPair {
   };
 }
 
+/**
+ * `duplex` behind a `write(p)` that takes at most `most` bytes a call, as a
+ * busy socket may.
+ */
+export function partialWriter(duplex: ByteDuplex, most: number): ByteDuplex {
+  const writer = duplex.writable.getWriter();
+  return {
+    readable: duplex.readable,
+    writable: duplex.writable,
+    close(): void {
+      writer.releaseLock();
+      duplex.close();
+    },
+    async write(p: Uint8Array): Promise<number> {
+      const n = Math.min(most, p.length);
+      await writer.write(p.slice(0, n));
+      return n;
+    },
+  };
+}
+
 /** Drives one end of a duplex frame by frame. */
 export interface RawPeer {
   /** Writes one frame (masked when the peer is a client). */
