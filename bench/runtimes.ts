@@ -21,8 +21,9 @@
  * Per side: echo round trips per second and server CPU per round trip (32 B,
  * 1 KiB, 64 KiB; 1 and 50 clients; the two sides take turns, R rounds (3),
  * medians); fan-out of B broadcasts (20) to N WebSocket
- * subscribers (time from publish to the last subscriber, p50 / p99, and
- * server CPU per broadcast); RSS per idle connection (M idle subscribers on
+ * subscribers, the two sides taking turns for R rounds (time from publish
+ * to the last subscriber, p50 / p99 over all, and server CPU per broadcast,
+ * the median round's); RSS per idle connection (M idle subscribers on
  * a fresh process, against its RSS before them). Tables print ratios
  * ours / theirs. A side that cannot run prints "not run: <reason>" and its
  * cells "n/a". --quick shrinks every count for a smoke test (its figures
@@ -244,37 +245,42 @@ function percentile(values: number[], p: number): number {
   return sorted[Math.min(sorted.length - 1, Math.floor(p * sorted.length))]!;
 }
 
-async function fanout(
-  server: Running,
-): Promise<{ p50: number; p99: number; cpuMs: number }> {
-  const subs = await subscribers(server.port, SUBSCRIBERS);
-  try {
-    const lasts: number[] = [];
-    const cpu0 = cpuMs(server.pid);
-    for (let k = 1; k <= BROADCASTS; k++) {
-      const response = await fetch(
-        `http://127.0.0.1:${server.port}/_bench/broadcast?k=${k}`,
-        { method: "POST" },
-      );
-      await response.body?.cancel();
-      for (;;) {
-        const line = await subs.next();
-        if (line.type === "error") throw new Error(line.message);
-        if (line.type === "done" && line.k === k) {
-          lasts.push(line.last!);
-          break;
-        }
+/** A server with its fan-out subscribers open. */
+interface Fanning {
+  server: Running;
+  subs: Awaited<ReturnType<typeof subscribers>>;
+  /** The number of the last broadcast made. */
+  k: number;
+  lasts: number[];
+  /** Server CPU ms per broadcast, one figure per round. */
+  cpuMs: number[];
+}
+
+/**
+ * Makes `count` broadcasts to `fanning`'s subscribers, one after another,
+ * each once the last subscriber got the one before; records the time to
+ * the last subscriber of each and the server's CPU per broadcast.
+ */
+async function broadcasts(fanning: Fanning, count: number): Promise<void> {
+  const { server, subs } = fanning;
+  const cpu0 = cpuMs(server.pid);
+  for (let i = 0; i < count; i++) {
+    const k = ++fanning.k;
+    const response = await fetch(
+      `http://127.0.0.1:${server.port}/_bench/broadcast?k=${k}`,
+      { method: "POST" },
+    );
+    await response.body?.cancel();
+    for (;;) {
+      const line = await subs.next();
+      if (line.type === "error") throw new Error(line.message);
+      if (line.type === "done" && line.k === k) {
+        fanning.lasts.push(line.last!);
+        break;
       }
     }
-    const cpu = cpuMs(server.pid) - cpu0;
-    return {
-      p50: percentile(lasts, 0.5),
-      p99: percentile(lasts, 0.99),
-      cpuMs: cpu / BROADCASTS,
-    };
-  } finally {
-    await subs.stop();
   }
+  fanning.cpuMs.push((cpuMs(server.pid) - cpu0) / count);
 }
 
 async function idle(side: Side): Promise<number> {
@@ -304,8 +310,9 @@ function median(values: number[]): number {
 /**
  * Measures both sides of a runtime. The echo cells alternate between the
  * two servers, ROUNDS times each, and keep the medians, so a load that
- * comes and goes on a shared machine falls on both; the fan-out and the
- * idle memory run one side after the other, each on a fresh process.
+ * comes and goes on a shared machine falls on both; so do the fan-out's
+ * rounds (fanoutPair). The idle memory runs one side after the other, each
+ * on a fresh process.
  */
 async function measurePair(
   sides: readonly [Side, Side],
@@ -355,23 +362,9 @@ async function measurePair(
       ),
     );
   }
+  if (parts.has("fanout")) await fanoutPair(sides, results);
   for (const [i, side] of sides.entries()) {
     const result = results[i]!;
-    if (result.notRun) continue;
-    if (parts.has("fanout")) {
-      const server = await start(side);
-      if (typeof server === "string") {
-        result.notRun = server;
-        continue;
-      }
-      try {
-        result.fanout = await fanout(server);
-      } catch (error) {
-        result.notRun = `failed: ${(error as Error).message}`;
-      } finally {
-        await server.stop();
-      }
-    }
     if (!parts.has("memory") || result.notRun) continue;
     try {
       result.idleKiB = await idle(side);
@@ -380,6 +373,60 @@ async function measurePair(
     }
   }
   return results;
+}
+
+/**
+ * The fan-out of both sides: each a fresh process with SUBSCRIBERS open, the
+ * two taking turns, ROUNDS rounds of BROADCASTS broadcasts each. Latencies
+ * are pooled over the rounds; the CPU per broadcast is the median round's.
+ */
+async function fanoutPair(
+  sides: readonly [Side, Side],
+  results: [Measured, Measured],
+): Promise<void> {
+  const fannings: (Fanning | undefined)[] = [];
+  try {
+    for (const [i, side] of sides.entries()) {
+      if (results[i]!.notRun) continue;
+      const server = await start(side);
+      if (typeof server === "string") {
+        results[i]!.notRun = server;
+        continue;
+      }
+      try {
+        const subs = await subscribers(server.port, SUBSCRIBERS);
+        fannings[i] = { server, subs, k: 0, lasts: [], cpuMs: [] };
+      } catch (error) {
+        results[i]!.notRun = `failed: ${(error as Error).message}`;
+        await server.stop();
+      }
+    }
+    for (let round = 0; round < ROUNDS; round++) {
+      for (const i of round % 2 === 0 ? [0, 1] : [1, 0]) {
+        const fanning = fannings[i];
+        if (fanning === undefined || results[i]!.notRun) continue;
+        try {
+          await broadcasts(fanning, BROADCASTS);
+        } catch (error) {
+          results[i]!.notRun = `failed: ${(error as Error).message}`;
+        }
+      }
+    }
+    fannings.forEach((fanning, i) => {
+      if (fanning === undefined || results[i]!.notRun) return;
+      results[i]!.fanout = {
+        p50: percentile(fanning.lasts, 0.5),
+        p99: percentile(fanning.lasts, 0.99),
+        cpuMs: median(fanning.cpuMs),
+      };
+    });
+  } finally {
+    for (const fanning of fannings) {
+      if (fanning === undefined) continue;
+      await fanning.subs.stop();
+      await fanning.server.stop();
+    }
+  }
 }
 
 function format(value: number | undefined, digits = 1): string {
