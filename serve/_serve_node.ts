@@ -34,8 +34,10 @@ import {
 } from "./_node_request.ts";
 import { requestUrl } from "./_node_request_url.ts";
 import { firstValue } from "./_node_headers.ts";
+import { headerLinesOf } from "../ws/_check_upgrade.ts";
 import {
   nodeUpgradeResponsesWork,
+  upgradeHeaderLines,
   upgradeResponse,
 } from "./_node_upgrade_response.ts";
 import {
@@ -204,7 +206,9 @@ export function serveNode(
       !socket.destroyed
     ) {
       socket.write(
-        headOf(101, "Switching Protocols", response.headers) + "\r\n",
+        `HTTP/1.1 101 Switching Protocols\r\n${
+          upgradeHeaderLines(response)
+        }\r\n`,
       );
       duplex.open();
       return;
@@ -267,7 +271,7 @@ class NodeUpgrade implements WebSocketUpgradeProvider {
   upgrade(_request: Request, acceptance: UpgradeAcceptance): ProvidedUpgrade {
     // Node's Response cannot carry status 101: the handler returns this
     // one, and the 101 is written once it has.
-    this.response = upgradeResponse(acceptance.headers);
+    this.response = upgradeResponse(acceptance);
     return { response: this.response, duplex: this.#duplex };
   }
 
@@ -302,9 +306,7 @@ function headersOf(response: Response): Record<string, string | string[]> {
 
 /** An HTTP/1.1 status line and header lines, without the final CRLF. */
 function headOf(status: number, text: string, headers: Headers): string {
-  let head = `HTTP/1.1 ${status} ${text}\r\n`;
-  for (const [name, value] of headers) head += `${name}: ${value}\r\n`;
-  return head;
+  return `HTTP/1.1 ${status} ${text}\r\n${headerLinesOf(headers)}`;
 }
 
 /**
