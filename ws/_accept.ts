@@ -2,9 +2,10 @@
 // Private: the work of `acceptWebSocket`, in two steps: its options checked
 // once (`prepareAccept`), then each request accepted with them
 // (`acceptPrepared`). A route that accepts many upgrades with the same
-// options (the hub handler's) prepares them once. On the native engine
-// (`Deno.upgradeWebSocket`, which answers the handshake itself) nothing is
-// awaited unless an `authorize` hook is.
+// options (the hub handler's) prepares them once. Nothing is awaited
+// unless an `authorize` hook is, whether on the native engine
+// (`Deno.upgradeWebSocket`, which answers the handshake itself) or on an
+// upgrade that `serve` registered.
 
 import type { WsConnection } from "./connection.ts";
 import type { AuthorizeUpgrade } from "./admit_upgrade.ts";
@@ -118,8 +119,8 @@ export function prepareAccept(options: AcceptOptions): PreparedAccept {
 
 /**
  * Accepts `request` as `acceptWebSocket` does, with `prepared` options and
- * the hook `authorize`: at once on the native engine when there is no hook
- * (nothing to wait for), else through a promise. Throws (synchronously)
+ * the hook `authorize`: at once when there is no hook (nothing to wait
+ * for), else through a promise. Throws (synchronously)
  * what `acceptWebSocket` rejects with; call it from an async function.
  */
 export function acceptPrepared(

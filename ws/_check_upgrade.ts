@@ -17,7 +17,6 @@ import { type AllowedHosts, checkHost } from "./check_host.ts";
 import { checkOrigin, type OriginPolicy } from "./check_origin.ts";
 import { hasToken, splitList, TOKEN_REGEXP } from "./_header_tokens.ts";
 import { quote } from "../_internal/quote.ts";
-import type { UpgradeAcceptance } from "./server_handshake.ts";
 
 /**
  * A `Sec-WebSocket-Key`: base64 of exactly 16 bytes. Like `ws`, the unused
@@ -197,13 +196,13 @@ export function upgradeHeaders(checked: CheckedUpgrade): Headers {
 }
 
 /**
- * What a server-registered upgrade is told (`UpgradeAcceptance`), with the
+ * What a server-registered upgrade is told (an `UpgradeAcceptance`), with the
  * `101`'s `headers` built when first read: a server that writes the `101`
  * itself takes {@linkcode ProvidedAcceptance.headerLines} instead, and a
  * handshake then makes no `Headers` (on Node, `undici`'s header list, map
  * and sorted copy: garbage per upgrade).
  */
-export class ProvidedAcceptance implements UpgradeAcceptance {
+export class ProvidedAcceptance {
   protocol: string;
   extensions: string;
   deflate: DeflateParams | undefined;
