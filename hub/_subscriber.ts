@@ -112,6 +112,29 @@ function byteLength(message: HubDataMessage): number {
 }
 
 /**
+ * The yes-or-no state of a {@linkcode QueueSubscriber}, as bits of one
+ * field rather than a field each (8 bytes each, per subscriber).
+ */
+const SubscriberFlag = {
+  /** Replaying from the backend before live messages. */
+  REPLAYING: 1,
+  /** Resets are followed by the topic's state. */
+  WITH_STATE: 2,
+  /** The next replay read is of the topic's state. */
+  STATE_DUE: 4,
+  /** Live messages were dropped (queue full): a reset goes before the next. */
+  GAP: 8,
+  /** The sink asked for a message that it has not been given yet. */
+  WANTED: 16,
+  /** A backend read of the replay is in progress. */
+  FILLING: 32,
+  /** `drive` is running: a pull made from inside the sink joins it. */
+  DRIVING: 64,
+  /** The subscription ended (released). */
+  ENDED: 128,
+} as const;
+
+/**
  * Creates a subscriber.
  *
  * Live messages go into a queue bounded by `maxQueuedMessages` and
@@ -165,27 +188,16 @@ class QueueSubscriber implements Subscriber {
   #pageHead = 0;
   /** Presence events waiting; {@linkcode NONE} if none ever came. */
   #events: HubPresenceMessage[] = NONE;
-  #replaying: boolean;
   #cursor: string | undefined;
   /** Last id taken for delivery (page or live): where a resync resumes. */
   #position: string | undefined;
   #replayDrops = 0;
+  /** Bits of {@linkcode SubscriberFlag}. */
+  #flags = 0;
   /** Size of the snapshot the first replay read takes, if one is due. */
   #history: number | undefined;
-  /** Whether resets are followed by the topic's state. */
-  #state: boolean;
-  /** Whether the next replay read is of the topic's state. */
-  #stateDue = false;
   /** After a replay: live messages not newer than this were replayed. */
   #floor: string | undefined = undefined;
-  #gap = false;
-  /** The sink asked for a message that it has not been given yet. */
-  #wanted = false;
-  /** A backend read of the replay is in progress. */
-  #filling = false;
-  /** `drive` is running: a pull made from inside the sink joins it. */
-  #driving = false;
-  #ended = false;
 
   constructor(options: SubscriberOptions) {
     this.#topic = options.topic;
@@ -200,22 +212,38 @@ class QueueSubscriber implements Subscriber {
     const history = since === undefined && (options.history ?? 0) > 0
       ? options.history
       : undefined;
-    this.#state = options.state === true;
-    this.#stateDue = this.#state && since === undefined;
-    this.#history = this.#stateDue ? undefined : history;
-    this.#replaying = since !== undefined || this.#history !== undefined ||
-      this.#stateDue;
+    this.setFlag(SubscriberFlag.WITH_STATE, options.state === true);
+    this.setFlag(
+      SubscriberFlag.STATE_DUE,
+      this.hasFlag(SubscriberFlag.WITH_STATE) && since === undefined,
+    );
+    this.#history = this.hasFlag(SubscriberFlag.STATE_DUE)
+      ? undefined
+      : history;
+    this.setFlag(
+      SubscriberFlag.REPLAYING,
+      since !== undefined || this.#history !== undefined ||
+        this.hasFlag(SubscriberFlag.STATE_DUE),
+    );
     this.#cursor = since;
     this.#position = since;
     // The snapshot is of the newest messages when the subscription opens
     // (the caller adds it to the fan-out before anything else can run).
-    if (this.#history !== undefined || this.#stateDue) {
-      this.#filling = true;
+    if (this.#history !== undefined || this.hasFlag(SubscriberFlag.STATE_DUE)) {
+      this.setFlag(SubscriberFlag.FILLING, true);
       this.fill().then(
         () => this.filled(),
         (error: unknown) => this.failed(error),
       );
     }
+  }
+
+  hasFlag(flag: number): boolean {
+    return (this.#flags & flag) !== 0;
+  }
+
+  setFlag(flag: number, on: boolean): void {
+    this.#flags = on ? this.#flags | flag : this.#flags & ~flag;
   }
 
   liveLength(): number {
@@ -247,8 +275,8 @@ class QueueSubscriber implements Subscriber {
   }
 
   release(): boolean {
-    if (this.#ended) return false;
-    this.#ended = true;
+    if (this.hasFlag(SubscriberFlag.ENDED)) return false;
+    this.setFlag(SubscriberFlag.ENDED, true);
     this.#live = NONE;
     this.#head = 0;
     this.#bytes = 0;
@@ -261,15 +289,15 @@ class QueueSubscriber implements Subscriber {
   }
 
   deliver(message: HubMessage): void {
-    this.#wanted = false;
+    this.setFlag(SubscriberFlag.WANTED, false);
     this.#sink.deliver(message);
     this.#counters.deliver(message);
   }
 
   deliverLive(): boolean {
     if (this.liveLength() === 0) return false;
-    if (this.#gap) {
-      this.#gap = false;
+    if (this.hasFlag(SubscriberFlag.GAP)) {
+      this.setFlag(SubscriberFlag.GAP, false);
       this.deliver(reset(this.#topic, "dropped"));
     } else {
       const message = this.shiftLive();
@@ -280,7 +308,7 @@ class QueueSubscriber implements Subscriber {
   }
 
   finishReplay(): void {
-    this.#replaying = false;
+    this.setFlag(SubscriberFlag.REPLAYING, false);
     const cursor = this.#cursor;
     if (cursor === undefined) return;
     // A backend's watch may lag behind its reads: drop what was replayed.
@@ -299,9 +327,9 @@ class QueueSubscriber implements Subscriber {
    * read, so none is missed).
    */
   async fillState(drops: number): Promise<void> {
-    this.#stateDue = false;
+    this.setFlag(SubscriberFlag.STATE_DUE, false);
     const state = await this.#backend.state!(this.#topic);
-    if (this.#ended) return;
+    if (this.hasFlag(SubscriberFlag.ENDED)) return;
     for (const message of state.messages) this.pushPage(message);
     this.#cursor = state.last;
     this.#position = state.last;
@@ -311,7 +339,9 @@ class QueueSubscriber implements Subscriber {
 
   async fill(): Promise<void> {
     const drops = this.#replayDrops;
-    if (this.#stateDue) return await this.fillState(drops);
+    if (this.hasFlag(SubscriberFlag.STATE_DUE)) {
+      return await this.fillState(drops);
+    }
     const topic = this.#topic;
     const backend = this.#backend;
     const cursor = this.#cursor;
@@ -327,13 +357,15 @@ class QueueSubscriber implements Subscriber {
         ? { limit: PAGE_SIZE }
         : { since: cursor, limit: PAGE_SIZE },
     );
-    if (this.#ended) return;
+    if (this.hasFlag(SubscriberFlag.ENDED)) return;
     if (result.reset !== undefined) {
       this.pushPage(reset(topic, result.reset));
       this.#cursor = undefined;
       this.#position = undefined;
       // Conflation: the reset is followed by the state, not the window.
-      if (this.#state) return await this.fillState(drops);
+      if (this.hasFlag(SubscriberFlag.WITH_STATE)) {
+        return await this.fillState(drops);
+      }
     }
     const first = this.liveLength() > 0 ? this.#live[this.#head]! : undefined;
     let reachedLive = false;
@@ -362,15 +394,18 @@ class QueueSubscriber implements Subscriber {
    * live path, so a broadcast reaches a waiting sink in the same call.
    */
   drive(): void {
-    if (this.#driving) return;
-    this.#driving = true;
+    if (this.hasFlag(SubscriberFlag.DRIVING)) return;
+    this.setFlag(SubscriberFlag.DRIVING, true);
     try {
-      while (this.#wanted && !this.#ended) {
+      while (
+        this.hasFlag(SubscriberFlag.WANTED) &&
+        !this.hasFlag(SubscriberFlag.ENDED)
+      ) {
         if (this.#events.length > 0) {
           this.deliver(this.#events.shift()!);
           continue;
         }
-        if (this.#filling) return;
+        if (this.hasFlag(SubscriberFlag.FILLING)) return;
         if (this.#pageHead < this.#page.length) {
           const message = this.#page[this.#pageHead++]!;
           if (this.#pageHead === this.#page.length) {
@@ -378,8 +413,8 @@ class QueueSubscriber implements Subscriber {
             this.#pageHead = 0;
           }
           this.deliver(message);
-        } else if (this.#replaying) {
-          this.#filling = true;
+        } else if (this.hasFlag(SubscriberFlag.REPLAYING)) {
+          this.setFlag(SubscriberFlag.FILLING, true);
           this.fill().then(
             () => this.filled(),
             (error: unknown) => this.failed(error),
@@ -389,17 +424,17 @@ class QueueSubscriber implements Subscriber {
         }
       }
     } finally {
-      this.#driving = false;
+      this.setFlag(SubscriberFlag.DRIVING, false);
     }
   }
 
   filled(): void {
-    this.#filling = false;
+    this.setFlag(SubscriberFlag.FILLING, false);
     this.drive();
   }
 
   failed(error: unknown): void {
-    this.#filling = false;
+    this.setFlag(SubscriberFlag.FILLING, false);
     const counters = this.#counters;
     counters.backendErrors++;
     counters.event(
@@ -411,7 +446,7 @@ class QueueSubscriber implements Subscriber {
   }
 
   pull(): void {
-    this.#wanted = true;
+    this.setFlag(SubscriberFlag.WANTED, true);
     this.drive();
   }
 
@@ -420,14 +455,18 @@ class QueueSubscriber implements Subscriber {
   }
 
   push(message: HubDataMessage): void {
-    if (this.#ended) return;
+    if (this.hasFlag(SubscriberFlag.ENDED)) return;
     if (this.#floor !== undefined) {
       if (this.#backend.compare(message.id, this.#floor) <= 0) return;
       this.#floor = undefined;
     }
     if (
-      this.#wanted && !this.#replaying && !this.#driving && !this.#filling &&
-      !this.#gap && this.#page === NONE && this.liveLength() === 0
+      this.hasFlag(SubscriberFlag.WANTED) &&
+      !this.hasFlag(SubscriberFlag.REPLAYING) &&
+      !this.hasFlag(SubscriberFlag.DRIVING) &&
+      !this.hasFlag(SubscriberFlag.FILLING) &&
+      !this.hasFlag(SubscriberFlag.GAP) && this.#page === NONE &&
+      this.liveLength() === 0
     ) {
       // The sink waits and nothing is queued: hand it over at once. (A
       // replay that just ended may still hold its last page, which the
@@ -473,11 +512,14 @@ class QueueSubscriber implements Subscriber {
       } while (
         this.liveLength() > 1 && this.#bytes > this.#maxQueuedBytes
       );
-      if (this.#replaying) this.#replayDrops++;
-      else if (this.#state) this.restate();
-      else this.#gap = true;
+      if (this.hasFlag(SubscriberFlag.REPLAYING)) this.#replayDrops++;
+      else if (this.hasFlag(SubscriberFlag.WITH_STATE)) this.restate();
+      else this.setFlag(SubscriberFlag.GAP, true);
     }
-    if (this.#wanted && !this.#replaying) this.drive();
+    if (
+      this.hasFlag(SubscriberFlag.WANTED) &&
+      !this.hasFlag(SubscriberFlag.REPLAYING)
+    ) this.drive();
   }
 
   /**
@@ -490,13 +532,13 @@ class QueueSubscriber implements Subscriber {
     this.#head = 0;
     this.#bytes = 0;
     this.pushPage(reset(this.#topic, "dropped"));
-    this.#replaying = true;
-    this.#stateDue = true;
-    if (this.#wanted) this.drive();
+    this.setFlag(SubscriberFlag.REPLAYING, true);
+    this.setFlag(SubscriberFlag.STATE_DUE, true);
+    if (this.hasFlag(SubscriberFlag.WANTED)) this.drive();
   }
 
   pushEvent(event: HubPresenceMessage): void {
-    if (this.#ended) return;
+    if (this.hasFlag(SubscriberFlag.ENDED)) return;
     if (this.#events === NONE) this.#events = [];
     this.#events.push(event);
     const queued = this.#events.length;
@@ -517,7 +559,7 @@ class QueueSubscriber implements Subscriber {
       );
       return;
     }
-    if (this.#wanted) this.drive();
+    if (this.hasFlag(SubscriberFlag.WANTED)) this.drive();
   }
 
   abort(error: unknown): void {
@@ -525,9 +567,9 @@ class QueueSubscriber implements Subscriber {
   }
 
   resync(after: string): void {
-    if (this.#ended) return;
+    if (this.hasFlag(SubscriberFlag.ENDED)) return;
     this.#floor = undefined;
-    if (this.#replaying) {
+    if (this.hasFlag(SubscriberFlag.REPLAYING)) {
       // The replay reads on from its cursor until it reaches the live
       // queue: drop the queue, which may now be followed by the gap, and
       // keep a short page read before the gap from ending the replay.
@@ -539,8 +581,10 @@ class QueueSubscriber implements Subscriber {
     }
     // Queued live messages precede the gap: deliver them first (after the
     // pending drop reset, if any), then replay what follows them.
-    if (this.#gap) this.pushPage(reset(this.#topic, "dropped"));
-    this.#gap = false;
+    if (this.hasFlag(SubscriberFlag.GAP)) {
+      this.pushPage(reset(this.#topic, "dropped"));
+    }
+    this.setFlag(SubscriberFlag.GAP, false);
     let last: string | undefined;
     while (this.liveLength() > 0) {
       const message = this.shiftLive();
@@ -548,9 +592,9 @@ class QueueSubscriber implements Subscriber {
       last = message.id;
       this.#position = last;
     }
-    this.#replaying = true;
+    this.setFlag(SubscriberFlag.REPLAYING, true);
     this.#cursor = last ?? this.#position ?? after;
-    if (this.#wanted) this.drive();
+    if (this.hasFlag(SubscriberFlag.WANTED)) this.drive();
   }
 
   end(): void {

@@ -12,9 +12,15 @@ export class Live {
   readonly connections: Set<WsConnection> = new Set();
   /** Stops a streaming response in progress. */
   readonly streams: Set<() => void> = new Set();
-  /** Work that shutdown waits for. */
-  readonly tasks: Set<Promise<unknown>> = new Set();
   stopping = false;
+  /**
+   * Tracked work that has not settled yet: counted rather than kept in a
+   * set, so that a task (one per request and upgrade) costs no entry and
+   * no closure of its own.
+   */
+  #running = 0;
+  /** Wakes {@linkcode Live.settled} once no task runs; made when it waits. */
+  #idle: (() => void) | undefined;
 
   /** Tracks a WebSocket until it has closed. */
   connection(connection: WsConnection): void {
@@ -35,10 +41,17 @@ export class Live {
 
   /** Tracks `task` until it settles. */
   track(task: Promise<unknown>): void {
-    this.tasks.add(task);
-    const done = (): void => void this.tasks.delete(task);
-    task.then(done, done);
+    this.#running++;
+    task.then(this.#finished, this.#finished);
   }
+
+  /** A tracked task has settled. */
+  #finished = (): void => {
+    if (--this.#running > 0) return;
+    const idle = this.#idle;
+    this.#idle = undefined;
+    idle?.();
+  };
 
   /** Closes every WebSocket with 1001 and stops every stream. */
   end(): void {
@@ -51,11 +64,22 @@ export class Live {
 
   /** Resolves once every tracked task has settled. */
   async settled(): Promise<void> {
-    while (this.tasks.size > 0 || this.connections.size > 0) {
-      await Promise.allSettled([
-        ...this.tasks,
-        ...[...this.connections].map((connection) => connection.closed),
-      ]);
+    while (this.#running > 0 || this.connections.size > 0) {
+      const waits: Promise<unknown>[] = [...this.connections].map((
+        connection,
+      ) => connection.closed);
+      if (this.#running > 0) {
+        waits.push(
+          new Promise<void>((resolve) => {
+            const previous = this.#idle;
+            this.#idle = previous === undefined ? resolve : () => {
+              previous();
+              resolve();
+            };
+          }),
+        );
+      }
+      await Promise.allSettled(waits);
       // The connections' callbacks ran before: they come when each closes.
     }
   }

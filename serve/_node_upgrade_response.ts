@@ -6,19 +6,23 @@
 // before; but it is made without `undici` (no response state, no copy of
 // the headers) unless something beyond its status and headers is used.
 // Its `headers` are the handshake's own, so what a handler adds to them
-// (CORS headers, say) goes out with the `101`.
+// (CORS headers, say) goes out with the `101`; they are built only when
+// read, and otherwise the `101` is written from the handshake's values.
 
+import type { UpgradeAcceptance } from "../ws/server_handshake.ts";
+import { headerLinesOf, ProvidedAcceptance } from "../ws/_check_upgrade.ts";
 import { delegateToReal } from "./_lazy_web_object.ts";
 
 let realOf: (response: NodeUpgradeResponse) => Response;
+let headerLinesOfLazy: (response: NodeUpgradeResponse) => string;
 
 /** See the file comment. */
 export class NodeUpgradeResponse {
-  #headers: Headers;
+  #acceptance: UpgradeAcceptance;
   #real: Response | undefined;
 
-  constructor(headers: Headers) {
-    this.#headers = headers;
+  constructor(acceptance: UpgradeAcceptance) {
+    this.#acceptance = acceptance;
   }
 
   get status(): number {
@@ -34,7 +38,7 @@ export class NodeUpgradeResponse {
   }
 
   get headers(): Headers {
-    return this.#headers;
+    return this.#acceptance.headers;
   }
 
   get body(): null {
@@ -59,18 +63,34 @@ export class NodeUpgradeResponse {
 
   static {
     realOf = (response) =>
-      response.#real ??= new Response(null, { headers: response.#headers });
+      response.#real ??= new Response(null, { headers: response.headers });
+    headerLinesOfLazy = (response) => {
+      const acceptance = response.#acceptance;
+      return acceptance instanceof ProvidedAcceptance
+        ? acceptance.headerLines()
+        : headerLinesOf(acceptance.headers);
+    };
   }
 }
 
 /**
- * The response for an accepted upgrade whose `101` carries `headers`: a
- * lazy one where this runtime takes them, a real `Response` otherwise.
+ * The response for an upgrade accepted with `acceptance`: a lazy one
+ * where this runtime takes them, a real `Response` otherwise.
  */
-export function upgradeResponse(headers: Headers): Response {
+export function upgradeResponse(acceptance: UpgradeAcceptance): Response {
   return nodeUpgradeResponsesWork()
-    ? new NodeUpgradeResponse(headers) as unknown as Response
-    : new Response(null, { headers });
+    ? new NodeUpgradeResponse(acceptance) as unknown as Response
+    : new Response(null, { headers: acceptance.headers });
+}
+
+/**
+ * The header lines (`name: value` and CRLF each) of the `101` answering
+ * `response`, one that {@linkcode upgradeResponse} made.
+ */
+export function upgradeHeaderLines(response: Response): string {
+  return response instanceof NodeUpgradeResponse
+    ? headerLinesOfLazy(response)
+    : headerLinesOf(response.headers);
 }
 
 let works: boolean | undefined;
@@ -89,7 +109,7 @@ export function nodeUpgradeResponsesWork(): boolean {
       (self) => realOf(self),
     );
     const response = new NodeUpgradeResponse(
-      new Headers({ upgrade: "websocket" }),
+      { headers: new Headers({ upgrade: "websocket" }) } as UpgradeAcceptance,
     ) as unknown as Response;
     const clone = response.clone();
     works = response instanceof Response && clone.status === 200 &&

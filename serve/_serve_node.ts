@@ -34,8 +34,10 @@ import {
 } from "./_node_request.ts";
 import { requestUrl } from "./_node_request_url.ts";
 import { firstValue } from "./_node_headers.ts";
+import { headerLinesOf } from "../ws/_check_upgrade.ts";
 import {
   nodeUpgradeResponsesWork,
+  upgradeHeaderLines,
   upgradeResponse,
 } from "./_node_upgrade_response.ts";
 import {
@@ -80,7 +82,12 @@ export function serveNode(
     requestTimeout: 0,
   }, (req, res) => live.track(onRequest(req, res)));
   server.on("upgrade", (req: NodeIncomingMessage, socket, head) => {
-    live.track(onUpgrade(req, socket as NodeSocket, head as Uint8Array));
+    try {
+      onUpgrade(req, socket as NodeSocket, head as Uint8Array);
+    } catch (error) {
+      settings.report(error);
+      (socket as NodeSocket).destroy();
+    }
   });
   server.on("clientError", (error: unknown, socket: NodeSocket) => {
     settings.report(error);
@@ -174,11 +181,15 @@ export function serveNode(
     }
   }
 
-  async function onUpgrade(
+  // Not async: the promise, frame and await of an async function are
+  // garbage per upgrade, which grows V8's young generation on a server
+  // taking thousands of them; a handler that answers later costs one
+  // reaction instead.
+  function onUpgrade(
     req: NodeIncomingMessage,
     socket: NodeSocket,
     head: Uint8Array,
-  ): Promise<void> {
+  ): void {
     socket.setNoDelay(true);
     const duplex = new NodeSocketDuplex(socket, head);
     let request: Request;
@@ -187,30 +198,32 @@ export function serveNode(
     } catch (error) {
       settings.report(error);
       duplex.refuse();
-      await writeRaw(socket, new Response(null, { status: 400 }));
+      live.track(writeRaw(socket, new Response(null, { status: 400 })));
       return;
     }
-    const provider = new NodeUpgrade(duplex, deflate, live);
-    provideWebSocketUpgrade(request, provider);
-    let response: Response;
+    const upgrade = new NodeUpgrade(socket, duplex, deflate, live);
+    provideWebSocketUpgrade(request, upgrade);
+    let answer: Response | Promise<Response>;
     try {
-      response = await handler(request, peerInfo(socket));
+      answer = handler(request, peerInfo(socket));
     } catch (error) {
       settings.report(error);
-      response = internalError();
+      answer = internalError();
     }
-    if (
-      provider.response !== undefined && response === provider.response &&
-      !socket.destroyed
-    ) {
-      socket.write(
-        headOf(101, "Switching Protocols", response.headers) + "\r\n",
-      );
-      duplex.open();
+    if (answer instanceof Response) {
+      const refusing = upgrade.answer(answer);
+      if (refusing !== undefined) live.track(refusing);
       return;
     }
-    duplex.refuse();
-    await writeRaw(socket, response);
+    live.track(
+      Promise.resolve(answer).then(
+        (response) => upgrade.answer(response),
+        (error: unknown) => {
+          settings.report(error);
+          return upgrade.answer(internalError());
+        },
+      ),
+    );
   }
 
   const listening = withResolvers<Server>();
@@ -251,23 +264,50 @@ class NodeUpgrade implements WebSocketUpgradeProvider {
   readonly deflate?: ProvidedDeflate;
   /** The response the handler must return for the `101` to be written. */
   response: Response | undefined;
+  #socket: NodeSocket;
   #duplex: NodeSocketDuplex;
   #live: Live;
 
   constructor(
+    socket: NodeSocket,
     duplex: NodeSocketDuplex,
     deflate: ProvidedDeflate | undefined,
     live: Live,
   ) {
+    this.#socket = socket;
     this.#duplex = duplex;
     this.#live = live;
     if (deflate !== undefined) this.deflate = deflate;
   }
 
+  /**
+   * Answers the upgrade with the handler's `response`: the `101` if it is
+   * the one this upgrade made (the connection then starts), else that
+   * response, written as it is (the returned promise) and the connection
+   * closed.
+   */
+  answer(response: Response): Promise<void> | undefined {
+    const socket = this.#socket;
+    if (
+      this.response !== undefined && response === this.response &&
+      !socket.destroyed
+    ) {
+      socket.write(
+        `HTTP/1.1 101 Switching Protocols\r\n${
+          upgradeHeaderLines(response)
+        }\r\n`,
+      );
+      this.#duplex.open();
+      return undefined;
+    }
+    this.#duplex.refuse();
+    return writeRaw(socket, response);
+  }
+
   upgrade(_request: Request, acceptance: UpgradeAcceptance): ProvidedUpgrade {
     // Node's Response cannot carry status 101: the handler returns this
     // one, and the 101 is written once it has.
-    this.response = upgradeResponse(acceptance.headers);
+    this.response = upgradeResponse(acceptance);
     return { response: this.response, duplex: this.#duplex };
   }
 
@@ -302,9 +342,7 @@ function headersOf(response: Response): Record<string, string | string[]> {
 
 /** An HTTP/1.1 status line and header lines, without the final CRLF. */
 function headOf(status: number, text: string, headers: Headers): string {
-  let head = `HTTP/1.1 ${status} ${text}\r\n`;
-  for (const [name, value] of headers) head += `${name}: ${value}\r\n`;
-  return head;
+  return `HTTP/1.1 ${status} ${text}\r\n${headerLinesOf(headers)}`;
 }
 
 /**

@@ -67,6 +67,23 @@ export function parseObject(
   return value as Record<string, unknown>;
 }
 
+/**
+ * The yes-or-no state of a {@linkcode Session}, as bits of one field
+ * rather than a field each (8 bytes each, per connection).
+ */
+const SessionFlag = {
+  /** A message is being handled (or its answer waits): the next ones wait. */
+  BUSY: 1,
+  /** A handled message's promise has not settled yet. */
+  HANDLING: 2,
+  /** The session has ended: no message is handled any more. */
+  STOPPED: 4,
+  /** An answer waits in the outbox: the next request waits for it. */
+  ANSWERING: 8,
+  /** `whenDrained` is pending. */
+  DRAINING: 16,
+} as const;
+
 /** Where handling one message left a session: `"stop"` ends it. */
 export type Handled = void | "stop";
 
@@ -111,10 +128,8 @@ export abstract class Session
    */
   #pending: Queue<string | Uint8Array> | undefined;
   #pendingBytes = 0;
-  #busy = false;
-  /** A handled message's promise has not settled yet. */
-  #handling = false;
-  #stopped = false;
+  /** Bits of {@linkcode SessionFlag}. */
+  #flags = 0;
   /**
    * What waits for the connection's buffer to drain, from `#outboxHead`
    * on: pairs of text and its owner (the feed to pull once it went out,
@@ -122,10 +137,6 @@ export abstract class Session
    */
   #outbox: (string | Feed | undefined)[] | undefined;
   #outboxHead = 0;
-  /** An answer waits in the outbox: the next request waits for it. */
-  #answering = false;
-  /** `whenDrained` is pending. */
-  #draining = false;
   /** Resumes an iterating session that waits for the handling to end. */
   #resume: (() => void) | undefined;
   /** Cancels the expiry of the credentials, when one is scheduled. */
@@ -143,9 +154,17 @@ export abstract class Session
     this.context = context;
   }
 
+  hasFlag(flag: number): boolean {
+    return (this.#flags & flag) !== 0;
+  }
+
+  setFlag(flag: number, on: boolean): void {
+    this.#flags = on ? this.#flags | flag : this.#flags & ~flag;
+  }
+
   /** Whether the session has ended: no message is handled any more. */
   get stopped(): boolean {
-    return this.#stopped;
+    return this.hasFlag(SessionFlag.STOPPED);
   }
 
   /** Handles one message; a promise holds the next ones back. */
@@ -204,10 +223,12 @@ export abstract class Session
     try {
       for await (const data of this.connection) {
         this.message(data);
-        if (this.#busy && !this.#stopped) {
+        if (
+          this.hasFlag(SessionFlag.BUSY) && !this.hasFlag(SessionFlag.STOPPED)
+        ) {
           await new Promise<void>((resolve) => this.#resume = resolve);
         }
-        if (this.#stopped) break;
+        if (this.hasFlag(SessionFlag.STOPPED)) break;
       }
     } finally {
       this.messagesEnded();
@@ -223,11 +244,11 @@ export abstract class Session
   }
 
   message(data: string | Uint8Array): void {
-    if (this.#stopped) return;
+    if (this.hasFlag(SessionFlag.STOPPED)) return;
     this.record.received(
       typeof data === "string" ? data.length : data.byteLength,
     );
-    if (!this.#busy) {
+    if (!this.hasFlag(SessionFlag.BUSY)) {
       this.#run(data);
       return;
     }
@@ -235,7 +256,7 @@ export abstract class Session
       UNREAD_MESSAGE_OVERHEAD;
     // Behind an answer the client does not read, requests count against
     // the buffer limit: each would make another answer.
-    const answering = this.#answering;
+    const answering = this.hasFlag(SessionFlag.ANSWERING);
     const limit = answering
       ? Math.min(MAX_PENDING, this.context.maxBufferedBytes)
       : MAX_PENDING;
@@ -258,17 +279,19 @@ export abstract class Session
   #run(data: string | Uint8Array): void {
     const result = this.handle(data);
     if (result === undefined) {
-      if (this.#answering) this.#busy = true;
+      if (this.hasFlag(SessionFlag.ANSWERING)) {
+        this.setFlag(SessionFlag.BUSY, true);
+      }
       return;
     }
     if (result === "stop") {
       this.#stop();
       return;
     }
-    this.#busy = true;
-    this.#handling = true;
+    this.setFlag(SessionFlag.BUSY, true);
+    this.setFlag(SessionFlag.HANDLING, true);
     result.then((handled) => {
-      this.#handling = false;
+      this.setFlag(SessionFlag.HANDLING, false);
       this.#after(handled);
     });
   }
@@ -276,14 +299,16 @@ export abstract class Session
   /** One message is handled: on to the next one that waits. */
   #after(handled: Handled): void {
     if (handled === "stop") {
-      this.#busy = false;
+      this.setFlag(SessionFlag.BUSY, false);
       this.#stop();
       return;
     }
     // Its answer waits for the buffer to drain: the flush goes on.
-    if (this.#answering) return;
-    this.#busy = false;
-    while (!this.#busy && !this.#stopped) {
+    if (this.hasFlag(SessionFlag.ANSWERING)) return;
+    this.setFlag(SessionFlag.BUSY, false);
+    while (
+      !this.hasFlag(SessionFlag.BUSY) && !this.hasFlag(SessionFlag.STOPPED)
+    ) {
       const data = this.#pending?.shift();
       if (data === undefined) break;
       this.#pendingBytes -=
@@ -291,7 +316,7 @@ export abstract class Session
         UNREAD_MESSAGE_OVERHEAD;
       this.#run(data);
     }
-    if (!this.#busy) this.#wake();
+    if (!this.hasFlag(SessionFlag.BUSY)) this.#wake();
   }
 
   /** The connection closed: the session is over. */
@@ -306,13 +331,13 @@ export abstract class Session
   }
 
   #stop(): void {
-    if (this.#stopped) return;
-    this.#stopped = true;
+    if (this.hasFlag(SessionFlag.STOPPED)) return;
+    this.setFlag(SessionFlag.STOPPED, true);
     this.#pending = undefined;
     this.#pendingBytes = 0;
     this.#outbox = undefined;
     this.#outboxHead = 0;
-    this.#answering = false;
+    this.setFlag(SessionFlag.ANSWERING, false);
     this.#cancelExpiry?.();
     this.#cancelExpiry = undefined;
     this.context.sessions.delete(this);
@@ -342,7 +367,9 @@ export abstract class Session
       this.#stop();
       return undefined;
     }
-    if (this.#stopped || check !== this.#checks) return undefined;
+    if (this.hasFlag(SessionFlag.STOPPED) || check !== this.#checks) {
+      return undefined;
+    }
     if (!stillValid(time)) return false;
     this.#cancelExpiry?.();
     this.#cancelExpiry = typeof time === "number"
@@ -389,9 +416,9 @@ export abstract class Session
       this.#send(text);
       return true;
     }
-    if (this.#stopped) return false;
+    if (this.hasFlag(SessionFlag.STOPPED)) return false;
     (this.#outbox ??= []).push(text, owner);
-    if (owner === undefined) this.#answering = true;
+    if (owner === undefined) this.setFlag(SessionFlag.ANSWERING, true);
     this.#waitForDrain();
     return false;
   }
@@ -402,8 +429,8 @@ export abstract class Session
   }
 
   #waitForDrain(): void {
-    if (this.#draining) return;
-    this.#draining = true;
+    if (this.hasFlag(SessionFlag.DRAINING)) return;
+    this.setFlag(SessionFlag.DRAINING, true);
     whenDrained(this.connection, this.context.maxBufferedBytes).then(
       () => this.#flush(),
       ignoreClosing,
@@ -412,10 +439,10 @@ export abstract class Session
 
   /** The buffer drained: sends what waits, as long as there is room. */
   #flush(): void {
-    this.#draining = false;
+    this.setFlag(SessionFlag.DRAINING, false);
     const connection = this.connection;
     const max = this.context.maxBufferedBytes;
-    while (!this.#stopped) {
+    while (!this.hasFlag(SessionFlag.STOPPED)) {
       const outbox = this.#outbox;
       if (outbox === undefined) return;
       if (this.#outboxHead >= outbox.length) {
@@ -449,8 +476,10 @@ export abstract class Session
       const rest = this.#outbox!;
       if (rest.indexOf(undefined, this.#outboxHead) >= 0) continue;
       // That was the last answer waiting: requests go on.
-      this.#answering = false;
-      if (this.#busy && !this.#handling) this.#after(undefined);
+      this.setFlag(SessionFlag.ANSWERING, false);
+      if (
+        this.hasFlag(SessionFlag.BUSY) && !this.hasFlag(SessionFlag.HANDLING)
+      ) this.#after(undefined);
     }
   }
 

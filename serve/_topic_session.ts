@@ -32,7 +32,6 @@ import type { Peer } from "./_connection_record.ts";
  * `{ "error": code, "message": text }`.
  */
 class TopicSession extends Session {
-  readonly transport = "websocket";
   #topic: string;
   #feed: Feed | undefined;
 
@@ -44,6 +43,11 @@ class TopicSession extends Session {
   ) {
     super(connection, request, context);
     this.#topic = topic;
+  }
+
+  // On the prototype rather than a field of every session.
+  get transport(): string {
+    return "websocket";
   }
 
   start(

@@ -195,6 +195,67 @@ export function upgradeHeaders(checked: CheckedUpgrade): Headers {
   return headers;
 }
 
+/**
+ * What a server-registered upgrade is told (an `UpgradeAcceptance`), with the
+ * `101`'s `headers` built when first read: a server that writes the `101`
+ * itself takes {@linkcode ProvidedAcceptance.headerLines} instead, and a
+ * handshake then makes no `Headers` (on Node, `undici`'s header list, map
+ * and sorted copy: garbage per upgrade).
+ */
+export class ProvidedAcceptance {
+  protocol: string;
+  extensions: string;
+  deflate: DeflateParams | undefined;
+  #key: string;
+  #headers: Headers | undefined;
+
+  constructor(checked: CheckedUpgrade) {
+    this.protocol = checked.protocol;
+    this.extensions = checked.extensions;
+    this.deflate = checked.deflate;
+    this.#key = checked.key;
+  }
+
+  get headers(): Headers {
+    return this.#headers ??= upgradeHeaders({
+      protocol: this.protocol,
+      extensions: this.extensions,
+      deflate: this.deflate,
+      key: this.#key,
+    });
+  }
+
+  set headers(headers: Headers) {
+    this.#headers = headers;
+  }
+
+  /**
+   * The `101`'s header lines (`name: value` and CRLF each), as iterating
+   * {@linkcode headers} writes them: from the headers once they were read
+   * (someone may have changed them), else from the checked values.
+   */
+  headerLines(): string {
+    if (this.#headers !== undefined) return headerLinesOf(this.#headers);
+    // Iteration order: names sorted, as `Headers` yields them.
+    return `connection: Upgrade\r\nsec-websocket-accept: ${
+      secWebSocketAccept(this.#key)
+    }\r\n${
+      this.extensions === ""
+        ? ""
+        : `sec-websocket-extensions: ${this.extensions}\r\n`
+    }${
+      this.protocol === "" ? "" : `sec-websocket-protocol: ${this.protocol}\r\n`
+    }upgrade: websocket\r\n`;
+  }
+}
+
+/** Header lines (`name: value` and CRLF each) of `headers`, in order. */
+export function headerLinesOf(headers: Headers): string {
+  let lines = "";
+  for (const [name, value] of headers) lines += `${name}: ${value}\r\n`;
+  return lines;
+}
+
 /** The options of `admitUpgrade` that {@linkcode admitChecked} applies. */
 export interface AdmitCheckOptions extends CheckUpgradeOptions {
   allowedHosts?: AllowedHosts;

@@ -123,6 +123,9 @@ export function codecConnection(
   return new CodecConnection(duplex, options);
 }
 
+/** Runs a connection's heartbeat tick (a protected method). */
+let heartbeatOf: (connection: CodecConnection) => void;
+
 /**
  * The connection of {@linkcode codecConnection}: its state in fields, its
  * logic in shared methods. Whatever most connections never need (the queue
@@ -133,8 +136,11 @@ export function codecConnection(
  * connection (see `_internal/ticker.ts`).
  */
 class CodecConnection extends CodecReceiver implements WsConnection {
-  readonly send: (data: WsSendData) => Promise<void>;
-  readonly close: (code?: number, reason?: string) => Promise<void>;
+  /** `send` and `close` bound, made when first asked for. */
+  protected _boundSend: ((data: WsSendData) => Promise<void>) | undefined;
+  protected _boundClose:
+    | ((code?: number, reason?: string) => Promise<void>)
+    | undefined;
   readonly protocol: string;
   readonly extensions: string;
   declare remoteAddr?: { hostname: string; port: number };
@@ -160,23 +166,27 @@ class CodecConnection extends CodecReceiver implements WsConnection {
     this.protocol = options.protocol ?? "";
     this.extensions = options.extensions ?? "";
     if (options.remoteAddr !== undefined) this.remoteAddr = options.remoteAddr;
-    this.send = (data) => this._send(data);
-    this.close = (code, reason) => this._close(code, reason);
     const heartbeat = options.heartbeat;
     if (heartbeat !== undefined && heartbeat.interval > 0) {
       // The shared timer's first tick may come at once: count it as heard,
       // so a ping needs a whole period of silence.
       this._heard = true;
       this._heartbeat = heartbeat;
-      joinTicker(
-        heartbeat.interval,
-        this._ticked = {
-          tick: () => this._onHeartbeat(),
-        },
-      );
+      joinTicker(heartbeat.interval, this._ticked = new HeartbeatMember(this));
     }
     const head = options.head;
     this._receive(head !== undefined && head.length > 0 ? head : undefined);
+  }
+
+  // Bound so that they may be passed around on their own; made on first
+  // use, so that a connection that never sends holds neither (an idle
+  // server's connections are most of its memory).
+  get send(): (data: WsSendData) => Promise<void> {
+    return this._boundSend ??= (data) => this._send(data);
+  }
+
+  get close(): (code?: number, reason?: string) => Promise<void> {
+    return this._boundClose ??= (code, reason) => this._close(code, reason);
   }
 
   get closed(): Promise<WsCloseInfo> {
@@ -357,6 +367,10 @@ class CodecConnection extends CodecReceiver implements WsConnection {
     );
   }
 
+  static {
+    heartbeatOf = (connection) => connection._onHeartbeat();
+  }
+
   protected _onPongTimeout(): void {
     this._pongTimer = undefined;
     if (this._paused || this._state !== "open") return;
@@ -364,5 +378,21 @@ class CodecConnection extends CodecReceiver implements WsConnection {
       "Cannot keep connection: nothing arrived within the heartbeat timeout";
     void this._sendClose(1001, reason);
     void this._teardown({ code: 1001, reason, wasClean: false }, "drop");
+  }
+}
+
+/**
+ * A connection's member of the heartbeat's shared ticker: one small object
+ * per connection rather than an object, a closure and its scope.
+ */
+class HeartbeatMember implements Tickable {
+  readonly #connection: CodecConnection;
+
+  constructor(connection: CodecConnection) {
+    this.#connection = connection;
+  }
+
+  tick(): void {
+    heartbeatOf(this.#connection);
   }
 }

@@ -274,6 +274,27 @@ async function transports(
     await response.body?.cancel();
   });
 
+  await t.step(
+    "an upgrade whose handler throws or rejects gets a 500, and the server goes on",
+    async () => {
+      for (const path of ["/throws", "/rejects"]) {
+        const response = await fetch(`${base}${path}`, {
+          headers: {
+            upgrade: "websocket",
+            connection: "Upgrade",
+            "sec-websocket-version": "13",
+            "sec-websocket-key": "dGhlIHNhbXBsZSBub25jZQ==",
+          },
+        });
+        strictEqual(response.status, 500, path);
+        await response.body?.cancel();
+      }
+      const after = await fetch(`${base}/peer`);
+      strictEqual(after.status, 200);
+      await after.body?.cancel();
+    },
+  );
+
   if (server.runtime !== "deno") {
     await t.step(
       "acceptWebSocket on a request serve did not register fails with a TypeError that names serve",

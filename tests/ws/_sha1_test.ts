@@ -50,3 +50,20 @@ Deno.test("secWebSocketAccept agrees with WebCrypto for random keys", async () =
     );
   }
 });
+
+Deno.test("secWebSocketAccept agrees with node:crypto for keys of any length and non-ASCII keys", () => {
+  const expected = (key: string) =>
+    createHash("sha1").update(key + "258EAFA5-E914-47DA-95CA-C5AB0DC85B11")
+      .digest("base64");
+  // Around the shared buffer's limit (83 ASCII characters) and past it.
+  for (let length = 0; length <= 200; length++) {
+    const key = "k".repeat(length);
+    strictEqual(secWebSocketAccept(key), expected(key), `length ${length}`);
+  }
+  for (const key of ["dGhlIHNhbXBsZSBub25jZQ==é", "ключ", "🔑x"]) {
+    strictEqual(secWebSocketAccept(key), expected(key), key);
+  }
+  // A short key after a long one: nothing of the long one is left over.
+  strictEqual(secWebSocketAccept("a".repeat(80)), expected("a".repeat(80)));
+  strictEqual(secWebSocketAccept("b"), expected("b"));
+});
