@@ -35,6 +35,11 @@ const looseDecoder = new TextDecoder("utf-8", { ignoreBOM: true });
 /** Frames the parser of the connection decoding right now completed. */
 let parsed: WsFrame[] = [];
 /**
+ * An empty array for `parsed`, given back by a decode that finished at once:
+ * the arrays are reused from chunk to chunk instead of one made per chunk.
+ */
+let spareParsed: WsFrame[] | undefined;
+/**
  * The `onFrame` of every connection's parser: `parser.push()` runs no other
  * code, so the frames it completed are taken from `parsed` right after.
  */
@@ -434,13 +439,16 @@ export abstract class CodecReceiver extends CodecSender {
       failure = { error };
     }
     const frames = parsed;
-    parsed = [];
+    parsed = spareParsed ?? [];
+    spareParsed = undefined;
     for (let i = 0; i < frames.length; i++) {
       const pending = this._onFrame(frames[i]!);
       if (pending !== undefined) {
         return this._finishDecode(pending, frames, i + 1, failure);
       }
     }
+    frames.length = 0;
+    spareParsed = frames;
     if (failure !== undefined) throw failure.error;
     this._checkPartial(parser);
   }
