@@ -1,6 +1,6 @@
 // Copyright 2026 the serverpush authors. MIT license.
 import { deepStrictEqual } from "node:assert/strict";
-import { xorMask } from "../../ws/_mask.ts";
+import { useWasmMask, xorMask } from "../../ws/_mask.ts";
 
 /** The masking of RFC 6455 section 5.3, one byte at a time. */
 function naive(
@@ -16,16 +16,9 @@ function naive(
   }
 }
 
-Deno.test("xorMask masks like the byte-by-byte definition for every length, alignment and phase", () => {
+/** Checks `xorMask` against `naive` for `lengths`, every alignment and phase. */
+function checkLengths(lengths: number[]): void {
   const mask = new Uint8Array([0xaa, 0x01, 0x5c, 0x37, 0x90, 0x42]);
-  const lengths = [
-    ...Array.from({ length: 80 }, (_, i) => i),
-    127,
-    128,
-    1023,
-    4096,
-    65_536 + 3,
-  ];
   for (const length of lengths) {
     for (let byteOffset = 0; byteOffset < 4; byteOffset++) {
       for (let phase = 0; phase < 4; phase++) {
@@ -47,5 +40,33 @@ Deno.test("xorMask masks like the byte-by-byte definition for every length, alig
         );
       }
     }
+  }
+}
+
+const LENGTHS = [
+  ...Array.from({ length: 80 }, (_, i) => i),
+  127,
+  128,
+  1023,
+  4096,
+  // Around where the WebAssembly routine takes over, and over several of
+  // its 64 KiB blocks.
+  8191,
+  8192,
+  8193,
+  65_536 + 3,
+  3 * 65_536 + 17,
+];
+
+Deno.test("xorMask masks like the byte-by-byte definition for every length, alignment and phase", () => {
+  checkLengths(LENGTHS);
+});
+
+Deno.test("xorMask masks the same without its WebAssembly routine", () => {
+  useWasmMask(false);
+  try {
+    checkLengths(LENGTHS);
+  } finally {
+    useWasmMask(true);
   }
 });
