@@ -91,6 +91,72 @@ function loadWasmMasker(): WasmMasker | null {
 }
 
 /**
+ * Copies `length` bytes of `src` from `from` to `dst` at `to`, XORed with
+ * the key as {@linkcode xorMask} does (key byte `phase % 4` at `from`): for
+ * a payload arriving in pieces, one copy fewer than copying, then
+ * unmasking in place.
+ */
+export function copyMasked(
+  src: Uint8Array,
+  from: number,
+  dst: Uint8Array,
+  to: number,
+  length: number,
+  mask: Uint8Array,
+  maskOffset: number,
+  phase: number,
+): void {
+  if (
+    length >= WASM_MASK_MIN_BYTES &&
+    wasmXor(
+      src,
+      from,
+      dst,
+      to,
+      length,
+      mask[maskOffset + (phase & 3)]!,
+      mask[maskOffset + ((phase + 1) & 3)]!,
+      mask[maskOffset + ((phase + 2) & 3)]!,
+      mask[maskOffset + ((phase + 3) & 3)]!,
+    )
+  ) return;
+  dst.set(new Uint8Array(src.buffer, src.byteOffset + from, length), to);
+  xorMask(dst, to, to + length, mask, maskOffset, phase);
+}
+
+/**
+ * XORs `src[from, from + length)` with the key bytes `m0`-`m3` into `dst`
+ * at `to` through the WebAssembly routine; `false`, having done nothing,
+ * where it cannot run.
+ */
+function wasmXor(
+  src: Uint8Array,
+  from: number,
+  dst: Uint8Array,
+  to: number,
+  length: number,
+  m0: number,
+  m1: number,
+  m2: number,
+  m3: number,
+): boolean {
+  if (!wasmEnabled) return false;
+  const wasm = wasmMasker ??= loadWasmMasker();
+  if (wasm === null) return false;
+  // Little-endian, as WebAssembly's memory: m0 on each block's first byte
+  // (every block starts a multiple of 4 bytes after `from`).
+  const key = m0 | (m1 << 8) | (m2 << 16) | (m3 << 24);
+  const { memory, xor } = wasm;
+  for (let done = 0; done < length; done += WASM_BLOCK_BYTES) {
+    const size = Math.min(WASM_BLOCK_BYTES, length - done);
+    memory.set(new Uint8Array(src.buffer, src.byteOffset + from + done, size));
+    xor(size, key);
+    dst.set(new Uint8Array(memory.buffer, 0, size), to + done);
+  }
+  return true;
+}
+
+/**
  * XORs `buf[start..end)` in place with the 4-byte key at
  * `mask[maskOffset..]`, key byte `phase % 4` at `start` (so a payload that
  * arrives in pieces can be unmasked piece by piece: pass the number of
@@ -109,23 +175,10 @@ export function xorMask(
   const m1 = mask[maskOffset + ((phase + 1) & 3)]!;
   const m2 = mask[maskOffset + ((phase + 2) & 3)]!;
   const m3 = mask[maskOffset + ((phase + 3) & 3)]!;
-  if (end - start >= WASM_MASK_MIN_BYTES && wasmEnabled) {
-    const wasm = wasmMasker ??= loadWasmMasker();
-    if (wasm !== null) {
-      // Little-endian, as WebAssembly's memory: m0 on each block's first
-      // byte (every block starts a multiple of 4 bytes after `start`).
-      const key = m0 | (m1 << 8) | (m2 << 16) | (m3 << 24);
-      const { memory, xor } = wasm;
-      for (let at = start; at < end; at += WASM_BLOCK_BYTES) {
-        const size = Math.min(WASM_BLOCK_BYTES, end - at);
-        const run = new Uint8Array(buf.buffer, buf.byteOffset + at, size);
-        memory.set(run);
-        xor(size, key);
-        run.set(new Uint8Array(memory.buffer, 0, size));
-      }
-      return;
-    }
-  }
+  if (
+    end - start >= WASM_MASK_MIN_BYTES &&
+    wasmXor(buf, start, buf, start, end - start, m0, m1, m2, m3)
+  ) return;
   let i = start;
   if (end - start >= WORD_MASK_MIN_BYTES) {
     // Bytes up to the first 4-byte boundary of the underlying buffer.
