@@ -239,9 +239,10 @@ export class NodeSocketDuplex implements WsDuplex {
     };
   }
 
-  #onData(data: Uint8Array): void {
-    // A plain view: Buffer's own `slice` does not copy.
-    const chunk = new Uint8Array(data.buffer, data.byteOffset, data.length);
+  #onData(chunk: Uint8Array): void {
+    // Node's Buffer as it is, as the head is: the engine makes the views it
+    // hands out itself (plain Uint8Arrays, whose `slice` copies), so a view
+    // of each chunk here would only be one more object per read.
     const onChunk = this.#onChunk;
     if (
       onChunk === undefined || this.#state !== OPEN ||

@@ -35,6 +35,11 @@ const looseDecoder = new TextDecoder("utf-8", { ignoreBOM: true });
 /** Frames the parser of the connection decoding right now completed. */
 let parsed: WsFrame[] = [];
 /**
+ * An empty array for `parsed`, given back by a decode that finished at once:
+ * the arrays are reused from chunk to chunk instead of one made per chunk.
+ */
+let spareParsed: WsFrame[] | undefined;
+/**
  * The `onFrame` of every connection's parser: `parser.push()` runs no other
  * code, so the frames it completed are taken from `parsed` right after.
  */
@@ -81,14 +86,17 @@ export abstract class CodecReceiver extends CodecSender {
   /** Made only when a teardown waits for the input to end. */
   protected _onInputEnded: (() => void) | undefined;
 
-  // A server reading a Deno connection reads into one reused buffer (a Node
-  // socket's chunks are its own, not reused), and its parser unmasks
-  // payloads in place there: a text message is decoded
-  // before the next read, and anything that outlives the chunk (a binary
-  // message, a fragment, a ping's data) is copied out by `_own`. A client's
-  // payloads are views into the chunk: they get chunks of their own. So do
-  // chunks from a stream (whose writer may still hold them).
+  // A server's parser unmasks payloads in place, in the chunk it was
+  // given. Reading a Deno connection, that chunk is one reused buffer: a
+  // text message is decoded before the next read, and anything that
+  // outlives the chunk (a binary message, a fragment, a ping's data) is
+  // copied out by `_own`. A Node socket's chunks are allocated per read and
+  // never reused (`_freshChunks`): a payload may stay a view into its chunk
+  // (see `_own`). A client's payloads are views into the chunk: they get
+  // chunks of their own. So do chunks from a stream (whose writer may still
+  // hold them).
   protected _lend: boolean;
+  protected _freshChunks: boolean;
   protected _source: ByteSource;
   /** What a read settles with: bound once, for every read. */
   protected _onRead: (result: number | null | Uint8Array | undefined) => void;
@@ -154,6 +162,7 @@ export abstract class CodecReceiver extends CodecSender {
     const lend = !isClient &&
       (duplex.read !== undefined || duplex.readChunk !== undefined);
     this._lend = lend;
+    this._freshChunks = lend && duplex.readChunk !== undefined;
     this._source = byteSource(duplex, { lend });
     this._onRead = (result) => this._received(result);
     this._onReadFailed = () => this._endInput();
@@ -166,14 +175,25 @@ export abstract class CodecReceiver extends CodecSender {
   /** Reading stopped: the end of input, or the transport went away. */
   protected abstract _onInputEnd(): void;
 
-  /** A payload as memory of its own (it may be a view into a lent chunk). */
+  /**
+   * A payload as memory of its own (it may be a view into a lent chunk),
+   * which nothing changes later: a user may keep it.
+   */
   protected _own(payload: Uint8Array): Uint8Array {
+    if (!this._lend) return payload;
+    const pinned = payload.buffer.byteLength;
     // A payload that fills its whole buffer is the parser's own buffer for
     // a frame that arrived in pieces (a view into a chunk always leaves
     // the frame's header out): nothing reuses it, so it is not copied.
-    return this._lend && payload.byteLength !== payload.buffer.byteLength
-      ? payload.slice()
-      : payload;
+    if (payload.byteLength === pinned) return payload;
+    // A fresh chunk is the payload's to keep: a view saves allocating and
+    // copying (on V8 every buffer over 64 bytes is a separate allocation
+    // with a finaliser). Only while the payload is at least half of the
+    // chunk, so that a message kept (unread, counted by its size against
+    // `maxUnreadBytes`, or by the user) holds at most twice its bytes, not
+    // a whole chunk of other frames.
+    if (this._freshChunks && payload.byteLength * 2 >= pinned) return payload;
+    return payload.slice();
   }
 
   protected _wakeReceiver(): void {
@@ -419,13 +439,16 @@ export abstract class CodecReceiver extends CodecSender {
       failure = { error };
     }
     const frames = parsed;
-    parsed = [];
+    parsed = spareParsed ?? [];
+    spareParsed = undefined;
     for (let i = 0; i < frames.length; i++) {
       const pending = this._onFrame(frames[i]!);
       if (pending !== undefined) {
         return this._finishDecode(pending, frames, i + 1, failure);
       }
     }
+    frames.length = 0;
+    spareParsed = frames;
     if (failure !== undefined) throw failure.error;
     this._checkPartial(parser);
   }

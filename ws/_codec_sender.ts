@@ -131,6 +131,24 @@ const COMPRESSED_FRAME: Record<number, WsFrame> = {
   1: Object.freeze({ ...TEXT_FRAME, rsv1: true }),
   2: Object.freeze({ ...TEXT_FRAME, opcode: 2, rsv1: true }),
 };
+/**
+ * A server's data frame for `payload` (under `POOLED_FRAME_BYTES`), written
+ * into the shared slab: one copy of the payload, and neither a frame object
+ * nor a buffer of its own (the frame encoder gives frames over 8 KiB one).
+ */
+function slabFrame(fields: WsFrame, payload: Uint8Array): Uint8Array {
+  const length = payload.length;
+  const size = headerLength(length, false) + length;
+  if (slabPos + size > slab.length) {
+    slab = new Uint8Array(SLAB_BYTES);
+    slabPos = 0;
+  }
+  const frame = new Uint8Array(slab.buffer, slabPos, size);
+  frame.set(payload, writeHeader(frame, fields, length, undefined));
+  // The next frame starts on an 8-byte boundary.
+  slabPos = (slabPos + size + 7) & ~7;
+  return frame;
+}
 /** A payload of no bytes. */
 export const EMPTY: Uint8Array = new Uint8Array(0);
 /** What `send()` returns when the data fits under `maxBufferedBytes`. */
@@ -324,18 +342,29 @@ export abstract class CodecSender extends Inbox {
       this._writePooledFrame(opcode, payload, rsv1, cost, done);
       return;
     }
-    const frameEncoder = this._isClient
-      ? clientEncoder ??= createFrameEncoder({ role: "client" })
-      : serverEncoder ??= createFrameEncoder({ role: "server" });
-    const bytes = frameEncoder.encode({
-      fin: true,
-      rsv1,
-      rsv2: false,
-      rsv3: false,
-      opcode,
-      payload,
-    });
-    // A small frame is a view into the encoder's slab.
+    let bytes: Uint8Array;
+    if (
+      !this._isClient && (opcode === 1 || opcode === 2) &&
+      payload.length < POOLED_FRAME_BYTES
+    ) {
+      bytes = slabFrame(
+        rsv1 ? COMPRESSED_FRAME[opcode]! : FRAME[opcode]!,
+        payload,
+      );
+    } else {
+      const frameEncoder = this._isClient
+        ? clientEncoder ??= createFrameEncoder({ role: "client" })
+        : serverEncoder ??= createFrameEncoder({ role: "server" });
+      bytes = frameEncoder.encode({
+        fin: true,
+        rsv1,
+        rsv2: false,
+        rsv3: false,
+        opcode,
+        payload,
+      });
+    }
+    // A small frame is a view into a slab.
     const shared = bytes.byteLength < bytes.buffer.byteLength;
     if (cost === 0) {
       this._sink.write(
@@ -434,7 +463,14 @@ export abstract class CodecSender extends Inbox {
       });
       return done.promise;
     }
-    const result = job();
+    return this._ranNow(job());
+  }
+
+  /**
+   * What `_schedule` returns for a job it ran at once: nothing for one done
+   * already, else its promise, with later jobs waiting for it.
+   */
+  protected _ranNow(result: void | Promise<void>): Promise<void> | void {
     if (result === undefined) return;
     this._busy = true;
     return result.finally(() => this._runJobs());
@@ -544,12 +580,15 @@ export abstract class CodecSender extends Inbox {
     this._buffered += cost;
     let handedOver: Promise<void> | void;
     try {
-      handedOver = payload !== undefined
-        ? this._schedule(() => this._sendData(opcode, payload, cost))
-        : this._schedule(async () => {
+      handedOver = payload === undefined
+        ? this._schedule(async () => {
           const bytes = new Uint8Array(await (data as Blob).arrayBuffer());
           return this._sendData(2, bytes, cost);
-        });
+        })
+        : this._busy || this._jobs !== undefined
+        ? this._schedule(() => this._sendData(opcode, payload, cost))
+        // Nothing queued (the usual case): no job to make.
+        : this._ranNow(this._sendData(opcode, payload, cost));
     } catch (error) {
       return handled(Promise.reject(error));
     }

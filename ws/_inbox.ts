@@ -4,7 +4,6 @@
 // a reader takes them (the connection's async iterator, `readable`, each
 // pulling from the same queue).
 
-import { withResolvers } from "../_internal/resolvers.ts";
 import { Queue } from "../_internal/queue.ts";
 import { ignore } from "./_handled.ts";
 import {
@@ -244,9 +243,12 @@ export abstract class Inbox implements IteratorHost {
     // The reader is done with what came before a protocol error.
     if (this._failNow()) return this._take();
     this._unanswered = false;
-    const { promise, resolve } = withResolvers<MessageResult>();
+    // One closure, where `withResolvers` makes two and an object: a reader
+    // waits like this for every message.
+    const promise = new Promise<MessageResult>((resolve) => {
+      this._resolveWaiting = resolve;
+    });
     this._waiting = promise;
-    this._resolveWaiting = resolve;
     this._wakeReceiver();
     return promise;
   }

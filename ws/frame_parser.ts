@@ -3,7 +3,7 @@
 
 import { checkByteLimit } from "../_internal/check.ts";
 import type { WsFrame } from "./frame.ts";
-import { WORD_MASK_MIN_BYTES, xorMask } from "./_mask.ts";
+import { copyMasked, WORD_MASK_MIN_BYTES, xorMask } from "./_mask.ts";
 import { WsProtocolError } from "./protocol_error.ts";
 
 /**
@@ -296,12 +296,24 @@ function feedPartial(
       if (body !== undefined) grown.set(body.subarray(0, bodyLen));
       state.body = body = grown;
     }
-    body.set(
-      new Uint8Array(chunk.buffer, chunk.byteOffset + pos, take),
-      bodyLen,
-    );
-    // Unmask each piece as it lands, while it is still in the cache.
-    if (masked) xorMask(body, bodyLen, needed, head, state.lengthEnd, bodyLen);
+    if (masked) {
+      // Unmasked as each piece lands, while it is still in the cache.
+      copyMasked(
+        chunk,
+        pos,
+        body,
+        bodyLen,
+        take,
+        head,
+        state.lengthEnd,
+        bodyLen,
+      );
+    } else {
+      body.set(
+        new Uint8Array(chunk.buffer, chunk.byteOffset + pos, take),
+        bodyLen,
+      );
+    }
     state.bodyLen = needed;
     pos += take;
   }

@@ -19,6 +19,7 @@ export const FILES: readonly string[] = [
   "tests/ws/_fit_close_reason_test.ts",
   "tests/ws/_heartbeat_test.ts",
   "tests/ws/_http1_test.ts",
+  "tests/ws/_mask_test.ts",
   "tests/ws/_socket_connection_test.ts",
   "tests/ws/accept_key_test.ts",
   "tests/ws/admit_upgrade_test.ts",
