@@ -4,6 +4,8 @@
 // (`bufferedAmount` from `getBufferedAmount()`, events from Bun's
 // handlers).
 
+import { RECEIVE } from "../ws/_socket_connection.ts";
+
 /** Bun's `ServerWebSocket`, as far as used. */
 export interface BunServerWebSocket {
   send(data: string | ArrayBuffer | Uint8Array): number;
@@ -21,6 +23,19 @@ const CLOSED = 3;
 /** A listener as `addEventListener` takes it. */
 type Listener = EventListenerOrEventListenerObject;
 
+/** A listener that takes messages without an event (the connection). */
+interface Receiver {
+  [RECEIVE](data: string | Uint8Array): void;
+}
+
+/**
+ * Whether Bun took `binaryType = "uint8array"`: each binary message then
+ * comes as a `Uint8Array` of its own (Bun copies every message out of its
+ * read buffer), kept as it is. The same for every socket of the process;
+ * set when the first one opens.
+ */
+let ownBytes = false;
+
 /** The events a socket fires, as bits of {@linkcode BunSocket}'s mask. */
 const EVENT_BITS: Readonly<Record<string, number>> = {
   open: 1,
@@ -28,6 +43,7 @@ const EVENT_BITS: Readonly<Record<string, number>> = {
   close: 4,
   error: 8,
 };
+const MESSAGE = EVENT_BITS.message!;
 
 /**
  * See the file comment; events are fired by `_serve_bun.ts`. Listeners are
@@ -150,9 +166,12 @@ export class BunSocket {
   /** Bun's `open` handler. */
   opened(ws: BunServerWebSocket): void {
     this.#ws = ws;
-    // Each binary message then comes as an ArrayBuffer of its own, which
-    // the connection keeps as it is (no copy).
-    ws.binaryType = "arraybuffer";
+    // Each binary message then comes as a Uint8Array (or, from a Bun
+    // without that type, an ArrayBuffer) of its own, which the connection
+    // keeps as it is: no copy, and no view to make.
+    ws.binaryType = "uint8array";
+    ownBytes = ws.binaryType === "uint8array";
+    if (!ownBytes) ws.binaryType = "arraybuffer";
     if (this.readyState === CLOSING) {
       // close() came first: Bun's socket exists only now.
       ws.close(1000);
@@ -164,12 +183,28 @@ export class BunSocket {
 
   /** Bun's `message` handler. */
   received(message: string | ArrayBuffer | Uint8Array): void {
-    // A Bun without the binaryType setter gives a Buffer, which may be a
-    // view of memory Bun reuses: that one is copied.
-    const data = typeof message === "string" || message instanceof ArrayBuffer
+    const data = typeof message === "string"
       ? message
-      : message.slice().buffer;
-    this.#dispatch({ type: "message", data } as { type: string });
+      : message instanceof ArrayBuffer
+      ? new Uint8Array(message)
+      : ownBytes
+      ? message
+      // A Bun without either binaryType gives a Buffer, which may be a
+      // view of memory Bun reuses: that one is copied (a Buffer's slice()
+      // would be a view).
+      : new Uint8Array(message);
+    // The connection, alone, takes it straight: no event to make.
+    const listener = this.#listener as Partial<Receiver> | undefined;
+    if (
+      this.#others === undefined && (this.#mask & MESSAGE) !== 0 &&
+      typeof listener?.[RECEIVE] === "function"
+    ) {
+      listener[RECEIVE](data);
+      return;
+    }
+    this.#dispatch(
+      { type: "message", data: bufferOf(data) } as { type: string },
+    );
   }
 
   /** Bun's `close` handler. */
@@ -181,6 +216,15 @@ export class BunSocket {
       },
     );
   }
+}
+
+/** A message as a WHATWG socket with `binaryType` "arraybuffer" gives it. */
+function bufferOf(data: string | Uint8Array): string | ArrayBuffer {
+  if (typeof data === "string") return data;
+  const buffer = data.buffer as ArrayBuffer;
+  return data.byteOffset === 0 && data.byteLength === buffer.byteLength
+    ? buffer
+    : data.slice().buffer;
 }
 
 /** Calls `listener` with `event`, as an `EventTarget` would. */

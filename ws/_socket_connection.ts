@@ -112,6 +112,16 @@ export function acceptedSocketConnection(
 }
 
 /**
+ * Key of a connection's method that takes a message without an event: a
+ * socket that fires its own events (serve's adapter of Bun's socket) calls
+ * `listener[RECEIVE](data)` on its listener, when it has that method,
+ * instead of dispatching a `message` event. `data` is a string or a
+ * `Uint8Array` that nothing else holds or changes: the connection keeps it
+ * as it is.
+ */
+export const RECEIVE: unique symbol = Symbol("receive");
+
+/**
  * Sends the messages of a connection made by {@linkcode socketConnection}
  * (or by the codec engine, `codecConnection`) straight to `sink` as they
  * arrive, with no queue, promise or stream in between: for a server
@@ -347,25 +357,38 @@ class SocketConnection extends SocketSender implements WsConnection {
     }
   }
 
+  /** A `message` event's data: a string, or binary as an `ArrayBuffer`. */
   protected _receive(data: unknown): void {
     if (!this._receiving) return;
-    let message: string | Uint8Array;
-    let tooBig: boolean;
-    const maxMessageBytes = this._maxMessageBytes;
     if (typeof data === "string") {
-      message = data;
-      tooBig = exceedsUtf8(data, maxMessageBytes);
+      this._deliver(data, exceedsUtf8(data, this._maxMessageBytes));
     } else if (data instanceof ArrayBuffer) {
-      message = new Uint8Array(data);
-      tooBig = data.byteLength > maxMessageBytes;
+      this._deliver(
+        new Uint8Array(data),
+        data.byteLength > this._maxMessageBytes,
+      );
     } else {
       this._fail(1003, "Cannot receive message: binaryType is not arraybuffer");
-      return;
     }
+  }
+
+  /** See {@linkcode RECEIVE}: no event, and no view to make. */
+  [RECEIVE](data: string | Uint8Array): void {
+    if (!this._receiving) return;
+    this._deliver(
+      data,
+      typeof data === "string"
+        ? exceedsUtf8(data, this._maxMessageBytes)
+        : data.byteLength > this._maxMessageBytes,
+    );
+  }
+
+  /** Hands a received message on, unless it is over a limit. */
+  protected _deliver(message: string | Uint8Array, tooBig: boolean): void {
     if (tooBig) {
       this._fail(
         1009,
-        `Cannot receive message: it exceeds maxMessageBytes of ${maxMessageBytes}`,
+        `Cannot receive message: it exceeds maxMessageBytes of ${this._maxMessageBytes}`,
       );
       return;
     }

@@ -50,6 +50,12 @@ function nextMessage(socket: WebSocket): Promise<string> {
   });
 }
 
+function nextBinary(socket: WebSocket): Promise<Uint8Array> {
+  return new Promise((resolve) =>
+    socket.once("message", (data: Buffer) => resolve(new Uint8Array(data)))
+  );
+}
+
 function opened(socket: WebSocket): Promise<void> {
   return new Promise((resolve, reject) => {
     socket.once("open", () => resolve());
@@ -213,6 +219,28 @@ async function transports(
       );
       socket.close(1000);
       await closedWith(socket);
+    },
+  );
+
+  await t.step(
+    "a message over maxMessageBytes closes with 1009, binary or text",
+    async () => {
+      const socket = new WebSocket(`${ws}/limited`);
+      await opened(socket);
+      // At the limit it comes back; one byte over closes.
+      const echo = nextBinary(socket);
+      socket.send(new Uint8Array(1_000).fill(9));
+      deepStrictEqual(await echo, new Uint8Array(1_000).fill(9));
+      const closed = closedWith(socket);
+      socket.send(new Uint8Array(1_001));
+      strictEqual(await closed, 1009);
+
+      // Text counts its UTF-8 bytes: 501 "é" are 1,002.
+      const text = new WebSocket(`${ws}/limited`);
+      await opened(text);
+      const textClosed = closedWith(text);
+      text.send("é".repeat(501));
+      strictEqual(await textClosed, 1009);
     },
   );
 
