@@ -10,7 +10,9 @@ export const MAX_HISTORY = 10_000;
  * number, `undefined` when absent or empty, or an error message for the 400
  * answer when it is not an integer from 0 to {@linkcode MAX_HISTORY}.
  */
-export function historyParam(url: URL): number | undefined | {
+export function historyParam(
+  url: { readonly searchParams: { get(name: string): string | null } },
+): number | undefined | {
   error: string;
 } {
   const value = url.searchParams.get("history");

@@ -7,7 +7,9 @@
  * first (a keyed topic), `0`, `false` or absent does not; anything else is
  * an error to answer with `400`.
  */
-export function stateParam(url: URL): boolean | { error: string } {
+export function stateParam(
+  url: { readonly searchParams: { get(name: string): string | null } },
+): boolean | { error: string } {
   const value = url.searchParams.get("state");
   if (value === null || value === "" || value === "0" || value === "false") {
     return false;

@@ -14,6 +14,7 @@ import { authorized } from "./_authorize.ts";
 import { createSessionContext, subscribeHook } from "./_session_options.ts";
 import { createTopicRoute } from "./_topic_route.ts";
 import { createSseRoute } from "./_sse_route.ts";
+import { type HubUrl, hubUrl } from "./_hub_handler_url.ts";
 import { createWebSocketRoute } from "./_web_socket_route.ts";
 import { createPublishRoute } from "./_publish_route.ts";
 import { createPollingRoute } from "./_polling_route.ts";
@@ -179,7 +180,7 @@ export function buildHubHandler(
         } is not in allowedHosts`,
       );
     }
-    const url = new URL(request.url);
+    const url = hubUrl(request.url);
     if (!route.underPrefix(url)) {
       return textResponse(
         404,
@@ -258,7 +259,7 @@ export function buildHubHandler(
   async function identifyAndUpgrade(
     request: Request,
     info: HubRequestInfo | undefined,
-    url: URL,
+    url: HubUrl,
     topic: string | undefined,
     start: MessageOpenOptions | undefined,
     presence: boolean,

@@ -72,7 +72,9 @@ function checkIdentity(value: unknown): string | undefined {
  * The `?presence=` parameter: absent, `0` or `false` is `false`; `1` or
  * `true` is `true`; anything else an error message.
  */
-export function presenceParam(url: URL): boolean | { error: string } {
+export function presenceParam(
+  url: { readonly searchParams: { get(name: string): string | null } },
+): boolean | { error: string } {
   const value = url.searchParams.get("presence");
   if (value === null || value === "0" || value === "false") return false;
   if (value === "1" || value === "true") return true;

@@ -8,7 +8,10 @@ import { lastEventIdOf } from "../sse/_last_event_id.ts";
  * The `since` of a one-topic WebSocket: `?since=`, else `Last-Event-ID`;
  * empty means none.
  */
-export function sinceOf(request: Request, url: URL): string | undefined {
+export function sinceOf(
+  request: Request,
+  url: { readonly searchParams: { get(name: string): string | null } },
+): string | undefined {
   const since = url.searchParams.get("since") ??
     lastEventIdOf(request, url);
   return since === undefined || since === "" ? undefined : since;

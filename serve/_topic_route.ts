@@ -3,6 +3,7 @@
 // Private: which topic a request names, from its path under `prefix` or
 // from the `topic` option.
 
+import type { HubUrl } from "./_hub_handler_url.ts";
 import { checkTopic } from "../message/topic.ts";
 import { textResponse } from "./_text_response.ts";
 import { quote } from "../_internal/quote.ts";
@@ -16,9 +17,9 @@ export interface TopicRouteOptions {
 /** Reads the topic of requests (see {@linkcode createTopicRoute}). */
 export interface TopicRoute {
   /** The topic of a request, `undefined` for none, or a `400`. */
-  topicOf(request: Request, url: URL): string | undefined | Response;
+  topicOf(request: Request, url: HubUrl): string | undefined | Response;
   /** Whether the request's path is under `prefix` at all. */
-  underPrefix(url: URL): boolean;
+  underPrefix(url: HubUrl): boolean;
 }
 
 function checkPrefix(what: string, prefix: string): string {
@@ -57,7 +58,7 @@ export function createTopicRoute(
   const prefix = checkPrefix(what, options.prefix ?? "");
   const pick = options.topic;
   return {
-    topicOf(request: Request, url: URL): string | undefined | Response {
+    topicOf(request: Request, url: HubUrl): string | undefined | Response {
       let topic: string | undefined;
       if (pick !== undefined) {
         topic = pick(request);
@@ -91,7 +92,7 @@ export function createTopicRoute(
       }
       return topic;
     },
-    underPrefix(url: URL): boolean {
+    underPrefix(url: HubUrl): boolean {
       return pick !== undefined || prefix === "" ||
         url.pathname === prefix || url.pathname.startsWith(`${prefix}/`);
     },

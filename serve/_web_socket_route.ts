@@ -3,6 +3,7 @@
 // acceptWebSocket (which calls Deno.upgradeWebSocket) and run as a
 // one-topic or serverpush.v1 session.
 
+import type { HubUrl } from "./_hub_handler_url.ts";
 import type { MessageOpenOptions } from "../message/source.ts";
 import {
   type Accepted,
@@ -24,7 +25,7 @@ import type { PresenceIdentity } from "../message/source.ts";
 /** Upgrades a request of the hub handler (see {@linkcode createWebSocketRoute}). */
 export type WebSocketRoute = (
   request: Request,
-  url: URL,
+  url: HubUrl,
   topic: string | undefined,
   peer?: Peer,
   start?: MessageOpenOptions,
@@ -110,7 +111,7 @@ export function createWebSocketRoute(
 
   return function upgradeToSession(
     original: Request,
-    url: URL,
+    url: HubUrl,
     topic: string | undefined,
     peer?: Peer,
     start?: MessageOpenOptions,

@@ -35,7 +35,7 @@ function decodeHeaderValue(value: string): string {
  */
 export function lastEventIdOf(
   request: Request,
-  url?: URL,
+  url?: { readonly searchParams: { get(name: string): string | null } },
 ): string | undefined {
   const header = request.headers.get("last-event-id");
   let id: string | null;

@@ -30,6 +30,7 @@ import {
   type SocketConnectionOptions,
 } from "./_connection_options.ts";
 import { fitCloseReason } from "./_fit_close_reason.ts";
+import { CLOSED_SETTLED } from "./_codec_extras.ts";
 
 /**
  * Options for {@linkcode codecConnection}: those of the native engine's
@@ -136,22 +137,11 @@ let heartbeatOf: (connection: CodecConnection) => void;
  * connection (see `_internal/ticker.ts`).
  */
 class CodecConnection extends CodecReceiver implements WsConnection {
-  /** `send` and `close` bound, made when first asked for. */
+  /** `send` bound, made when first asked for (`close`: `_boundClose`). */
   protected _boundSend: ((data: WsSendData) => Promise<void>) | undefined;
-  protected _boundClose:
-    | ((code?: number, reason?: string) => Promise<void>)
-    | undefined;
   readonly protocol: string;
   readonly extensions: string;
   declare remoteAddr?: { hostname: string; port: number };
-  protected _closeTimer: ReturnType<typeof setTimeout> | undefined;
-  protected _closing: Promise<void> | undefined;
-  /** `closed`, made when first asked for (or settled, at the end). */
-  protected _closed: Promise<WsCloseInfo> | undefined;
-  protected _resolveClosed: ((info: WsCloseInfo) => void) | undefined;
-  /** Whether `closed` has settled. */
-  protected _closedSettled = false;
-
   protected _heartbeat: HeartbeatTiming | undefined;
   /** This connection's member of the heartbeat's shared ticker. */
   protected _ticked: Tickable | undefined;
@@ -176,6 +166,64 @@ class CodecConnection extends CodecReceiver implements WsConnection {
     }
     const head = options.head;
     this._receive(head !== undefined && head.length > 0 ? head : undefined);
+  }
+
+  // Flags and rare slots (see `_codec_extras.ts`): a server's sessions
+  // close through `close` and learn of the end through `ON_CLOSED`, so
+  // these are used only while closing.
+  protected get _closedSettled(): boolean {
+    return (this._flags & CLOSED_SETTLED) !== 0;
+  }
+  protected set _closedSettled(on: boolean) {
+    this._flags = on
+      ? this._flags | CLOSED_SETTLED
+      : this._flags & ~CLOSED_SETTLED;
+  }
+  protected get _boundClose():
+    | ((code?: number, reason?: string) => Promise<void>)
+    | undefined {
+    return this._more?.boundClose;
+  }
+  protected set _boundClose(
+    value: ((code?: number, reason?: string) => Promise<void>) | undefined,
+  ) {
+    if (value !== undefined || this._more !== undefined) {
+      this._extras().boundClose = value;
+    }
+  }
+  protected get _closeTimer(): ReturnType<typeof setTimeout> | undefined {
+    return this._more?.closeTimer;
+  }
+  protected set _closeTimer(value: ReturnType<typeof setTimeout> | undefined) {
+    if (value !== undefined || this._more !== undefined) {
+      this._extras().closeTimer = value;
+    }
+  }
+  protected get _closing(): Promise<void> | undefined {
+    return this._more?.closing;
+  }
+  protected set _closing(value: Promise<void> | undefined) {
+    if (value !== undefined || this._more !== undefined) {
+      this._extras().closing = value;
+    }
+  }
+  protected get _closed(): Promise<WsCloseInfo> | undefined {
+    return this._more?.closed;
+  }
+  protected set _closed(value: Promise<WsCloseInfo> | undefined) {
+    if (value !== undefined || this._more !== undefined) {
+      this._extras().closed = value;
+    }
+  }
+  protected get _resolveClosed(): ((info: WsCloseInfo) => void) | undefined {
+    return this._more?.resolveClosed;
+  }
+  protected set _resolveClosed(
+    value: ((info: WsCloseInfo) => void) | undefined,
+  ) {
+    if (value !== undefined || this._more !== undefined) {
+      this._extras().resolveClosed = value;
+    }
   }
 
   // Bound so that they may be passed around on their own; made on first

@@ -20,6 +20,16 @@ import { WsMessageDecoderStream } from "./message_decoder_stream.ts";
 import { WsProtocolError } from "./protocol_error.ts";
 import { ignore } from "./_handled.ts";
 import { CodecSender, RESOLVED } from "./_codec_sender.ts";
+import {
+  ASSEMBLING,
+  DECODING,
+  FRESH_CHUNKS,
+  HEARD,
+  INPUT_ENDED,
+  LEND,
+  PAUSED,
+  PEER_CLOSED,
+} from "./_codec_extras.ts";
 
 /** Headroom of the frame size limit over the message size limit. */
 const FRAME_HEADROOM = 64 * 1024;
@@ -81,11 +91,6 @@ function invalidUtf8(): WsProtocolError {
 export abstract class CodecReceiver extends CodecSender {
   protected _maxMessageBytes: number;
   protected _closeTimeout: number;
-  /** Whether reading has stopped: the end of input, or a read failed. */
-  protected _inputEnded = false;
-  /** Made only when a teardown waits for the input to end. */
-  protected _onInputEnded: (() => void) | undefined;
-
   // A server's parser unmasks payloads in place, in the chunk it was
   // given. Reading a Deno connection, that chunk is one reused buffer: a
   // text message is decoded before the next read, and anything that
@@ -93,10 +98,8 @@ export abstract class CodecReceiver extends CodecSender {
   // copied out by `_own`. A Node socket's chunks are allocated per read and
   // never reused (`_freshChunks`): a payload may stay a view into its chunk
   // (see `_own`). A client's payloads are views into the chunk: they get
-  // chunks of their own. So do chunks from a stream (whose writer may still
-  // hold them).
-  protected _lend: boolean;
-  protected _freshChunks: boolean;
+  // chunks of their own (`_lend` is false). So do chunks from a stream
+  // (whose writer may still hold them).
   protected _source: ByteSource;
   /** What a read settles with: bound once, for every read. */
   protected _onRead: (result: number | null | Uint8Array | undefined) => void;
@@ -105,16 +108,9 @@ export abstract class CodecReceiver extends CodecSender {
   protected _parser: WsFrameParser | undefined;
   // Whole, uncompressed one-frame messages and control frames are handled
   // here; fragmented and compressed messages go through the message decoder
-  // stream, one frame at a time, which keeps them in order. The stream is
-  // made on the first such frame: most connections never need it.
-  protected _assemblerWriter: WritableStreamDefaultWriter<WsFrame> | undefined;
-  protected _assemblerReader:
-    | ReadableStreamDefaultReader<WsMessage>
-    | undefined;
-  protected _assembling = false;
-  protected _pendingRead:
-    | Promise<ReadableStreamReadResult<WsMessage>>
-    | undefined;
+  // stream (`_assemblerWriter`, `_assemblerReader`), one frame at a time,
+  // which keeps them in order. The stream is made on the first such frame:
+  // most connections never need it.
   /** An uncompressed fragmented message in progress (assembled here). */
   protected _message: MessageInProgress | undefined;
   /**
@@ -123,21 +119,8 @@ export abstract class CodecReceiver extends CodecSender {
    */
   protected _partialChecked = 0;
   protected _partialUtf8 = UTF8_ACCEPT;
-  /**
-   * A protocol error held back until the reader has taken, and could
-   * answer, the messages that came before it (at most `closeTimeout`).
-   */
-  protected _failLater:
-    | { error: unknown; timer: ReturnType<typeof setTimeout> }
-    | undefined;
-  protected _decoding = true;
-  protected _peerClosed = false;
-  protected _paused = false;
-  protected _wake: (() => void) | undefined;
   /** The heartbeat's wait for an answer to its ping, if one is out. */
   protected _pongTimer: ReturnType<typeof setTimeout> | undefined;
-  /** Whether anything arrived since the last tick of the heartbeat. */
-  protected _heard = false;
 
   constructor(
     duplex: ByteDuplex,
@@ -159,6 +142,7 @@ export abstract class CodecReceiver extends CodecSender {
     );
     this._maxMessageBytes = limits.maxMessageBytes;
     this._closeTimeout = limits.closeTimeout;
+    this._flags |= DECODING;
     const lend = !isClient &&
       (duplex.read !== undefined || duplex.readChunk !== undefined);
     this._lend = lend;
@@ -166,6 +150,121 @@ export abstract class CodecReceiver extends CodecSender {
     this._source = byteSource(duplex, { lend });
     this._onRead = (result) => this._received(result);
     this._onReadFailed = () => this._endInput();
+  }
+
+  // Flags and rare slots (see `_codec_extras.ts`).
+  protected get _inputEnded(): boolean {
+    return (this._flags & INPUT_ENDED) !== 0;
+  }
+  protected set _inputEnded(on: boolean) {
+    this._flags = on ? this._flags | INPUT_ENDED : this._flags & ~INPUT_ENDED;
+  }
+  protected get _lend(): boolean {
+    return (this._flags & LEND) !== 0;
+  }
+  protected set _lend(on: boolean) {
+    this._flags = on ? this._flags | LEND : this._flags & ~LEND;
+  }
+  protected get _freshChunks(): boolean {
+    return (this._flags & FRESH_CHUNKS) !== 0;
+  }
+  protected set _freshChunks(on: boolean) {
+    this._flags = on ? this._flags | FRESH_CHUNKS : this._flags & ~FRESH_CHUNKS;
+  }
+  protected get _assembling(): boolean {
+    return (this._flags & ASSEMBLING) !== 0;
+  }
+  protected set _assembling(on: boolean) {
+    this._flags = on ? this._flags | ASSEMBLING : this._flags & ~ASSEMBLING;
+  }
+  protected get _decoding(): boolean {
+    return (this._flags & DECODING) !== 0;
+  }
+  protected set _decoding(on: boolean) {
+    this._flags = on ? this._flags | DECODING : this._flags & ~DECODING;
+  }
+  protected get _peerClosed(): boolean {
+    return (this._flags & PEER_CLOSED) !== 0;
+  }
+  protected set _peerClosed(on: boolean) {
+    this._flags = on ? this._flags | PEER_CLOSED : this._flags & ~PEER_CLOSED;
+  }
+  protected get _paused(): boolean {
+    return (this._flags & PAUSED) !== 0;
+  }
+  protected set _paused(on: boolean) {
+    this._flags = on ? this._flags | PAUSED : this._flags & ~PAUSED;
+  }
+  protected get _heard(): boolean {
+    return (this._flags & HEARD) !== 0;
+  }
+  protected set _heard(on: boolean) {
+    this._flags = on ? this._flags | HEARD : this._flags & ~HEARD;
+  }
+  protected get _onInputEnded(): (() => void) | undefined {
+    return this._more?.onInputEnded;
+  }
+  protected set _onInputEnded(value: (() => void) | undefined) {
+    if (value !== undefined || this._more !== undefined) {
+      this._extras().onInputEnded = value;
+    }
+  }
+  protected get _assemblerWriter():
+    | WritableStreamDefaultWriter<WsFrame>
+    | undefined {
+    return this._more?.assemblerWriter;
+  }
+  protected set _assemblerWriter(
+    value: WritableStreamDefaultWriter<WsFrame> | undefined,
+  ) {
+    if (value !== undefined || this._more !== undefined) {
+      this._extras().assemblerWriter = value;
+    }
+  }
+  protected get _assemblerReader():
+    | ReadableStreamDefaultReader<WsMessage>
+    | undefined {
+    return this._more?.assemblerReader;
+  }
+  protected set _assemblerReader(
+    value: ReadableStreamDefaultReader<WsMessage> | undefined,
+  ) {
+    if (value !== undefined || this._more !== undefined) {
+      this._extras().assemblerReader = value;
+    }
+  }
+  protected get _pendingRead():
+    | Promise<ReadableStreamReadResult<WsMessage>>
+    | undefined {
+    return this._more?.pendingRead;
+  }
+  protected set _pendingRead(
+    value: Promise<ReadableStreamReadResult<WsMessage>> | undefined,
+  ) {
+    if (value !== undefined || this._more !== undefined) {
+      this._extras().pendingRead = value;
+    }
+  }
+  protected get _failLater(): {
+    error: unknown;
+    timer: ReturnType<typeof setTimeout>;
+  } | undefined {
+    return this._more?.failLater;
+  }
+  protected set _failLater(
+    value: { error: unknown; timer: ReturnType<typeof setTimeout> } | undefined,
+  ) {
+    if (value !== undefined || this._more !== undefined) {
+      this._extras().failLater = value;
+    }
+  }
+  protected get _wake(): (() => void) | undefined {
+    return this._more?.wake;
+  }
+  protected set _wake(value: (() => void) | undefined) {
+    if (value !== undefined || this._more !== undefined) {
+      this._extras().wake = value;
+    }
   }
 
   /** The peer's close frame arrived. */

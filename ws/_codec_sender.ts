@@ -21,6 +21,13 @@ import { headerLength, writeHeader } from "./_frame_header.ts";
 import { Queue } from "../_internal/queue.ts";
 import { handled, ignore, stateError } from "./_handled.ts";
 import { Inbox } from "./_inbox.ts";
+import {
+  BUSY,
+  CLOSE_SENT,
+  IS_CLIENT,
+  PONG_IN_FLIGHT,
+  TRANSPORT_CLOSED,
+} from "./_codec_extras.ts";
 
 /**
  * A server's uncompressed text frame whose worst case (the longest header
@@ -171,34 +178,14 @@ let clientEncoder: WsFrameEncoder | undefined;
  */
 export abstract class CodecSender extends Inbox {
   protected _duplex: ByteDuplex;
-  protected _isClient: boolean;
   protected _maxBufferedBytes: number;
   protected _compressor: (WsCompressor & { close?(): void }) | undefined;
 
   /** "open" → "closing" (our close frame sent) → "closed" (tearing down). */
   protected _state: "open" | "closing" | "closed" = "open";
-  protected _closeSent = false;
-  protected _transportClosed = false;
 
   protected _sink: ByteSink;
   protected _buffered = 0;
-  /** Settles once our close frame is written (or could not be). */
-  protected _closeWritten: Promise<void> | undefined;
-  /**
-   * `send()` calls waiting for `bufferedAmount` to come down (`undefined`
-   * rather than empty).
-   */
-  protected _drainWaiters: Resolvers<void>[] | undefined;
-  /**
-   * Jobs waiting behind an asynchronous one (compression, Blob reading;
-   * `undefined` rather than empty).
-   */
-  protected _jobs: Queue<() => void | Promise<void>> | undefined;
-  protected _busy = false;
-  /** Whether a pong is on its way (queued or being written). */
-  protected _pongInFlight = false;
-  /** The latest ping that came meanwhile: answered once that pong is out. */
-  protected _nextPong: Uint8Array | undefined;
 
   constructor(
     duplex: ByteDuplex,
@@ -213,6 +200,75 @@ export abstract class CodecSender extends Inbox {
     this._maxBufferedBytes = maxBufferedBytes;
     this._compressor = compressor;
     this._sink = byteSink(duplex);
+  }
+
+  // Flags and rare slots (see `_codec_extras.ts`); `_drainWaiters` and
+  // `_jobs` are `undefined` rather than empty.
+  protected get _isClient(): boolean {
+    return (this._flags & IS_CLIENT) !== 0;
+  }
+  protected set _isClient(on: boolean) {
+    this._flags = on ? this._flags | IS_CLIENT : this._flags & ~IS_CLIENT;
+  }
+  protected get _closeSent(): boolean {
+    return (this._flags & CLOSE_SENT) !== 0;
+  }
+  protected set _closeSent(on: boolean) {
+    this._flags = on ? this._flags | CLOSE_SENT : this._flags & ~CLOSE_SENT;
+  }
+  protected get _transportClosed(): boolean {
+    return (this._flags & TRANSPORT_CLOSED) !== 0;
+  }
+  protected set _transportClosed(on: boolean) {
+    this._flags = on
+      ? this._flags | TRANSPORT_CLOSED
+      : this._flags & ~TRANSPORT_CLOSED;
+  }
+  protected get _busy(): boolean {
+    return (this._flags & BUSY) !== 0;
+  }
+  protected set _busy(on: boolean) {
+    this._flags = on ? this._flags | BUSY : this._flags & ~BUSY;
+  }
+  protected get _pongInFlight(): boolean {
+    return (this._flags & PONG_IN_FLIGHT) !== 0;
+  }
+  protected set _pongInFlight(on: boolean) {
+    this._flags = on
+      ? this._flags | PONG_IN_FLIGHT
+      : this._flags & ~PONG_IN_FLIGHT;
+  }
+  protected get _closeWritten(): Promise<void> | undefined {
+    return this._more?.closeWritten;
+  }
+  protected set _closeWritten(value: Promise<void> | undefined) {
+    if (value !== undefined || this._more !== undefined) {
+      this._extras().closeWritten = value;
+    }
+  }
+  protected get _drainWaiters(): Resolvers<void>[] | undefined {
+    return this._more?.drainWaiters;
+  }
+  protected set _drainWaiters(value: Resolvers<void>[] | undefined) {
+    if (value !== undefined || this._more !== undefined) {
+      this._extras().drainWaiters = value;
+    }
+  }
+  protected get _jobs(): Queue<() => void | Promise<void>> | undefined {
+    return this._more?.jobs;
+  }
+  protected set _jobs(value: Queue<() => void | Promise<void>> | undefined) {
+    if (value !== undefined || this._more !== undefined) {
+      this._extras().jobs = value;
+    }
+  }
+  protected get _nextPong(): Uint8Array | undefined {
+    return this._more?.nextPong;
+  }
+  protected set _nextPong(value: Uint8Array | undefined) {
+    if (value !== undefined || this._more !== undefined) {
+      this._extras().nextPong = value;
+    }
   }
 
   /** A write failed: the connection is dropped. */

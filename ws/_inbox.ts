@@ -13,6 +13,12 @@ import {
   NEXT,
   RETURN,
 } from "./_direct_iterator.ts";
+import {
+  CodecExtras,
+  INBOX_ENDED,
+  READABLE_OPEN,
+  UNANSWERED,
+} from "./_codec_extras.ts";
 
 /** What an unread message costs against `maxUnreadBytes`, besides its size. */
 export const UNREAD_MESSAGE_OVERHEAD = 64;
@@ -59,26 +65,15 @@ export type ClosedCallback = (connection: object) => void;
  */
 export abstract class Inbox implements IteratorHost {
   protected _maxUnreadBytes: number;
-  /** A reader got messages and has not asked for the next one since. */
-  protected _unanswered = false;
-  /** Whether messages are still accepted (not cancelled, not torn down). */
-  protected _readableOpen = true;
-  /** Unread messages (made on the first that has to wait). */
-  protected _inbox: Queue<string | Uint8Array> | undefined;
+  /**
+   * The connection's yes/no state, as bits (see `_codec_extras.ts`): one
+   * field rather than one per flag.
+   */
+  protected _flags = READABLE_OPEN;
+  /** The slots most connections never use, made on first use. */
+  protected _more: CodecExtras | undefined;
   /** What the unread messages cost against `maxUnreadBytes`. */
   protected _unread = 0;
-  /** No message will come anymore (once the queue is read). */
-  protected _inboxEnded = false;
-  /** What a reader waiting for the next message gets, and its resolver. */
-  protected _waiting: Promise<MessageResult> | undefined;
-  protected _resolveWaiting: ((result: MessageResult) => void) | undefined;
-  protected _stream: ReadableStream<string | Uint8Array> | undefined;
-  /** The fast async iterator, while it holds the messages (a lock). */
-  protected _iterator: DirectIterator | undefined;
-  /** Locks `_stream` while the fast iterator runs, when both exist. */
-  protected _iteratorLock:
-    | ReadableStreamDefaultReader<string | Uint8Array>
-    | undefined;
   /**
    * Where messages go instead of the queue, for good, once `[PUSH]` gave
    * them a sink (the receiving side hands them over; the inbox only holds
@@ -90,6 +85,92 @@ export abstract class Inbox implements IteratorHost {
 
   constructor(maxUnreadBytes: number) {
     this._maxUnreadBytes = maxUnreadBytes;
+  }
+
+  /** The slots most connections never use (made now if need be). */
+  protected _extras(): CodecExtras {
+    return this._more ??= new CodecExtras();
+  }
+
+  // The flags and rare slots, under the names they had as fields: see
+  // `_codec_extras.ts` for what each one means.
+  protected get _unanswered(): boolean {
+    return (this._flags & UNANSWERED) !== 0;
+  }
+  protected set _unanswered(on: boolean) {
+    this._flags = on ? this._flags | UNANSWERED : this._flags & ~UNANSWERED;
+  }
+  protected get _readableOpen(): boolean {
+    return (this._flags & READABLE_OPEN) !== 0;
+  }
+  protected set _readableOpen(on: boolean) {
+    this._flags = on
+      ? this._flags | READABLE_OPEN
+      : this._flags & ~READABLE_OPEN;
+  }
+  protected get _inboxEnded(): boolean {
+    return (this._flags & INBOX_ENDED) !== 0;
+  }
+  protected set _inboxEnded(on: boolean) {
+    this._flags = on ? this._flags | INBOX_ENDED : this._flags & ~INBOX_ENDED;
+  }
+  protected get _inbox(): Queue<string | Uint8Array> | undefined {
+    return this._more?.inbox;
+  }
+  protected set _inbox(value: Queue<string | Uint8Array> | undefined) {
+    if (value !== undefined || this._more !== undefined) {
+      this._extras().inbox = value;
+    }
+  }
+  protected get _waiting(): Promise<MessageResult> | undefined {
+    return this._more?.waiting;
+  }
+  protected set _waiting(value: Promise<MessageResult> | undefined) {
+    if (value !== undefined || this._more !== undefined) {
+      this._extras().waiting = value;
+    }
+  }
+  protected get _resolveWaiting():
+    | ((result: MessageResult) => void)
+    | undefined {
+    return this._more?.resolveWaiting;
+  }
+  protected set _resolveWaiting(
+    value: ((result: MessageResult) => void) | undefined,
+  ) {
+    if (value !== undefined || this._more !== undefined) {
+      this._extras().resolveWaiting = value;
+    }
+  }
+  protected get _stream(): ReadableStream<string | Uint8Array> | undefined {
+    return this._more?.stream;
+  }
+  protected set _stream(
+    value: ReadableStream<string | Uint8Array> | undefined,
+  ) {
+    if (value !== undefined || this._more !== undefined) {
+      this._extras().stream = value;
+    }
+  }
+  protected get _iterator(): DirectIterator | undefined {
+    return this._more?.iterator;
+  }
+  protected set _iterator(value: DirectIterator | undefined) {
+    if (value !== undefined || this._more !== undefined) {
+      this._extras().iterator = value;
+    }
+  }
+  protected get _iteratorLock():
+    | ReadableStreamDefaultReader<string | Uint8Array>
+    | undefined {
+    return this._more?.iteratorLock;
+  }
+  protected set _iteratorLock(
+    value: ReadableStreamDefaultReader<string | Uint8Array> | undefined,
+  ) {
+    if (value !== undefined || this._more !== undefined) {
+      this._extras().iteratorLock = value;
+    }
   }
 
   /** Resumes reading from the peer, if it paused. */
