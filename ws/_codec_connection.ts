@@ -175,9 +175,7 @@ class CodecConnection extends CodecReceiver implements WsConnection {
     return (this._flags & CLOSED_SETTLED) !== 0;
   }
   protected set _closedSettled(on: boolean) {
-    this._flags = on
-      ? this._flags | CLOSED_SETTLED
-      : this._flags & ~CLOSED_SETTLED;
+    this._setFlag(CLOSED_SETTLED, on);
   }
   protected get _boundClose():
     | ((code?: number, reason?: string) => Promise<void>)

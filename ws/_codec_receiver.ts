@@ -157,49 +157,49 @@ export abstract class CodecReceiver extends CodecSender {
     return (this._flags & INPUT_ENDED) !== 0;
   }
   protected set _inputEnded(on: boolean) {
-    this._flags = on ? this._flags | INPUT_ENDED : this._flags & ~INPUT_ENDED;
+    this._setFlag(INPUT_ENDED, on);
   }
   protected get _lend(): boolean {
     return (this._flags & LEND) !== 0;
   }
   protected set _lend(on: boolean) {
-    this._flags = on ? this._flags | LEND : this._flags & ~LEND;
+    this._setFlag(LEND, on);
   }
   protected get _freshChunks(): boolean {
     return (this._flags & FRESH_CHUNKS) !== 0;
   }
   protected set _freshChunks(on: boolean) {
-    this._flags = on ? this._flags | FRESH_CHUNKS : this._flags & ~FRESH_CHUNKS;
+    this._setFlag(FRESH_CHUNKS, on);
   }
   protected get _assembling(): boolean {
     return (this._flags & ASSEMBLING) !== 0;
   }
   protected set _assembling(on: boolean) {
-    this._flags = on ? this._flags | ASSEMBLING : this._flags & ~ASSEMBLING;
+    this._setFlag(ASSEMBLING, on);
   }
   protected get _decoding(): boolean {
     return (this._flags & DECODING) !== 0;
   }
   protected set _decoding(on: boolean) {
-    this._flags = on ? this._flags | DECODING : this._flags & ~DECODING;
+    this._setFlag(DECODING, on);
   }
   protected get _peerClosed(): boolean {
     return (this._flags & PEER_CLOSED) !== 0;
   }
   protected set _peerClosed(on: boolean) {
-    this._flags = on ? this._flags | PEER_CLOSED : this._flags & ~PEER_CLOSED;
+    this._setFlag(PEER_CLOSED, on);
   }
   protected get _paused(): boolean {
     return (this._flags & PAUSED) !== 0;
   }
   protected set _paused(on: boolean) {
-    this._flags = on ? this._flags | PAUSED : this._flags & ~PAUSED;
+    this._setFlag(PAUSED, on);
   }
   protected get _heard(): boolean {
     return (this._flags & HEARD) !== 0;
   }
   protected set _heard(on: boolean) {
-    this._flags = on ? this._flags | HEARD : this._flags & ~HEARD;
+    this._setFlag(HEARD, on);
   }
   protected get _onInputEnded(): (() => void) | undefined {
     return this._more?.onInputEnded;

@@ -208,35 +208,31 @@ export abstract class CodecSender extends Inbox {
     return (this._flags & IS_CLIENT) !== 0;
   }
   protected set _isClient(on: boolean) {
-    this._flags = on ? this._flags | IS_CLIENT : this._flags & ~IS_CLIENT;
+    this._setFlag(IS_CLIENT, on);
   }
   protected get _closeSent(): boolean {
     return (this._flags & CLOSE_SENT) !== 0;
   }
   protected set _closeSent(on: boolean) {
-    this._flags = on ? this._flags | CLOSE_SENT : this._flags & ~CLOSE_SENT;
+    this._setFlag(CLOSE_SENT, on);
   }
   protected get _transportClosed(): boolean {
     return (this._flags & TRANSPORT_CLOSED) !== 0;
   }
   protected set _transportClosed(on: boolean) {
-    this._flags = on
-      ? this._flags | TRANSPORT_CLOSED
-      : this._flags & ~TRANSPORT_CLOSED;
+    this._setFlag(TRANSPORT_CLOSED, on);
   }
   protected get _busy(): boolean {
     return (this._flags & BUSY) !== 0;
   }
   protected set _busy(on: boolean) {
-    this._flags = on ? this._flags | BUSY : this._flags & ~BUSY;
+    this._setFlag(BUSY, on);
   }
   protected get _pongInFlight(): boolean {
     return (this._flags & PONG_IN_FLIGHT) !== 0;
   }
   protected set _pongInFlight(on: boolean) {
-    this._flags = on
-      ? this._flags | PONG_IN_FLIGHT
-      : this._flags & ~PONG_IN_FLIGHT;
+    this._setFlag(PONG_IN_FLIGHT, on);
   }
   protected get _closeWritten(): Promise<void> | undefined {
     return this._more?.closeWritten;

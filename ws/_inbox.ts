@@ -70,6 +70,11 @@ export abstract class Inbox implements IteratorHost {
    * field rather than one per flag.
    */
   protected _flags = READABLE_OPEN;
+
+  /** Turns the flag `bit` (of `_codec_extras.ts`) on or off. */
+  protected _setFlag(bit: number, on: boolean): void {
+    this._flags = on ? this._flags | bit : this._flags & ~bit;
+  }
   /** The slots most connections never use, made on first use. */
   protected _more: CodecExtras | undefined;
   /** What the unread messages cost against `maxUnreadBytes`. */
@@ -98,21 +103,19 @@ export abstract class Inbox implements IteratorHost {
     return (this._flags & UNANSWERED) !== 0;
   }
   protected set _unanswered(on: boolean) {
-    this._flags = on ? this._flags | UNANSWERED : this._flags & ~UNANSWERED;
+    this._setFlag(UNANSWERED, on);
   }
   protected get _readableOpen(): boolean {
     return (this._flags & READABLE_OPEN) !== 0;
   }
   protected set _readableOpen(on: boolean) {
-    this._flags = on
-      ? this._flags | READABLE_OPEN
-      : this._flags & ~READABLE_OPEN;
+    this._setFlag(READABLE_OPEN, on);
   }
   protected get _inboxEnded(): boolean {
     return (this._flags & INBOX_ENDED) !== 0;
   }
   protected set _inboxEnded(on: boolean) {
-    this._flags = on ? this._flags | INBOX_ENDED : this._flags & ~INBOX_ENDED;
+    this._setFlag(INBOX_ENDED, on);
   }
   protected get _inbox(): Queue<string | Uint8Array> | undefined {
     return this._more?.inbox;
