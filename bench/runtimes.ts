@@ -5,6 +5,7 @@
  *
  *   nice deno run -A bench/runtimes.ts [--quick] [--only deno,node,bun]
  *     [--broadcasts N] [--parts echo,fanout,memory] [--rounds R]
+ *     [--echo for-each|for-await]
  *
  * - Deno: deno_ours.ts (Deno.serve + acceptWebSocket + the hub) against
  *   deno_bare.ts (bare Deno.upgradeWebSocket).
@@ -17,6 +18,9 @@
  * clients, Deno's WebSocket) and from bench/_hub_fanout_client.ts (the
  * subscribers). Server CPU is user + system time from /proc/<pid>/stat and
  * RSS is VmRSS from /proc/<pid>/status, so nothing inside a server measures.
+ *
+ * Our echo reads with `forEachMessage` (as `ws` and Bun call a listener),
+ * or with `for await` given `--echo for-await`; both wait for `send()`.
  *
  * Per side: echo round trips per second and server CPU per round trip (32 B,
  * 1 KiB, 64 KiB; 1 and 50 clients; the two sides take turns, R rounds (3),
@@ -49,6 +53,12 @@ const parts = new Set(
     ? ["echo", "fanout", "memory"]
     : (Deno.args[partsIndex + 1] ?? "").split(","),
 );
+
+const echoIndex = Deno.args.indexOf("--echo");
+const ECHO_STYLE = echoIndex === -1 ? "for-each" : Deno.args[echoIndex + 1];
+if (ECHO_STYLE !== "for-each" && ECHO_STYLE !== "for-await") {
+  throw new TypeError(`--echo takes for-each or for-await, not ${ECHO_STYLE}`);
+}
 
 const SIZES = [32, 1024, 65536];
 const CLIENTS = quick ? [1, 2] : [1, 50];
@@ -507,7 +517,8 @@ const denoArgs = (file: string): string[] => [
 ];
 
 console.log(
-  `bench/runtimes.ts${quick ? " --quick" : ""}: echo ${ECHO_MS} ms per cell ` +
+  `bench/runtimes.ts${quick ? " --quick" : ""}: echo (${ECHO_STYLE}) ` +
+    `${ECHO_MS} ms per cell ` +
     `x ${ROUNDS} rounds (medians), ` +
     `${SUBSCRIBERS} subscribers x ${BROADCASTS} broadcasts, ${IDLE} idle`,
 );
@@ -517,6 +528,7 @@ if (only.includes("deno")) {
     label: "Deno.serve + hub",
     command: deno,
     args: denoArgs("deno_ours.ts"),
+    env: { ECHO: ECHO_STYLE },
   };
   const theirs = {
     label: "bare Deno.upgradeWebSocket",
@@ -538,7 +550,12 @@ if (only.includes("node")) {
   const version = new TextDecoder().decode(
     (await new Deno.Command("node", { args: ["--version"] }).output()).stdout,
   ).trim();
-  const ours = { label: "serve() + hub", command: "node", args: [oursFile] };
+  const ours = {
+    label: "serve() + hub",
+    command: "node",
+    args: [oursFile],
+    env: { ECHO: ECHO_STYLE },
+  };
   const theirs = {
     label: "ws 8.23",
     command: "node",
@@ -562,6 +579,7 @@ if (only.includes("bun")) {
     label: "serve() + hub",
     command: BUN,
     args: ["bench/runtimes/ours.ts"],
+    env: { ECHO: ECHO_STYLE },
   };
   const theirs = {
     label: "Bun.serve websocket + publish",

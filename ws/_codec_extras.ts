@@ -14,7 +14,11 @@ import type { Queue } from "../_internal/queue.ts";
 import type { WsFrame } from "./frame.ts";
 import type { WsMessage } from "./message.ts";
 import type { WsCloseInfo } from "./connection.ts";
-import type { DirectIterator, MessageResult } from "./_direct_iterator.ts";
+import type {
+  DirectIterator,
+  EachReader,
+  MessageResult,
+} from "./_direct_iterator.ts";
 
 // Bits of a connection's `_flags`.
 // The inbox (`_inbox.ts`):
@@ -55,6 +59,11 @@ export const HEARD = 1 << 15;
 // The connection (`_codec_connection.ts`):
 /** `closed` has settled. */
 export const CLOSED_SETTLED = 1 << 16;
+/**
+ * A `forEachMessage` handler holds the messages and waits for none: the
+ * next message goes to it at once, with no queue and no promise.
+ */
+export const EACH_IDLE = 1 << 17;
 
 /**
  * The slots of a codec connection that most connections never use, or use
@@ -68,8 +77,11 @@ export class CodecExtras {
   waiting: Promise<MessageResult> | undefined = undefined;
   resolveWaiting: ((result: MessageResult) => void) | undefined = undefined;
   stream: ReadableStream<string | Uint8Array> | undefined = undefined;
-  /** The fast async iterator, while it holds the messages (a lock). */
-  iterator: DirectIterator | undefined = undefined;
+  /**
+   * The fast async iterator or the `forEachMessage` handler, while it holds
+   * the messages (a lock).
+   */
+  iterator: DirectIterator | EachReader | undefined = undefined;
   /** Locks `stream` while the fast iterator runs, when both exist. */
   iteratorLock: ReadableStreamDefaultReader<string | Uint8Array> | undefined =
     undefined;

@@ -19,7 +19,7 @@ import { createFrameEncoder, type WsFrameEncoder } from "./frame_encoder.ts";
 import type { WsFrame } from "./frame.ts";
 import { headerLength, writeHeader } from "./_frame_header.ts";
 import { Queue } from "../_internal/queue.ts";
-import { handled, ignore, stateError } from "./_handled.ts";
+import { handled, ignore, RESOLVED, stateError } from "./_handled.ts";
 import { Inbox } from "./_inbox.ts";
 import {
   BUSY,
@@ -158,8 +158,7 @@ function slabFrame(fields: WsFrame, payload: Uint8Array): Uint8Array {
 }
 /** A payload of no bytes. */
 export const EMPTY: Uint8Array = new Uint8Array(0);
-/** What `send()` returns when the data fits under `maxBufferedBytes`. */
-export const RESOLVED: Promise<void> = Promise.resolve();
+export { RESOLVED };
 const encoder = new TextEncoder();
 
 // Encoders shared by every connection (made on first use): an encoder keeps

@@ -1,9 +1,10 @@
 // Copyright 2026 the serverpush authors. MIT license.
 // This module is browser compatible.
 // Private: the async iterator both connection classes hand out before their
-// `readable` exists. It holds no state but whether it has ended; the
-// connection does the work through two symbol-keyed methods, so that
-// iterating costs one small object and no closures.
+// `readable` exists, and the reader of `forEachMessage`. The iterator holds
+// no state but whether it has ended; the connection does the work through
+// two symbol-keyed methods, so that iterating costs one small object and no
+// closures.
 
 /** Key of the host method behind `next()`. */
 export const NEXT: unique symbol = Symbol("next");
@@ -43,5 +44,32 @@ export class DirectIterator
 
   [Symbol.asyncIterator](): AsyncIterableIterator<string | Uint8Array> {
     return this;
+  }
+}
+
+/** What `forEachMessage` calls with each message. */
+export type MessageHandler = (
+  data: string | Uint8Array,
+) => void | PromiseLike<void>;
+
+/**
+ * The reader `forEachMessage` puts where the async iterator would be: the
+ * handler, and the promise that settles when the messages end (or the
+ * handler fails). The connection calls the handler itself.
+ */
+export class EachReader {
+  /** Whether the reader has ended (and released the messages). */
+  done = false;
+  readonly handler: MessageHandler;
+  readonly promise: Promise<void>;
+  resolve!: () => void;
+  reject!: (error: unknown) => void;
+
+  constructor(handler: MessageHandler) {
+    this.handler = handler;
+    this.promise = new Promise<void>((resolve, reject) => {
+      this.resolve = resolve;
+      this.reject = reject;
+    });
   }
 }

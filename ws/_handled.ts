@@ -10,6 +10,14 @@
  */
 export function ignore(): void {}
 
+/**
+ * What `send()` returns when the data was handed over with the buffer
+ * under `maxBufferedBytes`: one settled promise shared by every connection
+ * of both engines, so the common case allocates nothing, and a reader that
+ * gets it back from its handler knows it need not wait (`forEachMessage`).
+ */
+export const RESOLVED: Promise<void> = Promise.resolve();
+
 /** Marks a promise's rejection as handled while keeping it for awaiters. */
 export function handled<T>(promise: Promise<T>): Promise<T> {
   promise.catch(ignore);

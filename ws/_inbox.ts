@@ -5,16 +5,19 @@
 // pulling from the same queue).
 
 import { Queue } from "../_internal/queue.ts";
-import { ignore } from "./_handled.ts";
+import { ignore, RESOLVED } from "./_handled.ts";
 import {
   DirectIterator,
+  EachReader,
   type IteratorHost,
+  type MessageHandler,
   type MessageResult,
   NEXT,
   RETURN,
 } from "./_direct_iterator.ts";
 import {
   CodecExtras,
+  EACH_IDLE,
   INBOX_ENDED,
   READABLE_OPEN,
   UNANSWERED,
@@ -45,6 +48,12 @@ export const PUSH: unique symbol = Symbol("push");
  * (see `onClosed` in `_socket_connection.ts`).
  */
 export const ON_CLOSED: unique symbol = Symbol("onClosed");
+
+/**
+ * Key of the method behind `forEachMessage`: it calls a handler with each
+ * message (see `[EACH]` below).
+ */
+export const EACH: unique symbol = Symbol("each");
 
 /** Called with the connection once it has closed. */
 export type ClosedCallback = (connection: object) => void;
@@ -155,10 +164,10 @@ export abstract class Inbox implements IteratorHost {
       this._extras().stream = value;
     }
   }
-  protected get _iterator(): DirectIterator | undefined {
+  protected get _iterator(): DirectIterator | EachReader | undefined {
     return this._more?.iterator;
   }
-  protected set _iterator(value: DirectIterator | undefined) {
+  protected set _iterator(value: DirectIterator | EachReader | undefined) {
     if (value !== undefined || this._more !== undefined) {
       this._extras().iterator = value;
     }
@@ -253,6 +262,99 @@ export abstract class Inbox implements IteratorHost {
   }
 
   /**
+   * Calls `handler` with each message, in order: the queued ones now, later
+   * ones as they arrive, with no promise in between while the handler
+   * returns nothing or `send()`'s settled promise. While a promise it
+   * returned is pending, messages queue (against `maxUnreadBytes`, as for
+   * a reader that does not ask). Resolves once the messages end; if the
+   * handler throws or its promise rejects, the messages are dropped, the
+   * connection closes with 1011 and the promise rejects with that error.
+   * `undefined`, having done nothing, when the messages are already being
+   * read or `readable` exists.
+   */
+  [EACH](handler: MessageHandler): Promise<void> | undefined {
+    if (
+      this._stream !== undefined || this._iterator !== undefined ||
+      this._messageSink !== undefined
+    ) {
+      return undefined;
+    }
+    const reader = new EachReader(handler);
+    this._iterator = reader;
+    this._nextEach(reader);
+    return reader.promise;
+  }
+
+  /**
+   * Gives `reader` the queued messages while it takes them at once; then
+   * ends it (the messages ended) or marks it idle.
+   */
+  protected _nextEach(reader: EachReader): void {
+    while (!reader.done) {
+      const inbox = this._inbox;
+      if (inbox !== undefined && inbox.length > 0) {
+        const value = inbox.shift()!;
+        this._unread -= unreadCost(value);
+        if (this._unread < this._maxUnreadBytes) this._wakeReceiver();
+        if (!this._callEach(reader, value)) return;
+        continue;
+      }
+      if (this._inboxEnded) {
+        this._finishIterator(reader);
+        reader.resolve();
+        return;
+      }
+      // The reader is done with what came before a protocol error.
+      if (this._failNow()) continue;
+      this._flags = (this._flags & ~UNANSWERED) | EACH_IDLE;
+      this._wakeReceiver();
+      return;
+    }
+  }
+
+  /**
+   * Calls the handler with `data`; `true` when it may take the next message
+   * at once, `false` when it waits for a promise it returned (or failed).
+   */
+  protected _callEach(reader: EachReader, data: string | Uint8Array): boolean {
+    this._flags |= UNANSWERED;
+    let result: void | PromiseLike<void>;
+    try {
+      result = reader.handler(data);
+    } catch (error) {
+      this._failEach(reader, error);
+      return false;
+    }
+    // `send()`'s promise when the data went out with room to spare: it has
+    // settled, so waiting for it would only cost a turn.
+    if (
+      result === undefined || result === RESOLVED ||
+      typeof result?.then !== "function"
+    ) {
+      return true;
+    }
+    result.then(
+      () => this._nextEach(reader),
+      (error) => this._failEach(reader, error),
+    );
+    return false;
+  }
+
+  /** The handler failed: drop the messages, close with 1011, reject. */
+  protected _failEach(reader: EachReader, error: unknown): void {
+    if (reader.done) return;
+    this._flags &= ~EACH_IDLE;
+    this._finishIterator(reader);
+    this._failNow();
+    this._inbox?.clear();
+    this._unread = 0;
+    if (!this._inboxEnded) this._endInbox();
+    this._wakeReceiver();
+    void this._close(1011).catch(ignore);
+    reader.reject(error);
+  }
+
+  /**
    * Calls `callback` with this connection once it has closed (at once if it
    * has); one callback per connection.
    */
@@ -272,7 +374,7 @@ export abstract class Inbox implements IteratorHost {
   }
 
   /** The fast iterator is done: it releases the messages (and the lock). */
-  protected _finishIterator(iterator: DirectIterator): void {
+  protected _finishIterator(iterator: DirectIterator | EachReader): void {
     if (iterator.done) return;
     iterator.done = true;
     this._iterator = undefined;
@@ -291,6 +393,12 @@ export abstract class Inbox implements IteratorHost {
    * that it is accepted.
    */
   protected _push(data: string | Uint8Array): void {
+    if ((this._flags & EACH_IDLE) !== 0) {
+      this._flags &= ~EACH_IDLE;
+      const reader = this._iterator as EachReader;
+      if (this._callEach(reader, data)) this._nextEach(reader);
+      return;
+    }
     const resolve = this._resolveWaiting;
     if (resolve !== undefined) {
       this._waiting = undefined;
@@ -342,6 +450,13 @@ export abstract class Inbox implements IteratorHost {
     if (this._readableOpen) this._messageSink?.messagesEnded();
     this._readableOpen = false;
     this._inboxEnded = true;
+    if ((this._flags & EACH_IDLE) !== 0) {
+      this._flags &= ~EACH_IDLE;
+      const reader = this._iterator as EachReader;
+      this._finishIterator(reader);
+      reader.resolve();
+      return;
+    }
     const resolve = this._resolveWaiting;
     if (resolve === undefined) return;
     this._waiting = undefined;

@@ -7,7 +7,7 @@
 
 import { type Resolvers, withResolvers } from "../_internal/resolvers.ts";
 import type { WsConnection, WsSendData } from "./connection.ts";
-import { handled, stateError } from "./_handled.ts";
+import { handled, RESOLVED, stateError } from "./_handled.ts";
 import { Inbox } from "./_inbox.ts";
 
 /** Longest pause between two `bufferedAmount` checks, in milliseconds. */
@@ -35,7 +35,7 @@ export const UNHEARD = 2;
  * under the limit: one settled promise shared by every connection, so the
  * common case allocates nothing.
  */
-const SENT: Promise<void> = Promise.resolve();
+const SENT: Promise<void> = RESOLVED;
 
 /**
  * Whether `promise`, from `send()` of a native connection, says the data

@@ -59,6 +59,7 @@ export type * from "./connection.ts";
 export * from "./admit_upgrade.ts";
 export * from "./decode_error.ts";
 export * from "./typed_connection.ts";
+export * from "./for_each_message.ts";
 export * from "./json_codec.ts";
 export type * from "./heartbeat.ts";
 export * from "./accept_web_socket.ts";

@@ -223,6 +223,30 @@ async function transports(
   );
 
   await t.step(
+    "forEachMessage echoes in order, waits for a slow handler, and a handler that throws closes with 1011",
+    async () => {
+      const socket = new WebSocket(`${ws}/each`);
+      await opened(socket);
+      const echoed: string[] = [];
+      const four = new Promise<void>((resolve) => {
+        socket.on("message", (data: Buffer, binary: boolean) => {
+          echoed.push(binary ? `bytes ${data.length}` : data.toString());
+          if (echoed.length === 4) resolve();
+        });
+      });
+      socket.send("a");
+      socket.send("slow");
+      socket.send(new Uint8Array(70_000));
+      socket.send("b");
+      await four;
+      deepStrictEqual(echoed, ["a", "slow", "bytes 70000", "b"]);
+      const closed = closedWith(socket);
+      socket.send("throw");
+      strictEqual(await closed, 1011);
+    },
+  );
+
+  await t.step(
     "a message over maxMessageBytes closes with 1009, binary or text",
     async () => {
       const socket = new WebSocket(`${ws}/limited`);
