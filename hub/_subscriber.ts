@@ -135,6 +135,14 @@ const SubscriberFlag = {
 } as const;
 
 /**
+ * The flags of which any (besides `WANTED`) means a live message cannot go
+ * straight to the sink.
+ */
+const HOLDS_BACK = SubscriberFlag.WANTED | SubscriberFlag.REPLAYING |
+  SubscriberFlag.DRIVING | SubscriberFlag.FILLING | SubscriberFlag.GAP |
+  SubscriberFlag.ENDED;
+
+/**
  * Creates a subscriber.
  *
  * Live messages go into a queue bounded by `maxQueuedMessages` and
@@ -446,7 +454,17 @@ class QueueSubscriber implements Subscriber {
   }
 
   pull(): void {
-    this.setFlag(SubscriberFlag.WANTED, true);
+    const flags = this.#flags | SubscriberFlag.WANTED;
+    this.#flags = flags;
+    // Nothing waits (the usual case once a live message went out): `drive`
+    // would find nothing to deliver.
+    if (
+      (flags & HOLDS_BACK) === SubscriberFlag.WANTED &&
+      this.#events.length === 0 && this.#pageHead >= this.#page.length &&
+      this.liveLength() === 0
+    ) {
+      return;
+    }
     this.drive();
   }
 
@@ -461,12 +479,8 @@ class QueueSubscriber implements Subscriber {
       this.#floor = undefined;
     }
     if (
-      this.hasFlag(SubscriberFlag.WANTED) &&
-      !this.hasFlag(SubscriberFlag.REPLAYING) &&
-      !this.hasFlag(SubscriberFlag.DRIVING) &&
-      !this.hasFlag(SubscriberFlag.FILLING) &&
-      !this.hasFlag(SubscriberFlag.GAP) && this.#page === NONE &&
-      this.liveLength() === 0
+      (this.#flags & HOLDS_BACK) === SubscriberFlag.WANTED &&
+      this.#page === NONE && this.liveLength() === 0
     ) {
       // The sink waits and nothing is queued: hand it over at once. (A
       // replay that just ended may still hold its last page, which the
