@@ -5,7 +5,7 @@
  *
  *   nice deno run -A bench/runtimes.ts [--quick] [--only deno,node,bun]
  *     [--broadcasts N] [--parts echo,fanout,memory] [--rounds R]
- *     [--echo for-each|for-await]
+ *     [--echo for-each|for-await] [--bun-fanout publish|loop]
  *
  * - Deno: deno_ours.ts (Deno.serve + acceptWebSocket + the hub) against
  *   deno_bare.ts (bare Deno.upgradeWebSocket).
@@ -18,6 +18,9 @@
  * clients, Deno's WebSocket) and from bench/_hub_fanout_client.ts (the
  * subscribers). Server CPU is user + system time from /proc/<pid>/stat and
  * RSS is VmRSS from /proc/<pid>/status, so nothing inside a server measures.
+ *
+ * Bun's side broadcasts with one `server.publish`, or, given `--bun-fanout
+ * loop`, with a JavaScript loop of `send` over its subscribers.
  *
  * Our echo reads with `forEachMessage` (as `ws` and Bun call a listener),
  * or with `for await` given `--echo for-await`; both wait for `send()`.
@@ -58,6 +61,16 @@ const echoIndex = Deno.args.indexOf("--echo");
 const ECHO_STYLE = echoIndex === -1 ? "for-each" : Deno.args[echoIndex + 1];
 if (ECHO_STYLE !== "for-each" && ECHO_STYLE !== "for-await") {
   throw new TypeError(`--echo takes for-each or for-await, not ${ECHO_STYLE}`);
+}
+
+const bunFanoutIndex = Deno.args.indexOf("--bun-fanout");
+const BUN_FANOUT = bunFanoutIndex === -1
+  ? "publish"
+  : Deno.args[bunFanoutIndex + 1];
+if (BUN_FANOUT !== "publish" && BUN_FANOUT !== "loop") {
+  throw new TypeError(
+    `--bun-fanout takes publish or loop, not ${BUN_FANOUT}`,
+  );
 }
 
 const SIZES = [32, 1024, 65536];
@@ -582,9 +595,12 @@ if (only.includes("bun")) {
     env: { ECHO: ECHO_STYLE },
   };
   const theirs = {
-    label: "Bun.serve websocket + publish",
+    label: BUN_FANOUT === "loop"
+      ? "Bun.serve websocket + a send loop"
+      : "Bun.serve websocket + publish",
     command: BUN,
     args: ["bench/runtimes/bun_native.ts"],
+    env: { BUN_FANOUT },
   };
   table(
     `Bun ${version}`,

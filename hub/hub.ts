@@ -36,6 +36,7 @@ import { HubCounters, type HubTopicActivity } from "./counters.ts";
 import { HubLimitError } from "./limit_error.ts";
 import { checkMember, hasPresence, Presence } from "./_presence.ts";
 import type { PresenceIdentity } from "../message/source.ts";
+import { batchWrites } from "../_internal/write_batch.ts";
 
 /** A backend that can tell what it retains of one topic. */
 interface RetainedBackend {
@@ -806,7 +807,10 @@ export class Hub implements MessageSource {
       created.unwatch = this.#backend.watch(topic, (message) => {
         counters.fanOut(message);
         created.messages++;
-        for (const subscriber of subscribers) subscriber.push(message);
+        // Every subscriber's steps first, then the writes they made.
+        batchWrites(() => {
+          for (const subscriber of subscribers) subscriber.push(message);
+        });
       }, {
         onGap: (after) => {
           for (const subscriber of subscribers) subscriber.resync(after);

@@ -13,6 +13,7 @@
 import type { WsDuplex } from "../ws/upgrade_provider.ts";
 import type { NodeSocket } from "./_node_types.ts";
 import { type Resolvers, withResolvers } from "../_internal/resolvers.ts";
+import { holdWrite } from "../_internal/write_batch.ts";
 
 /** Takes the next chunk (the caller's to keep), or `undefined` at the end. */
 type OnChunk = (chunk: Uint8Array | undefined) => void;
@@ -40,6 +41,15 @@ let onData: (this: Owned, data: Uint8Array) => void;
 let onEnd: (this: Owned) => void;
 let onClose: (this: Owned) => void;
 let onError: (this: Owned, error: unknown) => void;
+
+/** A write held back by a batch (see `_internal/write_batch.ts`). */
+function writeSocket(
+  socket: NodeSocket,
+  p: Uint8Array,
+  done: (error?: unknown) => void,
+): void {
+  socket.write(p, done);
+}
 
 /** See the file comment. */
 export class NodeSocketDuplex implements WsDuplex {
@@ -162,10 +172,14 @@ export class NodeSocketDuplex implements WsDuplex {
     return gate.promise.then(() => this.#write(p));
   }
 
-  /** `write` with a callback, as Node's socket takes it: no promise. */
+  /**
+   * `write` with a callback, as Node's socket takes it: no promise. Inside
+   * a fan-out's batch the write is made once the batch ends.
+   */
   writeChunk(p: Uint8Array, done: (error?: unknown) => void): void {
     if (this.#state === OPEN) {
-      this.#socket.write(p, done);
+      const socket = this.#socket;
+      if (!holdWrite(writeSocket, socket, p, done)) socket.write(p, done);
       return;
     }
     this.write(p).then(() => done(), done);

@@ -35,6 +35,7 @@ import {
   SocketSender,
   WAITING,
 } from "./_socket_sender.ts";
+import { holdWrite } from "../_internal/write_batch.ts";
 
 // What serve/_ws_session.ts takes from here (the fast paths of the
 // native engine, and the unread-message accounting it mirrors).
@@ -195,6 +196,11 @@ export function whenDrained(
 
 /** The connection of {@linkcode socketConnection}. */
 class SocketConnection extends SocketSender implements WsConnection {
+  /** A close held back by a batch, made now. */
+  private static _closeHeld(connection: SocketConnection): void {
+    connection._closeSocket();
+  }
+
   declare remoteAddr?: { hostname: string; port: number };
   /** `send` and `close` bound, made when first asked for. */
   protected _boundSend: ((data: WsSendData) => Promise<void>) | undefined;
@@ -451,6 +457,10 @@ class SocketConnection extends SocketSender implements WsConnection {
   }
 
   protected _closeSocket(): void {
+    // After the sends a fan-out's batch holds back (`_socket_sender.ts`).
+    if (holdWrite(SocketConnection._closeHeld, this, undefined, undefined)) {
+      return;
+    }
     const socket = this._socket;
     try {
       socket.close(this._closeCode, this._closeReason);

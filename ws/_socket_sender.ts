@@ -8,6 +8,7 @@
 import { type Resolvers, withResolvers } from "../_internal/resolvers.ts";
 import type { WsConnection, WsSendData } from "./connection.ts";
 import { handled, RESOLVED, stateError } from "./_handled.ts";
+import { holdWrite } from "../_internal/write_batch.ts";
 import { Inbox } from "./_inbox.ts";
 
 /** Longest pause between two `bufferedAmount` checks, in milliseconds. */
@@ -36,6 +37,21 @@ export const UNHEARD = 2;
  * common case allocates nothing.
  */
 const SENT: Promise<void> = RESOLVED;
+
+/**
+ * Sends `data` on `socket` now, or, inside a fan-out's batch, once it ends
+ * (`_internal/write_batch.ts`): a held send that throws then is dropped,
+ * as the socket is closing and its close event tells the connection.
+ */
+function sendOn(socket: WebSocket, data: WsSendData): void {
+  if (!holdWrite(sendHeld, socket, data, undefined)) sendHeld(socket, data);
+}
+
+function sendHeld(socket: WebSocket, data: WsSendData, _?: undefined): void {
+  // The DOM typings exclude views of a SharedArrayBuffer; the platform
+  // throws a TypeError for those.
+  socket.send(data as string | ArrayBuffer | Blob | Uint8Array<ArrayBuffer>);
+}
 
 /**
  * Whether `promise`, from `send()` of a native connection, says the data
@@ -235,9 +251,7 @@ export abstract class SocketSender extends Inbox {
     try {
       // The DOM typings exclude views of a SharedArrayBuffer; the platform
       // throws a TypeError for those, which rejects below.
-      socket.send(
-        data as string | ArrayBuffer | Blob | Uint8Array<ArrayBuffer>,
-      );
+      sendOn(socket, data);
     } catch (error) {
       return Promise.reject(error);
     }
@@ -260,9 +274,7 @@ export abstract class SocketSender extends Inbox {
       this._bufferedBound = bound;
       if (bound <= max && this._socket.readyState === OPEN) {
         try {
-          this._socket.send(
-            data as string | ArrayBuffer | Blob | Uint8Array<ArrayBuffer>,
-          );
+          sendOn(this._socket, data);
           return SENT;
         } catch (error) {
           return handled(Promise.reject(error));
