@@ -1,8 +1,10 @@
 // Copyright 2026 the serverpush authors. MIT license.
 // This module is browser compatible.
-// Private: the queue of a connection's unread messages, and the three ways
-// a reader takes them (the connection's async iterator, `readable`, each
-// pulling from the same queue).
+// Private: the queue of a connection's unread messages, and the ways a
+// reader takes them: the connection's async iterator and `readable` pull
+// from the queue; a `forEachMessage` handler and a `pushMessages` sink are
+// handed each message as it arrives (the handler through the queue while it
+// waits for a promise it returned).
 
 import { Queue } from "../_internal/queue.ts";
 import { ignore, RESOLVED } from "./_handled.ts";
