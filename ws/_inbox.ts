@@ -347,12 +347,7 @@ export abstract class Inbox implements IteratorHost {
     if (reader.done) return;
     this._flags &= ~EACH_IDLE;
     this._finishIterator(reader);
-    this._failNow();
-    this._inbox?.clear();
-    this._unread = 0;
-    if (!this._inboxEnded) this._endInbox();
-    this._wakeReceiver();
-    void this._close(1011).catch(ignore);
+    this._cancelInbox(1011);
     reader.reject(error);
   }
 
@@ -467,8 +462,11 @@ export abstract class Inbox implements IteratorHost {
     resolve({ value: undefined, done: true });
   }
 
-  /** The reader gave up: drop the messages and close with 1000. */
-  protected _cancelInbox(): void {
+  /**
+   * The reader gave up (or its handler failed): drop the messages and close
+   * with `code`.
+   */
+  protected _cancelInbox(code = 1000): void {
     this._failNow();
     if (
       this._inboxEnded &&
@@ -478,7 +476,7 @@ export abstract class Inbox implements IteratorHost {
     this._unread = 0;
     this._endInbox();
     this._wakeReceiver();
-    void this._close(1000).catch(ignore);
+    void this._close(code).catch(ignore);
   }
 
   protected _makeStream(): ReadableStream<string | Uint8Array> {
