@@ -4,8 +4,8 @@
  * Our server + hub against each runtime's usual choice, in one run:
  *
  *   nice deno run -A bench/runtimes.ts [--quick] [--only deno,node,bun]
- *     [--broadcasts N] [--parts echo,fanout,memory] [--rounds R]
- *     [--echo for-each|for-await] [--bun-fanout publish|loop]
+ *     [--parts echo,fanout,memory] [--pairs P] [--slice S] [--broadcasts B]
+ *     [--echo for-each|for-await] [--bun-fanout publish|loop] [--self]
  *
  * - Deno: deno_ours.ts (Deno.serve + acceptWebSocket + the hub) against
  *   deno_bare.ts (bare Deno.upgradeWebSocket).
@@ -26,15 +26,26 @@
  * or with `for await` given `--echo for-await`; both wait for `send()`.
  *
  * Per side: echo round trips per second and server CPU per round trip (32 B,
- * 1 KiB, 64 KiB; 1 and 50 clients; the two sides take turns, R rounds (3),
- * medians); fan-out of B broadcasts (20) to N WebSocket
- * subscribers, the two sides taking turns for R rounds (time from publish
- * to the last subscriber, p50 / p99 over all, and server CPU per broadcast,
- * the median round's); RSS per idle connection (M idle subscribers on
- * a fresh process, against its RSS before them). Tables print ratios
- * ours / theirs. A side that cannot run prints "not run: <reason>" and its
- * cells "n/a". --quick shrinks every count for a smoke test (its figures
- * mean nothing).
+ * 1 KiB, 64 KiB; 1 and 50 clients); fan-out of broadcasts to N WebSocket
+ * subscribers (time from publish to the last subscriber, p50 / p99 over
+ * all, and server CPU per broadcast); RSS per idle connection (M idle
+ * subscribers on a fresh process, against its RSS before them).
+ *
+ * Speed is measured in pairs: both servers stay up with their clients
+ * connected, and the load goes to one and then the other, in short turns
+ * (an echo cell: P pairs (12) of S ms (300) per side; the fan-out: P pairs
+ * of B broadcasts (5) per side), the first side of each pair alternating.
+ * A pair's ratio compares two turns a moment apart, so a load that comes
+ * and goes on a shared machine, or a state the machine falls into for a
+ * few seconds, falls on both; the ratio printed is the median of the
+ * pairs' ratios, beside the middle half of them (the 25th to 75th
+ * percentile). `--self` runs our server against a second copy of itself:
+ * its ratios show what the method itself cannot tell apart.
+ *
+ * Each runtime's table ends with its targets (#15), met or not, from those
+ * ratios. Tables print ratios ours / theirs. A side that cannot run prints
+ * "not run: <reason>" and its cells "n/a". --quick shrinks every count for
+ * a smoke test (its figures mean nothing).
  */
 
 import { createRequire } from "node:module";
@@ -75,21 +86,30 @@ if (BUN_FANOUT !== "publish" && BUN_FANOUT !== "loop") {
 
 const SIZES = [32, 1024, 65536];
 const CLIENTS = quick ? [1, 2] : [1, 50];
-const ECHO_MS = quick ? 100 : 2000;
-const roundsIndex = Deno.args.indexOf("--rounds");
-const ROUNDS = roundsIndex !== -1
-  ? Number(Deno.args[roundsIndex + 1])
-  : quick
-  ? 1
-  : 3;
+
+/** The number after `name`, or `fallback`. */
+function numberArg(name: string, fallback: number): number {
+  const index = Deno.args.indexOf(name);
+  if (index === -1) return fallback;
+  const value = Number(Deno.args[index + 1]);
+  if (!Number.isInteger(value) || value < 1) {
+    throw new RangeError(`${name} takes a whole number above 0`);
+  }
+  return value;
+}
+if (Deno.args.includes("--rounds")) {
+  throw new TypeError("--rounds is gone: --pairs P sets the turns per side");
+}
+/** Pairs of turns per echo cell and for the fan-out. */
+const PAIRS = numberArg("--pairs", quick ? 2 : 12);
+/** One echo turn, ms. */
+const SLICE_MS = numberArg("--slice", quick ? 50 : 300);
+/** Broadcasts per fan-out turn. */
+const BROADCASTS = numberArg("--broadcasts", quick ? 2 : 5);
 const SUBSCRIBERS = quick ? 50 : 10_000;
-const broadcastsIndex = Deno.args.indexOf("--broadcasts");
-const BROADCASTS = broadcastsIndex !== -1
-  ? Number(Deno.args[broadcastsIndex + 1])
-  : quick
-  ? 3
-  : 20;
 const IDLE = quick ? 50 : 5_000;
+/** `--self`: ours against a second copy of ours. */
+const SELF = Deno.args.includes("--self");
 
 /** One server program of a runtime. */
 interface Side {
@@ -113,6 +133,16 @@ interface Measured {
   fanout?: { p50: number; p99: number; cpuMs: number };
   idleKiB?: number;
 }
+
+/** The median of the pairs' ratios, ours / theirs, and their middle half. */
+interface Paired {
+  median: number;
+  q25: number;
+  q75: number;
+}
+
+/** The paired ratios of a runtime, by echo cell and "fanout". */
+type PairedRatios = Map<string, Paired>;
 
 function cpuMs(pid: number): number {
   const stat = Deno.readTextFileSync(`/proc/${pid}/stat`);
@@ -167,19 +197,23 @@ function open(url: string): Promise<WebSocket> {
   });
 }
 
-/** Round trips of `clients` echo loops of `size` bytes for ECHO_MS. */
-async function echoCell(
+/** One echo turn: round trips, its length and the server's CPU. */
+interface Turn {
+  trips: number;
+  ms: number;
+  cpuMs: number;
+}
+
+/**
+ * Runs every socket's echo loop (each sends its next message when the echo
+ * of the last one arrives) for `ms`, then lets the loops end.
+ */
+async function echoTurn(
   server: Running,
-  size: number,
-  clients: number,
-): Promise<{ rate: number; cpuUs: number }> {
-  const sockets = await Promise.all(
-    Array.from(
-      { length: clients },
-      () => open(`ws://127.0.0.1:${server.port}/echo`),
-    ),
-  );
-  const payload = new Uint8Array(size).fill(120);
+  sockets: WebSocket[],
+  payload: Uint8Array,
+  ms: number,
+): Promise<Turn> {
   let trips = 0;
   let running = true;
   const loops = sockets.map((socket) =>
@@ -194,19 +228,91 @@ async function echoCell(
   );
   const cpu0 = cpuMs(server.pid);
   const t0 = performance.now();
-  await new Promise((resolve) => setTimeout(resolve, ECHO_MS));
-  // A loaded machine may not finish one round trip in a --quick cell: wait
+  await new Promise((resolve) => setTimeout(resolve, ms));
+  // A loaded machine may not finish one round trip in a --quick turn: wait
   // for one (at most 10 s more), so a rate is a rate and not 0 trips.
   for (let waited = 0; trips === 0 && waited < 10_000; waited += 10) {
     await new Promise((resolve) => setTimeout(resolve, 10));
   }
   running = false;
-  const elapsed = performance.now() - t0;
-  const cpu = cpuMs(server.pid) - cpu0;
-  const counted = trips;
+  const turn = {
+    trips,
+    ms: performance.now() - t0,
+    cpuMs: cpuMs(server.pid) - cpu0,
+  };
   await Promise.all(loops);
-  for (const socket of sockets) socket.close();
-  return { rate: counted / (elapsed / 1000), cpuUs: cpu * 1000 / counted };
+  return turn;
+}
+
+/**
+ * The median and middle half of `ratios`, leaving out pairs whose turn of
+ * theirs read no CPU (a --quick turn may fall within one 10 ms tick).
+ */
+function paired(ratios: number[]): Paired | undefined {
+  const finite = ratios.filter((ratio) => Number.isFinite(ratio));
+  if (finite.length === 0) return undefined;
+  return {
+    median: median(finite),
+    q25: quantile(finite, 0.25),
+    q75: quantile(finite, 0.75),
+  };
+}
+
+/**
+ * One echo cell on both servers: `clients` sockets open on each, PAIRS
+ * pairs of SLICE_MS turns, the side going first alternating from pair to
+ * pair, after one unmeasured turn each. Per side, round trips per second
+ * and CPU per round trip over all its turns; the ratio of each pair's
+ * rates, paired.
+ */
+async function echoCell(
+  servers: readonly [Running, Running],
+  size: number,
+  clients: number,
+): Promise<
+  { sides: { rate: number; cpuUs: number }[]; ratio: Paired | undefined }
+> {
+  const sockets = await Promise.all(servers.map((server) =>
+    Promise.all(
+      Array.from(
+        { length: clients },
+        () => open(`ws://127.0.0.1:${server.port}/echo`),
+      ),
+    )
+  ));
+  try {
+    const payload = new Uint8Array(size).fill(120);
+    for (const i of [0, 1]) {
+      await echoTurn(servers[i]!, sockets[i]!, payload, SLICE_MS);
+    }
+    const totals = [0, 1].map(() => ({ trips: 0, ms: 0, cpuMs: 0 }));
+    const ratios: number[] = [];
+    for (let pair = 0; pair < PAIRS; pair++) {
+      const rates: number[] = [];
+      for (const i of pair % 2 === 0 ? [0, 1] : [1, 0]) {
+        const turn = await echoTurn(
+          servers[i]!,
+          sockets[i]!,
+          payload,
+          SLICE_MS,
+        );
+        totals[i]!.trips += turn.trips;
+        totals[i]!.ms += turn.ms;
+        totals[i]!.cpuMs += turn.cpuMs;
+        rates[i] = turn.trips / turn.ms;
+      }
+      ratios.push(rates[0]! / rates[1]!);
+    }
+    return {
+      sides: totals.map((total) => ({
+        rate: total.trips / (total.ms / 1000),
+        cpuUs: total.cpuMs * 1000 / total.trips,
+      })),
+      ratio: paired(ratios),
+    };
+  } finally {
+    for (const socket of sockets.flat()) socket.close();
+  }
 }
 
 interface ClientLine {
@@ -275,7 +381,7 @@ interface Fanning {
   /** The number of the last broadcast made. */
   k: number;
   lasts: number[];
-  /** Server CPU ms per broadcast, one figure per round. */
+  /** Server CPU ms per broadcast, one figure per turn. */
   cpuMs: number[];
 }
 
@@ -323,60 +429,54 @@ async function idle(side: Side): Promise<number> {
 }
 
 function median(values: number[]): number {
-  const sorted = [...values].sort((x, y) => x - y);
-  const middle = sorted.length >> 1;
-  return sorted.length % 2 === 1
-    ? sorted[middle]!
-    : (sorted[middle - 1]! + sorted[middle]!) / 2;
+  return quantile(values, 0.5);
+}
+
+/** The `p` quantile of `values`, interpolated between neighbours. */
+function quantile(values: number[], p: number): number {
+  const sorted = values.toSorted((x, y) => x - y);
+  const at = (sorted.length - 1) * p;
+  const low = Math.floor(at);
+  const high = Math.ceil(at);
+  return sorted[low]! + (sorted[high]! - sorted[low]!) * (at - low);
 }
 
 /**
- * Measures both sides of a runtime. The echo cells alternate between the
- * two servers, ROUNDS times each, and keep the medians, so a load that
- * comes and goes on a shared machine falls on both; so do the fan-out's
- * rounds (fanoutPair). The idle memory runs one side after the other, each
- * on a fresh process.
+ * Measures both sides of a runtime: the echo cells and the fan-out in pairs
+ * of turns (see the file comment), then the idle memory, one side after
+ * the other, each on a fresh process.
  */
 async function measurePair(
   sides: readonly [Side, Side],
-): Promise<[Measured, Measured]> {
+): Promise<[Measured, Measured, PairedRatios]> {
   const results: [Measured, Measured] = [{ echo: new Map() }, {
     echo: new Map(),
   }];
+  const ratios: PairedRatios = new Map();
   const servers = await Promise.all(sides.map(start));
   try {
     servers.forEach((server, i) => {
       if (typeof server === "string") results[i]!.notRun = server;
     });
-    const samples = new Map<string, { rate: number; cpuUs: number }[][]>();
-    for (let round = 0; parts.has("echo") && round < ROUNDS; round++) {
-      for (const clients of CLIENTS) {
-        for (const size of SIZES) {
-          const key = `${size}x${clients}`;
-          const cell = samples.get(key) ?? [[], []];
-          samples.set(key, cell);
-          // Alternate which side goes first from round to round.
-          const order = round % 2 === 0 ? [0, 1] : [1, 0];
-          for (const i of order) {
-            const server = servers[i]!;
-            if (typeof server === "string" || results[i]!.notRun) continue;
-            try {
-              cell[i]!.push(await echoCell(server, size, clients));
-            } catch (error) {
-              results[i]!.notRun = `failed: ${(error as Error).message}`;
-            }
+    for (const clients of parts.has("echo") ? CLIENTS : []) {
+      for (const size of SIZES) {
+        if (results[0].notRun || results[1].notRun) break;
+        const key = `${size}x${clients}`;
+        try {
+          const cell = await echoCell(
+            servers as [Running, Running],
+            size,
+            clients,
+          );
+          cell.sides.forEach((side, i) => results[i]!.echo.set(key, side));
+          if (cell.ratio !== undefined) ratios.set(key, cell.ratio);
+        } catch (error) {
+          // Which side failed shows in its own error (stderr inherited).
+          for (const result of results) {
+            result.notRun = `failed: ${(error as Error).message}`;
           }
         }
       }
-    }
-    for (const [key, cell] of samples) {
-      cell.forEach((runs, i) => {
-        if (runs.length === 0) return;
-        results[i]!.echo.set(key, {
-          rate: median(runs.map((run) => run.rate)),
-          cpuUs: median(runs.map((run) => run.cpuUs)),
-        });
-      });
     }
   } finally {
     await Promise.all(
@@ -385,7 +485,7 @@ async function measurePair(
       ),
     );
   }
-  if (parts.has("fanout")) await fanoutPair(sides, results);
+  if (parts.has("fanout")) await fanoutPair(sides, results, ratios);
   for (const [i, side] of sides.entries()) {
     const result = results[i]!;
     if (!parts.has("memory") || result.notRun) continue;
@@ -395,17 +495,20 @@ async function measurePair(
       result.notRun = `failed: ${(error as Error).message}`;
     }
   }
-  return results;
+  return [...results, ratios];
 }
 
 /**
- * The fan-out of both sides: each a fresh process with SUBSCRIBERS open, the
- * two taking turns, ROUNDS rounds of BROADCASTS broadcasts each. Latencies
- * are pooled over the rounds; the CPU per broadcast is the median round's.
+ * The fan-out of both sides: each a fresh process with SUBSCRIBERS open,
+ * both open at once, PAIRS pairs of turns of BROADCASTS broadcasts, the
+ * side going first alternating, after one unmeasured broadcast each.
+ * Latencies are pooled over the turns; the CPU per broadcast is the
+ * median turn's, and its ratio paired.
  */
 async function fanoutPair(
   sides: readonly [Side, Side],
   results: [Measured, Measured],
+  ratios: PairedRatios,
 ): Promise<void> {
   const fannings: (Fanning | undefined)[] = [];
   try {
@@ -424,25 +527,35 @@ async function fanoutPair(
         await server.stop();
       }
     }
-    for (let round = 0; round < ROUNDS; round++) {
-      for (const i of round % 2 === 0 ? [0, 1] : [1, 0]) {
-        const fanning = fannings[i];
-        if (fanning === undefined || results[i]!.notRun) continue;
+    const both = fannings[0] !== undefined && fannings[1] !== undefined;
+    for (let pair = -1; both && pair < PAIRS; pair++) {
+      for (const i of pair % 2 === 0 ? [0, 1] : [1, 0]) {
+        const fanning = fannings[i]!;
+        if (results[0].notRun || results[1].notRun) break;
         try {
-          await broadcasts(fanning, BROADCASTS);
+          if (pair === -1) {
+            await broadcasts(fanning, 1);
+            fanning.lasts.length = fanning.cpuMs.length = 0;
+          } else {
+            await broadcasts(fanning, BROADCASTS);
+          }
         } catch (error) {
           results[i]!.notRun = `failed: ${(error as Error).message}`;
         }
       }
     }
+    if (!both || results[0].notRun || results[1].notRun) return;
     fannings.forEach((fanning, i) => {
-      if (fanning === undefined || results[i]!.notRun) return;
       results[i]!.fanout = {
-        p50: percentile(fanning.lasts, 0.5),
-        p99: percentile(fanning.lasts, 0.99),
-        cpuMs: median(fanning.cpuMs),
+        p50: percentile(fanning!.lasts, 0.5),
+        p99: percentile(fanning!.lasts, 0.99),
+        cpuMs: median(fanning!.cpuMs),
       };
     });
+    const cpu = paired(
+      fannings[0]!.cpuMs.map((ours, pair) => ours / fannings[1]!.cpuMs[pair]!),
+    );
+    if (cpu !== undefined) ratios.set("fanout", cpu);
   } finally {
     for (const fanning of fannings) {
       if (fanning === undefined) continue;
@@ -468,26 +581,51 @@ function sizeName(size: number): string {
   return size >= 1024 ? `${size / 1024} KiB` : `${size} B`;
 }
 
-/** Prints one runtime's table (Markdown), ours against theirs. */
+/** A runtime's targets (#15), as ours / theirs. */
+interface Targets {
+  /** The least ratio of round trips, every echo cell. */
+  echo: number;
+  /** The most ratio of CPU per broadcast, if there is a target. */
+  fanoutCpu?: number;
+  /** The most ratio of RSS per idle connection. */
+  rss: number;
+}
+
+function pairedText(pairs: Paired | undefined): string {
+  return pairs === undefined
+    ? ""
+    : `${pairs.q25.toFixed(2)}-${pairs.q75.toFixed(2)}x`;
+}
+
+/**
+ * Prints one runtime's table (Markdown), ours against theirs, and then its
+ * targets, each met or not.
+ */
 function table(
   runtime: string,
   ours: Side,
   theirs: Side,
-  a: Measured,
-  b: Measured,
+  targets: Targets,
+  [a, b, pairs]: [Measured, Measured, PairedRatios],
 ): void {
   console.log(`\n## ${runtime}: ${ours.label} vs ${theirs.label}\n`);
   for (const [side, m] of [[ours, a], [theirs, b]] as const) {
     if (m.notRun) console.log(`not run: ${side.label}: ${m.notRun}\n`);
   }
-  console.log(`| measure | ours | theirs | ours / theirs |`);
-  console.log(`| --- | --- | --- | --- |`);
-  const row = (name: string, x?: number, y?: number, digits = 1): void =>
+  console.log(`| measure | ours | theirs | ours / theirs | middle half |`);
+  console.log(`| --- | --- | --- | --- | --- |`);
+  const row = (
+    name: string,
+    x?: number,
+    y?: number,
+    pair?: Paired,
+  ): void =>
     console.log(
-      `| ${name} | ${format(x, digits)} | ${format(y, digits)} | ${
-        ratio(x, y)
-      } |`,
+      `| ${name} | ${format(x)} | ${format(y)} | ${
+        pair === undefined ? ratio(x, y) : `${pair.median.toFixed(2)}x`
+      } | ${pairedText(pair)} |`,
     );
+  const echoes: [string, Paired][] = [];
   for (const clients of CLIENTS) {
     for (const size of SIZES) {
       const key = `${size}x${clients}`;
@@ -495,7 +633,9 @@ function table(
       const cell = `${sizeName(size)}, ${clients} client${
         clients > 1 ? "s" : ""
       }`;
-      row(`echo round trips/s, ${cell}`, x?.rate, y?.rate);
+      const pair = pairs.get(key);
+      if (pair !== undefined) echoes.push([cell, pair]);
+      row(`echo round trips/s, ${cell}`, x?.rate, y?.rate, pair);
       row(`server CPU µs per round trip, ${cell}`, x?.cpuUs, y?.cpuUs);
     }
   }
@@ -506,11 +646,48 @@ function table(
     `fan-out to ${fan}: server CPU ms per broadcast`,
     a.fanout?.cpuMs,
     b.fanout?.cpuMs,
+    pairs.get("fanout"),
   );
   row(
     `RSS KiB per idle connection (${IDLE.toLocaleString("en-US")})`,
     a.idleKiB,
     b.idleKiB,
+  );
+
+  console.log("");
+  const verdict = (met: boolean | undefined): string =>
+    met === undefined ? "not measured" : met ? "met" : "NOT MET";
+  const worst = echoes.toSorted(([, x], [, y]) => x.median - y.median)[0];
+  console.log(
+    `target: echo round trips, every cell at least ${targets.echo}x: ${
+      worst === undefined
+        ? verdict(undefined)
+        : `worst ${worst[1].median.toFixed(2)}x (${worst[0]}), ${
+          echoes.filter(([, pair]) => pair.median >= targets.echo).length
+        } of ${echoes.length} cells: ${
+          verdict(worst[1].median >= targets.echo)
+        }`
+    }`,
+  );
+  if (targets.fanoutCpu !== undefined) {
+    const cpu = pairs.get("fanout")?.median;
+    console.log(
+      `target: CPU per broadcast at most ${targets.fanoutCpu}x: ${
+        cpu === undefined
+          ? verdict(undefined)
+          : `${cpu.toFixed(2)}x: ${verdict(cpu <= targets.fanoutCpu)}`
+      }`,
+    );
+  }
+  const rss = a.idleKiB !== undefined && b.idleKiB !== undefined
+    ? a.idleKiB / b.idleKiB
+    : undefined;
+  console.log(
+    `target: RSS per idle connection at most ${targets.rss}x: ${
+      rss === undefined
+        ? verdict(undefined)
+        : `${rss.toFixed(2)}x: ${verdict(rss <= targets.rss)}`
+    }`,
   );
 }
 
@@ -531,10 +708,15 @@ const denoArgs = (file: string): string[] => [
 
 console.log(
   `bench/runtimes.ts${quick ? " --quick" : ""}: echo (${ECHO_STYLE}) ` +
-    `${ECHO_MS} ms per cell ` +
-    `x ${ROUNDS} rounds (medians), ` +
-    `${SUBSCRIBERS} subscribers x ${BROADCASTS} broadcasts, ${IDLE} idle`,
+    `${PAIRS} pairs of ${SLICE_MS} ms turns per cell; ` +
+    `${SUBSCRIBERS} subscribers, ${PAIRS} pairs of ${BROADCASTS} broadcasts; ` +
+    `${IDLE} idle${SELF ? "; --self: ours against a second copy of ours" : ""}`,
 );
+
+/** `theirs`, or with `--self` a second copy of `ours`. */
+function against(ours: Side, theirs: Side): Side {
+  return SELF ? { ...ours, label: "a second copy of ours" } : theirs;
+}
 
 if (only.includes("deno")) {
   const ours = {
@@ -543,16 +725,17 @@ if (only.includes("deno")) {
     args: denoArgs("deno_ours.ts"),
     env: { ECHO: ECHO_STYLE },
   };
-  const theirs = {
+  const theirs = against(ours, {
     label: "bare Deno.upgradeWebSocket",
     command: deno,
     args: denoArgs("deno_bare.ts"),
-  };
+  });
   table(
     `Deno ${Deno.version.deno}`,
     ours,
     theirs,
-    ...await measurePair([ours, theirs]),
+    { echo: 0.95, rss: 1.1 },
+    await measurePair([ours, theirs]),
   );
 }
 
@@ -569,17 +752,18 @@ if (only.includes("node")) {
     args: [oursFile],
     env: { ECHO: ECHO_STYLE },
   };
-  const theirs = {
+  const theirs = against(ours, {
     label: "ws 8.23",
     command: "node",
     args: [wsFile],
     env: { WS_PATH: wsPath },
-  };
+  });
   table(
     `Node ${version}`,
     ours,
     theirs,
-    ...await measurePair([ours, theirs]),
+    { echo: 1, fanoutCpu: 1, rss: 1.2 },
+    await measurePair([ours, theirs]),
   );
 }
 
@@ -594,18 +778,19 @@ if (only.includes("bun")) {
     args: ["bench/runtimes/ours.ts"],
     env: { ECHO: ECHO_STYLE },
   };
-  const theirs = {
+  const theirs = against(ours, {
     label: BUN_FANOUT === "loop"
       ? "Bun.serve websocket + a send loop"
       : "Bun.serve websocket + publish",
     command: BUN,
     args: ["bench/runtimes/bun_native.ts"],
     env: { BUN_FANOUT },
-  };
+  });
   table(
     `Bun ${version}`,
     ours,
     theirs,
-    ...await measurePair([ours, theirs]),
+    { echo: 0.9, fanoutCpu: 1.3, rss: 2 },
+    await measurePair([ours, theirs]),
   );
 }

@@ -1,12 +1,29 @@
 // Copyright 2026 the serverpush authors. MIT license.
-// bench/runtimes.ts --quick runs every side and prints well-formed tables.
-// Its figures are not checked (tests never fail on timing); only that both
-// sides ran on each runtime: ours (Deno.serve on Deno, serve() on Node and
-// Bun) and the competitor.
+// bench/runtimes.ts --quick runs every side and prints well-formed tables,
+// each followed by its runtime's targets. Its figures are not checked (tests
+// never fail on timing); only that both sides ran on each runtime: ours
+// (Deno.serve on Deno, serve() on Node and Bun) and the competitor.
 
 import { deepStrictEqual, match, ok, strictEqual } from "node:assert/strict";
 
 const ROWS_PER_TABLE = 16;
+/** The targets of #15 each runtime's table ends with. */
+const TARGETS = [
+  [
+    /^target: echo round trips, every cell at least 0\.95x: /,
+    /^target: RSS per idle connection at most 1\.1x: /,
+  ],
+  [
+    /^target: echo round trips, every cell at least 1x: /,
+    /^target: CPU per broadcast at most 1x: /,
+    /^target: RSS per idle connection at most 1\.2x: /,
+  ],
+  [
+    /^target: echo round trips, every cell at least 0\.9x: /,
+    /^target: CPU per broadcast at most 1\.3x: /,
+    /^target: RSS per idle connection at most 2x: /,
+  ],
+];
 const NUMBER = /^-?(\d{1,3}(,\d{3})*|\d+\.\d)$/;
 
 Deno.test({
@@ -31,7 +48,7 @@ Deno.test({
     match(titles[1]!, /^Node v\d/);
     match(titles[2]!, /^Bun \d/);
 
-    for (const section of sections) {
+    for (const [index, section] of sections.entries()) {
       // Every side runs: one that cannot prints "not run: <side>: <reason>".
       deepStrictEqual(
         [...section.matchAll(/^not run: .+$/gm)].map((m) => m[0]),
@@ -56,6 +73,20 @@ Deno.test({
           strictEqual(ratio, "n/a", row);
         }
       }
+      // Each target says what was measured and whether it was met; a
+      // --quick turn of theirs may read no CPU at all, so the fan-out's may
+      // not be measured.
+      const targets = section.split("\n").filter((line) =>
+        line.startsWith("target: ")
+      );
+      strictEqual(targets.length, TARGETS[index]!.length, section);
+      targets.forEach((line, i) => {
+        match(line, TARGETS[index]![i]!);
+        match(
+          line,
+          / \d+\.\d\dx.*: (met|NOT MET)$|^target: CPU .*: not measured$/,
+        );
+      });
     }
   },
 });
