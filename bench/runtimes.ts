@@ -4,7 +4,8 @@
  * Our server + hub against each runtime's usual choice, in one run:
  *
  *   nice deno run -A bench/runtimes.ts [--quick] [--only deno,node,bun]
- *     [--parts echo,fanout,memory] [--pairs P] [--slice S] [--broadcasts B]
+ *     [--parts echo,fanout,memory] [--rounds R] [--pairs P] [--slice S]
+ *     [--broadcasts B]
  *     [--echo for-each|for-await] [--bun-fanout publish|loop] [--self]
  *
  * - Deno: deno_ours.ts (Deno.serve + acceptWebSocket + the hub) against
@@ -15,7 +16,8 @@
  *
  * Each side is its own process (bench/runtimes/*.ts; Node runs a bundle
  * made with `deno bundle`). Load comes from this process (the echo
- * clients, Deno's WebSocket) and from bench/_hub_fanout_client.ts (the
+ * clients, WebSockets on raw TCP without Nagle's algorithm: see
+ * runtimes/_echo_client.ts) and from bench/_hub_fanout_client.ts (the
  * subscribers). Server CPU is user + system time from /proc/<pid>/stat and
  * RSS is VmRSS from /proc/<pid>/status, so nothing inside a server measures.
  *
@@ -31,16 +33,19 @@
  * all, and server CPU per broadcast); RSS per idle connection (M idle
  * subscribers on a fresh process, against its RSS before them).
  *
- * Speed is measured in pairs: both servers stay up with their clients
- * connected, and the load goes to one and then the other, in short turns
- * (an echo cell: P pairs (12) of S ms (300) per side; the fan-out: P pairs
- * of B broadcasts (5) per side), the first side of each pair alternating.
- * A pair's ratio compares two turns a moment apart, so a load that comes
- * and goes on a shared machine, or a state the machine falls into for a
- * few seconds, falls on both; the ratio printed is the median of the
- * pairs' ratios, beside the middle half of them (the 25th to 75th
- * percentile). `--self` runs our server against a second copy of itself:
- * its ratios show what the method itself cannot tell apart.
+ * Speed is measured in pairs of turns: both servers up, their clients
+ * connected, the load goes to one and then the other in short turns (an
+ * echo cell: P pairs (6) of S ms (300) per side; the fan-out: P pairs of B
+ * broadcasts (4) per side), the side going first alternating. A pair's
+ * ratio compares two turns a moment apart, so a load that comes and goes
+ * on a shared machine falls on both. This runs in R rounds (4), each on
+ * fresh server processes (the one started first alternating) and fresh
+ * connections: a process has states of its own that last as long as it
+ * does (where its buffers landed, which core it shares), worth 20% in a
+ * 64 KiB cell between two copies of the same server. The ratio printed is
+ * the median of the R x P pairs' ratios, beside their middle half (the
+ * 25th to 75th percentile). `--self` runs our server against a second
+ * copy of itself: its ratios show what the method cannot tell apart.
  *
  * Each runtime's table ends with its targets (#15), met or not, from those
  * ratios. Tables print ratios ours / theirs. A side that cannot run prints
@@ -50,6 +55,7 @@
 
 import { createRequire } from "node:module";
 import { BUN, denoBundle, ensureBun } from "./runtimes/_toolchain.ts";
+import { EchoClient, type EchoState } from "./runtimes/_echo_client.ts";
 
 const ROOT = new URL("../", import.meta.url);
 const OUT = new URL(".out/bench-runtimes/", ROOT);
@@ -97,15 +103,14 @@ function numberArg(name: string, fallback: number): number {
   }
   return value;
 }
-if (Deno.args.includes("--rounds")) {
-  throw new TypeError("--rounds is gone: --pairs P sets the turns per side");
-}
-/** Pairs of turns per echo cell and for the fan-out. */
-const PAIRS = numberArg("--pairs", quick ? 2 : 12);
+/** Rounds of fresh server processes, for the echo and for the fan-out. */
+const ROUNDS = numberArg("--rounds", quick ? 1 : 4);
+/** Pairs of turns per echo cell and for the fan-out, in each round. */
+const PAIRS = numberArg("--pairs", quick ? 2 : 6);
 /** One echo turn, ms. */
 const SLICE_MS = numberArg("--slice", quick ? 50 : 300);
 /** Broadcasts per fan-out turn. */
-const BROADCASTS = numberArg("--broadcasts", quick ? 2 : 5);
+const BROADCASTS = numberArg("--broadcasts", quick ? 2 : 4);
 const SUBSCRIBERS = quick ? 50 : 10_000;
 const IDLE = quick ? 50 : 5_000;
 /** `--self`: ours against a second copy of ours. */
@@ -188,15 +193,6 @@ async function start(side: Side): Promise<Running | string> {
   return { pid: child.pid, port: Number(ready[1]), stop };
 }
 
-function open(url: string): Promise<WebSocket> {
-  const socket = new WebSocket(url);
-  socket.binaryType = "arraybuffer";
-  return new Promise((resolve, reject) => {
-    socket.onopen = () => resolve(socket);
-    socket.onerror = () => reject(new Error(`Cannot open ${url}`));
-  });
-}
-
 /** One echo turn: round trips, its length and the server's CPU. */
 interface Turn {
   trips: number;
@@ -205,38 +201,27 @@ interface Turn {
 }
 
 /**
- * Runs every socket's echo loop (each sends its next message when the echo
+ * Runs every client's echo loop (each sends its next message when the echo
  * of the last one arrives) for `ms`, then lets the loops end.
  */
 async function echoTurn(
   server: Running,
-  sockets: WebSocket[],
-  payload: Uint8Array,
+  clients: EchoClient[],
   ms: number,
 ): Promise<Turn> {
-  let trips = 0;
-  let running = true;
-  const loops = sockets.map((socket) =>
-    new Promise<void>((resolve) => {
-      socket.onmessage = () => {
-        trips++;
-        if (running) socket.send(payload);
-        else resolve();
-      };
-      socket.send(payload);
-    })
-  );
+  const state: EchoState = { running: true, trips: 0 };
+  const loops = clients.map((client) => client.run(state));
   const cpu0 = cpuMs(server.pid);
   const t0 = performance.now();
   await new Promise((resolve) => setTimeout(resolve, ms));
   // A loaded machine may not finish one round trip in a --quick turn: wait
   // for one (at most 10 s more), so a rate is a rate and not 0 trips.
-  for (let waited = 0; trips === 0 && waited < 10_000; waited += 10) {
+  for (let waited = 0; state.trips === 0 && waited < 10_000; waited += 10) {
     await new Promise((resolve) => setTimeout(resolve, 10));
   }
-  running = false;
+  state.running = false;
   const turn = {
-    trips,
+    trips: state.trips,
     ms: performance.now() - t0,
     cpuMs: cpuMs(server.pid) - cpu0,
   };
@@ -258,60 +243,48 @@ function paired(ratios: number[]): Paired | undefined {
   };
 }
 
+/** What an echo cell gathers over the rounds. */
+interface EchoCell {
+  /** Per side, over all its turns. */
+  totals: Turn[];
+  /** Each pair's ratio of rates, ours / theirs. */
+  ratios: number[];
+}
+
 /**
- * One echo cell on both servers: `clients` sockets open on each, PAIRS
- * pairs of SLICE_MS turns, the side going first alternating from pair to
- * pair, after one unmeasured turn each. Per side, round trips per second
- * and CPU per round trip over all its turns; the ratio of each pair's
- * rates, paired.
+ * One round of an echo cell on both servers: `clients` echo clients open on
+ * each, PAIRS pairs of SLICE_MS turns, the side going first alternating
+ * from pair to pair, after one unmeasured turn each.
  */
-async function echoCell(
+async function echoRound(
   servers: readonly [Running, Running],
   size: number,
   clients: number,
-): Promise<
-  { sides: { rate: number; cpuUs: number }[]; ratio: Paired | undefined }
-> {
-  const sockets = await Promise.all(servers.map((server) =>
+  cell: EchoCell,
+): Promise<void> {
+  const echoes = await Promise.all(servers.map((server) =>
     Promise.all(
-      Array.from(
-        { length: clients },
-        () => open(`ws://127.0.0.1:${server.port}/echo`),
-      ),
+      Array.from({ length: clients }, () => EchoClient.open(server.port, size)),
     )
   ));
   try {
-    const payload = new Uint8Array(size).fill(120);
     for (const i of [0, 1]) {
-      await echoTurn(servers[i]!, sockets[i]!, payload, SLICE_MS);
+      await echoTurn(servers[i]!, echoes[i]!, SLICE_MS);
     }
-    const totals = [0, 1].map(() => ({ trips: 0, ms: 0, cpuMs: 0 }));
-    const ratios: number[] = [];
     for (let pair = 0; pair < PAIRS; pair++) {
       const rates: number[] = [];
       for (const i of pair % 2 === 0 ? [0, 1] : [1, 0]) {
-        const turn = await echoTurn(
-          servers[i]!,
-          sockets[i]!,
-          payload,
-          SLICE_MS,
-        );
-        totals[i]!.trips += turn.trips;
-        totals[i]!.ms += turn.ms;
-        totals[i]!.cpuMs += turn.cpuMs;
+        const turn = await echoTurn(servers[i]!, echoes[i]!, SLICE_MS);
+        const total = cell.totals[i]!;
+        total.trips += turn.trips;
+        total.ms += turn.ms;
+        total.cpuMs += turn.cpuMs;
         rates[i] = turn.trips / turn.ms;
       }
-      ratios.push(rates[0]! / rates[1]!);
+      cell.ratios.push(rates[0]! / rates[1]!);
     }
-    return {
-      sides: totals.map((total) => ({
-        rate: total.trips / (total.ms / 1000),
-        cpuUs: total.cpuMs * 1000 / total.trips,
-      })),
-      ratio: paired(ratios),
-    };
   } finally {
-    for (const socket of sockets.flat()) socket.close();
+    for (const client of echoes.flat()) client.close();
   }
 }
 
@@ -442,9 +415,23 @@ function quantile(values: number[], p: number): number {
 }
 
 /**
- * Measures both sides of a runtime: the echo cells and the fan-out in pairs
- * of turns (see the file comment), then the idle memory, one side after
- * the other, each on a fresh process.
+ * Starts both sides, one after the other, the first of them `first`; a
+ * side that cannot start is a string saying why.
+ */
+async function startBoth(
+  sides: readonly [Side, Side],
+  first: number,
+): Promise<(Running | string)[]> {
+  const servers: (Running | string)[] = [];
+  for (const i of [first, 1 - first]) servers[i] = await start(sides[i]!);
+  return servers;
+}
+
+/**
+ * Measures both sides of a runtime: the echo cells and the fan-out in
+ * ROUNDS rounds of fresh processes, each round pairs of turns (see the
+ * file comment); then the idle memory, one side after the other, each on
+ * a fresh process.
  */
 async function measurePair(
   sides: readonly [Side, Side],
@@ -453,37 +440,54 @@ async function measurePair(
     echo: new Map(),
   }];
   const ratios: PairedRatios = new Map();
-  const servers = await Promise.all(sides.map(start));
-  try {
-    servers.forEach((server, i) => {
-      if (typeof server === "string") results[i]!.notRun = server;
-    });
-    for (const clients of parts.has("echo") ? CLIENTS : []) {
-      for (const size of SIZES) {
-        if (results[0].notRun || results[1].notRun) break;
-        const key = `${size}x${clients}`;
-        try {
-          const cell = await echoCell(
-            servers as [Running, Running],
-            size,
-            clients,
-          );
-          cell.sides.forEach((side, i) => results[i]!.echo.set(key, side));
-          if (cell.ratio !== undefined) ratios.set(key, cell.ratio);
-        } catch (error) {
-          // Which side failed shows in its own error (stderr inherited).
-          for (const result of results) {
-            result.notRun = `failed: ${(error as Error).message}`;
+  const cells = new Map<string, EchoCell>();
+  for (let round = 0; parts.has("echo") && round < ROUNDS; round++) {
+    const servers = await startBoth(sides, round % 2);
+    try {
+      servers.forEach((server, i) => {
+        if (typeof server === "string") results[i]!.notRun = server;
+      });
+      for (const clients of CLIENTS) {
+        for (const size of SIZES) {
+          if (results[0].notRun || results[1].notRun) break;
+          const key = `${size}x${clients}`;
+          let cell = cells.get(key);
+          if (cell === undefined) {
+            cell = {
+              totals: [0, 1].map(() => ({ trips: 0, ms: 0, cpuMs: 0 })),
+              ratios: [],
+            };
+            cells.set(key, cell);
+          }
+          try {
+            await echoRound(servers as [Running, Running], size, clients, cell);
+          } catch (error) {
+            // Which side failed shows in its own error (stderr inherited).
+            for (const result of results) {
+              result.notRun = `failed: ${(error as Error).message}`;
+            }
           }
         }
       }
+    } finally {
+      await Promise.all(
+        servers.map((server) =>
+          typeof server === "string" ? undefined : server.stop()
+        ),
+      );
     }
-  } finally {
-    await Promise.all(
-      servers.map((server) =>
-        typeof server === "string" ? undefined : server.stop()
-      ),
-    );
+  }
+  if (!results[0].notRun && !results[1].notRun) {
+    for (const [key, cell] of cells) {
+      cell.totals.forEach((total, i) => {
+        results[i]!.echo.set(key, {
+          rate: total.trips / (total.ms / 1000),
+          cpuUs: total.cpuMs * 1000 / total.trips,
+        });
+      });
+      const ratio = paired(cell.ratios);
+      if (ratio !== undefined) ratios.set(key, ratio);
+    }
   }
   if (parts.has("fanout")) await fanoutPair(sides, results, ratios);
   for (const [i, side] of sides.entries()) {
@@ -499,70 +503,71 @@ async function measurePair(
 }
 
 /**
- * The fan-out of both sides: each a fresh process with SUBSCRIBERS open,
- * both open at once, PAIRS pairs of turns of BROADCASTS broadcasts, the
- * side going first alternating, after one unmeasured broadcast each.
- * Latencies are pooled over the turns; the CPU per broadcast is the
- * median turn's, and its ratio paired.
+ * The fan-out of both sides: ROUNDS rounds, each with both sides fresh
+ * processes with SUBSCRIBERS open at once (the first started alternating),
+ * one unmeasured broadcast each, then PAIRS pairs of turns of BROADCASTS
+ * broadcasts, the side going first alternating. Latencies are pooled over
+ * the turns; the CPU per broadcast is the median turn's, and its ratio
+ * paired.
  */
 async function fanoutPair(
   sides: readonly [Side, Side],
   results: [Measured, Measured],
   ratios: PairedRatios,
 ): Promise<void> {
-  const fannings: (Fanning | undefined)[] = [];
-  try {
-    for (const [i, side] of sides.entries()) {
-      if (results[i]!.notRun) continue;
-      const server = await start(side);
-      if (typeof server === "string") {
-        results[i]!.notRun = server;
-        continue;
-      }
-      try {
-        const subs = await subscribers(server.port, SUBSCRIBERS);
-        fannings[i] = { server, subs, k: 0, lasts: [], cpuMs: [] };
-      } catch (error) {
-        results[i]!.notRun = `failed: ${(error as Error).message}`;
-        await server.stop();
-      }
-    }
-    const both = fannings[0] !== undefined && fannings[1] !== undefined;
-    for (let pair = -1; both && pair < PAIRS; pair++) {
-      for (const i of pair % 2 === 0 ? [0, 1] : [1, 0]) {
-        const fanning = fannings[i]!;
-        if (results[0].notRun || results[1].notRun) break;
+  const lasts: number[][] = [[], []];
+  const cpus: number[][] = [[], []];
+  for (let round = 0; round < ROUNDS; round++) {
+    if (results[0].notRun || results[1].notRun) return;
+    const fannings: Fanning[] = [];
+    try {
+      for (const i of [round % 2, 1 - round % 2]) {
+        const server = await start(sides[i]!);
+        if (typeof server === "string") {
+          results[i]!.notRun = server;
+          return;
+        }
         try {
-          if (pair === -1) {
-            await broadcasts(fanning, 1);
-            fanning.lasts.length = fanning.cpuMs.length = 0;
-          } else {
-            await broadcasts(fanning, BROADCASTS);
-          }
+          const subs = await subscribers(server.port, SUBSCRIBERS);
+          fannings[i] = { server, subs, k: 0, lasts: [], cpuMs: [] };
         } catch (error) {
-          results[i]!.notRun = `failed: ${(error as Error).message}`;
+          await server.stop();
+          throw error;
         }
       }
-    }
-    if (!both || results[0].notRun || results[1].notRun) return;
-    fannings.forEach((fanning, i) => {
-      results[i]!.fanout = {
-        p50: percentile(fanning!.lasts, 0.5),
-        p99: percentile(fanning!.lasts, 0.99),
-        cpuMs: median(fanning!.cpuMs),
-      };
-    });
-    const cpu = paired(
-      fannings[0]!.cpuMs.map((ours, pair) => ours / fannings[1]!.cpuMs[pair]!),
-    );
-    if (cpu !== undefined) ratios.set("fanout", cpu);
-  } finally {
-    for (const fanning of fannings) {
-      if (fanning === undefined) continue;
-      await fanning.subs.stop();
-      await fanning.server.stop();
+      for (const i of [0, 1]) await broadcasts(fannings[i]!, 1);
+      for (let pair = 0; pair < PAIRS; pair++) {
+        for (const i of pair % 2 === 0 ? [0, 1] : [1, 0]) {
+          const fanning = fannings[i]!;
+          fanning.lasts.length = fanning.cpuMs.length = 0;
+          await broadcasts(fanning, BROADCASTS);
+          lasts[i]!.push(...fanning.lasts);
+          cpus[i]!.push(fanning.cpuMs[0]!);
+        }
+      }
+    } catch (error) {
+      // Which side failed shows in its own error (stderr inherited).
+      for (const result of results) {
+        result.notRun = `failed: ${(error as Error).message}`;
+      }
+      return;
+    } finally {
+      for (const fanning of fannings) {
+        if (fanning === undefined) continue;
+        await fanning.subs.stop();
+        await fanning.server.stop();
+      }
     }
   }
+  [0, 1].forEach((i) => {
+    results[i]!.fanout = {
+      p50: percentile(lasts[i]!, 0.5),
+      p99: percentile(lasts[i]!, 0.99),
+      cpuMs: median(cpus[i]!),
+    };
+  });
+  const cpu = paired(cpus[0]!.map((ours, pair) => ours / cpus[1]![pair]!));
+  if (cpu !== undefined) ratios.set("fanout", cpu);
 }
 
 function format(value: number | undefined, digits = 1): string {
@@ -708,8 +713,9 @@ const denoArgs = (file: string): string[] => [
 
 console.log(
   `bench/runtimes.ts${quick ? " --quick" : ""}: echo (${ECHO_STYLE}) ` +
-    `${PAIRS} pairs of ${SLICE_MS} ms turns per cell; ` +
-    `${SUBSCRIBERS} subscribers, ${PAIRS} pairs of ${BROADCASTS} broadcasts; ` +
+    `${ROUNDS} rounds of ${PAIRS} pairs of ${SLICE_MS} ms turns per cell; ` +
+    `${SUBSCRIBERS} subscribers, ${ROUNDS} rounds of ${PAIRS} pairs of ` +
+    `${BROADCASTS} broadcasts; ` +
     `${IDLE} idle${SELF ? "; --self: ours against a second copy of ours" : ""}`,
 );
 
