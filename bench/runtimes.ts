@@ -667,7 +667,7 @@ function table(
     `target: echo round trips, every cell at least ${targets.echo}x: ${
       worst === undefined
         ? verdict(undefined)
-        : `worst ${worst[1].median.toFixed(2)}x (${worst[0]}), ${
+        : `worst ${worst[1].median.toFixed(3)}x (${worst[0]}), ${
           echoes.filter(([, pair]) => pair.median >= targets.echo).length
         } of ${echoes.length} cells: ${
           verdict(worst[1].median >= targets.echo)
@@ -680,7 +680,7 @@ function table(
       `target: CPU per broadcast at most ${targets.fanoutCpu}x: ${
         cpu === undefined
           ? verdict(undefined)
-          : `${cpu.toFixed(2)}x: ${verdict(cpu <= targets.fanoutCpu)}`
+          : `${cpu.toFixed(3)}x: ${verdict(cpu <= targets.fanoutCpu)}`
       }`,
     );
   }
@@ -691,7 +691,7 @@ function table(
     `target: RSS per idle connection at most ${targets.rss}x: ${
       rss === undefined
         ? verdict(undefined)
-        : `${rss.toFixed(2)}x: ${verdict(rss <= targets.rss)}`
+        : `${rss.toFixed(3)}x: ${verdict(rss <= targets.rss)}`
     }`,
   );
 }

@@ -84,7 +84,7 @@ Deno.test({
         match(line, TARGETS[index]![i]!);
         match(
           line,
-          / \d+\.\d\dx.*: (met|NOT MET)$|^target: CPU .*: not measured$/,
+          / \d+\.\d\d\dx.*: (met|NOT MET)$|^target: CPU .*: not measured$/,
         );
       });
     }
