@@ -342,11 +342,6 @@ async function subscribers(port: number, count: number): Promise<{
   };
 }
 
-function percentile(values: number[], p: number): number {
-  const sorted = values.toSorted((a, b) => a - b);
-  return sorted[Math.min(sorted.length - 1, Math.floor(p * sorted.length))]!;
-}
-
 /** A server with its fan-out subscribers open. */
 interface Fanning {
   server: Running;
@@ -561,8 +556,8 @@ async function fanoutPair(
   }
   [0, 1].forEach((i) => {
     results[i]!.fanout = {
-      p50: percentile(lasts[i]!, 0.5),
-      p99: percentile(lasts[i]!, 0.99),
+      p50: quantile(lasts[i]!, 0.5),
+      p99: quantile(lasts[i]!, 0.99),
       cpuMs: median(cpus[i]!),
     };
   });
