@@ -326,24 +326,35 @@ class Sink implements ByteSink {
       this.#directShared = shared;
       const duplex = this.#duplex;
       if (duplex.writeChunk !== undefined) {
-        duplex.writeChunk(
-          bytes,
-          this.#onChunkWritten ??= (error) =>
-            error === undefined || error === null
-              ? this.#directWritten(this.#directBytes!.length)
-              : this.#directFailed(error),
-        );
+        duplex.writeChunk(bytes, this.#onChunkWritten ?? this.#chunkHandler());
         return;
       }
+      if (this.#onDirectWritten === undefined) this.#promiseHandlers();
       direct.call(duplex, bytes).then(
-        this.#onDirectWritten ??= (n) => this.#directWritten(n),
-        this.#onDirectFailed ??= (error) => this.#directFailed(error),
+        this.#onDirectWritten,
+        this.#onDirectFailed,
       );
       return;
     }
     (this.#queue ??= []).push(shared ? bytes.slice() : bytes);
     (this.#callbacks ??= []).push(done);
     if (!this.#writing) void this.#flush();
+  }
+
+  // The settlement handlers are made here rather than in `write`: a
+  // function that makes a closure over `this` allocates a context at every
+  // call, even when it makes none, and `write` runs for every frame.
+
+  #chunkHandler(): (error?: unknown) => void {
+    return this.#onChunkWritten = (error) =>
+      error === undefined || error === null
+        ? this.#directWritten(this.#directBytes!.length)
+        : this.#directFailed(error);
+  }
+
+  #promiseHandlers(): void {
+    this.#onDirectWritten = (n) => this.#directWritten(n);
+    this.#onDirectFailed = (error) => this.#directFailed(error);
   }
 
   abort(): void {

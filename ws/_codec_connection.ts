@@ -228,11 +228,23 @@ class CodecConnection extends CodecReceiver implements WsConnection {
   // use, so that a connection that never sends holds neither (an idle
   // server's connections are most of its memory).
   get send(): (data: WsSendData) => Promise<void> {
-    return this._boundSend ??= (data) => this._send(data);
+    return this._boundSend ?? this._bindSend();
   }
 
   get close(): (code?: number, reason?: string) => Promise<void> {
-    return this._boundClose ??= (code, reason) => this._close(code, reason);
+    return this._boundClose ?? this._bindClose();
+  }
+
+  // The closures are made here, not in the getters: a function that makes
+  // a closure over `this` allocates a context at every call, even when it
+  // makes none, and `connection.send(message)` runs the getter for every
+  // message.
+  protected _bindSend(): (data: WsSendData) => Promise<void> {
+    return this._boundSend = (data) => this._send(data);
+  }
+
+  protected _bindClose(): (code?: number, reason?: string) => Promise<void> {
+    return this._boundClose = (code, reason) => this._close(code, reason);
   }
 
   get closed(): Promise<WsCloseInfo> {
