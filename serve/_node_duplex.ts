@@ -42,13 +42,28 @@ let onEnd: (this: Owned) => void;
 let onClose: (this: Owned) => void;
 let onError: (this: Owned, error: unknown) => void;
 
-/** A write held back by a batch (see `_internal/write_batch.ts`). */
+/** A write of no bytes, for its callback. */
+const NOTHING = new Uint8Array(0);
+
+/**
+ * Writes `p` to `socket` and calls `done` once the kernel has all of it, or
+ * with the error that stopped it. When nothing waits in the socket, `p` is
+ * written without a callback: Node schedules a tick for every write with a
+ * callback that completes at once (`afterWriteTick`), and none for one
+ * without. If the kernel took every byte then (`write` returned `true`, so
+ * neither failed nor destroyed, and nothing is left), `done` is called now;
+ * otherwise a write of no bytes carries `done`, which Node calls once the
+ * bytes before it are written, or with the error. Also a write held back
+ * by a batch (see `_internal/write_batch.ts`).
+ */
 function writeSocket(
   socket: NodeSocket,
   p: Uint8Array,
   done: (error?: unknown) => void,
 ): void {
-  socket.write(p, done);
+  if (socket.writableLength !== 0) socket.write(p, done);
+  else if (socket.write(p) && socket.writableLength === 0) done();
+  else socket.write(NOTHING, done);
 }
 
 /** See the file comment. */
@@ -179,7 +194,9 @@ export class NodeSocketDuplex implements WsDuplex {
   writeChunk(p: Uint8Array, done: (error?: unknown) => void): void {
     if (this.#state === OPEN) {
       const socket = this.#socket;
-      if (!holdWrite(writeSocket, socket, p, done)) socket.write(p, done);
+      if (!holdWrite(writeSocket, socket, p, done)) {
+        writeSocket(socket, p, done);
+      }
       return;
     }
     this.write(p).then(() => done(), done);

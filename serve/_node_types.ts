@@ -13,6 +13,8 @@ export interface NodeSocket {
   readonly remoteAddress?: string;
   readonly remotePort?: number;
   readonly destroyed: boolean;
+  /** Bytes written and not yet handed to the kernel. */
+  readonly writableLength: number;
   on(event: string, listener: NodeListener): this;
   once(event: string, listener: NodeListener): this;
   off(event: string, listener: NodeListener): this;

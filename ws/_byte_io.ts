@@ -37,6 +37,8 @@ export interface ByteDuplex {
    * Writes all of `p` and calls `done` once written (with the error that
    * stopped it, if any): `write` without a promise, for a transport with
    * callbacks (a Node socket). Used instead of `write` when present.
+   * `done` may be called before `writeChunk` returns (the bytes went to
+   * the kernel at once).
    */
   writeChunk?(p: Uint8Array, done: (error?: unknown) => void): void;
 }

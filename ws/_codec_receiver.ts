@@ -546,7 +546,10 @@ export abstract class CodecReceiver extends CodecSender {
         return this._finishDecode(pending, frames, i + 1, failure);
       }
     }
-    frames.length = 0;
+    // Usually one frame: `pop` is inlined where setting `length` calls
+    // into the runtime.
+    if (frames.length === 1) frames.pop();
+    else frames.length = 0;
     spareParsed = frames;
     if (failure !== undefined) throw failure.error;
     this._checkPartial(parser);

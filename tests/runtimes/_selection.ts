@@ -63,6 +63,7 @@ export const FILES: readonly string[] = [
   "tests/hub/memory_backend_conformance_test.ts",
   "tests/hub/counters_test.ts",
   "tests/polling/source_test.ts",
+  "tests/serve/_node_duplex_test.ts",
   "tests/serve/_node_request_test.ts",
   "tests/serve/_node_request_url_test.ts",
   "tests/serve/_node_upgrade_response_test.ts",
