@@ -14,6 +14,7 @@ import type { WsDuplex } from "../ws/upgrade_provider.ts";
 import type { NodeSocket } from "./_node_types.ts";
 import { type Resolvers, withResolvers } from "../_internal/resolvers.ts";
 import { holdWrite } from "../_internal/write_batch.ts";
+import { writeNodeSocket } from "../ws/_node_socket.ts";
 
 /** Takes the next chunk (the caller's to keep), or `undefined` at the end. */
 type OnChunk = (chunk: Uint8Array | undefined) => void;
@@ -42,28 +43,16 @@ let onEnd: (this: Owned) => void;
 let onClose: (this: Owned) => void;
 let onError: (this: Owned, error: unknown) => void;
 
-/** A write of no bytes, for its callback. */
-const NOTHING = new Uint8Array(0);
-
 /**
- * Writes `p` to `socket` and calls `done` once the kernel has all of it, or
- * with the error that stopped it. When nothing waits in the socket, `p` is
- * written without a callback: Node schedules a tick for every write with a
- * callback that completes at once (`afterWriteTick`), and none for one
- * without. If the kernel took every byte then (`write` returned `true`, so
- * neither failed nor destroyed, and nothing is left), `done` is called now;
- * otherwise a write of no bytes carries `done`, which Node calls once the
- * bytes before it are written, or with the error. Also a write held back
- * by a batch (see `_internal/write_batch.ts`).
+ * A write held back by a batch (see `_internal/write_batch.ts`), or made at
+ * once: see {@linkcode writeNodeSocket}.
  */
 function writeSocket(
   socket: NodeSocket,
   p: Uint8Array,
   done: (error?: unknown) => void,
 ): void {
-  if (socket.writableLength !== 0) socket.write(p, done);
-  else if (socket.write(p) && socket.writableLength === 0) done();
-  else socket.write(NOTHING, done);
+  writeNodeSocket(socket, p, done);
 }
 
 /** See the file comment. */

@@ -12,13 +12,45 @@ export interface NodeSocket {
   on(event: string, listener: (...args: never[]) => void): unknown;
   once(event: string, listener: (...args: never[]) => void): unknown;
   off(event: string, listener: (...args: never[]) => void): unknown;
-  write(data: Uint8Array, callback: (error?: Error | null) => void): boolean;
+  write(data: Uint8Array, callback?: (error?: Error | null) => void): boolean;
+  /** Bytes written and not yet handed to the kernel. */
+  readonly writableLength: number;
   end(callback?: () => void): unknown;
   destroy(): unknown;
   pause(): unknown;
   resume(): unknown;
   setNoDelay?(noDelay?: boolean): unknown;
   readonly destroyed: boolean;
+}
+
+/** A write of no bytes, for its callback. */
+const NOTHING = new Uint8Array(0);
+
+/** The part of a Node socket that {@linkcode writeNodeSocket} uses. */
+export interface WritableNodeSocket {
+  write(data: Uint8Array, callback?: (error?: Error | null) => void): boolean;
+  readonly writableLength: number;
+}
+
+/**
+ * Writes `p` to a Node socket and calls `done` once the kernel has all of
+ * it, or with the error that stopped it. When nothing waits in the socket,
+ * `p` is written without a callback: Node schedules a tick for every write
+ * with a callback that completes at once (`afterWriteTick`), and none for
+ * one without. If the kernel took every byte then (`write` returned `true`,
+ * so it neither failed nor found the socket destroyed, and nothing is
+ * left), `done` is called before this returns; otherwise a write of no
+ * bytes carries `done`, which Node calls once the bytes before it are
+ * written, or with the error.
+ */
+export function writeNodeSocket(
+  socket: WritableNodeSocket,
+  p: Uint8Array,
+  done: (error?: unknown) => void,
+): void {
+  if (socket.writableLength !== 0) socket.write(p, done);
+  else if (socket.write(p) && socket.writableLength === 0) done();
+  else socket.write(NOTHING, done);
 }
 
 /** A {@linkcode ByteDuplex} over a Node socket, with `setNoDelay`. */
@@ -31,7 +63,8 @@ export interface NodeSocketDuplex extends ByteDuplex {
  * Wraps a connected Node socket. Reading pauses the socket while one chunk
  * waits unread (backpressure); `write` resolves once Node has handed the
  * bytes to the kernel, so the caller may reuse them; `close` destroys the
- * socket; `closeWrite` ends the sending direction (FIN).
+ * socket; `closeWrite` ends the sending direction (FIN). `writeChunk`
+ * writes without a promise (see {@linkcode writeNodeSocket}).
  */
 export function nodeSocketDuplex(socket: NodeSocket): NodeSocketDuplex {
   let ended = false;
@@ -93,6 +126,20 @@ export function nodeSocketDuplex(socket: NodeSocket): NodeSocketDuplex {
     readable,
     writable,
     write,
+    writeChunk(p: Uint8Array, done: (error?: unknown) => void): void {
+      if (socket.destroyed) {
+        queueMicrotask(() =>
+          done(
+            new DOMException(
+              "Cannot write to socket: it is closed",
+              "NetworkError",
+            ),
+          )
+        );
+        return;
+      }
+      writeNodeSocket(socket, p, done);
+    },
     close(): void {
       socket.destroy();
     },
