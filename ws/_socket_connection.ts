@@ -221,6 +221,13 @@ class SocketConnection extends SocketSender implements WsConnection {
   protected _closeTimer: ReturnType<typeof setTimeout> | undefined;
   protected _closeCode: number | undefined;
   protected _closeReason: string | undefined;
+  /**
+   * The `message` listener: a function for a platform `WebSocket`, whose
+   * dispatch calls a function for less than an object's `handleEvent`;
+   * else the connection itself (serve's socket on Bun calls its
+   * `[RECEIVE]` when the connection is its one listener).
+   */
+  protected _onMessage: EventListenerOrEventListenerObject;
 
   constructor(
     socket: WebSocket,
@@ -242,11 +249,16 @@ class SocketConnection extends SocketSender implements WsConnection {
     this._extensions = extensions;
     if (options.remoteAddr !== undefined) this.remoteAddr = options.remoteAddr;
     socket.binaryType = "arraybuffer";
-    // The connection itself listens (`handleEvent`): no closure each.
+    // The connection itself listens (`handleEvent`), but for messages on a
+    // platform socket (see `_onMessage`).
     const state = this._openState;
     if (state === WAITING) socket.addEventListener("open", this);
     if (state !== OPENED) socket.addEventListener("error", this);
-    socket.addEventListener("message", this);
+    this._onMessage = typeof WebSocket === "function" &&
+        socket instanceof WebSocket
+      ? this._messageListener()
+      : this;
+    socket.addEventListener("message", this._onMessage);
     socket.addEventListener("close", this);
   }
 
@@ -270,6 +282,11 @@ class SocketConnection extends SocketSender implements WsConnection {
 
   protected _bindClose(): (code?: number, reason?: string) => Promise<void> {
     return this._boundClose = (code, reason) => this._close(code, reason);
+  }
+
+  /** See {@linkcode _onMessage}. */
+  protected _messageListener(): (event: Event) => void {
+    return (event) => this._receive((event as MessageEvent).data);
   }
 
   get closed(): Promise<WsCloseInfo> {
@@ -312,7 +329,7 @@ class SocketConnection extends SocketSender implements WsConnection {
     clearTimeout(this._drainTimer);
     const socket = this._socket;
     socket.removeEventListener("open", this);
-    socket.removeEventListener("message", this);
+    socket.removeEventListener("message", this._onMessage);
     socket.removeEventListener("close", this);
     socket.removeEventListener("error", this);
     this._openResolvers?.resolve(false);

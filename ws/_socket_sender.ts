@@ -48,6 +48,16 @@ function sendOn(socket: WebSocket, data: WsSendData): void {
 }
 
 function sendHeld(socket: WebSocket, data: WsSendData, _?: undefined): void {
+  if (
+    data instanceof Uint8Array && data.byteOffset === 0 &&
+    data.buffer instanceof ArrayBuffer &&
+    data.byteLength === data.buffer.byteLength
+  ) {
+    // A received message sent back, as an echo does: its whole buffer.
+    // Deno sends an ArrayBuffer for less than a view of one.
+    socket.send(data.buffer);
+    return;
+  }
   // The DOM typings exclude views of a SharedArrayBuffer; the platform
   // throws a TypeError for those.
   socket.send(data as string | ArrayBuffer | Blob | Uint8Array<ArrayBuffer>);

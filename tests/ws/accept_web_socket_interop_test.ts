@@ -104,6 +104,28 @@ for (const [clientName, connect] of CLIENTS) {
     await client.closed;
   });
 
+  Deno.test(`acceptWebSocket sends the bytes of a view, whether it covers its whole buffer or part of it, with ${clientName}`, async () => {
+    const whole = new Uint8Array([9, 8, 7]);
+    const buffer = new Uint8Array([1, 2, 3, 4, 5, 6]);
+    await using server = startServer({}, async (connection) => {
+      await connection.send(whole);
+      await connection.send(buffer.subarray(2, 5));
+      await connection.send(buffer.subarray(0, 2));
+      await connection.send(new Uint16Array([0x0201, 0x0403]));
+      await connection.send(new Uint8Array(0));
+      await connection.closed;
+    });
+    const client = connect(server.url);
+    await client.opened;
+    deepStrictEqual(await client.next(), new Uint8Array([9, 8, 7]));
+    deepStrictEqual(await client.next(), new Uint8Array([3, 4, 5]));
+    deepStrictEqual(await client.next(), new Uint8Array([1, 2]));
+    deepStrictEqual(await client.next(), new Uint8Array([1, 2, 3, 4]));
+    deepStrictEqual(await client.next(), new Uint8Array(0));
+    client.close(1000);
+    await client.closed;
+  });
+
   Deno.test(`acceptWebSocket reports the chosen subprotocol on both sides with ${clientName}`, async () => {
     await using server = startServer(
       { protocols: ["chat.v1", "chat.v2"] },
