@@ -254,10 +254,7 @@ class SocketConnection extends SocketSender implements WsConnection {
     const state = this._openState;
     if (state === WAITING) socket.addEventListener("open", this);
     if (state !== OPENED) socket.addEventListener("error", this);
-    this._onMessage = typeof WebSocket === "function" &&
-        socket instanceof WebSocket
-      ? this._messageListener()
-      : this;
+    this._onMessage = this._platform ? this._messageListener() : this;
     socket.addEventListener("message", this._onMessage);
     socket.addEventListener("close", this);
   }

@@ -43,13 +43,23 @@ const SENT: Promise<void> = RESOLVED;
  * (`_internal/write_batch.ts`): a held send that throws then is dropped,
  * as the socket is closing and its close event tells the connection.
  */
-function sendOn(socket: WebSocket, data: WsSendData): void {
-  if (!holdWrite(sendHeld, socket, data, undefined)) sendHeld(socket, data);
+function sendOn(socket: WebSocket, data: WsSendData, platform: boolean): void {
+  if (!holdWrite(sendHeld, socket, data, platform)) {
+    sendHeld(socket, data, platform);
+  }
 }
 
-function sendHeld(socket: WebSocket, data: WsSendData, _?: undefined): void {
+/**
+ * Sends `data` on `socket`; `platform` says that `socket` is the runtime's
+ * own `WebSocket` (not serve's socket on Bun, which sends a view as it is).
+ */
+function sendHeld(
+  socket: WebSocket,
+  data: WsSendData,
+  platform: boolean,
+): void {
   if (
-    data instanceof Uint8Array && data.byteOffset === 0 &&
+    platform && data instanceof Uint8Array && data.byteOffset === 0 &&
     data.buffer instanceof ArrayBuffer &&
     data.byteLength === data.buffer.byteLength
   ) {
@@ -116,6 +126,11 @@ export function pollDrained(
  */
 export abstract class SocketSender extends Inbox {
   protected _socket: WebSocket;
+  /**
+   * Whether `_socket` is the runtime's own `WebSocket` (Deno's, a
+   * browser's), not serve's socket on Bun.
+   */
+  protected _platform: boolean;
   protected _maxBufferedBytes: number;
   /** Made only when send() is called before the socket opened. */
   protected _openResolvers: Resolvers<boolean> | undefined;
@@ -141,6 +156,8 @@ export abstract class SocketSender extends Inbox {
   ) {
     super(maxUnreadBytes);
     this._socket = socket;
+    this._platform = typeof WebSocket === "function" &&
+      socket instanceof WebSocket;
     this._maxBufferedBytes = maxBufferedBytes;
     this._openState = socket.readyState === OPEN
       ? OPENED
@@ -261,7 +278,7 @@ export abstract class SocketSender extends Inbox {
     try {
       // The DOM typings exclude views of a SharedArrayBuffer; the platform
       // throws a TypeError for those, which rejects below.
-      sendOn(socket, data);
+      sendOn(socket, data, this._platform);
     } catch (error) {
       return Promise.reject(error);
     }
@@ -284,7 +301,7 @@ export abstract class SocketSender extends Inbox {
       this._bufferedBound = bound;
       if (bound <= max && this._socket.readyState === OPEN) {
         try {
-          sendOn(this._socket, data);
+          sendOn(this._socket, data, this._platform);
           return SENT;
         } catch (error) {
           return handled(Promise.reject(error));
