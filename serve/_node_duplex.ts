@@ -43,18 +43,6 @@ let onEnd: (this: Owned) => void;
 let onClose: (this: Owned) => void;
 let onError: (this: Owned, error: unknown) => void;
 
-/**
- * A write held back by a batch (see `_internal/write_batch.ts`), or made at
- * once: see {@linkcode writeNodeSocket}.
- */
-function writeSocket(
-  socket: NodeSocket,
-  p: Uint8Array,
-  done: (error?: unknown) => void,
-): void {
-  writeNodeSocket(socket, p, done);
-}
-
 /** See the file comment. */
 export class NodeSocketDuplex implements WsDuplex {
   #socket: NodeSocket;
@@ -183,8 +171,8 @@ export class NodeSocketDuplex implements WsDuplex {
   writeChunk(p: Uint8Array, done: (error?: unknown) => void): void {
     if (this.#state === OPEN) {
       const socket = this.#socket;
-      if (!holdWrite(writeSocket, socket, p, done)) {
-        writeSocket(socket, p, done);
+      if (!holdWrite(writeNodeSocket, socket, p, done)) {
+        writeNodeSocket(socket, p, done);
       }
       return;
     }
