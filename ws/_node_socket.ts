@@ -53,6 +53,14 @@ export function writeNodeSocket(
   else socket.write(NOTHING, done);
 }
 
+/** What a write to a destroyed socket fails with. */
+function closedError(): DOMException {
+  return new DOMException(
+    "Cannot write to socket: it is closed",
+    "NetworkError",
+  );
+}
+
 /** A {@linkcode ByteDuplex} over a Node socket, with `setNoDelay`. */
 export interface NodeSocketDuplex extends ByteDuplex {
   /** Turns Nagle's algorithm off (or on). */
@@ -101,12 +109,7 @@ export function nodeSocketDuplex(socket: NodeSocket): NodeSocketDuplex {
   const write = (p: Uint8Array): Promise<number> =>
     new Promise((resolve, reject) => {
       if (socket.destroyed) {
-        reject(
-          new DOMException(
-            "Cannot write to socket: it is closed",
-            "NetworkError",
-          ),
-        );
+        reject(closedError());
         return;
       }
       socket.write(p, (error) => error ? reject(error) : resolve(p.length));
@@ -128,14 +131,7 @@ export function nodeSocketDuplex(socket: NodeSocket): NodeSocketDuplex {
     write,
     writeChunk(p: Uint8Array, done: (error?: unknown) => void): void {
       if (socket.destroyed) {
-        queueMicrotask(() =>
-          done(
-            new DOMException(
-              "Cannot write to socket: it is closed",
-              "NetworkError",
-            ),
-          )
-        );
+        queueMicrotask(() => done(closedError()));
         return;
       }
       writeNodeSocket(socket, p, done);
