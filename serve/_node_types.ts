@@ -2,7 +2,7 @@
 // Private: the few parts of Node's `node:http` / `node:https` / `node:net`
 // that `serve` uses, described here so that no file of ours imports a
 // `node:` module (the modules come from `process.getBuiltinModule` at run
-// time, on Node only).
+// time, on Node only, with `nodeModule()` of `_internal/node_module.ts`).
 
 /** A listener of a Node event. */
 // deno-lint-ignore no-explicit-any
@@ -80,18 +80,4 @@ export interface NodeHttpModule {
       response: NodeServerResponse,
     ) => void,
   ): NodeHttpServer;
-}
-
-/** Loads a built-in module of Node (or of Bun's Node layer). */
-export function nodeModule<T>(name: string): T {
-  const process = (globalThis as {
-    process?: { getBuiltinModule?: (name: string) => unknown };
-  }).process;
-  const load = process?.getBuiltinModule;
-  if (load === undefined) {
-    throw new TypeError(
-      `Cannot load ${name}: process.getBuiltinModule is missing (Node 20.16 or later has it)`,
-    );
-  }
-  return load(name) as T;
 }

@@ -40,13 +40,13 @@ import {
   upgradeHeaderLines,
   upgradeResponse,
 } from "./_node_upgrade_response.ts";
-import {
-  type NodeHttpModule,
-  type NodeIncomingMessage,
-  nodeModule,
-  type NodeServerResponse,
-  type NodeSocket,
+import type {
+  NodeHttpModule,
+  NodeIncomingMessage,
+  NodeServerResponse,
+  NodeSocket,
 } from "./_node_types.ts";
+import { nodeModule } from "../_internal/node_module.ts";
 
 /** Bytes of a refusal's body written on an upgrade's socket, at most. */
 const MAX_REFUSAL_BYTES = 64 * 1024;

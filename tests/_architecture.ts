@@ -115,6 +115,8 @@ export interface ImportGraph {
   readonly edges: ReadonlyMap<string, ReadonlyMap<string, EdgeKind>>;
   /** Our file → external specifiers it imports (`node:`, `npm:`, …). */
   readonly external: ReadonlyMap<string, readonly string[]>;
+  /** The same, but only those imported for code (not `import type`). */
+  readonly externalCode: ReadonlyMap<string, readonly string[]>;
 }
 
 /** Builds a graph from plain adjacency lists (for tests and fixtures). */
@@ -123,6 +125,8 @@ export function graphFrom(
   options: {
     sources?: readonly string[];
     external?: Record<string, readonly string[]>;
+    /** Defaults to `external`. */
+    externalCode?: Record<string, readonly string[]>;
     typeOnly?: readonly (readonly [string, string])[];
   } = {},
 ): ImportGraph {
@@ -139,6 +143,9 @@ export function graphFrom(
     sources: [...(options.sources ?? Object.keys(edges))].sort(),
     edges: map,
     external: new Map(Object.entries(options.external ?? {})),
+    externalCode: new Map(
+      Object.entries(options.externalCode ?? options.external ?? {}),
+    ),
   };
 }
 
@@ -267,17 +274,21 @@ export function graphFromDenoInfo(
   }
   const edges = new Map<string, Map<string, EdgeKind>>();
   const external = new Map<string, string[]>();
+  const externalCode = new Map<string, string[]>();
   for (const module of info.modules) {
     const from = ours(module.specifier);
     if (from === undefined) continue;
     const out = new Map<string, EdgeKind>();
     const ext = new Set<string>();
+    const extCode = new Set<string>();
     const add = (specifier: string | undefined, kind: EdgeKind): void => {
       if (specifier === undefined) return;
       const resolved = info.redirects[specifier] ?? specifier;
       const to = ours(resolved);
       if (to === undefined) {
-        if (!resolved.startsWith("file:")) ext.add(resolved);
+        if (resolved.startsWith("file:")) return;
+        ext.add(resolved);
+        if (kind === "code") extCode.add(resolved);
       } else if (out.get(to) !== "code") {
         out.set(to, kind);
       }
@@ -289,8 +300,9 @@ export function graphFromDenoInfo(
     add(module.typesDependency?.dependency?.specifier, "type");
     edges.set(from, out);
     external.set(from, [...ext].sort());
+    externalCode.set(from, [...extCode].sort());
   }
-  return { sources: [...sources].sort(), edges, external };
+  return { sources: [...sources].sort(), edges, external, externalCode };
 }
 
 const graphs = new Map<string, Promise<ImportGraph>>();
@@ -968,6 +980,44 @@ export async function checkBrowserEntriesIn(root: string): Promise<string[]> {
 // All checks
 // ---------------------------------------------------------------------------
 
+// ---------------------------------------------------------------------------
+// Rule 6: built-in modules are taken when called, not imported
+// ---------------------------------------------------------------------------
+
+/**
+ * Files that may import a `node:` built-in for code: the Redis backend
+ * (its client library speaks `Buffer`) and the command line.
+ */
+export const BUILTIN_IMPORTERS: readonly string[] = [
+  "hub/redis.ts",
+  "hub/_redis_",
+  "cli/",
+];
+
+/**
+ * Rule 6: a library file takes a `node:` module from
+ * `process.getBuiltinModule` when it needs it (`_internal/node_module.ts`),
+ * so that importing an entry loads nothing of the platform that it does
+ * not use (on Bun, `node:zlib` alone is half a megabyte of heap). Type-only
+ * imports are free and allowed.
+ */
+export function checkBuiltinImports(
+  graph: ImportGraph,
+  allowed: readonly string[] = BUILTIN_IMPORTERS,
+): string[] {
+  const violations: string[] = [];
+  for (const from of graph.sources) {
+    if (matches(from, allowed)) continue;
+    for (const specifier of graph.externalCode.get(from) ?? []) {
+      if (!specifier.startsWith("node:")) continue;
+      violations.push(
+        `built-ins: ${from} imports "${specifier}"; take it when called (nodeModule in _internal/node_module.ts)`,
+      );
+    }
+  }
+  return violations;
+}
+
 /** One architecture check. */
 export interface ArchitectureCheck {
   /** The rule, as a test name. */
@@ -976,7 +1026,7 @@ export interface ArchitectureCheck {
   run(root: string): Promise<string[]>;
 }
 
-/** The five checks, in order. */
+/** The six checks, in order. */
 export const ARCHITECTURE_CHECKS: readonly ArchitectureCheck[] = [
   {
     name: "no circular imports between library files",
@@ -997,5 +1047,9 @@ export const ARCHITECTURE_CHECKS: readonly ArchitectureCheck[] = [
   {
     name: "browser entries load in a browser",
     run: checkBrowserEntriesIn,
+  },
+  {
+    name: "node: built-ins are taken when called, not imported",
+    run: async (root) => checkBuiltinImports(await importGraph(root)),
   },
 ];

@@ -7,6 +7,7 @@ import {
   ARCHITECTURE_CHECKS,
   checkBrowserEntries,
   checkBrowserGraph,
+  checkBuiltinImports,
   checkCircles,
   checkLayers,
   findCircles,
@@ -234,6 +235,34 @@ Deno.test("checkBrowserEntries() follows an entry's imports to node: modules and
   );
 });
 
+Deno.test("checkBuiltinImports() reports node: modules imported for code, outside the allowed files", () => {
+  const graph = graphFrom({
+    "ws/deflate.ts": [],
+    "ws/types.ts": [],
+    "hub/redis.ts": [],
+    "cli/args.ts": [],
+  }, {
+    external: {
+      "ws/deflate.ts": ["node:zlib", "npm:ws@8"],
+      "ws/types.ts": ["node:zlib"],
+      "hub/redis.ts": ["node:buffer"],
+      "cli/args.ts": ["node:util"],
+    },
+    externalCode: {
+      "ws/deflate.ts": ["node:zlib", "npm:ws@8"],
+      "hub/redis.ts": ["node:buffer"],
+      "cli/args.ts": ["node:util"],
+    },
+  });
+  assert.deepEqual(checkBuiltinImports(graph), [
+    'built-ins: ws/deflate.ts imports "node:zlib"; take it when called (nodeModule in _internal/node_module.ts)',
+  ]);
+  assert.deepEqual(checkBuiltinImports(graph, ["ws/deflate.ts"]), [
+    'built-ins: cli/args.ts imports "node:util"; take it when called (nodeModule in _internal/node_module.ts)',
+    'built-ins: hub/redis.ts imports "node:buffer"; take it when called (nodeModule in _internal/node_module.ts)',
+  ]);
+});
+
 Deno.test("parseCheckErrors() and parseDocLintErrors() read the tools' output", () => {
   const check = [
     "TS2304 [ERROR]: Cannot find name 'Deno'. Do you need to change your target library?",
@@ -329,6 +358,8 @@ Deno.test("the checks find every kind of violation in a real tree", async () => 
       'export const pid = (): number => Deno.pid + Buffer.byteLength("");\n',
     "tests/helper.ts": "export const helper = 1;\n",
     "hub/hub_test.ts": 'import "../tcp/net.ts";\n',
+    "ws/bytes.ts": 'import type { Buffer } from "node:buffer";\n' +
+      "export type Bytes = Buffer;\n",
   });
   try {
     const graph = await readImportGraph(root);
@@ -341,6 +372,7 @@ Deno.test("the checks find every kind of violation in a real tree", async () => 
       "mod.ts",
       "polling/poll.ts",
       "tcp/net.ts",
+      "ws/bytes.ts",
     ]);
     assert.equal(graph.edges.get("polling/poll.ts")?.get("hub/hub.ts"), "type");
     assert.equal(
@@ -349,10 +381,12 @@ Deno.test("the checks find every kind of violation in a real tree", async () => 
       "a dynamic import is an edge",
     );
     assert.deepEqual(graph.external.get("tcp/net.ts"), ["node:buffer"]);
+    assert.deepEqual(graph.externalCode.get("tcp/net.ts"), ["node:buffer"]);
+    assert.deepEqual(graph.external.get("ws/bytes.ts"), ["node:buffer"]);
+    assert.deepEqual(graph.externalCode.get("ws/bytes.ts"), [], "type only");
 
-    const [circles, layers, browser, docLint, entries] = await Promise.all(
-      ARCHITECTURE_CHECKS.map((check) => check.run(root)),
-    );
+    const [circles, layers, browser, docLint, entries, builtins] = await Promise
+      .all(ARCHITECTURE_CHECKS.map((check) => check.run(root)));
     assert.deepEqual(circles, [
       "no circles: hub/hub.ts -> polling/poll.ts -> hub/hub.ts (one of the circles among these 2 files: hub/hub.ts, polling/poll.ts)",
     ]);
@@ -395,6 +429,11 @@ Deno.test("the checks find every kind of violation in a real tree", async () => 
     assert.deepEqual(entries, [
       'browser entry ./message: message/mod.ts imports "node:zlib"',
       'browser entry ./message: message/mod.ts lacks "// This module is browser compatible."',
+    ]);
+    const take = "take it when called (nodeModule in _internal/node_module.ts)";
+    assert.deepEqual(builtins, [
+      `built-ins: message/mod.ts imports "node:zlib"; ${take}`,
+      `built-ins: tcp/net.ts imports "node:buffer"; ${take}`,
     ]);
   } finally {
     await Deno.remove(root, { recursive: true });

@@ -1,20 +1,35 @@
 // Copyright 2026 the serverpush authors. MIT license.
-// This module imports `node:zlib` (built into Deno, Node and Bun), so it is
-// not browser compatible. `CompressionStream("deflate-raw")` cannot flush
-// without ending the stream (no Z_SYNC_FLUSH), so it can neither keep the
-// LZ77 window between messages (context takeover) nor produce the
-// sync-flushed blocks that RFC 7692 section 7.2.1 describes.
+// This module needs `node:zlib` (built into Deno, Node and Bun), so it is
+// not browser compatible. It takes it from `process.getBuiltinModule` when
+// the first engine is created, not with an import: `serve()` holds a
+// default engine on every runtime but uses it only on Node, and Bun's
+// `node:zlib` would otherwise add about half a megabyte of heap to every
+// process. `CompressionStream("deflate-raw")` cannot flush without ending
+// the stream (no Z_SYNC_FLUSH), so it can neither keep the LZ77 window
+// between messages (context takeover) nor produce the sync-flushed blocks
+// that RFC 7692 section 7.2.1 describes.
 
-import {
-  constants,
-  createDeflateRaw,
-  createInflateRaw,
-  type DeflateRaw,
-  type InflateRaw,
-} from "node:zlib";
+import type { DeflateRaw, InflateRaw } from "node:zlib";
+import { nodeModule } from "../_internal/node_module.ts";
 import type { WsCompressor } from "./compressor.ts";
 import type { DeflateLimiter } from "./deflate_limiter.ts";
 import type { DeflateParams } from "./deflate_negotiation.ts";
+
+/** `node:zlib`, as far as used. */
+interface Zlib {
+  constants: { Z_SYNC_FLUSH: number };
+  createDeflateRaw(
+    options: { windowBits: number; level: number; memLevel: number },
+  ): DeflateRaw;
+  createInflateRaw(options: { windowBits: number }): InflateRaw;
+}
+
+let loaded: Zlib | undefined;
+
+/** `node:zlib`, loaded on first use. */
+function loadZlib(): Zlib {
+  return loaded ??= nodeModule<Zlib>("node:zlib");
+}
 
 /** The empty stored block a sync flush ends with (RFC 7692 section 7.2.1). */
 const TRAILER = new Uint8Array([0, 0, 0xff, 0xff]);
@@ -138,6 +153,7 @@ function ignore(): void {}
  * @returns A compressor for the message streams; call `close()` when the
  * connection ends.
  * @throws {RangeError} If an option or window size is out of range.
+ * @throws {TypeError} If the runtime has no `node:zlib` (a browser).
  *
  * @example Compress and decompress a message
  * ```ts
@@ -180,6 +196,7 @@ export function createPermessageDeflate(
   checkInteger("memLevel", memLevel, 1, 9);
   checkInteger("serverMaxWindowBits", params.serverMaxWindowBits, 8, 15);
   checkInteger("clientMaxWindowBits", params.clientMaxWindowBits, 8, 15);
+  const zlib = loadZlib();
   const isServer = role === "server";
   const ownBits = isServer
     ? params.serverMaxWindowBits
@@ -204,7 +221,7 @@ export function createPermessageDeflate(
   let deflateBytes = 0;
 
   function openDeflate(): DeflateRaw {
-    const stream = createDeflateRaw({
+    const stream = zlib.createDeflateRaw({
       windowBits: Math.max(9, ownBits),
       level,
       memLevel,
@@ -240,7 +257,7 @@ export function createPermessageDeflate(
       const pending: Pending = { resolve, reject };
       deflatePending = pending;
       stream.write(payload);
-      stream.flush(constants.Z_SYNC_FLUSH, () => {
+      stream.flush(zlib.constants.Z_SYNC_FLUSH, () => {
         if (deflatePending !== pending) return; // failed or closed meanwhile
         if (stream.destroyed) {
           // zlib failed; the callback can come before the "error" event.
@@ -285,7 +302,7 @@ export function createPermessageDeflate(
   }
 
   function openInflate(): InflateRaw {
-    const stream = createInflateRaw({ windowBits: peerBits });
+    const stream = zlib.createInflateRaw({ windowBits: peerBits });
     inflateEnded = false;
     stream.on("data", (chunk: Uint8Array) => {
       if (inflate !== stream) return;
@@ -331,7 +348,7 @@ export function createPermessageDeflate(
       messageLimit = maxBytes;
       stream.write(fragment);
       if (fin) stream.write(TRAILER);
-      stream.flush(constants.Z_SYNC_FLUSH, () => {
+      stream.flush(zlib.constants.Z_SYNC_FLUSH, () => {
         if (inflatePending !== pending) return; // failed or closed meanwhile
         if (stream.destroyed) {
           // zlib failed; the callback can come before the "error" event.
