@@ -55,6 +55,10 @@ class TopicSession extends Session {
     start: MessageOpenOptions | undefined,
     presence: boolean,
   ): void {
+    // First: opening the feed may send at once (the joins of the members
+    // present, when the topic's presence is already watched here), and a
+    // send counts in the connection's record.
+    this.listen();
     try {
       this.#feed = new Feed(
         this,
@@ -72,7 +76,6 @@ class TopicSession extends Session {
       } else void this.connection.close(GOING_AWAY, HUB_CLOSED);
       return;
     }
-    this.listen();
     this.watchCredentials();
   }
 

@@ -130,6 +130,37 @@ Deno.test("createHubHandler sends presence events on a one-topic WebSocket with 
   await hub.close();
 });
 
+Deno.test("createHubHandler gives a second ?presence=1 WebSocket on a watched topic the members present", async () => {
+  // The first watcher makes this instance watch the topic's presence; the
+  // second then gets the joins of the members present as soon as its
+  // subscription opens.
+  const hub = new Hub({ presence: true });
+  await using server = serveHub(hub, OPTIONS);
+  const url = `${server.origin}/hub/room`;
+  const ada = await openEvents(`${url}?user=ada`);
+  await waitForMembers(hub, "room", ["ada"]);
+  const first = openSocket(`${url}?presence=1`);
+  strictEqual(
+    ((await first.next()).join as { clientId: string }).clientId,
+    "ada",
+  );
+  const second = openSocket(`${url}?presence=1`);
+  strictEqual(
+    ((await second.next()).join as { clientId: string }).clientId,
+    "ada",
+  );
+  await ada.events.cancel();
+  for (const watcher of [first, second]) {
+    strictEqual(
+      ((await watcher.next()).leave as { clientId: string }).clientId,
+      "ada",
+    );
+  }
+  await first.close();
+  await second.close();
+  await hub.close();
+});
+
 Deno.test("createHubHandler delivers presence to a serverpush.v1 subscribe with presence: true", async () => {
   const hub = new Hub({ presence: (topic) => topic.startsWith("room") });
   await using server = serveHub(hub, OPTIONS);
