@@ -3,19 +3,10 @@
 // Private: whether the serverpush claim of a token grants an action on a
 // topic.
 
+import { topicMatches } from "../_internal/topic_pattern.ts";
+
 /** What a grant allows: subscribing to or publishing to a topic. */
 export type GrantAction = "subscribe" | "publish";
-
-/**
- * Whether `pattern` covers `topic`: `*` covers every topic, `news/*` every
- * topic under `news/` (at any depth, not `news` itself), anything else
- * that one topic.
- */
-export function topicMatches(pattern: string, topic: string): boolean {
-  if (pattern === "*") return true;
-  if (pattern.endsWith("/*")) return topic.startsWith(pattern.slice(0, -1));
-  return pattern === topic;
-}
 
 /**
  * Whether `claims[claim][action]` holds a pattern that covers `topic`. A

@@ -4,9 +4,16 @@
 // caller reconnects with the last id. Shared by `listen` and `bench`.
 
 import { encodeBase64 } from "../_internal/base64.ts";
-import { connectPolling } from "../polling/connect_polling.ts";
+import {
+  connectPolling,
+  type PollingEvent,
+} from "../polling/connect_polling.ts";
 import { SseDecoderStream } from "../sse/decoder_stream.ts";
 import { connectWebSocket } from "../ws/connect_web_socket.ts";
+import {
+  SERVERPUSH_JOIN_EVENT,
+  SERVERPUSH_LEAVE_EVENT,
+} from "../message/message_to_sse.ts";
 
 /** A transport of a topic connection. */
 export type StreamTransport = "ws" | "sse" | "longpoll" | "poll";
@@ -19,7 +26,16 @@ export const STREAM_TRANSPORTS: readonly StreamTransport[] = [
   "poll",
 ];
 
-/** A message or a reset, as the hub sent it. */
+/** A member of a topic with presence, as the hub describes it. */
+export interface TopicMember {
+  clientId: string;
+  /** Its public info; `null` when it has none. */
+  info: unknown;
+  /** When it joined, in epoch milliseconds. */
+  since: number;
+}
+
+/** A message, a reset, or (asked for with `presence`) a join or a leave. */
 export type TopicEvent =
   | {
     kind: "message";
@@ -28,13 +44,19 @@ export type TopicEvent =
     data: string;
     /** `"base64"` when `data` is binary data encoded. */
     encoding?: "base64";
+    /** Who published it, where the hub stamps messages (not over SSE). */
+    from?: string;
   }
-  | { kind: "reset"; reason: string };
+  | { kind: "reset"; reason: string }
+  | { kind: "join"; member: TopicMember }
+  | { kind: "leave"; member: TopicMember };
 
 /** How to connect. */
 export interface TopicStreamOptions {
   /** Resume after this id. */
   since: string | undefined;
+  /** Ask for the topic's joins and leaves too (`?presence=1`). */
+  presence?: boolean;
   headers: Headers;
   signal: AbortSignal;
   /** Called once the connection works (the server accepted it). */
@@ -64,6 +86,37 @@ async function refusal(response: Response, url: URL): Promise<never> {
   throw new Error(message);
 }
 
+/**
+ * Reads a member (`{"clientId","info","since"}`, as JSON text or parsed).
+ *
+ * @throws {Error} If it is not one.
+ */
+function readMember(value: unknown): TopicMember {
+  let parsed = value;
+  if (typeof value === "string") {
+    try {
+      parsed = JSON.parse(value);
+    } catch {
+      parsed = undefined;
+    }
+  }
+  if (typeof parsed === "object" && parsed !== null) {
+    const { clientId, info = null, since } = parsed as Record<string, unknown>;
+    if (typeof clientId === "string" && typeof since === "number") {
+      return { clientId, info, since };
+    }
+  }
+  throw new Error("the server sent a presence event without clientId or since");
+}
+
+/** `url`, with `?presence=1` when `options` ask for presence. */
+function withPresence(url: URL, options: TopicStreamOptions): URL {
+  if (options.presence !== true) return url;
+  const target = new URL(url);
+  target.searchParams.set("presence", "1");
+  return target;
+}
+
 async function* sseStream(
   url: URL,
   options: TopicStreamOptions,
@@ -71,7 +124,10 @@ async function* sseStream(
   const headers = new Headers(options.headers);
   headers.set("accept", "text/event-stream");
   if (options.since !== undefined) headers.set("last-event-id", options.since);
-  const response = await fetch(url, { headers, signal: options.signal });
+  const response = await fetch(withPresence(url, options), {
+    headers,
+    signal: options.signal,
+  });
   const type = response.headers.get("content-type") ?? "";
   if (!response.ok || !type.startsWith("text/event-stream")) {
     if (response.ok) {
@@ -89,6 +145,14 @@ async function* sseStream(
   for await (const event of events) {
     if (event.type === "serverpush-reset") {
       yield { kind: "reset", reason: event.data };
+    } else if (
+      event.type === SERVERPUSH_JOIN_EVENT ||
+      event.type === SERVERPUSH_LEAVE_EVENT
+    ) {
+      const member = readMember(event.data);
+      yield event.type === SERVERPUSH_JOIN_EVENT
+        ? { kind: "join", member }
+        : { kind: "leave", member };
     } else {
       yield {
         kind: "message",
@@ -109,6 +173,11 @@ function parseFrame(data: string | Uint8Array): TopicEvent {
     if (typeof record.reset === "string") {
       return { kind: "reset", reason: record.reset };
     }
+    for (const kind of ["join", "leave"] as const) {
+      if (typeof record[kind] === "object" && record[kind] !== null) {
+        return { kind, member: readMember(record[kind]) };
+      }
+    }
     if (typeof record.id === "string" && typeof record.data === "string") {
       return {
         kind: "message",
@@ -118,6 +187,7 @@ function parseFrame(data: string | Uint8Array): TopicEvent {
         ...(record.encoding === "base64"
           ? { encoding: "base64" as const }
           : {}),
+        ...(typeof record.from === "string" ? { from: record.from } : {}),
       };
     }
   }
@@ -128,7 +198,7 @@ async function* wsStream(
   url: URL,
   options: TopicStreamOptions,
 ): AsyncGenerator<TopicEvent> {
-  const target = new URL(url);
+  const target = withPresence(new URL(url), options);
   target.protocol = url.protocol === "https:" ? "wss:" : "ws:";
   if (options.since !== undefined) {
     target.searchParams.set("since", options.since);
@@ -171,6 +241,51 @@ async function* wsStream(
   }
 }
 
+/** A polling event as the topic stream yields it. */
+function pollingEvent(event: PollingEvent): TopicEvent {
+  if (event.kind === "reset") return { kind: "reset", reason: event.reason };
+  const base = {
+    kind: "message" as const,
+    id: event.id,
+    ...(event.event === undefined ? {} : { event: event.event }),
+    ...(event.from === undefined ? {} : { from: event.from }),
+  };
+  return typeof event.data === "string"
+    ? { ...base, data: event.data }
+    : { ...base, data: encodeBase64(event.data), encoding: "base64" };
+}
+
+/**
+ * Reads the members of the topic at `target` with one short poll (no
+ * messages: it asks for none), and hands them to `onPresence`.
+ */
+async function listMembers(
+  target: URL,
+  pollingFetch: (url: URL, init: RequestInit) => Promise<Response>,
+  options: TopicStreamOptions,
+  onPresence: (members: readonly TopicMember[]) => void,
+): Promise<void> {
+  const url = new URL(target);
+  url.searchParams.set("transport", "poll");
+  url.searchParams.set("presence", "1");
+  const headers = new Headers(options.headers);
+  headers.set("accept", "application/json");
+  const response = await pollingFetch(url, {
+    headers,
+    signal: options.signal,
+  });
+  const text = await response.text();
+  if (!response.ok) throw new Error(`the server answered ${response.status}`);
+  const { presence } = JSON.parse(text) as { presence?: unknown };
+  if (!Array.isArray(presence)) {
+    throw new Error("the server listed no members (is presence on?)");
+  }
+  onPresence(presence.map(readMember));
+}
+
+/** Events a polling stream holds for its reader, at most. */
+const MAX_POLLING_BACKLOG = 1000;
+
 async function* pollingStream(
   url: URL,
   mode: "long" | "short",
@@ -205,35 +320,85 @@ async function* pollingStream(
     }
     return response;
   };
-  const events = connectPolling(target, {
-    mode,
-    ...(mode === "short" ? { interval: 1000 } : {}),
-    ...(options.since === undefined ? {} : { cursor: options.since }),
-    headers: options.headers,
-    signal: options.signal,
-    fetch: pollingFetch,
-    retry: 500,
-    maxRetry: 5000,
-  });
-  for await (const event of events) {
-    if (event.kind === "reset") {
-      yield { kind: "reset", reason: event.reason };
-    } else if (typeof event.data === "string") {
-      yield {
-        kind: "message",
-        id: event.id,
-        ...(event.event === undefined ? {} : { event: event.event }),
-        data: event.data,
-      };
-    } else {
-      yield {
-        kind: "message",
-        id: event.id,
-        ...(event.event === undefined ? {} : { event: event.event }),
-        data: encodeBase64(event.data),
-        encoding: "base64",
-      };
+  // Each response lists the members: the differences are the joins and
+  // leaves, which must show even when no message comes with them. So the
+  // polls run on their own and hand events over through `backlog`.
+  const backlog: TopicEvent[] = [];
+  let wakeReader: (() => void) | undefined;
+  let wakePoller: (() => void) | undefined;
+  const hand = (event: TopicEvent): void => {
+    backlog.push(event);
+    wakeReader?.();
+  };
+  let members = new Map<string, TopicMember>();
+  const onPresence = (listed: readonly TopicMember[]): void => {
+    const next = new Map(
+      listed.map((member) => [member.clientId, readMember(member)]),
+    );
+    for (const [clientId, member] of members) {
+      if (!next.has(clientId)) hand({ kind: "leave", member });
     }
+    for (const [clientId, member] of next) {
+      if (!members.has(clientId)) hand({ kind: "join", member });
+    }
+    members = next;
+  };
+  const stop = new AbortController();
+  const onAbort = (): void => stop.abort();
+  options.signal.addEventListener("abort", onAbort, { once: true });
+  let ended = false;
+  let failure: { error: unknown } | undefined;
+  const polls = (async () => {
+    try {
+      // A long poll answers when a message comes or after its timeout:
+      // one short poll first shows the members present at once.
+      if (options.presence === true && mode === "long") {
+        await listMembers(target, pollingFetch, options, onPresence);
+      }
+      const events = connectPolling(target, {
+        mode,
+        ...(mode === "short" ? { interval: 1000 } : {}),
+        ...(options.since === undefined ? {} : { cursor: options.since }),
+        ...(options.presence === true ? { onPresence } : {}),
+        headers: options.headers,
+        signal: stop.signal,
+        fetch: pollingFetch,
+        retry: 500,
+        maxRetry: 5000,
+      });
+      for await (const event of events) {
+        hand(pollingEvent(event));
+        while (backlog.length >= MAX_POLLING_BACKLOG && !stop.signal.aborted) {
+          await new Promise<void>((resolve) => wakePoller = resolve);
+        }
+      }
+    } catch (error) {
+      failure = { error };
+    } finally {
+      ended = true;
+      wakeReader?.();
+    }
+  })();
+  try {
+    for (;;) {
+      const event = backlog.shift();
+      if (event !== undefined) {
+        if (backlog.length < MAX_POLLING_BACKLOG) wakePoller?.();
+        yield event;
+        continue;
+      }
+      if (ended) {
+        if (failure !== undefined) throw failure.error;
+        return;
+      }
+      await new Promise<void>((resolve) => wakeReader = resolve);
+      wakeReader = undefined;
+    }
+  } finally {
+    options.signal.removeEventListener("abort", onAbort);
+    stop.abort();
+    wakePoller?.();
+    await polls;
   }
 }
 

@@ -38,8 +38,13 @@ each event is one coloured line (time, id, event, data; NO_COLOR turns
 colours off); with --json, or when stdout is not a terminal, each event is
 one JSON object per line:
   {"time":"...","id":"...","event":"...","data":"..."}
+                                    (with "from": "..." where the hub
+                                     names the publisher, except on SSE)
   {"time":"...","reset":"..."}      (messages were lost: the replay
                                      window no longer reaches the last id)
+  {"time":"...","join":{"clientId":"...","info":...,"since":...}}
+  {"time":"...","leave":{...}}      (with --presence: who came and went;
+                                     the members present come first)
 When the connection drops, listen reconnects and resumes after the last id
 it printed, and says so on stderr.
 
@@ -51,6 +56,8 @@ Options:
   --topic T         listen to topic T under URL (repeatable; URL is then
                     the hub's base, for example http://127.0.0.1:8080/hub/);
                     each event then carries its "topic"
+  --presence        print the topic's joins and leaves too (the topic must
+                    keep presence on the server, as serve --presence does)
   --header K:V      a request header (repeatable), e.g. "Authorization: Bearer x"
   --json            one JSON object per line, even on a terminal
   --count N         stop after N messages
@@ -137,7 +144,13 @@ function createPrinter(io: CliIo, json: boolean): Printer {
   return {
     print(topic, event): Promise<void> {
       if (json) {
-        const line = event.kind === "reset"
+        const line = event.kind === "join" || event.kind === "leave"
+          ? {
+            time: time(),
+            ...(topic === undefined ? {} : { topic }),
+            [event.kind]: event.member,
+          }
+          : event.kind === "reset"
           ? {
             time: time(),
             ...(topic === undefined ? {} : { topic }),
@@ -152,6 +165,7 @@ function createPrinter(io: CliIo, json: boolean): Printer {
             ...(event.encoding === undefined
               ? {}
               : { encoding: event.encoding }),
+            ...(event.from === undefined ? {} : { from: event.from }),
           };
         return io.out(`${JSON.stringify(line)}\n`);
       }
@@ -165,12 +179,20 @@ function createPrinter(io: CliIo, json: boolean): Printer {
           }\n`,
         );
       }
+      if (event.kind === "join" || event.kind === "leave") {
+        const { clientId, info } = event.member;
+        return io.out(
+          `${head}${
+            event.kind === "join" ? colors.green("join") : colors.red("leave")
+          } ${clientId}${info === null ? "" : ` ${JSON.stringify(info)}`}\n`,
+        );
+      }
       const data = event.data.replace(/\r?\n/g, "\n    ");
       return io.out(
         `${head}${colors.cyan(event.id)} ${
           colors.yellow(event.event ?? "message")
-        }${
-          event.encoding === undefined ? "" : colors.dim(" base64")
+        }${event.encoding === undefined ? "" : colors.dim(" base64")}${
+          event.from === undefined ? "" : colors.dim(` from ${event.from}`)
         } ${data}\n`,
       );
     },
@@ -182,6 +204,7 @@ interface ListenRun {
   io: CliIo;
   printer: Printer;
   transports: readonly StreamTransport[];
+  presence: boolean;
   headers: Headers;
   stop: AbortController;
   count: number | undefined;
@@ -221,6 +244,7 @@ async function followTopic(
     try {
       const events = openTopicStream(url, transport, {
         since,
+        presence: run.presence,
         headers: run.headers,
         signal,
         onOpen(): void {
@@ -286,6 +310,7 @@ export const listenCommand: CliCommand = {
       history: { type: "string" },
       topic: { type: "string", multiple: true },
       header: { type: "string", multiple: true },
+      presence: { type: "boolean" },
       json: { type: "boolean" },
       count: { type: "string" },
       timeout: { type: "string" },
@@ -326,6 +351,7 @@ export const listenCommand: CliCommand = {
       transports: transport === "auto"
         ? ["ws", "sse", "longpoll"]
         : [transport],
+      presence: parsed.values.presence === true,
       headers,
       stop,
       count,

@@ -34,6 +34,8 @@ import type {
 import { serve } from "../serve/serve.ts";
 import type { Server } from "../serve/server.ts";
 import type { OriginPolicy } from "../ws/check_origin.ts";
+import type { PresenceIdentity } from "../message/source.ts";
+import { topicMatches } from "../_internal/topic_pattern.ts";
 
 /** How long a stop waits for connections to end before exiting anyway. */
 const SHUTDOWN_TIMEOUT_MS = 5000;
@@ -66,6 +68,13 @@ Options:
                         ["news/today"]} ("*" is every topic)
   --jwt-jwks FILE       as --jwt-secret, for JWTs (RS256, ES256, EdDSA,
                         HS256) signed by the keys of the JWK Set in FILE
+  --presence P          keep presence on the topics that pattern P covers
+                        ("room/*", "*" for all; repeatable): a subscriber
+                        whose JWT has a "sub" is a member while subscribed
+                        (its "name" claim, if any, is its public info), and
+                        ?presence=1 streams joins and leaves. Needs --jwt-*
+  --stamp-from          stamp each message a JWT's holder publishes with its
+                        "sub" as "from". Needs --jwt-*
   --open-inspector      let any address open /inspector (default: loopback)
   --replay N            messages kept per topic for resuming (default 1000)
   -h, --help            this help
@@ -82,6 +91,9 @@ Example:
   serverpush serve --port 8080 --publish-token s3cret
   serverpush publish http://127.0.0.1:8080/hub/news hi --token s3cret
   serverpush serve --kv hub.db --jwt-secret "$JWT_SECRET"
+  serverpush serve --jwt-secret "$JWT_SECRET" --presence "room/*"
+  serverpush listen http://127.0.0.1:8080/hub/room/1 --presence \
+    --header "Authorization: Bearer $TOKEN"
 `;
 
 /** Options of {@linkcode createServeHandler}, from the `serve` command line. */
@@ -102,6 +114,13 @@ export interface ServeOptions {
   jwtJwks?: string | undefined;
   /** Let any address open `/inspector`, not only loopback. */
   openInspector?: boolean;
+  /**
+   * Topic patterns (`room/*`, `*`) whose topics keep presence, members
+   * being the subjects of verified JWTs (needs a JWT option).
+   */
+  presence?: readonly string[];
+  /** Stamp a JWT holder's publishes with its subject (needs a JWT option). */
+  stampFrom?: boolean;
   /** Messages kept per topic (memory backend) or stream length (Redis). */
   replay?: number;
   /** Reports errors that have no response to go to. */
@@ -152,6 +171,36 @@ async function jwtHooks(options: ServeOptions): Promise<JwtHooks | undefined> {
       `Cannot use --jwt-jwks ${options.jwtJwks}: ${errorText(error)}`,
     );
   }
+}
+
+/** Longest client id the hub handler takes. */
+const MAX_CLIENT_ID_LENGTH = 256;
+
+/**
+ * Who sent a request: the subject of its verified JWT, with the token's
+ * `name` claim as public info; anonymous without a valid token or `sub`.
+ */
+function identifyWithJwt(
+  jwt: JwtHooks,
+): (request: Request) => Promise<PresenceIdentity | undefined> {
+  return async (request) => {
+    let claims: Record<string, unknown>;
+    try {
+      claims = await jwt.claims(request);
+    } catch {
+      // No token, or a bad one: the authorization hooks answer for it.
+      return undefined;
+    }
+    const { sub, name } = claims;
+    if (
+      typeof sub !== "string" || sub === "" || sub.length > MAX_CLIENT_ID_LENGTH
+    ) {
+      return undefined;
+    }
+    return typeof name === "string"
+      ? { clientId: sub, info: { name } }
+      : { clientId: sub };
+  };
 }
 
 function bearerToken(request: Request): string | undefined {
@@ -224,14 +273,28 @@ export async function createServeHandler(
   options: ServeOptions,
 ): Promise<ServeHandler> {
   const jwt = await jwtHooks(options);
+  const patterns = options.presence ?? [];
+  const stampFrom = options.stampFrom === true;
+  if (jwt === undefined && (patterns.length > 0 || stampFrom)) {
+    throw new CliError(
+      `Cannot use ${
+        patterns.length > 0 ? "--presence" : "--stamp-from"
+      }: clients are known by their JWT's "sub", so give --jwt-secret or --jwt-jwks`,
+    );
+  }
+  const presence = patterns.length === 0
+    ? false
+    : (topic: string) =>
+      patterns.some((pattern) => topicMatches(pattern, topic));
   const backend = await openBackend(options);
   const hub = backend === undefined
-    ? new Hub(
-      options.replay === undefined
+    ? new Hub({
+      presence,
+      ...(options.replay === undefined
         ? {}
-        : { replay: { maxMessages: options.replay } },
-    )
-    : new Hub({ backend });
+        : { replay: { maxMessages: options.replay } }),
+    })
+    : new Hub({ backend, presence });
   const stop = new AbortController();
   const origins: readonly string[] = options.allowOrigins ?? [];
   const originPolicy: OriginPolicy = origins.includes("*")
@@ -260,6 +323,9 @@ export async function createServeHandler(
       authorizeSubscribe: jwt.authorizeSubscribe,
       expiresAt: jwt.expiresAt,
     }),
+    ...(jwt !== undefined && (patterns.length > 0 || stampFrom)
+      ? { identify: identifyWithJwt(jwt), stampFrom }
+      : {}),
     allowPublish: options.wsPublish === true &&
       (tokens.length > 0 || jwt !== undefined),
     signal: stop.signal,
@@ -323,6 +389,8 @@ export const serveCommand: CliCommand = {
       "jwt-secret": { type: "string" },
       "jwt-jwks": { type: "string" },
       "open-inspector": { type: "boolean" },
+      presence: { type: "string", multiple: true },
+      "stamp-from": { type: "boolean" },
       replay: { type: "string" },
     });
     positionals("serve", parsed, []);
@@ -362,11 +430,33 @@ export const serveCommand: CliCommand = {
         "Cannot read --publish-token: a token must be non-empty and have no spaces",
       );
     }
+    const presence = stringList(parsed, "presence");
+    const bad = presence.find((pattern) =>
+      pattern === "" || /\s/.test(pattern) ||
+      (pattern.includes("*") && pattern !== "*" &&
+        !(pattern.endsWith("/*") && !pattern.slice(0, -1).includes("*")))
+    );
+    if (bad !== undefined) {
+      throw new UsageError(
+        `Cannot read --presence: "${bad}" is not a topic, "prefix/*" or "*"`,
+      );
+    }
+    const stampFrom = parsed.values["stamp-from"] === true;
+    const jwtGiven = jwtSecret !== undefined || jwtJwks !== undefined;
+    if (!jwtGiven && (presence.length > 0 || stampFrom)) {
+      throw new UsageError(
+        `Cannot run serve: ${
+          presence.length > 0 ? "--presence" : "--stamp-from"
+        } needs --jwt-secret or --jwt-jwks (clients are known by their JWT's "sub")`,
+      );
+    }
     const server = await createServeHandler({
       redis,
       kv,
       jwtSecret,
       jwtJwks,
+      presence,
+      stampFrom,
       openInspector: parsed.values["open-inspector"] === true,
       allowOrigins: stringList(parsed, "allow-origin"),
       publishTokens: tokens,
@@ -410,8 +500,13 @@ export const serveCommand: CliCommand = {
     const subscribing = jwtSecret === undefined && jwtJwks === undefined
       ? "open"
       : "needs a JWT that grants it";
+    const presenceText = presence.length === 0
+      ? ""
+      : `; presence on ${presence.join(", ")}`;
     await io.err(
-      `serverpush serve: ${backendName} backend; publishing ${publishing}; subscribing ${subscribing}; inspector ${
+      `serverpush serve: ${backendName} backend; publishing ${publishing}; subscribing ${subscribing}${presenceText}${
+        stampFrom ? "; publishes stamped with the sender" : ""
+      }; inspector ${
         parsed.values["open-inspector"] === true
           ? "open to any address"
           : "loopback only"
