@@ -38,11 +38,13 @@
  * echo cell: P pairs (6) of S ms (300) per side; the fan-out: P pairs of B
  * broadcasts (4) per side), the side going first alternating. A pair's
  * ratio compares two turns a moment apart, so a load that comes and goes
- * on a shared machine falls on both. This runs in R rounds (4), each on
- * fresh server processes (the one started first alternating) and fresh
- * connections: a process has states of its own that last as long as it
- * does (where its buffers landed, which core it shares), worth 20% in a
- * 64 KiB cell between two copies of the same server. The ratio printed is
+ * on a shared machine falls on both. Each echo pair runs on a fresh set of
+ * client connections per server, since a set of connections has a state
+ * of its own too. This runs in R rounds (4), each on fresh server
+ * processes (the one started first alternating): a process has states of
+ * its own that last as long as it does (where its buffers landed, which
+ * core it shares), worth 20% in a 64 KiB cell between two copies of the
+ * same server. The ratio printed is
  * the median of the R x P pairs' ratios, beside their middle half (the
  * 25th to 75th percentile). `--self` runs our server against a second
  * copy of itself: its ratios show what the method cannot tell apart.
@@ -252,9 +254,12 @@ interface EchoCell {
 }
 
 /**
- * One round of an echo cell on both servers: `clients` echo clients open on
- * each, PAIRS pairs of SLICE_MS turns, the side going first alternating
- * from pair to pair, after one unmeasured turn each.
+ * One round of an echo cell on both servers: PAIRS pairs of SLICE_MS
+ * turns, the side going first alternating from pair to pair, after one
+ * unmeasured turn each. Each pair runs on `clients` fresh echo clients per
+ * server: a set of connections has a state of its own (at 64 KiB x 50 one
+ * process of a server read 49-76 µs of CPU per round trip from one set to
+ * the next), so a new set per pair samples it PAIRS times a round.
  */
 async function echoRound(
   servers: readonly [Running, Running],
@@ -262,16 +267,13 @@ async function echoRound(
   clients: number,
   cell: EchoCell,
 ): Promise<void> {
-  const echoes = await Promise.all(servers.map((server) =>
-    Promise.all(
-      Array.from({ length: clients }, () => EchoClient.open(server.port, size)),
-    )
-  ));
-  try {
+  await withEchoes(servers, size, clients, async (echoes) => {
     for (const i of [0, 1]) {
       await echoTurn(servers[i]!, echoes[i]!, SLICE_MS);
     }
-    for (let pair = 0; pair < PAIRS; pair++) {
+  });
+  for (let pair = 0; pair < PAIRS; pair++) {
+    await withEchoes(servers, size, clients, async (echoes) => {
       const rates: number[] = [];
       for (const i of pair % 2 === 0 ? [0, 1] : [1, 0]) {
         const turn = await echoTurn(servers[i]!, echoes[i]!, SLICE_MS);
@@ -282,7 +284,24 @@ async function echoRound(
         rates[i] = turn.trips / turn.ms;
       }
       cell.ratios.push(rates[0]! / rates[1]!);
-    }
+    });
+  }
+}
+
+/** Runs `use` with `clients` echo clients open on each server. */
+async function withEchoes(
+  servers: readonly [Running, Running],
+  size: number,
+  clients: number,
+  use: (echoes: EchoClient[][]) => Promise<void>,
+): Promise<void> {
+  const echoes = await Promise.all(servers.map((server) =>
+    Promise.all(
+      Array.from({ length: clients }, () => EchoClient.open(server.port, size)),
+    )
+  ));
+  try {
+    await use(echoes);
   } finally {
     for (const client of echoes.flat()) client.close();
   }
