@@ -11,6 +11,11 @@ import {
 import { SseDecoderStream } from "../sse/decoder_stream.ts";
 import { connectWebSocket } from "../ws/connect_web_socket.ts";
 import {
+  diffMembers,
+  parsePresence,
+  type PresenceFields,
+} from "../_internal/presence_members.ts";
+import {
   SERVERPUSH_JOIN_EVENT,
   SERVERPUSH_LEAVE_EVENT,
 } from "../message/message_to_sse.ts";
@@ -27,13 +32,7 @@ export const STREAM_TRANSPORTS: readonly StreamTransport[] = [
 ];
 
 /** A member of a topic with presence, as the hub describes it. */
-export interface TopicMember {
-  clientId: string;
-  /** Its public info; `null` when it has none. */
-  info: unknown;
-  /** When it joined, in epoch milliseconds. */
-  since: number;
-}
+export type TopicMember = PresenceFields;
 
 /** A message, a reset, or (asked for with `presence`) a join or a leave. */
 export type TopicEvent =
@@ -86,29 +85,6 @@ async function refusal(response: Response, url: URL): Promise<never> {
   throw new Error(message);
 }
 
-/**
- * Reads a member (`{"clientId","info","since"}`, as JSON text or parsed).
- *
- * @throws {Error} If it is not one.
- */
-function readMember(value: unknown): TopicMember {
-  let parsed = value;
-  if (typeof value === "string") {
-    try {
-      parsed = JSON.parse(value);
-    } catch {
-      parsed = undefined;
-    }
-  }
-  if (typeof parsed === "object" && parsed !== null) {
-    const { clientId, info = null, since } = parsed as Record<string, unknown>;
-    if (typeof clientId === "string" && typeof since === "number") {
-      return { clientId, info, since };
-    }
-  }
-  throw new Error("the server sent a presence event without clientId or since");
-}
-
 /** `url`, with `?presence=1` when `options` ask for presence. */
 function withPresence(url: URL, options: TopicStreamOptions): URL {
   if (options.presence !== true) return url;
@@ -149,7 +125,7 @@ async function* sseStream(
       event.type === SERVERPUSH_JOIN_EVENT ||
       event.type === SERVERPUSH_LEAVE_EVENT
     ) {
-      const member = readMember(event.data);
+      const member = parsePresence(event.data, "SSE event");
       yield event.type === SERVERPUSH_JOIN_EVENT
         ? { kind: "join", member }
         : { kind: "leave", member };
@@ -175,7 +151,10 @@ function parseFrame(data: string | Uint8Array): TopicEvent {
     }
     for (const kind of ["join", "leave"] as const) {
       if (typeof record[kind] === "object" && record[kind] !== null) {
-        return { kind, member: readMember(record[kind]) };
+        return {
+          kind,
+          member: parsePresence(record[kind], "WebSocket message"),
+        };
       }
     }
     if (typeof record.id === "string" && typeof record.data === "string") {
@@ -280,7 +259,7 @@ async function listMembers(
   if (!Array.isArray(presence)) {
     throw new Error("the server listed no members (is presence on?)");
   }
-  onPresence(presence.map(readMember));
+  onPresence(presence.map((member) => parsePresence(member, "polling answer")));
 }
 
 /** Events a polling stream holds for its reader, at most. */
@@ -330,19 +309,10 @@ async function* pollingStream(
     backlog.push(event);
     wakeReader?.();
   };
-  let members = new Map<string, TopicMember>();
-  const onPresence = (listed: readonly TopicMember[]): void => {
-    const next = new Map(
-      listed.map((member) => [member.clientId, readMember(member)]),
-    );
-    for (const [clientId, member] of members) {
-      if (!next.has(clientId)) hand({ kind: "leave", member });
-    }
-    for (const [clientId, member] of next) {
-      if (!members.has(clientId)) hand({ kind: "join", member });
-    }
-    members = next;
-  };
+  // Each list of members (read by connectPolling) as joins and leaves.
+  const onPresence = diffMembers((kind, member) =>
+    hand(kind === "join" ? { kind, member } : { kind, member })
+  );
   const stop = new AbortController();
   const onAbort = (): void => stop.abort();
   options.signal.addEventListener("abort", onAbort, { once: true });

@@ -3,47 +3,13 @@
 // Private: presence events as the client reads them (SSE data and
 // one-topic WebSocket frames), and the topic URL that asks for them.
 
-import { truncate } from "../_internal/truncate.ts";
+import {
+  diffMembers,
+  type PresenceFields,
+} from "../_internal/presence_members.ts";
 import type { PushPresenceEvent } from "./push_client.ts";
 
-/** The member fields of a presence event. */
-interface PresenceFields {
-  clientId: string;
-  info: unknown;
-  since: number;
-}
-
-/**
- * Reads `{"clientId","info","since"}` (JSON text or a parsed value).
- *
- * @throws {SyntaxError} If it is not one.
- */
-export function parsePresence(value: unknown, what: string): PresenceFields {
-  let parsed = value;
-  if (typeof value === "string") {
-    try {
-      parsed = JSON.parse(value);
-    } catch {
-      parsed = undefined;
-    }
-  }
-  if (typeof parsed === "object" && parsed !== null) {
-    const { clientId, info = null, since } = parsed as Record<string, unknown>;
-    if (typeof clientId === "string" && typeof since === "number") {
-      return { clientId, info, since };
-    }
-  }
-  throw new SyntaxError(
-    `Cannot read ${what}: ${
-      JSON.stringify(
-        truncate(
-          String(typeof value === "string" ? value : JSON.stringify(value)),
-          40,
-        ),
-      )
-    } is not a presence event`,
-  );
-}
+export { parsePresence } from "../_internal/presence_members.ts";
 
 /** A presence event of `kind`. */
 export function presenceEvent(
@@ -73,15 +39,5 @@ export function presenceUrl(context: { url: URL; presence: boolean }): URL {
 export function presenceDiff(
   deliver: (event: PushPresenceEvent) => void,
 ): (members: readonly PresenceFields[]) => void {
-  let known = new Map<string, PresenceFields>();
-  return (members) => {
-    const next = new Map(members.map((member) => [member.clientId, member]));
-    for (const [clientId, member] of known) {
-      if (!next.has(clientId)) deliver(presenceEvent("leave", member));
-    }
-    for (const [clientId, member] of next) {
-      if (!known.has(clientId)) deliver(presenceEvent("join", member));
-    }
-    known = next;
-  };
+  return diffMembers((kind, member) => deliver(presenceEvent(kind, member)));
 }
