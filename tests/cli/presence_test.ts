@@ -31,6 +31,19 @@ const BOB = token({
 /** A token without `sub`: it may read, and is no member. */
 const WATCHER = token({ serverpush: { subscribe: ["room/*", "news"] } });
 
+/** `serverpush serve` with presence on `room/*`, and `extra` options. */
+function servePresence(...extra: string[]): ReturnType<typeof startServe> {
+  return startServe([
+    "--port",
+    "0",
+    "--jwt-secret",
+    SECRET,
+    "--presence",
+    "room/*",
+    ...extra,
+  ]);
+}
+
 /** The client ids a short poll of `topic` lists as members. */
 async function members(topic: string): Promise<string[]> {
   const response = await fetch(`${topic}?transport=poll&presence=1`, {
@@ -71,15 +84,7 @@ function said(line: Record<string, unknown>): unknown {
 }
 
 Deno.test("serverpush listen --presence prints joins, leaves and stamped messages over every transport", async () => {
-  await using server = await startServe([
-    "--port",
-    "0",
-    "--jwt-secret",
-    SECRET,
-    "--presence",
-    "room/*",
-    "--stamp-from",
-  ]);
+  await using server = await servePresence("--stamp-from");
   match(
     server.process.stderr(),
     /presence on room\/\*; publishes stamped with the sender/,
@@ -142,14 +147,7 @@ Deno.test("serverpush listen --presence prints joins, leaves and stamped message
 });
 
 Deno.test("serverpush listen --presence on a topic without presence fails in one line (exit 1)", async () => {
-  await using server = await startServe([
-    "--port",
-    "0",
-    "--jwt-secret",
-    SECRET,
-    "--presence",
-    "room/*",
-  ]);
+  await using server = await servePresence();
   const { code, stderr } = await runCli([
     "listen",
     `${server.hub}news`,
