@@ -58,10 +58,12 @@ function peer(variant: string, ws: WsModule): WsPeer {
   return { variant, Receiver: ws.Receiver, frame: ws.Sender.frame };
 }
 
-/** Loads the two copies of ws. Call once, before anything else loads ws. */
-export function loadWsPeers(): WsPeers {
+/**
+ * Loads the two copies of ws from `main`, its main file (see
+ * `npmPackageMain`). Call once, before anything else loads ws.
+ */
+export function loadWsPeers(main: string): WsPeers {
   const require = createRequire(import.meta.url);
-  const main = require.resolve("ws");
   const dir = main.slice(0, main.lastIndexOf("/") + 1);
 
   process.env.WS_NO_BUFFER_UTIL = "1";

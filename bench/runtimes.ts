@@ -55,8 +55,8 @@
  * a smoke test (its figures mean nothing).
  */
 
-import { createRequire } from "node:module";
 import { BUN, denoBundle, ensureBun } from "./runtimes/_toolchain.ts";
+import { npmPackageMain } from "./_npm_package.ts";
 import { EchoClient, type EchoState } from "./runtimes/_echo_client.ts";
 
 const ROOT = new URL("../", import.meta.url);
@@ -760,7 +760,7 @@ if (only.includes("deno")) {
 }
 
 if (only.includes("node")) {
-  const wsPath = createRequire(import.meta.url).resolve("ws");
+  const wsPath = await npmPackageMain("ws");
   const oursFile = await bundleForNode("ours.ts");
   const wsFile = await bundleForNode("node_ws.ts");
   const version = new TextDecoder().decode(

@@ -12,8 +12,9 @@
 import { decodeCases, encodeCases } from "./_ws_frame_cases.ts";
 import { makeAllBatches } from "./_ws_frame_fixtures.ts";
 import { loadWsPeers } from "./_ws_peers.ts";
+import { npmPackageMain } from "./_npm_package.ts";
 
-const peers = loadWsPeers();
+const peers = loadWsPeers(await npmPackageMain("ws"));
 
 for (const batch of makeAllBatches()) {
   const shape = `${batch.count} x ${batch.size} B binary frames, ${

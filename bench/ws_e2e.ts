@@ -40,8 +40,8 @@
  * @module
  */
 
-import { createRequire } from "node:module";
 import { E2E_SIZES, makeE2eMessage } from "./_ws_e2e_fixtures.ts";
+import { npmPackageMain } from "./_npm_package.ts";
 
 const ROOT = new URL("../", import.meta.url);
 const CONCURRENCY = [1, 50] as const;
@@ -243,7 +243,7 @@ function format(value: number, digits = 0): string {
 }
 
 async function main(): Promise<void> {
-  const wsPath = createRequire(import.meta.url).resolve("ws");
+  const wsPath = await npmPackageMain("ws");
   const env = { WS_PATH: wsPath };
   const dir = await Deno.makeTempDir({ prefix: "serverpush-ws-e2e-" });
   const payloads = new Map<number, string>();

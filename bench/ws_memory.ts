@@ -24,7 +24,7 @@
  * @module
  */
 
-import { createRequire } from "node:module";
+import { npmPackageMain } from "./_npm_package.ts";
 import { lines } from "./_lines.ts";
 
 const KINDS = ["bare", "native", "codec", "hub", "ws"] as const;
@@ -60,7 +60,7 @@ function parseArgs(args: string[]): { clients: number; kinds: Kind[] } {
   return { clients, kinds };
 }
 
-function serverCommand(kind: Kind): Deno.Command {
+async function serverCommand(kind: Kind): Promise<Deno.Command> {
   const options = {
     stdout: "piped",
     stderr: "inherit",
@@ -72,7 +72,7 @@ function serverCommand(kind: Kind): Deno.Command {
         "--expose-gc",
         new URL("./_ws_memory_ws_server.cjs", import.meta.url).pathname,
       ],
-      env: { WS_PATH: createRequire(import.meta.url).resolve("ws") },
+      env: { WS_PATH: await npmPackageMain("ws") },
       ...options,
     });
   }
@@ -89,7 +89,7 @@ function serverCommand(kind: Kind): Deno.Command {
 }
 
 async function measure(kind: Kind, clients: number): Promise<Memory> {
-  const server = serverCommand(kind).spawn();
+  const server = (await serverCommand(kind)).spawn();
   const output = lines(server.stdout);
   let statsPort = 0;
   let wsPort = 0;

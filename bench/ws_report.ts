@@ -61,6 +61,7 @@ import {
   makeBatch,
 } from "./_ws_frame_fixtures.ts";
 import { loadWsPeers } from "./_ws_peers.ts";
+import { npmPackageMain } from "./_npm_package.ts";
 
 /** Target duration of one measurement. */
 const SAMPLE_MS = 20;
@@ -118,7 +119,7 @@ async function measureBatch(
   index: number,
   rounds: number,
 ): Promise<ChildResult> {
-  const peers = loadWsPeers();
+  const peers = loadWsPeers(await npmPackageMain("ws"));
   const batch = makeBatch(index);
   const cases = direction === "decode"
     ? decodeCases(batch, peers)
@@ -234,7 +235,7 @@ function label(batch: Pick<FrameBatch, "size" | "count" | "masked">): string {
 }
 
 async function report(rounds: number): Promise<void> {
-  const peers = loadWsPeers();
+  const peers = loadWsPeers(await npmPackageMain("ws"));
   console.log(
     `# WebSocket frame codec vs npm:ws 8.23.0 (Deno ${Deno.version.deno}, V8 ${Deno.version.v8})`,
   );
