@@ -57,6 +57,17 @@
 
 import { BUN, denoBundle, ensureBun } from "./runtimes/_toolchain.ts";
 import { npmPackageMain } from "./_npm_package.ts";
+import {
+  interval,
+  median,
+  middleHalf,
+  type Paired,
+  paired,
+  quantile,
+  type RatiosRecord,
+  targetLines,
+  TARGETS,
+} from "./runtimes/_pairs.ts";
 import { EchoClient, type EchoState } from "./runtimes/_echo_client.ts";
 
 const ROOT = new URL("../", import.meta.url);
@@ -117,6 +128,13 @@ const SUBSCRIBERS = quick ? 50 : 10_000;
 const IDLE = quick ? 50 : 5_000;
 /** `--self`: ours against a second copy of ours. */
 const SELF = Deno.args.includes("--self");
+/** `--ratios FILE`: each runtime's pairs' ratios, appended as a JSON line. */
+const ratiosIndex = Deno.args.indexOf("--ratios");
+const RATIOS_FILE = ratiosIndex === -1 ? undefined : Deno.args[ratiosIndex + 1];
+if (ratiosIndex !== -1 && !RATIOS_FILE) {
+  throw new TypeError("--ratios takes a file name");
+}
+const STARTED = new Date().toISOString();
 
 /** One server program of a runtime. */
 interface Side {
@@ -141,15 +159,8 @@ interface Measured {
   idleKiB?: number;
 }
 
-/** The median of the pairs' ratios, ours / theirs, and their middle half. */
-interface Paired {
-  median: number;
-  q25: number;
-  q75: number;
-}
-
-/** The paired ratios of a runtime, by echo cell and "fanout". */
-type PairedRatios = Map<string, Paired>;
+/** The pairs' ratios of a runtime, ours / theirs, by echo cell and "fanout". */
+type PairedRatios = Map<string, number[]>;
 
 function cpuMs(pid: number): number {
   const stat = Deno.readTextFileSync(`/proc/${pid}/stat`);
@@ -229,20 +240,6 @@ async function echoTurn(
   };
   await Promise.all(loops);
   return turn;
-}
-
-/**
- * The median and middle half of `ratios`, leaving out pairs whose turn of
- * theirs read no CPU (a --quick turn may fall within one 10 ms tick).
- */
-function paired(ratios: number[]): Paired | undefined {
-  const finite = ratios.filter((ratio) => Number.isFinite(ratio));
-  if (finite.length === 0) return undefined;
-  return {
-    median: median(finite),
-    q25: quantile(finite, 0.25),
-    q75: quantile(finite, 0.75),
-  };
 }
 
 /** What an echo cell gathers over the rounds. */
@@ -415,19 +412,6 @@ async function idle(side: Side): Promise<number> {
   }
 }
 
-function median(values: number[]): number {
-  return quantile(values, 0.5);
-}
-
-/** The `p` quantile of `values`, interpolated between neighbours. */
-function quantile(values: number[], p: number): number {
-  const sorted = values.toSorted((x, y) => x - y);
-  const at = (sorted.length - 1) * p;
-  const low = Math.floor(at);
-  const high = Math.ceil(at);
-  return sorted[low]! + (sorted[high]! - sorted[low]!) * (at - low);
-}
-
 /**
  * Starts both sides, one after the other, the first of them `first`; a
  * side that cannot start is a string saying why.
@@ -499,8 +483,7 @@ async function measurePair(
           cpuUs: total.cpuMs * 1000 / total.trips,
         });
       });
-      const ratio = paired(cell.ratios);
-      if (ratio !== undefined) ratios.set(key, ratio);
+      ratios.set(key, cell.ratios);
     }
   }
   if (parts.has("fanout")) await fanoutPair(sides, results, ratios);
@@ -580,8 +563,7 @@ async function fanoutPair(
       cpuMs: median(cpus[i]!),
     };
   });
-  const cpu = paired(cpus[0]!.map((ours, pair) => ours / cpus[1]![pair]!));
-  if (cpu !== undefined) ratios.set("fanout", cpu);
+  ratios.set("fanout", cpus[0]!.map((ours, pair) => ours / cpus[1]![pair]!));
 }
 
 function format(value: number | undefined, digits = 1): string {
@@ -600,39 +582,25 @@ function sizeName(size: number): string {
   return size >= 1024 ? `${size / 1024} KiB` : `${size} B`;
 }
 
-/** A runtime's targets (#15), as ours / theirs. */
-interface Targets {
-  /** The least ratio of round trips, every echo cell. */
-  echo: number;
-  /** The most ratio of CPU per broadcast, if there is a target. */
-  fanoutCpu?: number;
-  /** The most ratio of RSS per idle connection. */
-  rss: number;
-}
-
-function pairedText(pairs: Paired | undefined): string {
-  return pairs === undefined
-    ? ""
-    : `${pairs.q25.toFixed(2)}-${pairs.q75.toFixed(2)}x`;
-}
-
 /**
  * Prints one runtime's table (Markdown), ours against theirs, and then its
  * targets, each met or not.
  */
 function table(
-  runtime: string,
+  runtime: keyof typeof TARGETS,
+  title: string,
   ours: Side,
   theirs: Side,
-  targets: Targets,
-  [a, b, pairs]: [Measured, Measured, PairedRatios],
+  [a, b, ratios]: [Measured, Measured, PairedRatios],
 ): void {
-  console.log(`\n## ${runtime}: ${ours.label} vs ${theirs.label}\n`);
+  console.log(`\n## ${title}: ${ours.label} vs ${theirs.label}\n`);
   for (const [side, m] of [[ours, a], [theirs, b]] as const) {
     if (m.notRun) console.log(`not run: ${side.label}: ${m.notRun}\n`);
   }
-  console.log(`| measure | ours | theirs | ours / theirs | middle half |`);
-  console.log(`| --- | --- | --- | --- | --- |`);
+  console.log(
+    `| measure | ours | theirs | ours / theirs | middle half | 95% CI of the median |`,
+  );
+  console.log(`| --- | --- | --- | --- | --- | --- |`);
   const row = (
     name: string,
     x?: number,
@@ -642,9 +610,16 @@ function table(
     console.log(
       `| ${name} | ${format(x)} | ${format(y)} | ${
         pair === undefined ? ratio(x, y) : `${pair.median.toFixed(2)}x`
-      } | ${pairedText(pair)} |`,
+      } | ${middleHalf(pair)} | ${interval(pair)} |`,
     );
   const echoes: [string, Paired][] = [];
+  const record: RatiosRecord = {
+    runtime,
+    title,
+    self: SELF,
+    at: STARTED,
+    echo: {},
+  };
   for (const clients of CLIENTS) {
     for (const size of SIZES) {
       const key = `${size}x${clients}`;
@@ -652,12 +627,19 @@ function table(
       const cell = `${sizeName(size)}, ${clients} client${
         clients > 1 ? "s" : ""
       }`;
-      const pair = pairs.get(key);
-      if (pair !== undefined) echoes.push([cell, pair]);
+      const cellRatios = ratios.get(key);
+      const pair = cellRatios === undefined ? undefined : paired(cellRatios);
+      if (pair !== undefined) {
+        echoes.push([cell, pair]);
+        record.echo[cell] = cellRatios!;
+      }
       row(`echo round trips/s, ${cell}`, x?.rate, y?.rate, pair);
       row(`server CPU µs per round trip, ${cell}`, x?.cpuUs, y?.cpuUs);
     }
   }
+  const fanoutRatios = ratios.get("fanout");
+  const fanout = fanoutRatios === undefined ? undefined : paired(fanoutRatios);
+  if (fanout !== undefined) record.fanout = fanoutRatios!;
   const fan = `${SUBSCRIBERS.toLocaleString("en-US")} subscribers`;
   row(`fan-out to ${fan}: time to all p50 ms`, a.fanout?.p50, b.fanout?.p50);
   row(`fan-out to ${fan}: time to all p99 ms`, a.fanout?.p99, b.fanout?.p99);
@@ -665,49 +647,27 @@ function table(
     `fan-out to ${fan}: server CPU ms per broadcast`,
     a.fanout?.cpuMs,
     b.fanout?.cpuMs,
-    pairs.get("fanout"),
+    fanout,
   );
   row(
     `RSS KiB per idle connection (${IDLE.toLocaleString("en-US")})`,
     a.idleKiB,
     b.idleKiB,
   );
-
-  console.log("");
-  const verdict = (met: boolean | undefined): string =>
-    met === undefined ? "not measured" : met ? "met" : "NOT MET";
-  const worst = echoes.toSorted(([, x], [, y]) => x.median - y.median)[0];
-  console.log(
-    `target: echo round trips, every cell at least ${targets.echo}x: ${
-      worst === undefined
-        ? verdict(undefined)
-        : `worst ${worst[1].median.toFixed(3)}x (${worst[0]}), ${
-          echoes.filter(([, pair]) => pair.median >= targets.echo).length
-        } of ${echoes.length} cells: ${
-          verdict(worst[1].median >= targets.echo)
-        }`
-    }`,
-  );
-  if (targets.fanoutCpu !== undefined) {
-    const cpu = pairs.get("fanout")?.median;
-    console.log(
-      `target: CPU per broadcast at most ${targets.fanoutCpu}x: ${
-        cpu === undefined
-          ? verdict(undefined)
-          : `${cpu.toFixed(3)}x: ${verdict(cpu <= targets.fanoutCpu)}`
-      }`,
-    );
-  }
   const rss = a.idleKiB !== undefined && b.idleKiB !== undefined
     ? a.idleKiB / b.idleKiB
     : undefined;
-  console.log(
-    `target: RSS per idle connection at most ${targets.rss}x: ${
-      rss === undefined
-        ? verdict(undefined)
-        : `${rss.toFixed(3)}x: ${verdict(rss <= targets.rss)}`
-    }`,
-  );
+  if (rss !== undefined) record.rss = rss;
+
+  console.log("");
+  for (const line of targetLines(TARGETS[runtime], echoes, fanout, rss)) {
+    console.log(line);
+  }
+  if (RATIOS_FILE !== undefined) {
+    Deno.writeTextFileSync(RATIOS_FILE, JSON.stringify(record) + "\n", {
+      append: true,
+    });
+  }
 }
 
 /** Bundles a side for Node 20, which cannot run TypeScript. */
@@ -751,10 +711,10 @@ if (only.includes("deno")) {
     args: denoArgs("deno_bare.ts"),
   });
   table(
+    "deno",
     `Deno ${Deno.version.deno}`,
     ours,
     theirs,
-    { echo: 0.95, rss: 1.1 },
     await measurePair([ours, theirs]),
   );
 }
@@ -779,10 +739,10 @@ if (only.includes("node")) {
     env: { WS_PATH: wsPath },
   });
   table(
+    "node",
     `Node ${version}`,
     ours,
     theirs,
-    { echo: 1, fanoutCpu: 1, rss: 1.2 },
     await measurePair([ours, theirs]),
   );
 }
@@ -807,10 +767,10 @@ if (only.includes("bun")) {
     env: { BUN_FANOUT },
   });
   table(
+    "bun",
     `Bun ${version}`,
     ours,
     theirs,
-    { echo: 0.9, fanoutCpu: 1.3, rss: 2 },
     await measurePair([ours, theirs]),
   );
 }

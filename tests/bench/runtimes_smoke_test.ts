@@ -32,8 +32,16 @@ Deno.test({
   sanitizeResources: false,
   sanitizeOps: false,
   async fn() {
+    const ratiosFile = await Deno.makeTempFile({ suffix: ".jsonl" });
     const { code, stdout, stderr } = await new Deno.Command(Deno.execPath(), {
-      args: ["run", "-A", "bench/runtimes.ts", "--quick"],
+      args: [
+        "run",
+        "-A",
+        "bench/runtimes.ts",
+        "--quick",
+        "--ratios",
+        ratiosFile,
+      ],
       cwd: new URL("../../", import.meta.url),
       stdout: "piped",
       stderr: "piped",
@@ -87,6 +95,36 @@ Deno.test({
           / \d+\.\d\d\dx.*: (met|NOT MET)$|^target: CPU .*: not measured$/,
         );
       });
+    }
+
+    // --ratios wrote each runtime's pairs; bench/runtimes_pool.ts pools
+    // them and judges the same targets, with the worst cell's interval.
+    const pooled = await new Deno.Command(Deno.execPath(), {
+      args: ["run", "-A", "bench/runtimes_pool.ts", ratiosFile, ratiosFile],
+      cwd: new URL("../../", import.meta.url),
+      stdout: "piped",
+      stderr: "piped",
+    }).output();
+    await Deno.remove(ratiosFile);
+    const pool = new TextDecoder().decode(pooled.stdout);
+    strictEqual(pooled.code, 0, new TextDecoder().decode(pooled.stderr));
+    const poolSections = pool.split(/^## /m).slice(1);
+    strictEqual(poolSections.length, 3, pool);
+    for (const [index, section] of poolSections.entries()) {
+      match(section, /: 2 runs, /);
+      // Every echo cell, pooled over both copies of the run: twice the pairs.
+      const cells = section.split("\n").filter((line) =>
+        line.startsWith("| echo round trips, ")
+      );
+      strictEqual(cells.length, 6, section);
+      for (const line of cells) {
+        match(line, /^\| [^|]+ \| 2 \| 4 \| \d+\.\d{3}x \|/);
+      }
+      const targets = section.split("\n").filter((line) =>
+        line.startsWith("target: ")
+      );
+      strictEqual(targets.length, TARGETS[index]!.length, section);
+      targets.forEach((line, i) => match(line, TARGETS[index]![i]!));
     }
   },
 });
