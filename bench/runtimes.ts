@@ -7,6 +7,7 @@
  *     [--parts echo,fanout,memory] [--rounds R] [--pairs P] [--slice S]
  *     [--broadcasts B]
  *     [--echo for-each|for-await] [--bun-fanout publish|loop] [--self]
+ *     [--ratios FILE]
  *
  * - Deno: deno_ours.ts (Deno.serve + acceptWebSocket + the hub) against
  *   deno_bare.ts (bare Deno.upgradeWebSocket).
@@ -46,8 +47,11 @@
  * core it shares), worth 20% in a 64 KiB cell between two copies of the
  * same server. The ratio printed is
  * the median of the R x P pairs' ratios, beside their middle half (the
- * 25th to 75th percentile). `--self` runs our server against a second
- * copy of itself: its ratios show what the method cannot tell apart.
+ * 25th to 75th percentile) and the median's 95% confidence interval (see
+ * runtimes/_pairs.ts). `--self` runs our server against a second copy of
+ * itself: its ratios show what the method cannot tell apart. `--ratios
+ * FILE` appends each runtime's pairs to FILE as a JSON line, for
+ * bench/runtimes_pool.ts to judge the targets on the pairs of many runs.
  *
  * Each runtime's table ends with its targets (#15), met or not, from those
  * ratios. Tables print ratios ours / theirs. A side that cannot run prints
